@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""One entry point for a fresh clone: sets up .venv, then runs a task.
+
+    python3 dev.py demo    # set up, start the local HubSpot emulator, run the main job
+    python3 dev.py test    # set up, lint, run the test suite on SQLite (+ PostgreSQL if reachable)
+    python3 dev.py bench   # set up, run the benchmarks in bench/
+
+Only the standard library is used here: this runs before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".installed"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
+
+
+def setup() -> None:
+    """Create .venv and install the project with its dev extra, once per pyproject change."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before the venv exists
+        sys.exit("Python 3.11 or newer is required")
+    if not PY.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    print("installing dependencies into .venv ...", flush=True)
+    run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    run([PY, "-m", "pip", "install", "-q", "-e", ".[dev]"])
+    STAMP.write_text(digest)
+
+
+def run(cmd: list, env: dict | None = None) -> None:
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def task_test(args: list[str]) -> None:
+    require_pg = "--require-postgres" in args
+    pytest_args = [a for a in args if a != "--require-postgres"]
+    run([PY, "-m", "ruff", "check", "."])
+    backends = [("SQLite", "sqlite:///:memory:")]
+    if postgres_reachable():
+        backends.append(("PostgreSQL", os.environ.get("TEST_POSTGRES_URL", POSTGRES_URL)))
+    elif require_pg:
+        sys.exit("PostgreSQL is required (--require-postgres) but 127.0.0.1:5432 is not reachable")
+    else:
+        print("PostgreSQL not reachable on 127.0.0.1:5432: running on SQLite only", flush=True)
+    for name, url in backends:
+        print(f"\n=== test suite on {name} ===", flush=True)
+        # pytest exits 5 when no test ran; run() turns every non-zero exit into a failure.
+        run([PY, "-m", "pytest", *pytest_args], env={**os.environ, "DATABASE_URL": url})
+
+
+def task_demo(args: list[str]) -> None:
+    run([PY, "-m", "ingestion.demo", *args])
+
+
+def task_bench(args: list[str]) -> None:
+    run([PY, "-m", "bench", *args])
+
+
+TASKS = {"test": task_test, "demo": task_demo, "bench": task_bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        sys.exit(__doc__)
+    setup()
+    TASKS[sys.argv[1]](sys.argv[2:])
