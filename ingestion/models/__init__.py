@@ -1,1 +1,5 @@
-from django.db import models  # noqa: F401
+from .base import HubSpotObject
+from .contacts import HubSpotContact
+from .sync import SyncError, SyncHistory
+
+__all__ = ["HubSpotContact", "HubSpotObject", "SyncError", "SyncHistory"]

@@ -1,0 +1,179 @@
+"""BaseSyncEngine: modes, batches, transactions, counts and the watermark. Knows no HubSpot.
+
+A subclass says where records come from (`fetch`) and how one becomes a row (`transform`);
+everything in DESIGN.md §3 — incremental/full/since, normal save vs force overwrite,
+dry runs, --max-records, failures, the watermark — lives here, once, for every type.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from . import history
+from .prefetch import prefetched
+from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
+from .writer import BatchWriter
+
+log = logging.getLogger("ingestion.sync")
+
+ProgressCallback = Callable[[SyncCounts, int | None], None]
+
+
+class BaseSyncEngine:
+    object_type: str
+    model: type[models.Model]
+    # How far before the watermark an incremental run starts again: covers changes that
+    # reached the source's query index late, and clock skew. Re-read rows are skipped.
+    lookback = timedelta(minutes=5)
+
+    def __init__(self, options: SyncOptions | None = None, *,
+                 on_progress: ProgressCallback | None = None):
+        self.options = options or SyncOptions()
+        self.on_progress = on_progress
+        self.writer = BatchWriter(self.model, force_overwrite=self.options.force_overwrite)
+
+    # -- what a subclass provides ------------------------------------------------------------
+
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list[dict]]:
+        """Pages of source records: every record (since=None) or those modified since."""
+        raise NotImplementedError
+
+    def transform(self, record: dict) -> tuple[dict, list[str]]:
+        """One source record → (model field values, warnings). Raises RecordError."""
+        raise NotImplementedError
+
+    def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
+        return None
+
+    def prepare(self) -> None:
+        """Checks before the run is recorded (e.g. that the credentials work)."""
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def run(self) -> SyncResult:
+        self.prepare()
+        previous = history.last_watermark(self.object_type)
+        mode, since = self._plan(previous)
+        result = SyncResult(self.object_type, mode, self.options)
+        run_row = None if self.options.dry_run else history.start_run(
+            self.object_type, mode, self.options)
+        result.history_id = run_row.pk if run_row else None
+        started = timezone.now()
+        try:
+            newest = self._sync_batches(result, run_row, mode, since)
+            self._finish(result, mode, previous, started, newest)
+        except BaseException as error:
+            result.status = "failed"
+            if run_row:
+                history.finish_run(run_row, result, error=_describe(error))
+            raise
+        if run_row:
+            history.finish_run(run_row, result)
+        return result
+
+    def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:
+        if self.options.full:
+            return Mode.FULL, None
+        if self.options.since:
+            return Mode.SINCE, self.options.since
+        if previous is None:
+            return Mode.FULL, None  # first run: nothing to be incremental from
+        return Mode.INCREMENTAL, previous - self.lookback
+
+    def _sync_batches(self, result: SyncResult, run_row, mode: Mode,
+                      since: datetime | None) -> datetime | None:
+        total = self.expected_total(mode, since) if self.on_progress else None
+        newest: datetime | None = None
+        with prefetched(self.fetch(mode, since)) as pages:
+            for batch in self._batches(pages, result):
+                counts, failures, batch_newest = self._save_batch(batch)
+                result.counts.add(counts)
+                result.failures.extend(failures)
+                history.record_failures(run_row, self.object_type, failures)
+                newest = max(filter(None, (newest, batch_newest)), default=None)
+                if self.on_progress:
+                    self.on_progress(result.counts, total)
+        return newest
+
+    def _batches(self, pages: Iterator[list[dict]], result: SyncResult) -> Iterator[list[dict]]:
+        size, limit = self.options.batch_size, self.options.max_records
+        buffer: list[dict] = []
+        for page in pages:
+            if limit is not None and result.counts.fetched + len(page) >= limit:
+                page = page[: limit - result.counts.fetched]
+                result.complete = False  # stopped early: the watermark must stay put
+            result.counts.fetched += len(page)
+            buffer.extend(page)
+            while len(buffer) >= size:
+                yield buffer[:size]
+                buffer = buffer[size:]
+            if not result.complete:
+                break
+        if buffer:
+            yield buffer
+
+    def _save_batch(self, records: list[dict]) -> tuple[SyncCounts, list[RecordFailure],
+                                                         datetime | None]:
+        rows, failures = self._transform_all(records)
+        batch = self.writer.plan(rows)
+        if not self.options.dry_run:
+            failures += self.writer.write(batch, timezone.now())
+        counts = self.writer.counts(batch, {f.object_id for f in failures})
+        counts.failed = len(failures)
+        newest = max((r["updated_at"] for r in rows if r["updated_at"] and not r["archived"]),
+                     default=None)
+        return counts, failures, newest
+
+    def _transform_all(self, records: list[dict]) -> tuple[list[dict], list[RecordFailure]]:
+        rows: dict[str, dict] = {}  # by id: a record read twice in a batch is saved once
+        failures = []
+        for record in records:
+            try:
+                row, warnings = self.transform(record)
+            except RecordError as error:
+                failures.append(RecordFailure(error.object_id, error.reason))
+                continue
+            for warning in warnings:
+                log.warning("%s %s: %s", self.object_type, row["id"], warning)
+            rows[row["id"]] = row
+        return list(rows.values()), failures
+
+    def _finish(self, result: SyncResult, mode: Mode, previous: datetime | None,
+                started: datetime, newest: datetime | None) -> None:
+        result.status = "partial" if result.counts.failed else "success"
+        if self.options.dry_run or not result.complete:
+            return
+        if mode is Mode.FULL and result.status == "success":
+            result.counts.archived += self._archive_unseen(started)
+        if result.status == "success" and self._may_move_watermark(mode, previous):
+            result.watermark = _new_watermark(mode, started, newest, previous)
+
+    def _may_move_watermark(self, mode: Mode, previous: datetime | None) -> bool:
+        if mode is not Mode.SINCE:
+            return True
+        # A --since run moves it only if it left no gap after the previous watermark.
+        return previous is not None and self.options.since <= previous
+
+    def _archive_unseen(self, started: datetime) -> int:
+        """After a complete full run: live rows the source no longer has were deleted or
+        merged away upstream. Mark them archived rather than leave them live."""
+        return self.model.objects.filter(archived=False, synced_at__lt=started).update(
+            archived=True, archived_at=timezone.now())
+
+
+def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
+                   previous: datetime | None) -> datetime | None:
+    # Never past the run's own start (a record changed mid-run may not have been read)
+    # nor past the newest change actually saved.
+    if newest is not None:
+        return min(started, newest)
+    return started if mode is Mode.FULL else previous
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,121 @@
+"""Saving one batch: classify each row against the local copy, then write it atomically.
+
+Normal save   new rows are created; an existing row is replaced (every synced column) when
+              the source's modified time is newer or its archived state changed; otherwise
+              it is skipped as unchanged.
+Force         every existing row of the batch is deleted and recreated from the payload,
+              whatever the timestamps say (the seed's delete-and-recreate).
+
+Both run inside one transaction per batch. If the bulk statement fails the transaction
+rolls back (so a row is never left deleted), and the batch is retried one row at a time,
+each in its own savepoint; rows that still fail are returned as failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import DatabaseError, models, transaction
+
+from .results import RecordFailure, SyncCounts
+
+
+@dataclass
+class BatchPlan:
+    create: list[dict] = field(default_factory=list)
+    replace: list[dict] = field(default_factory=list)  # updated, or overwritten when forced
+    unchanged_ids: list[str] = field(default_factory=list)
+    newly_archived: int = 0
+
+
+class BatchWriter:
+    def __init__(self, model: type[models.Model], *, force_overwrite: bool):
+        self.model = model
+        self.force_overwrite = force_overwrite
+        self.columns = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+
+    def plan(self, rows: list[dict]) -> BatchPlan:
+        """One query: which rows are new, which replace a local row, which are unchanged."""
+        local = {pk: (updated_at, archived) for pk, updated_at, archived in
+                 self.model.objects.filter(pk__in=[r["id"] for r in rows])
+                 .values_list("pk", "updated_at", "archived")}
+        batch = BatchPlan()
+        for row in rows:
+            known = local.get(row["id"])
+            if known is None:
+                batch.create.append(row)
+            elif self.force_overwrite or _changed(row, *known):
+                batch.replace.append(row)
+            else:
+                batch.unchanged_ids.append(row["id"])
+                continue
+            if row.get("archived") and not (known and known[1]):
+                batch.newly_archived += 1
+        return batch
+
+    def counts(self, batch: BatchPlan, failed_ids: set[str] = frozenset()) -> SyncCounts:
+        ok = [r for r in batch.replace if r["id"] not in failed_ids]
+        return SyncCounts(
+            created=sum(1 for r in batch.create if r["id"] not in failed_ids),
+            updated=0 if self.force_overwrite else len(ok),
+            overwritten=len(ok) if self.force_overwrite else 0,
+            skipped=len(batch.unchanged_ids),
+            archived=batch.newly_archived,
+        )
+
+    def write(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
+        """Write the batch atomically; fall back to one row at a time if the bulk path fails."""
+        try:
+            with transaction.atomic():
+                self._write_bulk(batch, synced_at)
+            return []
+        except DatabaseError:
+            with transaction.atomic():
+                return self._write_one_by_one(batch, synced_at)
+
+    def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
+        rows = batch.create + batch.replace
+        objs = [self._instance(row, synced_at) for row in rows]
+        if self.force_overwrite:
+            # Delete-and-recreate: no stale value can survive. Nothing cascades, because
+            # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
+            self.model.objects.filter(pk__in=[r["id"] for r in batch.replace]).delete()
+            self.model.objects.bulk_create(objs)
+        elif objs:
+            self.model.objects.bulk_create(objs, update_conflicts=True, unique_fields=["id"],
+                                           update_fields=self.columns)
+        if batch.unchanged_ids:
+            self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
+
+    def _write_one_by_one(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
+        failures = []
+        for row in batch.create + batch.replace:
+            try:
+                with transaction.atomic():  # a savepoint: a failure keeps the old row
+                    self._write_bulk(_single(row, batch), synced_at)
+            except DatabaseError as error:
+                failures.append(RecordFailure(row["id"], describe_db_error(error)))
+        if batch.unchanged_ids:
+            self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
+        return failures
+
+    def _instance(self, row: dict, synced_at: datetime) -> models.Model:
+        return self.model(**row, synced_at=synced_at)
+
+
+def _single(row: dict, batch: BatchPlan) -> BatchPlan:
+    replacing = any(r is row for r in batch.replace)
+    return BatchPlan(create=[] if replacing else [row], replace=[row] if replacing else [])
+
+
+def _changed(row: dict, local_updated_at: datetime | None, local_archived: bool) -> bool:
+    if bool(row.get("archived")) != local_archived or local_updated_at is None:
+        return True
+    return row["updated_at"] is not None and row["updated_at"] > local_updated_at
+
+
+def describe_db_error(error: Exception) -> str:
+    """The database's reason without its DETAIL lines, which can quote the record's values."""
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"database rejected the record: {type(error).__name__}: {first_line}"[:500]

@@ -1,0 +1,173 @@
+"""BaseHubSpotSyncCommand: the flags, warnings, progress and summary of every sync command.
+
+Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
+3 partial (the run finished but some records failed: see the SyncError table).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ingestion.base.history import SyncAlreadyRunning
+from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
+from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotError
+
+EXIT_PARTIAL = 3
+
+
+class SyncInterrupted(Exception):
+    pass
+
+
+def parse_since(value: str) -> datetime:
+    """`YYYY-MM-DD` or ISO 8601; UTC unless the value carries an offset."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise CommandError(
+            f"--since must be YYYY-MM-DD or an ISO 8601 datetime, not {value!r}") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class BaseHubSpotSyncCommand(BaseCommand):
+    engine_class: type  # a HubSpotBaseSyncEngine subclass
+
+    @property
+    def help(self) -> str:
+        return (f"Mirror HubSpot {self.engine_class.object_type} into the database: incremental "
+                "by default, --full for everything, --force-overwrite to replace local rows.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--full", action="store_true",
+                            help="fetch every record, not only those changed since the last run")
+        parser.add_argument("--since", metavar="DATE",
+                            help="fetch records modified at or after DATE (YYYY-MM-DD or ISO "
+                                 "8601; UTC unless an offset is given)")
+        parser.add_argument("--force-overwrite", action="store_true",
+                            help="delete and recreate every fetched local row from HubSpot's "
+                                 "data, whatever the timestamps say")
+        parser.add_argument("--batch-size", type=int, default=1000, metavar="N",
+                            help="records per save batch (1-10000; default 1000)")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="fetch and report what would change; write nothing")
+        parser.add_argument("--max-records", type=int, metavar="N",
+                            help="stop after N records (the watermark is not moved)")
+        parser.add_argument("--debug", action="store_true",
+                            help="log each HTTP request and batch to stderr")
+        parser.add_argument("--noinput", "--no-input", action="store_true",
+                            help="do not ask for confirmation before a force overwrite")
+
+    def handle(self, *args, **opts) -> None:
+        options = self._options(opts)
+        if opts["debug"]:
+            _enable_debug_logging()
+        if options.force_overwrite:
+            self._warn_force(options, ask=not opts["noinput"] and not options.dry_run)
+        result = self.run_sync(options)
+        self.stdout.write(result.summary)
+        if result.counts.failed:
+            raise CommandError(
+                f"{result.counts.failed} {result.object_type} record(s) failed and were not "
+                f"saved; see the sync_error table (run #{result.history_id}). The watermark "
+                "was not moved, so the next run retries them.", returncode=EXIT_PARTIAL)
+
+    def run_sync(self, options: SyncOptions) -> SyncResult:
+        """Build the engine and run it, turning known failures into clear CommandErrors."""
+        if not settings.HUBSPOT_ACCESS_TOKEN:
+            raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
+                               "access token (it is never logged or stored).")
+        with _progress_bar(self.engine_class.object_type) as on_progress, \
+                _signals_interrupt():
+            engine = self.engine_class(options, on_progress=on_progress)
+            try:
+                return engine.run()
+            except HubSpotAuthError as error:
+                raise CommandError(
+                    f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
+                    "and the app's scopes; nothing was written.") from None
+            except HubSpotError as error:
+                raise CommandError(f"HubSpot sync failed: {error}") from None
+            except SyncAlreadyRunning as error:
+                raise CommandError(str(error)) from None
+            except SyncInterrupted as error:
+                raise CommandError(f"{error}; the current batch was rolled back and the "
+                                   "watermark was not moved", returncode=130) from None
+            finally:
+                engine.client.close()
+
+    def _options(self, opts: dict) -> SyncOptions:
+        try:
+            return SyncOptions(
+                full=opts["full"], since=parse_since(opts["since"]) if opts["since"] else None,
+                force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
+                batch_size=opts["batch_size"], max_records=opts["max_records"])
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+
+    def _warn_force(self, options: SyncOptions, *, ask: bool) -> None:
+        scope = ("every record" if options.full else
+                 f"records modified since {options.since:%Y-%m-%d %H:%M}" if options.since else
+                 "records changed since the last run")
+        object_type = self.engine_class.object_type
+        self.stderr.write(self.style.WARNING(
+            f"WARNING: --force-overwrite deletes and recreates {scope} of {object_type} that "
+            "exist locally, from HubSpot's data: local edits to those rows are lost."))
+        if ask and sys.stdin.isatty():
+            answer = input("Type 'yes' to continue, anything else to cancel: ")
+            if answer.strip().lower() != "yes":
+                raise CommandError("Force overwrite cancelled.")
+
+
+@contextmanager
+def _progress_bar(object_type: str):
+    """A tqdm bar on a terminal; nothing at all when stderr is not one (cron, CI)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr, dynamic_ncols=True)
+
+    def update(counts: SyncCounts, total: int | None) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = counts.fetched
+        bar.set_postfix(saved=counts.created + counts.updated + counts.overwritten,
+                        failed=counts.failed, refresh=False)
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+@contextmanager
+def _signals_interrupt():
+    """SIGTERM (cron/Celery/systemd stopping us) ends the run like Ctrl-C: the open batch
+    transaction rolls back and the run is recorded as failed."""
+
+    def interrupt(signum, frame):
+        raise SyncInterrupted(f"interrupted by {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _enable_debug_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    for name in ("ingestion",):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)

@@ -1,0 +1,297 @@
+"""HubSpotClient: HTTP, paging, search windows, retries and rate limits. No database here.
+
+Every method yields or returns HubSpot's JSON records untouched; transforming and saving
+them is the engine's job (fetch apart from save).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import orjson
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from .errors import HubSpotError, HubSpotTransportError, error_for_response
+from .pacing import SlidingWindowPacer
+from .timeparse import parse_hubspot_datetime
+
+log = logging.getLogger("ingestion.hubspot.http")
+
+LIST_PAGE_MAX = 100  # API-FACTS §2: list endpoints return at most 100 per page
+SEARCH_PAGE_MAX = 200  # §3: search pages hold at most 200
+SEARCH_RESULT_CAP = 10_000  # §3: a search query can never page past 10,000 results
+SEARCH_BODY_MAX = 3_000  # §3: search bodies over 3,000 characters are rejected
+BATCH_READ_MAX = 100  # §4: batch endpoints take at most 100 inputs
+URL_BUDGET = 6_000  # §7: long `properties` lists give 414; stay well below
+
+
+class HubSpotClient:
+    def __init__(self, token: str, base_url: str = "https://api.hubapi.com", *,
+                 timeout: float = 30.0, max_attempts: int = 8, max_wait: float = 60.0,
+                 general_limit: int | None = None, search_per_second: int | None = 5):
+        if not token:
+            raise ValueError("a HubSpot access token is required")
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                     "User-Agent": "hubspot-sql-mirror/0.1"},
+            timeout=httpx.Timeout(timeout, connect=10.0),
+        )
+        self._general_pacer = SlidingWindowPacer(general_limit, 10.0)
+        self._search_pacer = SlidingWindowPacer(search_per_second, 1.0)
+        self._retrying = Retrying(
+            retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
+            stop=stop_after_attempt(max_attempts),
+            wait=_RetryWait(wait_exponential_jitter(initial=0.5, max=max_wait, jitter=0.5)),
+            before_sleep=_log_retry,
+            reraise=True,
+        )
+        self.requests_sent = 0
+        self.retries = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HubSpotClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- one request, with pacing, retries and error mapping ---------------------------------
+
+    def request(self, method: str, path: str, *, params: dict | None = None,
+                json: object = None, search: bool = False) -> dict:
+        for attempt in self._retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    self.retries += 1
+                return self._send_once(method, path, params, json, search)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _send_once(self, method: str, path: str, params: dict | None, body: object,
+                   search: bool) -> dict:
+        (self._search_pacer if search else self._general_pacer).acquire()
+        started = time.perf_counter()
+        content = orjson.dumps(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        self.requests_sent += 1
+        try:
+            response = self._http.request(method, path, params=params, content=content,
+                                          headers=headers)
+        except httpx.TransportError as exc:
+            log.debug("%s %s -> %s", method, path, type(exc).__name__)
+            raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
+        log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
+                  (time.perf_counter() - started) * 1000)
+        if not search:
+            self._general_pacer.observe(response.headers)
+        return _decode(response, method, path)
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    def property_names(self, object_type: str) -> list[str]:
+        """Every property of the type, custom ones included (API-FACTS §5)."""
+        data = self.request("GET", f"/crm/v3/properties/{object_type}")
+        return sorted({p["name"] for p in data.get("results", []) if not p.get("archived")})
+
+    def count(self, object_type: str) -> int | None:
+        """How many live records the type has (search `total`), for progress bars."""
+        data = self.request("POST", f"/crm/v3/objects/{object_type}/search",
+                            json={"limit": 1, "filterGroups": []}, search=True)
+        return data.get("total")
+
+    # -- full listing ------------------------------------------------------------------------
+
+    def list_pages(self, object_type: str, properties: list[str], *, archived: bool = False,
+                   page_size: int = LIST_PAGE_MAX) -> Iterator[list[dict]]:
+        """Every record of the type in id order, a page at a time (API-FACTS §2)."""
+        inline = _fits_in_url(properties)
+        params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
+        if inline:
+            params["properties"] = ",".join(properties)
+        while True:
+            data = self.request("GET", f"/crm/v3/objects/{object_type}", params=params)
+            records = data.get("results", [])
+            if records:
+                yield records if inline else self.batch_read(
+                    object_type, [r["id"] for r in records], properties, archived=archived)
+            after = ((data.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return
+            params["after"] = after
+
+    def batch_read(self, object_type: str, ids: list[str], properties: list[str], *,
+                   archived: bool = False) -> list[dict]:
+        """Records by id, properties sent in the body (no URL limit). Missing ids are left out."""
+        records: list[dict] = []
+        for start in range(0, len(ids), BATCH_READ_MAX):
+            body = {"inputs": [{"id": i} for i in ids[start:start + BATCH_READ_MAX]],
+                    "properties": properties}
+            data = self.request("POST", f"/crm/v3/objects/{object_type}/batch/read",
+                                params={"archived": _bool(archived)}, json=body)
+            records.extend(data.get("results", []))  # a 207 lists missing ids in `errors`
+        order = {record_id: n for n, record_id in enumerate(ids)}
+        return sorted(records, key=lambda r: order.get(r.get("id"), len(order)))
+
+    # -- incremental: search by modified time ------------------------------------------------
+
+    def modified_since_pages(self, object_type: str, modified_property: str, since_ms: int,
+                             properties: list[str], *,
+                             page_size: int = SEARCH_PAGE_MAX) -> Iterator[list[dict]]:
+        """Every live record modified at or after `since_ms`, oldest change first.
+
+        Keyset paging on the modified time instead of search offsets: each page is a fresh
+        query `modified >= lower`, so records changing mid-run cannot shift others out of
+        view, and the 10,000-result cap (API-FACTS §3) is never reached. When a whole page
+        shares one millisecond, that instant is drained by `hs_object_id` keyset, so even
+        more than 10,000 records modified in the same millisecond are all read, once.
+        """
+        window = _SearchWindow(modified_property, since_ms)
+        limit = min(page_size, SEARCH_PAGE_MAX)
+        while True:
+            page = self._search(object_type, [window.filter()], modified_property, properties,
+                                limit)
+            fresh = window.take(page)
+            if fresh:
+                yield fresh
+            if len(page) < limit:
+                return
+            if window.stuck(page):
+                yield from self._drain_instant(object_type, window, properties, limit)
+                window.step_past_instant()
+            elif not fresh:
+                raise HubSpotError(f"{object_type} search made no progress past {window.lower}")
+
+    def _drain_instant(self, object_type: str, window: _SearchWindow, properties: list[str],
+                       limit: int) -> Iterator[list[dict]]:
+        last_id = 0
+        while True:
+            filters = [window.instant_filter(),
+                       {"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)}]
+            page = self._search(object_type, filters, "hs_object_id", properties, limit)
+            if not page:
+                return
+            last_id = max(int(r["id"]) for r in page)
+            fresh = window.take(page)
+            if fresh:
+                yield fresh
+            if len(page) < limit:
+                return
+
+    def _search(self, object_type: str, filters: list[dict], sort_property: str,
+                properties: list[str], limit: int) -> list[dict]:
+        body = {"filterGroups": [{"filters": filters}],
+                "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+                "properties": properties, "limit": limit}
+        hydrate = len(orjson.dumps(body)) > SEARCH_BODY_MAX
+        if hydrate:  # too many properties for a search body: read them by id afterwards
+            body["properties"] = [sort_property]
+        data = self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body,
+                            search=True)
+        page = data.get("results", [])
+        if hydrate and page:
+            full = {r["id"]: r for r in self.batch_read(object_type, [r["id"] for r in page],
+                                                        properties)}
+            page = [full.get(r["id"], r) for r in page]
+        return page
+
+
+class _SearchWindow:
+    """The lower bound of an incremental search and the ids already read at that bound."""
+
+    def __init__(self, modified_property: str, since_ms: int):
+        self.prop = modified_property
+        self.lower = since_ms
+        self.inclusive = True
+        self.seen_at_lower: set[str] = set()
+
+    def filter(self) -> dict:
+        op = "GTE" if self.inclusive else "GT"
+        return {"propertyName": self.prop, "operator": op, "value": str(self.lower)}
+
+    def instant_filter(self) -> dict:
+        return {"propertyName": self.prop, "operator": "EQ", "value": str(self.lower)}
+
+    def take(self, page: list[dict]) -> list[dict]:
+        """The records of `page` not read before; moves the bound to the newest one."""
+        fresh = [r for r in page if r.get("id") not in self.seen_at_lower]
+        for record in fresh:
+            modified = modified_ms(record, self.prop)
+            if modified is None:
+                continue
+            if modified > self.lower:
+                self.lower, self.inclusive, self.seen_at_lower = modified, True, set()
+            if modified == self.lower:
+                self.seen_at_lower.add(record.get("id"))
+        return fresh
+
+    def stuck(self, page: list[dict]) -> bool:
+        """A (full) page all at the bound: `>= lower` cannot move on; drain the instant."""
+        return all(modified_ms(r, self.prop) == self.lower for r in page)
+
+    def step_past_instant(self) -> None:
+        self.inclusive, self.seen_at_lower = False, set()
+
+
+def modified_ms(record: dict, modified_property: str) -> int | None:
+    value = (record.get("properties") or {}).get(modified_property) or record.get("updatedAt")
+    parsed = parse_hubspot_datetime(value)
+    return int(parsed.timestamp() * 1000) if parsed else None
+
+
+class _RetryWait:
+    """Exponential backoff with jitter, but never shorter than HubSpot's Retry-After."""
+
+    def __init__(self, backoff):
+        self.backoff = backoff
+
+    def __call__(self, retry_state) -> float:
+        delay = self.backoff(retry_state)
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        return max(delay, retry_after or 0.0)
+
+
+def _log_retry(retry_state) -> None:
+    error = retry_state.outcome.exception()
+    log.warning("retrying after %s (attempt %d, waiting %.1fs)", error,
+                retry_state.attempt_number, retry_state.next_action.sleep)
+
+
+def _decode(response: httpx.Response, method: str, path: str) -> dict:
+    if response.status_code == 204:
+        return {}
+    try:
+        body = orjson.loads(response.content) if response.content else {}
+    except orjson.JSONDecodeError:
+        body = None
+    if response.is_success:
+        if not isinstance(body, dict):
+            # A 200 with a cut-off or non-JSON body: the connection was damaged; retry.
+            raise HubSpotTransportError(f"unreadable JSON in the answer to {method} {path}")
+        return body
+    raise error_for_response(response.status_code, body, _retry_after(response))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _fits_in_url(properties: list[str]) -> bool:
+    return len(quote(",".join(properties))) <= URL_BUDGET
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+__all__ = ["HubSpotClient", "HubSpotError", "modified_ms"]

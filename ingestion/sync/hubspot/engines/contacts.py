@@ -1,0 +1,9 @@
+from ingestion.models import HubSpotContact
+
+from .base import HubSpotBaseSyncEngine
+
+
+class HubSpotContactSyncEngine(HubSpotBaseSyncEngine):
+    object_type = "contacts"
+    model = HubSpotContact
+    modified_property = "lastmodifieddate"

@@ -1,0 +1,83 @@
+"""The exception tree of the HubSpot client (shaped like httpx's).
+
+    HubSpotError                   anything the client raises
+    ├── HubSpotTransportError      no usable answer: dropped, timeout, bad JSON   retriable
+    └── HubSpotAPIError            HubSpot answered with an error status
+        ├── HubSpotRateLimitError  429 TEN_SECONDLY_ROLLING / SECONDLY           retriable
+        │   └── HubSpotDailyLimitError  429 DAILY: nothing to gain till midnight  fatal
+        ├── HubSpotServerError     5xx, 423 Locked, 477 Migration in progress    retriable
+        ├── HubSpotAuthError       401 bad/expired token, 403 missing scopes     fatal
+        └── HubSpotClientError     any other 4xx: our request was wrong          fatal
+
+Whether to retry is decided in one place: the class attribute `retriable`.
+Messages carry HubSpot's message, category and correlation id, never the token.
+"""
+
+from __future__ import annotations
+
+
+class HubSpotError(Exception):
+    retriable = False
+
+    def __init__(self, message: str, *, status: int | None = None, category: str = "",
+                 correlation_id: str = "", retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.category = category
+        self.correlation_id = correlation_id
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        parts = [f"HTTP {self.status}" if self.status else "", self.category, self.message]
+        text = " ".join(p for p in parts if p)
+        return f"{text} (correlation id {self.correlation_id})" if self.correlation_id else text
+
+
+class HubSpotTransportError(HubSpotError):
+    retriable = True
+
+
+class HubSpotAPIError(HubSpotError):
+    pass
+
+
+class HubSpotRateLimitError(HubSpotAPIError):
+    retriable = True
+
+
+class HubSpotDailyLimitError(HubSpotRateLimitError):
+    retriable = False
+
+
+class HubSpotServerError(HubSpotAPIError):
+    retriable = True
+
+
+class HubSpotAuthError(HubSpotAPIError):
+    pass
+
+
+class HubSpotClientError(HubSpotAPIError):
+    pass
+
+
+def error_for_response(status: int, body: object, retry_after: float | None) -> HubSpotAPIError:
+    """Map an error response to its exception class (the one place statuses are classified)."""
+    fields = body if isinstance(body, dict) else {}
+    message = str(fields.get("message") or f"HubSpot answered HTTP {status}")
+    kwargs = {
+        "status": status,
+        "category": str(fields.get("category") or fields.get("policyName") or ""),
+        "correlation_id": str(fields.get("correlationId") or ""),
+        "retry_after": retry_after,
+    }
+    if status == 429:
+        # HubSpot quirk (API-FACTS §6): the policy is in `policyName`, not `category`.
+        daily = fields.get("policyName") == "DAILY"
+        return (HubSpotDailyLimitError if daily else HubSpotRateLimitError)(message, **kwargs)
+    if status in (401, 403):
+        return HubSpotAuthError(message, **kwargs)
+    if status >= 500 or status in (423, 477):
+        return HubSpotServerError(message, **kwargs)
+    return HubSpotClientError(message, **kwargs)

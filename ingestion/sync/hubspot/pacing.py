@@ -1,0 +1,70 @@
+"""Client-side pacing, so a sync uses HubSpot's rate budget without leaning on 429s.
+
+HubSpot counts requests in a rolling window (API-FACTS §6): general endpoints per 10 s
+(100 starter, 190 pro/enterprise), search at 5 per second (§3). General responses say
+the limit in `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` / `-Remaining`; search
+responses carry no such headers, so the search pacer has a fixed budget.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+
+
+class SlidingWindowPacer:
+    """At most `max_requests` request starts in any `window_s` seconds (None = unpaced)."""
+
+    def __init__(self, max_requests: int | None, window_s: float, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.max_requests = max_requests
+        self.window_s = window_s
+        self._clock, self._sleep = clock, sleep
+        self._starts: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait for a free slot in the window; return the seconds waited."""
+        with self._lock:
+            if not self.max_requests:
+                return 0.0
+            now = self._clock()
+            self._forget_before(now - self.window_s)
+            waited = 0.0
+            if len(self._starts) >= self.max_requests:
+                waited = self._starts[0] + self.window_s - now
+                self._sleep(waited)
+                now = self._clock()
+                self._forget_before(now - self.window_s)
+            self._starts.append(now)
+            return waited
+
+    def _forget_before(self, cutoff: float) -> None:
+        while self._starts and self._starts[0] <= cutoff:
+            self._starts.popleft()
+
+    def observe(self, headers: Mapping[str, str], safety_margin: int = 1) -> None:
+        """Adopt the limit HubSpot announces; if it says none are left, fill the window."""
+        limit = _int_header(headers, "x-hubspot-ratelimit-max")
+        interval_ms = _int_header(headers, "x-hubspot-ratelimit-interval-milliseconds")
+        remaining = _int_header(headers, "x-hubspot-ratelimit-remaining")
+        with self._lock:
+            if limit:
+                self.max_requests = max(1, limit - safety_margin)
+            if interval_ms:
+                self.window_s = interval_ms / 1000
+            if remaining is not None and remaining <= 0 and self.max_requests:
+                # Other clients of the same app used the budget: wait out a whole window.
+                now = self._clock()
+                self._starts.extend([now] * (self.max_requests - len(self._starts)))
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,117 @@
+"""HubSpot record JSON → model field values.
+
+Every property is kept raw in `properties`; the model's typed columns (named exactly as the
+HubSpot properties) are parsed from it. A value that does not parse never drops the record:
+the typed column gets NULL, the raw value stays in `properties`, and a warning is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from django.db import models
+
+from ingestion.base.results import RecordError
+from ingestion.models import HubSpotObject
+
+from .timeparse import parse_hubspot_date, parse_hubspot_datetime
+
+Parser = Callable[[object], object]
+BASE_COLUMNS = {f.name for f in HubSpotObject._meta.get_fields()} | {"synced_at"}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dict | list):
+        raise ValueError("not a text value")
+    return str(value)
+
+
+def _bool(value: object) -> bool:
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise ValueError("not a boolean")
+
+
+def _integer(value: object) -> int:
+    number = int(Decimal(str(value)))
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("out of range")
+    return number
+
+
+def _decimal_parser(field: models.DecimalField) -> Parser:
+    limit = Decimal(10) ** (field.max_digits - field.decimal_places)
+
+    def parse(value: object) -> Decimal:
+        try:
+            number = Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+        except InvalidOperation as error:
+            raise ValueError("not a number") from error
+        if not number.is_finite() or abs(number) >= limit:
+            raise ValueError("out of range")
+        return number
+
+    return parse
+
+
+def parser_for(field: models.Field) -> Parser:
+    if isinstance(field, models.DateTimeField):
+        return parse_hubspot_datetime
+    if isinstance(field, models.DateField):
+        return parse_hubspot_date
+    if isinstance(field, models.BooleanField):
+        return _bool
+    if isinstance(field, models.DecimalField):
+        return _decimal_parser(field)
+    if isinstance(field, models.IntegerField):
+        return _integer
+    if isinstance(field, models.FloatField):
+        return float
+    return _text
+
+
+def typed_columns(model: type[models.Model]) -> dict[str, Parser]:
+    """The model's HubSpot-property columns and how to parse each one."""
+    return {f.attname: parser_for(f) for f in model._meta.concrete_fields
+            if f.attname not in BASE_COLUMNS}
+
+
+def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]:
+    """(row, warnings) for one HubSpot record; RecordError if it cannot be stored at all."""
+    if not isinstance(record, dict) or not record.get("id"):
+        raise RecordError(_id_of(record), "record has no id")
+    object_id = str(record["id"])
+    properties = record.get("properties")
+    if not isinstance(properties, dict):
+        raise RecordError(object_id, "record has no properties object")
+    try:
+        updated_at = parse_hubspot_datetime(record.get("updatedAt"))
+        created_at = parse_hubspot_datetime(record.get("createdAt"))
+        archived_at = parse_hubspot_datetime(record.get("archivedAt"))
+    except (TypeError, ValueError) as error:
+        raise RecordError(object_id, f"unreadable record timestamp: {error}") from None
+    if updated_at is None:
+        raise RecordError(object_id, "record has no updatedAt")
+    row = {"id": object_id, "properties": properties, "created_at": created_at,
+           "updated_at": updated_at, "archived": bool(record.get("archived")),
+           "archived_at": archived_at}
+    warnings = []
+    for column, parse in columns.items():
+        value = properties.get(column)
+        try:
+            row[column] = None if value is None or value == "" else parse(value)
+        except (TypeError, ValueError, ArithmeticError):
+            row[column] = None
+            warnings.append(f"property {column!r} has an unreadable value; column left NULL, "
+                            "raw value kept in properties")
+    return row, warnings
+
+
+def _id_of(record: object) -> str:
+    if isinstance(record, dict) and record.get("id") is not None:
+        return str(record["id"])[:64]
+    return ""
