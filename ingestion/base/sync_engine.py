@@ -53,6 +53,18 @@ class BaseSyncEngine:
     def prepare(self) -> None:
         """Checks before the run is recorded (e.g. that the credentials work)."""
 
+    def scope(self) -> models.QuerySet:
+        """The local rows this engine mirrors (a shared table narrows this down)."""
+        return self.model.objects.all()
+
+    def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
+        """Called after each written batch (never in a dry run) with its saved rows, e.g. to
+        sync their associations. Returns failures to record."""
+        return []
+
+    # Types without a modified-time query (owners, pipelines …) are always read in full.
+    supports_incremental = True
+
     # -- the run -----------------------------------------------------------------------------
 
     def run(self) -> SyncResult:
@@ -81,7 +93,7 @@ class BaseSyncEngine:
             return Mode.FULL, None
         if self.options.since:
             return Mode.SINCE, self.options.since
-        if previous is None:
+        if previous is None or not self.supports_incremental:
             return Mode.FULL, None  # first run: nothing to be incremental from
         return Mode.INCREMENTAL, previous - self.lookback
 
@@ -123,6 +135,8 @@ class BaseSyncEngine:
         batch = self.writer.plan(rows)
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
+            failed_ids = {f.object_id for f in failures}
+            failures += self.after_batch([r for r in rows if r["id"] not in failed_ids])
         counts = self.writer.counts(batch, {f.object_id for f in failures})
         counts.failed = len(failures)
         newest = max((r["updated_at"] for r in rows if r["updated_at"] and not r["archived"]),
@@ -162,7 +176,7 @@ class BaseSyncEngine:
     def _archive_unseen(self, started: datetime) -> int:
         """After a complete full run: live rows the source no longer has were deleted or
         merged away upstream. Mark them archived rather than leave them live."""
-        return self.model.objects.filter(archived=False, synced_at__lt=started).update(
+        return self.scope().filter(archived=False, synced_at__lt=started).update(
             archived=True, archived_at=timezone.now())
 
 
