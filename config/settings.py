@@ -39,9 +39,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
+    # Tests on SQLite use a file, so that tests of real processes (signals, locks) can open
+    # the same database as the test that started them.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_db.sqlite3")}
 
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
 HUBSPOT_API_BASE_URL = env("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com")
+# Pacing: the general limit is learnt from HubSpot's X-HubSpot-RateLimit-* headers unless
+# set here; search has no headers, so its budget (5/s, API-FACTS §3) is configured.
+HUBSPOT_REQUESTS_PER_10S = env.int("HUBSPOT_REQUESTS_PER_10S", default=None)
+HUBSPOT_SEARCH_REQUESTS_PER_SECOND = env.int("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", default=5)
+HUBSPOT_MAX_ATTEMPTS = env.int("HUBSPOT_MAX_ATTEMPTS", default=8)
+HUBSPOT_RETRY_INITIAL_WAIT = env.float("HUBSPOT_RETRY_INITIAL_WAIT", default=0.5)
+HUBSPOT_TIMEOUT = env.float("HUBSPOT_TIMEOUT", default=30.0)
+# An incremental run starts this long before the watermark: covers search-index lag.
+HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = env.int("HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS",
+                                               default=300)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True

@@ -31,8 +31,9 @@ URL_BUDGET = 6_000  # §7: long `properties` lists give 414; stay well below
 
 class HubSpotClient:
     def __init__(self, token: str, base_url: str = "https://api.hubapi.com", *,
-                 timeout: float = 30.0, max_attempts: int = 8, max_wait: float = 60.0,
-                 general_limit: int | None = None, search_per_second: int | None = 5):
+                 timeout: float = 30.0, max_attempts: int = 8, initial_wait: float = 0.5,
+                 max_wait: float = 60.0, general_limit: int | None = None,
+                 search_per_second: int | None = 5):
         if not token:
             raise ValueError("a HubSpot access token is required")
         self._http = httpx.Client(
@@ -46,7 +47,8 @@ class HubSpotClient:
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
             stop=stop_after_attempt(max_attempts),
-            wait=_RetryWait(wait_exponential_jitter(initial=0.5, max=max_wait, jitter=0.5)),
+            wait=_RetryWait(wait_exponential_jitter(initial=initial_wait, max=max_wait,
+                                                     jitter=initial_wait)),
             before_sleep=_log_retry,
             reraise=True,
         )

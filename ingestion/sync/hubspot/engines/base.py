@@ -7,7 +7,7 @@ A per-type engine only declares `object_type`, `model` and (if not the default)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
@@ -20,7 +20,12 @@ from ..transform import to_row, typed_columns
 
 
 def client_from_settings() -> HubSpotClient:
-    return HubSpotClient(settings.HUBSPOT_ACCESS_TOKEN, settings.HUBSPOT_API_BASE_URL)
+    return HubSpotClient(
+        settings.HUBSPOT_ACCESS_TOKEN, settings.HUBSPOT_API_BASE_URL,
+        timeout=settings.HUBSPOT_TIMEOUT, max_attempts=settings.HUBSPOT_MAX_ATTEMPTS,
+        initial_wait=settings.HUBSPOT_RETRY_INITIAL_WAIT,
+        general_limit=settings.HUBSPOT_REQUESTS_PER_10S,
+        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND)
 
 
 class HubSpotBaseSyncEngine(BaseSyncEngine):
@@ -32,6 +37,7 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
                  on_progress: ProgressCallback | None = None):
         super().__init__(options, on_progress=on_progress)
         self.client = client or client_from_settings()
+        self.lookback = timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS)
         self.columns = typed_columns(self.model)
         self._property_names: list[str] | None = None
 
