@@ -1,0 +1,1 @@
+pytest_plugins = ["hubspot_emulator.pytest_plugin"]

@@ -1,0 +1,52 @@
+"""`python -m hubspot_emulator --token T [--port 8001 --contacts 100000 ...]`"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from .server import DEFAULT_MAX_URL, Emulator, start_site
+from .testing import READY_PREFIX
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m hubspot_emulator",
+                                description="A local emulation of HubSpot's CRM API.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8001, help="0 picks a free port")
+    p.add_argument("--token", required=True, help="the Bearer token clients must send")
+    p.add_argument("--contacts", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rate-limit", default="none",
+                   help="none | starter | pro | enterprise")
+    p.add_argument("--daily-limit", type=int, default=None)
+    p.add_argument("--search-lag-ms", type=int, default=0)
+    p.add_argument("--fault-rate", type=float, default=0.0)
+    p.add_argument("--fault-kinds", default="429,500,503")
+    p.add_argument("--max-url-length", type=int, default=DEFAULT_MAX_URL)
+    return p.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    emu = Emulator(args.token, contacts=args.contacts, seed=args.seed,
+                   rate_limit=args.rate_limit, daily_limit=args.daily_limit,
+                   search_lag_ms=args.search_lag_ms, max_url_length=args.max_url_length,
+                   fault_rate=args.fault_rate,
+                   fault_kinds=[k for k in args.fault_kinds.split(",") if k])
+    runner, port = await start_site(emu, args.host, args.port)
+    print(f"{READY_PREFIX}http://{args.host}:{port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> None:
+    asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The control surface under `/_emulator/` (no auth): reset, clock, silent changes, faults,
+rate limits, search lag, raw records, stats. Not part of HubSpot's API."""
+
+from __future__ import annotations
+
+import inspect
+from itertools import islice
+
+import orjson
+from aiohttp import web
+
+from .ratelimit import PROFILES, RateLimiter
+from .server import EMU, Emulator, json_response
+from .store import LIVE, Op, TypeState
+
+_RESET_KEYS = set(inspect.signature(Emulator.reset).parameters) - {"self"}
+
+
+class ControlError(Exception):
+    pass
+
+
+async def _body(request: web.Request) -> dict:
+    raw = await request.read()
+    try:
+        body = orjson.loads(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError as err:
+        raise ControlError(f"invalid JSON: {err}") from None
+    if not isinstance(body, dict):
+        raise ControlError("expected a JSON object")
+    return body
+
+
+def _handler(fn):
+    """Wrap a control handler: bad input gives 400 {"error": ...}."""
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            return json_response(await fn(request.app[EMU], request))
+        except (ControlError, ValueError, TypeError, KeyError) as err:
+            return json_response({"error": str(err)}, 400)
+    return wrapped
+
+
+def _record(emu: Emulator, request: web.Request) -> tuple[TypeState, int]:
+    otype = emu.store.registry.resolve(request.match_info["type"])
+    if otype is None:
+        raise ControlError(f"unknown object type {request.match_info['type']}")
+    ts = emu.store.state(otype)
+    idx = ts.idx_of(request.match_info["id"])
+    if idx is None or not ts.live.exists(idx):
+        raise ControlError(f"no {otype.name} record {request.match_info['id']}")
+    return ts, idx
+
+
+async def reset(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    unknown = set(body) - _RESET_KEYS
+    if unknown:
+        raise ControlError(f"unknown reset keys {sorted(unknown)}; known: {sorted(_RESET_KEYS)}")
+    emu.reset(**body)
+    return {"status": "ok", "counts": emu.store.data.counts}
+
+
+async def clock(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    now = body.get("now_ms")
+    emu.clock.frozen_ms = None if now is None else int(now)
+    return {"now_ms": emu.clock.now_ms(), "frozen": emu.clock.frozen_ms is not None}
+
+
+async def update_record(emu: Emulator, request: web.Request) -> dict:
+    """Change values; with `touch: false` the last-modified time stays (a silent change)."""
+    ts, idx = _record(emu, request)
+    body = await _body(request)
+    props = {k: None if v is None else str(v) for k, v in (body.get("properties") or {}).items()}
+    touch = body.get("touch", True)
+    modified = emu.clock.now_ms() if touch else None
+    emu.store.apply(ts, Op("set", idx, props, ms=modified, source="CRM_UI"))
+    return {"id": ts.id_of(idx), "modified_ms": ts.live.modified_ms(idx)}
+
+
+async def touch(emu: Emulator, request: web.Request) -> dict:
+    """Set the last-modified time of some records to exactly `modified_ms`."""
+    body = await _body(request)
+    otype = emu.store.registry.resolve(str(body.get("objectType", "contacts")))
+    if otype is None:
+        raise ControlError(f"unknown object type {body.get('objectType')}")
+    ts = emu.store.state(otype)
+    if body.get("ids") is not None:
+        idxs = [ts.idx_of(i) for i in body["ids"]]
+        if any(i is None or ts.live.status(i) != LIVE for i in idxs):
+            raise ControlError("every id must be a live record")
+    else:
+        idxs = list(islice(ts.live.iter_live(0), int(body.get("count") or 0)))
+    modified = int(body["modified_ms"]) if body.get("modified_ms") is not None else \
+        emu.clock.now_ms()
+    emu.store.apply(ts, Op("touch", others=tuple(idxs), ms=modified))
+    return {"touched": len(idxs), "ids": [ts.id_of(i) for i in idxs[:1000]],
+            "modified_ms": modified}
+
+
+async def raw(emu: Emulator, request: web.Request) -> dict:
+    """Serve this JSON verbatim for the record wherever it appears (null restores it)."""
+    ts, idx = _record(emu, request)
+    body = await _body(request)
+    if "record" not in body:
+        raise ControlError('body must be {"record": <any JSON>}')
+    emu.store.apply(ts, Op("raw", idx, raw=body["record"]))
+    if body["record"] is None:
+        ts.live.raw.pop(idx, None)
+        ts.index.raw.pop(idx, None)
+    return {"id": ts.id_of(idx)}
+
+
+async def faults(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    if not body:
+        emu.faults.clear()
+    else:
+        emu.faults.configure(body)
+    return {"status": "ok", "script_left": len(emu.faults.config.script)}
+
+
+async def clear_faults(emu: Emulator, request: web.Request) -> dict:
+    emu.faults.clear()
+    return {"status": "ok"}
+
+
+async def rate_limit(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    profile = str(body.get("profile", "none"))
+    if profile not in PROFILES:
+        raise ControlError(f"unknown profile {profile}; known: {sorted(PROFILES)}")
+    window = int(body.get("window_ms", emu.limiter.window_ms))
+    emu.limiter = RateLimiter(profile, body.get("daily_limit"), window_ms=window,
+                              search_window_ms=int(body.get("search_window_ms", 1000)))
+    return {"profile": profile, "max": emu.limiter.burst, "daily_limit": emu.limiter.daily_limit}
+
+
+async def search_lag(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    emu.store.set_search_lag(int(body.get("ms", 0)))
+    return {"ms": emu.store.search_lag_ms}
+
+
+async def search_limits(emu: Emulator, request: web.Request) -> dict:
+    body = await _body(request)
+    for key, value in body.items():
+        if not hasattr(emu.search_limits, key):
+            raise ControlError(f"unknown search limit {key}")
+        setattr(emu.search_limits, key, int(value))
+    return vars(emu.search_limits)
+
+
+async def stats(emu: Emulator, request: web.Request) -> dict:
+    return emu.stats.as_json(emu.faults.injected)
+
+
+async def health(emu: Emulator, request: web.Request) -> dict:
+    return {"status": "ok", "counts": emu.store.data.counts, "seed": emu.store.seed,
+            "rate_limit": emu.limiter.profile, "now_ms": emu.clock.now_ms()}
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/_emulator/reset", _handler(reset))
+    r.add_post("/_emulator/clock", _handler(clock))
+    r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
+    r.add_post("/_emulator/touch", _handler(touch))
+    r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))
+    r.add_post("/_emulator/faults", _handler(faults))
+    r.add_delete("/_emulator/faults", _handler(clear_faults))
+    r.add_post("/_emulator/rate_limit", _handler(rate_limit))
+    r.add_post("/_emulator/search_lag", _handler(search_lag))
+    r.add_post("/_emulator/search_limits", _handler(search_limits))
+    r.add_get("/_emulator/stats", _handler(stats))
+    r.add_get("/_emulator/health", _handler(health))

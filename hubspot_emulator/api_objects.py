@@ -1,0 +1,253 @@
+"""Object read endpoints: list, get, batch read and search (API-FACTS §2, §3, §4)."""
+
+from __future__ import annotations
+
+import time
+from itertools import islice
+from urllib.parse import urlencode
+
+import orjson
+from aiohttp import web
+
+from .errors import batch_not_found, invalid_json, not_found, validation
+from .relations import targets
+from .render import associations_json, history_json, record_json, select_properties
+from .search import search
+from .server import EMU, Emulator, json_response
+from .store import ARCHIVED, LIVE, TypeState
+from .timeutil import iso_ms
+
+LIST_MAX = 100  # "up to 100 ... in one request" (API-FACTS §2); more is a 400 here
+HISTORY_MAX = 50  # pages with propertiesWithHistory are capped at 50 (API-FACTS §2)
+BATCH_MAX = 100  # batch endpoints take at most 100 inputs (API-FACTS §4)
+
+
+# -- request helpers -------------------------------------------------------------------------
+
+def multi(query, name: str) -> list[str]:
+    """An array query param, comma-separated and/or repeated (API-FACTS §2)."""
+    out: list[str] = []
+    for raw in query.getall(name, []):
+        out += [p.strip() for p in raw.split(",") if p.strip()]
+    return out
+
+
+def flag(value: str | None) -> bool:
+    return str(value).lower() == "true"
+
+
+def int_param(value, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise validation(f"Invalid value for {name}: {value}") from None
+
+
+async def json_body(request: web.Request, max_chars: int | None = None) -> dict:
+    raw = await request.read()
+    if max_chars is not None and len(raw.decode("utf-8", "replace")) > max_chars:
+        # Search bodies over 3,000 characters are rejected (API-FACTS §3).
+        raise validation(f"The request body exceeds the maximum of {max_chars} characters.")
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise invalid_json(str(err)) from None
+    if not isinstance(body, dict):
+        raise invalid_json("expected a JSON object")
+    return body
+
+
+def emulator(request: web.Request) -> Emulator:
+    return request.app[EMU]
+
+
+def to_types(emu: Emulator, names: list[str]) -> list[TypeState]:
+    return [emu.resolve(n) for n in dict.fromkeys(names)]
+
+
+def decorate(emu: Emulator, ts: TypeState, idx: int, record: dict, history: list[str],
+             assoc: list[TypeState]) -> dict:
+    """Add `propertiesWithHistory` / `associations` to a rendered (non-raw) record."""
+    if ts.live.raw.get(idx) is not None:
+        return record
+    if history:
+        record["propertiesWithHistory"] = history_json(ts, idx, history)
+    if assoc:
+        found = associations_json(emu.store, ts, idx, assoc)
+        if found:
+            record["associations"] = found
+    return record
+
+
+# -- list ------------------------------------------------------------------------------------
+
+async def list_objects(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    ts = emu.resolve(request.match_info["type"])
+    q = request.query
+    limit = int_param(q.get("limit"), "limit", 10)
+    if not 1 <= limit <= LIST_MAX:
+        raise validation(f"limit must be between 1 and {LIST_MAX}, got {limit}")
+    history = multi(q, "propertiesWithHistory")
+    if history:
+        limit = min(limit, HISTORY_MAX)
+    archived = flag(q.get("archived"))
+    start = _cursor(ts, q.get("after"))
+    ov = ts.live
+    found = list(islice(ov.iter_archived(start) if archived else ov.iter_live(start), limit + 1))
+    names = select_properties(ts.otype, multi(q, "properties") or None)
+    assoc = to_types(emu, multi(q, "associations"))
+    results = [decorate(emu, ts, idx, record_json(ts, ov, idx, names, archived), history, assoc)
+               for idx in found[:limit]]
+    out: dict = {"results": results}
+    if len(found) > limit:
+        after = ts.id_of(found[limit])  # the id of the next record (API-FACTS §2)
+        out["paging"] = {"next": {"after": after, "link": _next_link(request, after)}}
+    return json_response(out)
+
+
+def _cursor(ts: TypeState, after: str | None) -> int:
+    if after is None or after == "":
+        return 0
+    if not after.strip().isdigit():
+        raise validation(f"Invalid after cursor: {after}")
+    return max(0, int(after) - ts.otype.id_base - 1)
+
+
+def _next_link(request: web.Request, after: str) -> str:
+    params = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
+    return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
+
+
+# -- get by id -------------------------------------------------------------------------------
+
+async def get_object(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    ts = emu.resolve(request.match_info["type"])
+    q = request.query
+    raw_id = request.match_info["id"]
+    archived = flag(q.get("archived"))
+    idx = find_record(ts, raw_id, q.get("idProperty"))
+    if idx is None or ts.live.status(idx) != (ARCHIVED if archived else LIVE):
+        raise not_found(raw_id)
+    names = select_properties(ts.otype, multi(q, "properties") or None)
+    record = record_json(ts, ts.live, idx, names, archived)
+    assoc = to_types(emu, multi(q, "associations"))
+    return json_response(decorate(emu, ts, idx, record, multi(q, "propertiesWithHistory"),
+                                  assoc))
+
+
+def find_record(ts: TypeState, raw_id: str, id_property: str | None = None) -> int | None:
+    """The index for an id (or a unique property value); merged-away ids give the survivor."""
+    if id_property and id_property != "hs_object_id":
+        idx = find_by_unique(ts, id_property, raw_id)
+    else:
+        idx = ts.idx_of(raw_id)
+    if idx is None or not ts.live.exists(idx):
+        return None
+    return ts.live.resolve(idx)
+
+
+def find_by_unique(ts: TypeState, prop: str, value: str) -> int | None:
+    """Look a record up by a unique property such as `email` (API-FACTS §4)."""
+    wanted = value.strip().lower()
+    ov = ts.live
+    for idx, props in ov.props.items():
+        if str(props.get(prop) or "").lower() == wanted and idx not in ov.gone:
+            return idx
+    candidates: list[int] = []
+    if prop == "email" and "@" in wanted:
+        # Generated emails carry the record index as the last dot-part of the local part.
+        tail = wanted.split("@")[0].rsplit(".", 1)[-1]
+        if tail.isdigit():
+            candidates = [int(tail)]
+    elif ts.data.n <= 50_000:
+        candidates = range(ts.data.n)
+    for idx in candidates:
+        if idx < ts.data.n and str(ov.value(idx, prop) or "").lower() == wanted:
+            return idx
+    return None
+
+
+# -- batch read ------------------------------------------------------------------------------
+
+async def batch_read(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    ts = emu.resolve(request.match_info["type"])
+    started = iso_ms(int(time.time() * 1000))
+    body = await json_body(request)
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list):
+        raise validation("inputs is required and must be a list")
+    if len(inputs) > BATCH_MAX:
+        raise validation(f"Batch input is limited to {BATCH_MAX} inputs, got {len(inputs)}")
+    archived = flag(request.query.get("archived"))
+    want = ARCHIVED if archived else LIVE
+    names = select_properties(ts.otype, body.get("properties") or None)
+    history = body.get("propertiesWithHistory") or []
+    results, missing, seen = [], [], set()
+    for item in inputs:
+        raw_id = str((item or {}).get("id", ""))
+        idx = find_record(ts, raw_id, body.get("idProperty"))
+        if idx is None or ts.live.status(idx) != want:
+            missing.append(raw_id)
+        elif idx not in seen:
+            seen.add(idx)
+            record = record_json(ts, ts.live, idx, names, archived)
+            results.append(decorate(emu, ts, idx, record, history, []))
+    return batch_response(ts, results, missing, started)
+
+
+def batch_response(ts: TypeState, results: list, missing: list[str], started: str,
+                   ok_status: int = 200) -> web.Response:
+    out = {"status": "COMPLETE", "results": results, "startedAt": started,
+           "completedAt": iso_ms(int(time.time() * 1000))}
+    if missing:
+        # Missing ids: 207 Multi-Status with one OBJECT_NOT_FOUND error (API-FACTS §4).
+        out["numErrors"] = 1
+        out["errors"] = [batch_not_found(ts.otype.error_word, missing)]
+        return json_response(out, 207)
+    return json_response(out, ok_status)
+
+
+# -- search ----------------------------------------------------------------------------------
+
+async def search_objects(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    ts = emu.resolve(request.match_info["type"])
+    body = await json_body(request, max_chars=emu.search_limits.max_body_chars)
+    emu.store.sync_index()
+    associated = _association_filter(emu, ts, body)
+    return json_response(search(ts, body, emu.search_limits, associated))
+
+
+def _association_filter(emu: Emulator, ts: TypeState, body: dict) -> set[int] | None:
+    """`associations.{type}` EQ id pseudo-filters (API-FACTS §3): the records linked to it."""
+    result = None
+    for group in body.get("filterGroups") or []:
+        filters = (group or {}).get("filters") or []
+        for f in [f for f in filters if str(f.get("propertyName", "")).startswith(
+                "associations.")]:
+            filters.remove(f)
+            other = emu.resolve(f["propertyName"].split(".", 1)[1])
+            if other.otype.custom:
+                raise validation("Association filters are not supported for custom objects")
+            idx = other.idx_of(f.get("value"))
+            linked = set() if idx is None else {t for t, _ in targets(emu.store, other, idx, ts)}
+            result = linked if result is None else result & linked
+    return result
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/crm/v3/objects/{type}/search", search_objects)
+    r.add_post("/crm/v3/objects/{type}/batch/read", batch_read)
+    r.add_get("/crm/v3/objects/{type}", list_objects)
+    r.add_get("/crm/v3/objects/{type}/{id}", get_object)
+    from . import api_writes
+
+    api_writes.add_routes(app)

@@ -1,0 +1,29 @@
+"""pytest fixtures: `emulator_server` (one per session, in a thread) and `emulator` (reset to
+a small default portal for each test).
+
+Enable with `pytest_plugins = ["hubspot_emulator.pytest_plugin"]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .testing import RunningEmulator, start_emulator
+
+DEFAULT_PORTAL = {"contacts": 40, "seed": 1, "rate_limit": "none"}
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[RunningEmulator]:
+    with start_emulator(token="test-token", **DEFAULT_PORTAL) as running:
+        yield running
+
+
+@pytest.fixture
+def emulator(emulator_server: RunningEmulator) -> RunningEmulator:
+    """The session emulator, reset: 40 contacts, seed 1, no rate limit, no faults, real clock."""
+    emulator_server.control.reset(**DEFAULT_PORTAL)
+    emulator_server.control.set_clock(None)
+    return emulator_server

@@ -1,0 +1,208 @@
+"""The aiohttp application: one middleware does what HubSpot's edge does before any handler
+(URL length, auth, injected faults, rate limits, correlation ids, stats); routes live in
+`api_objects`, `api_meta` and `api_control`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+
+import orjson
+from aiohttp import web
+
+from .errors import ApiError, correlation_id, unknown_type
+from .faults import Fault, FaultInjector
+from .ratelimit import RateLimiter
+from .search import SearchLimits
+from .store import Store, TypeState
+from .timeutil import Clock
+
+JSON_TYPE = "application/json;charset=utf-8"
+DEFAULT_MAX_URL = 8000
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_path: Counter = field(default_factory=Counter)
+
+    def as_json(self, faults_injected: int) -> dict:
+        return {"requests": self.requests, "by_status": dict(self.by_status),
+                "by_path": dict(self.by_path), "faults_injected": faults_injected}
+
+
+class Emulator:
+    """All server state; `reset` rebuilds it from a portal description."""
+
+    def __init__(self, token: str, **reset_kwargs) -> None:
+        self.token = token
+        self.clock = Clock()
+        self.faults = FaultInjector()
+        self.search_limits = SearchLimits()
+        self.reset(**reset_kwargs)
+
+    def reset(self, contacts: int = 1000, seed: int = 1, rate_limit: str = "none",
+              daily_limit: int | None = None, search_lag_ms: int = 0,
+              max_url_length: int = DEFAULT_MAX_URL, rate_window_ms: int = 10_000,
+              search_limits: dict | None = None, fault_rate: float = 0.0,
+              fault_kinds: list[str] | None = None) -> None:
+        self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
+                           search_lag_ms=int(search_lag_ms))
+        self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
+        self.max_url_length = int(max_url_length)
+        self.search_limits = SearchLimits(**(search_limits or {}))
+        self.faults.clear()
+        self.faults.injected = 0
+        if fault_rate:
+            self.faults.configure({"rate": fault_rate, "kinds": fault_kinds or None})
+        self.stats = Stats()
+
+    def resolve(self, token: str) -> TypeState:
+        otype = self.store.registry.resolve(token)
+        if otype is None:
+            raise unknown_type(token)
+        return self.store.state(otype)
+
+
+EMU = web.AppKey("emulator", Emulator)
+
+
+def json_response(data, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(body=orjson.dumps(data), status=status,
+                        headers={"Content-Type": JSON_TYPE, **(headers or {})})
+
+
+def _is_search(request: web.Request) -> bool:
+    return request.method == "POST" and request.path.endswith("/search")
+
+
+@web.middleware
+async def edge(request: web.Request, handler):
+    """HubSpot's edge, in order: control bypass, 414, 401, faults, 429, then the handler."""
+    emu = request.app[EMU]
+    cid = correlation_id()
+    if request.path.startswith("/_emulator/"):
+        response = await _call(handler, request, cid)
+        response.headers["X-HubSpot-Correlation-Id"] = cid
+        return response
+    emu.stats.requests += 1
+    emu.stats.by_path[request.path] += 1
+    try:
+        response = await _api(emu, request, handler, cid)
+    except asyncio.CancelledError:
+        emu.stats.by_status["dropped"] += 1
+        raise
+    response.headers["X-HubSpot-Correlation-Id"] = cid
+    emu.stats.by_status[str(response.status)] += 1
+    return response
+
+
+async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.StreamResponse:
+    if len(request.raw_path) > emu.max_url_length:
+        return _uri_too_long()
+    if request.headers.get("Authorization", "") != f"Bearer {emu.token}":
+        return _unauthorized(cid)
+    is_search = _is_search(request)
+    fault = emu.faults.pick(request.method, request.path)
+    if fault is not None:
+        if fault.kind != "slow":
+            return await _fault_response(emu, request, fault, cid, is_search)
+        await asyncio.sleep(fault.seconds)
+    decision = emu.limiter.check(is_search, cid)
+    if not decision.allowed:
+        return json_response(decision.body, 429, decision.headers)
+    response = await _call(handler, request, cid)
+    response.headers.update(decision.headers)
+    return response
+
+
+async def _call(handler, request: web.Request, cid: str) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as err:
+        return json_response(err.body(cid), err.status)
+    except web.HTTPNotFound:
+        return json_response({"status": "error", "message": f"Unable to find {request.path}",
+                              "correlationId": cid, "category": "OBJECT_NOT_FOUND"}, 404)
+    except web.HTTPMethodNotAllowed:
+        return json_response({"status": "error", "message": "Method not allowed",
+                              "correlationId": cid}, 405)
+
+
+def _uri_too_long() -> web.Response:
+    # The edge proxy answers 414 with an HTML page, before auth (API-FACTS §7).
+    html = ("<html><head><title>414 Request-URI Too Large</title></head><body>"
+            "<center><h1>414 Request-URI Too Large</h1></center></body></html>")
+    return web.Response(text=html, status=414, content_type="text/html")
+
+
+def _unauthorized(cid: str) -> web.Response:
+    body = {"status": "error",
+            "message": "Authentication credentials not found. This API supports OAuth 2.0 "
+                       "authentication and you can find more details at "
+                       "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+            "correlationId": cid, "category": "INVALID_AUTHENTICATION"}
+    # Body and headers as observed (API-FACTS §1).
+    return json_response(body, 401, {"X-HubSpot-Auth-Failure": "401 Unauthorized"})
+
+
+async def _fault_response(emu: Emulator, request: web.Request, fault: Fault, cid: str,
+                          is_search: bool) -> web.StreamResponse:
+    kind = fault.kind
+    if kind == "drop":
+        request.transport.close()  # no status line, no body: the client sees a dropped socket
+        raise asyncio.CancelledError
+    if kind == "malformed_json":
+        return web.Response(body=b'{"results":[{"id":"1","properties":{"email":"trunc',
+                            status=200, headers={"Content-Type": JSON_TYPE})
+    if kind == "html_503":
+        html = ("<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
+                "<body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>")
+        return web.Response(text=html, status=503, content_type="text/html")
+    if kind == "429":
+        if is_search:
+            body = {"status": "error", "message": "You have reached your secondly limit.",
+                    "errorType": "RATE_LIMIT", "correlationId": cid, "policyName": "SECONDLY"}
+        else:
+            body = {"status": "error", "message": "You have reached your ten_secondly_rolling "
+                    "limit.", "errorType": "RATE_LIMIT", "correlationId": cid,
+                    "policyName": "TEN_SECONDLY_ROLLING"}
+        return json_response(body, 429)
+    status = int(kind)
+    headers = {"Retry-After": "1"} if status == 477 else {}
+    body = {"status": "error", "message": _FAULT_MESSAGES.get(status, "An error occurred."),
+            "correlationId": cid}
+    return json_response(body, status, headers)
+
+
+_FAULT_MESSAGES = {
+    500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",
+    504: "Gateway Timeout", 423: "Locked", 477: "Migration in progress",
+}
+
+
+def make_app(emu: Emulator) -> web.Application:
+    from . import api_control, api_meta, api_objects
+
+    app = web.Application(middlewares=[edge], client_max_size=16 * 1024 * 1024)
+    app[EMU] = emu
+    api_control.add_routes(app)
+    api_meta.add_routes(app)
+    api_objects.add_routes(app)
+    return app
+
+
+async def start_site(emu: Emulator, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start serving; returns the runner and the bound port (useful with port 0)."""
+    # Long request lines must reach our own 414 check instead of aiohttp's parser limit.
+    runner = web.AppRunner(make_app(emu), access_log=None, max_line_size=1 << 20,
+                           max_field_size=1 << 20)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True)
+    await site.start()
+    sockets = site._server.sockets if site._server else []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    return runner, bound
