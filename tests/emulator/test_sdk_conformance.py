@@ -76,6 +76,8 @@ def client(emulator):
 # Facts from API-FACTS.md used by several tests
 # ---------------------------------------------------------------------------------------------
 
+# The `emulator` fixture's portal: 40 generated contacts (a few of them already archived).
+GENERATED_CONTACTS = 40
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 NUMERIC_ID = re.compile(r"^\d+$")
 
@@ -150,6 +152,22 @@ def assert_record(obj, object_type: str, *, archived: bool = False) -> None:
 
 def all_contacts(client, **kwargs) -> list:
     return client.crm.contacts.get_all(**kwargs)
+
+
+def email_or_null(value) -> bool:
+    """An existing property without a value is JSON null (API-FACTS §2)."""
+    return value is None or (isinstance(value, str) and "@" in value)
+
+
+def contacts_with_email(client) -> list:
+    page = client.crm.contacts.basic_api.get_page(limit=100, properties=["email"])
+    found = [c for c in page.results if c.properties["email"]]
+    assert len(found) >= 5, "the default portal should have contacts with an email"
+    return found
+
+
+def live_contact_ids(client) -> set[str]:
+    return {c.id for c in all_contacts(client)}
 
 
 def json_body(exc) -> dict:
@@ -243,12 +261,13 @@ def test_properties_param_when_getting_page_then_only_those_plus_system_properti
             "createdate",
             "lastmodifieddate",
         }
-        assert "@" in contact.properties["email"]
+        assert email_or_null(contact.properties["email"])
 
 
-def test_after_cursor_when_paging_by_seven_then_all_forty_contacts_once_and_last_page_unpaged(
+def test_after_cursor_when_paging_by_seven_then_every_live_contact_once_and_last_page_unpaged(
     client,
 ):
+    live = live_contact_ids(client)
     seen: list[str] = []
     after = None
     pages = 0
@@ -262,42 +281,59 @@ def test_after_cursor_when_paging_by_seven_then_all_forty_contacts_once_and_last
         assert page.paging.next.after, "paging.next.after must be a non-empty cursor"
         after = page.paging.next.after
         assert pages < 20, "paging never ends"
-    assert pages == 6  # 7*5 + 5
-    assert len(seen) == 40
-    assert len(set(seen)) == 40
+    assert pages == -(-len(live) // 7)
+    assert len(seen) == len(set(seen)), "no record on two pages"
+    assert set(seen) == live
 
 
-def test_forty_contacts_when_get_all_then_sdk_returns_forty_distinct_parsed_records(client):
+def test_forty_generated_contacts_when_get_all_and_archived_listed_then_they_partition_forty(
+    client,
+):
     contacts = all_contacts(client, properties=["email"])
-    assert len(contacts) == 40
-    assert len({c.id for c in contacts}) == 40
+    archived = client.crm.contacts.basic_api.get_page(archived=True, limit=100).results
+    live_ids = {c.id for c in contacts}
+    archived_ids = {c.id for c in archived}
+    assert len(live_ids) == len(contacts), "get_all returned a record twice"
+    assert not live_ids & archived_ids
+    assert len(live_ids) + len(archived_ids) == GENERATED_CONTACTS
+    assert len(live_ids) >= GENERATED_CONTACTS - 5
     for contact in contacts:
         assert_record(contact, "contacts")
-        assert "@" in contact.properties["email"]
+        assert email_or_null(contact.properties["email"])
+    for contact in archived:
+        assert_record(contact, "contacts", archived=True)
 
 
 def test_portal_of_250_contacts_when_get_all_then_sdk_pages_by_100_and_gets_all(emulator, client):
     emulator.control.reset(contacts=250)
     via_contacts = client.crm.contacts.get_all()
     via_objects = client.crm.objects.get_all("contacts")
-    assert len(via_contacts) == 250
-    assert len({c.id for c in via_contacts}) == 250
-    assert {c.id for c in via_objects} == {c.id for c in via_contacts}
+    archived = client.crm.contacts.basic_api.get_page(archived=True, limit=100).results
+    ids = {c.id for c in via_contacts}
+    assert len(ids) == len(via_contacts)
+    assert len(ids) + len(archived) == 250
+    assert len(ids) > 200  # so get_all needed three pages of 100
+    assert {c.id for c in via_objects} == ids
 
 
 def test_archived_contact_when_listing_with_archived_true_then_only_it_with_archived_at(client):
+    live_before = live_contact_ids(client)
+    archived_before = {
+        c.id for c in client.crm.contacts.basic_api.get_page(archived=True, limit=100).results
+    }
     victim = client.crm.contacts.basic_api.get_page(limit=1).results[0]
     assert client.crm.contacts.basic_api.archive(victim.id) is None
 
     archived = client.crm.contacts.basic_api.get_page(archived=True, limit=100)
-    assert [c.id for c in archived.results] == [victim.id]
-    assert_record(archived.results[0], "contacts", archived=True)
-    assert archived.results[0].archived_at >= archived.results[0].created_at
+    assert {c.id for c in archived.results} == archived_before | {victim.id}
     assert archived.paging is None
+    for contact in archived.results:
+        assert_record(contact, "contacts", archived=True)
+        assert contact.archived_at >= contact.created_at
+    mine = next(c for c in archived.results if c.id == victim.id)
+    assert mine.properties["email"] == victim.properties["email"]
 
-    live_ids = {c.id for c in all_contacts(client)}
-    assert victim.id not in live_ids
-    assert len(live_ids) == 39
+    assert live_contact_ids(client) == live_before - {victim.id}
 
 
 def test_associations_param_when_getting_contacts_page_then_company_ids_parse_as_associated_ids(
@@ -313,14 +349,15 @@ def test_associations_param_when_getting_contacts_page_then_company_ids_parse_as
         assert assoc.results, "an empty association list is left out, not sent empty"
         for item in assoc.results:
             assert item.id in company_ids
-            assert isinstance(item.type, str)
-            assert item.type.startswith("contact_to_company")
+            assert isinstance(item.type, str) and item.type
+        # HubSpot-defined types are named contact_to_company[_unlabeled] (API-FACTS §2).
+        assert any(a.type.startswith("contact_to_company") for a in assoc.results)
 
 
 def test_properties_with_history_when_getting_contact_then_values_parse_as_value_with_timestamp(
     client,
 ):
-    contact = client.crm.contacts.basic_api.get_page(limit=1).results[0]
+    contact = contacts_with_email(client)[0]
     got = client.crm.contacts.basic_api.get_by_id(
         contact.id, properties=["email"], properties_with_history=["email"]
     )
@@ -348,7 +385,7 @@ def test_existing_id_when_get_by_id_then_same_record_and_requested_properties(cl
 
 
 def test_email_id_property_when_get_by_id_then_record_found_by_email(client):
-    listed = client.crm.contacts.basic_api.get_page(limit=1, properties=["email"]).results[0]
+    listed = contacts_with_email(client)[1]
     got = client.crm.contacts.basic_api.get_by_id(listed.properties["email"], id_property="email")
     assert got.id == listed.id
 
@@ -378,7 +415,7 @@ def test_missing_id_when_get_by_id_then_404_object_not_found_with_documented_bod
 
 
 def test_email_eq_filter_when_searching_then_exactly_that_contact_with_total_one(client):
-    target = client.crm.contacts.basic_api.get_page(limit=5, properties=["email"]).results[4]
+    target = contacts_with_email(client)[4]
     email = target.properties["email"]
     for value in (email, email.upper()):  # values are case-insensitive (API-FACTS §3)
         request = PublicObjectSearchRequest(
@@ -411,16 +448,19 @@ def test_createdate_descending_sort_when_searching_then_results_newest_first(cli
         limit=100,
     )
     found = client.crm.objects.search_api.do_search("contacts", request)
-    assert found.total == 40
-    assert len(found.results) == 40
+    live = live_contact_ids(client)
+    assert found.total == len(live)
+    assert len(found.results) == len(live)
     created = [iso(c.properties["createdate"]) for c in found.results]
     assert created == sorted(created, reverse=True)
-    assert {c.id for c in found.results} == {c.id for c in all_contacts(client)}
+    assert {c.id for c in found.results} == live
     for contact in found.results:
         assert_record(contact, "contacts")
 
 
-def test_search_limit_fifteen_when_paging_with_after_then_offsets_15_30_and_all_forty(client):
+def test_search_limit_fifteen_when_paging_with_after_then_offsets_15_30_and_all_live(client):
+    live = live_contact_ids(client)
+    assert 30 < len(live) <= 45
     seen: list[str] = []
     afters: list[str] = []
     after = None
@@ -431,7 +471,7 @@ def test_search_limit_fifteen_when_paging_with_after_then_offsets_15_30_and_all_
             after=after,
         )
         found = client.crm.contacts.search_api.do_search(request)
-        assert found.total == 40
+        assert found.total == len(live)
         seen.extend(c.id for c in found.results)
         if found.paging is None:
             break
@@ -439,7 +479,7 @@ def test_search_limit_fifteen_when_paging_with_after_then_offsets_15_30_and_all_
         afters.append(after)
         assert len(afters) < 10
     assert afters == ["15", "30"]
-    assert len(seen) == 40 and len(set(seen)) == 40
+    assert len(seen) == len(set(seen)) and set(seen) == live
     assert [int(i) for i in seen] == sorted(int(i) for i in seen)
 
 
@@ -498,7 +538,7 @@ def test_three_existing_ids_when_batch_reading_then_200_complete_with_those_reco
     assert data.completed_at >= data.started_at
     for record in data.results:
         assert_record(record, "contacts")
-        assert "@" in record.properties["email"]
+        assert email_or_null(record.properties["email"])
 
 
 def test_one_missing_id_when_batch_reading_then_207_with_object_not_found_error(emulator):
@@ -654,9 +694,24 @@ def test_custom_object_type_when_listing_via_objects_api_then_records_parse(clie
     assert found.total == len(everything)
 
 
+def _valid_value(prop) -> str:
+    """A value HubSpot accepts for a property definition."""
+    if prop.type == "enumeration" and prop.options:
+        return prop.options[0].value
+    return {
+        "number": "1",
+        "bool": "true",
+        "date": "2025-01-01",
+        "datetime": "2025-01-01T00:00:00.000Z",
+    }.get(prop.type, "sdk-conformance")
+
+
 def test_custom_object_type_when_creating_record_then_201_and_readable(client):
     schema = client.crm.schemas.core_api.get_all().results[0]
-    props = {p: "sdk-conformance" for p in schema.required_properties}
+    definitions = {
+        p.name: p for p in client.crm.properties.core_api.get_all(schema.object_type_id).results
+    }
+    props = {name: _valid_value(definitions[name]) for name in schema.required_properties}
     props[schema.primary_display_property] = "sdk-conformance-custom"
     created = client.crm.objects.basic_api.create(
         schema.object_type_id, SimplePublicObjectInputForCreate(properties=props)
@@ -1020,6 +1075,7 @@ def test_object_type_when_created_updated_archived_via_objects_api_then_round_tr
 
 def test_two_contacts_when_merged_then_new_record_answers_for_both_old_ids(client):
     api = client.crm.contacts.basic_api
+    live_before = live_contact_ids(client)
     primary, secondary = api.get_page(limit=2, properties=["email", "firstname"]).results
     merged = api.merge(
         PublicMergeInput(primary_object_id=primary.id, object_id_to_merge=secondary.id)
@@ -1034,10 +1090,8 @@ def test_two_contacts_when_merged_then_new_record_answers_for_both_old_ids(clien
         assert got.id == merged.id
         assert got.properties["email"] == primary.properties["email"]  # primary wins
         assert {primary.id, secondary.id} <= set(got.properties["hs_merged_object_ids"].split(";"))
-    live = {c.id for c in all_contacts(client)}
-    assert merged.id in live
-    assert primary.id not in live and secondary.id not in live
-    assert len(live) == 39
+    live = live_contact_ids(client)
+    assert live == (live_before - {primary.id, secondary.id}) | {merged.id}
 
 
 def test_two_companies_when_merged_then_merge_endpoint_parses_into_simple_public_object(client):
@@ -1053,6 +1107,7 @@ def test_two_companies_when_merged_then_merge_endpoint_parses_into_simple_public
 
 def test_contact_when_gdpr_deleted_then_204_and_gone_even_from_archived(client):
     api = client.crm.contacts.basic_api
+    live_before = live_contact_ids(client)
     victim = api.get_page(limit=1).results[0]
     assert api.purge(PublicGdprDeleteInput(object_id=victim.id)) is None
     with pytest.raises(ContactsNotFound):
@@ -1061,7 +1116,7 @@ def test_contact_when_gdpr_deleted_then_204_and_gone_even_from_archived(client):
         api.get_by_id(victim.id, archived=True)
     archived_ids = {c.id for c in api.get_page(archived=True, limit=100).results}
     assert victim.id not in archived_ids
-    assert len(all_contacts(client)) == 39
+    assert live_contact_ids(client) == live_before - {victim.id}
 
 
 # ---------------------------------------------------------------------------------------------
