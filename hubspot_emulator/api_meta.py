@@ -1,9 +1,316 @@
-"""Properties, owners, pipelines, associations v4 and schemas (filled in step 5)."""
+"""Properties, owners, pipelines, associations v4 and schemas (API-FACTS §5)."""
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
+
+from . import PORTAL_ID
+from .api_objects import emulator, flag, int_param, json_body, multi
+from .associations import default_types, labels
+from .errors import ApiError, not_found, validation
+from .properties import PropDef
+from .relations import targets
+from .schemas import ObjectType, owners, pipelines, property_json
+from .server import Emulator, json_response
+from .store import LIVE, TypeState
+from .timeutil import iso_ms
+
+ASSOC_BATCH_MAX = 1000  # v4 batch read inputs since 2025-02-10 (API-FACTS §5)
+ASSOC_PAGE = 500  # v4 list: "Limit 500 per call" (API-FACTS §5)
+OWNERS_MAX = 500
+
+
+# -- properties ------------------------------------------------------------------------------
+
+async def list_properties(request: web.Request) -> web.Response:
+    """All property definitions; only non-sensitive ones unless asked (API-FACTS §5)."""
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    q = request.query
+    archived = flag(q.get("archived"))
+    sensitivity = q.get("dataSensitivity", "non_sensitive")
+    wanted = set(multi(q, "properties"))
+    results = [property_json(p, otype) for p in otype.props
+               if p.archived == archived and p.sensitivity == sensitivity
+               and (not wanted or p.name in wanted)]
+    return json_response({"results": results})
+
+
+async def get_property(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    name = request.match_info["name"]
+    for p in otype.props:
+        if p.name == name:
+            return json_response(property_json(p, otype))
+    raise ApiError(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
+
+
+# -- owners ----------------------------------------------------------------------------------
+
+async def list_owners(request: web.Request) -> web.Response:
+    q = request.query
+    limit = int_param(q.get("limit"), "limit", 100)
+    if not 1 <= limit <= OWNERS_MAX:
+        raise validation(f"limit must be between 1 and {OWNERS_MAX}")
+    archived = flag(q.get("archived"))
+    rows = [o for o in owners() if o["archived"] == archived
+            and (not q.get("email") or o["email"] == q.get("email"))]
+    after = q.get("after")
+    start = next((k for k, o in enumerate(rows) if after and int(o["id"]) >= int(after)), 0) \
+        if after and after.isdigit() else 0
+    page = rows[start:start + limit]
+    out: dict = {"results": page}
+    if start + limit < len(rows):
+        out["paging"] = {"next": {"after": rows[start + limit]["id"]}}
+    return json_response(out)
+
+
+async def get_owner(request: web.Request) -> web.Response:
+    q = request.query
+    key = "userId" if q.get("idProperty") == "userId" else "id"
+    wanted = request.match_info["id"]
+    archived = flag(q.get("archived"))
+    for o in owners():
+        if str(o[key]) == wanted and o["archived"] == archived:
+            return json_response(o)
+    raise not_found(wanted)
+
+
+# -- pipelines -------------------------------------------------------------------------------
+
+async def list_pipelines(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    found = pipelines(otype.name)
+    if found is None:
+        raise validation(f"Object type {otype.name} does not support pipelines")
+    return json_response({"results": found})
+
+
+async def get_pipeline(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    for p in pipelines(otype.name) or []:
+        if p["id"] == request.match_info["id"]:
+            return json_response(p)
+    raise ApiError(404, f"Unable to find pipeline {request.match_info['id']}", "OBJECT_NOT_FOUND")
+
+
+# -- associations v4 -------------------------------------------------------------------------
+
+def _assoc_rows(emu: Emulator, a: TypeState, idx: int, b: TypeState) -> list[dict]:
+    return [{"toObjectId": int(b.id_of(t)),  # a JSON number in real responses (API-FACTS §5)
+             "associationTypes": [x.v4() for x in types]}
+            for t, types in targets(emu.store, a, idx, b)]
+
+
+def _page(rows: list[dict], after: str | None, limit: int) -> tuple[list[dict], str | None]:
+    """Rows after the cursor (the next toObjectId), and the cursor for the following page."""
+    start = 0
+    if after:
+        if not after.isdigit():
+            raise validation(f"Invalid after cursor: {after}")
+        start = next((k for k, r in enumerate(rows) if r["toObjectId"] >= int(after)), len(rows))
+    page = rows[start:start + limit]
+    nxt = str(rows[start + limit]["toObjectId"]) if start + limit < len(rows) else None
+    return page, nxt
+
+
+async def list_associations(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    a = emu.resolve(request.match_info["type"])
+    b = emu.resolve(request.match_info["to"])
+    idx = a.idx_of(request.match_info["id"])
+    if idx is None or a.live.status(a.live.resolve(idx)) != LIVE:
+        raise not_found(request.match_info["id"])
+    limit = int_param(request.query.get("limit"), "limit", ASSOC_PAGE)
+    if not 1 <= limit <= ASSOC_PAGE:
+        raise validation(f"limit must be between 1 and {ASSOC_PAGE}")
+    rows = _assoc_rows(emu, a, a.live.resolve(idx), b)
+    page, nxt = _page(rows, request.query.get("after"), limit)
+    out: dict = {"results": page}
+    if nxt:
+        out["paging"] = {"next": {"after": nxt, "link": None}}
+    return json_response(out)
+
+
+async def batch_read_associations(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    a = emu.resolve(request.match_info["from"])
+    b = emu.resolve(request.match_info["to"])
+    started = iso_ms(int(time.time() * 1000))
+    body = await json_body(request)
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list):
+        raise validation("inputs is required and must be a list")
+    if len(inputs) > ASSOC_BATCH_MAX:
+        raise validation(f"Batch input is limited to {ASSOC_BATCH_MAX} inputs, got {len(inputs)}")
+    results, missing = [], []
+    for item in inputs:
+        raw_id = str((item or {}).get("id", ""))
+        idx = a.idx_of(raw_id)
+        if idx is None or a.live.status(a.live.resolve(idx)) != LIVE:
+            missing.append(raw_id)
+            continue
+        rows = _assoc_rows(emu, a, a.live.resolve(idx), b)
+        page, nxt = _page(rows, (item or {}).get("after"), ASSOC_PAGE)
+        entry: dict = {"from": {"id": raw_id}, "to": page}
+        if nxt:  # paging is per `from` object, only when there is more (API-FACTS §5)
+            entry["paging"] = {"next": {"after": nxt}}
+        results.append(entry)
+    out: dict = {"status": "COMPLETE", "results": results, "startedAt": started,
+                 "completedAt": iso_ms(int(time.time() * 1000))}
+    if missing:
+        out["numErrors"] = len(missing)
+        out["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND",
+                          "message": f"No {a.otype.singular} with ID {m} exists",
+                          "context": {"fromObjectId": [m]}} for m in missing]
+        return json_response(out, 207)
+    return json_response(out)
+
+
+async def association_labels(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    a = emu.resolve(request.match_info["from"]).otype
+    b = emu.resolve(request.match_info["to"]).otype
+    rows = [{"category": t.category, "typeId": t.type_id, "label": t.label}
+            for t in labels(a.name, b.name)]
+    return json_response({"results": rows})
+
+
+def _pair(emu: Emulator, request: web.Request) -> tuple[TypeState, int, TypeState, int]:
+    a = emu.resolve(request.match_info["type"])
+    b = emu.resolve(request.match_info["to"])
+    ai, bi = a.idx_of(request.match_info["id"]), b.idx_of(request.match_info["toId"])
+    if ai is None or a.live.status(a.live.resolve(ai)) != LIVE:
+        raise not_found(request.match_info["id"])
+    if bi is None or b.live.status(b.live.resolve(bi)) != LIVE:
+        raise not_found(request.match_info["toId"])
+    return a, a.live.resolve(ai), b, b.live.resolve(bi)
+
+
+async def put_default_association(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    a, ai, b, bi = _pair(emu, request)
+    fwd = default_types(a.otype.name, b.otype.name, a.otype.singular, b.otype.singular)
+    back = default_types(b.otype.name, a.otype.name, b.otype.singular, a.otype.singular)
+    # Association changes leave both records' last-modified time alone [?].
+    emu.store.assoc.add(a.otype.name, ai, b.otype.name, bi, fwd, back)
+    result = {"fromObjectTypeId": a.otype.type_id, "fromObjectId": int(a.id_of(ai)),
+              "toObjectTypeId": b.otype.type_id, "toObjectId": int(b.id_of(bi)),
+              "labels": [t.label for t in fwd if t.label]}
+    return json_response({"status": "COMPLETE", "results": [result],
+                          "startedAt": iso_ms(int(time.time() * 1000)),
+                          "completedAt": iso_ms(int(time.time() * 1000))})
+
+
+async def delete_association(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    a, ai, b, bi = _pair(emu, request)
+    emu.store.assoc.remove(a.otype.name, ai, b.otype.name, bi)
+    return web.Response(status=204)
+
+
+# -- schemas ---------------------------------------------------------------------------------
+
+def schema_json(emu: Emulator, otype: ObjectType, with_props: bool = True) -> dict:
+    created = iso_ms(otype.created_at_ms)
+    assoc = [{"id": str(t.type_id), "fromObjectTypeId": otype.type_id,
+              "toObjectTypeId": other.otype.type_id, "name": t.v3_name.upper()}
+             for other in emu.store.types.values() if other.otype is not otype
+             for t in labels(otype.name, other.otype.name)
+             if emu.store.data.link(otype.name, other.otype.name)
+             or emu.store.data.link(other.otype.name, otype.name)]
+    out = {
+        "id": otype.type_id.split("-")[1], "objectTypeId": otype.type_id, "name": otype.name,
+        "fullyQualifiedName": otype.fqn,
+        "labels": {"singular": otype.labels[0], "plural": otype.labels[1]},
+        "primaryDisplayProperty": otype.primary_display,
+        "secondaryDisplayProperties": [], "requiredProperties": [otype.primary_display],
+        "searchableProperties": list(otype.searchable), "archived": False,
+        "associations": assoc, "createdAt": created, "updatedAt": created,
+        "portalId": PORTAL_ID,
+    }
+    if with_props:
+        out["properties"] = [property_json(p, otype) for p in otype.live_props]
+    return out
+
+
+async def list_schemas(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    with_props = request.query.get("includePropertyDefinitions", "true").lower() != "false"
+    return json_response({"results": [schema_json(emu, t, with_props)
+                                      for t in emu.store.registry.custom_types()]})
+
+
+async def get_schema(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    return json_response(schema_json(emu, otype))
+
+
+async def create_schema(request: web.Request) -> web.Response:
+    """Create a custom object type at run time; its records start empty."""
+    emu = emulator(request)
+    body = await json_body(request)
+    name = str(body.get("name") or "").strip().lower()
+    if not name or not name.replace("_", "").isalnum():
+        raise validation("name is required (letters, digits and underscores)")
+    if emu.store.registry.resolve(name) is not None:
+        raise ApiError(409, f"Object type {name} already exists", "CONFLICT")
+    otype = _custom_type(emu, name, body)
+    emu.store.add_type(otype)
+    return json_response(schema_json(emu, otype), 201)
+
+
+def _custom_type(emu: Emulator, name: str, body: dict) -> ObjectType:
+    from . import properties as P
+
+    labels_ = body.get("labels") or {}
+    props = [_prop_from_json(p) for p in body.get("properties") or []]
+    display = body.get("primaryDisplayProperty") or (props[0].name if props else "hs_object_id")
+    type_id = emu.store.registry.next_custom_id()
+    k = len(emu.store.registry.custom_types())
+    otype = ObjectType(
+        name, type_id, labels_.get("singular", name).lower().replace(" ", "_"),
+        f"P{PORTAL_ID}_{name.upper()}", "hs_createdate", "hs_lastmodifieddate",
+        (display,), P.assemble("hs_createdate", "hs_lastmodifieddate", f"{name}_information",
+                               props, []),
+        90_000_000_000 + 1_000_000_000 * (k + 1), lambda n: 0,
+        tuple(body.get("searchableProperties") or [display]), display, custom=True,
+        fqn=f"p{PORTAL_ID}_{name}",
+        labels=(labels_.get("singular", name), labels_.get("plural", name)),
+        created_at_ms=emu.clock.now_ms())
+    return otype
+
+
+def _prop_from_json(p: dict) -> PropDef:
+    options = tuple(str(o.get("value")) for o in p.get("options") or [])
+    return PropDef(str(p["name"]), str(p.get("type", "string")),
+                   str(p.get("fieldType", "text")), (), options, label=str(p.get("label", "")),
+                   group=str(p.get("groupName", "")), custom=True,
+                   unique=bool(p.get("hasUniqueValue")))
 
 
 def add_routes(app: web.Application) -> None:
-    pass
+    r = app.router
+    r.add_get("/crm/v3/properties/{type}", list_properties)
+    r.add_get("/crm/v3/properties/{type}/{name}", get_property)
+    r.add_get("/crm/v3/owners", list_owners)
+    r.add_get("/crm/v3/owners/", list_owners)
+    r.add_get("/crm/v3/owners/{id}", get_owner)
+    r.add_get("/crm/v3/pipelines/{type}", list_pipelines)
+    r.add_get("/crm/v3/pipelines/{type}/{id}", get_pipeline)
+    r.add_post("/crm/v4/associations/{from}/{to}/batch/read", batch_read_associations)
+    r.add_get("/crm/v4/associations/{from}/{to}/labels", association_labels)
+    r.add_get("/crm/v4/objects/{type}/{id}/associations/{to}", list_associations)
+    r.add_put("/crm/v4/objects/{type}/{id}/associations/default/{to}/{toId}",
+              put_default_association)
+    r.add_delete("/crm/v4/objects/{type}/{id}/associations/{to}/{toId}", delete_association)
+    for prefix in ("/crm/v3/schemas", "/crm-object-schemas/v3/schemas"):
+        r.add_get(prefix, list_schemas)
+        r.add_post(prefix, create_schema)
+        r.add_get(prefix + "/{type}", get_schema)
