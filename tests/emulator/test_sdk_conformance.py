@@ -32,7 +32,9 @@ from hubspot.crm.associations.v4 import (
 )
 from hubspot.crm.companies import PublicMergeInput as CompanyMergeInput
 from hubspot.crm.contacts import PublicGdprDeleteInput, PublicMergeInput
+from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.contacts.exceptions import NotFoundException as ContactsNotFound
+from hubspot.crm.contacts.exceptions import ServiceException as ContactsServiceException
 from hubspot.crm.contacts.exceptions import UnauthorizedException as ContactsUnauthorized
 from hubspot.crm.objects import (
     BatchReadInputSimplePublicObjectId,
@@ -43,6 +45,7 @@ from hubspot.crm.objects import (
     SimplePublicObjectInput,
     SimplePublicObjectInputForCreate,
 )
+from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
 from hubspot.crm.objects.exceptions import NotFoundException as ObjectsNotFound
 from urllib3.util.retry import Retry
 
@@ -217,6 +220,8 @@ def test_bad_or_missing_token_when_listing_contacts_then_401_invalid_authenticat
     assert body["message"].startswith("Authentication credentials not found.")
     assert isinstance(body["correlationId"], str) and body["correlationId"]
     assert header(exc.headers, "Content-Type").startswith("application/json")
+    assert header(exc.headers, "X-HubSpot-Auth-Failure") == "401 Unauthorized"
+    assert header(exc.headers, "X-HubSpot-Correlation-Id") == body["correlationId"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1133,3 +1138,248 @@ def test_control_update_when_reading_back_then_sdk_sees_new_value_and_newer_time
     assert after.properties["firstname"] == "Changed"
     assert after.updated_at > before.updated_at
     assert after.updated_at == iso(after.properties["lastmodifieddate"])
+
+
+# ---------------------------------------------------------------------------------------------
+# More read paths: single pipeline / property / schema, id_property batch, history paging
+# ---------------------------------------------------------------------------------------------
+
+
+def test_default_deal_pipeline_when_get_by_id_then_same_as_in_get_all(client):
+    listed = next(
+        p for p in client.crm.pipelines.pipelines_api.get_all("deals").results if p.id == "default"
+    )
+    one = client.crm.pipelines.pipelines_api.get_by_id("deals", "default")
+    assert one.id == "default" and one.label == listed.label
+    assert [s.id for s in one.stages] == [s.id for s in listed.stages]
+
+
+def test_default_deal_pipeline_when_listing_its_stages_then_same_as_in_get_all(client):
+    listed = next(
+        p for p in client.crm.pipelines.pipelines_api.get_all("deals").results if p.id == "default"
+    )
+    stages = client.crm.pipelines.pipeline_stages_api.get_all("deals", "default").results
+    assert [s.id for s in stages] == [s.id for s in listed.stages]
+    assert [s.metadata for s in stages] == [s.metadata for s in listed.stages]
+
+
+def test_email_property_when_get_by_name_then_same_definition_as_in_get_all(client):
+    listed = next(
+        p for p in client.crm.properties.core_api.get_all("contacts").results if p.name == "email"
+    )
+    one = client.crm.properties.core_api.get_by_name("contacts", "email")
+    assert one.name == "email"
+    assert (one.type, one.field_type, one.label, one.group_name) == (
+        listed.type,
+        listed.field_type,
+        listed.label,
+        listed.group_name,
+    )
+
+
+def test_archived_true_when_getting_all_properties_then_only_archived_definitions(client):
+    live = {p.name for p in client.crm.properties.core_api.get_all("contacts").results}
+    archived = client.crm.properties.core_api.get_all("contacts", archived=True).results
+    for prop in archived:
+        assert prop.archived is True
+        assert isinstance(prop.archived_at, datetime)
+        assert prop.name not in live
+
+
+def test_custom_schema_when_get_by_id_then_same_schema_as_in_get_all(client):
+    listed = client.crm.schemas.core_api.get_all().results[0]
+    one = client.crm.schemas.core_api.get_by_id(listed.object_type_id)
+    assert one.object_type_id == listed.object_type_id
+    assert one.fully_qualified_name == listed.fully_qualified_name
+    assert {p.name for p in one.properties} == {p.name for p in listed.properties}
+
+
+def test_emails_as_id_property_when_batch_reading_then_records_found_by_email(client):
+    targets = contacts_with_email(client)[:3]
+    request = BatchReadInputSimplePublicObjectId(
+        inputs=[SimplePublicObjectId(id=c.properties["email"]) for c in targets],
+        properties=["email"],
+        id_property="email",
+    )
+    data = client.crm.contacts.batch_api.read(request)
+    assert data.status == "COMPLETE"
+    assert {r.id for r in data.results} == {c.id for c in targets}
+    for record in data.results:
+        assert_record(record, "contacts")
+
+
+def test_archived_ids_when_batch_reading_with_archived_true_then_archived_records(client):
+    victim = client.crm.contacts.basic_api.get_page(limit=1).results[0]
+    client.crm.contacts.basic_api.archive(victim.id)
+    request = BatchReadInputSimplePublicObjectId(
+        inputs=[SimplePublicObjectId(id=victim.id)], properties=["email"]
+    )
+    data = client.crm.objects.batch_api.read("contacts", request, archived=True)
+    assert [r.id for r in data.results] == [victim.id]
+    assert data.results[0].archived is True
+    assert isinstance(data.results[0].archived_at, datetime)
+
+
+def test_history_requested_when_get_all_then_sdk_pages_by_50_and_every_record_has_history(
+    emulator, client
+):
+    emulator.control.reset(contacts=120)
+    contacts = client.crm.contacts.get_all(
+        properties=["firstname"], properties_with_history=["firstname"]
+    )
+    archived = client.crm.contacts.basic_api.get_page(archived=True, limit=100).results
+    assert len(contacts) + len(archived) == 120
+    for contact in contacts:
+        history = contact.properties_with_history["firstname"]
+        if contact.properties["firstname"] is not None:
+            assert history[0].value == contact.properties["firstname"]
+        for version in history:
+            assert isinstance(version.timestamp, datetime)
+            assert version.source_type
+
+
+def test_free_text_query_when_searching_then_contact_found_by_last_name(client):
+    target = next(
+        c
+        for c in client.crm.contacts.basic_api.get_page(limit=100).results
+        if c.properties["lastname"]
+    )
+    request = PublicObjectSearchRequest(query=target.properties["lastname"], limit=100)
+    found = client.crm.contacts.search_api.do_search(request)
+    assert target.id in {c.id for c in found.results}
+    assert found.total == len(found.results)
+    for contact in found.results:
+        assert_record(contact, "contacts")
+
+
+def test_deals_when_listing_with_two_association_types_then_both_keys_parse(client):
+    page = client.crm.deals.basic_api.get_page(limit=100, associations=["contacts", "companies"])
+    keys = set()
+    for deal in page.results:
+        assert_record(deal, "deals")
+        for name, assoc in (deal.associations or {}).items():
+            assert name in {"contacts", "companies"}
+            keys.add(name)
+            assert all(NUMERIC_ID.match(a.id) for a in assoc.results)
+    assert keys == {"contacts", "companies"}
+
+
+def test_company_with_many_contacts_when_v4_listing_with_limit_one_then_after_pages_all(client):
+    counts = {}
+    for contact_id, companies in _contacts_with_companies(client).items():
+        for company_id in companies:
+            counts.setdefault(company_id, set()).add(contact_id)
+    company_id, expected = max(counts.items(), key=lambda kv: len(kv[1]))
+    assert len(expected) >= 2
+    api = client.crm.associations.v4.basic_api
+    seen = []
+    after = None
+    while True:
+        page = api.get_page("companies", company_id, "contacts", limit=1, after=after)
+        assert len(page.results) == 1
+        seen.append(str(page.results[0].to_object_id))
+        if page.paging is None:
+            break
+        after = page.paging.next.after
+        assert len(seen) <= 100
+    assert len(seen) == len(set(seen))
+    assert expected <= set(seen)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors surface through the SDK (retries are off)
+# ---------------------------------------------------------------------------------------------
+
+
+def _delta(emulator, before: dict) -> int:
+    return emulator.control.stats()["requests"] - before["requests"]
+
+
+def test_pro_rate_limits_when_listing_then_headers_sent_but_not_on_search(emulator, client):
+    emulator.control.reset(contacts=40, rate_limit="pro")
+    _data, status, headers = client.crm.contacts.basic_api.get_page_with_http_info(limit=1)
+    assert status == 200
+    assert header(headers, "X-HubSpot-RateLimit-Max") == "190"
+    assert header(headers, "X-HubSpot-RateLimit-Interval-Milliseconds") == "10000"
+    assert 0 <= int(header(headers, "X-HubSpot-RateLimit-Remaining")) < 190
+    assert header(headers, "X-HubSpot-RateLimit-Daily") == "625000"
+    assert int(header(headers, "X-HubSpot-RateLimit-Daily-Remaining")) < 625000
+    assert header(headers, "X-HubSpot-Correlation-Id")
+
+    _data, status, headers = client.crm.contacts.search_api.do_search_with_http_info(
+        PublicObjectSearchRequest(limit=1)
+    )
+    assert status == 200
+    assert not [k for k in dict(headers) if k.lower().startswith("x-hubspot-ratelimit")]
+    assert header(headers, "X-HubSpot-Correlation-Id")
+
+
+def test_burst_limit_spent_when_listing_then_sdk_raises_429_once_without_retry(emulator, client):
+    emulator.control.reset(contacts=40, rate_limit="free")
+    api = client.crm.contacts.basic_api
+    for _ in range(100):
+        api.get_page(limit=1)
+    before = emulator.control.stats()
+    with pytest.raises(ContactsApiException) as info:
+        api.get_page(limit=1)
+    assert _delta(emulator, before) == 1, "the SDK must not have retried"
+    exc = info.value
+    assert exc.status == 429
+    body = json_body(exc)
+    assert body["status"] == "error"
+    assert body["errorType"] == "RATE_LIMIT"
+    assert body["policyName"] == "TEN_SECONDLY_ROLLING"
+    assert body["message"] == "You have reached your ten_secondly_rolling limit."
+    assert body["correlationId"]
+
+
+def test_sixth_search_in_a_second_when_searching_then_429_secondly_limit(emulator, client):
+    emulator.control.reset(contacts=40, rate_limit="pro")
+    api = client.crm.contacts.search_api
+    with pytest.raises(ContactsApiException) as info:
+        for _ in range(10):
+            api.do_search(PublicObjectSearchRequest(limit=1))
+    exc = info.value
+    assert exc.status == 429
+    body = json_body(exc)
+    assert body["errorType"] == "RATE_LIMIT"
+    assert body["message"] == "You have reached your secondly limit."
+
+
+def test_scripted_503_when_listing_then_service_exception_and_next_call_succeeds(emulator, client):
+    emulator.control.set_faults(script=[{"kind": "503"}])
+    before = emulator.control.stats()
+    with pytest.raises(ContactsServiceException) as info:
+        client.crm.contacts.basic_api.get_page(limit=1)
+    assert info.value.status == 503
+    assert _delta(emulator, before) == 1, "the SDK must not have retried"
+    assert len(client.crm.contacts.basic_api.get_page(limit=1).results) == 1
+
+
+def test_search_after_beyond_ten_thousand_when_searching_then_400_validation_error(client):
+    with pytest.raises(ContactsApiException) as info:
+        client.crm.contacts.search_api.do_search(PublicObjectSearchRequest(limit=10, after="10000"))
+    assert info.value.status == 400
+    body = json_body(info.value)
+    assert body["status"] == "error"
+    assert body["category"] == "VALIDATION_ERROR"
+
+
+def test_seven_filter_groups_when_searching_then_400_validation_error(client):
+    groups = [
+        FilterGroup(filters=[Filter(property_name="email", operator="EQ", value=f"x{i}@y.z")])
+        for i in range(7)
+    ]
+    with pytest.raises(ContactsApiException) as info:
+        client.crm.contacts.search_api.do_search(PublicObjectSearchRequest(filter_groups=groups))
+    assert info.value.status == 400
+    assert json_body(info.value)["category"] == "VALIDATION_ERROR"
+
+
+def test_unknown_object_type_when_listing_then_unable_to_infer_object_type(client):
+    with pytest.raises(ObjectsApiException) as info:
+        client.crm.objects.basic_api.get_page("no_such_type", limit=1)
+    assert info.value.status in {400, 404}
+    body = json_body(info.value)
+    assert body["status"] == "error"
+    assert body["message"] == "Unable to infer object type from: no_such_type"
