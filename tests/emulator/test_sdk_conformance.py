@@ -31,7 +31,13 @@ from hubspot.crm.associations.v4 import (
     PublicFetchAssociationsBatchRequest,
 )
 from hubspot.crm.companies import PublicMergeInput as CompanyMergeInput
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput as BatchInputUpdate
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInputForCreate as BatchInputCreate
+from hubspot.crm.contacts import BatchInputSimplePublicObjectId as BatchInputIds
 from hubspot.crm.contacts import PublicGdprDeleteInput, PublicMergeInput
+from hubspot.crm.contacts import SimplePublicObjectBatchInput as BatchInputItem
+from hubspot.crm.contacts import SimplePublicObjectId as ContactObjectId
+from hubspot.crm.contacts import SimplePublicObjectInputForCreate as InputForCreate
 from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 from hubspot.crm.contacts.exceptions import NotFoundException as ContactsNotFound
 from hubspot.crm.contacts.exceptions import ServiceException as ContactsServiceException
@@ -1383,3 +1389,142 @@ def test_unknown_object_type_when_listing_then_unable_to_infer_object_type(clien
     body = json_body(info.value)
     assert body["status"] == "error"
     assert body["message"] == "Unable to infer object type from: no_such_type"
+
+
+# ---------------------------------------------------------------------------------------------
+# Search patterns a mirror uses: modified-since window, association pseudo-property
+# ---------------------------------------------------------------------------------------------
+
+
+def test_modified_since_epoch_ms_when_searching_ascending_then_exactly_newer_contacts_in_order(
+    client,
+):
+    contacts = all_contacts(client)
+    modified = sorted(c.updated_at for c in contacts)
+    cutoff = modified[len(modified) // 2]
+    cutoff_ms = str(round(cutoff.timestamp() * 1000))
+    request = PublicObjectSearchRequest(
+        filter_groups=[
+            FilterGroup(
+                filters=[Filter(property_name="lastmodifieddate", operator="GTE", value=cutoff_ms)]
+            )
+        ],
+        sorts=[{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+        properties=["lastmodifieddate"],
+        limit=200,
+    )
+    found = client.crm.contacts.search_api.do_search(request)
+    expected = {c.id for c in contacts if c.updated_at >= cutoff}
+    assert {c.id for c in found.results} == expected
+    assert found.total == len(expected)
+    stamps = [c.updated_at for c in found.results]
+    assert stamps == sorted(stamps)
+    assert stamps[0] == cutoff
+
+
+def test_contact_with_deals_when_searching_deals_by_associations_contact_then_its_deals(client):
+    page = client.crm.deals.basic_api.get_page(limit=100, associations=["contacts"])
+    contact_id = next(
+        d.associations["contacts"].results[0].id for d in page.results if d.associations
+    )
+    linked = client.crm.associations.v4.basic_api.get_page("contacts", contact_id, "deals")
+    expected = {str(r.to_object_id) for r in linked.results}
+    assert expected
+    request = PublicObjectSearchRequest(
+        filter_groups=[
+            FilterGroup(
+                filters=[
+                    Filter(property_name="associations.contact", operator="EQ", value=contact_id)
+                ]
+            )
+        ],
+        limit=100,
+    )
+    found = client.crm.deals.search_api.do_search(request)
+    assert {d.id for d in found.results} == expected
+    assert found.total == len(expected)
+
+
+def test_in_operator_with_lowercase_values_when_searching_deals_then_stage_matches(client):
+    request = PublicObjectSearchRequest(
+        filter_groups=[
+            FilterGroup(
+                filters=[
+                    Filter(
+                        property_name="dealstage", operator="IN", values=["closedwon", "closedlost"]
+                    )
+                ]
+            )
+        ],
+        properties=["dealstage"],
+        limit=100,
+    )
+    found = client.crm.deals.search_api.do_search(request)
+    expected = {
+        d.id
+        for d in client.crm.deals.get_all(properties=["dealstage"])
+        if d.properties["dealstage"] in {"closedwon", "closedlost"}
+    }
+    assert {d.id for d in found.results} == expected
+    for deal in found.results:
+        assert deal.properties["dealstage"] in {"closedwon", "closedlost"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Write errors and batch writes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_unknown_property_when_creating_contact_then_400_property_doesnt_exist(client):
+    with pytest.raises(ContactsApiException) as info:
+        client.crm.contacts.basic_api.create(
+            SimplePublicObjectInputForCreate(
+                properties={"email": "x@example.com", "no_such_property_xyz": "1"}
+            )
+        )
+    assert info.value.status == 400
+    body = json_body(info.value)
+    assert body["category"] == "VALIDATION_ERROR"
+    assert body["message"].startswith("Property values were not valid: ")
+    assert "PROPERTY_DOESNT_EXIST" in body["message"]
+
+
+def test_live_id_when_get_by_id_with_archived_true_then_404(client):
+    live = client.crm.contacts.basic_api.get_page(limit=1).results[0]
+    with pytest.raises(ContactsNotFound):
+        client.crm.contacts.basic_api.get_by_id(live.id, archived=True)
+
+
+def test_two_contacts_when_batch_created_updated_archived_then_sdk_parses_each_response(client):
+    api = client.crm.contacts.batch_api
+    created = api.create(
+        BatchInputCreate(
+            inputs=[
+                InputForCreate(properties={"email": f"batch{i}@example.com", "firstname": "B"})
+                for i in range(2)
+            ]
+        )
+    )
+    assert created is not None, "batch create must answer 201 (the SDK parses only 201/207)"
+    assert created.status == "COMPLETE"
+    assert sorted(r.properties["email"] for r in created.results) == [
+        "batch0@example.com",
+        "batch1@example.com",
+    ]
+    ids = [r.id for r in created.results]
+    for record in created.results:
+        assert_record(record, "contacts")
+
+    updated = api.update(
+        BatchInputUpdate(
+            inputs=[BatchInputItem(id=i, properties={"firstname": "Updated"}) for i in ids]
+        )
+    )
+    assert updated is not None and updated.status == "COMPLETE"
+    assert {r.id for r in updated.results} == set(ids)
+    assert all(r.properties["firstname"] == "Updated" for r in updated.results)
+
+    assert api.archive(BatchInputIds(inputs=[ContactObjectId(id=i) for i in ids])) is None
+    for i in ids:
+        with pytest.raises(ContactsNotFound):
+            client.crm.contacts.basic_api.get_by_id(i)
