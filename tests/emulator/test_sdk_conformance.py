@@ -1528,3 +1528,24 @@ def test_two_contacts_when_batch_created_updated_archived_then_sdk_parses_each_r
     for i in ids:
         with pytest.raises(ContactsNotFound):
             client.crm.contacts.basic_api.get_by_id(i)
+
+
+# ---------------------------------------------------------------------------------------------
+# The strict client really is strict (guards every test above against silent parsing)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_record_served_without_created_at_when_read_strictly_then_sdk_rejects_it(emulator):
+    strict, lenient = make_client(emulator), make_client(emulator, strict=False)
+    contact = strict.crm.contacts.basic_api.get_page(limit=1).results[0]
+    broken = {
+        "id": contact.id,
+        "properties": {"hs_object_id": contact.id},
+        "updatedAt": "2025-01-01T00:00:00.000Z",
+        "archived": False,
+    }
+    emulator.control.put_raw("contacts", contact.id, broken)
+    with pytest.raises(ValueError, match="created_at"):
+        strict.crm.contacts.basic_api.get_by_id(contact.id)
+    parsed = lenient.crm.contacts.basic_api.get_by_id(contact.id)
+    assert parsed.id == contact.id and parsed.created_at is None
