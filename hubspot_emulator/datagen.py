@@ -52,20 +52,31 @@ class TypeData:
         self.salt = int.from_bytes(self.key[:8], "little")
         self.g = SPAN_MS // (2 * n) if n else 1
         props = [p for p in otype.live_props if p.gen]
-        # property k reads the k-th 32-bit word of the record's random bytes
-        self.gens = [(p.name, k, p.null_pct, _gen_fn(p)) for k, p in enumerate(props)]
-        self.gen_by_name = {g[0]: g for g in self.gens}
-        self._words = struct.Struct(f"<{max(1, len(self.gens))}I")
+        # Values that depend only on a random number come from a 256-entry table per property,
+        # indexed by one random byte (fast); the others (dates relative to creation,
+        # cross-record values) are computed per record from a random 32-bit word.
+        tab = [p for p in props if _tabulable(p)]
+        fns = [p for p in props if not _tabulable(p)]
+        self.table_gens = [(p.name, k, p.null_pct, _gen_fn(p)) for k, p in enumerate(tab)]
+        self.fn_gens = [(p.name, k, p.null_pct, _gen_fn(p)) for k, p in enumerate(fns)]
+        self.gen_by_name = {g[0]: g for g in self.table_gens + self.fn_gens}
+        self.table_pos = {g[0]: g[1] for g in self.table_gens}
+        self._table_names = [g[0] for g in self.table_gens]
+        self._tables: list[list] | None = None
+        self._words = struct.Struct(f"<{len(fns)}I")
+        self._digest_len = len(tab) + self._words.size
         self._cache: OrderedDict[int, dict] = OrderedDict()
         self._archived_list: list[int] | None = None
         self._comments: list[str] | None = None
+        self._created_memo = (-1, 0)
+        self.company_memo = (-1, None)
 
     # -- randomness and timestamps ------------------------------------------------------
 
-    def rand(self, i: int) -> tuple[int, ...]:
-        """One random 32-bit word per generated property of record i."""
-        digest = hashlib.shake_128(self.key + i.to_bytes(8, "little")).digest(self._words.size)
-        return self._words.unpack(digest)
+    def rand(self, i: int) -> tuple[bytes, tuple[int, ...]]:
+        """Record i's randomness: one byte per tabulated property, one word per other one."""
+        digest = hashlib.shake_128(self.key + i.to_bytes(8, "little")).digest(self._digest_len)
+        return digest, self._words.unpack_from(digest, len(self._table_names))
 
     def jitter(self, i: int, salt: int, bound: int) -> int:
         """A cheap deterministic number in [0, bound) (multiplicative hash, not crypto)."""
@@ -76,7 +87,12 @@ class TypeData:
         return (x ^ (x >> 32)) % bound
 
     def created_ms(self, i: int) -> int:
-        return START_MS + 2 * self.g * i + self.jitter(i, 1, self.g)
+        memo = self._created_memo  # several values of one record derive from its creation
+        if memo[0] == i:
+            return memo[1]
+        ms = START_MS + 2 * self.g * i + self.jitter(i, 1, self.g)
+        self._created_memo = (i, ms)
+        return ms
 
     def modified_ms(self, i: int) -> int:
         return START_MS + SPAN_MS // 2 + self.g * i + self.jitter(i, 2, max(1, self.g // 2))
@@ -115,13 +131,26 @@ class TypeData:
         rec = self._cache.get(i)
         if rec is not None:
             return rec
-        rec = {}
-        for (name, _k, null_pct, fn), v in zip(self.gens, self.rand(i), strict=False):
+        digest, words = self.rand(i)
+        tables = self._tables or self._build_tables()
+        rec = dict(zip(self._table_names, map(list.__getitem__, tables, digest)))  # noqa: B905
+        for name, k, null_pct, fn in self.fn_gens:
+            v = words[k]
             rec[name] = None if v % 100 < null_pct else fn(self, i, v // 100, rec)
         self._cache[i] = rec
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return rec
+
+    def _build_tables(self) -> list[list]:
+        """Per tabulated property: its value (or None) for each of the 256 byte values."""
+        self._tables = [[None if t * 100 // 256 < null_pct else fn(self, 0, _spread(t), {})
+                         for t in range(256)] for _name, _k, null_pct, fn in self.table_gens]
+        return self._tables
+
+    def table_value(self, name: str, byte: int) -> str | None:
+        tables = self._tables or self._build_tables()
+        return tables[self.table_pos[name]][byte]
 
     def comment_pool(self) -> list[str]:
         """Free-text values are drawn from a per-type pool (generating prose per record is slow)."""
@@ -140,7 +169,7 @@ class TypeData:
 class _LazyRecord(dict):
     """A record whose values are generated on first access (derived values call `get`)."""
 
-    def __init__(self, td: TypeData, i: int, r: tuple[int, ...]) -> None:
+    def __init__(self, td: TypeData, i: int, r: tuple[bytes, tuple[int, ...]]) -> None:
         super().__init__()
         self.td, self.i, self.r = td, i, r
 
@@ -150,9 +179,29 @@ class _LazyRecord(dict):
             if spec is None:
                 return default
             _name, k, null_pct, fn = spec
-            v = self.r[k]
-            self[name] = None if v % 100 < null_pct else fn(self.td, self.i, v // 100, self)
+            digest, words = self.r
+            if name in self.td.table_pos:
+                self[name] = self.td.table_value(name, digest[k])
+            else:
+                v = words[k]
+                self[name] = None if v % 100 < null_pct else fn(self.td, self.i, v // 100, self)
         return self[name]
+
+
+_TABLE_KINDS = {"opt", "multi", "int", "num", "bool", "words", "owner", "const"}
+# Derived values that depend on nothing but the random word (safe to tabulate).
+_TABLE_FNS = {"firstname", "lastname", "phone", "zip", "comment", "street", "digits4",
+              "budget_code", "jira_key", "user_id", "email_subject", "note_body", "email_html",
+              "deal_pipeline", "ticket_pipeline", "product_name", "source_url"}
+
+
+def _tabulable(p: PropDef) -> bool:
+    return p.gen[0] in _TABLE_KINDS or (p.gen[0] == "fn" and p.gen[1] in _TABLE_FNS)
+
+
+def _spread(t: int) -> int:
+    """Spread a table slot over the generator's input range (as v = word // 100 would be)."""
+    return ((t * 2_654_435_761 + 0x5BD1E995) & 0xFFFFFFFF) // 100
 
 
 def _gen_fn(p: PropDef) -> Gen:
@@ -218,7 +267,10 @@ def _pick(table, v, shift=0):
 
 
 def _company_index(td: TypeData, i: int) -> int | None:
-    return td.portal.parent_index(td.otype.name, "companies", i)
+    memo = td.company_memo  # email, website and company name all ask for it
+    if memo[0] != i:
+        memo = td.company_memo = (i, td.portal.parent_index(td.otype.name, "companies", i))
+    return memo[1]
 
 
 def company_name_of(companies: TypeData, j: int) -> str:

@@ -42,13 +42,14 @@ def day_str(days: int) -> str:
     return s
 
 
+_HMS = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+
+
 def iso_ms(ms: int) -> str:
     """`2025-07-07T20:27:17.947Z`: HubSpot's rendering of datetime values (API-FACTS §2)."""
-    days, rem = divmod(ms, DAY_MS)
-    hours, rem = divmod(rem, 3_600_000)
-    minutes, rem = divmod(rem, 60_000)
-    secs, millis = divmod(rem, 1000)
-    return f"{day_str(days)}T{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}Z"
+    secs, millis = divmod(ms, 1000)
+    days, second_of_day = divmod(secs, 86_400)
+    return f"{day_str(days)}T{_HMS[second_of_day]}.{millis:03d}Z"
 
 
 def iso_date(ms: int) -> str:
