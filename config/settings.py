@@ -5,6 +5,7 @@ HUBSPOT_ACCESS_TOKEN   the private-app / OAuth bearer token (never logged)
 HUBSPOT_API_BASE_URL   default https://api.hubapi.com
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -39,9 +40,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
-    # Tests on SQLite use a file, so that tests of real processes (signals, locks) can open
-    # the same database as the test that started them.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test_db.sqlite3")}
+    # Tests on SQLite use a file (one per test process), so that tests of real processes
+    # (signals, locks) can open the same database as the test that started them.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / "var" / f"test_db_{os.getpid()}.sqlite3")}
+else:
+    # One test database per test process, so concurrent test runs cannot drop each other's.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
 HUBSPOT_API_BASE_URL = env("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com")

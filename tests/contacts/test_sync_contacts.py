@@ -82,14 +82,17 @@ def test_since_when_given_then_only_records_modified_at_or_after_it_and_force_re
     hubspot.control.set_clock(now_ms())
     target = live_ids()[1]
     hubspot.control.update("contacts", target, {"lastname": "Recent"})
-    HubSpotContact.objects.filter(pk=target).update(lastname="local edit", phone="local")
     since = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60))
     counts = sync("--since", since)
-    assert counts["fetched"] == 1 and counts["updated"] == 0 and counts["skipped"] == 1
+    assert (counts["fetched"], counts["updated"]) == (1, 1)
+    HubSpotContact.objects.filter(pk=target).update(phone="local edit")
+    counts = sync("--since", since)
+    assert (counts["fetched"], counts["skipped"]) == (1, 1)
+    assert HubSpotContact.objects.get(pk=target).phone == "local edit"
     counts = sync("--since", since, "--force-overwrite", "--noinput")
-    assert counts["fetched"] == 1 and counts["overwritten"] == 1
+    assert (counts["fetched"], counts["overwritten"]) == (1, 1)
     row = HubSpotContact.objects.get(pk=target)
-    assert row.lastname == "Recent" and row.phone != "local"
+    assert row.lastname == "Recent" and row.phone != "local edit"
 
 
 def test_watermark_when_force_overwrite_alone_then_recent_records_replaced(hubspot):

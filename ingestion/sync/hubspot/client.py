@@ -47,7 +47,7 @@ class HubSpotClient:
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
             stop=stop_after_attempt(max_attempts),
-            wait=_RetryWait(wait_exponential_jitter(initial=initial_wait, max=max_wait,
+            wait=_RetryWait(wait_exponential_jitter(multiplier=initial_wait, max=max_wait,
                                                      jitter=initial_wait)),
             before_sleep=_log_retry,
             reraise=True,

@@ -1,0 +1,101 @@
+"""Behaviour that is about processes: signals, the single-runner lock, exit codes.
+Each test runs `manage.py` in a real subprocess against the test database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from ingestion.models import HubSpotContact, SyncHistory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def manage(hubspot, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+           "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50"}
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def slow_list_pages(hubspot, seconds: float = 0.4, pages: int = 200) -> None:
+    hubspot.control.set_faults(
+        script=[{"kind": "slow", "seconds": seconds}] * pages,
+        match={"method": "GET", "path_prefix": "/crm/v3/objects/contacts"})
+
+
+def wait_for(condition, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process.poll() is not None:
+            raise AssertionError(f"process ended early: {process.communicate()}")
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def test_sigterm_mid_run_when_received_then_exit_130_run_failed_and_no_half_batch(hubspot):
+    hubspot.control.reset(contacts=3000, seed=2)
+    slow_list_pages(hubspot)
+    process = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "200")
+    wait_for(lambda: HubSpotContact.objects.count() >= 200, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted by SIGTERM" in stderr and "Traceback" not in stderr
+    run = SyncHistory.objects.get()
+    assert run.status == "failed" and run.watermark is None
+    assert HubSpotContact.objects.count() % 200 == 0  # whole batches only
+
+
+def test_second_sync_of_same_type_when_first_running_then_refused_with_exit_1(hubspot):
+    hubspot.control.reset(contacts=2000, seed=2)
+    slow_list_pages(hubspot)
+    first = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "100")
+    try:
+        wait_for(lambda: SyncHistory.objects.filter(status="running").exists(), first)
+        second = manage(hubspot, "sync_hubspot_contacts", "--full")
+        _, stderr = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert "already running" in stderr and "Traceback" not in stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+
+
+def test_abandoned_run_when_process_died_then_next_run_proceeds_and_marks_it_failed(hubspot):
+    hubspot.control.reset(contacts=1500, seed=2)
+    slow_list_pages(hubspot)
+    victim = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "100")
+    wait_for(lambda: SyncHistory.objects.filter(status="running").exists(), victim)
+    victim.kill()  # SIGKILL: no chance to clean up
+    victim.communicate(timeout=30)
+    hubspot.control.clear_faults()
+    process = manage(hubspot, "sync_hubspot_contacts", "--full")
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    statuses = list(SyncHistory.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["failed", "success"]
+    assert stdout.strip().splitlines()[-1].startswith("contacts: fetched=")
+
+
+def test_bad_flag_when_run_from_shell_then_nonzero_exit_and_no_traceback(hubspot):
+    process = manage(hubspot, "sync_hubspot_contacts", "--batch-size", "-5")
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "--batch-size" in stderr and "Traceback" not in stderr
