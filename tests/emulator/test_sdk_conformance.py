@@ -1549,3 +1549,35 @@ def test_record_served_without_created_at_when_read_strictly_then_sdk_rejects_it
         strict.crm.contacts.basic_api.get_by_id(contact.id)
     parsed = lenient.crm.contacts.basic_api.get_by_id(contact.id)
     assert parsed.id == contact.id and parsed.created_at is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Association writes (v4 default association, then removal)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_contact_without_company_when_default_association_created_then_visible_in_v3_and_v4(
+    client,
+):
+    linked = _contacts_with_companies(client)
+    contact_id = next(c.id for c in all_contacts(client) if c.id not in linked)
+    company_id = client.crm.companies.basic_api.get_page(limit=1).results[0].id
+    api = client.crm.associations.v4.basic_api
+
+    made = api.create_default("contacts", contact_id, "companies", company_id)
+    assert made.status == "COMPLETE"
+    assert made.results
+    for result in made.results:
+        assert result._from.id == contact_id and result.to.id == company_id
+        assert result.association_spec.association_category == "HUBSPOT_DEFINED"
+    # The default (most generic) contact→company type is 279, unlabeled (API-FACTS §5).
+    assert 279 in {r.association_spec.association_type_id for r in made.results}
+
+    listed = api.get_page("contacts", contact_id, "companies")
+    assert [str(r.to_object_id) for r in listed.results] == [company_id]
+    assert 279 in {s.type_id for s in listed.results[0].association_types}
+    v3 = client.crm.contacts.basic_api.get_by_id(contact_id, associations=["companies"])
+    assert {a.id for a in v3.associations["companies"].results} == {company_id}
+
+    assert api.archive("contacts", contact_id, "companies", company_id) is None
+    assert api.get_page("contacts", contact_id, "companies").results == []
