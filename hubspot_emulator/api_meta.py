@@ -99,6 +99,20 @@ async def get_pipeline(request: web.Request) -> web.Response:
     raise ApiError(404, f"Unable to find pipeline {request.match_info['id']}", "OBJECT_NOT_FOUND")
 
 
+async def list_stages(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    for p in pipelines(otype.name) or []:
+        if p["id"] == request.match_info["id"]:
+            stage_id = request.match_info.get("stage")
+            if stage_id is None:
+                return json_response({"results": p["stages"]})
+            for stage in p["stages"]:
+                if stage["id"] == stage_id:
+                    return json_response(stage)
+    raise ApiError(404, "Unable to find the pipeline or stage", "OBJECT_NOT_FOUND")
+
+
 # -- associations v4 -------------------------------------------------------------------------
 
 def _assoc_rows(emu: Emulator, a: TypeState, idx: int, b: TypeState) -> list[dict]:
@@ -199,10 +213,10 @@ async def put_default_association(request: web.Request) -> web.Response:
     back = default_types(b.otype.name, a.otype.name, b.otype.singular, a.otype.singular)
     # Association changes leave both records' last-modified time alone [?].
     emu.store.assoc.add(a.otype.name, ai, b.otype.name, bi, fwd, back)
-    result = {"fromObjectTypeId": a.otype.type_id, "fromObjectId": int(a.id_of(ai)),
-              "toObjectTypeId": b.otype.type_id, "toObjectId": int(b.id_of(bi)),
-              "labels": [t.label for t in fwd if t.label]}
-    return json_response({"status": "COMPLETE", "results": [result],
+    results = [{"from": {"id": a.id_of(ai)}, "to": {"id": b.id_of(bi)},
+                "associationSpec": {"associationCategory": t.category,
+                                    "associationTypeId": t.type_id}} for t in fwd]
+    return json_response({"status": "COMPLETE", "results": results,
                           "startedAt": iso_ms(int(time.time() * 1000)),
                           "completedAt": iso_ms(int(time.time() * 1000))})
 
@@ -304,6 +318,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/crm/v3/owners/{id}", get_owner)
     r.add_get("/crm/v3/pipelines/{type}", list_pipelines)
     r.add_get("/crm/v3/pipelines/{type}/{id}", get_pipeline)
+    r.add_get("/crm/v3/pipelines/{type}/{id}/stages", list_stages)
+    r.add_get("/crm/v3/pipelines/{type}/{id}/stages/{stage}", list_stages)
     r.add_post("/crm/v4/associations/{from}/{to}/batch/read", batch_read_associations)
     r.add_get("/crm/v4/associations/{from}/{to}/labels", association_labels)
     r.add_get("/crm/v4/objects/{type}/{id}/associations/{to}", list_associations)

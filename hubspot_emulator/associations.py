@@ -143,12 +143,12 @@ def _singular(type_name: str) -> str:
 
 def default_types(frm: str, to: str, frm_single: str = "", to_single: str = ""
                   ) -> tuple[AssocType, ...]:
-    """The association type(s) `PUT .../associations/default/...` creates between two types."""
+    """The association type(s) `PUT .../associations/default/...` creates between two types:
+    the unlabeled one(s), e.g. 279 for contact -> company."""
     for link in LINKS:
-        if (link.child, link.parent) == (frm, to):
-            return link.fwd
-        if (link.child, link.parent) == (to, frm):
-            return link.back
+        if (link.child, link.parent) in ((frm, to), (to, frm)):
+            types = link.fwd if link.child == frm else link.back
+            return tuple(t for t in types if t.label is None) or types
     fs, ts = frm_single or _singular(frm), to_single or _singular(to)
     type_id = 500 + (sum(map(ord, frm + ":" + to)) % 400)
     return (_hd(type_id, fs, ts),)
