@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, models, transaction
 
+from .bulk_sql import BulkSQL
 from .results import RecordFailure, SyncCounts
 
 
@@ -33,7 +34,7 @@ class BatchWriter:
     def __init__(self, model: type[models.Model], *, force_overwrite: bool):
         self.model = model
         self.force_overwrite = force_overwrite
-        self.columns = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+        self.sql = BulkSQL(model)
 
     def plan(self, rows: list[dict]) -> BatchPlan:
         """One query: which rows are new, which replace a local row, which are unchanged."""
@@ -75,16 +76,12 @@ class BatchWriter:
                 return self._write_one_by_one(batch, synced_at)
 
     def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
-        rows = batch.create + batch.replace
-        objs = [self._instance(row, synced_at) for row in rows]
+        rows = [{**row, "synced_at": synced_at} for row in batch.create + batch.replace]
         if self.force_overwrite:
             # Delete-and-recreate: no stale value can survive. Nothing cascades, because
             # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
-            self.model.objects.filter(pk__in=[r["id"] for r in batch.replace]).delete()
-            self.model.objects.bulk_create(objs)
-        elif objs:
-            self.model.objects.bulk_create(objs, update_conflicts=True, unique_fields=["id"],
-                                           update_fields=self.columns)
+            self.sql.delete([r["id"] for r in batch.replace])
+        self.sql.insert(rows, upsert=not self.force_overwrite)
         if batch.unchanged_ids:
             self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
 
@@ -99,9 +96,6 @@ class BatchWriter:
         if batch.unchanged_ids:
             self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
         return failures
-
-    def _instance(self, row: dict, synced_at: datetime) -> models.Model:
-        return self.model(**row, synced_at=synced_at)
 
 
 def _single(row: dict, batch: BatchPlan) -> BatchPlan:

@@ -1,0 +1,162 @@
+"""Benchmarks: throughput, CPU, memory and ratios of the contacts sync.
+
+    python3 dev.py bench [--contacts 100000] [--db both|sqlite|postgres] [--scenarios ...]
+
+Seeds a local emulator (its own process, no rate limit), then per database runs each
+scenario in a fresh process and prints a table; the figures are also written to
+bench/results/<date>.json. Ratios are to the fetch-only floor measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "pat-na1-bench"
+POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+ALL = ["fetch", "full", "resync", "force", "incremental", "baseline", "pro"]
+
+
+def main() -> None:
+    args = parse_args()
+    from hubspot_emulator.testing import spawn_emulator
+
+    results = {"date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+               "machine": machine(), "contacts": args.contacts, "databases": {}}
+    with spawn_emulator(token=TOKEN, contacts=args.contacts) as emulator:
+        for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+            emulator.control.reset(contacts=args.contacts, seed=1)
+            results["databases"][db] = run_database(db, emulator, args)
+            print_table(db, results["databases"][db])
+    out = ROOT / "bench" / "results" / f"{datetime.date.today()}-{args.contacts}.json"
+    out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    print(f"\nwritten: {out.relative_to(ROOT)}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--db", choices=["both", "sqlite", "postgres"], default="both")
+    parser.add_argument("--scenarios", nargs="+", choices=ALL, default=ALL)
+    parser.add_argument("--baseline-records", type=int, default=20_000,
+                        help="records for the per-record baseline (it is slow)")
+    parser.add_argument("--pro-contacts", type=int, default=20_000,
+                        help="portal size for the rate-limited (pro profile) run")
+    return parser.parse_args()
+
+
+def run_database(db: str, emulator, args) -> dict:
+    env = {**os.environ, "DATABASE_URL": fresh_database(db),
+           "HUBSPOT_API_BASE_URL": emulator.url, "HUBSPOT_ACCESS_TOKEN": TOKEN}
+    manage(env, "migrate", "--verbosity", "0")
+    figures: dict[str, dict] = {}
+    for name in args.scenarios:
+        if name == "incremental":
+            change_one_percent(emulator, args.contacts)
+        if name == "baseline":
+            manage(env, "shell", "-c", "from ingestion.models import HubSpotContact as C; "
+                   "C.objects.all().delete()")
+        if name == "pro":
+            figures[name] = run_pro(env, emulator, args)
+            continue
+        limit = ["--limit", str(args.baseline_records)] if name == "baseline" else []
+        figures[name] = scenario(env, name, *limit)
+    add_ratios(figures)
+    return figures
+
+
+def scenario(env: dict, name: str, *extra: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "bench.scenario", name, *extra], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"scenario {name} failed:\n{done.stderr[-3000:]}")
+    figures = orjson.loads(done.stdout.strip().splitlines()[-1])
+    figures["records_per_s"] = figures["records"] / figures["wall_s"]
+    figures["cpu_s_per_1000"] = 1000 * figures["cpu_s"] / max(figures["records"], 1)
+    return figures
+
+
+def run_pro(env: dict, emulator, args) -> dict:
+    """A full sync under HubSpot's pro limits (190 requests / 10 s), into an empty table."""
+    emulator.control.reset(contacts=args.pro_contacts, seed=1, rate_limit="pro")
+    manage(env, "shell", "-c", "from ingestion.models import HubSpotContact as C; "
+           "C.objects.all().delete(); from ingestion.models import SyncHistory as H; "
+           "H.objects.all().delete()")
+    figures = scenario(env, "full")
+    stats = emulator.control.stats()
+    emulator.control.reset(contacts=args.contacts, seed=1)
+    theoretical = 190 / 10 * 100  # requests per second times records per list page
+    figures.update(requests=stats["requests"], http_429=stats["by_status"].get("429", 0),
+                   theoretical_records_per_s=theoretical,
+                   share_of_theoretical=figures["records_per_s"] / theoretical)
+    return figures
+
+
+def change_one_percent(emulator, contacts: int) -> None:
+    emulator.control.touch("contacts", count=max(1, contacts // 100),
+                           modified_ms=int(time.time() * 1000))
+
+
+def add_ratios(figures: dict[str, dict]) -> None:
+    floor = figures.get("fetch")
+    for name, f in figures.items():
+        if floor and name != "pro":
+            f["ratio_to_floor"] = f["wall_s"] / floor["wall_s"] * floor["records"] / max(
+                f["records"], 1)
+    if "full" in figures and "force" in figures:
+        figures["force"]["ratio_to_full"] = figures["force"]["wall_s"] / figures["full"]["wall_s"]
+    if "full" in figures and "incremental" in figures:
+        figures["incremental"]["share_of_full"] = (figures["incremental"]["wall_s"]
+                                                   / figures["full"]["wall_s"])
+    if "full" in figures and "baseline" in figures:
+        figures["full"]["speedup_vs_baseline"] = (figures["full"]["records_per_s"]
+                                                  / figures["baseline"]["records_per_s"])
+
+
+def fresh_database(db: str) -> str:
+    if db == "sqlite":
+        path = ROOT / "var" / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"),
+                         autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS hubspot_bench")
+        conn.execute("CREATE DATABASE hubspot_bench")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/hubspot_bench"
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "platform": platform.platform(), "processor": platform.machine()}
+
+
+def print_table(db: str, figures: dict[str, dict]) -> None:
+    print(f"\n{db}: {'scenario':<12} {'records':>8} {'wall s':>8} {'rec/s':>9} "
+          f"{'cpu s/1k':>9} {'rss MB':>7} {'x floor':>8}  notes")
+    for name, f in figures.items():
+        notes = {k: round(v, 3) if isinstance(v, float) else v for k, v in f.items()
+                 if k in ("ratio_to_full", "share_of_full", "speedup_vs_baseline", "http_429",
+                          "requests", "share_of_theoretical")}
+        print(f"{'':<{len(db) + 1}} {name:<12} {f['records']:>8} {f['wall_s']:>8.2f} "
+              f"{f['records_per_s']:>9.0f} {f['cpu_s_per_1000']:>9.3f} "
+              f"{f['peak_rss_mb']:>7.0f} {f.get('ratio_to_floor', 0):>8.2f}  {notes or ''}")
+
+
+if __name__ == "__main__":
+    main()
