@@ -47,6 +47,12 @@ class BaseSyncEngine:
         """One source record → (model field values, warnings). Raises RecordError."""
         raise NotImplementedError
 
+    def identify(self, record: dict) -> dict:
+        """`id`, `updated_at` and `archived` of a source record, cheaply (RecordError if
+        missing). Override when the full transform is costly."""
+        row, _ = self.transform(record)
+        return {"id": row["id"], "updated_at": row["updated_at"], "archived": row["archived"]}
+
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
         return None
 
@@ -131,31 +137,47 @@ class BaseSyncEngine:
 
     def _save_batch(self, records: list[dict]) -> tuple[SyncCounts, list[RecordFailure],
                                                          datetime | None]:
-        rows, failures = self._transform_all(records)
-        batch = self.writer.plan(rows)
+        keys, failures = self._identify_all(records)
+        batch = self.writer.plan(keys)
+        # Only rows that will be written are fully transformed: an unchanged re-sync costs
+        # little more than reading the pages.
+        batch.create = self._transform_all(batch.create, failures)
+        batch.replace = self._transform_all(batch.replace, failures)
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
             failed_ids = {f.object_id for f in failures}
-            failures += self.after_batch([r for r in rows if r["id"] not in failed_ids])
+            failures += self.after_batch([r for r in batch.create + batch.replace
+                                          if r["id"] not in failed_ids])
         counts = self.writer.counts(batch, {f.object_id for f in failures})
         counts.failed = len(failures)
-        newest = max((r["updated_at"] for r in rows if r["updated_at"] and not r["archived"]),
+        newest = max((k["updated_at"] for k in keys if k["updated_at"] and not k["archived"]),
                      default=None)
         return counts, failures, newest
 
-    def _transform_all(self, records: list[dict]) -> tuple[list[dict], list[RecordFailure]]:
-        rows: dict[str, dict] = {}  # by id: a record read twice in a batch is saved once
+    def _identify_all(self, records: list[dict]) -> tuple[list[dict], list[RecordFailure]]:
+        keys: dict[str, dict] = {}  # by id: a record read twice in a batch is saved once
         failures = []
         for record in records:
             try:
-                row, warnings = self.transform(record)
+                key = self.identify(record)
+            except RecordError as error:
+                failures.append(RecordFailure(error.object_id, error.reason))
+                continue
+            keys[key["id"]] = {**key, "record": record}
+        return list(keys.values()), failures
+
+    def _transform_all(self, keys: list[dict], failures: list[RecordFailure]) -> list[dict]:
+        rows = []
+        for key in keys:
+            try:
+                row, warnings = self.transform(key["record"])
             except RecordError as error:
                 failures.append(RecordFailure(error.object_id, error.reason))
                 continue
             for warning in warnings:
                 log.warning("%s %s: %s", self.object_type, row["id"], warning)
-            rows[row["id"]] = row
-        return list(rows.values()), failures
+            rows.append(row)
+        return rows
 
     def _finish(self, result: SyncResult, mode: Mode, previous: datetime | None,
                 started: datetime, newest: datetime | None) -> None:

@@ -27,7 +27,7 @@ class BatchPlan:
     create: list[dict] = field(default_factory=list)
     replace: list[dict] = field(default_factory=list)  # updated, or overwritten when forced
     unchanged_ids: list[str] = field(default_factory=list)
-    newly_archived: int = 0
+    newly_archived_ids: set[str] = field(default_factory=set)
 
 
 class BatchWriter:
@@ -37,7 +37,8 @@ class BatchWriter:
         self.sql = BulkSQL(model)
 
     def plan(self, rows: list[dict]) -> BatchPlan:
-        """One query: which rows are new, which replace a local row, which are unchanged."""
+        """One query: which rows are new, which replace a local row, which are unchanged.
+        Only `id`, `updated_at` and `archived` of each row are read."""
         local = {pk: (updated_at, archived) for pk, updated_at, archived in
                  self.model.objects.filter(pk__in=[r["id"] for r in rows])
                  .values_list("pk", "updated_at", "archived")}
@@ -52,7 +53,7 @@ class BatchWriter:
                 batch.unchanged_ids.append(row["id"])
                 continue
             if row.get("archived") and not (known and known[1]):
-                batch.newly_archived += 1
+                batch.newly_archived_ids.add(row["id"])
         return batch
 
     def counts(self, batch: BatchPlan, failed_ids: set[str] = frozenset()) -> SyncCounts:
@@ -62,7 +63,7 @@ class BatchWriter:
             updated=0 if self.force_overwrite else len(ok),
             overwritten=len(ok) if self.force_overwrite else 0,
             skipped=len(batch.unchanged_ids),
-            archived=batch.newly_archived,
+            archived=len(batch.newly_archived_ids - failed_ids),
         )
 
     def write(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:

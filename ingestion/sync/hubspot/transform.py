@@ -80,24 +80,33 @@ def typed_columns(model: type[models.Model]) -> dict[str, Parser]:
             if f.attname not in BASE_COLUMNS}
 
 
-def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]:
-    """(row, warnings) for one HubSpot record; RecordError if it cannot be stored at all."""
+def identify(record: object) -> dict:
+    """`id`, `updated_at` and `archived` of a HubSpot record: all the save path needs to
+    decide whether the record must be written. RecordError if it cannot be stored at all."""
     if not isinstance(record, dict) or not record.get("id"):
         raise RecordError(_id_of(record), "record has no id")
     object_id = str(record["id"])
-    properties = record.get("properties")
-    if not isinstance(properties, dict):
+    if not isinstance(record.get("properties"), dict):
         raise RecordError(object_id, "record has no properties object")
     try:
         updated_at = parse_hubspot_datetime(record.get("updatedAt"))
+    except (TypeError, ValueError):
+        raise RecordError(object_id, "unreadable updatedAt") from None
+    if updated_at is None:
+        raise RecordError(object_id, "record has no updatedAt")
+    return {"id": object_id, "updated_at": updated_at, "archived": bool(record.get("archived"))}
+
+
+def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]:
+    """(row, warnings) for one HubSpot record; RecordError if it cannot be stored at all."""
+    key = identify(record)
+    object_id, properties = key["id"], record["properties"]
+    try:
         created_at = parse_hubspot_datetime(record.get("createdAt"))
         archived_at = parse_hubspot_datetime(record.get("archivedAt"))
     except (TypeError, ValueError) as error:
         raise RecordError(object_id, f"unreadable record timestamp: {error}") from None
-    if updated_at is None:
-        raise RecordError(object_id, "record has no updatedAt")
-    row = {"id": object_id, "properties": properties, "created_at": created_at,
-           "updated_at": updated_at, "archived": bool(record.get("archived")),
+    row = {**key, "properties": properties, "created_at": created_at,
            "archived_at": archived_at}
     warnings = []
     for column, parse in columns.items():
