@@ -651,6 +651,12 @@ def test_object_type_when_searching_without_filters_then_total_matches_get_all(c
         assert {r.id for r in found.results} <= {r.id for r in records}
     for record in found.results:
         assert_record(record, object_type)
+        if object_type in DEFAULT_PROPERTIES:  # search returns the same defaults (API-FACTS §3)
+            assert set(record.properties) == DEFAULT_PROPERTIES[object_type] | {
+                "hs_object_id",
+                created_prop(object_type),
+                modified_prop(object_type),
+            }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -689,6 +695,8 @@ def test_custom_object_type_when_listing_via_objects_api_then_records_parse(clie
         assert schema.primary_display_property in record.properties
         assert isinstance(record.created_at, datetime)
         assert record.archived is False
+    by_fqn = client.crm.objects.basic_api.get_page(schema.fully_qualified_name, limit=10)
+    assert [r.id for r in by_fqn.results] == [r.id for r in page.results]
     first = page.results[0]
     got = client.crm.objects.basic_api.get_by_id(
         schema.object_type_id, first.id, properties=[schema.primary_display_property]
@@ -1167,6 +1175,9 @@ def test_default_deal_pipeline_when_listing_its_stages_then_same_as_in_get_all(c
     stages = client.crm.pipelines.pipeline_stages_api.get_all("deals", "default").results
     assert [s.id for s in stages] == [s.id for s in listed.stages]
     assert [s.metadata for s in stages] == [s.metadata for s in listed.stages]
+    won = client.crm.pipelines.pipeline_stages_api.get_by_id("deals", "default", "closedwon")
+    assert won.id == "closedwon"
+    assert won.metadata["isClosed"] == "true"
 
 
 def test_email_property_when_get_by_name_then_same_definition_as_in_get_all(client):
