@@ -48,6 +48,7 @@ def test_ten_secondly_when_burst_exceeded_then_429_policy_and_recovers_after_win
     assert body["status"] == "error" and "category" not in body
     assert body["correlationId"] == response.headers["X-HubSpot-Correlation-Id"]
     assert response.headers["X-HubSpot-RateLimit-Remaining"] == "0"
+    assert "Retry-After" not in response.headers  # not documented for 429 (API-FACTS §6)
     time.sleep(0.55)
     assert api.get(LIST).status_code == 200
 

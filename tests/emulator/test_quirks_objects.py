@@ -236,3 +236,11 @@ def test_long_url_when_over_max_length_then_414_before_auth(emulator, api):
         == 414
     emulator.control.reset(contacts=40, max_url_length=20_000)
     assert api.get("/crm/v3/objects/contacts", params={"properties": props}).status_code == 200
+
+
+def test_properties_with_history_when_listing_then_pages_capped_at_50(api, emulator):
+    emulator.control.reset(contacts=200)
+    body = api.get("/crm/v3/objects/contacts",
+                   params={"limit": 100, "propertiesWithHistory": "email"}).json()
+    assert len(body["results"]) == 50 and "paging" in body
+    assert all("propertiesWithHistory" in r for r in body["results"])
