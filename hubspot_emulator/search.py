@@ -16,6 +16,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import islice
 
+import orjson
+
 from .errors import validation
 from .render import record_json, select_properties
 from .store import LIVE, Overlay, TypeState
@@ -338,21 +340,50 @@ def search(ts: TypeState, body: dict, limits: SearchLimits,
     sort_prop, desc = _sort_spec(ts, body)
     limit, after = parse_paging(body, limits)
     ov = ts.index
-    plan = _Plan(ts, ov)
     query = str(body.get("query") or "").strip()
-    extra = _query_filter(ts, query) if query else None
-    key = _sort_key(ts, ov, sort_prop, desc)
-    fast = (extra is None and associated is None and sort_prop in plan.monotone
-            and all(plan.pure(g) for g in groups))
-    if fast:
-        total, page = _fast(plan, groups, key, sort_prop, desc, after, limit)
-    else:
-        total, page = _general(plan, groups, key, after, limit, extra, associated)
+    cache_key = None if associated is not None else orjson.dumps(
+        [body.get("filterGroups"), sort_prop, desc, query], option=orjson.OPT_SORT_KEYS)
+    total, window = _cached(ov, cache_key)
+    if window is None:
+        total, window = _evaluate(ts, ov, groups, sort_prop, desc, query, associated)
+        _remember(ov, cache_key, total, window)
+    page = window[after:after + limit]
     names = select_properties(ts.otype, body.get("properties") or None)
     out = {"total": total, "results": [record_json(ts, ov, idx, names) for idx in page]}
     if after + limit < total and limit > 0:
         out["paging"] = {"next": {"after": str(after + limit)}}
     return out
+
+
+def _evaluate(ts: TypeState, ov: Overlay, groups, sort_prop: str, desc: bool, query: str,
+              associated: set[int] | None) -> tuple[int, list[int]]:
+    """(total, the first 10,000 matches in order): every page of a query is a slice of it."""
+    plan = _Plan(ts, ov)
+    extra = _query_filter(ts, query) if query else None
+    key = _sort_key(ts, ov, sort_prop, desc)
+    fast = (extra is None and associated is None and sort_prop in plan.monotone
+            and all(plan.pure(g) for g in groups))
+    if fast:
+        return _fast(plan, groups, key, sort_prop, desc, 0, MAX_RESULTS)
+    return _general(plan, groups, key, 0, MAX_RESULTS, extra, associated)
+
+
+def _cached(ov: Overlay, key: bytes | None) -> tuple[int, list[int] | None]:
+    """A query's result window, valid until the index overlay changes."""
+    version, entries = ov.search_cache
+    if key is None or version != ov.version or key not in entries:
+        return 0, None
+    return entries[key]
+
+
+def _remember(ov: Overlay, key: bytes | None, total: int, window: list[int]) -> None:
+    if key is None:
+        return
+    version, entries = ov.search_cache
+    if version != ov.version or len(entries) >= 64:
+        entries = {}
+        ov.search_cache = (ov.version, entries)
+    entries[key] = (total, window)
 
 
 def _sort_key(ts: TypeState, ov: Overlay, prop: str, desc: bool):

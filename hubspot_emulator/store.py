@@ -53,6 +53,7 @@ class Overlay:
         self.history: dict[int, dict[str, list[tuple[str | None, int, str]]]] = {}
         self.version = 0  # bumped on every change; caches key on it
         self._archived_sorted: tuple[int, list[int]] | None = None
+        self.search_cache: tuple[int, dict] = (-1, {})  # see search._cached
 
     # -- applying changes ---------------------------------------------------------------
 
