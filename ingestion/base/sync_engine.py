@@ -65,7 +65,8 @@ class BaseSyncEngine:
 
     def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
         """Called after each written batch (never in a dry run) with its saved rows, e.g. to
-        sync their associations. Returns failures to record."""
+        sync their associations; rows confirmed unchanged come as their `identify()` keys
+        (`id`, `updated_at`, `archived`). Returns failures to record."""
         return []
 
     # Types without a modified-time query (owners, pipelines …) are always read in full.
@@ -110,6 +111,8 @@ class BaseSyncEngine:
         with prefetched(self.fetch(mode, since)) as pages:
             for batch in self._batches(pages, result):
                 counts, failures, batch_newest = self._save_batch(batch)
+                log.debug("%s batch of %d: %s", self.object_type, len(batch),
+                          counts.summary(self.object_type).split(": ", 1)[1])
                 result.counts.add(counts)
                 result.failures.extend(failures)
                 history.record_failures(run_row, self.object_type, failures)
@@ -146,8 +149,10 @@ class BaseSyncEngine:
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
             failed_ids = {f.object_id for f in failures}
+            unchanged = set(batch.unchanged_ids)
             failures += self.after_batch([r for r in batch.create + batch.replace
-                                          if r["id"] not in failed_ids])
+                                          if r["id"] not in failed_ids]
+                                         + [k for k in keys if k["id"] in unchanged])
         counts = self.writer.counts(batch, {f.object_id for f in failures})
         counts.failed = len(failures)
         newest = max((k["updated_at"] for k in keys if k["updated_at"] and not k["archived"]),

@@ -15,13 +15,17 @@ from collections.abc import Callable, Mapping
 
 
 class SlidingWindowPacer:
-    """At most `max_requests` request starts in any `window_s` seconds (None = unpaced)."""
+    """At most `max_requests` request starts in any `window_s` seconds (None = unpaced).
 
-    def __init__(self, max_requests: int | None, window_s: float, *,
+    HubSpot counts arrivals, we count departures: `margin_s` widens our window so network
+    jitter cannot squeeze one request too many into HubSpot's."""
+
+    def __init__(self, max_requests: int | None, window_s: float, *, margin_s: float = 0.05,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
         self.max_requests = max_requests
-        self.window_s = window_s
+        self.margin_s = margin_s
+        self.window_s = window_s + margin_s
         self._clock, self._sleep = clock, sleep
         self._starts: deque[float] = deque()
         self._lock = threading.Lock()
@@ -55,7 +59,7 @@ class SlidingWindowPacer:
             if limit:
                 self.max_requests = max(1, limit - safety_margin)
             if interval_ms:
-                self.window_s = interval_ms / 1000
+                self.window_s = interval_ms / 1000 + self.margin_s
             if remaining is not None and remaining <= 0 and self.max_requests:
                 # Other clients of the same app used the budget: wait out a whole window.
                 now = self._clock()

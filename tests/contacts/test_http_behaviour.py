@@ -1,0 +1,54 @@
+"""How the client treats HubSpot's limits: pacing under the rolling windows instead of
+leaning on 429s, and what --debug logs (never the token)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+import pytest
+from django.core.management import call_command
+
+from ingestion.models import HubSpotContact
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_starter_limit_when_syncing_many_pages_then_paced_without_any_429(hubspot):
+    hubspot.control.reset(contacts=1200, seed=4)
+    # HubSpot's starter policy (100 per window) with a 1 s window to keep the test short;
+    # the client learns both numbers from the X-HubSpot-RateLimit-* headers.
+    hubspot.control.set_rate_limit("starter", window_ms=1000)
+    started = time.monotonic()
+    call_command("sync_hubspot_contacts", "--full", "--batch-size", "10", stdout=io.StringIO())
+    elapsed = time.monotonic() - started
+    stats = hubspot.control.stats()
+    assert stats["by_status"].get("429", 0) == 0
+    assert stats["requests"] > 100 and elapsed >= 1.0  # it did have to wait for the window
+    assert HubSpotContact.objects.count() == 1200
+
+
+def test_search_limit_when_incremental_needs_many_pages_then_paced_at_5_per_second(hubspot,
+                                                                                   settings):
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = 5
+    hubspot.control.reset(contacts=600, seed=4)
+    call_command("sync_hubspot_contacts", stdout=io.StringIO())
+    hubspot.control.set_rate_limit("pro")
+    hubspot.control.touch("contacts", count=500, modified_ms=int(time.time() * 1000))
+    out = io.StringIO()
+    call_command("sync_hubspot_contacts", "--batch-size", "40", stdout=out)
+    assert "updated=500" in out.getvalue()
+    assert hubspot.control.stats()["by_status"].get("429", 0) == 0
+
+
+def test_debug_when_set_then_each_request_logged_without_token(hubspot, caplog):
+    with caplog.at_level(logging.DEBUG, logger="ingestion"):
+        call_command("sync_hubspot_contacts", "--full", "--debug", stdout=io.StringIO(),
+                     stderr=io.StringIO())
+    text = caplog.text
+    assert "GET /crm/v3/objects/contacts -> 200 in" in text
+    assert "POST" not in text or "/search" in text or "batch" in text
+    assert "batch of" in text
+    assert hubspot.token not in text and "Bearer" not in text
+    logging.getLogger("ingestion").setLevel(logging.WARNING)

@@ -1,0 +1,72 @@
+"""Pure functions: the pacer (with a fake clock) and the one place errors are classified."""
+
+import pytest
+
+from ingestion.sync.hubspot.errors import (
+    HubSpotAuthError,
+    HubSpotClientError,
+    HubSpotDailyLimitError,
+    HubSpotRateLimitError,
+    HubSpotServerError,
+    error_for_response,
+)
+from ingestion.sync.hubspot.pacing import SlidingWindowPacer
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_pacer_when_window_full_then_waits_until_oldest_start_leaves_it():
+    clock = FakeClock()
+    pacer = SlidingWindowPacer(3, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    for _ in range(3):
+        assert pacer.acquire() == 0.0
+        clock.now += 1
+    assert pacer.acquire() == pytest.approx(7.0)  # first start at 100, window ends at 110
+
+
+def test_pacer_when_headers_announce_limit_then_adopts_it_minus_safety_margin():
+    clock = FakeClock()
+    pacer = SlidingWindowPacer(None, 10.0, margin_s=0.1, clock=clock, sleep=clock.sleep)
+    pacer.observe({"x-hubspot-ratelimit-max": "190",
+                   "x-hubspot-ratelimit-interval-milliseconds": "10000"})
+    assert (pacer.max_requests, pacer.window_s) == (189, pytest.approx(10.1))
+
+
+def test_pacer_when_remaining_is_zero_then_next_request_waits_a_whole_window():
+    clock = FakeClock()
+    pacer = SlidingWindowPacer(5, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    pacer.observe({"x-hubspot-ratelimit-remaining": "0"})
+    assert pacer.acquire() == pytest.approx(1.0)
+
+
+def test_unpaced_when_no_limit_known_then_never_waits():
+    clock = FakeClock()
+    pacer = SlidingWindowPacer(None, 10.0, clock=clock, sleep=clock.sleep)
+    assert all(pacer.acquire() == 0.0 for _ in range(1000))
+
+
+@pytest.mark.parametrize("status, body, kind, retriable", [
+    (429, {"policyName": "TEN_SECONDLY_ROLLING"}, HubSpotRateLimitError, True),
+    (429, {"policyName": "SECONDLY"}, HubSpotRateLimitError, True),
+    (429, {"policyName": "DAILY"}, HubSpotDailyLimitError, False),
+    (401, {"category": "EXPIRED_AUTHENTICATION"}, HubSpotAuthError, False),
+    (403, {"category": "MISSING_SCOPES"}, HubSpotAuthError, False),
+    (502, None, HubSpotServerError, True),
+    (477, {}, HubSpotServerError, True),
+    (400, {"category": "VALIDATION_ERROR"}, HubSpotClientError, False),
+])
+def test_error_response_when_classified_then_class_says_whether_to_retry(status, body, kind,
+                                                                          retriable):
+    error = error_for_response(status, body, None)
+    assert type(error) is kind and error.retriable is retriable
