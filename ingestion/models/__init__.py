@@ -1,5 +1,32 @@
+from .associations import HubSpotAssociation
 from .base import HubSpotObject
 from .contacts import HubSpotContact
+from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
+from .engagements import HubSpotCall, HubSpotEmail, HubSpotMeeting, HubSpotNote, HubSpotTask
+from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
+from .objects import HubSpotCompany, HubSpotDeal, HubSpotLineItem, HubSpotProduct, HubSpotTicket
 from .sync import SyncError, SyncHistory
 
-__all__ = ["HubSpotContact", "HubSpotObject", "SyncError", "SyncHistory"]
+__all__ = [
+    "HubSpotAssociation",
+    "HubSpotCall",
+    "HubSpotCompany",
+    "HubSpotContact",
+    "HubSpotCustomObject",
+    "HubSpotCustomObjectSchema",
+    "HubSpotDeal",
+    "HubSpotEmail",
+    "HubSpotLineItem",
+    "HubSpotMeeting",
+    "HubSpotNote",
+    "HubSpotObject",
+    "HubSpotOwner",
+    "HubSpotPipeline",
+    "HubSpotPipelineStage",
+    "HubSpotProduct",
+    "HubSpotProperty",
+    "HubSpotTask",
+    "HubSpotTicket",
+    "SyncError",
+    "SyncHistory",
+]

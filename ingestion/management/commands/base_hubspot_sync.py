@@ -7,6 +7,7 @@ Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import sys
 from contextlib import contextmanager
@@ -79,14 +80,16 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 f"saved; see the sync_error table (run #{result.history_id}). The watermark "
                 "was not moved, so the next run retries them.", returncode=EXIT_PARTIAL)
 
-    def run_sync(self, options: SyncOptions) -> SyncResult:
-        """Build the engine and run it, turning known failures into clear CommandErrors."""
+    def run_sync(self, options: SyncOptions, engine_class: type | None = None) -> SyncResult:
+        """Build the engine (`engine_class`, by default the command's) and run it, turning
+        known failures into clear CommandErrors."""
+        engine_class = engine_class or self.engine_class
         if not settings.HUBSPOT_ACCESS_TOKEN:
             raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
                                "access token (it is never logged or stored).")
-        with _progress_bar(self.engine_class.object_type) as on_progress, \
+        with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
-            engine = self.engine_class(options, on_progress=on_progress)
+            engine = engine_class(options, on_progress=on_progress)
             try:
                 return engine.run()
             except HubSpotAuthError as error:
@@ -132,7 +135,9 @@ def _progress_bar(object_type: str):
     if not sys.stderr.isatty():
         yield None
         return
-    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr, dynamic_ncols=True)
+    # shutil falls back to 80 columns where the terminal reports a width of 0.
+    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr,
+               ncols=shutil.get_terminal_size().columns)
 
     def update(counts: SyncCounts, total: int | None) -> None:
         if total and bar.total != total:

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from ingestion.base.results import Mode, SyncOptions
+from ingestion.base.results import Mode, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 
+from ..associations import sync_associations
 from ..client import HubSpotClient
 from ..timeparse import to_epoch_ms
 from ..transform import to_row, typed_columns
@@ -32,6 +33,9 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     # API-FACTS §2: contacts say `lastmodifieddate`; the other standard objects say
     # `hs_lastmodifieddate`.
     modified_property = "hs_lastmodifieddate"
+    # Object types whose associations (v4) with each saved batch are read and replaced after
+    # the batch is written, e.g. ("companies", "deals"). See ..associations.
+    association_types: tuple[str, ...] = ()
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient | None = None,
                  on_progress: ProgressCallback | None = None):
@@ -68,3 +72,6 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
         return self.client.count(self.object_type) if since is None else None
+
+    def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
+        return sync_associations(self.client, self.object_type, self.association_types, rows)

@@ -7,3 +7,4 @@ class HubSpotContactSyncEngine(HubSpotBaseSyncEngine):
     object_type = "contacts"
     model = HubSpotContact
     modified_property = "lastmodifieddate"
+    association_types = ("companies", "deals", "tickets")

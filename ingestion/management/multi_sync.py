@@ -1,0 +1,134 @@
+"""MultiSyncCommand: one command that runs several engines in a row with the same flags
+(pipelines and their stages; custom object schemas and every custom type; everything).
+
+Each engine runs exactly as its own command would run it (`run_sync`). One that fails does
+not stop the next. The run ends with a table, one row per engine, and exits 1 if any failed,
+3 if some finished with failed records (EXIT_PARTIAL), 130 at once if interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from ingestion.base.results import SyncCounts, SyncOptions
+from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.engines.base import client_from_settings
+from ingestion.sync.hubspot.errors import HubSpotError
+
+from .commands.base_hubspot_sync import (
+    EXIT_PARTIAL,
+    BaseHubSpotSyncCommand,
+    _enable_debug_logging,
+)
+
+log = logging.getLogger("ingestion.sync")
+EXIT_FATAL = 1
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # success | partial | failed
+    counts: SyncCounts = field(default_factory=SyncCounts)
+    error: str = ""
+
+
+class MultiSyncCommand(BaseHubSpotSyncCommand):
+    title: str  # what warnings call the whole set, e.g. "pipelines"
+
+    def steps(self, client: HubSpotClient) -> Iterator[type]:
+        """The engine classes to run, in order. May ask HubSpot (with `client`) which custom
+        object types exist; a HubSpotError while doing so fails the remaining steps."""
+        raise NotImplementedError
+
+    def handle(self, *args, **opts) -> None:
+        options = self._options(opts)
+        if opts["debug"]:
+            _enable_debug_logging()
+        if not settings.HUBSPOT_ACCESS_TOKEN:
+            raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
+                               "access token (it is never logged or stored).")
+        if options.force_overwrite:
+            self._confirm_force(options, ask=not opts["noinput"] and not options.dry_run)
+        outcomes: list[Outcome] = []
+        try:
+            self._run_steps(options, outcomes)
+        finally:
+            self.stdout.write(format_table(outcomes))
+        failed = [o.name for o in outcomes if o.status == "failed"]
+        partial = [o.name for o in outcomes if o.status == "partial"]
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(outcomes)} sync(s) failed: "
+                               f"{', '.join(failed)}", returncode=EXIT_FATAL)
+        if partial:
+            raise CommandError(f"some records failed and were not saved ({', '.join(partial)}); "
+                               "see the sync_error table. Their watermarks were not moved, so "
+                               "the next run retries them.", returncode=EXIT_PARTIAL)
+
+    def _run_steps(self, options: SyncOptions, outcomes: list[Outcome]) -> None:
+        client = client_from_settings()
+        try:
+            steps = self.steps(client)
+            while True:
+                try:
+                    engine_class = next(steps)
+                except StopIteration:
+                    return
+                except HubSpotError as error:
+                    outcomes.append(self._failed("custom object types", error))
+                    return
+                outcomes.append(self._run_one(options, engine_class))
+        finally:
+            client.close()
+
+    def _run_one(self, options: SyncOptions, engine_class: type) -> Outcome:
+        name = getattr(engine_class, "label", None) or engine_class.object_type
+        try:
+            result = self.run_sync(options, engine_class)
+        except CommandError as error:
+            if error.returncode == EXIT_INTERRUPTED:
+                raise
+            return self._failed(name, error)
+        except Exception as error:  # a bug or a database outage in one type: go on, loudly
+            log.exception("%s sync failed", name)
+            return self._failed(name, f"{type(error).__name__}: {error}")
+        self.stdout.write(result.counts.summary(name, dry_run=options.dry_run))
+        return Outcome(name, result.status, result.counts)
+
+    def _failed(self, name: str, error: object) -> Outcome:
+        self.stderr.write(self.style.ERROR(f"{name}: FAILED: {error}"))
+        return Outcome(name, "failed", error=str(error))
+
+    def _confirm_force(self, options: SyncOptions, *, ask: bool) -> None:
+        scope = ("every record" if options.full else
+                 f"records modified since {options.since:%Y-%m-%d %H:%M}" if options.since else
+                 "records changed since the last run")
+        self.stderr.write(self.style.WARNING(
+            f"WARNING: --force-overwrite deletes and recreates {scope} of {self.title} that "
+            "exist locally, from HubSpot's data: local edits to those rows are lost."))
+        if ask and sys.stdin.isatty():
+            answer = input("Type 'yes' to continue, anything else to cancel: ")
+            if answer.strip().lower() != "yes":
+                raise CommandError("Force overwrite cancelled.")
+
+
+COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")
+
+
+def format_table(outcomes: list[Outcome]) -> str:
+    """One row per sync: its counts and status (a failed sync shows no counts)."""
+    width = max([len("type"), *(len(o.name) for o in outcomes)])
+    sized = [(c, max(len(c), 7)) for c in COLUMNS]
+    lines = ["  ".join([f"{'type':<{width}}", *(f"{c:>{n}}" for c, n in sized), "status"])]
+    for o in outcomes:
+        values = o.counts.as_dict()
+        cells = [f"{'-' if o.status == 'failed' else values[c]:>{n}}" for c, n in sized]
+        lines.append("  ".join([f"{o.name:<{width}}", *cells, o.status]))
+    return "\n".join(lines)

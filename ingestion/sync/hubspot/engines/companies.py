@@ -1,0 +1,9 @@
+from ingestion.models import HubSpotCompany
+
+from .base import HubSpotBaseSyncEngine
+
+
+class HubSpotCompanySyncEngine(HubSpotBaseSyncEngine):
+    object_type = "companies"
+    model = HubSpotCompany
+    association_types = ("contacts", "deals", "tickets")

@@ -1,0 +1,62 @@
+"""HubSpotDefinitionSyncEngine: the base of the small definition tables (owners, pipelines,
+stages, properties, custom object schemas).
+
+HubSpot has no modified-since query for these, so every run reads them in full
+(`supports_incremental = False`); everything else — normal save vs force overwrite, dry
+runs, counts, archiving what disappeared — is BaseSyncEngine's, unchanged. A subclass says
+where the items come from (`items`) and which columns one item fills (`row`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from ingestion.base.results import Mode, RecordError, SyncOptions
+from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
+
+from ..client import HubSpotClient
+from ..timeparse import parse_hubspot_datetime
+from .base import client_from_settings
+
+
+class HubSpotDefinitionSyncEngine(BaseSyncEngine):
+    supports_incremental = False
+
+    def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient | None = None,
+                 on_progress: ProgressCallback | None = None):
+        super().__init__(options, on_progress=on_progress)
+        self.client = client or client_from_settings()
+
+    def items(self) -> Iterator[list]:
+        """Pages of items (HubSpot JSON, or tuples carrying the JSON and its context)."""
+        raise NotImplementedError
+
+    def row(self, item) -> tuple[dict, dict]:
+        """(the item's JSON, its model columns without the bookkeeping ones)."""
+        raise NotImplementedError
+
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list]:
+        yield from self.items()  # whatever the mode: there is nothing to filter on
+
+    def transform(self, item) -> tuple[dict, list[str]]:
+        try:
+            data, row = self.row(item)
+            row.update(raw=data, created_at=parse_hubspot_datetime(data.get("createdAt")),
+                       updated_at=parse_hubspot_datetime(data.get("updatedAt")),
+                       archived=bool(data.get("archived")),
+                       archived_at=parse_hubspot_datetime(data.get("archivedAt")))
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "
+                                             f"{type(error).__name__}") from None
+        return row, []
+
+
+def _key_of(item) -> str:
+    data = item[-1] if isinstance(item, tuple) else item
+    key = data.get("id") or data.get("name") if isinstance(data, dict) else None
+    return str(key or "")[:64]
+
+
+def integer(value) -> int | None:
+    return None if value is None or value == "" else int(value)

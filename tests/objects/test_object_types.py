@@ -1,0 +1,159 @@
+"""The seed's flag matrix for every CRM object type (and a custom object type), end to end:
+thin command → engine → emulator over HTTP → database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.db import models
+
+from ingestion.models import (
+    HubSpotCall,
+    HubSpotCompany,
+    HubSpotCustomObject,
+    HubSpotDeal,
+    HubSpotEmail,
+    HubSpotLineItem,
+    HubSpotMeeting,
+    HubSpotNote,
+    HubSpotProduct,
+    HubSpotTask,
+    HubSpotTicket,
+    SyncHistory,
+)
+from ingestion.sync.hubspot.client import HubSpotClient
+
+from .conftest import run_command
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PETS = "2-3508482"  # the emulator's default custom object type
+
+
+@dataclass(frozen=True)
+class Kind:
+    object_type: str  # HubSpot's name (for the emulator and the client)
+    model: type[models.Model]
+    column: str  # a core property with a typed column (custom objects: a raw property)
+    command: str = ""
+    summary: str = ""  # the name the summary line starts with
+    custom: bool = False
+
+    @property
+    def cmd(self) -> str:
+        return self.command or f"sync_hubspot_{self.object_type}"
+
+    @property
+    def name(self) -> str:
+        return self.summary or self.object_type
+
+    def pk(self, record_id: str) -> str:
+        return f"{PETS}:{record_id}" if self.custom else record_id
+
+    def rows(self) -> models.QuerySet:
+        rows = self.model.objects.all()
+        return rows.filter(object_type_id=PETS) if self.custom else rows
+
+    def value(self, record_id: str):
+        row = self.model.objects.get(pk=self.pk(record_id))
+        return row.properties[self.column] if self.custom else getattr(row, self.column)
+
+
+KINDS = [
+    Kind("companies", HubSpotCompany, "name"),
+    Kind("deals", HubSpotDeal, "dealname"),
+    Kind("tickets", HubSpotTicket, "subject"),
+    Kind("products", HubSpotProduct, "name"),
+    Kind("line_items", HubSpotLineItem, "name"),
+    Kind("calls", HubSpotCall, "hs_call_title"),
+    Kind("emails", HubSpotEmail, "hs_email_subject"),
+    Kind("meetings", HubSpotMeeting, "hs_meeting_title"),
+    Kind("notes", HubSpotNote, "hs_note_body"),
+    Kind("tasks", HubSpotTask, "hs_task_subject"),
+    Kind(PETS, HubSpotCustomObject, "pet_name", "sync_hubspot_custom_objects",
+         f"pets ({PETS})", custom=True),
+]
+each_kind = pytest.mark.parametrize("kind", KINDS, ids=[k.name.split()[0] for k in KINDS])
+
+
+def sync(kind: Kind, *flags: str) -> dict[str, int]:
+    return run_command(kind.cmd, *flags)[kind.name]
+
+
+def upstream(hubspot, kind: Kind) -> tuple[set[str], set[str]]:
+    """(live ids, archived ids) as HubSpot lists them."""
+    with HubSpotClient(hubspot.token, hubspot.url) as client:
+        live = {r["id"] for p in client.list_pages(kind.object_type, []) for r in p}
+        gone = {r["id"] for p in client.list_pages(kind.object_type, [], archived=True)
+                for r in p}
+    return live, gone
+
+
+def local_live_id(kind: Kind) -> str:
+    row = kind.rows().filter(archived=False).order_by("pk").first()
+    return row.record_id if kind.custom else row.pk
+
+
+@each_kind
+def test_empty_database_when_full_sync_then_all_created_and_second_full_skips_all(hubspot, kind):
+    live, archived = upstream(hubspot, kind)
+    assert live, f"the default portal should have {kind.object_type}"
+    first = sync(kind, "--full")
+    assert first["fetched"] == first["created"] == len(live) + len(archived)
+    assert first["archived"] == len(archived) and first["failed"] == 0
+    assert set(kind.rows().filter(archived=False).values_list("pk", flat=True)) \
+        == {kind.pk(i) for i in live}
+    some = sorted(live)[0]
+    row = kind.model.objects.get(pk=kind.pk(some))
+    assert row.properties["hs_object_id"] == some  # every property kept raw
+    assert kind.value(some) == row.properties[kind.column]  # typed column from the property
+    again = sync(kind, "--full")
+    assert again["skipped"] == again["fetched"] == first["fetched"]
+    assert (again["created"], again["updated"], again["overwritten"]) == (0, 0, 0)
+
+
+@each_kind
+def test_silent_upstream_change_when_full_then_skipped_but_full_force_overwrite_replaces(
+        hubspot, kind):
+    sync(kind, "--full")
+    target = local_live_id(kind)
+    before = kind.value(target)
+    hubspot.control.update(kind.object_type, target, {kind.column: "Silently changed"},
+                           touch=False)
+    counts = sync(kind, "--full")
+    assert counts["skipped"] == counts["fetched"] and counts["updated"] == 0
+    assert kind.value(target) == before
+    counts = sync(kind, "--full", "--force-overwrite", "--noinput")
+    assert counts["overwritten"] == counts["fetched"] and counts["skipped"] == 0
+    assert kind.value(target) == "Silently changed"
+
+
+@each_kind
+def test_any_mode_when_dry_run_then_nothing_written_but_counts_reported(hubspot, kind):
+    live, archived = upstream(hubspot, kind)
+    counts = sync(kind, "--dry-run")
+    assert counts["created"] == len(live) + len(archived)
+    assert not kind.rows().exists() and not SyncHistory.objects.exists()
+    sync(kind, "--full")
+    snapshot = list(kind.rows().order_by("pk").values())
+    hubspot.control.update(kind.object_type, local_live_id(kind), {kind.column: "Dry"})
+    counts = sync(kind, "--full", "--force-overwrite", "--dry-run")
+    assert counts["overwritten"] == counts["fetched"]
+    assert list(kind.rows().order_by("pk").values()) == snapshot
+    assert SyncHistory.objects.filter(object_type=kind.object_type).count() == 1
+
+
+@each_kind
+def test_synced_type_when_incremental_run_after_upstream_change_then_change_picked_up(
+        hubspot, kind):
+    sync(kind, "--full")
+    target = local_live_id(kind)
+    hubspot.control.update(kind.object_type, target, {kind.column: "Changed upstream"})
+    counts = sync(kind)
+    assert counts["updated"] == 1 and counts["created"] == 0
+    assert kind.value(target) == "Changed upstream"
+    live, _ = upstream(hubspot, kind)
+    assert counts["fetched"] < len(live) or len(live) <= 2  # incremental, not the whole type
+    run = SyncHistory.objects.filter(object_type=kind.object_type).latest("id")
+    assert (run.mode, run.status) == ("incremental", "success")
