@@ -99,3 +99,59 @@ def test_bad_flag_when_run_from_shell_then_nonzero_exit_and_no_traceback(hubspot
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1
     assert "--batch-size" in stderr and "Traceback" not in stderr
+
+
+def run_on_terminal(hubspot, *args: str, answer: str = "") -> tuple[int, str]:
+    """Run manage.py with stdin/stdout/stderr on a pseudo-terminal, as a user at a shell."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+           "HUBSPOT_ACCESS_TOKEN": hubspot.token}
+    process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                               stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    if answer:
+        os.write(leader, answer.encode())
+    output = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        try:
+            chunk = os.read(leader, 4096) if ready else b""
+        except OSError:  # the child closed the terminal
+            chunk = b""
+        if not chunk:
+            break
+        output += chunk
+    os.close(leader)
+    return process.wait(timeout=60), output.decode(errors="replace")
+
+
+def test_terminal_when_syncing_then_progress_bar_shown(hubspot):
+    code, output = run_on_terminal(hubspot, "sync_hubspot_contacts", "--full")
+    assert code == 0, output
+    assert "rec/s" in output or "rec]" in output  # tqdm's rate / counter
+    assert "contacts: fetched=" in output
+
+
+def test_not_a_terminal_when_syncing_then_no_progress_output(hubspot):
+    process = manage(hubspot, "sync_hubspot_contacts", "--full")
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert stderr == "" and stdout.count("\n") == 1
+
+
+def test_force_on_terminal_when_user_declines_then_cancelled_and_nothing_written(hubspot):
+    code, output = run_on_terminal(hubspot, "sync_hubspot_contacts", "--full",
+                                   "--force-overwrite", answer="no\n")
+    assert code == 1 and "cancelled" in output.lower()
+    assert "WARNING: --force-overwrite" in output
+    assert not HubSpotContact.objects.exists() and not SyncHistory.objects.exists()
+
+
+def test_force_on_terminal_with_noinput_then_no_prompt_and_run_completes(hubspot):
+    code, output = run_on_terminal(hubspot, "sync_hubspot_contacts", "--full",
+                                   "--force-overwrite", "--noinput")
+    assert code == 0, output
+    assert "Type 'yes'" not in output and "WARNING: --force-overwrite" in output

@@ -135,9 +135,10 @@ def _progress_bar(object_type: str):
     if not sys.stderr.isatty():
         yield None
         return
-    # shutil falls back to 80 columns where the terminal reports a width of 0.
-    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr,
-               ncols=shutil.get_terminal_size().columns)
+    # A terminal that reports a size of 0x0 would make tqdm hide the bar; shutil falls
+    # back to 80x24 there.
+    columns, lines = shutil.get_terminal_size()
+    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr, ncols=columns, nrows=lines)
 
     def update(counts: SyncCounts, total: int | None) -> None:
         if total and bar.total != total:
