@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .search import SearchLimits
 from .store import Store, TypeState
 from .timeutil import Clock
 
+log = logging.getLogger("hubspot_emulator")
 JSON_TYPE = "application/json;charset=utf-8"
 DEFAULT_MAX_URL = 8000
 
@@ -130,6 +132,12 @@ async def _call(handler, request: web.Request, cid: str) -> web.StreamResponse:
     except web.HTTPMethodNotAllowed:
         return json_response({"status": "error", "message": "Method not allowed",
                               "correlationId": cid}, 405)
+    except (asyncio.CancelledError, web.HTTPException):
+        raise
+    except Exception:  # an emulator bug: answer like HubSpot's 500 and keep serving
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return json_response({"status": "error", "message": "internal error",
+                              "correlationId": cid}, 500)
 
 
 def _uri_too_long() -> web.Response:

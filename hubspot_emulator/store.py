@@ -164,12 +164,8 @@ class Overlay:
             return over[name]
         return self.data.value(idx, name) if idx < self.data.n else None
 
-    def is_touched(self, idx: int) -> bool:
-        """True when anything differs from the generated record (search evaluates these)."""
-        return (idx in self.props or idx in self.modified or idx in self.created
-                or idx in self.archived or idx in self.gone)
-
     def touched(self) -> set[int]:
+        """Indices whose state differs from the generated record (search evaluates these)."""
         return (set(self.props) | set(self.modified) | set(self.created) | set(self.archived)
                 | self.gone)
 
