@@ -77,7 +77,8 @@ class HubSpotClient:
 
     def _send_once(self, method: str, path: str, params: dict | None, body: object,
                    search: bool) -> dict:
-        (self._search_pacer if search else self._general_pacer).acquire()
+        pacer = self._search_pacer if search else self._general_pacer
+        departed = pacer.acquire()
         started = time.perf_counter()
         content = orjson.dumps(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
@@ -88,6 +89,8 @@ class HubSpotClient:
         except httpx.TransportError as exc:
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
             raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
+        finally:
+            pacer.complete(departed)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)
         if not search:

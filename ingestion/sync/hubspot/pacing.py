@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 class SlidingWindowPacer:
     """At most `max_requests` request starts in any `window_s` seconds (None = unpaced).
 
-    HubSpot counts arrivals, we count departures: `margin_s` widens our window so network
-    jitter cannot squeeze one request too many into HubSpot's."""
+    HubSpot counts arrivals, we can only see departures and answers. A request is counted
+    from its departure until `complete()` moves it to the time its answer came (after its
+    arrival, whatever the delays); `margin_s` covers the rest of the jitter."""
 
     def __init__(self, max_requests: int | None, window_s: float, *, margin_s: float = 0.05,
                  clock: Callable[[], float] = time.monotonic,
@@ -31,20 +32,27 @@ class SlidingWindowPacer:
         self._lock = threading.Lock()
 
     def acquire(self) -> float:
-        """Wait for a free slot in the window; return the seconds waited."""
+        """Wait for a free slot in the window; return when the request may leave."""
         with self._lock:
             if not self.max_requests:
                 return 0.0
             now = self._clock()
             self._forget_before(now - self.window_s)
-            waited = 0.0
             if len(self._starts) >= self.max_requests:
-                waited = self._starts[0] + self.window_s - now
-                self._sleep(waited)
+                self._sleep(self._starts[0] + self.window_s - now)
                 now = self._clock()
                 self._forget_before(now - self.window_s)
             self._starts.append(now)
-            return waited
+            return now
+
+    def complete(self, started: float) -> None:
+        """The request that left at `started` has its answer: count it from now on."""
+        with self._lock:
+            try:
+                self._starts.remove(started)
+            except ValueError:
+                return  # already outside the window, or unpaced
+            self._starts.append(self._clock())
 
     def _forget_before(self, cutoff: float) -> None:
         while self._starts and self._starts[0] <= cutoff:
