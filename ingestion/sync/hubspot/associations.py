@@ -22,27 +22,91 @@ from .errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
 DELETE_CHUNK = 5_000
 
 
-def sync_associations(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
-                      rows: list[dict]) -> list[RecordFailure]:
-    """Replace the associations of `rows` towards each of `to_types`. A target type whose
-    links cannot be read fails those records (the run ends partial and the watermark stays,
-    so the next run reads them again); a refused token or a spent daily limit stops the run."""
-    live = [r["id"] for r in rows if not r.get("archived")]
-    archived = [r["id"] for r in rows if r.get("archived")]
-    failures: dict[str, RecordFailure] = {}
+Links = list[catalog.Association] | str  # the links, or why they could not be read
+
+
+def read_links(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
+               live_ids: list[str]) -> dict[str, Links]:
+    """Per target type, the links of `live_ids`, or the reason they could not be read. A
+    refused token or a spent daily limit is not a per-record problem: it stops the run."""
+    links: dict[str, Links] = {}
     for to_type in to_types:
         try:
-            links = list(catalog.associations(client, from_type, to_type, live)) if live else []
+            links[to_type] = list(catalog.associations(client, from_type, to_type, live_ids)
+                                  ) if live_ids else []
         except (HubSpotAuthError, HubSpotDailyLimitError):
             raise
         except HubSpotError as error:
-            reason = f"associations to {to_type} could not be read: {error}"[:500]
-            for object_id in live:
-                failures.setdefault(object_id, RecordFailure(object_id, reason))
+            links[to_type] = f"associations to {to_type} could not be read: {error}"[:500]
+    return links
+
+
+def store_links(from_type: str, rows: list[dict], links: dict[str, Links]
+                ) -> list[RecordFailure]:
+    """Make `links` the association sets of `rows`. Links that could not be read fail the
+    live records (the run ends partial and the watermark stays, so the next run reads them
+    again); archived records have no live links, so theirs are removed."""
+    live = [r["id"] for r in rows if not r.get("archived")]
+    archived = [r["id"] for r in rows if r.get("archived")]
+    failures: dict[str, RecordFailure] = {}
+    for to_type, found in links.items():
+        if isinstance(found, str):
+            failures.update((i, RecordFailure(i, found)) for i in live if i not in failures)
             replace_associations(from_type, to_type, archived, [])
-            continue
-        replace_associations(from_type, to_type, live + archived, links)
+        else:
+            replace_associations(from_type, to_type, live + archived, found)
     return list(failures.values())
+
+
+def sync_associations(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
+                      rows: list[dict]) -> list[RecordFailure]:
+    """Read, then replace, the associations of `rows` towards each of `to_types`."""
+    live = [r["id"] for r in rows if not r.get("archived")]
+    return store_links(from_type, rows, read_links(client, from_type, to_types, live))
+
+
+class LinksReadAhead:
+    """Links read by the fetch thread as pages arrive, so the save path never waits on HTTP.
+
+    The fetch thread `read()`s each group of records (up to 1,000: one v4 request per target
+    type); the save path `take()`s the links of each saved batch."""
+
+    def __init__(self, client: HubSpotClient, from_type: str, to_types: tuple[str, ...]):
+        self.client, self.from_type, self.to_types = client, from_type, to_types
+        self._by_id: dict[str, dict[str, Links]] = {}
+
+    def read(self, records: list[dict]) -> None:
+        live = [str(r["id"]) for r in records
+                if isinstance(r, dict) and r.get("id") and not r.get("archived")]
+        for to_type, found in read_links(self.client, self.from_type, self.to_types,
+                                         live).items():
+            grouped: dict[str, Links] = (
+                dict.fromkeys(live, found) if isinstance(found, str) else
+                {object_id: [] for object_id in live})
+            if not isinstance(found, str):
+                for link in found:
+                    grouped[link.from_id].append(link)
+            for object_id, value in grouped.items():
+                self._by_id.setdefault(object_id, {})[to_type] = value
+
+    def take(self, rows: list[dict]) -> list[RecordFailure]:
+        """Store the read-ahead links of `rows` (reading now any that were not read ahead)."""
+        late = [r for r in rows if not r.get("archived") and r["id"] not in self._by_id]
+        failures = sync_associations(self.client, self.from_type, self.to_types, late)
+        ready = [r for r in rows if r not in late]
+        ahead = {r["id"]: self._by_id.pop(r["id"], {}) for r in ready}
+        failed: dict[str, RecordFailure] = {}
+        for to_type in self.to_types:
+            links = []
+            for object_id, by_type in ahead.items():
+                found = by_type.get(to_type, [])
+                if isinstance(found, str):
+                    failed.setdefault(object_id, RecordFailure(object_id, found))
+                else:
+                    links += found
+            replace_associations(self.from_type, to_type,
+                                 [i for i in ahead if i not in failed], links)
+        return failures + list(failed.values())
 
 
 def replace_associations(from_type: str, to_type: str, from_ids: list[str],
