@@ -22,7 +22,9 @@ class BulkSQL:
     def __init__(self, model: type[models.Model]):
         self.model = model
         self.table = model._meta.db_table
-        self.fields = list(model._meta.concrete_fields)
+        # Auto-numbered keys are the database's to fill in.
+        self.fields = [f for f in model._meta.concrete_fields
+                       if not isinstance(f, models.AutoField)]
         self.columns = [f.column for f in self.fields]
         self.pk = model._meta.pk.column
 
@@ -54,8 +56,9 @@ class BulkSQL:
     def _pg_insert(self, values: list[tuple], upsert: bool) -> None:
         stage = f"_stage_{self.table}"
         with connection.cursor() as cursor:
-            cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" '
-                           f'(LIKE "{self.table}") ON COMMIT DELETE ROWS')
+            # Only the copied columns, no constraints: the real table checks them on INSERT.
+            cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
+                           f'AS SELECT {self._column_list()} FROM "{self.table}" WITH NO DATA')
             cursor.execute(f'TRUNCATE "{stage}"')  # earlier savepoints may have left rows
             with cursor.cursor.copy(
                     f'COPY "{stage}" ({self._column_list()}) FROM STDIN') as copy:
@@ -70,6 +73,16 @@ class BulkSQL:
         sql = f'INSERT INTO "{self.table}" ({self._column_list()}) VALUES ({marks})'
         with connection.cursor() as cursor:
             cursor.executemany(sql + (self._conflict_clause() if upsert else ""), values)
+
+
+def relax_commit_durability() -> None:
+    """PostgreSQL: don't wait for each batch's commit to reach the disk. A server crash can
+    lose only the last commits, in order, and the run's SyncHistory row (the watermark) is
+    committed last, so the next run re-reads whatever was lost. SQLite already runs with
+    synchronous=NORMAL in WAL mode (settings)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO OFF")
 
 
 def _adapter(field: models.Field) -> Adapter | None:

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import history
+from .bulk_sql import relax_commit_durability
 from .prefetch import prefetched
 from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
 from .writer import BatchWriter
@@ -76,6 +77,7 @@ class BaseSyncEngine:
 
     def run(self) -> SyncResult:
         self.prepare()
+        relax_commit_durability()
         previous = history.last_watermark(self.object_type)
         mode, since = self._plan(previous)
         result = SyncResult(self.object_type, mode, self.options)

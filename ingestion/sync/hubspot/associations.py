@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from ingestion.base.bulk_sql import BulkSQL
 from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotAssociation
 
@@ -121,9 +122,10 @@ def replace_associations(from_type: str, to_type: str, from_ids: list[str],
             HubSpotAssociation.objects.filter(
                 from_object_type=from_type, to_object_type=to_type,
                 from_id__in=from_ids[start:start + DELETE_CHUNK]).delete()
-        HubSpotAssociation.objects.bulk_create(
-            HubSpotAssociation(from_object_type=from_type, from_id=a.from_id,
-                               to_object_type=to_type, to_id=a.to_id,
-                               association_type_id=a.type_id, category=a.category,
-                               label=a.label, synced_at=synced_at)
-            for a in unique.values())
+        _ASSOCIATION_SQL.insert([
+            {"from_object_type": from_type, "from_id": a.from_id, "to_object_type": to_type,
+             "to_id": a.to_id, "association_type_id": a.type_id, "category": a.category,
+             "label": a.label, "synced_at": synced_at} for a in unique.values()], upsert=False)
+
+
+_ASSOCIATION_SQL = BulkSQL(HubSpotAssociation)
