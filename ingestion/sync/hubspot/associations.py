@@ -112,20 +112,33 @@ class LinksReadAhead:
 
 def replace_associations(from_type: str, to_type: str, from_ids: list[str],
                          links: list[catalog.Association]) -> None:
-    """Make `links` the whole association set of `from_ids` towards `to_type`."""
+    """Make `links` the whole association set of `from_ids` towards `to_type`.
+
+    Only the difference is written: links gone upstream are deleted, new ones inserted, so
+    re-reading an unchanged portal writes nothing."""
     if not from_ids:
         return
-    synced_at = timezone.now()
-    unique = {(a.from_id, a.to_id, a.type_id, a.category): a for a in links}
+    wanted = {(a.from_id, a.to_id, a.type_id, a.category): a.label for a in links}
     with transaction.atomic():
+        stale = []
         for start in range(0, len(from_ids), DELETE_CHUNK):
-            HubSpotAssociation.objects.filter(
-                from_object_type=from_type, to_object_type=to_type,
-                from_id__in=from_ids[start:start + DELETE_CHUNK]).delete()
+            for pk, *key, label in HubSpotAssociation.objects.filter(
+                    from_object_type=from_type, to_object_type=to_type,
+                    from_id__in=from_ids[start:start + DELETE_CHUNK]).values_list(
+                    "pk", "from_id", "to_id", "association_type_id", "category", "label"):
+                key = tuple(key)
+                if key in wanted and wanted[key] == label:
+                    del wanted[key]  # already stored as it is upstream
+                else:
+                    stale.append(pk)
+        for start in range(0, len(stale), DELETE_CHUNK):
+            HubSpotAssociation.objects.filter(pk__in=stale[start:start + DELETE_CHUNK]).delete()
+        synced_at = timezone.now()
         _ASSOCIATION_SQL.insert([
-            {"from_object_type": from_type, "from_id": a.from_id, "to_object_type": to_type,
-             "to_id": a.to_id, "association_type_id": a.type_id, "category": a.category,
-             "label": a.label, "synced_at": synced_at} for a in unique.values()], upsert=False)
+            {"from_object_type": from_type, "from_id": from_id, "to_object_type": to_type,
+             "to_id": to_id, "association_type_id": type_id, "category": category,
+             "label": label, "synced_at": synced_at}
+            for (from_id, to_id, type_id, category), label in wanted.items()], upsert=False)
 
 
 _ASSOCIATION_SQL = BulkSQL(HubSpotAssociation)
