@@ -18,6 +18,7 @@ from . import history
 from .bulk_sql import relax_commit_durability
 from .prefetch import prefetched
 from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
+from .seen import SeenIds
 from .writer import BatchWriter
 
 log = logging.getLogger("ingestion.sync")
@@ -37,6 +38,7 @@ class BaseSyncEngine:
         self.options = options or SyncOptions()
         self.on_progress = on_progress
         self.writer = BatchWriter(self.model, force_overwrite=self.options.force_overwrite)
+        self.seen = SeenIds()  # every id read this run, for the full-run sweep
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -143,6 +145,8 @@ class BaseSyncEngine:
     def _save_batch(self, records: list[dict]) -> tuple[SyncCounts, list[RecordFailure],
                                                          datetime | None]:
         keys, failures = self._identify_all(records)
+        for object_id in [k["id"] for k in keys] + [f.object_id for f in failures]:
+            self.seen.add(object_id)
         batch = self.writer.plan(keys)
         # Only rows that will be written are fully transformed: an unchanged re-sync costs
         # little more than reading the pages.
@@ -205,8 +209,14 @@ class BaseSyncEngine:
     def _archive_unseen(self, started: datetime) -> int:
         """After a complete full run: live rows the source no longer has were deleted or
         merged away upstream. Mark them archived rather than leave them live."""
-        return self.scope().filter(archived=False, synced_at__lt=started).update(
-            archived=True, archived_at=timezone.now())
+        gone = [pk for pk in self.scope().filter(archived=False, synced_at__lt=started)
+                .values_list("pk", flat=True).iterator(chunk_size=10_000)
+                if pk not in self.seen]
+        now = timezone.now()
+        for start in range(0, len(gone), 10_000):
+            self.scope().filter(pk__in=gone[start:start + 10_000]).update(
+                archived=True, archived_at=now)
+        return len(gone)
 
 
 def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,

@@ -83,8 +83,6 @@ class BatchWriter:
             # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
             self.sql.delete([r["id"] for r in batch.replace])
         self.sql.insert(rows, upsert=not self.force_overwrite)
-        if batch.unchanged_ids:
-            self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
 
     def _write_one_by_one(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
         failures = []
@@ -94,8 +92,6 @@ class BatchWriter:
                     self._write_bulk(_single(row, batch), synced_at)
             except DatabaseError as error:
                 failures.append(RecordFailure(row["id"], describe_db_error(error)))
-        if batch.unchanged_ids:
-            self.model.objects.filter(pk__in=batch.unchanged_ids).update(synced_at=synced_at)
         return failures
 
 

@@ -16,7 +16,7 @@ class HubSpotObject(models.Model):
     updated_at = models.DateTimeField(null=True, db_index=True, help_text="HubSpot's updatedAt")
     archived = models.BooleanField(default=False, db_index=True)
     archived_at = models.DateTimeField(null=True)
-    synced_at = models.DateTimeField(help_text="when this sync last confirmed the row")
+    synced_at = models.DateTimeField(help_text="when a sync last wrote the row")
 
     class Meta:
         abstract = True

@@ -20,7 +20,7 @@ from . import catalog
 from .client import HubSpotClient
 from .errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
 
-DELETE_CHUNK = 5_000
+CHUNK = 5_000
 
 
 Links = list[catalog.Association] | str  # the links, or why they could not be read
@@ -42,35 +42,11 @@ def read_links(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
     return links
 
 
-def store_links(from_type: str, rows: list[dict], links: dict[str, Links]
-                ) -> list[RecordFailure]:
-    """Make `links` the association sets of `rows`. Links that could not be read fail the
-    live records (the run ends partial and the watermark stays, so the next run reads them
-    again); archived records have no live links, so theirs are removed."""
-    live = [r["id"] for r in rows if not r.get("archived")]
-    archived = [r["id"] for r in rows if r.get("archived")]
-    failures: dict[str, RecordFailure] = {}
-    for to_type, found in links.items():
-        if isinstance(found, str):
-            failures.update((i, RecordFailure(i, found)) for i in live if i not in failures)
-            replace_associations(from_type, to_type, archived, [])
-        else:
-            replace_associations(from_type, to_type, live + archived, found)
-    return list(failures.values())
-
-
-def sync_associations(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
-                      rows: list[dict]) -> list[RecordFailure]:
-    """Read, then replace, the associations of `rows` towards each of `to_types`."""
-    live = [r["id"] for r in rows if not r.get("archived")]
-    return store_links(from_type, rows, read_links(client, from_type, to_types, live))
-
-
 class LinksReadAhead:
     """Links read by the fetch thread as pages arrive, so the save path never waits on HTTP.
 
     The fetch thread `read()`s each group of records (up to 1,000: one v4 request per target
-    type); the save path `take()`s the links of each saved batch."""
+    type); the save path `take()`s the links of each saved batch and stores them."""
 
     def __init__(self, client: HubSpotClient, from_type: str, to_types: tuple[str, ...]):
         self.client, self.from_type, self.to_types = client, from_type, to_types
@@ -84,61 +60,60 @@ class LinksReadAhead:
             grouped: dict[str, Links] = (
                 dict.fromkeys(live, found) if isinstance(found, str) else
                 {object_id: [] for object_id in live})
-            if not isinstance(found, str):
-                for link in found:
-                    grouped[link.from_id].append(link)
+            for link in [] if isinstance(found, str) else found:
+                grouped[link.from_id].append(link)
             for object_id, value in grouped.items():
                 self._by_id.setdefault(object_id, {})[to_type] = value
 
     def take(self, rows: list[dict]) -> list[RecordFailure]:
-        """Store the read-ahead links of `rows` (reading now any that were not read ahead)."""
-        late = [r for r in rows if not r.get("archived") and r["id"] not in self._by_id]
-        failures = sync_associations(self.client, self.from_type, self.to_types, late)
-        ready = [r for r in rows if r not in late]
-        ahead = {r["id"]: self._by_id.pop(r["id"], {}) for r in ready}
-        failed: dict[str, RecordFailure] = {}
-        for to_type in self.to_types:
-            links = []
-            for object_id, by_type in ahead.items():
-                found = by_type.get(to_type, [])
-                if isinstance(found, str):
-                    failed.setdefault(object_id, RecordFailure(object_id, found))
-                else:
-                    links += found
-            replace_associations(self.from_type, to_type,
-                                 [i for i in ahead if i not in failed], links)
-        return failures + list(failed.values())
+        """Make the links read for `rows` their whole association sets. Links that could not
+        be read fail the record (the run ends partial and the watermark stays, so the next run
+        reads them again); archived records have no live links, so theirs are removed."""
+        self.read([r for r in rows if not r.get("archived") and r["id"] not in self._by_id])
+        links = {r["id"]: {} if r.get("archived") else self._by_id.pop(r["id"], {})
+                 for r in rows}
+        failed = {object_id: RecordFailure(object_id, found)
+                  for object_id, by_type in links.items()
+                  for found in by_type.values() if isinstance(found, str)}
+        replace_associations(self.from_type, self.to_types, {
+            object_id: [a for found in by_type.values() for a in found]
+            for object_id, by_type in links.items() if object_id not in failed})
+        return list(failed.values())
 
 
-def replace_associations(from_type: str, to_type: str, from_ids: list[str],
-                         links: list[catalog.Association]) -> None:
-    """Make `links` the whole association set of `from_ids` towards `to_type`.
+def replace_associations(from_type: str, to_types: tuple[str, ...],
+                         links_by_id: dict[str, list[catalog.Association]]) -> None:
+    """Make `links_by_id[id]` the whole association set of each record towards `to_types`.
 
     Only the difference is written: links gone upstream are deleted, new ones inserted, so
     re-reading an unchanged portal writes nothing."""
-    if not from_ids:
+    if not links_by_id or not to_types:
         return
-    wanted = {(a.from_id, a.to_id, a.type_id, a.category): a.label for a in links}
+    ids = list(links_by_id)
+    wanted = {(a.from_id, a.to_type, a.to_id, a.type_id, a.category): a.label
+              for links in links_by_id.values() for a in links}
     with transaction.atomic():
         stale = []
-        for start in range(0, len(from_ids), DELETE_CHUNK):
+        for start in range(0, len(ids), CHUNK):
             for pk, *key, label in HubSpotAssociation.objects.filter(
-                    from_object_type=from_type, to_object_type=to_type,
-                    from_id__in=from_ids[start:start + DELETE_CHUNK]).values_list(
-                    "pk", "from_id", "to_id", "association_type_id", "category", "label"):
+                    from_object_type=from_type, to_object_type__in=to_types,
+                    from_id__in=ids[start:start + CHUNK]).values_list(
+                    "pk", "from_id", "to_object_type", "to_id", "association_type_id",
+                    "category", "label"):
                 key = tuple(key)
                 if key in wanted and wanted[key] == label:
                     del wanted[key]  # already stored as it is upstream
                 else:
                     stale.append(pk)
-        for start in range(0, len(stale), DELETE_CHUNK):
-            HubSpotAssociation.objects.filter(pk__in=stale[start:start + DELETE_CHUNK]).delete()
+        for start in range(0, len(stale), CHUNK):
+            HubSpotAssociation.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
         synced_at = timezone.now()
         _ASSOCIATION_SQL.insert([
             {"from_object_type": from_type, "from_id": from_id, "to_object_type": to_type,
              "to_id": to_id, "association_type_id": type_id, "category": category,
              "label": label, "synced_at": synced_at}
-            for (from_id, to_id, type_id, category), label in wanted.items()], upsert=False)
+            for (from_id, to_type, to_id, type_id, category), label in wanted.items()],
+            upsert=False)
 
 
 _ASSOCIATION_SQL = BulkSQL(HubSpotAssociation)

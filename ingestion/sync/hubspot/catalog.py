@@ -25,6 +25,7 @@ OWNERS_PAGE_MAX = 100
 
 class Association(NamedTuple):
     from_id: str
+    to_type: str
     to_id: str
     type_id: int
     category: str
@@ -56,8 +57,9 @@ def associations(client: HubSpotClient, from_type: str, to_type: str,
             from_id = str(result["from"]["id"])
             for target in result.get("to", []):
                 for kind in target.get("associationTypes", []):
-                    yield Association(from_id, str(target["toObjectId"]), int(kind["typeId"]),
-                                      str(kind.get("category") or ""), kind.get("label"))
+                    yield Association(from_id, to_type, str(target["toObjectId"]),
+                                      int(kind["typeId"]), str(kind.get("category") or ""),
+                                      kind.get("label"))
             after = _next_after(result)
             if after:
                 pending.append({"id": from_id, "after": after})
