@@ -1,8 +1,8 @@
 """The batch write path in plain SQL: the ORM's per-value preparation (and on PostgreSQL its
 UNNEST arrays, escaped in Python) cost more than the rest of a sync put together.
 
-PostgreSQL  COPY the batch into a session temp table, then one INSERT … SELECT (with
-            ON CONFLICT DO UPDATE for a normal save), or DELETE + INSERT for force overwrite.
+PostgreSQL  new rows: COPY straight into the table; replacements: COPY into a session
+            temp table, then one INSERT … SELECT … ON CONFLICT DO UPDATE.
 SQLite      executemany of one INSERT (… ON CONFLICT DO UPDATE).
 
 Both run on Django's connection, inside the caller's transaction.
@@ -54,19 +54,26 @@ class BulkSQL:
         return ", ".join(f'"{c}"' for c in self.columns)
 
     def _pg_insert(self, values: list[tuple], upsert: bool) -> None:
-        stage = f"_stage_{self.table}"
         with connection.cursor() as cursor:
+            if not upsert:  # plain inserts go straight into the table
+                self._copy(cursor, self.table, values)
+                return
+            stage = f"_stage_{self.table}"
             # Only the copied columns, no constraints: the real table checks them on INSERT.
             cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
                            f'AS SELECT {self._column_list()} FROM "{self.table}" WITH NO DATA')
             cursor.execute(f'TRUNCATE "{stage}"')  # earlier savepoints may have left rows
-            with cursor.cursor.copy(
-                    f'COPY "{stage}" ({self._column_list()}) FROM STDIN') as copy:
-                for row in values:
-                    copy.write_row(row)
+            self._copy(cursor, stage, values)
             cursor.execute(f'INSERT INTO "{self.table}" ({self._column_list()}) '
                            f'SELECT {self._column_list()} FROM "{stage}"'
-                           + (self._conflict_clause() if upsert else ""))
+                           + self._conflict_clause())
+
+    def _copy(self, cursor, table: str, values: list[tuple]) -> None:
+        sql = f'COPY "{table}" ({self._column_list()}) FROM STDIN'
+        # The raw psycopg cursor: map its errors to Django's, as Django's own cursor does.
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+            for row in values:
+                copy.write_row(row)
 
     def _sqlite_insert(self, values: list[tuple], upsert: bool) -> None:
         marks = ", ".join(["%s"] * len(self.columns))

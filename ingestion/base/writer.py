@@ -77,12 +77,16 @@ class BatchWriter:
                 return self._write_one_by_one(batch, synced_at)
 
     def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
-        rows = [{**row, "synced_at": synced_at} for row in batch.create + batch.replace]
+        created = [{**row, "synced_at": synced_at} for row in batch.create]
+        replaced = [{**row, "synced_at": synced_at} for row in batch.replace]
         if self.force_overwrite:
             # Delete-and-recreate: no stale value can survive. Nothing cascades, because
             # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
-            self.sql.delete([r["id"] for r in batch.replace])
-        self.sql.insert(rows, upsert=not self.force_overwrite)
+            self.sql.delete([r["id"] for r in replaced])
+            self.sql.insert(created + replaced, upsert=False)
+        else:
+            self.sql.insert(created, upsert=False)
+            self.sql.insert(replaced, upsert=True)
 
     def _write_one_by_one(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
         failures = []

@@ -14,7 +14,7 @@ class HubSpotObject(models.Model):
     properties = models.JSONField(default=dict)
     created_at = models.DateTimeField(null=True, help_text="HubSpot's createdAt")
     updated_at = models.DateTimeField(null=True, db_index=True, help_text="HubSpot's updatedAt")
-    archived = models.BooleanField(default=False, db_index=True)
+    archived = models.BooleanField(default=False)
     archived_at = models.DateTimeField(null=True)
     synced_at = models.DateTimeField(help_text="when a sync last wrote the row")
 
