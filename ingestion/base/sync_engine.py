@@ -112,7 +112,9 @@ class BaseSyncEngine:
                       since: datetime | None) -> datetime | None:
         total = self.expected_total(mode, since) if self.on_progress else None
         newest: datetime | None = None
-        with prefetched(self.fetch(mode, since)) as pages:
+        # Room for two save batches of pages: the fetcher keeps going while a batch is written.
+        depth = max(4, 2 * self.options.batch_size // 100)
+        with prefetched(self.fetch(mode, since), depth=depth) as pages:
             for batch in self._batches(pages, result):
                 counts, failures, batch_newest = self._save_batch(batch)
                 log.debug("%s batch of %d: %s", self.object_type, len(batch),

@@ -40,8 +40,8 @@ class BatchWriter:
         """One query: which rows are new, which replace a local row, which are unchanged.
         Only `id`, `updated_at` and `archived` of each row are read."""
         local = {pk: (updated_at, archived) for pk, updated_at, archived in
-                 self.model.objects.filter(pk__in=[r["id"] for r in rows])
-                 .values_list("pk", "updated_at", "archived")}
+                 self.sql.select_by_ids([r["id"] for r in rows],
+                                        ["updated_at", "archived"])}
         batch = BatchPlan()
         for row in rows:
             known = local.get(row["id"])
