@@ -92,6 +92,7 @@ def naive_baseline(limit: int | None) -> tuple[int, dict]:
 SCENARIOS = {
     "fetch": fetch_only,
     "full": sync("--full"),
+    "full_records": sync("--full", "--skip-associations"),
     "resync": sync("--full"),
     "force": sync("--full", "--force-overwrite"),
     "incremental": sync(),

@@ -53,6 +53,7 @@ HUBSPOT_API_BASE_URL = env("HUBSPOT_API_BASE_URL", default="https://api.hubapi.c
 # Pacing: the general limit is learnt from HubSpot's X-HubSpot-RateLimit-* headers unless
 # set here; search has no headers, so its budget (5/s, API-FACTS §3) is configured.
 HUBSPOT_REQUESTS_PER_10S = env.int("HUBSPOT_REQUESTS_PER_10S", default=None)
+# 0 turns pacing off (e.g. against a local emulator without limits).
 HUBSPOT_SEARCH_REQUESTS_PER_SECOND = env.int("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", default=5)
 HUBSPOT_MAX_ATTEMPTS = env.int("HUBSPOT_MAX_ATTEMPTS", default=8)
 HUBSPOT_RETRY_INITIAL_WAIT = env.float("HUBSPOT_RETRY_INITIAL_WAIT", default=0.5)

@@ -21,6 +21,8 @@ class SyncOptions:
     dry_run: bool = False
     batch_size: int = 1000
     max_records: int | None = None
+    # Whether `after_batch` syncs what hangs off each record (HubSpot: its associations).
+    related: bool = True
 
     def __post_init__(self) -> None:
         if self.full and self.since:

@@ -228,3 +228,16 @@ def _dt(ms: int):
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def test_skip_associations_when_set_then_records_synced_and_links_left_alone(hubspot):
+    from ingestion.models import HubSpotAssociation
+
+    counts = sync("--full", "--skip-associations")
+    assert counts["created"] > 0 and not HubSpotAssociation.objects.exists()
+    sync("--full")
+    linked = HubSpotAssociation.objects.filter(from_object_type="contacts")
+    assert linked.filter(to_object_type="companies").exists()
+    before = set(linked.values_list("pk", flat=True))
+    sync("--full", "--force-overwrite", "--skip-associations", "--noinput")
+    assert set(linked.values_list("pk", flat=True)) == before

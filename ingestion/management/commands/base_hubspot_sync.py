@@ -61,6 +61,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="fetch and report what would change; write nothing")
         parser.add_argument("--max-records", type=int, metavar="N",
                             help="stop after N records (the watermark is not moved)")
+        parser.add_argument("--skip-associations", action="store_true",
+                            help="do not read or update the records' associations")
         parser.add_argument("--debug", action="store_true",
                             help="log each HTTP request and batch to stderr")
         parser.add_argument("--noinput", "--no-input", action="store_true",
@@ -111,7 +113,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
             return SyncOptions(
                 full=opts["full"], since=parse_since(opts["since"]) if opts["since"] else None,
                 force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
-                batch_size=opts["batch_size"], max_records=opts["max_records"])
+                batch_size=opts["batch_size"], max_records=opts["max_records"],
+                related=not opts["skip_associations"])
         except ValueError as error:
             raise CommandError(str(error)) from None
 

@@ -46,6 +46,7 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         self.lookback = timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS)
         self.columns = typed_columns(self.model)
         self._property_names: list[str] | None = None
+        self.association_types = self.association_types if self.options.related else ()
         self._links = LinksReadAhead(self.client, self.object_type, self.association_types)
 
     def property_names(self) -> list[str]:
