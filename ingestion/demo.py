@@ -3,8 +3,8 @@
     python3 dev.py demo [--contacts N]
 
 Starts the emulator with a seeded portal, migrates the database, then runs what a user
-runs: a full sync, an upstream change followed by an incremental sync, and a preview of
-a complete replacement (`--full --force-overwrite --dry-run`).
+runs: a full sync, an upstream change followed by an incremental sync, a preview of a
+complete replacement (`--full --force-overwrite --dry-run`), then every other object type.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> None:
         step("3. preview a complete replacement: "
              "python manage.py sync_hubspot_contacts --full --force-overwrite --dry-run")
         call_command("sync_hubspot_contacts", "--full", "--force-overwrite", "--dry-run")
+        step("4. the rest of the CRM: python manage.py sync_hubspot_all")
+        call_command("sync_hubspot_all")
         from django.conf import settings
 
         step(f"done: the mirror is in {settings.DATABASES['default']['NAME']}")

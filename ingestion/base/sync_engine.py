@@ -19,7 +19,8 @@ from .bulk_sql import relax_commit_durability
 from .prefetch import prefetched
 from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
 from .seen import SeenIds
-from .writer import BatchWriter
+from .write_behind import WriteBehind
+from .writer import BatchPlan, BatchWriter
 
 log = logging.getLogger("ingestion.sync")
 
@@ -114,18 +115,29 @@ class BaseSyncEngine:
         newest: datetime | None = None
         # Room for two save batches of pages: the fetcher keeps going while a batch is written.
         depth = max(4, 2 * self.options.batch_size // 100)
-        with prefetched(self.fetch(mode, since), depth=depth) as pages:
-            for batch in self._batches(pages, result):
-                counts, failures, batch_newest = self._save_batch(batch)
-                log.debug("%s batch of %d: %s", self.object_type, len(batch),
-                          counts.summary(self.object_type).split(": ", 1)[1])
-                result.counts.add(counts)
-                result.failures.extend(failures)
-                history.record_failures(run_row, self.object_type, failures)
-                newest = max(filter(None, (newest, batch_newest)), default=None)
-                if self.on_progress:
-                    self.on_progress(result.counts, total)
+        in_flight = None
+        with prefetched(self.fetch(mode, since), depth=depth) as pages, \
+                WriteBehind(enabled=not self.options.dry_run) as writer:
+            for records in self._batches(pages, result):
+                prepared = self._prepare_batch(records)  # while the previous batch is written
+                if in_flight:
+                    newest = self._account(in_flight.result(), result, run_row, newest, total)
+                in_flight = writer.submit(self._write_batch, *prepared)
+            if in_flight:
+                newest = self._account(in_flight.result(), result, run_row, newest, total)
         return newest
+
+    def _account(self, outcome: tuple, result: SyncResult, run_row, newest: datetime | None,
+                 total: int | None) -> datetime | None:
+        counts, failures, batch_newest = outcome
+        log.debug("%s batch written: %s", self.object_type,
+                  counts.summary(self.object_type).split(" ", 2)[2])
+        result.counts.add(counts)
+        result.failures.extend(failures)
+        history.record_failures(run_row, self.object_type, failures)
+        if self.on_progress:
+            self.on_progress(result.counts, total)
+        return max(filter(None, (newest, batch_newest)), default=None)
 
     def _batches(self, pages: Iterator[list[dict]], result: SyncResult) -> Iterator[list[dict]]:
         size, limit = self.options.batch_size, self.options.max_records
@@ -144,8 +156,10 @@ class BaseSyncEngine:
         if buffer:
             yield buffer
 
-    def _save_batch(self, records: list[dict]) -> tuple[SyncCounts, list[RecordFailure],
-                                                         datetime | None]:
+    def _prepare_batch(self, records: list[dict]) -> tuple[list[dict], BatchPlan,
+                                                            list[RecordFailure]]:
+        """Classify a batch against the local rows; transform the rows to be written."""
+        log.debug("%s batch of %d records", self.object_type, len(records))
         keys, failures = self._identify_all(records)
         for object_id in [k["id"] for k in keys] + [f.object_id for f in failures]:
             self.seen.add(object_id)
@@ -154,6 +168,10 @@ class BaseSyncEngine:
         # little more than reading the pages.
         batch.create = self._transform_all(batch.create, failures)
         batch.replace = self._transform_all(batch.replace, failures)
+        return keys, batch, failures
+
+    def _write_batch(self, keys: list[dict], batch: BatchPlan, failures: list[RecordFailure]
+                     ) -> tuple[SyncCounts, list[RecordFailure], datetime | None]:
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
             failed_ids = {f.object_id for f in failures}

@@ -92,16 +92,14 @@ class BatchWriter:
         failures = []
         for row in batch.create + batch.replace:
             try:
-                with transaction.atomic():  # a savepoint: a failure keeps the old row
-                    self._write_bulk(_single(row, batch), synced_at)
+                # A savepoint: a failure keeps the old row. Written as a replacement even if
+                # planned as new: it may have been written since (read twice in one run, or
+                # by another process); an upsert or delete-and-insert is right either way.
+                with transaction.atomic():
+                    self._write_bulk(BatchPlan(replace=[row]), synced_at)
             except DatabaseError as error:
                 failures.append(RecordFailure(row["id"], describe_db_error(error)))
         return failures
-
-
-def _single(row: dict, batch: BatchPlan) -> BatchPlan:
-    replacing = any(r is row for r in batch.replace)
-    return BatchPlan(create=[] if replacing else [row], replace=[row] if replacing else [])
 
 
 def _changed(row: dict, local_updated_at: datetime | None, local_archived: bool) -> bool:

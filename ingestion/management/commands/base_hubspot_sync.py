@@ -10,6 +10,7 @@ import logging
 import shutil
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -165,6 +166,9 @@ def _signals_interrupt():
     def interrupt(signum, frame):
         raise SyncInterrupted(f"interrupted by {signal.Signals(signum).name}")
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals (e.g. a threaded Celery pool)
+        return
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
