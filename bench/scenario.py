@@ -40,16 +40,24 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def fetch_only(limit: int | None) -> tuple[int, dict]:
-    """The floor: page through every record, as the sync does, and keep nothing."""
-    from ingestion.sync.hubspot.engines.base import client_from_settings
+def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
+    """The floor: page through every record as the sync does, and keep nothing. With
+    `links`, also read each 1,000 records' associations, as a sync with associations does."""
+    from ingestion.sync.hubspot.associations import read_links
+    from ingestion.sync.hubspot.engines.base import LINKS_READ_AHEAD, client_from_settings
+    from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
 
     with client_from_settings() as client:
         names = client.property_names("contacts")
-        count = 0
+        count, group = 0, []
         for archived in (False, True):
             for page in client.list_pages("contacts", names, archived=archived):
                 count += len(page)
+                group += [r["id"] for r in page if not archived]
+                if links and (len(group) >= LINKS_READ_AHEAD or archived):
+                    read_links(client, "contacts", HubSpotContactSyncEngine.association_types,
+                               group)
+                    group = []
         return count, {"requests": client.requests_sent}
 
 
@@ -91,11 +99,12 @@ def naive_baseline(limit: int | None) -> tuple[int, dict]:
 
 SCENARIOS = {
     "fetch": fetch_only,
-    "full": sync("--full"),
-    "full_records": sync("--full", "--skip-associations"),
-    "resync": sync("--full"),
-    "force": sync("--full", "--force-overwrite"),
-    "incremental": sync(),
+    "fetch_links": lambda limit: fetch_only(limit, links=True),
+    "full": sync("--full", "--skip-associations"),
+    "resync": sync("--full", "--skip-associations"),
+    "force": sync("--full", "--force-overwrite", "--skip-associations"),
+    "incremental": sync("--skip-associations"),
+    "full_links": sync("--full"),
     "baseline": naive_baseline,
 }
 
