@@ -33,7 +33,8 @@ class HubSpotClient:
     def __init__(self, token: str, base_url: str = "https://api.hubapi.com", *,
                  timeout: float = 30.0, max_attempts: int = 8, initial_wait: float = 0.5,
                  max_wait: float = 60.0, general_limit: int | None = None,
-                 search_per_second: int | None = 5):
+                 search_per_second: int | None = 5, url_budget: int = URL_BUDGET,
+                 search_body_max: int = SEARCH_BODY_MAX):
         if not token:
             raise ValueError("a HubSpot access token is required")
         self._http = httpx.Client(
@@ -52,6 +53,7 @@ class HubSpotClient:
             before_sleep=_log_retry,
             reraise=True,
         )
+        self.url_budget, self.search_body_max = url_budget, search_body_max
         self.requests_sent = 0
         self.retries = 0
 
@@ -115,7 +117,9 @@ class HubSpotClient:
     def list_pages(self, object_type: str, properties: list[str], *, archived: bool = False,
                    page_size: int = LIST_PAGE_MAX) -> Iterator[list[dict]]:
         """Every record of the type in id order, a page at a time (API-FACTS §2)."""
-        inline = _fits_in_url(properties)
+        # API-FACTS §7: a long `properties` list gives 414. Past the budget, list ids only
+        # and read the properties by id with a POST body instead.
+        inline = len(quote(",".join(properties))) <= self.url_budget
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if inline:
             params["properties"] = ",".join(properties)
@@ -193,7 +197,7 @@ class HubSpotClient:
         body = {"filterGroups": [{"filters": filters}],
                 "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
                 "properties": properties, "limit": limit}
-        hydrate = len(orjson.dumps(body)) > SEARCH_BODY_MAX
+        hydrate = len(orjson.dumps(body)) > self.search_body_max
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
         data = self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body,
@@ -289,10 +293,6 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _fits_in_url(properties: list[str]) -> bool:
-    return len(quote(",".join(properties))) <= URL_BUDGET
 
 
 def _bool(value: bool) -> str:
