@@ -51,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--scenarios", nargs="+", choices=ALL, default=ALL)
     parser.add_argument("--baseline-records", type=int, default=20_000,
                         help="records for the per-record baseline (it is slow)")
-    parser.add_argument("--pro-contacts", type=int, default=20_000,
+    parser.add_argument("--pro-contacts", type=int, default=50_000,
                         help="portal size for the rate-limited (pro profile) run")
     return parser.parse_args()
 

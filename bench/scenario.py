@@ -53,8 +53,10 @@ def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
         for archived in (False, True):
             for page in client.list_pages("contacts", names, archived=archived):
                 count += len(page)
+                if not links:
+                    continue
                 group += [r["id"] for r in page if not archived]
-                if links and (len(group) >= LINKS_READ_AHEAD or archived):
+                if len(group) >= LINKS_READ_AHEAD or archived:
                     read_links(client, "contacts", HubSpotContactSyncEngine.association_types,
                                group)
                     group = []
