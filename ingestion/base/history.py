@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -61,9 +61,13 @@ def record_failures(history: SyncHistory | None, object_type: str,
                   reason=f.reason) for f in failures)
 
 
+# A run on another machine cannot be checked; after this long it is taken as abandoned.
+FOREIGN_RUN_TIMEOUT = timedelta(hours=12)
+
+
 def _alive(run: SyncHistory) -> bool:
     if run.hostname != socket.gethostname() or not run.pid:
-        return True  # another machine's run: trust its row until it finishes
+        return timezone.now() - run.started_at < FOREIGN_RUN_TIMEOUT
     if run.pid == os.getpid():
         return False
     try:

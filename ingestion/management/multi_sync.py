@@ -9,7 +9,6 @@ not stop the next. The run ends with a table, one row per engine, and exits 1 if
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from .commands.base_hubspot_sync import (
     EXIT_PARTIAL,
     BaseHubSpotSyncCommand,
     _enable_debug_logging,
+    warn_force_overwrite,
 )
 
 log = logging.getLogger("ingestion.sync")
@@ -56,7 +56,8 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
             raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
                                "access token (it is never logged or stored).")
         if options.force_overwrite:
-            self._confirm_force(options, ask=not opts["noinput"] and not options.dry_run)
+            warn_force_overwrite(self, options, self.title,
+                                 ask=not opts["noinput"] and not options.dry_run)
         outcomes: list[Outcome] = []
         try:
             self._run_steps(options, outcomes)
@@ -105,18 +106,6 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
     def _failed(self, name: str, error: object) -> Outcome:
         self.stderr.write(self.style.ERROR(f"{name}: FAILED: {error}"))
         return Outcome(name, "failed", error=str(error))
-
-    def _confirm_force(self, options: SyncOptions, *, ask: bool) -> None:
-        scope = ("every record" if options.full else
-                 f"records modified since {options.since:%Y-%m-%d %H:%M}" if options.since else
-                 "records changed since the last run")
-        self.stderr.write(self.style.WARNING(
-            f"WARNING: --force-overwrite deletes and recreates {scope} of {self.title} that "
-            "exist locally, from HubSpot's data: local edits to those rows are lost."))
-        if ask and sys.stdin.isatty():
-            answer = input("Type 'yes' to continue, anything else to cancel: ")
-            if answer.strip().lower() != "yes":
-                raise CommandError("Force overwrite cancelled.")
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")

@@ -120,17 +120,22 @@ class BaseHubSpotSyncCommand(BaseCommand):
             raise CommandError(str(error)) from None
 
     def _warn_force(self, options: SyncOptions, *, ask: bool) -> None:
-        scope = ("every record" if options.full else
-                 f"records modified since {options.since:%Y-%m-%d %H:%M}" if options.since else
-                 "records changed since the last run")
-        object_type = self.engine_class.object_type
-        self.stderr.write(self.style.WARNING(
-            f"WARNING: --force-overwrite deletes and recreates {scope} of {object_type} that "
-            "exist locally, from HubSpot's data: local edits to those rows are lost."))
-        if ask and sys.stdin.isatty():
-            answer = input("Type 'yes' to continue, anything else to cancel: ")
-            if answer.strip().lower() != "yes":
-                raise CommandError("Force overwrite cancelled.")
+        warn_force_overwrite(self, options, self.engine_class.object_type, ask=ask)
+
+
+def warn_force_overwrite(command: BaseCommand, options: SyncOptions, what: str, *,
+                         ask: bool) -> None:
+    """The warning before a force overwrite, and on a terminal a confirmation prompt."""
+    scope = ("every record" if options.full else
+             f"records modified since {options.since:%Y-%m-%d %H:%M}" if options.since else
+             "records changed since the last run")
+    command.stderr.write(command.style.WARNING(
+        f"WARNING: --force-overwrite deletes and recreates {scope} of {what} that "
+        "exist locally, from HubSpot's data: local edits to those rows are lost."))
+    if ask and sys.stdin.isatty():
+        answer = input("Type 'yes' to continue, anything else to cancel: ")
+        if answer.strip().lower() != "yes":
+            raise CommandError("Force overwrite cancelled.")
 
 
 @contextmanager
