@@ -191,3 +191,23 @@ def test_batch_of_1000_when_saved_then_costs_a_handful_of_queries(django_assert_
     with django_assert_max_num_queries(20):
         result = run(changed, full=True, batch_size=1000)
     assert result.counts.updated == 1000
+
+
+@pytest.mark.parametrize("hours_ago, refused", [(1, True), (13, False)])
+def test_running_row_of_another_machine_when_starting_then_refused_until_12h_old(hours_ago,
+                                                                                   refused):
+    from django.utils import timezone
+
+    from ingestion.base.history import SyncAlreadyRunning
+
+    other = SyncHistory.objects.create(
+        object_type="contacts", mode="full", status="running", hostname="elsewhere", pid=1,
+        started_at=timezone.now() - timedelta(hours=hours_ago))
+    if refused:
+        with pytest.raises(SyncAlreadyRunning, match="elsewhere"):
+            run([[contact(1)]], full=True)
+        assert not HubSpotContact.objects.exists()
+    else:
+        run([[contact(1)]], full=True)
+        other.refresh_from_db()
+        assert other.status == "failed" and "abandoned" in other.error_message
