@@ -241,3 +241,18 @@ def test_skip_associations_when_set_then_records_synced_and_links_left_alone(hub
     before = set(linked.values_list("pk", flat=True))
     sync("--full", "--force-overwrite", "--skip-associations", "--noinput")
     assert set(linked.values_list("pk", flat=True)) == before
+
+
+def test_merge_upstream_when_incremental_then_merged_away_ids_archived_survivor_created(hubspot):
+    import httpx
+
+    sync("--full")
+    first, second = live_ids()[:2]
+    answer = httpx.post(f"{hubspot.url}/crm/v3/objects/contacts/merge",
+                        headers={"Authorization": f"Bearer {hubspot.token}"},
+                        json={"primaryObjectId": first, "objectIdToMerge": second})
+    survivor = answer.raise_for_status().json()["id"]
+    counts = sync()
+    assert counts["created"] >= 1
+    assert HubSpotContact.objects.get(pk=survivor).archived is False
+    assert all(HubSpotContact.objects.get(pk=i).archived for i in (first, second))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from ingestion.base.results import Mode, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
@@ -38,6 +39,8 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     # Object types whose associations (v4) with each saved batch are read and replaced after
     # the batch is written, e.g. ("companies", "deals"). See ..associations.
     association_types: tuple[str, ...] = ()
+    # Contacts and companies can be merged (API-FACTS §8).
+    mergeable = False
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient | None = None,
                  on_progress: ProgressCallback | None = None):
@@ -88,7 +91,21 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         return self.client.count(self.object_type) if since is None else None
 
     def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
+        if self.mergeable:
+            self._archive_merged_away(rows)
         return self._links.take(rows) if self.association_types else []
+
+    def _archive_merged_away(self, rows: list[dict]) -> None:
+        """A merge makes a new record that lists the ids it absorbed in
+        `hs_merged_object_ids` (API-FACTS §8); those ids leave list and search without being
+        archived, so an incremental run would leave them live here. Archive them now."""
+        merged = {object_id for row in rows
+                  for object_id in str((row.get("properties") or {})
+                                       .get("hs_merged_object_ids") or "").split(";")
+                  if object_id} - {row["id"] for row in rows}
+        if merged:
+            self.scope().filter(pk__in=merged, archived=False).update(
+                archived=True, archived_at=timezone.now())
 
     def _read_links_ahead(self, pages: Iterator[list[dict]]) -> Iterator[list[dict]]:
         """In the fetch thread: read the associations of each ~1,000 records (one v4 request

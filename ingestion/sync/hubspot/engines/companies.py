@@ -7,3 +7,4 @@ class HubSpotCompanySyncEngine(HubSpotBaseSyncEngine):
     object_type = "companies"
     model = HubSpotCompany
     association_types = ("contacts", "deals", "tickets")
+    mergeable = True

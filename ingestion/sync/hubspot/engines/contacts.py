@@ -8,3 +8,4 @@ class HubSpotContactSyncEngine(HubSpotBaseSyncEngine):
     model = HubSpotContact
     modified_property = "lastmodifieddate"
     association_types = ("companies", "deals", "tickets")
+    mergeable = True
