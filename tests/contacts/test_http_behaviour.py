@@ -77,3 +77,26 @@ def test_property_list_too_long_for_url_or_search_body_when_syncing_then_read_by
     assert result.counts.updated == 50
     stats = hubspot.control.stats()["by_status"]
     assert "414" not in stats and "400" not in stats
+
+
+def test_every_transport_fault_when_syncing_then_retried_and_all_records_saved(hubspot,
+                                                                                settings):
+    settings.HUBSPOT_TIMEOUT = 0.5
+    hubspot.control.set_faults(
+        script=[{"kind": "drop"}, {"kind": "malformed_json"}, {"kind": "html_503"},
+                {"kind": "slow", "seconds": 1.5}, {"kind": "502"}, {"kind": "504"}],
+        match={"method": "GET", "path_prefix": "/crm/v3/objects/contacts"})
+    call_command("sync_hubspot_contacts", "--full", stdout=io.StringIO())
+    live_and_archived = 40
+    assert HubSpotContact.objects.count() == live_and_archived
+    assert hubspot.control.stats()["faults_injected"] == 6
+
+
+def test_retry_after_when_sent_then_client_waits_at_least_that_long(hubspot):
+    hubspot.control.set_faults(script=[{"kind": "477"}],
+                               match={"method": "GET", "path_prefix": "/crm/v3/objects"})
+    started = time.monotonic()
+    call_command("sync_hubspot_contacts", "--full", stdout=io.StringIO())
+    assert time.monotonic() - started >= 1.0  # Retry-After: 1, though backoff is 10 ms here
+    assert hubspot.control.stats()["faults_injected"] == 1
+    assert HubSpotContact.objects.count() == 40
