@@ -10,10 +10,10 @@ Both run on Django's connection, inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import orjson
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 
 Adapter = Callable[[object], object]
@@ -90,6 +90,26 @@ class BulkSQL:
         sql = f'INSERT INTO "{self.table}" ({self._column_list()}) VALUES ({marks})'
         with connection.cursor() as cursor:
             cursor.executemany(sql + (self._conflict_clause() if upsert else ""), values)
+
+
+def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: object) -> int:
+    """Archive the live rows of `queryset` whose id is not in `seen_ids`, in the database:
+    the ids go to a temp table and one UPDATE … NOT IN (SELECT …) does the rest."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute('CREATE TEMP TABLE "_seen_ids" (id varchar(255) PRIMARY KEY)')
+        if connection.vendor == "postgresql":
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy('COPY "_seen_ids" (id) FROM STDIN') as copy:
+                for object_id in seen_ids:
+                    copy.write_row((object_id,))
+        else:
+            cursor.executemany('INSERT INTO "_seen_ids" (id) VALUES (%s)',
+                               ((object_id,) for object_id in seen_ids))
+        archived = queryset.filter(archived=False).exclude(
+            pk__in=RawSQL('SELECT id FROM "_seen_ids"', [])).update(archived=True,
+                                                                    archived_at=now)
+        cursor.execute('DROP TABLE "_seen_ids"')
+    return archived
 
 
 def relax_commit_durability() -> None:

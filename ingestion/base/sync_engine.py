@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import history
-from .bulk_sql import relax_commit_durability
+from .bulk_sql import archive_missing, relax_commit_durability
 from .prefetch import prefetched
 from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
 from .seen import SeenIds
@@ -229,14 +229,8 @@ class BaseSyncEngine:
     def _archive_unseen(self, started: datetime) -> int:
         """After a complete full run: live rows the source no longer has were deleted or
         merged away upstream. Mark them archived rather than leave them live."""
-        gone = [pk for pk in self.scope().filter(archived=False, synced_at__lt=started)
-                .values_list("pk", flat=True).iterator(chunk_size=10_000)
-                if pk not in self.seen]
-        now = timezone.now()
-        for start in range(0, len(gone), 10_000):
-            self.scope().filter(pk__in=gone[start:start + 10_000]).update(
-                archived=True, archived_at=now)
-        return len(gone)
+        return archive_missing(self.scope().filter(synced_at__lt=started), self.seen,
+                               timezone.now())
 
 
 def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
