@@ -95,10 +95,15 @@ def run_pro(env: dict, emulator, args) -> dict:
     figures = scenario({**env, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "5"}, "full")  # records
     stats = emulator.control.stats()
     emulator.control.reset(contacts=args.contacts, seed=1)
-    theoretical = 190 / 10 * 100  # requests per second times records per list page
-    figures.update(requests=stats["requests"], http_429=stats["by_status"].get("429", 0),
-                   theoretical_records_per_s=theoretical,
-                   share_of_theoretical=figures["records_per_s"] / theoretical)
+    # HubSpot's pro limit: 190 requests in any 10 s. However fast the client, N requests
+    # cannot finish before 10 s x floor((N - 1) / 190): the first window's burst is free,
+    # so a short run beats 1,900 records/s; the share below compares against that bound.
+    requests = stats["requests"]
+    fastest_s = 10.0 * ((requests - 1) // 190)
+    figures.update(requests=requests, http_429=stats["by_status"].get("429", 0),
+                   steady_state_max_records_per_s=190 / 10 * 100,
+                   fastest_possible_s=fastest_s,
+                   share_of_theoretical=fastest_s / figures["wall_s"] if fastest_s else None)
     return figures
 
 

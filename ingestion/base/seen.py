@@ -31,10 +31,7 @@ class SeenIds:
             self._numbers.append(number)
 
     def __iter__(self) -> Iterator[str]:
-        """Every id once, as the string it was added as."""
-        previous = None
-        for number in sorted(self._numbers):
-            if number != previous:
-                yield str(number)
-            previous = number
+        """Every id, as the string it was added as (an id read twice comes twice)."""
+        for number in self._numbers:
+            yield str(number)
         yield from self._others
