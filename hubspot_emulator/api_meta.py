@@ -7,7 +7,7 @@ import time
 from aiohttp import web
 
 from . import PORTAL_ID
-from .api_objects import emulator, flag, int_param, json_body, multi
+from .api_objects import batch_inputs, emulator, flag, int_param, json_body, multi
 from .associations import default_types, labels
 from .errors import ApiError, not_found, validation
 from .properties import PropDef
@@ -157,11 +157,7 @@ async def batch_read_associations(request: web.Request) -> web.Response:
     b = emu.resolve(request.match_info["to"])
     started = iso_ms(int(time.time() * 1000))
     body = await json_body(request)
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise validation("inputs is required and must be a list")
-    if len(inputs) > ASSOC_BATCH_MAX:
-        raise validation(f"Batch input is limited to {ASSOC_BATCH_MAX} inputs, got {len(inputs)}")
+    inputs = batch_inputs(body, ASSOC_BATCH_MAX)
     results, missing = [], []
     for item in inputs:
         raw_id = str((item or {}).get("id", ""))

@@ -45,6 +45,16 @@ def int_param(value, name: str, default: int) -> int:
         raise validation(f"Invalid value for {name}: {value}") from None
 
 
+def batch_inputs(body: dict, limit: int) -> list:
+    """A batch body's `inputs`, at most `limit` of them (API-FACTS §4, §5)."""
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list):
+        raise validation("inputs is required and must be a list")
+    if len(inputs) > limit:
+        raise validation(f"Batch input is limited to {limit} inputs, got {len(inputs)}")
+    return inputs
+
+
 async def json_body(request: web.Request, max_chars: int | None = None) -> dict:
     raw = await request.read()
     if max_chars is not None and len(raw.decode("utf-8", "replace")) > max_chars:
@@ -180,11 +190,7 @@ async def batch_read(request: web.Request) -> web.Response:
     ts = emu.resolve(request.match_info["type"])
     started = iso_ms(int(time.time() * 1000))
     body = await json_body(request)
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise validation("inputs is required and must be a list")
-    if len(inputs) > BATCH_MAX:
-        raise validation(f"Batch input is limited to {BATCH_MAX} inputs, got {len(inputs)}")
+    inputs = batch_inputs(body, BATCH_MAX)
     archived = flag(request.query.get("archived"))
     want = ARCHIVED if archived else LIVE
     names = select_properties(ts.otype, body.get("properties") or None)

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .api_objects import (
     BATCH_MAX,
+    batch_inputs,
     batch_response,
     emulator,
     find_by_unique,
@@ -127,21 +128,12 @@ async def batch_create(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     started = _now_iso()
-    inputs = _inputs(await json_body(request))
+    inputs = batch_inputs(await json_body(request), BATCH_MAX)
     for item in inputs:  # validate everything first: a bad input fails the whole batch
         validate_properties(ts.otype, (item or {}).get("properties"))
     results = [_written(ts, _create_one(emu, ts, item), item.get("properties") or {})
                for item in inputs]
     return batch_response(ts, results, [], started, ok_status=201)
-
-
-def _inputs(body: dict) -> list:
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise validation("inputs is required and must be a list")
-    if len(inputs) > BATCH_MAX:
-        raise validation(f"Batch input is limited to {BATCH_MAX} inputs, got {len(inputs)}")
-    return inputs
 
 
 # -- update ----------------------------------------------------------------------------------
@@ -169,7 +161,7 @@ async def batch_update(request: web.Request) -> web.Response:
     ts = emu.resolve(request.match_info["type"])
     started = _now_iso()
     body = await json_body(request)
-    inputs = _inputs(body)
+    inputs = batch_inputs(body, BATCH_MAX)
     planned, missing = [], []
     for item in inputs:
         raw_id = str((item or {}).get("id", ""))
@@ -206,7 +198,7 @@ async def archive(request: web.Request) -> web.Response:
 async def batch_archive(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
-    for item in _inputs(await json_body(request)):
+    for item in batch_inputs(await json_body(request), BATCH_MAX):
         idx = find_record(ts, str((item or {}).get("id", "")))
         if idx is not None:
             _archive(emu, ts, idx)
