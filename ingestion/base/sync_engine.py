@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
-from django.db import models
+from django.db import DatabaseError, connection, models
 from django.utils import timezone
 
 from . import history
@@ -94,7 +94,7 @@ class BaseSyncEngine:
         except BaseException as error:
             result.status = "failed"
             if run_row:
-                history.finish_run(run_row, result, error=_describe(error))
+                _record_failed_run(run_row, result, error)
             raise
         if run_row:
             history.finish_run(run_row, result)
@@ -240,6 +240,16 @@ def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
     if newest is not None:
         return min(started, newest)
     return started if mode is Mode.FULL else previous
+
+
+def _record_failed_run(run_row, result: SyncResult, error: BaseException) -> None:
+    try:
+        history.finish_run(run_row, result, error=_describe(error))
+    except DatabaseError:
+        # A signal can land mid-query and leave the connection unusable ("another command
+        # is already in progress"): reconnect once to record the failure.
+        connection.close()
+        history.finish_run(run_row, result, error=_describe(error))
 
 
 def _describe(error: BaseException) -> str:

@@ -3,7 +3,11 @@ reachable (CI has Redis at 127.0.0.1:6379)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import uuid
 
 import pytest
 
@@ -37,10 +41,25 @@ def test_task_when_given_unknown_flag_or_command_then_refuses():
 
 @pytest.mark.skipif(not redis_reachable(), reason="no Redis broker on 127.0.0.1:6379")
 def test_worker_over_redis_when_task_sent_then_sync_runs_in_the_worker(hubspot):
-    from celery.contrib.testing.worker import start_worker
-
+    """A real `celery worker` process, fed through Redis, on a queue of this test's own."""
     from config.celery import app
 
-    with start_worker(app, pool="solo", perform_ping_check=False):
-        result = sync_hubspot.delay(command="sync_hubspot_contacts", full=True).get(timeout=60)
-    assert result["status"] == 0 and HubSpotContact.objects.exists()
+    from .test_processes import ROOT, database_url
+
+    queue = f"test-{uuid.uuid4().hex}"
+    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+           "HUBSPOT_ACCESS_TOKEN": hubspot.token}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+         "--queues", queue, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        sent = app.send_task("ingestion.sync_hubspot", queue=queue,
+                             kwargs={"command": "sync_hubspot_contacts", "full": True})
+        result = sent.get(timeout=120)
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=60)
+    assert result["status"] == 0
+    assert result["output"][-1].startswith("contacts: fetched=")
+    assert HubSpotContact.objects.exists()
