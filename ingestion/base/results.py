@@ -82,7 +82,6 @@ class SyncResult:
     complete: bool = True  # False when --max-records cut the run short
     watermark: datetime | None = None  # set when this run moved the watermark
     failures: list[RecordFailure] = field(default_factory=list)
-    warnings: int = 0
     history_id: int | None = None
 
     @property

@@ -55,7 +55,6 @@ class HubSpotClient:
         )
         self.url_budget, self.search_body_max = url_budget, search_body_max
         self.requests_sent = 0
-        self.retries = 0
 
     def close(self) -> None:
         self._http.close()
@@ -72,8 +71,6 @@ class HubSpotClient:
                 json: object = None, search: bool = False) -> dict:
         for attempt in self._retrying:
             with attempt:
-                if attempt.retry_state.attempt_number > 1:
-                    self.retries += 1
                 return self._send_once(method, path, params, json, search)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
