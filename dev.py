@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One entry point for a fresh clone: sets up .venv, then runs a task.
 
-    python3 dev.py demo    # set up, start the local HubSpot emulator, run the main job
+    python3 dev.py demo    # set up, run the main job on a local emulator into var/demo.sqlite3
     python3 dev.py test    # set up, lint, run the test suite on SQLite (+ PostgreSQL if reachable)
     python3 dev.py bench   # set up, run the benchmarks in bench/
 
@@ -69,7 +69,10 @@ def task_test(args: list[str]) -> None:
     for name, url in backends:
         print(f"\n=== test suite on {name} ===", flush=True)
         # pytest exits 5 when no test ran; run() turns every non-zero exit into a failure.
-        run([PY, "-m", "pytest", *pytest_args], env={**os.environ, "DATABASE_URL": url})
+        # No .env (HUBSPOT_MIRROR_ENV_FILE empty): a developer's real token, account or
+        # tuning must not leak into the tests or the processes they start.
+        run([PY, "-m", "pytest", *pytest_args],
+            env={**os.environ, "DATABASE_URL": url, "HUBSPOT_MIRROR_ENV_FILE": ""})
 
 
 def task_demo(args: list[str]) -> None:

@@ -1,8 +1,14 @@
 """Settings, read from the environment (12-factor, via django-environ).
 
-DATABASE_URL           default: a SQLite file in var/ of the project
-HUBSPOT_ACCESS_TOKEN   the private-app / OAuth bearer token (never logged)
-HUBSPOT_API_BASE_URL   default https://api.hubapi.com
+DATABASE_URL             default: a SQLite file in var/ of the project
+HUBSPOT_ACCESS_TOKEN     the private-app / OAuth bearer token (never logged)
+HUBSPOT_API_BASE_URL     default https://api.hubapi.com
+HUBSPOT_MIRROR_ENV_FILE  the .env file to read (default: .env at the project root; empty:
+                         none). A variable set in the environment wins over the file.
+
+A bad value (a number that is not one, out of range, a URL without a scheme or host) stops
+start-up with ImproperlyConfigured naming every bad variable: manage.py and the celery
+command print it as one line and exit 1.
 """
 
 import os
@@ -10,9 +16,14 @@ from pathlib import Path
 
 import environ
 
+from config.environment import EnvironmentReader
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+reader = EnvironmentReader()
+ENV_FILE = os.environ.get("HUBSPOT_MIRROR_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    reader.read_env_file(ENV_FILE, explicit="HUBSPOT_MIRROR_ENV_FILE" in os.environ)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -31,7 +42,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+    "default": reader.database("DATABASE_URL",
+                               default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets a reader (a report, the admin) work while a sync writes.
@@ -40,6 +52,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 30)
+    # BEGIN IMMEDIATE: a writer waits (up to `timeout`) for the write lock when its transaction
+    # starts, instead of failing with "database is locked" when a read turns into a write.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     # Tests on SQLite use a file (one per test process), so that tests of real processes
     # (signals, locks) can open the same database as the test that started them.
     DATABASES["default"]["TEST"] = {
@@ -49,22 +64,43 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
-HUBSPOT_API_BASE_URL = env("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com")
+HUBSPOT_API_BASE_URL = reader.http_url("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com")
 # Pacing: the general limit is learnt from HubSpot's X-HubSpot-RateLimit-* headers unless
 # set here; search has no headers, so its budget (5/s, API-FACTS §3) is configured.
-HUBSPOT_REQUESTS_PER_10S = env.int("HUBSPOT_REQUESTS_PER_10S", default=None)
+HUBSPOT_REQUESTS_PER_10S = reader.number("HUBSPOT_REQUESTS_PER_10S", None, whole=True, minimum=1)
 # 0 turns pacing off (e.g. against a local emulator without limits).
-HUBSPOT_SEARCH_REQUESTS_PER_SECOND = env.int("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", default=5)
-HUBSPOT_MAX_ATTEMPTS = env.int("HUBSPOT_MAX_ATTEMPTS", default=8)
-HUBSPOT_RETRY_INITIAL_WAIT = env.float("HUBSPOT_RETRY_INITIAL_WAIT", default=0.5)
-HUBSPOT_TIMEOUT = env.float("HUBSPOT_TIMEOUT", default=30.0)
+HUBSPOT_SEARCH_REQUESTS_PER_SECOND = reader.number("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", 5,
+                                                   whole=True, minimum=0)
+HUBSPOT_MAX_ATTEMPTS = reader.number("HUBSPOT_MAX_ATTEMPTS", 8, whole=True, minimum=1)
+HUBSPOT_RETRY_INITIAL_WAIT = reader.number("HUBSPOT_RETRY_INITIAL_WAIT", 0.5, minimum=0)
+HUBSPOT_TIMEOUT = reader.number("HUBSPOT_TIMEOUT", 30.0, above=0)
+# The longest single wait (Retry-After or pacing) a run accepts; beyond it the run fails.
+HUBSPOT_MAX_WAIT_SECONDS = reader.number("HUBSPOT_MAX_WAIT_SECONDS", 120.0, minimum=0)
 # An incremental run starts this long before the watermark: covers search-index lag.
-HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = env.int("HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS",
-                                               default=300)
+HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS", 300,
+                                                     whole=True, minimum=0)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+# A task is acknowledged when it ends (acks late), so a sync whose worker machine dies
+# mid-run is delivered again. On Redis, an unacknowledged task is also delivered again once
+# the visibility timeout passes (Redis's default: 1 hour), even while it still runs: the
+# timeout must outlast the longest sync (default 12 hours; CELERY_VISIBILITY_TIMEOUT, in
+# seconds). A duplicate that slips through is refused by the runner lock (one run per type).
+celery_visibility_timeout = reader.number("CELERY_VISIBILITY_TIMEOUT", 12 * 3600,
+                                          whole=True, minimum=1)
 CELERY_TASK_ACKS_LATE = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": celery_visibility_timeout}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": celery_visibility_timeout}
+# Each worker process reserves one task at a time: with acks late, a prefetched task would
+# otherwise wait hours behind a long sync instead of going to a free worker.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker process killed mid-task (SIGKILL, out of memory) fails the task instead of
+# re-queueing it: a sync that exhausts memory would otherwise be redelivered forever. The
+# run is recorded as abandoned; the next scheduled run starts again from the watermark.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+
+reader.raise_if_invalid()
 
 LOGGING = {
     "version": 1,

@@ -1,13 +1,17 @@
-"""`python -m hubspot_emulator --token T [--port 8001 --contacts 100000 ...]`"""
+"""`python -m hubspot_emulator --token T [--port 8001 --contacts 100000 ...]`
+
+The tokens may instead come from `HUBSPOT_EMULATOR_TOKEN` / `HUBSPOT_EMULATOR_CONTROL_TOKEN`,
+which keeps them out of the process list."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 
 from .server import DEFAULT_MAX_URL, Emulator, start_site
-from .testing import READY_PREFIX
+from .testing import CONTROL_TOKEN_ENV, READY_PREFIX, TOKEN_ENV
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -15,7 +19,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 description="A local emulation of HubSpot's CRM API.")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001, help="0 picks a free port")
-    p.add_argument("--token", required=True, help="the Bearer token clients must send")
+    p.add_argument("--token", help=f"the Bearer token clients must send (default: ${TOKEN_ENV})")
+    p.add_argument("--control-token",
+                   help=f"a separate token for /_emulator/* (default: ${CONTROL_TOKEN_ENV}, "
+                        "else --token)")
     p.add_argument("--contacts", type=int, default=1000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rate-limit", default="none",
@@ -25,11 +32,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--fault-rate", type=float, default=0.0)
     p.add_argument("--fault-kinds", default="429,500,503")
     p.add_argument("--max-url-length", type=int, default=DEFAULT_MAX_URL)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.token = args.token or os.environ.get(TOKEN_ENV)
+    args.control_token = args.control_token or os.environ.get(CONTROL_TOKEN_ENV) or None
+    if not args.token:
+        p.error(f"--token or the environment variable {TOKEN_ENV} is required")
+    return args
 
 
 async def serve(args: argparse.Namespace) -> None:
-    emu = Emulator(args.token, contacts=args.contacts, seed=args.seed,
+    emu = Emulator(args.token, args.control_token, contacts=args.contacts, seed=args.seed,
                    rate_limit=args.rate_limit, daily_limit=args.daily_limit,
                    search_lag_ms=args.search_lag_ms, max_url_length=args.max_url_length,
                    fault_rate=args.fault_rate,

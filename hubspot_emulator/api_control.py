@@ -1,9 +1,11 @@
-"""The control surface under `/_emulator/` (no auth): reset, clock, silent changes, faults,
-rate limits, search lag, raw records, stats. Not part of HubSpot's API."""
+"""The control surface under `/_emulator/`: reset, clock, silent changes, faults, rate limits,
+search lag, raw records, stats. Not part of HubSpot's API. Every endpoint but `GET health`
+needs the control token (the edge middleware in `server` checks it)."""
 
 from __future__ import annotations
 
 import inspect
+import json
 from itertools import islice
 
 import orjson
@@ -105,11 +107,35 @@ async def raw(emu: Emulator, request: web.Request) -> dict:
     body = await _body(request)
     if "record" not in body:
         raise ControlError('body must be {"record": <any JSON>}')
-    emu.store.apply(ts, Op("raw", idx, raw=body["record"]))
-    if body["record"] is None:
+    _set_raw(emu, ts, idx, body["record"])
+    return {"id": ts.id_of(idx)}
+
+
+async def raw_json(emu: Emulator, request: web.Request) -> dict:
+    """Splice this JSON text verbatim where the record appears (null restores it).
+
+    For content orjson cannot emit (a lone UTF-16 surrogate escape, NaN): the text is kept
+    as an `orjson.Fragment`, which orjson copies into the page without looking at it."""
+    ts, idx = _record(emu, request)
+    body = await _body(request)
+    text = body.get("text")
+    if "text" not in body or not (text is None or isinstance(text, str)):
+        raise ControlError('body must be {"text": "<JSON text of one record>" | null}')
+    if text is not None:
+        try:
+            json.loads(text)  # the stdlib accepts lone surrogates and NaN; typos fail here
+        except ValueError as err:
+            raise ControlError(f"text is not JSON: {err}") from None
+    _set_raw(emu, ts, idx, None if text is None else orjson.Fragment(text))
+    return {"id": ts.id_of(idx)}
+
+
+def _set_raw(emu: Emulator, ts: TypeState, idx: int, value) -> None:
+    # Through the store, so search sees the override after the configured lag like any write.
+    emu.store.apply(ts, Op("raw", idx, raw=value))
+    if value is None:
         ts.live.raw.pop(idx, None)
         ts.index.raw.pop(idx, None)
-    return {"id": ts.id_of(idx)}
 
 
 async def faults(emu: Emulator, request: web.Request) -> dict:
@@ -168,6 +194,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
     r.add_post("/_emulator/touch", _handler(touch))
     r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))
+    r.add_post("/_emulator/raw_json/{type}/{id}", _handler(raw_json))
     r.add_post("/_emulator/faults", _handler(faults))
     r.add_delete("/_emulator/faults", _handler(clear_faults))
     r.add_post("/_emulator/rate_limit", _handler(rate_limit))

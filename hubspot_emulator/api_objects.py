@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from itertools import islice
-from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
@@ -13,7 +12,7 @@ from .errors import batch_not_found, invalid_json, not_found, validation
 from .relations import targets
 from .render import associations_json, history_json, record_json, select_properties
 from .search import search
-from .server import EMU, Emulator, json_response
+from .server import EMU, IGNORE_FILTER, Emulator, json_response, next_link
 from .store import ARCHIVED, LIVE, TypeState
 from .timeutil import iso_ms
 
@@ -116,7 +115,7 @@ async def list_objects(request: web.Request) -> web.Response:
     out: dict = {"results": results}
     if len(found) > limit:
         after = ts.id_of(found[limit])  # the id of the next record (API-FACTS §2)
-        out["paging"] = {"next": {"after": after, "link": _next_link(request, after)}}
+        out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return json_response(out)
 
 
@@ -126,11 +125,6 @@ def _cursor(ts: TypeState, after: str | None) -> int:
     if not after.strip().isdigit():
         raise validation(f"Invalid after cursor: {after}")
     return max(0, int(after) - ts.otype.id_base - 1)
-
-
-def _next_link(request: web.Request, after: str) -> str:
-    params = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
-    return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
 
 
 # -- get by id -------------------------------------------------------------------------------
@@ -226,6 +220,8 @@ async def search_objects(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     body = await json_body(request, max_chars=emu.search_limits.max_body_chars)
+    if request.get(IGNORE_FILTER):
+        body.pop("filterGroups", None)  # the injected fault: a search that drops its filter
     emu.store.sync_index()
     associated = _association_filter(emu, ts, body)
     return json_response(search(ts, body, emu.search_limits, associated))

@@ -6,16 +6,29 @@ from typing import Any
 
 import httpx
 
+_UNSET: Any = object()  # `body=None` is a real fault body (JSON null), so absence needs its own
+
 
 class EmulatorControl:
-    """Drive an emulator from tests and benchmarks: `EmulatorControl("http://127.0.0.1:8001")`."""
+    """Drive an emulator from tests and benchmarks:
+    `EmulatorControl("http://127.0.0.1:8001", token="...")`.
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    `token` is the control token: the API's Bearer token unless the emulator was started with
+    a separate `control_token`. Without it only `health()` works."""
+
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
 
     def _post(self, path: str, body: dict | None = None) -> Any:
-        response = self._http.post(f"/_emulator/{path}", json=body or {})
+        return self._checked(path, self._http.post(f"/_emulator/{path}", json=body or {}))
+
+    def _get(self, path: str) -> Any:
+        return self._checked(path, self._http.get(f"/_emulator/{path}"))
+
+    @staticmethod
+    def _checked(path: str, response: httpx.Response) -> Any:
         if response.status_code != 200:
             raise RuntimeError(f"emulator control {path} failed: {response.status_code} "
                                f"{response.text}")
@@ -45,15 +58,27 @@ class EmulatorControl:
         """Serve `record` verbatim for this id (None restores the real record)."""
         return self._post(f"raw/{object_type}/{id}", {"record": record})
 
+    def put_raw_json(self, object_type: str, id: str | int, text: str | None) -> dict:
+        """Splice `text` (JSON text of one record, e.g. with a lone `\\ud800` escape) verbatim
+        wherever this record is served (None restores the real record)."""
+        return self._post(f"raw_json/{object_type}/{id}", {"text": text})
+
     def set_faults(self, script: list[dict] | None = None, rate: float = 0.0,
-                   kinds: list[str] | None = None, seed: int = 1,
-                   match: dict | None = None) -> dict:
-        body: dict[str, Any] = {"script": script or [], "rate": rate, "seed": seed}
+                   kinds: list[str] | None = None, seed: int = 1, match: dict | None = None,
+                   *, seconds: float | None = None, status: int | None = None,
+                   body: Any = _UNSET) -> dict:
+        """Script steps `{"kind", "seconds", "status", "body"}` run first, then `rate` picks
+        from `kinds`; `seconds`/`status`/`body` are the defaults for both (see `faults`)."""
+        request: dict[str, Any] = {"script": script or [], "rate": rate, "seed": seed}
         if kinds:
-            body["kinds"] = kinds
+            request["kinds"] = kinds
         if match:
-            body["match"] = match
-        return self._post("faults", body)
+            request["match"] = match
+        optional = {"seconds": seconds, "status": status}
+        request.update({k: v for k, v in optional.items() if v is not None})
+        if body is not _UNSET:
+            request["body"] = body
+        return self._post("faults", request)
 
     def clear_faults(self) -> dict:
         return self._post("faults", {})
@@ -73,10 +98,10 @@ class EmulatorControl:
         return self._post("search_limits", limits)
 
     def stats(self) -> dict:
-        return self._http.get("/_emulator/stats").json()
+        return self._get("stats")
 
     def health(self) -> dict:
-        return self._http.get("/_emulator/health").json()
+        return self._get("health")
 
     def close(self) -> None:
         self._http.close()

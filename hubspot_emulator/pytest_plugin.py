@@ -1,7 +1,8 @@
 """pytest fixtures: `emulator_server` (one per session, in a thread) and `emulator` (reset to
 a small default portal for each test).
 
-Enable with `pytest_plugins = ["hubspot_emulator.pytest_plugin"]`.
+Enable with `pytest_plugins = ["hubspot_emulator.pytest_plugin"]`. The API and control token
+is `"test-token"`; `emulator.control` already sends it.
 """
 
 from __future__ import annotations

@@ -6,15 +6,18 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import orjson
 from aiohttp import web
 
 from .errors import ApiError, correlation_id, unknown_type
-from .faults import Fault, FaultInjector
+from .faults import HANDLER_ANSWERS, Fault, FaultInjector
 from .ratelimit import RateLimiter
 from .search import SearchLimits
 from .store import Store, TypeState
@@ -37,10 +40,15 @@ class Stats:
 
 
 class Emulator:
-    """All server state; `reset` rebuilds it from a portal description."""
+    """All server state; `reset` rebuilds it from a portal description.
 
-    def __init__(self, token: str, **reset_kwargs) -> None:
+    `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`."""
+
+    def __init__(self, token: str, control_token: str | None = None, **reset_kwargs) -> None:
+        if not token:
+            raise ValueError("the emulator needs a token")
         self.token = token
+        self.control_token = control_token or token
         self.clock = Clock()
         self.faults = FaultInjector()
         self.search_limits = SearchLimits()
@@ -70,6 +78,8 @@ class Emulator:
 
 
 EMU = web.AppKey("emulator", Emulator)
+IGNORE_FILTER = web.RequestKey("ignore_filter", bool)  # set by the "ignore_filter" fault
+HEALTH = "/_emulator/health"  # the one control path open without a token (readiness probes)
 
 
 def json_response(data, status: int = 200, headers: dict | None = None) -> web.Response:
@@ -77,17 +87,29 @@ def json_response(data, status: int = 200, headers: dict | None = None) -> web.R
                         headers={"Content-Type": JSON_TYPE, **(headers or {})})
 
 
+def next_link(request: web.Request, after: str) -> str:
+    """`paging.next.link`: this request's URL with `after` replaced (API-FACTS §2)."""
+    params = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
+    return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
+
+
 def _is_search(request: web.Request) -> bool:
     return request.method == "POST" and request.path.endswith("/search")
 
 
+def _authorized(request: web.Request, token: str) -> bool:
+    """Constant-time check of `Authorization: Bearer <token>` (no timing oracle on the token)."""
+    sent = request.headers.get("Authorization", "").encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sent, f"Bearer {token}".encode("utf-8", "surrogatepass"))
+
+
 @web.middleware
 async def edge(request: web.Request, handler):
-    """HubSpot's edge, in order: control bypass, 414, 401, faults, 429, then the handler."""
+    """HubSpot's edge, in order: control surface aside, 414, 401, faults, 429, the handler."""
     emu = request.app[EMU]
     cid = correlation_id()
     if request.path.startswith("/_emulator/"):
-        response = await _call(handler, request, cid)
+        response = await _control(emu, request, handler, cid)
         response.headers["X-HubSpot-Correlation-Id"] = cid
         return response
     emu.stats.requests += 1
@@ -102,21 +124,32 @@ async def edge(request: web.Request, handler):
     return response
 
 
+async def _control(emu: Emulator, request: web.Request, handler,
+                   cid: str) -> web.StreamResponse:
+    # The control surface can rewrite the whole portal: only health is open (readiness probes).
+    if not (request.method == "GET" and request.path == HEALTH) and \
+            not _authorized(request, emu.control_token):
+        return _unauthorized(cid)
+    return await _call(handler, request, cid)
+
+
 async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.StreamResponse:
     if len(request.raw_path) > emu.max_url_length:
         return _uri_too_long()
-    if request.headers.get("Authorization", "") != f"Bearer {emu.token}":
+    if not _authorized(request, emu.token):
         return _unauthorized(cid)
     is_search = _is_search(request)
     fault = emu.faults.pick(request.method, request.path)
     if fault is not None:
-        if fault.kind != "slow":
+        if fault.kind not in HANDLER_ANSWERS:
             return await _fault_response(emu, request, fault, cid, is_search)
-        await asyncio.sleep(fault.seconds)
+        await _before_handler(request, fault)
     decision = emu.limiter.check(is_search, cid)
     if not decision.allowed:
         return json_response(decision.body, 429, decision.headers)
     response = await _call(handler, request, cid)
+    if fault is not None and fault.kind == "repeat_cursor":
+        await _repeat_cursor(request, response)
     response.headers.update(decision.headers)
     return response
 
@@ -157,6 +190,59 @@ def _unauthorized(cid: str) -> web.Response:
     return json_response(body, 401, {"X-HubSpot-Auth-Failure": "401 Unauthorized"})
 
 
+async def _before_handler(request: web.Request, fault: Fault) -> None:
+    if fault.kind == "slow":
+        await asyncio.sleep(fault.seconds)
+    elif fault.kind == "ignore_filter":
+        request[IGNORE_FILTER] = True  # read by the search handler
+
+
+async def _repeat_cursor(request: web.Request, response: web.StreamResponse) -> None:
+    """Point `paging.next` back at the page just served: a cursor that never advances."""
+    after = await _request_after(request)
+    body = getattr(response, "body", None)
+    if after is None or not isinstance(body, bytes):
+        return
+    try:
+        data, dumps = _loads(body)
+    except ValueError:
+        return
+    nxt = _paging_next(data)
+    if nxt is None:
+        return
+    nxt["after"] = after
+    if "link" in nxt:
+        nxt["link"] = next_link(request, after)
+    response.body = dumps(data)
+
+
+def _paging_next(data) -> dict | None:
+    """`paging.next` of an answer if it offers a cursor (the last page does not)."""
+    paging = data.get("paging") if isinstance(data, dict) else None
+    nxt = paging.get("next") if isinstance(paging, dict) else None
+    return nxt if isinstance(nxt, dict) and "after" in nxt else None
+
+
+async def _request_after(request: web.Request) -> str | None:
+    """The `after` a request sent: query param, or the body field of a search."""
+    after = request.query.get("after")
+    if after is None and _is_search(request):
+        try:
+            after = orjson.loads(await request.read()).get("after")
+        except (ValueError, AttributeError):
+            after = None
+    return None if after is None or after == "" else str(after)
+
+
+def _loads(body: bytes):
+    """Parse an answer and give the matching serializer."""
+    try:
+        return orjson.loads(body), orjson.dumps
+    except orjson.JSONDecodeError:
+        # A spliced raw-JSON record (lone surrogate, NaN) is beyond orjson; the stdlib takes it.
+        return json.loads(body), lambda d: json.dumps(d, separators=(",", ":")).encode()
+
+
 async def _fault_response(emu: Emulator, request: web.Request, fault: Fault, cid: str,
                           is_search: bool) -> web.StreamResponse:
     kind = fault.kind
@@ -170,21 +256,45 @@ async def _fault_response(emu: Emulator, request: web.Request, fault: Fault, cid
         html = ("<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
                 "<body><h1>Service Unavailable</h1><p>Please try again later.</p></body></html>")
         return web.Response(text=html, status=503, content_type="text/html")
+    if kind in _HOSTILE:
+        return _HOSTILE[kind](request, fault, cid)
     if kind == "429":
-        if is_search:
-            body = {"status": "error", "message": "You have reached your secondly limit.",
-                    "errorType": "RATE_LIMIT", "correlationId": cid, "policyName": "SECONDLY"}
-        else:
-            body = {"status": "error", "message": "You have reached your ten_secondly_rolling "
-                    "limit.", "errorType": "RATE_LIMIT", "correlationId": cid,
-                    "policyName": "TEN_SECONDLY_ROLLING"}
-        return json_response(body, 429)
+        return json_response(_rate_limited(cid, is_search), 429)
     status = int(kind)
     headers = {"Retry-After": "1"} if status == 477 else {}
     body = {"status": "error", "message": _FAULT_MESSAGES.get(status, "An error occurred."),
             "correlationId": cid}
     return json_response(body, status, headers)
 
+
+def _rate_limited(cid: str, is_search: bool) -> dict:
+    if is_search:
+        return {"status": "error", "message": "You have reached your secondly limit.",
+                "errorType": "RATE_LIMIT", "correlationId": cid, "policyName": "SECONDLY"}
+    return {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
+            "errorType": "RATE_LIMIT", "correlationId": cid, "policyName": "TEN_SECONDLY_ROLLING"}
+
+
+def _retry_after(request: web.Request, fault: Fault, cid: str) -> web.Response:
+    seconds = fault.seconds
+    header = str(int(seconds)) if seconds == int(seconds) else str(seconds)
+    return json_response(_rate_limited(cid, False), 429, {"Retry-After": header})
+
+
+def _echo_auth(request: web.Request, fault: Fault, cid: str) -> web.Response:
+    # A buggy proxy's error: the credential comes back in the body, where clients log it.
+    message = ("internal error for request with Authorization: "
+               f"{request.headers.get('Authorization', '')}")
+    return json_response({"status": "error", "message": message, "correlationId": cid},
+                         fault.status)
+
+
+_HOSTILE = {
+    "empty_object": lambda request, fault, cid: json_response({}),
+    "body": lambda request, fault, cid: json_response(fault.body),
+    "retry_after": _retry_after,
+    "echo_auth": _echo_auth,
+}
 
 _FAULT_MESSAGES = {
     500: "internal error", 502: "Bad Gateway", 503: "Service Unavailable",

@@ -19,22 +19,26 @@ from .control import EmulatorControl
 from .server import Emulator, start_site
 
 READY_PREFIX = "HubSpot emulator listening on "
+TOKEN_ENV = "HUBSPOT_EMULATOR_TOKEN"
+CONTROL_TOKEN_ENV = "HUBSPOT_EMULATOR_CONTROL_TOKEN"
 
 
 @dataclass
 class RunningEmulator:
     url: str  # e.g. http://127.0.0.1:54321
     token: str
-    control: EmulatorControl
+    control: EmulatorControl  # already carries the control token
     emulator: Emulator | None = None  # the in-process state (thread mode only)
     process: subprocess.Popen | None = None  # subprocess mode only
+    control_token: str | None = None  # None: the control surface takes `token`
 
 
 @contextmanager
 def start_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int = 0,
+                   control_token: str | None = None,
                    **reset_kwargs) -> Iterator[RunningEmulator]:
     """Serve an emulator from a background thread on a free loopback port."""
-    emu = Emulator(token, **reset_kwargs)
+    emu = Emulator(token, control_token, **reset_kwargs)
     loop = asyncio.new_event_loop()
     started: queue.Queue = queue.Queue()
 
@@ -56,7 +60,8 @@ def start_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int
     if isinstance(bound, Exception):
         raise bound
     url = f"http://{host}:{bound}"
-    running = RunningEmulator(url, token, EmulatorControl(url), emulator=emu)
+    control = EmulatorControl(url, token=control_token or token)
+    running = RunningEmulator(url, token, control, emulator=emu, control_token=control_token)
     try:
         yield running
     finally:
@@ -68,17 +73,17 @@ def start_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int
 @contextmanager
 def spawn_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int = 0,
                    contacts: int = 1000, seed: int = 1, extra_args: list[str] | None = None,
-                   timeout: float = 60.0) -> Iterator[RunningEmulator]:
+                   timeout: float = 60.0,
+                   control_token: str | None = None) -> Iterator[RunningEmulator]:
     """Run `python -m hubspot_emulator` as a subprocess (its own core) until the block ends."""
     cmd = [sys.executable, "-m", "hubspot_emulator", "--host", host, "--port", str(port),
-           "--token", token, "--contacts", str(contacts), "--seed", str(seed),
-           *(extra_args or [])]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+           "--contacts", str(contacts), "--seed", str(seed), *(extra_args or [])]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env)
+                            env=_child_env(token, control_token))
     try:
         url = _wait_ready(proc, timeout)
-        running = RunningEmulator(url, token, EmulatorControl(url), process=proc)
+        control = EmulatorControl(url, token=control_token or token)
+        running = RunningEmulator(url, token, control, process=proc, control_token=control_token)
         try:
             yield running
         finally:
@@ -89,6 +94,15 @@ def spawn_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _child_env(token: str, control_token: str | None) -> dict[str, str]:
+    """Tokens go through the environment: argv is readable by every user (`ps`)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", TOKEN_ENV: token}
+    env.pop(CONTROL_TOKEN_ENV, None)  # an inherited one would lock our own control client out
+    if control_token:
+        env[CONTROL_TOKEN_ENV] = control_token
+    return env
 
 
 def _wait_ready(proc: subprocess.Popen, timeout: float) -> str:

@@ -1,3 +1,4 @@
+import logging
 import sqlite3
 
 from django.apps import AppConfig
@@ -18,4 +19,12 @@ class IngestionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from .base.redact import RedactingFilter, register_secret
+
         connection_created.connect(_use_sqlite_real_parameter_limit)
+        register_secret(getattr(settings, "HUBSPOT_ACCESS_TOKEN", ""))
+        for name in ("", "ingestion"):  # whatever handler prints our records masks secrets
+            for handler in logging.getLogger(name).handlers:
+                handler.addFilter(RedactingFilter())

@@ -3,33 +3,79 @@
     CELERY_BEAT_SCHEDULE = {"hubspot-hourly": {
         "task": "ingestion.sync_hubspot", "schedule": 3600,
         "kwargs": {"command": "sync_hubspot_all"}}}
+
+The task takes the command's flags as keyword arguments (`full=True`, `since="2024-01-01"`,
+`batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines]}` on
+success and raises SyncFailed on any other exit status (1, 3, 130), so Celery records the
+task as FAILURE and its result carries the exit status and the output.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import signal
+import threading
+from functools import cache
 
 from celery import shared_task
-from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management import call_command, get_commands, load_command_class
+from django.core.management.base import BaseCommand, CommandError
 
-FLAGS = {"full", "since", "force_overwrite", "batch_size", "max_records", "dry_run",
-         "skip_associations"}
+EXIT_INTERRUPTED = 130  # the command was stopped by SIGTERM or SIGINT
 
 
-@shared_task(name="ingestion.sync_hubspot", acks_late=True)
-def sync_hubspot(command: str = "sync_hubspot_all", **flags) -> dict:
-    """Run one sync command; return its summary lines and exit status (0, 1 or 3)."""
-    if not command.startswith("sync_hubspot_"):
+class SyncFailed(Exception):
+    """A sync command ended with a non-zero exit status."""
+
+    def __init__(self, command: str, status: int, output: list[str]) -> None:
+        # All three in args: Celery stores args and rebuilds the exception from them.
+        super().__init__(command, status, output)
+        self.command, self.status, self.output = command, status, output
+
+    def __str__(self) -> str:
+        last = self.output[-1] if self.output else "no output"
+        return f"{self.command} exited with status {self.status}: {last}"
+
+
+@cache
+def command_flags(command: str) -> frozenset[str]:
+    """The options the command itself defines (its add_arguments), read from its parser, so
+    a new flag needs no change here. Django's own options (--settings ...) are not flags."""
+    if not command.startswith("sync_hubspot_") or command not in get_commands():
         raise ValueError(f"not a sync command: {command}")
-    unknown = set(flags) - FLAGS
+    own = load_command_class(get_commands()[command], command)
+    return frozenset(_option_names(own) - _option_names(BaseCommand()))
+
+
+def _option_names(command: BaseCommand) -> set[str]:
+    parser = command.create_parser("manage.py", "command")
+    return {action.dest for action in parser._actions}  # what call_command() matches on too
+
+
+@shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True)
+def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
+    """Run one sync command; return its summary lines, or raise SyncFailed."""
+    unknown = set(flags) - command_flags(command)
     if unknown:
-        raise ValueError(f"unknown flags: {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown flags for {command}: {', '.join(sorted(unknown))}")
     out = io.StringIO()
     try:
-        call_command(command, noinput=True, stdout=out, stderr=io.StringIO(), **flags)
-        status = 0
+        # No terminal in a worker: never wait for a confirmation prompt.
+        call_command(command, stdout=out, stderr=io.StringIO(), **{"noinput": True, **flags})
     except CommandError as error:
-        status = error.returncode
-        out.write(f"{error}\n")
-    return {"command": command, "status": status, "output": out.getvalue().splitlines()}
+        in_worker = not (task.request.called_directly or task.request.is_eager)
+        if error.returncode == EXIT_INTERRUPTED and in_worker:
+            pass_interrupt_on_to_worker()
+        raise SyncFailed(command, error.returncode,
+                         [*out.getvalue().splitlines(), str(error)]) from error
+    return {"command": command, "status": 0, "output": out.getvalue().splitlines()}
+
+
+def pass_interrupt_on_to_worker() -> None:
+    """The command turned SIGTERM/SIGINT into exit status 130 and put the worker's own
+    handler back, so the worker never saw the signal. Send SIGTERM again: the worker then
+    stops once this task is recorded (warm shutdown), as whoever signalled it asked, instead
+    of taking the next task. Only where the command handles signals: the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        os.kill(os.getpid(), signal.SIGTERM)

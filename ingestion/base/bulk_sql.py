@@ -51,6 +51,13 @@ class BulkSQL:
         if ids:
             self.model.objects.filter(pk__in=ids).delete()
 
+    def archive(self, ids: list[str], archived_at: object) -> int:
+        """Mark these live rows archived; returns how many were live."""
+        if not ids:
+            return 0
+        return self.model.objects.filter(pk__in=ids, archived=False).update(
+            archived=True, archived_at=archived_at)
+
     def _values(self, rows: list[dict]) -> list[tuple]:
         adapters = [(f.attname, _adapter(f)) for f in self.fields]
         return [tuple(adapt(row.get(name)) if adapt else row.get(name)
@@ -123,13 +130,14 @@ def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: obj
 
 
 def relax_commit_durability() -> None:
-    """PostgreSQL: don't wait for each batch's commit to reach the disk. A server crash can
-    lose only the last commits, in order, and the run's SyncHistory row (the watermark) is
-    committed last, so the next run re-reads whatever was lost. SQLite already runs with
-    synchronous=NORMAL in WAL mode (settings)."""
-    if connection.vendor == "postgresql":
+    """PostgreSQL, inside a batch's own transaction only (SET LOCAL ends with it, so no other
+    work on the connection inherits it): don't wait for the commit to reach the disk. A
+    server crash can lose only the last commits, in order, and the run's SyncHistory row
+    (the watermark) is committed durably and last, so the next run re-reads whatever was
+    lost. SQLite already runs with synchronous=NORMAL in WAL mode (settings)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO OFF")
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _adapter(field: models.Field) -> Adapter | None:

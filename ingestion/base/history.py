@@ -1,4 +1,5 @@
-"""SyncHistory bookkeeping: one row per run, the watermark, the single-runner lock."""
+"""SyncHistory bookkeeping: one row per run, the watermarks, the single-runner lock, record
+errors and warnings, and the quarantine of records that keep failing."""
 
 from __future__ import annotations
 
@@ -6,59 +7,147 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ingestion.models import SyncError, SyncHistory
+from ingestion.models import QuarantinedRecord, SyncError, SyncHistory
 
+from .redact import redact
 from .results import Mode, RecordFailure, SyncOptions, SyncResult
+
+QUARANTINE_AFTER = 3  # runs in a row failing with the same reason
+WARNINGS_KEPT_PER_RUN = 1_000  # warning rows stored per run; the rest are only logged
 
 
 class SyncAlreadyRunning(RuntimeError):
-    pass
+    """Another process is syncing this object type (the lock is the `running` row)."""
 
 
-def last_watermark(object_type: str) -> datetime | None:
-    return (SyncHistory.objects.filter(object_type=object_type, watermark__isnull=False)
-            .order_by("-finished_at").values_list("watermark", flat=True).first())
+def last_watermark(object_type: str, *, records_only: bool = False) -> datetime | None:
+    """Where an incremental run starts: records and links fresh up to (`watermark`), or for
+    a run that leaves links alone, records alone (`records_watermark`, or `watermark`)."""
+    field = "records_watermark" if records_only else "watermark"
+    found = (SyncHistory.objects.filter(object_type=object_type, **{f"{field}__isnull": False})
+             .order_by("-finished_at").values_list(field, flat=True).first())
+    return found or (last_watermark(object_type) if records_only else None)
 
 
 def start_run(object_type: str, mode: Mode, options: SyncOptions) -> SyncHistory:
-    """Record the run as running, unless another live process is syncing this type."""
+    """Record the run as running, unless another live process is syncing this type.
+
+    The lock is the row itself: a unique constraint allows one `running` row per type, so
+    of two runs starting in the same instant (on any machines) exactly one inserts it."""
+    _close_abandoned(object_type)
+    try:
+        with transaction.atomic():
+            return SyncHistory.objects.create(
+                object_type=object_type, mode=mode.value,
+                force_overwrite=options.force_overwrite, flags=_flags(options),
+                started_at=timezone.now(), pid=os.getpid(), hostname=socket.gethostname())
+    except IntegrityError:
+        raise SyncAlreadyRunning(_running_message(object_type)) from None
+
+
+def _close_abandoned(object_type: str) -> None:
+    """A `running` row whose process is gone was abandoned: mark it failed."""
     with transaction.atomic():
         for other in SyncHistory.objects.select_for_update().filter(
                 object_type=object_type, status=SyncHistory.Status.RUNNING):
             if _alive(other):
-                raise SyncAlreadyRunning(
-                    f"a {object_type} sync is already running (pid {other.pid} on "
-                    f"{other.hostname}, started {other.started_at:%Y-%m-%d %H:%M:%S} UTC)")
+                raise SyncAlreadyRunning(_running_message(object_type, other))
             other.status = SyncHistory.Status.FAILED
             other.error_message = "abandoned: the process ended without finishing the run"
             other.finished_at = timezone.now()
             other.save(update_fields=["status", "error_message", "finished_at"])
-        return SyncHistory.objects.create(
-            object_type=object_type, mode=mode.value, force_overwrite=options.force_overwrite,
-            flags=_flags(options), started_at=timezone.now(), pid=os.getpid(),
-            hostname=socket.gethostname())
+
+
+def _running_message(object_type: str, other: SyncHistory | None = None) -> str:
+    other = other or SyncHistory.objects.filter(
+        object_type=object_type, status=SyncHistory.Status.RUNNING).first()
+    where = (f" (pid {other.pid} on {other.hostname}, started "
+             f"{other.started_at:%Y-%m-%d %H:%M:%S} UTC)") if other else ""
+    return f"a {object_type} sync is already running{where}; this run did nothing"
 
 
 def finish_run(history: SyncHistory, result: SyncResult, error: str = "") -> None:
     for name, value in result.counts.as_dict().items():
         setattr(history, name, value)
+    history.quarantined = result.quarantined
     history.status = result.status
     history.watermark = result.watermark
-    history.error_message = error[:2000]
+    history.records_watermark = result.records_watermark
+    history.error_message = redact(error)[:2000]
     history.finished_at = timezone.now()
     history.save()
 
 
 def record_failures(history: SyncHistory | None, object_type: str,
-                    failures: list[RecordFailure]) -> None:
+                    failures: list[RecordFailure], *,
+                    severity: str = SyncError.Severity.ERROR) -> None:
     if history is None or not failures:
         return
     SyncError.objects.bulk_create(
         SyncError(history=history, object_type=object_type, object_id=f.object_id[:64],
-                  reason=f.reason) for f in failures)
+                  reason=redact(f.reason), severity=severity) for f in failures)
+
+
+def record_warnings(history: SyncHistory | None, object_type: str,
+                    warnings: list[RecordFailure], kept_so_far: int) -> int:
+    """Store up to WARNINGS_KEPT_PER_RUN warnings per run; returns how many are kept now."""
+    room = max(0, WARNINGS_KEPT_PER_RUN - kept_so_far)
+    record_failures(history, object_type, warnings[:room],
+                    severity=SyncError.Severity.WARNING)
+    return kept_so_far + min(room, len(warnings))
+
+
+class Quarantine:
+    """The failure streaks of one object type, loaded once per run (they are few)."""
+
+    def __init__(self, object_type: str):
+        self.object_type = object_type
+        self._rows = {row.object_id: row for row in
+                      QuarantinedRecord.objects.filter(object_type=object_type)}
+        self._bumped: set[str] = set()  # ids whose streak this run already counted
+
+    def holds(self, failure: RecordFailure) -> bool:
+        """Whether this failure (counting this run) puts or keeps the record in quarantine."""
+        row = self._rows.get(failure.object_id)
+        if not failure.object_id or row is None or row.reason != failure.reason:
+            return False
+        streak = row.streak + (0 if failure.object_id in self._bumped else 1)
+        return streak >= QUARANTINE_AFTER
+
+    def record(self, history: SyncHistory, failures: list[RecordFailure]) -> None:
+        """Count this run's failures into the streaks (once per id per run)."""
+        now = timezone.now()
+        for failure in failures:
+            if not failure.object_id or failure.object_id in self._bumped:
+                continue
+            self._bumped.add(failure.object_id)
+            self._rows[failure.object_id] = self._bump(failure, history, now)
+
+    def _bump(self, failure: RecordFailure, history: SyncHistory, now) -> QuarantinedRecord:
+        row = self._rows.get(failure.object_id) or QuarantinedRecord(
+            object_type=self.object_type, object_id=failure.object_id[:64],
+            reason=failure.reason, streak=0, first_failed_at=now)
+        if row.reason != failure.reason:
+            row.reason, row.streak, row.first_failed_at, row.quarantined_at = (
+                failure.reason, 0, now, None)
+        row.streak += 1
+        row.last_failed_at, row.last_history = now, history
+        if row.streak >= QUARANTINE_AFTER and row.quarantined_at is None:
+            row.quarantined_at = now
+        row.save()
+        return row
+
+    def release(self, saved_ids: list[str]) -> None:
+        """Records that saved are no longer failing: forget their streaks."""
+        done = [object_id for object_id in saved_ids if object_id in self._rows]
+        if done:
+            QuarantinedRecord.objects.filter(object_type=self.object_type,
+                                             object_id__in=done).delete()
+            for object_id in done:
+                del self._rows[object_id]
 
 
 # A run on another machine cannot be checked; after this long it is taken as abandoned.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Mode(StrEnum):
@@ -57,10 +59,21 @@ class SyncCounts:
 
 @dataclass(frozen=True)
 class RecordFailure:
-    """A record that could not be saved. `reason` never holds the record's values."""
+    """A record that could not be saved (or, as a warning, was saved with a repair).
+    `reason` never holds the record's values."""
 
     object_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the fetch stage hands on: a page of source records and what was read with them
+    for the save path (HubSpot: each live record's links, by id then target type). The fetch
+    stage does all I/O with the source; the save path only reads these values."""
+
+    records: tuple
+    related: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 class RecordError(ValueError):
@@ -83,7 +96,17 @@ class SyncResult:
     watermark: datetime | None = None  # set when this run moved the watermark
     failures: list[RecordFailure] = field(default_factory=list)
     history_id: int | None = None
+    # Failures that are quarantined (failed alike in 3 runs in a row): listed, not counted
+    # as failed, and holding back neither the watermark nor the sweep.
+    quarantined: int = 0
+    # Entries that were not records at all (no id): the run cannot know every id it read,
+    # so a full run does not sweep.
+    unidentified: int = 0
+    records_watermark: datetime | None = None  # records only (a --skip-associations run)
 
     @property
     def summary(self) -> str:
-        return self.counts.summary(self.object_type, dry_run=self.options.dry_run)
+        line = self.counts.summary(self.object_type)
+        if self.quarantined:
+            line += f" quarantined={self.quarantined}"
+        return line + (" (dry run: nothing was written)" if self.options.dry_run else "")

@@ -1,15 +1,21 @@
-"""The ids a full run has read, kept compactly for the end-of-run sweep.
+"""The ids a run has read: for the full-run sweep and to know a second read of an id.
 
 HubSpot ids are numbers: 1,000,000 of them take 8 MB in an int64 array, where a set of
-strings would take ~90 MB (and touching every unchanged row instead would cost a write
-per row). Ids that are not plain numbers (e.g. a custom object's composite key, or a
-number with leading zeros) go in a set.
+strings would take ~90 MB. The array is kept sorted, so asking "read before?" is a binary
+search. A full listing reads ids in ascending order, so nearly every id is simply appended;
+ids that arrive out of order (search reads by modified time) wait in a small set that is
+merged in when it grows. Ids that are not plain numbers (a custom object's composite key, a
+number with leading zeros) go in a set of their own.
 """
 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
+from heapq import merge
+
+MERGE_AT = 1 << 16  # out-of-order ids held in a set before they join the sorted array
 
 
 def _as_number(object_id: str) -> int | None:
@@ -20,18 +26,49 @@ def _as_number(object_id: str) -> int | None:
 
 class SeenIds:
     def __init__(self) -> None:
-        self._numbers = array("q")
+        self._sorted = array("q")
+        self._recent: set[int] = set()
         self._others: set[str] = set()
 
-    def add(self, object_id: str) -> None:
+    def add(self, object_id: str) -> bool:
+        """Remember `object_id`; True if this run had not read it before."""
         number = _as_number(object_id)
         if number is None:
+            if object_id in self._others:
+                return False
             self._others.add(object_id)
+            return True
+        if number in self._recent or self._in_sorted(number):
+            return False
+        if not self._sorted or number > self._sorted[-1]:
+            self._sorted.append(number)
         else:
-            self._numbers.append(number)
+            self._recent.add(number)
+            if len(self._recent) >= MERGE_AT:
+                self._merge()
+        return True
+
+    def __contains__(self, object_id: str) -> bool:
+        number = _as_number(object_id)
+        if number is None:
+            return object_id in self._others
+        return number in self._recent or self._in_sorted(number)
 
     def __iter__(self) -> Iterator[str]:
-        """Every id, as the string it was added as (an id read twice comes twice)."""
-        for number in self._numbers:
+        """Every id once, as the string it was added as."""
+        for number in merge(self._sorted, sorted(self._recent)):
             yield str(number)
         yield from self._others
+
+    def __len__(self) -> int:
+        return len(self._sorted) + len(self._recent) + len(self._others)
+
+    def _in_sorted(self, number: int) -> bool:
+        if not self._sorted or number > self._sorted[-1]:
+            return False
+        index = bisect_left(self._sorted, number)
+        return index < len(self._sorted) and self._sorted[index] == number
+
+    def _merge(self) -> None:
+        self._sorted = array("q", merge(self._sorted, sorted(self._recent)))
+        self._recent = set()

@@ -8,16 +8,26 @@ dry runs, --max-records, failures, the watermark — lives here, once, for every
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from django.db import DatabaseError, connection, models
 from django.utils import timezone
 
 from . import history
-from .bulk_sql import archive_missing, relax_commit_durability
+from .bulk_sql import archive_missing
 from .prefetch import prefetched
-from .results import Mode, RecordError, RecordFailure, SyncCounts, SyncOptions, SyncResult
+from .results import (
+    Mode,
+    Page,
+    RecordError,
+    RecordFailure,
+    SyncCounts,
+    SyncOptions,
+    SyncResult,
+)
 from .seen import SeenIds
 from .write_behind import WriteBehind
 from .writer import BatchPlan, BatchWriter
@@ -25,26 +35,45 @@ from .writer import BatchPlan, BatchWriter
 log = logging.getLogger("ingestion.sync")
 
 ProgressCallback = Callable[[SyncCounts, int | None], None]
+NO_RELATED: Mapping[str, object] = MappingProxyType({})
 
 
 class BaseSyncEngine:
+    """Threads (DESIGN.md §2, run-time flow):
+
+    fetch stage  (thread `hubspot-fetch`, `prefetch.prefetched`) runs `fetch()`: all source
+                 I/O; hands immutable `Page(records, related)` values over a bounded queue.
+    main thread  identifies each record, plans the batch against the local rows (one read
+                 query), transforms what must be written; keeps the counts and run bookkeeping.
+    writer       (thread `db-writer`, `write_behind.WriteBehind`) writes one batch at a time,
+                 in order, each in its own transaction, then `after_batch()` (links): database
+                 work only, from the values it was handed.
+    """
+
     object_type: str
     model: type[models.Model]
     # How far before the watermark an incremental run starts again: covers changes that
     # reached the source's query index late, and clock skew. Re-read rows are skipped.
     lookback = timedelta(minutes=5)
+    # Whether `after_batch` keeps something besides the records fresh (HubSpot: links). A
+    # run that skips it (`related=False`) moves only the records' watermark.
+    has_related = False
 
     def __init__(self, options: SyncOptions | None = None, *,
                  on_progress: ProgressCallback | None = None):
         self.options = options or SyncOptions()
         self.on_progress = on_progress
         self.writer = BatchWriter(self.model, force_overwrite=self.options.force_overwrite)
-        self.seen = SeenIds()  # every id read this run, for the full-run sweep
+        self.seen = SeenIds()  # every id read this run: the sweep, and "read before?"
+        self._in_flight_times: dict[str, datetime | None] = {}  # the batch being written
+        self._warnings_kept = 0
+        self.result: SyncResult | None = None
 
     # -- what a subclass provides ------------------------------------------------------------
 
-    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list[dict]]:
-        """Pages of source records: every record (since=None) or those modified since."""
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page | list[dict]]:
+        """Pages of source records (plain lists, or `Page`s carrying what was read with
+        them): every record (since=None) or those modified since."""
         raise NotImplementedError
 
     def transform(self, record: dict) -> tuple[dict, list[str]]:
@@ -57,20 +86,25 @@ class BaseSyncEngine:
         row, _ = self.transform(record)
         return {"id": row["id"], "updated_at": row["updated_at"], "archived": row["archived"]}
 
+    def absorbed_ids(self, keys: list[dict]) -> set[str]:
+        """Ids the batch's records say were absorbed into them (merged away upstream)."""
+        return set()
+
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
         return None
 
     def prepare(self) -> None:
-        """Checks before the run is recorded (e.g. that the credentials work)."""
+        """Checks before the first page (e.g. that the credentials work)."""
 
     def scope(self) -> models.QuerySet:
         """The local rows this engine mirrors (a shared table narrows this down)."""
         return self.model.objects.all()
 
-    def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
-        """Called after each written batch (never in a dry run) with its saved rows, e.g. to
-        sync their associations; rows confirmed unchanged come as their `identify()` keys
-        (`id`, `updated_at`, `archived`). Returns failures to record."""
+    def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
+        """Called in the writer after each written batch (never in a dry run) with its saved
+        rows, e.g. to store their associations; rows confirmed unchanged come as their
+        `identify()` keys (`id`, `updated_at`, `archived`). `related` is what the fetch stage
+        read with the batch's records, by record id. Database work only. Returns failures."""
         return []
 
     # Types without a modified-time query (owners, pipelines …) are always read in full.
@@ -79,16 +113,17 @@ class BaseSyncEngine:
     # -- the run -----------------------------------------------------------------------------
 
     def run(self) -> SyncResult:
-        self.prepare()
-        relax_commit_durability()
-        previous = history.last_watermark(self.object_type)
+        records_only = self.has_related and not self.options.related
+        previous = history.last_watermark(self.object_type, records_only=records_only)
         mode, since = self._plan(previous)
-        result = SyncResult(self.object_type, mode, self.options)
+        result = self.result = SyncResult(self.object_type, mode, self.options)
         run_row = None if self.options.dry_run else history.start_run(
             self.object_type, mode, self.options)
         result.history_id = run_row.pk if run_row else None
+        self.quarantine = history.Quarantine(self.object_type)
         started = timezone.now()
         try:
+            self.prepare()  # after start_run: a run that fails here is still recorded
             newest = self._sync_batches(result, run_row, mode, since)
             self._finish(result, mode, previous, started, newest)
         except BaseException as error:
@@ -112,80 +147,133 @@ class BaseSyncEngine:
     def _sync_batches(self, result: SyncResult, run_row, mode: Mode,
                       since: datetime | None) -> datetime | None:
         total = self.expected_total(mode, since) if self.on_progress else None
-        newest: datetime | None = None
+        newest: list[datetime] = []
         # Room for two save batches of pages: the fetcher keeps going while a batch is written.
         depth = max(4, 2 * self.options.batch_size // 100)
-        in_flight = None
+        in_flight: Future | None = None
         with prefetched(self.fetch(mode, since), depth=depth) as pages, \
                 WriteBehind(enabled=not self.options.dry_run) as writer:
-            for records in self._batches(pages, result):
-                prepared = self._prepare_batch(records)  # while the previous batch is written
+            try:
+                for records, related in self._batches(pages, result):
+                    prepared = self._prepare_batch(records, related, result)
+                    if in_flight:
+                        outcome, in_flight = in_flight.result(), None
+                        self._account(outcome, result, run_row, newest, total)
+                    in_flight = writer.submit(self._write_batch, *prepared)
                 if in_flight:
-                    newest = self._account(in_flight.result(), result, run_row, newest, total)
-                in_flight = writer.submit(self._write_batch, *prepared)
-            if in_flight:
-                newest = self._account(in_flight.result(), result, run_row, newest, total)
-        return newest
+                    outcome, in_flight = in_flight.result(), None
+                    self._account(outcome, result, run_row, newest, total)
+            except BaseException:
+                # Interrupted (a signal, a fetch error) while a batch was being written: that
+                # batch still commits or rolls back whole; count it if it committed.
+                if in_flight and _wait_quietly(in_flight):
+                    self._account(in_flight.result(), result, run_row, newest, total)
+                raise
+        return max(newest, default=None)
 
-    def _account(self, outcome: tuple, result: SyncResult, run_row, newest: datetime | None,
-                 total: int | None) -> datetime | None:
-        counts, failures, batch_newest = outcome
+    def _account(self, outcome: tuple, result: SyncResult, run_row, newest: list[datetime],
+                 total: int | None) -> None:
+        counts, failures, warnings, batch_newest, saved_ids = outcome
+        held = [f for f in failures if self.quarantine.holds(f)]
+        failing = [f for f in failures if f not in held]
+        counts.failed = len(failing)
         log.debug("%s batch written: %s", self.object_type,
                   counts.summary(self.object_type).split(" ", 2)[2])
         result.counts.add(counts)
-        result.failures.extend(failures)
-        history.record_failures(run_row, self.object_type, failures)
+        result.failures.extend(failing)
+        result.quarantined += len(held)
+        if run_row:
+            history.record_failures(run_row, self.object_type, failing)
+            history.record_failures(run_row, self.object_type, held, severity="quarantined")
+            self.quarantine.record(run_row, failures)
+            self.quarantine.release(saved_ids)
+            self._warnings_kept = history.record_warnings(
+                run_row, self.object_type, warnings, self._warnings_kept)
+        if batch_newest:
+            newest.append(batch_newest)
         if self.on_progress:
             self.on_progress(result.counts, total)
-        return max(filter(None, (newest, batch_newest)), default=None)
 
-    def _batches(self, pages: Iterator[list[dict]], result: SyncResult) -> Iterator[list[dict]]:
+    def _batches(self, pages: Iterator[Page | list], result: SyncResult
+                 ) -> Iterator[tuple[list, Mapping[str, object]]]:
+        """Save batches of `batch_size` records, each with what was read with its records."""
         size, limit = self.options.batch_size, self.options.max_records
-        buffer: list[dict] = []
+        buffer: list = []
+        pending: dict[str, object] = {}
         for page in pages:
-            if limit is not None and result.counts.fetched + len(page) >= limit:
-                page = page[: limit - result.counts.fetched]
+            records = list(page.records) if isinstance(page, Page) else list(page)
+            if isinstance(page, Page):
+                pending.update(page.related)
+            if limit is not None and result.counts.fetched + len(records) >= limit:
+                records = records[: limit - result.counts.fetched]
                 result.complete = False  # stopped early: the watermark must stay put
-            result.counts.fetched += len(page)
-            buffer.extend(page)
+            result.counts.fetched += len(records)
+            buffer.extend(records)
             while len(buffer) >= size:
-                yield buffer[:size]
+                yield buffer[:size], _take_related(buffer[:size], pending)
                 buffer = buffer[size:]
             if not result.complete:
                 break
         if buffer:
-            yield buffer
+            yield buffer, _take_related(buffer, pending)
 
-    def _prepare_batch(self, records: list[dict]) -> tuple[list[dict], BatchPlan,
-                                                            list[RecordFailure]]:
+    def _prepare_batch(self, records: list, related: Mapping[str, object],
+                       result: SyncResult) -> tuple:
         """Classify a batch against the local rows; transform the rows to be written."""
         log.debug("%s batch of %d records", self.object_type, len(records))
         keys, failures = self._identify_all(records)
-        for object_id in [k["id"] for k in keys] + [f.object_id for f in failures]:
-            self.seen.add(object_id)
-        batch = self.writer.plan(keys)
+        keys, repeats = self._first_reads(keys)
+        result.counts.fetched -= len(records) - len(failures) - len(keys) + len(repeats)
+        for failure in failures:
+            if failure.object_id:
+                self.seen.add(failure.object_id)  # read, so never swept as vanished
+            else:
+                result.unidentified += 1
+        batch = self.writer.plan(keys, repeat_ids=repeats,
+                                 absorbed_ids=self.absorbed_ids(keys))
         # Only rows that will be written are fully transformed: an unchanged re-sync costs
         # little more than reading the pages.
-        batch.create = self._transform_all(batch.create, failures)
-        batch.replace = self._transform_all(batch.replace, failures)
-        return keys, batch, failures
+        warnings: list[RecordFailure] = []
+        batch.create = self._transform_all(batch.create, failures, warnings)
+        batch.replace = self._transform_all(batch.replace, failures, warnings)
+        self._in_flight_times = {k["id"]: k["updated_at"] for k in keys}
+        return keys, batch, failures, warnings, related
 
-    def _write_batch(self, keys: list[dict], batch: BatchPlan, failures: list[RecordFailure]
-                     ) -> tuple[SyncCounts, list[RecordFailure], datetime | None]:
+    def _first_reads(self, keys: list[dict]) -> tuple[list[dict], set[str]]:
+        """Mark ids this run read before. Newest wins: a repeat no newer than the copy still
+        being written is dropped (a force overwrite keeps the later read); other repeats are
+        planned against the stored row like any record, but counted nowhere."""
+        kept, repeats = [], set()
+        for key in keys:
+            if self.seen.add(key["id"]):
+                kept.append(key)
+                continue
+            earlier = self._in_flight_times.get(key["id"], _UNKNOWN)
+            if (not self.options.force_overwrite and earlier is not _UNKNOWN
+                    and not _newer(key["updated_at"], earlier)):
+                continue
+            repeats.add(key["id"])
+            kept.append(key)
+        return kept, repeats
+
+    def _write_batch(self, keys: list[dict], batch: BatchPlan, failures: list[RecordFailure],
+                     warnings: list[RecordFailure], related: Mapping[str, object]) -> tuple:
+        saved: list[dict] = []
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
             failed_ids = {f.object_id for f in failures}
             unchanged = set(batch.unchanged_ids)
-            failures += self.after_batch([r for r in batch.create + batch.replace
-                                          if r["id"] not in failed_ids]
-                                         + [k for k in keys if k["id"] in unchanged])
-        counts = self.writer.counts(batch, {f.object_id for f in failures})
-        counts.failed = len(failures)
+            saved = ([r for r in batch.create + batch.replace if r["id"] not in failed_ids]
+                     + [k for k in keys if k["id"] in unchanged])
+            failures += self.after_batch(saved, related)
+        failed_ids = {f.object_id for f in failures}
+        counts = self.writer.counts(batch, failed_ids)
         newest = max((k["updated_at"] for k in keys if k["updated_at"] and not k["archived"]),
                      default=None)
-        return counts, failures, newest
+        return counts, failures, warnings, newest, [r["id"] for r in saved
+                                                    if r["id"] not in failed_ids]
 
-    def _identify_all(self, records: list[dict]) -> tuple[list[dict], list[RecordFailure]]:
+    def _identify_all(self, records: list) -> tuple[list[dict], list[RecordFailure]]:
         keys: dict[str, dict] = {}  # by id: a record read twice in a batch is saved once
         failures = []
         for record in records:
@@ -194,19 +282,24 @@ class BaseSyncEngine:
             except RecordError as error:
                 failures.append(RecordFailure(error.object_id, error.reason))
                 continue
-            keys[key["id"]] = {**key, "record": record}
+            earlier = keys.get(key["id"])
+            if earlier is None or self.options.force_overwrite or _newer(
+                    key["updated_at"], earlier["updated_at"]):
+                keys[key["id"]] = {**key, "record": record}
         return list(keys.values()), failures
 
-    def _transform_all(self, keys: list[dict], failures: list[RecordFailure]) -> list[dict]:
+    def _transform_all(self, keys: list[dict], failures: list[RecordFailure],
+                       warnings: list[RecordFailure]) -> list[dict]:
         rows = []
         for key in keys:
             try:
-                row, warnings = self.transform(key["record"])
+                row, notes = self.transform(key["record"])
             except RecordError as error:
                 failures.append(RecordFailure(error.object_id, error.reason))
                 continue
-            for warning in warnings:
-                log.warning("%s %s: %s", self.object_type, row["id"], warning)
+            for note in notes:
+                log.warning("%s %s: %s", self.object_type, row["id"], note)
+                warnings.append(RecordFailure(row["id"], note))
             rows.append(row)
         return rows
 
@@ -215,10 +308,16 @@ class BaseSyncEngine:
         result.status = "partial" if result.counts.failed else "success"
         if self.options.dry_run or not result.complete:
             return
-        if mode is Mode.FULL and result.status == "success":
+        # The sweep needs every id to have been *read* (records that failed to save were
+        # read, and are in `seen`), not every record to have saved: one poison record must
+        # not stop deletions from ever reaching the mirror.
+        if mode is Mode.FULL and not result.unidentified:
             result.counts.archived += self._archive_unseen(started)
         if result.status == "success" and self._may_move_watermark(mode, previous):
-            result.watermark = _new_watermark(mode, started, newest, previous)
+            moved = _new_watermark(mode, started, newest, previous)
+            result.records_watermark = moved
+            if self.options.related or not self.has_related:
+                result.watermark = moved  # links were refreshed with the records
 
     def _may_move_watermark(self, mode: Mode, previous: datetime | None) -> bool:
         if mode is not Mode.SINCE:
@@ -240,6 +339,35 @@ def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
     if newest is not None:
         return min(started, newest)
     return started if mode is Mode.FULL else previous
+
+
+_UNKNOWN = object()
+
+
+def _newer(candidate: datetime | None, than: datetime | None) -> bool:
+    return candidate is not None and (than is None or candidate > than)
+
+
+def _take_related(records: list, pending: dict[str, object]) -> Mapping[str, object]:
+    """The related values of these records, taken out of `pending` (a frozen mapping: the
+    writer thread reads it while the main thread goes on)."""
+    if not pending:
+        return NO_RELATED
+    taken = {}
+    for record in records:
+        object_id = str(record.get("id")) if isinstance(record, dict) else None
+        if object_id in pending:
+            taken[object_id] = pending.pop(object_id)
+    return MappingProxyType(taken)
+
+
+def _wait_quietly(future: Future) -> bool:
+    """Wait for a batch being written; True if it committed."""
+    try:
+        future.result()
+    except BaseException:
+        return False
+    return True
 
 
 def _record_failed_run(run_row, result: SyncResult, error: BaseException) -> None:

@@ -10,14 +10,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
 
-from .bulk_sql import relax_commit_durability
-
 
 class WriteBehind:
     def __init__(self, *, enabled: bool = True):
         self._pool = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="db-writer",
-            initializer=relax_commit_durability) if enabled else None
+            max_workers=1, thread_name_prefix="db-writer") if enabled else None
 
     def submit(self, write: Callable, *args) -> Future:
         if self._pool:

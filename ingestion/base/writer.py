@@ -9,6 +9,12 @@ Force         every existing row of the batch is deleted and recreated from the 
 Both run inside one transaction per batch. If the bulk statement fails the transaction
 rolls back (so a row is never left deleted), and the batch is retried one row at a time,
 each in its own savepoint; rows that still fail are returned as failures.
+
+Ids the source says were absorbed into others (HubSpot merges) are archived in the same
+transaction and counted as archived.
+
+Repeats (ids this run has already read, e.g. a record changed while the run read it) are
+written like the rest but counted nowhere: an id counts once per run.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, models, transaction
 
-from .bulk_sql import BulkSQL
+from .bulk_sql import BulkSQL, relax_commit_durability
 from .results import RecordFailure, SyncCounts
 
 
@@ -28,6 +34,8 @@ class BatchPlan:
     replace: list[dict] = field(default_factory=list)  # updated, or overwritten when forced
     unchanged_ids: list[str] = field(default_factory=list)
     newly_archived_ids: set[str] = field(default_factory=set)
+    repeat_ids: set[str] = field(default_factory=set)  # read before in this run: not counted
+    absorbed_ids: list[str] = field(default_factory=list)  # live here, merged away upstream
 
 
 class BatchWriter:
@@ -36,16 +44,23 @@ class BatchWriter:
         self.force_overwrite = force_overwrite
         self.sql = BulkSQL(model)
 
-    def plan(self, rows: list[dict]) -> BatchPlan:
-        """One query: which rows are new, which replace a local row, which are unchanged.
-        Only `id`, `updated_at` and `archived` of each row are read."""
+    def plan(self, rows: list[dict], *, repeat_ids: set[str] = frozenset(),
+             absorbed_ids: set[str] = frozenset()) -> BatchPlan:
+        """One query: which rows are new, which replace a local row, which are unchanged;
+        which absorbed ids are live here. Only `id`, `updated_at` and `archived` are read."""
+        absorbed = sorted(absorbed_ids - {r["id"] for r in rows})
         local = {pk: (updated_at, archived) for pk, updated_at, archived in
-                 self.sql.select_by_ids([r["id"] for r in rows],
+                 self.sql.select_by_ids([r["id"] for r in rows] + absorbed,
                                         ["updated_at", "archived"])}
-        batch = BatchPlan()
+        batch = BatchPlan(repeat_ids=set(repeat_ids),
+                          absorbed_ids=[i for i in absorbed if i in local and not local[i][1]])
         for row in rows:
             known = local.get(row["id"])
-            if known is None:
+            if known is None and row["id"] in repeat_ids:
+                # Its first copy may still be in flight (not yet committed): write this one
+                # as a replacement, which is right whether or not that copy is stored yet.
+                batch.replace.append(row)
+            elif known is None:
                 batch.create.append(row)
             elif self.force_overwrite or _changed(row, *known):
                 batch.replace.append(row)
@@ -57,24 +72,30 @@ class BatchWriter:
         return batch
 
     def counts(self, batch: BatchPlan, failed_ids: set[str] = frozenset()) -> SyncCounts:
-        ok = [r for r in batch.replace if r["id"] not in failed_ids]
+        uncounted = failed_ids | batch.repeat_ids
+        ok = [r for r in batch.replace if r["id"] not in uncounted]
         return SyncCounts(
-            created=sum(1 for r in batch.create if r["id"] not in failed_ids),
+            created=sum(1 for r in batch.create if r["id"] not in uncounted),
             updated=0 if self.force_overwrite else len(ok),
             overwritten=len(ok) if self.force_overwrite else 0,
-            skipped=len(batch.unchanged_ids),
-            archived=len(batch.newly_archived_ids - failed_ids),
+            skipped=sum(1 for i in batch.unchanged_ids if i not in batch.repeat_ids),
+            archived=len(batch.newly_archived_ids - failed_ids) + len(batch.absorbed_ids),
         )
 
     def write(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
         """Write the batch atomically; fall back to one row at a time if the bulk path fails."""
         try:
             with transaction.atomic():
+                relax_commit_durability()
                 self._write_bulk(batch, synced_at)
+                self.sql.archive(batch.absorbed_ids, synced_at)
             return []
         except DatabaseError:
             with transaction.atomic():
-                return self._write_one_by_one(batch, synced_at)
+                relax_commit_durability()
+                failures = self._write_one_by_one(batch, synced_at)
+                self.sql.archive(batch.absorbed_ids, synced_at)
+                return failures
 
     def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
         created = [{**row, "synced_at": synced_at} for row in batch.create]

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.engines.base import client_from_settings
 from ingestion.sync.hubspot.errors import HubSpotError
 
 from .commands.base_hubspot_sync import (
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
     EXIT_PARTIAL,
     BaseHubSpotSyncCommand,
     _enable_debug_logging,
@@ -29,13 +32,12 @@ from .commands.base_hubspot_sync import (
 
 log = logging.getLogger("ingestion.sync")
 EXIT_FATAL = 1
-EXIT_INTERRUPTED = 130
 
 
 @dataclass
 class Outcome:
     name: str
-    status: str  # success | partial | failed
+    status: str  # success | partial | failed | running (another run held the type: skipped)
     counts: SyncCounts = field(default_factory=SyncCounts)
     error: str = ""
 
@@ -65,9 +67,13 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
             self.stdout.write(format_table(outcomes))
         failed = [o.name for o in outcomes if o.status == "failed"]
         partial = [o.name for o in outcomes if o.status == "partial"]
+        locked = [o.name for o in outcomes if o.status == "running"]
         if failed:
             raise CommandError(f"{len(failed)} of {len(outcomes)} sync(s) failed: "
                                f"{', '.join(failed)}", returncode=EXIT_FATAL)
+        if locked:
+            raise CommandError(f"skipped, another run was syncing them: {', '.join(locked)}",
+                               returncode=EXIT_LOCKED)
         if partial:
             raise CommandError(f"some records failed and were not saved ({', '.join(partial)}); "
                                "see the sync_error table. Their watermarks were not moved, so "
@@ -96,16 +102,20 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         except CommandError as error:
             if error.returncode == EXIT_INTERRUPTED:
                 raise
+            if error.returncode == EXIT_LOCKED:
+                self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
+                return Outcome(name, "running", error=str(error))
             return self._failed(name, error)
         except Exception as error:  # a bug or a database outage in one type: go on, loudly
             log.exception("%s sync failed", name)
             return self._failed(name, f"{type(error).__name__}: {error}")
-        self.stdout.write(result.counts.summary(name, dry_run=options.dry_run))
+        self.stdout.write(result.summary.replace(result.object_type, name, 1))
         return Outcome(name, result.status, result.counts)
 
     def _failed(self, name: str, error: object) -> Outcome:
-        self.stderr.write(self.style.ERROR(f"{name}: FAILED: {error}"))
-        return Outcome(name, "failed", error=str(error))
+        message = redact(error)
+        self.stderr.write(self.style.ERROR(f"{name}: FAILED: {message}"))
+        return Outcome(name, "failed", error=message)
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")
@@ -118,6 +128,7 @@ def format_table(outcomes: list[Outcome]) -> str:
     lines = ["  ".join([f"{'type':<{width}}", *(f"{c:>{n}}" for c, n in sized), "status"])]
     for o in outcomes:
         values = o.counts.as_dict()
-        cells = [f"{'-' if o.status == 'failed' else values[c]:>{n}}" for c, n in sized]
+        cells = [f"{'-' if o.status in ('failed', 'running') else values[c]:>{n}}"
+                 for c, n in sized]
         lines.append("  ".join([f"{o.name:<{width}}", *cells, o.status]))
     return "\n".join(lines)

@@ -24,9 +24,13 @@ class SyncHistory(models.Model):
     skipped = models.IntegerField(default=0)
     archived = models.IntegerField(default=0)
     failed = models.IntegerField(default=0)
+    quarantined = models.IntegerField(default=0)  # failures of quarantined records
     # Set only by a complete, successful, non-dry run: the next incremental run starts here
     # (minus the lookback window). NULL means "this run does not move the watermark".
     watermark = models.DateTimeField(null=True)
+    # How far the records alone are fresh: also moved by a --skip-associations run, which
+    # leaves links as they were and so must not move `watermark` (records and links).
+    records_watermark = models.DateTimeField(null=True)
     error_message = models.TextField(blank=True, default="")
     pid = models.IntegerField(null=True)
     hostname = models.CharField(max_length=255, blank=True, default="")
@@ -34,18 +38,33 @@ class SyncHistory(models.Model):
     class Meta:
         db_table = "sync_history"
         indexes = [models.Index(fields=["object_type", "-started_at"])]
+        constraints = [
+            # The single-runner lock: a second `running` row for a type cannot be inserted,
+            # whatever the timing and whichever machine tries (history.start_run).
+            models.UniqueConstraint(fields=["object_type"], condition=models.Q(status="running"),
+                                    name="one_running_sync_per_type"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.mode} {self.status} @ {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class SyncError(models.Model):
-    """A record that could not be saved: its HubSpot id and why (never the record itself)."""
+    """A record that could not be saved (severity `error`), or was saved after a repair
+    (`warning`: a NUL removed, a broken character replaced, an unreadable typed value left
+    NULL): its HubSpot id and why, never the record itself."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error"
+        WARNING = "warning"
+        QUARANTINED = "quarantined"  # failed alike in 3 runs in a row; see QuarantinedRecord
 
     history = models.ForeignKey(SyncHistory, on_delete=models.CASCADE, related_name="errors")
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True, default="")
     reason = models.TextField()
+    severity = models.CharField(max_length=16, choices=Severity.choices,
+                                default=Severity.ERROR)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -53,3 +72,29 @@ class SyncError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id}: {self.reason[:60]}"
+
+
+class QuarantinedRecord(models.Model):
+    """A record that keeps failing the same way. After QUARANTINE_AFTER runs in a row it is
+    quarantined: its failures no longer make runs partial, hold back the watermark or stop
+    the full-run sweep. It is retried whenever HubSpot changes it (an incremental run reads
+    it again); the row goes away once it saves."""
+
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    reason = models.TextField()
+    streak = models.IntegerField(default=1)  # consecutive runs that failed with `reason`
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    quarantined_at = models.DateTimeField(null=True)  # set when the streak reached the limit
+    last_history = models.ForeignKey(SyncHistory, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+
+    class Meta:
+        db_table = "sync_quarantine"
+        constraints = [models.UniqueConstraint(fields=["object_type", "object_id"],
+                                               name="one_quarantine_row_per_record")]
+
+    def __str__(self) -> str:
+        state = "quarantined" if self.quarantined_at else f"failing x{self.streak}"
+        return f"{self.object_type} {self.object_id}: {state}"

@@ -60,10 +60,13 @@ def test_sigterm_mid_run_when_received_then_exit_130_run_failed_and_no_half_batc
     assert "interrupted by SIGTERM" in stderr and "Traceback" not in stderr
     run = SyncHistory.objects.get()
     assert run.status == "failed" and run.watermark is None
-    assert HubSpotContact.objects.count() % 200 == 0  # whole batches only
+    saved = HubSpotContact.objects.count()
+    assert saved % 200 == 0  # whole batches only
+    assert run.created == saved  # the batch being written when the signal came is counted
+    assert f"{saved} records were saved" in stderr and "rolled back" not in stderr
 
 
-def test_second_sync_of_same_type_when_first_running_then_refused_with_exit_1(hubspot):
+def test_second_sync_of_same_type_when_first_running_then_refused_with_exit_75(hubspot):
     hubspot.control.reset(contacts=2000, seed=2)
     slow_list_pages(hubspot)
     first = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "100")
@@ -71,7 +74,7 @@ def test_second_sync_of_same_type_when_first_running_then_refused_with_exit_1(hu
         wait_for(lambda: SyncHistory.objects.filter(status="running").exists(), first)
         second = manage(hubspot, "sync_hubspot_contacts", "--full")
         _, stderr = second.communicate(timeout=60)
-        assert second.returncode == 1
+        assert second.returncode == 75
         assert "already running" in stderr and "Traceback" not in stderr
     finally:
         first.send_signal(signal.SIGTERM)
@@ -155,3 +158,52 @@ def test_force_on_terminal_with_noinput_then_no_prompt_and_run_completes(hubspot
                                    "--force-overwrite", "--noinput")
     assert code == 0, output
     assert "Type 'yes'" not in output and "WARNING: --force-overwrite" in output
+
+
+RACER = """
+import os, sys, time
+import django
+django.setup()  # warm up first, so every racer reaches the lock at the same instant
+from django.core.management import execute_from_command_line
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
+execute_from_command_line(["manage.py", *sys.argv[2:]])
+"""
+
+
+def race(hubspot, count: int, *args: str) -> list[subprocess.CompletedProcess]:
+    """`count` processes running `manage.py *args`, released at the same instant."""
+    start_at = str(time.time() + 4.0)
+    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+           "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, start_at, *args], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True) for _ in range(count)]
+    return [subprocess.CompletedProcess(p.args, p.wait(timeout=240), *p.communicate())
+            for p in racers]
+
+
+def test_runs_started_in_the_same_instant_then_exactly_one_runs_and_others_exit_75(hubspot):
+    hubspot.control.reset(contacts=600, seed=2)
+    slow_list_pages(hubspot, seconds=0.2, pages=40)
+    results = race(hubspot, 4, "sync_hubspot_contacts", "--full", "--skip-associations")
+    codes = sorted(r.returncode for r in results)
+    assert codes == [0, 75, 75, 75], [r.stderr[-500:] for r in results]
+    assert all("Traceback" not in r.stderr for r in results)
+    assert SyncHistory.objects.filter(object_type="contacts").count() == 1
+    assert HubSpotContact.objects.count() == 600
+
+
+def test_two_sync_all_in_the_same_instant_then_no_type_is_synced_twice_at_once(hubspot):
+    hubspot.control.reset(contacts=200, seed=2)
+    slow_list_pages(hubspot, seconds=0.3, pages=10)
+    results = race(hubspot, 2, "sync_hubspot_all", "--full", "--skip-associations")
+    assert all("Traceback" not in r.stderr for r in results), [r.stderr for r in results]
+    assert {r.returncode for r in results} <= {0, 75}
+    runs: dict[str, list] = {}
+    for run in SyncHistory.objects.order_by("started_at"):
+        runs.setdefault(run.object_type, []).append(run)
+    for object_type, in_order in runs.items():  # a type may run twice, but never at once
+        for earlier, later in zip(in_order, in_order[1:], strict=False):
+            assert earlier.finished_at <= later.started_at, object_type
+    assert {run.status for runs_of_type in runs.values() for run in runs_of_type} == {"success"}

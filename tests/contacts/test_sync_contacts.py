@@ -171,12 +171,15 @@ def test_bad_flags_when_given_then_command_error_naming_the_flag(hubspot, flags,
     assert not SyncHistory.objects.exists()
 
 
-def test_bad_token_when_syncing_then_clear_error_and_nothing_written(hubspot, settings):
+def test_bad_token_when_syncing_then_clear_error_nothing_written_and_run_recorded(hubspot, settings):
     settings.HUBSPOT_ACCESS_TOKEN = "pat-na1-wrong"
     with pytest.raises(CommandError, match="refused the access token") as raised:
         sync("--full")
     assert "pat-na1-wrong" not in str(raised.value)
-    assert not HubSpotContact.objects.exists() and not SyncHistory.objects.exists()
+    assert not HubSpotContact.objects.exists()
+    run = SyncHistory.objects.get()  # a cron user sees the failed run and why
+    assert run.status == "failed" and "401" in run.error_message and run.watermark is None
+    assert "pat-na1-wrong" not in run.error_message
 
 
 def test_missing_token_when_syncing_then_command_error(hubspot, settings):

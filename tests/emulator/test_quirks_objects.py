@@ -38,7 +38,7 @@ def test_auth_when_token_missing_or_wrong_then_401_with_observed_body_and_header
     assert response.headers["Content-Type"] == "application/json;charset=utf-8"
 
 
-def test_control_surface_when_called_without_token_then_allowed(emulator):
+def test_control_health_when_called_without_token_then_allowed(emulator):
     assert httpx.get(f"{emulator.url}/_emulator/health").json()["status"] == "ok"
 
 

@@ -1,10 +1,24 @@
+import random
+
+from ingestion.base import seen as seen_module
 from ingestion.base.seen import SeenIds
 
 
-def test_ids_of_every_shape_when_added_then_come_back_as_given():
+def test_ids_of_every_shape_when_added_then_come_back_once_as_given():
     seen = SeenIds()
     given = ["30", "4", "30", "007", "0", "2-123:456", "99999999999999999999"]
-    for object_id in given:
-        seen.add(object_id)
-    assert sorted(seen) == sorted(given[:2] + given[2:])  # duplicates included
-    assert set(seen) == set(given)
+    firsts = [seen.add(object_id) for object_id in given]
+    assert firsts == [True, True, False, True, True, True, True]
+    assert sorted(seen) == sorted(set(given))
+    assert len(seen) == len(set(given))
+
+
+def test_ids_in_any_order_when_added_then_each_known_as_read_before(monkeypatch):
+    monkeypatch.setattr(seen_module, "MERGE_AT", 64)  # exercise the merge of stragglers
+    numbers = list(range(1, 2000))
+    random.Random(3).shuffle(numbers)
+    seen = SeenIds()
+    assert all(seen.add(str(n)) for n in numbers)
+    assert not any(seen.add(str(n)) for n in numbers)
+    assert "2000" not in seen and "1999" in seen
+    assert [int(i) for i in seen] == sorted(numbers)

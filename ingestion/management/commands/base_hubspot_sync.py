@@ -1,7 +1,9 @@
 """BaseHubSpotSyncCommand: the flags, warnings, progress and summary of every sync command.
 
 Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
-3 partial (the run finished but some records failed: see the SyncError table).
+3 partial (the run finished but some records failed: see the SyncError table);
+75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
+130 interrupted (SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ingestion.base.history import SyncAlreadyRunning
+from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
 from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotError
 
 EXIT_PARTIAL = 3
+EXIT_LOCKED = 75  # sysexits EX_TEMPFAIL: another run holds the type; try again later
+EXIT_INTERRUPTED = 130
 
 
 class SyncInterrupted(Exception):
@@ -96,16 +101,16 @@ class BaseHubSpotSyncCommand(BaseCommand):
             try:
                 return engine.run()
             except HubSpotAuthError as error:
-                raise CommandError(
+                raise CommandError(redact(
                     f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
-                    "and the app's scopes; nothing was written.") from None
+                    "and the app's scopes; nothing was written.")) from None
             except HubSpotError as error:
-                raise CommandError(f"HubSpot sync failed: {error}") from None
+                raise CommandError(redact(f"HubSpot sync failed: {error}")) from None
             except SyncAlreadyRunning as error:
-                raise CommandError(str(error)) from None
+                raise CommandError(str(error), returncode=EXIT_LOCKED) from None
             except SyncInterrupted as error:
-                raise CommandError(f"{error}; the current batch was rolled back and the "
-                                   "watermark was not moved", returncode=130) from None
+                raise CommandError(_interrupted(error, engine.result),
+                                   returncode=EXIT_INTERRUPTED) from None
             finally:
                 engine.client.close()
 
@@ -121,6 +126,17 @@ class BaseHubSpotSyncCommand(BaseCommand):
 
     def _warn_force(self, options: SyncOptions, *, ask: bool) -> None:
         warn_force_overwrite(self, options, self.engine_class.object_type, ask=ask)
+
+
+def _interrupted(error: SyncInterrupted, result: SyncResult | None) -> str:
+    """What an interrupted run committed: every batch is saved whole or not at all, and the
+    batch being written when the signal came is let finish."""
+    saved = "nothing was saved"
+    if result is not None:
+        c = result.counts
+        saved = (f"{c.created + c.updated + c.overwritten} records were saved in whole batches "
+                 f"({result.counts.summary(result.object_type).split(': ', 1)[1]})")
+    return f"{error}: {saved}; the watermark was not moved, so the next run resumes"
 
 
 def warn_force_overwrite(command: BaseCommand, options: SyncOptions, what: str, *,

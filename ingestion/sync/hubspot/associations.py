@@ -1,13 +1,21 @@
 """Keeping the association table in step with HubSpot, a batch of records at a time.
 
-Called from an engine's `after_batch`: for each target type the engine declares, the batch's
-associations are read with the v4 batch endpoint and the batch's association set towards
-that type is replaced (delete, then insert, in one transaction). So a full sync reads every
-link, an incremental run refreshes the links of the records it synced, and a link removed
-upstream disappears. Archived records have no live links: theirs are removed.
+Two halves, on two threads (DESIGN.md §2):
+- `read_links` runs in the fetch stage: for each target type the engine declares, the v4
+  batch endpoint reads the links of up to 1,000 live records; the result travels with the
+  records' pages as immutable values (`Page.related`).
+- `store_links` runs in the writer after a batch is saved: for each record whose links were
+  read completely, its set towards that type is replaced (only the difference is written),
+  so a link removed upstream disappears. It never calls HubSpot. A record whose links were
+  not read (or not completely) keeps its stored links and, if the read failed, fails (the
+  run ends partial and the watermark stays, so the next run reads them again). Archived
+  records have no live links: theirs are removed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,81 +25,76 @@ from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotAssociation
 
 from . import catalog
-from .client import HubSpotClient
-from .errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
+from .errors import (
+    HubSpotAuthError,
+    HubSpotDailyLimitError,
+    HubSpotError,
+    HubSpotLoopError,
+    HubSpotMalformedReplyError,
+    HubSpotWaitTooLongError,
+)
 
 CHUNK = 5_000
+# Not a per-record problem: a refused token, a spent daily limit, a reply that is not what
+# HubSpot sends (after its retries) or paging that loops stop the run.
+FATAL = (HubSpotAuthError, HubSpotDailyLimitError, HubSpotMalformedReplyError, HubSpotLoopError,
+         HubSpotWaitTooLongError)
+
+LinkSet = tuple[catalog.Association, ...] | str  # the links, or why they could not be read
+RecordLinks = Mapping[str, LinkSet]  # by target type
 
 
-Links = list[catalog.Association] | str  # the links, or why they could not be read
-
-
-def read_links(client: HubSpotClient, from_type: str, to_types: tuple[str, ...],
-               live_ids: list[str]) -> dict[str, Links]:
-    """Per target type, the links of `live_ids`, or the reason they could not be read. A
-    refused token or a spent daily limit is not a per-record problem: it stops the run."""
-    links: dict[str, Links] = {}
-    for to_type in to_types:
+def read_links(client, from_type: str, to_types: tuple[str, ...],
+               live_ids: list[str]) -> dict[str, RecordLinks]:
+    """By record id, by target type: the record's links, or why they could not be read."""
+    by_id: dict[str, dict[str, LinkSet]] = {object_id: {} for object_id in live_ids}
+    for to_type in to_types if live_ids else ():
         try:
-            links[to_type] = list(catalog.associations(client, from_type, to_type, live_ids)
-                                  ) if live_ids else []
-        except (HubSpotAuthError, HubSpotDailyLimitError):
+            sets = catalog.associations(client, from_type, to_type, live_ids)
+        except FATAL:
             raise
         except HubSpotError as error:
-            links[to_type] = f"associations to {to_type} could not be read: {error}"[:500]
-    return links
+            reason = f"associations to {to_type} could not be read: {error}"[:500]
+            sets = dict.fromkeys(live_ids, reason)
+        for object_id, found in sets.items():
+            if isinstance(found, str):
+                found = f"associations to {to_type} could not be read: {found}"[:500]
+            by_id[object_id][to_type] = found
+    return {object_id: MappingProxyType(sets) for object_id, sets in by_id.items()}
 
 
-class LinksReadAhead:
-    """Links read by the fetch thread as pages arrive, so the save path never waits on HTTP.
-
-    The fetch thread `read()`s each group of records (up to 1,000: one v4 request per target
-    type); the save path `take()`s the links of each saved batch and stores them."""
-
-    def __init__(self, client: HubSpotClient, from_type: str, to_types: tuple[str, ...]):
-        self.client, self.from_type, self.to_types = client, from_type, to_types
-        self._by_id: dict[str, dict[str, Links]] = {}
-
-    def read(self, records: list[dict]) -> None:
-        live = [str(r["id"]) for r in records
-                if isinstance(r, dict) and r.get("id") and not r.get("archived")]
-        for to_type, found in read_links(self.client, self.from_type, self.to_types,
-                                         live).items():
-            grouped: dict[str, Links] = (
-                dict.fromkeys(live, found) if isinstance(found, str) else
-                {object_id: [] for object_id in live})
-            for link in [] if isinstance(found, str) else found:
-                grouped[link.from_id].append(link)
-            for object_id, value in grouped.items():
-                self._by_id.setdefault(object_id, {})[to_type] = value
-
-    def take(self, rows: list[dict]) -> list[RecordFailure]:
-        """Make the links read for `rows` their whole association sets. Links that could not
-        be read fail the record (the run ends partial and the watermark stays, so the next run
-        reads them again); archived records have no live links, so theirs are removed."""
-        self.read([r for r in rows if not r.get("archived") and r["id"] not in self._by_id])
-        links = {r["id"]: {} if r.get("archived") else self._by_id.pop(r["id"], {})
-                 for r in rows}
-        failed = {object_id: RecordFailure(object_id, found)
-                  for object_id, by_type in links.items()
-                  for found in by_type.values() if isinstance(found, str)}
-        replace_associations(self.from_type, self.to_types, {
-            object_id: [a for found in by_type.values() for a in found]
-            for object_id, by_type in links.items() if object_id not in failed})
-        return list(failed.values())
+def store_links(from_type: str, to_types: tuple[str, ...], rows: list[dict],
+                related: Mapping[str, RecordLinks]) -> list[RecordFailure]:
+    """Make the links read with `rows` their whole association sets (see module doc)."""
+    wanted: dict[tuple[str, str], tuple] = {}
+    failures: dict[str, RecordFailure] = {}
+    for row in rows:
+        object_id = row["id"]
+        if row.get("archived"):
+            wanted.update({(object_id, to_type): () for to_type in to_types})
+            continue
+        for to_type, found in (related.get(object_id) or {}).items():
+            if isinstance(found, str):
+                failures.setdefault(object_id, RecordFailure(object_id, found))
+            else:
+                wanted[(object_id, to_type)] = found
+    replace_associations(from_type, wanted)
+    return list(failures.values())
 
 
-def replace_associations(from_type: str, to_types: tuple[str, ...],
-                         links_by_id: dict[str, list[catalog.Association]]) -> None:
-    """Make `links_by_id[id]` the whole association set of each record towards `to_types`.
+def replace_associations(from_type: str,
+                         wanted_sets: dict[tuple[str, str], tuple | list]) -> None:
+    """Make `wanted_sets[(id, to_type)]` the whole association set of each record towards
+    that type; sets not named are left as they are.
 
     Only the difference is written: links gone upstream are deleted, new ones inserted, so
     re-reading an unchanged portal writes nothing."""
-    if not links_by_id or not to_types:
+    if not wanted_sets:
         return
-    ids = list(links_by_id)
+    ids = sorted({object_id for object_id, _ in wanted_sets})
+    to_types = sorted({to_type for _, to_type in wanted_sets})
     wanted = {(a.from_id, a.to_type, a.to_id, a.type_id, a.category): a.label
-              for links in links_by_id.values() for a in links}
+              for links in wanted_sets.values() for a in links}
     with transaction.atomic():
         stale = []
         for start in range(0, len(ids), CHUNK):
@@ -101,6 +104,8 @@ def replace_associations(from_type: str, to_types: tuple[str, ...],
                     "pk", "from_id", "to_object_type", "to_id", "association_type_id",
                     "category", "label"):
                 key = tuple(key)
+                if (key[0], key[1]) not in wanted_sets:
+                    continue  # a set that was not read: keep it
                 if key in wanted and wanted[key] == label:
                     del wanted[key]  # already stored as it is upstream
                 else:

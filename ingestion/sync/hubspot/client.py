@@ -1,7 +1,11 @@
 """HubSpotClient: HTTP, paging, search windows, retries and rate limits. No database here.
 
-Every method yields or returns HubSpot's JSON records untouched; transforming and saving
-them is the engine's job (fetch apart from save).
+Every method yields or returns HubSpot's JSON records untouched (entries that are not even
+objects included: the engine records those one by one); transforming and saving them is
+the engine's job (fetch apart from save). Every reply's envelope is checked first
+(`replies`): a malformed reply is retried, then fatal — never "empty" or "done". Paging
+that repeats a cursor and searches that ignore their filter are fatal at once, never a
+loop.
 """
 
 from __future__ import annotations
@@ -15,8 +19,19 @@ import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from .errors import HubSpotError, HubSpotTransportError, error_for_response
+from ingestion.base.redact import register_secret
+
+from . import replies
+from .errors import (
+    HubSpotError,
+    HubSpotLoopError,
+    HubSpotMalformedReplyError,
+    HubSpotTransportError,
+    HubSpotWaitTooLongError,
+    error_for_response,
+)
 from .pacing import SlidingWindowPacer
+from .replies import Listing, SearchPage
 from .timeparse import parse_hubspot_datetime
 
 log = logging.getLogger("ingestion.hubspot.http")
@@ -34,17 +49,19 @@ class HubSpotClient:
                  timeout: float = 30.0, max_attempts: int = 8, initial_wait: float = 0.5,
                  max_wait: float = 60.0, general_limit: int | None = None,
                  search_per_second: int | None = 5, url_budget: int = URL_BUDGET,
-                 search_body_max: int = SEARCH_BODY_MAX):
+                 search_body_max: int = SEARCH_BODY_MAX, max_wait_s: float = 120.0):
         if not token:
             raise ValueError("a HubSpot access token is required")
+        register_secret(token)
+        self.max_wait_s = max_wait_s
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
                      "User-Agent": "hubspot-sql-mirror/0.1"},
             timeout=httpx.Timeout(timeout, connect=10.0),
         )
-        self._general_pacer = SlidingWindowPacer(general_limit, 10.0)
-        self._search_pacer = SlidingWindowPacer(search_per_second, 1.0)
+        self._general_pacer = SlidingWindowPacer(general_limit, 10.0, max_wait_s=max_wait_s)
+        self._search_pacer = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s)
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
             stop=stop_after_attempt(max_attempts),
@@ -68,14 +85,16 @@ class HubSpotClient:
     # -- one request, with pacing, retries and error mapping ---------------------------------
 
     def request(self, method: str, path: str, *, params: dict | None = None,
-                json: object = None, search: bool = False) -> dict:
+                json: object = None, search: bool = False,
+                shape: type[Listing] = Listing) -> Listing:
+        """One call, paced and retried; the reply checked against `shape`."""
         for attempt in self._retrying:
             with attempt:
-                return self._send_once(method, path, params, json, search)
+                return self._send_once(method, path, params, json, search, shape)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send_once(self, method: str, path: str, params: dict | None, body: object,
-                   search: bool) -> dict:
+                   search: bool, shape: type[Listing]) -> Listing:
         pacer = self._search_pacer if search else self._general_pacer
         departed = pacer.acquire()
         started = time.perf_counter()
@@ -94,20 +113,46 @@ class HubSpotClient:
                   (time.perf_counter() - started) * 1000)
         if not search:
             self._general_pacer.observe(response.headers)
-        return _decode(response, method, path)
+        return self._decode(response, method, path, shape)
+
+    def _decode(self, response: httpx.Response, method: str, path: str,
+                shape: type[Listing]) -> Listing:
+        if response.is_success:
+            try:
+                return replies.decode(response.content, shape)
+            except replies.Malformed as error:
+                raise HubSpotMalformedReplyError(
+                    f"malformed reply to {method} {path}: {error}") from None
+        try:
+            body = orjson.loads(response.content) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        error = error_for_response(response.status_code, body, _retry_after(response))
+        if error.retriable and (error.retry_after or 0) > self.max_wait_s:
+            raise HubSpotWaitTooLongError(
+                f"HubSpot asked to wait {error.retry_after:.0f} s (Retry-After) before "
+                f"retrying {method} {path}; a run waits at most {self.max_wait_s:.0f} s "
+                "(HUBSPOT_MAX_WAIT_SECONDS), so it stops here", status=error.status)
+        raise error
 
     # -- discovery -----------------------------------------------------------------------------
 
     def property_names(self, object_type: str) -> list[str]:
         """Every property of the type, custom ones included (API-FACTS §5)."""
-        data = self.request("GET", f"/crm/v3/properties/{object_type}")
-        return sorted({p["name"] for p in data.get("results", []) if not p.get("archived")})
+        reply = self.request("GET", f"/crm/v3/properties/{object_type}")
+        names = {p.get("name") for p in reply.results if isinstance(p, dict)
+                 and not p.get("archived")}
+        if not all(isinstance(name, str) and name for name in names):
+            raise HubSpotMalformedReplyError(
+                f"malformed reply to GET /crm/v3/properties/{object_type}: a property "
+                "without a name")
+        return sorted(names)
 
-    def count(self, object_type: str) -> int | None:
+    def count(self, object_type: str) -> int:
         """How many live records the type has (search `total`), for progress bars."""
-        data = self.request("POST", f"/crm/v3/objects/{object_type}/search",
-                            json={"limit": 1, "filterGroups": []}, search=True)
-        return data.get("total")
+        return self.request("POST", f"/crm/v3/objects/{object_type}/search",
+                            json={"limit": 1, "filterGroups": []}, search=True,
+                            shape=SearchPage).total
 
     # -- full listing ------------------------------------------------------------------------
 
@@ -120,16 +165,24 @@ class HubSpotClient:
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if inline:
             params["properties"] = ",".join(properties)
+        path = f"/crm/v3/objects/{object_type}"
+        cursors = CursorGuard(f"GET {path}")
         while True:
-            data = self.request("GET", f"/crm/v3/objects/{object_type}", params=params)
-            records = data.get("results", [])
-            if records:
-                yield records if inline else self.batch_read(
-                    object_type, [r["id"] for r in records], properties, archived=archived)
-            after = ((data.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+            reply = self.request("GET", path, params=params)
+            if reply.results:
+                yield reply.results if inline else self._hydrate(
+                    object_type, reply.results, properties, archived=archived)
+            if not reply.after:
                 return
-            params["after"] = after
+            params["after"] = cursors.check(reply.after)
+
+    def _hydrate(self, object_type: str, entries: list, properties: list[str], *,
+                 archived: bool = False) -> list:
+        """The records of `entries` read again by id with every property; entries that are
+        not records stay as they are (the engine reports them)."""
+        ids = [str(e["id"]) for e in entries if isinstance(e, dict) and e.get("id")]
+        others = [e for e in entries if not (isinstance(e, dict) and e.get("id"))]
+        return self.batch_read(object_type, ids, properties, archived=archived) + others
 
     def batch_read(self, object_type: str, ids: list[str], properties: list[str], *,
                    archived: bool = False) -> list[dict]:
@@ -138,11 +191,12 @@ class HubSpotClient:
         for start in range(0, len(ids), BATCH_READ_MAX):
             body = {"inputs": [{"id": i} for i in ids[start:start + BATCH_READ_MAX]],
                     "properties": properties}
-            data = self.request("POST", f"/crm/v3/objects/{object_type}/batch/read",
-                                params={"archived": _bool(archived)}, json=body)
-            records.extend(data.get("results", []))  # a 207 lists missing ids in `errors`
+            reply = self.request("POST", f"/crm/v3/objects/{object_type}/batch/read",
+                                 params={"archived": _bool(archived)}, json=body)
+            records.extend(reply.results)  # a 207 lists missing ids in `errors`
         order = {record_id: n for n, record_id in enumerate(ids)}
-        return sorted(records, key=lambda r: order.get(r.get("id"), len(order)))
+        return sorted(records, key=lambda r: order.get(
+            r.get("id") if isinstance(r, dict) else None, len(order)))
 
     # -- incremental: search by modified time ------------------------------------------------
 
@@ -171,7 +225,8 @@ class HubSpotClient:
                 yield from self._drain_instant(object_type, window, properties, limit)
                 window.step_past_instant()
             elif not fresh:
-                raise HubSpotError(f"{object_type} search made no progress past {window.lower}")
+                raise HubSpotLoopError(f"{object_type} search made no progress past "
+                                       f"{window.lower}: every record was read before")
 
     def _drain_instant(self, object_type: str, window: _SearchWindow, properties: list[str],
                        limit: int) -> Iterator[list[dict]]:
@@ -182,7 +237,7 @@ class HubSpotClient:
             page = self._search(object_type, filters, "hs_object_id", properties, limit)
             if not page:
                 return
-            last_id = max(int(r["id"]) for r in page)
+            last_id = _past_last_id(page, last_id, f"{object_type} search")
             fresh = window.take(page)
             if fresh:
                 yield fresh
@@ -197,13 +252,13 @@ class HubSpotClient:
         hydrate = len(orjson.dumps(body)) > self.search_body_max
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
-        data = self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body,
-                            search=True)
-        page = data.get("results", [])
+        page = self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body,
+                            search=True, shape=SearchPage).results
         if hydrate and page:
-            full = {r["id"]: r for r in self.batch_read(object_type, [r["id"] for r in page],
-                                                        properties)}
-            page = [full.get(r["id"], r) for r in page]
+            ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
+            full = {r.get("id"): r for r in self.batch_read(object_type, ids, properties)
+                    if isinstance(r, dict)}
+            page = [full.get(r.get("id"), r) if isinstance(r, dict) else r for r in page]
         return page
 
 
@@ -223,20 +278,31 @@ class _SearchWindow:
     def instant_filter(self) -> dict:
         return {"propertyName": self.prop, "operator": "EQ", "value": str(self.lower)}
 
-    def take(self, page: list[dict]) -> list[dict]:
-        """The records of `page` not read before; moves the bound to the newest one."""
-        fresh = [r for r in page if r.get("id") not in self.seen_at_lower]
+    def take(self, page: list) -> list:
+        """The records of `page` not read before; moves the bound to the newest one.
+
+        Every record must match the query (modified at or after the bound, in ascending
+        order): one that does not means the search ignored its filter or sort, and paging
+        on would never end. Records whose time cannot be read pass through, for the engine
+        to report."""
+        fresh = [r for r in page if not isinstance(r, dict)
+                 or r.get("id") not in self.seen_at_lower]
         for record in fresh:
             modified = modified_ms(record, self.prop)
             if modified is None:
                 continue
+            if modified < self.lower or (modified == self.lower and not self.inclusive):
+                raise HubSpotLoopError(
+                    f"the search for {self.prop} {self.filter()['operator']} {self.lower} "
+                    f"returned a record modified at {modified}: HubSpot ignored the search's "
+                    "filter or sort, so paging on could loop forever; stopping")
             if modified > self.lower:
                 self.lower, self.inclusive, self.seen_at_lower = modified, True, set()
             if modified == self.lower:
                 self.seen_at_lower.add(record.get("id"))
         return fresh
 
-    def stuck(self, page: list[dict]) -> bool:
+    def stuck(self, page: list) -> bool:
         """A (full) page all at the bound: `>= lower` cannot move on; drain the instant."""
         return all(modified_ms(r, self.prop) == self.lower for r in page)
 
@@ -244,9 +310,44 @@ class _SearchWindow:
         self.inclusive, self.seen_at_lower = False, set()
 
 
-def modified_ms(record: dict, modified_property: str) -> int | None:
-    value = (record.get("properties") or {}).get(modified_property) or record.get("updatedAt")
-    parsed = parse_hubspot_datetime(value)
+class CursorGuard:
+    """Paging must move on: a cursor HubSpot already handed out means the listing would
+    start over (a loop), so it is fatal at once."""
+
+    def __init__(self, endpoint: str):
+        self.endpoint = endpoint
+        self._seen: set[str] = set()
+
+    def check(self, cursor: str) -> str:
+        if cursor in self._seen:
+            raise HubSpotLoopError(
+                f"{self.endpoint} returned the paging cursor {cursor[:40]!r} a second time; "
+                "stopping instead of reading the same pages forever")
+        self._seen.add(cursor)
+        return cursor
+
+
+def _past_last_id(page: list, last_id: int, what: str) -> int:
+    """The highest id of a page sorted by id after `last_id`; fatal if it does not move on."""
+    ids = [int(r["id"]) for r in page if isinstance(r, dict) and str(r.get("id", "")).isdigit()]
+    if not ids or max(ids) <= last_id or min(ids) <= last_id:
+        raise HubSpotLoopError(f"{what} by hs_object_id > {last_id} returned no id past it: "
+                               "HubSpot ignored the search's filter; stopping")
+    return max(ids)
+
+
+def modified_ms(record: object, modified_property: str) -> int | None:
+    """The record's modified time in epoch ms; None if it has none or it is unreadable
+    (the engine then reports the record)."""
+    if not isinstance(record, dict):
+        return None
+    properties = record.get("properties")
+    value = (properties.get(modified_property) if isinstance(properties, dict) else None
+             ) or record.get("updatedAt")
+    try:
+        parsed = parse_hubspot_datetime(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
     return int(parsed.timestamp() * 1000) if parsed else None
 
 
@@ -260,28 +361,13 @@ class _RetryWait:
         delay = self.backoff(retry_state)
         error = retry_state.outcome.exception() if retry_state.outcome else None
         retry_after = getattr(error, "retry_after", None)
-        return max(delay, retry_after or 0.0)
+        return max(delay, retry_after or 0.0)  # capped before: HubSpotWaitTooLongError
 
 
 def _log_retry(retry_state) -> None:
     error = retry_state.outcome.exception()
     log.warning("retrying after %s (attempt %d, waiting %.1fs)", error,
                 retry_state.attempt_number, retry_state.next_action.sleep)
-
-
-def _decode(response: httpx.Response, method: str, path: str) -> dict:
-    if response.status_code == 204:
-        return {}
-    try:
-        body = orjson.loads(response.content) if response.content else {}
-    except orjson.JSONDecodeError:
-        body = None
-    if response.is_success:
-        if not isinstance(body, dict):
-            # A 200 with a cut-off or non-JSON body: the connection was damaged; retry.
-            raise HubSpotTransportError(f"unreadable JSON in the answer to {method} {path}")
-        return body
-    raise error_for_response(response.status_code, body, _retry_after(response))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

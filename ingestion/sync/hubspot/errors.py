@@ -1,7 +1,11 @@
 """The exception tree of the HubSpot client (shaped like httpx's).
 
     HubSpotError                   anything the client raises
-    ├── HubSpotTransportError      no usable answer: dropped, timeout, bad JSON   retriable
+    ├── HubSpotTransportError      no usable answer: dropped, timeout, cut-off    retriable
+    ├── HubSpotMalformedReplyError a 2xx whose body lacks its expected shape      retriable
+    ├── HubSpotLoopError           paging that repeats or a search that ignores
+    │                              its filter: retrying cannot help              fatal
+    ├── HubSpotWaitTooLongError    asked to wait longer than HUBSPOT_MAX_WAIT_SECONDS fatal
     └── HubSpotAPIError            HubSpot answered with an error status
         ├── HubSpotRateLimitError  429 TEN_SECONDLY_ROLLING / SECONDLY           retriable
         │   └── HubSpotDailyLimitError  429 DAILY: nothing to gain till midnight  fatal
@@ -9,11 +13,15 @@
         ├── HubSpotAuthError       401 bad/expired token, 403 missing scopes     fatal
         └── HubSpotClientError     any other 4xx: our request was wrong          fatal
 
-Whether to retry is decided in one place: the class attribute `retriable`.
-Messages carry HubSpot's message, category and correlation id, never the token.
+Whether to retry is decided in one place: the class attribute `retriable`. A retriable
+error that outlasts the attempts is fatal to the run, with the same message.
+Messages carry HubSpot's message, category and correlation id, never the token: whatever
+an upstream message echoes (e.g. our Authorization header) is redacted when it is shown.
 """
 
 from __future__ import annotations
+
+from ingestion.base.redact import redact
 
 
 class HubSpotError(Exception):
@@ -31,11 +39,27 @@ class HubSpotError(Exception):
     def __str__(self) -> str:
         parts = [f"HTTP {self.status}" if self.status else "", self.category, self.message]
         text = " ".join(p for p in parts if p)
-        return f"{text} (correlation id {self.correlation_id})" if self.correlation_id else text
+        text = f"{text} (correlation id {self.correlation_id})" if self.correlation_id else text
+        return redact(text)
 
 
 class HubSpotTransportError(HubSpotError):
     retriable = True
+
+
+class HubSpotMalformedReplyError(HubSpotError):
+    """A success status whose body is not what the endpoint returns: never read as data
+    (an empty page is not "the end"), retried like a 5xx, then fatal."""
+
+    retriable = True
+
+
+class HubSpotLoopError(HubSpotError):
+    pass
+
+
+class HubSpotWaitTooLongError(HubSpotError):
+    pass
 
 
 class HubSpotAPIError(HubSpotError):

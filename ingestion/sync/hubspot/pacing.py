@@ -13,6 +13,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
+from .errors import HubSpotWaitTooLongError
+
 
 class SlidingWindowPacer:
     """At most `max_requests` request starts in any `window_s` seconds (None = unpaced).
@@ -23,8 +25,9 @@ class SlidingWindowPacer:
 
     def __init__(self, max_requests: int | None, window_s: float, *, margin_s: float = 0.05,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, max_wait_s: float = 120.0):
         self.max_requests = max_requests
+        self.max_wait_s = max_wait_s
         self.margin_s = margin_s
         self.window_s = window_s + margin_s
         self._clock, self._sleep = clock, sleep
@@ -39,7 +42,7 @@ class SlidingWindowPacer:
             now = self._clock()
             self._forget_before(now - self.window_s)
             if len(self._starts) >= self.max_requests:
-                self._sleep(self._starts[0] + self.window_s - now)
+                self._sleep(self._bounded(self._starts[0] + self.window_s - now))
                 now = self._clock()
                 self._forget_before(now - self.window_s)
             self._starts.append(now)
@@ -53,6 +56,16 @@ class SlidingWindowPacer:
             except ValueError:
                 return  # already outside the window, or unpaced
             self._starts.append(self._clock())
+
+    def _bounded(self, wait_s: float) -> float:
+        """A window announced as hours long (a hostile header) must not make a run sleep
+        for hours: past the limit, stop with a message naming the wait."""
+        if wait_s > self.max_wait_s:
+            raise HubSpotWaitTooLongError(
+                f"pacing would wait {wait_s:.0f} s for HubSpot's rate-limit window "
+                f"({self.window_s:.0f} s announced); a run waits at most {self.max_wait_s:.0f} s "
+                "(HUBSPOT_MAX_WAIT_SECONDS), so it stops here")
+        return wait_s
 
     def _forget_before(self, cutoff: float) -> None:
         while self._starts and self._starts[0] <= cutoff:

@@ -15,7 +15,10 @@ from django.db import models
 from ingestion.base.results import RecordError
 from ingestion.models import HubSpotObject
 
+from .replies import REPAIRED
 from .timeparse import parse_hubspot_date, parse_hubspot_datetime
+
+ID_MAX = 64  # the `id` column's width: a longer "id" is not one of HubSpot's
 
 Parser = Callable[[object], object]
 BASE_COLUMNS = {f.name for f in HubSpotObject._meta.get_fields()} | {"synced_at"}
@@ -28,10 +31,10 @@ def _text(value: object) -> str:
 
 
 def _bool(value: object) -> bool:
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
+    """HubSpot sends booleans as "true"/"false" (API-FACTS §2); anything else is not one."""
+    if value is True or value == "true":
         return True
-    if text in ("false", "0", "no"):
+    if value is False or value == "false":
         return False
     raise ValueError("not a boolean")
 
@@ -83,18 +86,27 @@ def typed_columns(model: type[models.Model]) -> dict[str, Parser]:
 def identify(record: object) -> dict:
     """`id`, `updated_at` and `archived` of a HubSpot record: all the save path needs to
     decide whether the record must be written. RecordError if it cannot be stored at all."""
-    if not isinstance(record, dict) or not record.get("id"):
+    if not isinstance(record, dict):
+        raise RecordError("", f"an entry that is not a record (a JSON {_json_kind(record)})")
+    if not isinstance(record.get("id"), str | int) or isinstance(record.get("id"), bool) \
+            or not str(record["id"]):
         raise RecordError(_id_of(record), "record has no id")
     object_id = str(record["id"])
+    if len(object_id) > ID_MAX:
+        raise RecordError(object_id[:ID_MAX], f"record id longer than {ID_MAX} characters")
     if not isinstance(record.get("properties"), dict):
         raise RecordError(object_id, "record has no properties object")
     try:
         updated_at = parse_hubspot_datetime(record.get("updatedAt"))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise RecordError(object_id, "unreadable updatedAt") from None
+    try:
+        archived = _bool(record.get("archived", False))
+    except ValueError:
+        raise RecordError(object_id, "`archived` is neither true nor false") from None
     if updated_at is None:
         raise RecordError(object_id, "record has no updatedAt")
-    return {"id": object_id, "updated_at": updated_at, "archived": bool(record.get("archived"))}
+    return {"id": object_id, "updated_at": updated_at, "archived": archived}
 
 
 def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]:
@@ -104,20 +116,25 @@ def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]
     try:
         created_at = parse_hubspot_datetime(record.get("createdAt"))
         archived_at = parse_hubspot_datetime(record.get("archivedAt"))
-    except (TypeError, ValueError) as error:
-        raise RecordError(object_id, f"unreadable record timestamp: {error}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise RecordError(object_id, "unreadable createdAt or archivedAt") from None
     row = {**key, "properties": properties, "created_at": created_at,
            "archived_at": archived_at}
-    warnings = []
+    warnings = list(record.get(REPAIRED) or ())
     for column, parse in columns.items():
         value = properties.get(column)
         try:
             row[column] = None if value is None or value == "" else parse(value)
-        except (TypeError, ValueError, ArithmeticError):
+        except (TypeError, ValueError, ArithmeticError, OverflowError):
             row[column] = None
             warnings.append(f"property {column!r} has an unreadable value; column left NULL, "
                             "raw value kept in properties")
     return row, warnings
+
+
+def _json_kind(value: object) -> str:
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def _id_of(record: object) -> str:

@@ -6,20 +6,21 @@ A per-type engine only declares `object_type`, `model` and (if not the default)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from django.conf import settings
-from django.utils import timezone
 
-from ingestion.base.results import Mode, RecordFailure, SyncOptions
+from ingestion.base.results import Mode, Page, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 
-from ..associations import LinksReadAhead
+from ..associations import read_links, store_links
 from ..client import HubSpotClient
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
 
+LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
 LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
 
 
@@ -29,7 +30,8 @@ def client_from_settings() -> HubSpotClient:
         timeout=settings.HUBSPOT_TIMEOUT, max_attempts=settings.HUBSPOT_MAX_ATTEMPTS,
         initial_wait=settings.HUBSPOT_RETRY_INITIAL_WAIT,
         general_limit=settings.HUBSPOT_REQUESTS_PER_10S,
-        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND)
+        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND,
+        max_wait_s=getattr(settings, "HUBSPOT_MAX_WAIT_SECONDS", 120.0))
 
 
 class HubSpotBaseSyncEngine(BaseSyncEngine):
@@ -49,8 +51,8 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         self.lookback = timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS)
         self.columns = typed_columns(self.model)
         self._property_names: list[str] | None = None
+        self.has_related = bool(self.association_types)
         self.association_types = self.association_types if self.options.related else ()
-        self._links = LinksReadAhead(self.client, self.object_type, self.association_types)
 
     def property_names(self) -> list[str]:
         """Every property the portal defines for this type, custom ones included."""
@@ -61,7 +63,7 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     def prepare(self) -> None:
         self.property_names()  # fails fast, before anything is written, on a bad token
 
-    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list[dict]]:
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
         yield from self._read_links_ahead(self._record_pages(since))
 
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
@@ -90,39 +92,45 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
         return self.client.count(self.object_type) if since is None else None
 
-    def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
-        if self.mergeable:
-            self._archive_merged_away(rows)
-        return self._links.take(rows) if self.association_types else []
+    def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
+        if not self.association_types:
+            return []
+        return store_links(self.object_type, self.association_types, rows, related)
 
-    def _archive_merged_away(self, rows: list[dict]) -> None:
+    def absorbed_ids(self, keys: list[dict]) -> set[str]:
         """A merge makes a new record that lists the ids it absorbed in
         `hs_merged_object_ids` (API-FACTS §8); those ids leave list and search without being
-        archived, so an incremental run would leave them live here. Archive them now."""
-        merged = {object_id for row in rows
-                  for object_id in str((row.get("properties") or {})
-                                       .get("hs_merged_object_ids") or "").split(";")
-                  if object_id} - {row["id"] for row in rows}
-        if merged:
-            self.scope().filter(pk__in=merged, archived=False).update(
-                archived=True, archived_at=timezone.now())
+        archived, so an incremental run would leave them live here: archive them too."""
+        if not self.mergeable:
+            return set()
+        return {object_id for key in keys
+                for object_id in str(key["record"]["properties"].get("hs_merged_object_ids")
+                                     or "").split(";") if object_id.strip()}
 
-    def _read_links_ahead(self, pages: Iterator[list[dict]]) -> Iterator[list[dict]]:
+    def _read_links_ahead(self, pages: Iterator[list]) -> Iterator[Page]:
         """In the fetch thread: read the associations of each ~1,000 records (one v4 request
-        per target type) before handing their pages on, so saving never waits on HTTP."""
+        per target type) and hand each page on with its records' links, so the writer only
+        writes them."""
         if not self.association_types or self.options.dry_run:
-            yield from pages
+            yield from (Page(tuple(page)) for page in pages)
             return
-        group: list[list[dict]] = []
+        group: list[list] = []
         for page in pages:
             group.append(page)
             if sum(map(len, group)) >= LINKS_READ_AHEAD:
-                self._links.read([r for p in group for r in p])
-                yield from group
+                yield from self._pages_with_links(group)
                 group = []
         if group:
-            self._links.read([r for p in group for r in p])
-            yield from group
+            yield from self._pages_with_links(group)
+
+    def _pages_with_links(self, group: list[list]) -> Iterator[Page]:
+        live = [str(r["id"]) for page in group for r in page
+                if isinstance(r, dict) and r.get("id") and r.get("archived") in LIVE]
+        links = read_links(self.client, self.object_type, self.association_types, live)
+        for page in group:
+            ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
+            yield Page(tuple(page), MappingProxyType(
+                {object_id: links[object_id] for object_id in ids if object_id in links}))
 
 
 def _archived_since(record: dict, since: datetime) -> bool:

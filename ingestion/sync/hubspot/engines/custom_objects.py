@@ -7,6 +7,7 @@ A custom object type that appears upstream is synced by the next run with no cod
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotCustomObject, HubSpotCustomObjectSchema
@@ -65,10 +66,11 @@ class HubSpotCustomObjectSyncEngine(HubSpotBaseSyncEngine):
                    record_id=row["id"])
         return row, warnings
 
-    def after_batch(self, rows: list[dict]) -> list[RecordFailure]:
+    def after_batch(self, rows: list[dict], related: Mapping[str, object]
+                    ) -> list[RecordFailure]:
         # Associations are keyed by HubSpot's record id, not by this table's composite key.
         by_record_id = [{**r, "id": r["id"].split(":", 1)[1]} for r in rows]
-        failures = super().after_batch(by_record_id)
+        failures = super().after_batch(by_record_id, related)
         return [RecordFailure(f"{self.object_type}:{f.object_id}", f.reason) for f in failures]
 
 

@@ -1,0 +1,104 @@
+"""Settings values read from the environment, checked as they are read.
+
+Every bad value is collected, then `raise_if_invalid()` raises one ImproperlyConfigured that
+names each variable, so a typo ends `manage.py` or a Celery worker at start-up with one line,
+instead of a traceback from inside django-environ or a failure an hour into a run.
+An empty value counts as unset (a `.env` template's `HUBSPOT_TIMEOUT=` means the default).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import warnings
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+class EnvironmentReader:
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def read_env_file(self, path: str, *, explicit: bool) -> None:
+        """Load `path` into os.environ; a variable already set in the environment wins."""
+        if explicit and not os.path.isfile(path):
+            self.errors.append(f"HUBSPOT_MIRROR_ENV_FILE names no file: {path!r}")
+            return
+        environ.Env.read_env(path, overwrite=False)
+
+    def _raw(self, name: str) -> str | None:
+        value = os.environ.get(name, "").strip()
+        return value or None
+
+    def _fail(self, message: str, default):
+        self.errors.append(message)
+        return default
+
+    def number(self, name: str, default, *, whole: bool = False, minimum: float | None = None,
+               above: float | None = None):
+        text = self._raw(name)
+        if text is None:
+            return default
+        kind = "a whole number" if whole else "a number"
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            return self._fail(f"{name} must be {kind}, not {text!r}", default)
+        if not math.isfinite(value):
+            return self._fail(f"{name} must be a finite number, not {text!r}", default)
+        if minimum is not None and value < minimum:
+            return self._fail(f"{name} must be at least {minimum}, not {text!r}", default)
+        if above is not None and value <= above:
+            return self._fail(f"{name} must be greater than {above}, not {text!r}", default)
+        return value
+
+    def http_url(self, name: str, default: str) -> str:
+        text = self._raw(name) or default
+        try:
+            parts = urlsplit(text)
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            valid = False
+        if not valid:
+            return self._fail(f"{name} must be an http:// or https:// URL with a host, "
+                              f"not {text!r}", default)
+        return text
+
+    def database(self, name: str, default: str) -> dict:
+        """A sqlite:// or postgres:// URL. The value is never echoed: it may hold a password."""
+        text = self._raw(name) or default
+        scheme = text.partition("://")[0] if "://" in text else ""
+        try:
+            with warnings.catch_warnings():  # django-environ warns instead of failing
+                warnings.simplefilter("ignore")
+                config = environ.Env.db_url_config(text)
+        except (ValueError, KeyError):  # e.g. a port that is not a number
+            config = {}
+        if config.get("ENGINE") not in SUPPORTED_ENGINES:
+            what = f"a {scheme}:// URL" if scheme else "a URL"
+            return self._fail(f"{name} must be a sqlite:/// or postgres:// URL, not {what}",
+                              environ.Env.db_url_config(default))
+        if not config.get("NAME"):
+            return self._fail(f"{name} names no database (e.g. postgres://user@host/dbname)",
+                              environ.Env.db_url_config(default))
+        return config
+
+    def raise_if_invalid(self) -> None:
+        if self.errors:
+            raise ImproperlyConfigured("; ".join(self.errors))
+
+
+def load_settings_or_exit() -> None:
+    """Load Django's settings now; on a bad value, print one line to stderr and exit 1.
+    Used by manage.py and by the `celery` command (config/celery.py)."""
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - the access loads and checks the settings
+    except ImproperlyConfigured as error:
+        sys.exit(f"Configuration error: {error}")
