@@ -84,3 +84,30 @@ def test_error_response_when_classified_then_class_says_whether_to_retry(status,
                                                                           retriable):
     error = error_for_response(status, body, None)
     assert type(error) is kind and error.retriable is retriable
+
+
+def test_pacer_when_announced_window_is_a_day_then_refuses_to_wait_past_the_cap():
+    from ingestion.sync.hubspot.errors import HubSpotWaitTooLongError
+
+    clock = FakeClock()
+    pacer = SlidingWindowPacer(1, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep,
+                               max_wait_s=120.0)
+    pacer.observe({"x-hubspot-ratelimit-max": "2",
+                   "x-hubspot-ratelimit-interval-milliseconds": "86400000"})
+    pacer.acquire()
+    with pytest.raises(HubSpotWaitTooLongError, match="HUBSPOT_MAX_WAIT_SECONDS"):
+        pacer.acquire()
+    assert clock.slept == []  # it did not sleep a day first
+
+
+def test_error_message_echoing_the_authorization_header_when_shown_then_token_masked():
+    from ingestion.base.redact import redact, register_secret
+
+    register_secret("secret-token-123456")
+    error = error_for_response(502, {"message": "proxy saw Authorization: Bearer "
+                                                "secret-token-123456 and pat-na1-1234abcd-99"},
+                               None)
+    shown = str(error)
+    assert "secret-token-123456" not in shown and "pat-na1-1234abcd" not in shown
+    assert "Bearer [redacted]" in shown
+    assert redact("url?token=secret-token-123456&x=1") == "url?token=[redacted]&x=1"

@@ -103,10 +103,12 @@ def _repair_records(records: list) -> None:
         for key, value in list(record.items()):
             if isinstance(value, dict):
                 for name, text in list(value.items()):
+                    fixed_name, name_note = _repair_text(name)
                     fixed, note = _repair_text(text)
-                    if note:
-                        value[name] = fixed
-                        notes.append(f"{key}.{name}: {note}")
+                    if note or name_note:
+                        del value[name]
+                        value[fixed_name] = fixed
+                        notes.append(f"{key}.{fixed_name}: {note or name_note}")
             else:
                 fixed, note = _repair_text(value)
                 if note:
