@@ -12,7 +12,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.management.base import CommandError
 
 from ingestion.base.redact import redact
@@ -21,12 +20,15 @@ from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.engines.base import client_from_settings
 from ingestion.sync.hubspot.errors import HubSpotError
 
-from .commands.base_hubspot_sync import (
+from .base_hubspot_sync import (
     EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_PARTIAL,
     BaseHubSpotSyncCommand,
-    _enable_debug_logging,
+    ConfigurationError,
+    check_database,
+    logging_for,
+    require_token,
     warn_force_overwrite,
 )
 
@@ -52,19 +54,17 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
 
     def handle(self, *args, **opts) -> None:
         options = self._options(opts)
-        if opts["debug"]:
-            _enable_debug_logging()
-        if not settings.HUBSPOT_ACCESS_TOKEN:
-            raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
-                               "access token (it is never logged or stored).")
-        if options.force_overwrite:
-            warn_force_overwrite(self, options, self.title,
-                                 ask=not opts["noinput"] and not options.dry_run)
-        outcomes: list[Outcome] = []
-        try:
-            self._run_steps(options, outcomes)
-        finally:
-            self.stdout.write(format_table(outcomes))
+        with logging_for(opts):
+            check_database()
+            require_token()
+            if options.force_overwrite:
+                warn_force_overwrite(self, options, self.title,
+                                     ask=not opts["noinput"] and not options.dry_run)
+            outcomes: list[Outcome] = []
+            try:
+                self._run_steps(options, outcomes)
+            finally:
+                self.stdout.write(format_table(outcomes))
         failed = [o.name for o in outcomes if o.status == "failed"]
         partial = [o.name for o in outcomes if o.status == "partial"]
         locked = [o.name for o in outcomes if o.status == "running"]
@@ -92,6 +92,11 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                     outcomes.append(self._failed("custom object types", error))
                     return
                 outcomes.append(self._run_one(options, engine_class))
+                if outcomes[-1].status == "fatal":
+                    outcomes[-1].status = "failed"
+                    self.stderr.write(self.style.ERROR(
+                        "stopping: no other type can get past this either"))
+                    return
         finally:
             client.close()
 
@@ -99,6 +104,10 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         name = getattr(engine_class, "label", None) or engine_class.object_type
         try:
             result = self.run_sync(options, engine_class)
+        except ConfigurationError as error:
+            outcome = self._failed(name, error)
+            outcome.status = "fatal"
+            return outcome
         except CommandError as error:
             if error.returncode == EXIT_INTERRUPTED:
                 raise

@@ -97,13 +97,6 @@ def test_abandoned_run_when_process_died_then_next_run_proceeds_and_marks_it_fai
     assert stdout.strip().splitlines()[-1].startswith("contacts: fetched=")
 
 
-def test_bad_flag_when_run_from_shell_then_nonzero_exit_and_no_traceback(hubspot):
-    process = manage(hubspot, "sync_hubspot_contacts", "--batch-size", "-5")
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert "--batch-size" in stderr and "Traceback" not in stderr
-
-
 def run_on_terminal(hubspot, *args: str, answer: str = "") -> tuple[int, str]:
     """Run manage.py with stdin/stdout/stderr on a pseudo-terminal, as a user at a shell."""
     import pty

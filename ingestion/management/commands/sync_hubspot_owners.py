@@ -1,6 +1,6 @@
 from ingestion.sync.hubspot.engines.owners import HubSpotOwnerSyncEngine
 
-from .base_hubspot_sync import BaseHubSpotSyncCommand
+from ..base_hubspot_sync import BaseHubSpotSyncCommand
 
 
 class Command(BaseHubSpotSyncCommand):

@@ -1,6 +1,6 @@
 from ingestion.sync.hubspot.engines.properties import HubSpotPropertySyncEngine
 
-from .base_hubspot_sync import BaseHubSpotSyncCommand
+from ..base_hubspot_sync import BaseHubSpotSyncCommand
 
 
 class Command(BaseHubSpotSyncCommand):

@@ -23,6 +23,7 @@ from ingestion.base.redact import register_secret
 
 from . import replies
 from .errors import (
+    HubSpotConnectError,
     HubSpotError,
     HubSpotLoopError,
     HubSpotMalformedReplyError,
@@ -104,6 +105,12 @@ class HubSpotClient:
         try:
             response = self._http.request(method, path, params=params, content=content,
                                           headers=headers)
+        except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            # Nothing listens there, the host name does not resolve, or the URL is not one:
+            # retrying cannot help (timeouts and dropped connections still are retried).
+            raise HubSpotConnectError(
+                f"cannot connect to HubSpot at {self._http.base_url} (HUBSPOT_API_BASE_URL): "
+                f"{_reason(exc)}") from None
         except httpx.TransportError as exc:
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
             raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
@@ -368,6 +375,11 @@ def _log_retry(retry_state) -> None:
     error = retry_state.outcome.exception()
     log.warning("retrying after %s (attempt %d, waiting %.1fs)", error,
                 retry_state.attempt_number, retry_state.next_action.sleep)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.split("] ", 1)[-1].strip().lower() if text.startswith("[Errno") else text
 
 
 def _retry_after(response: httpx.Response) -> float | None:

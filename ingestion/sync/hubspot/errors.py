@@ -2,6 +2,8 @@
 
     HubSpotError                   anything the client raises
     ├── HubSpotTransportError      no usable answer: dropped, timeout, cut-off    retriable
+    ├── HubSpotConnectError        refused connection, unknown host, bad URL:
+    │                              a configuration problem, not a blip           fatal
     ├── HubSpotMalformedReplyError a 2xx whose body lacks its expected shape      retriable
     ├── HubSpotLoopError           paging that repeats or a search that ignores
     │                              its filter: retrying cannot help              fatal
@@ -45,6 +47,10 @@ class HubSpotError(Exception):
 
 class HubSpotTransportError(HubSpotError):
     retriable = True
+
+
+class HubSpotConnectError(HubSpotError):
+    pass
 
 
 class HubSpotMalformedReplyError(HubSpotError):

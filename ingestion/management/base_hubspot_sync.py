@@ -1,5 +1,7 @@
 """BaseHubSpotSyncCommand: the flags, warnings, progress and summary of every sync command.
 
+Lives outside `commands/` so that `manage.py help` lists only commands that run.
+
 Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
 3 partial (the run finished but some records failed: see the SyncError table);
 75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
@@ -18,13 +20,16 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from tqdm import tqdm
 
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
-from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotError
+from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotConnectError, HubSpotError
 
+EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_LOCKED = 75  # sysexits EX_TEMPFAIL: another run holds the type; try again later
 EXIT_INTERRUPTED = 130
@@ -34,14 +39,45 @@ class SyncInterrupted(Exception):
     pass
 
 
+class ConfigurationError(CommandError):
+    """A problem no object type can get past (no token, a refused token, an unreachable host
+    or database, a database not migrated): `sync_hubspot_all` stops at the first one."""
+
+
 def parse_since(value: str) -> datetime:
     """`YYYY-MM-DD` or ISO 8601; UTC unless the value carries an offset."""
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise CommandError(
-            f"--since must be YYYY-MM-DD or an ISO 8601 datetime, not {value!r}") from None
+            f"--since must be YYYY-MM-DD or an ISO 8601 datetime, not {value!r}",
+            returncode=EXIT_USAGE) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def check_database() -> None:
+    """Fail in one line, before any work, when the database cannot be used."""
+    where = _database_name()
+    try:
+        connection.ensure_connection()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ConfigurationError(redact(
+            f"cannot use the database {where} (DATABASE_URL): {reason}")) from None
+    if pending:
+        raise ConfigurationError(
+            f"the database {where} is not migrated ({len(pending)} migration(s) to apply): "
+            "run `python manage.py migrate` first")
+
+
+def _database_name() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite {db['NAME']}"
+    host = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 'default port'}"
+    return f"{connection.vendor} {host}/{db.get('NAME')}"
 
 
 class BaseHubSpotSyncCommand(BaseCommand):
@@ -76,11 +112,11 @@ class BaseHubSpotSyncCommand(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         options = self._options(opts)
-        if opts["debug"]:
-            _enable_debug_logging()
-        if options.force_overwrite:
-            self._warn_force(options, ask=not opts["noinput"] and not options.dry_run)
-        result = self.run_sync(options)
+        with logging_for(opts):
+            check_database()
+            if options.force_overwrite:
+                self._warn_force(options, ask=not opts["noinput"] and not options.dry_run)
+            result = self.run_sync(options)
         self.stdout.write(result.summary)
         if result.counts.failed:
             raise CommandError(
@@ -92,18 +128,23 @@ class BaseHubSpotSyncCommand(BaseCommand):
         """Build the engine (`engine_class`, by default the command's) and run it, turning
         known failures into clear CommandErrors."""
         engine_class = engine_class or self.engine_class
-        if not settings.HUBSPOT_ACCESS_TOKEN:
-            raise CommandError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
-                               "access token (it is never logged or stored).")
+        require_token()
         with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
             engine = engine_class(options, on_progress=on_progress)
             try:
                 return engine.run()
             except HubSpotAuthError as error:
-                raise CommandError(redact(
+                fatal = ConfigurationError if error.status == 401 else CommandError
+                raise fatal(redact(
                     f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
                     "and the app's scopes; nothing was written.")) from None
+            except HubSpotConnectError as error:
+                raise ConfigurationError(redact(str(error))) from None
+            except DatabaseError as error:
+                raise ConfigurationError(redact(
+                    f"the database failed: {_first_line(error)}; the run stopped and the "
+                    "watermark was not moved")) from None
             except HubSpotError as error:
                 raise CommandError(redact(f"HubSpot sync failed: {error}")) from None
             except SyncAlreadyRunning as error:
@@ -115,14 +156,18 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 engine.client.close()
 
     def _options(self, opts: dict) -> SyncOptions:
+        since = opts["since"]
+        if since is not None and not since.strip():
+            raise CommandError("--since needs a date (YYYY-MM-DD or ISO 8601); it was empty",
+                               returncode=EXIT_USAGE)
         try:
             return SyncOptions(
-                full=opts["full"], since=parse_since(opts["since"]) if opts["since"] else None,
+                full=opts["full"], since=parse_since(since) if since else None,
                 force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
                 batch_size=opts["batch_size"], max_records=opts["max_records"],
                 related=not opts["skip_associations"])
         except ValueError as error:
-            raise CommandError(str(error)) from None
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
     def _warn_force(self, options: SyncOptions, *, ask: bool) -> None:
         warn_force_overwrite(self, options, self.engine_class.object_type, ask=ask)
@@ -198,10 +243,36 @@ def _signals_interrupt():
             signal.signal(sig, handler)
 
 
-def _enable_debug_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    for name in ("ingestion",):
-        logger = logging.getLogger(name)
+def require_token() -> None:
+    if not settings.HUBSPOT_ACCESS_TOKEN:
+        raise ConfigurationError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
+                                 "access token (it is never logged or stored).")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+@contextmanager
+def logging_for(opts: dict):
+    """`--debug` (or Django's `--verbosity 3`) logs each request and batch, once: through
+    the handler settings.LOGGING gives the `ingestion` logger (one is added only if there is
+    none). `--verbosity 0` keeps only errors. The level is restored afterwards."""
+    logger = logging.getLogger("ingestion")
+    level = logger.level
+    verbosity = opts.get("verbosity", 1)
+    if opts.get("debug") or verbosity >= 3:
         logger.setLevel(logging.DEBUG)
-        logger.addHandler(handler)
+    elif verbosity == 0:
+        logger.setLevel(logging.ERROR)
+    added = None
+    if not logger.handlers:
+        added = logging.StreamHandler(sys.stderr)
+        added.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(added)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+        if added:
+            logger.removeHandler(added)

@@ -1,0 +1,108 @@
+"""Operator errors at run time: one line naming the problem, the documented exit code, no
+traceback, within seconds; refused connections are not retried."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from ingestion.models import SyncHistory
+
+from .conftest import clean_environment, current_database_url, run_python
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the socket is closed
+
+
+def sync(*args: str, **env: str):
+    environment = clean_environment(**{
+        "DATABASE_URL": current_database_url(), "HUBSPOT_ACCESS_TOKEN": "pat-na1-test-0000-1111",
+        "HUBSPOT_MAX_ATTEMPTS": "8", **env})
+    started = time.monotonic()
+    result = run_python("manage.py", *args, env=environment, timeout=120)
+    return result, time.monotonic() - started
+
+
+def assert_one_line(result, code: int, *fragments: str) -> None:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == code, result.stderr
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert all(fragment in lines[0] for fragment in fragments), lines[0]
+
+
+@pytest.mark.parametrize("flags", [["--since", "2024-13-45"], ["--batch-size", "0"],
+                                   ["--full", "--since", "2024-01-01"], ["--since="],
+                                   ["--max-records", "0"], ["--no-such-flag"]])
+def test_bad_usage_when_run_then_exit_2_and_one_line(flags, emulator):
+    result, _ = sync("sync_hubspot_contacts", *flags, HUBSPOT_API_BASE_URL=emulator.url)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert not SyncHistory.objects.exists()
+
+
+def test_closed_port_when_syncing_then_fails_at_once_naming_the_host_and_run_recorded():
+    port = closed_port()
+    result, seconds = sync("sync_hubspot_contacts", HUBSPOT_API_BASE_URL=f"http://127.0.0.1:{port}")
+    assert_one_line(result, 1, f"127.0.0.1:{port}", "connection refused",
+                    "HUBSPOT_API_BASE_URL")
+    assert seconds < 15  # not retried for a minute
+    run = SyncHistory.objects.get()
+    assert run.status == "failed" and "connection refused" in run.error_message
+
+
+def test_unknown_host_when_syncing_then_fails_at_once_naming_it():
+    result, seconds = sync("sync_hubspot_contacts",
+                           HUBSPOT_API_BASE_URL="http://hubspot-mirror-test.invalid")
+    assert_one_line(result, 1, "hubspot-mirror-test.invalid")
+    assert seconds < 15
+
+
+def test_sync_all_when_host_is_unreachable_then_stops_once_not_per_type():
+    result, seconds = sync("sync_hubspot_all",
+                           HUBSPOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("connection refused") == 1, result.stderr
+    assert "stopping" in result.stderr and seconds < 20
+    assert SyncHistory.objects.count() == 1
+
+
+def test_unreachable_database_when_syncing_then_one_line_naming_it(emulator):
+    result, _ = sync("sync_hubspot_contacts", HUBSPOT_API_BASE_URL=emulator.url,
+                     DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/mirror")
+    assert_one_line(result, 1, "cannot use the database", "DATABASE_URL")
+
+
+def test_database_not_migrated_when_syncing_then_says_to_run_migrate(emulator):
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / "fresh.sqlite3"
+        for command in ("sync_hubspot_contacts", "sync_hubspot_all"):
+            result, _ = sync(command, HUBSPOT_API_BASE_URL=emulator.url,
+                             DATABASE_URL=f"sqlite:///{fresh}")
+            assert_one_line(result, 1, "not migrated", "python manage.py migrate")
+
+
+def test_debug_when_syncing_then_each_line_printed_once(emulator):
+    emulator.control.reset(contacts=30)
+    result, _ = sync("sync_hubspot_contacts", "--full", "--debug",
+                     HUBSPOT_API_BASE_URL=emulator.url, HUBSPOT_SEARCH_REQUESTS_PER_SECOND="0",
+                     HUBSPOT_ACCESS_TOKEN=emulator.token)
+    assert result.returncode == 0, result.stderr
+    requests = [line for line in result.stderr.splitlines() if "GET /crm/v3/" in line]
+    assert requests and len(requests) == len(set(requests))
+    assert sum("/crm/v3/properties/contacts" in line for line in requests) == 1
+    assert emulator.token not in result.stderr
+
+
+def test_help_when_listed_then_only_runnable_commands():
+    result = run_python("manage.py", "help", env=clean_environment())
+    assert result.returncode == 0 and "sync_hubspot_contacts" in result.stdout
+    assert "base_hubspot_sync" not in result.stdout
