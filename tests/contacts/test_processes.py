@@ -3,6 +3,7 @@ Each test runs `manage.py` in a real subprocess against the test database."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -197,6 +198,6 @@ def test_two_sync_all_in_the_same_instant_then_no_type_is_synced_twice_at_once(h
     for run in SyncHistory.objects.order_by("started_at"):
         runs.setdefault(run.object_type, []).append(run)
     for object_type, in_order in runs.items():  # a type may run twice, but never at once
-        for earlier, later in zip(in_order, in_order[1:], strict=False):
+        for earlier, later in itertools.pairwise(in_order):
             assert earlier.finished_at <= later.started_at, object_type
     assert {run.status for runs_of_type in runs.values() for run in runs_of_type} == {"success"}

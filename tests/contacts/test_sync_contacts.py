@@ -171,7 +171,7 @@ def test_bad_flags_when_given_then_command_error_naming_the_flag(hubspot, flags,
     assert not SyncHistory.objects.exists()
 
 
-def test_bad_token_when_syncing_then_clear_error_nothing_written_and_run_recorded(hubspot, settings):
+def test_bad_token_when_syncing_then_clear_error_nothing_written_run_recorded(hubspot, settings):
     settings.HUBSPOT_ACCESS_TOKEN = "pat-na1-wrong"
     with pytest.raises(CommandError, match="refused the access token") as raised:
         sync("--full")

@@ -59,7 +59,7 @@ def test_nul_when_in_a_value_or_name_then_removed_and_noted():
 def test_cursor_when_handed_out_twice_then_loop_error_naming_the_endpoint():
     guard = CursorGuard("GET /crm/v3/objects/contacts")
     assert guard.check("a") == "a" and guard.check("b") == "b"
-    with pytest.raises(HubSpotLoopError, match="GET /crm/v3/objects/contacts.*second time"):
+    with pytest.raises(HubSpotLoopError, match=r"GET /crm/v3/objects/contacts.*second time"):
         guard.check("a")
 
 
