@@ -3,6 +3,16 @@
 A subclass says where records come from (`fetch`) and how one becomes a row (`transform`);
 everything in DESIGN.md §3 — incremental/full/since, normal save vs force overwrite,
 dry runs, --max-records, failures, the watermark — lives here, once, for every type.
+
+Threads and queues (DESIGN.md §2, docs/ARCHITECTURE.md):
+
+fetch stage  thread `hubspot-fetch` (`prefetch.prefetched`) runs `fetch()`: all source I/O.
+             It hands immutable `Page(records, related)` values over a bounded queue.
+main thread  identifies each record, plans each batch against the local rows (one read
+             query), transforms what must be written; keeps counts and run bookkeeping.
+writer       thread `db-writer` (`write_behind.WriteBehind`) writes one batch at a time, in
+             order, each in its own transaction, then `after_batch()` (links): database work
+             only, from the values it was handed. Never calls the source.
 """
 
 from __future__ import annotations
@@ -39,16 +49,6 @@ NO_RELATED: Mapping[str, object] = MappingProxyType({})
 
 
 class BaseSyncEngine:
-    """Threads (DESIGN.md §2, run-time flow):
-
-    fetch stage  (thread `hubspot-fetch`, `prefetch.prefetched`) runs `fetch()`: all source
-                 I/O; hands immutable `Page(records, related)` values over a bounded queue.
-    main thread  identifies each record, plans the batch against the local rows (one read
-                 query), transforms what must be written; keeps the counts and run bookkeeping.
-    writer       (thread `db-writer`, `write_behind.WriteBehind`) writes one batch at a time,
-                 in order, each in its own transaction, then `after_batch()` (links): database
-                 work only, from the values it was handed.
-    """
 
     object_type: str
     model: type[models.Model]

@@ -80,21 +80,22 @@ def test_skip_associations_when_link_added_then_next_plain_run_reads_from_links_
 
 # -- 16. merges --------------------------------------------------------------------------------
 
-def test_contacts_merged_upstream_when_incremental_then_merged_away_ids_archived_and_counted(
-        hubspot, api):
+@pytest.mark.parametrize("flags", [(), ("--full",)], ids=["incremental", "full"])
+def test_contacts_merged_upstream_when_synced_then_merged_away_ids_archived_and_counted(
+        hubspot, api, flags):
     contacts("--full")
     first, second = sorted(live_ids())[:2]
     survivor = api.post(f"{CONTACTS_LIST}/merge", json={
         "primaryObjectId": first, "objectIdToMerge": second}).raise_for_status().json()["id"]
 
     before = snapshot()
-    dry = contacts("--dry-run")
+    dry = contacts(*flags, "--dry-run")
     assert dry["archived"] == 2 and dry["created"] == 1
     assert snapshot() == before  # counted, nothing written
     assert {first, second} <= live_ids() and not HubSpotContact.objects.filter(
         pk=survivor).exists()
 
-    counts = contacts()
+    counts = contacts(*flags)
 
     assert counts["archived"] == 2 and counts["created"] == 1
     assert HubSpotContact.objects.get(pk=first).archived is True
