@@ -99,10 +99,12 @@ class BulkSQL:
             cursor.executemany(sql + (self._conflict_clause() if upsert else ""), values)
 
 
-def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: object) -> int:
+def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: object, *,
+                    dry_run: bool = False) -> int:
     """Archive the live rows of `queryset` whose id is not in `seen_ids`, in the database:
     the ids go to a temp table, and one UPDATE … NOT EXISTS (an anti-join, which unlike
-    NOT IN stays linear for a million ids) does the rest."""
+    NOT IN stays linear for a million ids) does the rest. A dry run only counts them (the
+    session's temp table is the only thing written)."""
     table = queryset.model._meta.db_table
     pk = queryset.model._meta.pk.column
     scope_sql, scope_params = queryset.filter(archived=False).values("pk").query.sql_with_params()
@@ -118,13 +120,17 @@ def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: obj
             cursor.executemany('INSERT INTO "_seen_ids" (id) VALUES (%s)',
                                ((object_id,) for object_id in seen_ids))
             cursor.execute('CREATE INDEX "_seen_ids_id" ON "_seen_ids" (id)')
-        cursor.execute(
-            f'UPDATE "{table}" SET "archived" = %s, "archived_at" = %s '
-            f'WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '
-            f'(SELECT 1 FROM "_seen_ids" WHERE "_seen_ids".id = "{table}"."{pk}")',
-            [True, queryset.model._meta.get_field("archived_at").get_db_prep_save(
-                now, connection), *scope_params])
-        archived = cursor.rowcount
+        unseen = (f'WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '
+                  f'(SELECT 1 FROM "_seen_ids" WHERE "_seen_ids".id = "{table}"."{pk}")')
+        if dry_run:
+            cursor.execute(f'SELECT count(*) FROM "{table}" {unseen}', scope_params)
+            archived = cursor.fetchone()[0]
+        else:
+            cursor.execute(
+                f'UPDATE "{table}" SET "archived" = %s, "archived_at" = %s {unseen}',
+                [True, queryset.model._meta.get_field("archived_at").get_db_prep_save(
+                    now, connection), *scope_params])
+            archived = cursor.rowcount
         cursor.execute('DROP TABLE "_seen_ids"')
     return archived
 

@@ -231,6 +231,8 @@ class BaseSyncEngine:
                 result.unidentified += 1
         batch = self.writer.plan(keys, repeat_ids=repeats,
                                  absorbed_ids=self.absorbed_ids(keys))
+        for object_id in batch.absorbed_ids:  # archived (and counted) here, not by the sweep
+            self.seen.add(object_id)
         # Only rows that will be written are fully transformed: an unchanged re-sync costs
         # little more than reading the pages.
         warnings: list[RecordFailure] = []
@@ -306,13 +308,15 @@ class BaseSyncEngine:
     def _finish(self, result: SyncResult, mode: Mode, previous: datetime | None,
                 started: datetime, newest: datetime | None) -> None:
         result.status = "partial" if result.counts.failed else "success"
-        if self.options.dry_run or not result.complete:
+        if not result.complete:
             return
         # The sweep needs every id to have been *read* (records that failed to save were
         # read, and are in `seen`), not every record to have saved: one poison record must
-        # not stop deletions from ever reaching the mirror.
+        # not stop deletions from ever reaching the mirror. A dry run counts what it would do.
         if mode is Mode.FULL and not result.unidentified:
             result.counts.archived += self._archive_unseen(started)
+        if self.options.dry_run:
+            return
         if result.status == "success" and self._may_move_watermark(mode, previous):
             moved = _new_watermark(mode, started, newest, previous)
             result.records_watermark = moved
@@ -329,7 +333,7 @@ class BaseSyncEngine:
         """After a complete full run: live rows the source no longer has were deleted or
         merged away upstream. Mark them archived rather than leave them live."""
         return archive_missing(self.scope().filter(synced_at__lt=started), self.seen,
-                               timezone.now())
+                               timezone.now(), dry_run=self.options.dry_run)
 
 
 def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,

@@ -82,6 +82,14 @@ def test_any_mode_when_dry_run_then_every_table_identical_and_counts_reported():
     assert normal.watermark is None and "dry run" in normal.summary
 
 
+def test_full_dry_run_when_records_vanished_upstream_then_sweep_counted_not_written():
+    run([[contact(1), contact(2), contact(3)]], full=True)
+    before = table_snapshot()
+    preview = run([[contact(1)]], full=True, dry_run=True)
+    assert preview.counts.archived == 2 and table_snapshot() == before
+    assert run([[contact(1)]], full=True).counts.archived == 2
+
+
 def test_malformed_records_when_saved_then_recorded_as_failures_and_rest_of_batch_saved():
     broken = [{"id": "66", "properties": "oops"}, {"properties": {}},
               {"id": "67", "properties": {}, "updatedAt": "not a date"}]

@@ -218,7 +218,8 @@ class HubSpotClient:
         shares one millisecond, that instant is drained by `hs_object_id` keyset, so even
         more than 10,000 records modified in the same millisecond are all read, once.
         """
-        window = _SearchWindow(modified_property, since_ms)
+        window = _SearchWindow(modified_property, since_ms,
+                               f"POST /crm/v3/objects/{object_type}/search")
         limit = min(page_size, SEARCH_PAGE_MAX)
         while True:
             page = self._search(object_type, [window.filter()], modified_property, properties,
@@ -272,8 +273,9 @@ class HubSpotClient:
 class _SearchWindow:
     """The lower bound of an incremental search and the ids already read at that bound."""
 
-    def __init__(self, modified_property: str, since_ms: int):
+    def __init__(self, modified_property: str, since_ms: int, endpoint: str = "search"):
         self.prop = modified_property
+        self.endpoint = endpoint
         self.lower = since_ms
         self.inclusive = True
         self.seen_at_lower: set[str] = set()
@@ -300,9 +302,9 @@ class _SearchWindow:
                 continue
             if modified < self.lower or (modified == self.lower and not self.inclusive):
                 raise HubSpotLoopError(
-                    f"the search for {self.prop} {self.filter()['operator']} {self.lower} "
-                    f"returned a record modified at {modified}: HubSpot ignored the search's "
-                    "filter or sort, so paging on could loop forever; stopping")
+                    f"{self.endpoint} for {self.prop} {self.filter()['operator']} "
+                    f"{self.lower} returned a record modified at {modified}: HubSpot ignored "
+                    "the search's filter or sort, so paging on could loop forever; stopping")
             if modified > self.lower:
                 self.lower, self.inclusive, self.seen_at_lower = modified, True, set()
             if modified == self.lower:

@@ -30,7 +30,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _bool(value: object) -> bool:
+def strict_bool(value: object) -> bool:
     """HubSpot sends booleans as "true"/"false" (API-FACTS §2); anything else is not one."""
     if value is True or value == "true":
         return True
@@ -67,7 +67,7 @@ def parser_for(field: models.Field) -> Parser:
     if isinstance(field, models.DateField):
         return parse_hubspot_date
     if isinstance(field, models.BooleanField):
-        return _bool
+        return strict_bool
     if isinstance(field, models.DecimalField):
         return _decimal_parser(field)
     if isinstance(field, models.IntegerField):
@@ -101,7 +101,7 @@ def identify(record: object) -> dict:
     except (TypeError, ValueError, OverflowError):
         raise RecordError(object_id, "unreadable updatedAt") from None
     try:
-        archived = _bool(record.get("archived", False))
+        archived = strict_bool(record.get("archived", False))
     except ValueError:
         raise RecordError(object_id, "`archived` is neither true nor false") from None
     if updated_at is None:

@@ -17,6 +17,7 @@ from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 
 from ..client import HubSpotClient
 from ..timeparse import parse_hubspot_datetime
+from ..transform import strict_bool
 from .base import client_from_settings
 
 
@@ -44,7 +45,7 @@ class HubSpotDefinitionSyncEngine(BaseSyncEngine):
             data, row = self.row(item)
             row.update(raw=data, created_at=parse_hubspot_datetime(data.get("createdAt")),
                        updated_at=parse_hubspot_datetime(data.get("updatedAt")),
-                       archived=bool(data.get("archived")),
+                       archived=strict_bool(data.get("archived", False)),
                        archived_at=parse_hubspot_datetime(data.get("archivedAt")))
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "
