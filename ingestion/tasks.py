@@ -6,8 +6,10 @@
 
 The task takes the command's flags as keyword arguments (`full=True`, `since="2024-01-01"`,
 `batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines]}` on
-success and raises SyncFailed on any other exit status (1, 3, 130), so Celery records the
-task as FAILURE and its result carries the exit status and the output.
+success and raises SyncFailed on any other exit status (1 fatal, 2 bad flag value, 3 some
+records failed, 75 another run of the type holds the lock, 130 interrupted), so Celery records
+the task as FAILURE and its result carries the exit status and the output. A flag the command
+does not define, or a command that is not a sync command, raises ValueError.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from celery import shared_task
 from django.core.management import call_command, get_commands, load_command_class
 from django.core.management.base import BaseCommand, CommandError
 
-EXIT_INTERRUPTED = 130  # the command was stopped by SIGTERM or SIGINT
+EXIT_INTERRUPTED = 130  # the commands' status when SIGTERM or SIGINT stopped the run
 
 
 class SyncFailed(Exception):
@@ -39,26 +41,43 @@ class SyncFailed(Exception):
 
 
 @cache
-def command_flags(command: str) -> frozenset[str]:
+def command_flags(command: str) -> dict[str, object]:
     """The options the command itself defines (its add_arguments), read from its parser, so
-    a new flag needs no change here. Django's own options (--settings ...) are not flags."""
+    a new flag needs no change here, each with its argparse type (or None). Django's own
+    options (--settings ...) are not flags."""
     if not command.startswith("sync_hubspot_") or command not in get_commands():
         raise ValueError(f"not a sync command: {command}")
-    own = load_command_class(get_commands()[command], command)
-    return frozenset(_option_names(own) - _option_names(BaseCommand()))
+    own = _options(load_command_class(get_commands()[command], command))
+    return {dest: kind for dest, kind in own.items() if dest not in _options(BaseCommand())}
 
 
-def _option_names(command: BaseCommand) -> set[str]:
+def _options(command: BaseCommand) -> dict[str, object]:
     parser = command.create_parser("manage.py", "command")
-    return {action.dest for action in parser._actions}  # what call_command() matches on too
+    return {action.dest: action.type for action in parser._actions}  # call_command's names
+
+
+def typed_flags(command: str, flags: dict) -> dict:
+    """call_command() does not run keyword values through argparse: a beat schedule's
+    JSON `"batch_size": "500"` must become 500 as on the command line."""
+    kinds = command_flags(command)
+    unknown = set(flags) - set(kinds)
+    if unknown:
+        raise ValueError(f"unknown flags for {command}: {', '.join(sorted(unknown))}")
+    typed = {}
+    for name, value in flags.items():
+        kind = kinds[name]
+        try:
+            typed[name] = kind(value) if callable(kind) and isinstance(value, str) else value
+        except ValueError:
+            raise SyncFailed(command, 2, [f"--{name.replace('_', '-')}: not a valid value: "
+                                          f"{value!r}"]) from None
+    return typed
 
 
 @shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True)
 def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
     """Run one sync command; return its summary lines, or raise SyncFailed."""
-    unknown = set(flags) - command_flags(command)
-    if unknown:
-        raise ValueError(f"unknown flags for {command}: {', '.join(sorted(unknown))}")
+    flags = typed_flags(command, flags)
     out = io.StringIO()
     try:
         # No terminal in a worker: never wait for a confirmation prompt.

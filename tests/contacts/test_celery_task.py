@@ -55,6 +55,18 @@ def test_task_when_given_flags_beyond_the_basic_ones_then_the_command_applies_th
     assert not HubSpotAssociation.objects.exists()
 
 
+def test_task_when_numbers_come_as_strings_from_a_json_schedule_then_typed_as_on_the_shell(
+        hubspot):
+    result = sync_hubspot.apply(kwargs={
+        "command": "sync_hubspot_contacts", "full": True, "max_records": "7",
+        "batch_size": "3", "skip_associations": True}).get()
+    assert result["status"] == 0 and HubSpotContact.objects.count() == 7
+    with pytest.raises(SyncFailed) as failed:
+        sync_hubspot.apply(kwargs={"command": "sync_hubspot_contacts",
+                                   "batch_size": "many"}).get()
+    assert failed.value.status == 2
+
+
 def test_task_when_hubspot_refuses_the_token_then_raises_sync_failed_with_status_1(
         hubspot, settings):
     settings.HUBSPOT_ACCESS_TOKEN = "pat-na1-revoked"
@@ -125,8 +137,9 @@ def test_worker_when_flag_unknown_or_invalid_then_task_state_failure(hubspot):
     assert unknown.state == "FAILURE"
     assert isinstance(unknown.result, ValueError) and "wipe" in str(unknown.result)
     assert invalid.state == "FAILURE"
-    assert isinstance(invalid.result, SyncFailed) and invalid.result.status == 1
-    assert "batch" in invalid.result.output[-1].lower()
+    assert isinstance(invalid.result, SyncFailed)
+    assert invalid.result.status == 2  # bad usage, as on the command line
+    assert "--batch-size" in invalid.result.output[-1]
     assert not HubSpotContact.objects.exists()
 
 
