@@ -142,6 +142,8 @@ class Quarantine:
 
     def release(self, saved_ids: list[str]) -> None:
         """Records that saved are no longer failing: forget their streaks."""
+        if not self._rows:
+            return
         done = [object_id for object_id in saved_ids if object_id in self._rows]
         if done:
             QuarantinedRecord.objects.filter(object_type=self.object_type,

@@ -245,9 +245,12 @@ class BaseSyncEngine:
         """Mark ids this run read before. Newest wins: a repeat no newer than the copy still
         being written is dropped (a force overwrite keeps the later read); other repeats are
         planned against the stored row like any record, but counted nowhere."""
+        read_before = self.seen.add_all([key["id"] for key in keys])
+        if not read_before:
+            return keys, read_before
         kept, repeats = [], set()
         for key in keys:
-            if self.seen.add(key["id"]):
+            if key["id"] not in read_before:
                 kept.append(key)
                 continue
             earlier = self._in_flight_times.get(key["id"], _UNKNOWN)

@@ -78,12 +78,15 @@ class BatchWriter:
             created=sum(1 for r in batch.create if r["id"] not in uncounted),
             updated=0 if self.force_overwrite else len(ok),
             overwritten=len(ok) if self.force_overwrite else 0,
-            skipped=sum(1 for i in batch.unchanged_ids if i not in batch.repeat_ids),
+            skipped=(sum(1 for i in batch.unchanged_ids if i not in batch.repeat_ids)
+                     if batch.repeat_ids else len(batch.unchanged_ids)),
             archived=len(batch.newly_archived_ids - failed_ids) + len(batch.absorbed_ids),
         )
 
     def write(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
         """Write the batch atomically; fall back to one row at a time if the bulk path fails."""
+        if not (batch.create or batch.replace or batch.absorbed_ids):
+            return []  # an unchanged batch: no transaction at all
         try:
             with transaction.atomic():
                 relax_commit_durability()

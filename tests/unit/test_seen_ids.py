@@ -22,3 +22,13 @@ def test_ids_in_any_order_when_added_then_each_known_as_read_before(monkeypatch)
     assert not any(seen.add(str(n)) for n in numbers)
     assert "2000" not in seen and "1999" in seen
     assert [int(i) for i in seen] == sorted(numbers)
+
+
+def test_pages_when_added_whole_then_same_answers_as_one_by_one():
+    seen, one_by_one = SeenIds(), SeenIds()
+    pages = [["1", "2", "3"], ["4", "5"], ["5", "6"], ["10", "8"], ["007", "9"], ["2-1:5"],
+             ["11", "11"], ["12"]]
+    for page in pages:
+        expected = {i for i in page if not one_by_one.add(i)}
+        assert seen.add_all(page) == expected, page
+    assert list(seen) == list(one_by_one)

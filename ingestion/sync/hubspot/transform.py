@@ -88,10 +88,10 @@ def identify(record: object) -> dict:
     decide whether the record must be written. RecordError if it cannot be stored at all."""
     if not isinstance(record, dict):
         raise RecordError("", f"an entry that is not a record (a JSON {_json_kind(record)})")
-    if not isinstance(record.get("id"), str | int) or isinstance(record.get("id"), bool) \
-            or not str(record["id"]):
+    raw_id = record.get("id")
+    if type(raw_id) not in (str, int) or raw_id == "":
         raise RecordError(_id_of(record), "record has no id")
-    object_id = str(record["id"])
+    object_id = raw_id if type(raw_id) is str else str(raw_id)
     if len(object_id) > ID_MAX:
         raise RecordError(object_id[:ID_MAX], f"record id longer than {ID_MAX} characters")
     if not isinstance(record.get("properties"), dict):
@@ -100,10 +100,12 @@ def identify(record: object) -> dict:
         updated_at = parse_hubspot_datetime(record.get("updatedAt"))
     except (TypeError, ValueError, OverflowError):
         raise RecordError(object_id, "unreadable updatedAt") from None
-    try:
-        archived = strict_bool(record.get("archived", False))
-    except ValueError:
-        raise RecordError(object_id, "`archived` is neither true nor false") from None
+    archived = record.get("archived", False)
+    if archived is not False and archived is not True:
+        try:
+            archived = strict_bool(archived)
+        except ValueError:
+            raise RecordError(object_id, "`archived` is neither true nor false") from None
     if updated_at is None:
         raise RecordError(object_id, "record has no updatedAt")
     return {"id": object_id, "updated_at": updated_at, "archived": archived}

@@ -103,9 +103,11 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         archived, so an incremental run would leave them live here: archive them too."""
         if not self.mergeable:
             return set()
-        return {object_id for key in keys
-                for object_id in str(key["record"]["properties"].get("hs_merged_object_ids")
-                                     or "").split(";") if object_id.strip()}
+        merged = [key["record"]["properties"].get("hs_merged_object_ids") for key in keys]
+        if not any(merged):
+            return set()
+        return {object_id.strip() for value in merged if value
+                for object_id in str(value).split(";") if object_id.strip()}
 
     def _read_links_ahead(self, pages: Iterator[list]) -> Iterator[Page]:
         """In the fetch thread: read the associations of each ~1,000 records (one v4 request
