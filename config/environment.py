@@ -57,6 +57,13 @@ class EnvironmentReader:
             return self._fail(f"{name} must be greater than {above}, not {text!r}", default)
         return value
 
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        text = self._raw(name) or default
+        if text not in choices:
+            return self._fail(f"{name} must be one of {', '.join(choices)}, not {text!r}",
+                              default)
+        return text
+
     def http_url(self, name: str, default: str) -> str:
         text = self._raw(name) or default
         try:

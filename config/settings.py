@@ -64,7 +64,16 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 HUBSPOT_ACCESS_TOKEN = env("HUBSPOT_ACCESS_TOKEN", default="")
+# OAuth (an app installed in the portal), instead of HUBSPOT_ACCESS_TOKEN: access tokens are
+# obtained and refreshed from the refresh token (ingestion/sync/hubspot/auth.py).
+HUBSPOT_CLIENT_ID = env("HUBSPOT_CLIENT_ID", default="")
+HUBSPOT_CLIENT_SECRET = env("HUBSPOT_CLIENT_SECRET", default="")
+HUBSPOT_REFRESH_TOKEN = env("HUBSPOT_REFRESH_TOKEN", default="")
 HUBSPOT_API_BASE_URL = reader.http_url("HUBSPOT_API_BASE_URL", default="https://api.hubapi.com")
+# Which HubSpot paths to call: date-versioned (2026-09, 2026-03) or `legacy` (/crm/v3, v4:
+# v4 associations unsupported from 2027-03-30, every v1-v4 path from September 2027).
+HUBSPOT_API_VERSION = reader.choice("HUBSPOT_API_VERSION", "2026-09",
+                                    ("2026-09", "2026-03", "legacy"))
 # Pacing: the general limit is learnt from HubSpot's X-HubSpot-RateLimit-* headers unless
 # set here; search has no headers, so its budget (5/s, API-FACTS §3) is configured.
 HUBSPOT_REQUESTS_PER_10S = reader.number("HUBSPOT_REQUESTS_PER_10S", None, whole=True, minimum=1)

@@ -24,7 +24,8 @@ class IngestionConfig(AppConfig):
         from .base.redact import RedactingFilter, register_secret
 
         connection_created.connect(_use_sqlite_real_parameter_limit)
-        register_secret(getattr(settings, "HUBSPOT_ACCESS_TOKEN", ""))
+        for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN"):
+            register_secret(getattr(settings, name, ""))
         for name in ("", "ingestion"):  # whatever handler prints our records masks secrets
             for handler in logging.getLogger(name).handlers:
                 handler.addFilter(RedactingFilter())

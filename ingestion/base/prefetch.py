@@ -11,6 +11,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from django.db import connections
+
 _DONE = object()
 
 
@@ -42,6 +44,8 @@ def prefetched(pages: Iterable, *, depth: int = 4) -> Iterator[Iterator]:
             offer(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises it
             offer(_Failure(error))
+        finally:
+            connections.close_all()  # this thread's own (e.g. the shared OAuth grant's)
 
     def consume() -> Iterator:
         while True:

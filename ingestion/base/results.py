@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NamedTuple
 
 
 class Mode(StrEnum):
@@ -64,6 +65,20 @@ class RecordFailure:
 
     object_id: str
     reason: str
+
+
+class Grant(NamedTuple):
+    """An OAuth grant: the access token, the refresh token, when the access token expires
+    (epoch seconds) and how long it was issued for."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: float
+    lifetime: float = 1800.0
+
+    def due(self, now: float) -> bool:
+        """Time to refresh: shortly before expiry (2 minutes, or a tenth of a short life)."""
+        return now >= self.expires_at - min(120.0, self.lifetime / 10)
 
 
 @dataclass(frozen=True)

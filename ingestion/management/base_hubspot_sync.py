@@ -27,7 +27,12 @@ from tqdm import tqdm
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
-from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotConnectError, HubSpotError
+from ingestion.sync.hubspot.errors import (
+    HubSpotAuthError,
+    HubSpotConnectError,
+    HubSpotError,
+    HubSpotRefreshTokenError,
+)
 
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
@@ -134,6 +139,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
             engine = engine_class(options, on_progress=on_progress)
             try:
                 return engine.run()
+            except HubSpotRefreshTokenError as error:
+                raise ConfigurationError(redact(str(error))) from None
             except HubSpotAuthError as error:
                 fatal = ConfigurationError if error.status == 401 else CommandError
                 raise fatal(redact(
@@ -243,10 +250,23 @@ def _signals_interrupt():
             signal.signal(sig, handler)
 
 
+OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN")
+
+
 def require_token() -> None:
+    """Credentials: a private app's token, or an OAuth app's three settings."""
+    oauth = {name: getattr(settings, name, "") for name in OAUTH_SETTINGS}
+    if any(oauth.values()):
+        missing = [name for name, value in oauth.items() if not value]
+        if missing:
+            raise ConfigurationError(f"OAuth needs {', '.join(OAUTH_SETTINGS)}; "
+                                     f"{', '.join(missing)} is not set")
+        return
     if not settings.HUBSPOT_ACCESS_TOKEN:
-        raise ConfigurationError("HUBSPOT_ACCESS_TOKEN is not set: export the private app's "
-                                 "access token (it is never logged or stored).")
+        raise ConfigurationError(
+            "no HubSpot credentials: set HUBSPOT_ACCESS_TOKEN (a private app's token) or "
+            "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN (OAuth); "
+            "they are never logged or stored in clear")
 
 
 def _first_line(error: BaseException) -> str:

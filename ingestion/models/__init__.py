@@ -5,7 +5,7 @@ from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .engagements import HubSpotCall, HubSpotEmail, HubSpotMeeting, HubSpotNote, HubSpotTask
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import HubSpotCompany, HubSpotDeal, HubSpotLineItem, HubSpotProduct, HubSpotTicket
-from .sync import QuarantinedRecord, SyncError, SyncHistory
+from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
 
 __all__ = [
     "HubSpotAssociation",
@@ -27,6 +27,7 @@ __all__ = [
     "HubSpotProperty",
     "HubSpotTask",
     "HubSpotTicket",
+    "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",
     "SyncHistory",

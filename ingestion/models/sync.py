@@ -98,3 +98,23 @@ class QuarantinedRecord(models.Model):
     def __str__(self) -> str:
         state = "quarantined" if self.quarantined_at else f"failing x{self.streak}"
         return f"{self.object_type} {self.object_id}: {state}"
+
+
+class OAuthGrant(models.Model):
+    """The OAuth grant a portal's sync processes share (ingestion/base/grants.py): the
+    current access token and the refresh token (HubSpot may rotate it), both encrypted with a
+    key derived from the app's client secret, so the table alone gives nothing away."""
+
+    client_id = models.CharField(max_length=128, primary_key=True)
+    origin = models.CharField(max_length=64)  # hash of the configured refresh token
+    refresh_token = models.TextField()  # encrypted
+    access_token = models.TextField(blank=True, default="")  # encrypted
+    expires_at = models.FloatField(default=0.0)  # epoch seconds
+    lifetime = models.FloatField(default=1800.0)  # seconds the access token was issued for
+    refreshed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "hubspot_oauth_grant"
+
+    def __str__(self) -> str:
+        return f"OAuth grant of app {self.client_id}"

@@ -50,7 +50,7 @@ def associations(client: HubSpotClient, from_type: str, to_type: str,
     An entry that is not an association result spoils the set of its own id, or (if it has
     no usable id) of every id in that request: those keep their stored links.
     """
-    path = f"/crm/v4/associations/{from_type}/{to_type}/batch/read"
+    path = client.paths.associations_batch_read(from_type, to_type)
     found: dict[str, list[Association]] = {str(i): [] for i in ids}
     unreadable: dict[str, str] = {}
     cursors: dict[str, CursorGuard] = {}
@@ -107,9 +107,10 @@ def _spoil(unreadable: dict[str, str], ids: list[str], reason: str) -> None:
 def owner_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list[dict]]:
     """Owners a page at a time; HubSpot lists archived owners only with `archived=true`."""
     params: dict = {"limit": OWNERS_PAGE_MAX, "archived": _bool(archived)}
-    cursors = CursorGuard("GET /crm/v3/owners")
+    path = client.paths.owners()
+    cursors = CursorGuard(f"GET {path}")
     while True:
-        reply = client.request("GET", "/crm/v3/owners", params=params)
+        reply = client.request("GET", path, params=params)
         if reply.results:
             yield reply.results
         if not reply.after:
@@ -119,16 +120,16 @@ def owner_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[li
 
 def pipelines(client: HubSpotClient, object_type: str) -> list[dict]:
     """Every pipeline of the type with its stages (one answer, no paging)."""
-    return client.request("GET", f"/crm/v3/pipelines/{object_type}").results
+    return client.request("GET", client.paths.pipelines(object_type)).results
 
 
 def property_definitions(client: HubSpotClient, object_type: str, *,
                          archived: bool = False) -> list[dict]:
     """The type's property definitions; with `archived=True` only the archived ones."""
-    return client.request("GET", f"/crm/v3/properties/{object_type}",
+    return client.request("GET", client.paths.properties(object_type),
                           params={"archived": _bool(archived)}).results
 
 
 def schemas(client: HubSpotClient) -> list[dict]:
     """Every custom object type's schema (live ones; HubSpot lists archived ones apart)."""
-    return client.request("GET", "/crm/v3/schemas").results
+    return client.request("GET", client.paths.schemas()).results

@@ -13,16 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from ingestion.base.redact import register_secret
-
 from . import replies
+from .auth import GrantStore, OAuthTokens, StaticToken
 from .errors import (
+    HubSpotAuthError,
     HubSpotConnectError,
     HubSpotError,
     HubSpotLoopError,
@@ -32,6 +33,7 @@ from .errors import (
     error_for_response,
 )
 from .pacing import SlidingWindowPacer
+from .paths import DEFAULT_VERSION, HubSpotPaths
 from .replies import Listing, SearchPage
 from .timeparse import parse_hubspot_datetime
 
@@ -45,22 +47,33 @@ BATCH_READ_MAX = 100  # §4: batch endpoints take at most 100 inputs
 URL_BUDGET = 6_000  # §7: long `properties` lists give 414; stay well below
 
 
+@dataclass(frozen=True)
+class OAuthApp:
+    """An OAuth app's credentials (settings HUBSPOT_CLIENT_ID, _SECRET, _REFRESH_TOKEN)."""
+
+    client_id: str
+    client_secret: str
+    refresh_token: str
+
+
 class HubSpotClient:
-    def __init__(self, token: str, base_url: str = "https://api.hubapi.com", *,
+    def __init__(self, token: str | None, base_url: str = "https://api.hubapi.com", *,
                  timeout: float = 30.0, max_attempts: int = 8, initial_wait: float = 0.5,
                  max_wait: float = 60.0, general_limit: int | None = None,
                  search_per_second: int | None = 5, url_budget: int = URL_BUDGET,
-                 search_body_max: int = SEARCH_BODY_MAX, max_wait_s: float = 120.0):
-        if not token:
-            raise ValueError("a HubSpot access token is required")
-        register_secret(token)
+                 search_body_max: int = SEARCH_BODY_MAX, max_wait_s: float = 120.0,
+                 api_version: str = DEFAULT_VERSION, oauth: OAuthApp | None = None,
+                 grant_store: GrantStore | None = None):
+        self.paths = HubSpotPaths(api_version)
         self.max_wait_s = max_wait_s
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                     "User-Agent": "hubspot-sql-mirror/0.1"},
+            headers={"Accept": "application/json", "User-Agent": "hubspot-sql-mirror/0.1"},
             timeout=httpx.Timeout(timeout, connect=10.0),
         )
+        self.auth = (OAuthTokens(self._http, self.paths.oauth_token(), oauth.client_id,
+                                 oauth.client_secret, oauth.refresh_token, store=grant_store)
+                     if oauth else StaticToken(token or ""))
         self._general_pacer = SlidingWindowPacer(general_limit, 10.0, max_wait_s=max_wait_s)
         self._search_pacer = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s)
         self._retrying = Retrying(
@@ -96,11 +109,24 @@ class HubSpotClient:
 
     def _send_once(self, method: str, path: str, params: dict | None, body: object,
                    search: bool, shape: type[Listing]) -> Listing:
+        try:
+            return self._send(method, path, params, body, search, shape)
+        except HubSpotAuthError as error:
+            # OAuth: HubSpot says the token expired (clocks differ): renew once and resend.
+            if error.category != "EXPIRED_AUTHENTICATION" or not self.auth.renew(error.header):
+                raise
+            return self._send(method, path, params, body, search, shape)
+
+    def _send(self, method: str, path: str, params: dict | None, body: object,
+              search: bool, shape: type[Listing]) -> Listing:
+        authorization = self.auth.header()
         pacer = self._search_pacer if search else self._general_pacer
         departed = pacer.acquire()
         started = time.perf_counter()
         content = orjson.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if content is not None else None
+        headers = {"Authorization": authorization}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
         self.requests_sent += 1
         try:
             response = self._http.request(method, path, params=params, content=content,
@@ -120,7 +146,11 @@ class HubSpotClient:
                   (time.perf_counter() - started) * 1000)
         if not search:
             self._general_pacer.observe(response.headers)
-        return self._decode(response, method, path, shape)
+        try:
+            return self._decode(response, method, path, shape)
+        except HubSpotAuthError as error:
+            error.header = authorization  # which token HubSpot refused, for renew()
+            raise
 
     def _decode(self, response: httpx.Response, method: str, path: str,
                 shape: type[Listing]) -> Listing:
@@ -146,18 +176,18 @@ class HubSpotClient:
 
     def property_names(self, object_type: str) -> list[str]:
         """Every property of the type, custom ones included (API-FACTS §5)."""
-        reply = self.request("GET", f"/crm/v3/properties/{object_type}")
+        path = self.paths.properties(object_type)
+        reply = self.request("GET", path)
         names = {p.get("name") for p in reply.results if isinstance(p, dict)
                  and not p.get("archived")}
         if not all(isinstance(name, str) and name for name in names):
             raise HubSpotMalformedReplyError(
-                f"malformed reply to GET /crm/v3/properties/{object_type}: a property "
-                "without a name")
+                f"malformed reply to GET {path}: a property without a name")
         return sorted(names)
 
     def count(self, object_type: str) -> int:
         """How many live records the type has (search `total`), for progress bars."""
-        return self.request("POST", f"/crm/v3/objects/{object_type}/search",
+        return self.request("POST", self.paths.search(object_type),
                             json={"limit": 1, "filterGroups": []}, search=True,
                             shape=SearchPage).total
 
@@ -172,7 +202,7 @@ class HubSpotClient:
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if inline:
             params["properties"] = ",".join(properties)
-        path = f"/crm/v3/objects/{object_type}"
+        path = self.paths.objects(object_type)
         cursors = CursorGuard(f"GET {path}")
         while True:
             reply = self.request("GET", path, params=params)
@@ -198,7 +228,7 @@ class HubSpotClient:
         for start in range(0, len(ids), BATCH_READ_MAX):
             body = {"inputs": [{"id": i} for i in ids[start:start + BATCH_READ_MAX]],
                     "properties": properties}
-            reply = self.request("POST", f"/crm/v3/objects/{object_type}/batch/read",
+            reply = self.request("POST", self.paths.batch_read(object_type),
                                  params={"archived": _bool(archived)}, json=body)
             records.extend(reply.results)  # a 207 lists missing ids in `errors`
         order = {record_id: n for n, record_id in enumerate(ids)}
@@ -219,7 +249,7 @@ class HubSpotClient:
         more than 10,000 records modified in the same millisecond are all read, once.
         """
         window = _SearchWindow(modified_property, since_ms,
-                               f"POST /crm/v3/objects/{object_type}/search")
+                               f"POST {self.paths.search(object_type)}")
         limit = min(page_size, SEARCH_PAGE_MAX)
         while True:
             page = self._search(object_type, [window.filter()], modified_property, properties,
@@ -260,7 +290,7 @@ class HubSpotClient:
         hydrate = len(orjson.dumps(body)) > self.search_body_max
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
-        page = self.request("POST", f"/crm/v3/objects/{object_type}/search", json=body,
+        page = self.request("POST", self.paths.search(object_type), json=body,
                             search=True, shape=SearchPage).results
         if hydrate and page:
             ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]

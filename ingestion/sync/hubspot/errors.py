@@ -13,6 +13,7 @@
         │   └── HubSpotDailyLimitError  429 DAILY: nothing to gain till midnight  fatal
         ├── HubSpotServerError     5xx, 423 Locked, 477 Migration in progress    retriable
         ├── HubSpotAuthError       401 bad/expired token, 403 missing scopes     fatal
+        │   └── HubSpotRefreshTokenError  the OAuth refresh token was refused    fatal
         └── HubSpotClientError     any other 4xx: our request was wrong          fatal
 
 Whether to retry is decided in one place: the class attribute `retriable`. A retriable
@@ -28,6 +29,7 @@ from ingestion.base.redact import redact
 
 class HubSpotError(Exception):
     retriable = False
+    header = ""  # the Authorization header a refused request carried (never shown)
 
     def __init__(self, message: str, *, status: int | None = None, category: str = "",
                  correlation_id: str = "", retry_after: float | None = None):
@@ -86,6 +88,10 @@ class HubSpotServerError(HubSpotAPIError):
 
 class HubSpotAuthError(HubSpotAPIError):
     pass
+
+
+class HubSpotRefreshTokenError(HubSpotAuthError):
+    """The OAuth refresh token was refused: nothing works until it is replaced."""
 
 
 class HubSpotClientError(HubSpotAPIError):

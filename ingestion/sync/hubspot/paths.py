@@ -1,0 +1,70 @@
+"""The one place that builds HubSpot paths, for the API version the setting names.
+
+HubSpot moved to date-versioned paths (`/crm/objects/2026-09/contacts`) in March 2026; the
+numeric ones (`/crm/v3/…`, `/crm/v4/associations/…`) become unsupported: v4 associations on
+2027-03-30, every v1-v4 path in September 2027, and the v1 OAuth token endpoint is
+deprecated from 2027-02-16 (shared/hubspot/API-DATED.md §1). Bodies, paging and limits are
+the same in both families (§2), so only the paths differ.
+
+Object types are passed as HubSpot names (`contacts`) or type ids (`0-1`, `2-123`): custom
+object types are always addressed by their objectTypeId, never by base name (§2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LEGACY = "legacy"
+DATED_VERSIONS = ("2026-09", "2026-03")
+VERSIONS = (*DATED_VERSIONS, LEGACY)
+DEFAULT_VERSION = "2026-09"
+OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (API-DATED §1)
+
+
+@dataclass(frozen=True)
+class HubSpotPaths:
+    version: str = DEFAULT_VERSION
+
+    def __post_init__(self) -> None:
+        if self.version not in VERSIONS:
+            raise ValueError(f"HUBSPOT_API_VERSION must be one of {', '.join(VERSIONS)}, "
+                             f"not {self.version!r}")
+
+    @property
+    def legacy(self) -> bool:
+        return self.version == LEGACY
+
+    def _crm(self, api: str, legacy_prefix: str) -> str:
+        return legacy_prefix if self.legacy else f"/crm/{api}/{self.version}"
+
+    def objects(self, object_type: str) -> str:
+        """List and get; `…/batch/read` and `…/search` below."""
+        return f"{self._crm('objects', '/crm/v3/objects')}/{object_type}"
+
+    def batch_read(self, object_type: str) -> str:
+        return f"{self.objects(object_type)}/batch/read"
+
+    def search(self, object_type: str) -> str:
+        return f"{self.objects(object_type)}/search"
+
+    def associations_batch_read(self, from_type: str, to_type: str) -> str:
+        base = self._crm("associations", "/crm/v4/associations")
+        return f"{base}/{from_type}/{to_type}/batch/read"
+
+    def association_labels(self, from_type: str, to_type: str) -> str:
+        return f"{self._crm('associations', '/crm/v4/associations')}/{from_type}/{to_type}/labels"
+
+    def properties(self, object_type: str) -> str:
+        return f"{self._crm('properties', '/crm/v3/properties')}/{object_type}"
+
+    def owners(self) -> str:
+        return self._crm("owners", "/crm/v3/owners")
+
+    def pipelines(self, object_type: str) -> str:
+        return f"{self._crm('pipelines', '/crm/v3/pipelines')}/{object_type}"
+
+    def schemas(self) -> str:
+        return "/crm/v3/schemas" if self.legacy else f"/crm-object-schemas/{self.version}/schemas"
+
+    def oauth_token(self) -> str:
+        return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"
