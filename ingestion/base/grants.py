@@ -36,9 +36,11 @@ class DatabaseGrantStore:
     def share(self, refresh_token: str, stale_access: str | None,
               exchange: Callable[[str], Grant]) -> Grant:
         origin = hashlib.sha256(refresh_token.encode()).hexdigest()
+        # The row must exist to be locked: the first process creates an empty one.
+        OAuthGrant.objects.get_or_create(pk=self.client_id, defaults={"origin": ""})
         with transaction.atomic():
-            row = OAuthGrant.objects.select_for_update().filter(pk=self.client_id).first()
-            if row is not None and row.origin == origin:
+            row = OAuthGrant.objects.select_for_update().get(pk=self.client_id)
+            if row.origin == origin:
                 stored = Grant(self._open(row.access_token), self._open(row.refresh_token),
                                row.expires_at, row.lifetime)
                 if (stored.access_token and stored.access_token != stale_access

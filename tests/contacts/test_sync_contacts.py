@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 
 from ingestion.models import HubSpotContact, SyncError, SyncHistory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
 
 
 def sync(*flags: str) -> dict[str, int]:

@@ -15,7 +15,7 @@ from ingestion.models import (
 
 from .conftest import run_command, run_failing
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
 
 KEY = ("from_object_type", "from_id", "to_object_type", "to_id", "association_type_id",
        "category", "label")

@@ -26,7 +26,7 @@ from ingestion.sync.hubspot.client import HubSpotClient
 
 from .conftest import run_command
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
 
 PETS = "2-3508482"  # the emulator's default custom object type
 

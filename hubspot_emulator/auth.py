@@ -1,0 +1,261 @@
+"""Who may call: the static private-app token, OAuth access tokens issued by the emulated
+OAuth app (API-FACTS §1, API-DATED §1), and the scopes each of them carries.
+
+Scopes: `None` means every scope (the default, so nothing is refused); otherwise a set of
+HubSpot scope names. A route needs one scope out of each group `required_scopes` lists
+("One or more of the following scopes are required", API-FACTS §1); the first group the
+token has none of is named in the 403.
+
+Scope table (HubSpot's scope names per API-FACTS §1; *choice* where the docs name none):
+
+| route kind | needs |
+|---|---|
+| objects: list, get, batch read, search | the type's object scope `.read` |
+| objects: create, update, archive, batch writes, merge, GDPR delete | the type's object scope `.write` |
+| associations (v4 and dated): read | `.read` of the from type AND of the to type |
+| associations: PUT default, DELETE, batch archive | `.write` of both types |
+| properties (and groups) of a type | its schema scope `.read` |
+| pipelines of a type | its schema scope `.read` or its object scope `.read` |
+| owners | `crm.objects.owners.read` |
+| schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
+
+Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
+tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
+notes, tasks) `crm.objects.contacts.*` (*choice*). Schema scope: `crm.schemas.{contacts,
+companies,deals}.*`, custom objects `crm.schemas.custom.*`, any other type its object scope
+(*choice*).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import secrets
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .routes import Access
+from .timeutil import iso_ms
+
+SCOPES_URL = "https://developers.hubspot.com/scopes"
+_OWN_OBJECT_SCOPE = {"contacts", "companies", "deals", "products", "line_items"}
+_OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
+_ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
+
+
+def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
+    """Normalise a configured scope list; None keeps "every scope"."""
+    if scopes is None:
+        return None
+    if isinstance(scopes, str) or not all(isinstance(s, str) for s in scopes):
+        raise ValueError("scopes must be a list of scope names (or null for every scope)")
+    return frozenset(scopes)
+
+
+def object_scope(otype, write: bool) -> str:
+    rw = "write" if write else "read"
+    if otype.name == "tickets":
+        return "tickets"
+    if otype.custom:
+        return f"crm.objects.custom.{rw}"
+    if otype.name in _ENGAGEMENTS:
+        return f"crm.objects.contacts.{rw}"
+    if otype.name in _OWN_OBJECT_SCOPE:
+        return f"crm.objects.{otype.name}.{rw}"
+    return f"crm.objects.custom.{rw}"
+
+
+def schema_scope(otype, write: bool) -> str:
+    rw = "write" if write else "read"
+    if otype.custom:
+        return f"crm.schemas.custom.{rw}"
+    if otype.name in _OWN_SCHEMA_SCOPE:
+        return f"crm.schemas.{otype.name}.{rw}"
+    return object_scope(otype, write)
+
+
+def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
+    """Groups of alternatives the route needs; `resolve(name)` gives an ObjectType or None
+    (an unknown type needs nothing here: the handler answers it)."""
+    kind, write = access.kind, access.write
+    if kind == "public":
+        return []
+    if kind == "owners":
+        return [["crm.objects.owners.read"]]
+    if kind == "schemas":
+        return [["crm.schemas.custom.write" if write else "crm.schemas.custom.read"]]
+    names = [match_info.get("type") or match_info.get("from")]
+    if kind == "associations":
+        names.append(match_info.get("to"))
+    groups: list[list[str]] = []
+    for name in names:
+        otype = resolve(name) if name else None
+        if otype is None:
+            continue
+        if kind in ("objects", "associations"):
+            groups.append([object_scope(otype, write)])
+        elif kind == "properties":
+            groups.append([schema_scope(otype, write)])
+        elif kind == "pipelines":
+            groups.append(list(dict.fromkeys([schema_scope(otype, write),
+                                                object_scope(otype, write)])))
+    return groups
+
+
+def missing_group(granted: frozenset[str] | None, groups: list[list[str]]) -> list[str] | None:
+    """The first group the token holds none of; None if every group is satisfied."""
+    if granted is None:
+        return None
+    for group in groups:
+        if not granted.intersection(group):
+            return group
+    return None
+
+
+def missing_scopes_body(group: list[str], cid: str) -> dict:
+    # API-FACTS §1 (hubspot-api-nodejs#268; `requiredGranularScopes` in newer responses).
+    return {"status": "error",
+            "message": "This app hasn't been granted all required scopes to make this call. "
+                       f"Read more about required scopes here: {SCOPES_URL}.",
+            "correlationId": cid,
+            "errors": [{"message": "One or more of the following scopes are required.",
+                        "context": {"requiredGranularScopes": list(group)}}],
+            "links": {"scopes": SCOPES_URL}, "category": "MISSING_SCOPES"}
+
+
+def expired_body(expires_at: float, now: float, cid: str) -> dict:
+    # Observed body (API-FACTS §1, airbyte#74726): the age in whole units, context key
+    # "expire time" with the ISO expiry.
+    return {"status": "error",
+            "message": f"The OAuth token used to make this call expired {_age(now - expires_at)}"
+                       " ago.",
+            "correlationId": cid, "category": "EXPIRED_AUTHENTICATION",
+            "context": {"expire time": [iso_ms(int(expires_at * 1000))]}}
+
+
+def _age(seconds: float) -> str:
+    """`3 second(s)`, `92 minute(s)`, `19884 day(s)` as observed; hours are a *choice*."""
+    s = max(0, int(seconds))
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if s >= size:
+            return f"{s // size} {unit}(s)"
+    return f"{s} second(s)"
+
+
+def _digest(token: str) -> str:
+    # Issued tokens are looked up by digest: a dict lookup on the token itself would
+    # compare its characters and leak timing.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class Issued:
+    expires_at: float  # wall-clock seconds
+    scopes: frozenset[str] | None
+
+
+class OAuthError(Exception):
+    """A refused token request: HubSpot's v1-style 400 `{"status": <code>, "message"}`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+    def body(self, cid: str) -> dict:
+        return {"status": self.code, "message": self.message, "correlationId": cid}
+
+
+def bad_refresh_token() -> OAuthError:
+    return OAuthError("BAD_REFRESH_TOKEN", "missing or unknown refresh token")
+
+
+@dataclass
+class OAuthApp:
+    """One installed OAuth app with one valid refresh token at a time.
+
+    Each refresh issues a new random access token valid `access_token_lifetime_s` seconds;
+    with `rotate_refresh_token` it also returns a new refresh token and the old one stops
+    working. Revoking the refresh token leaves issued access tokens valid until they expire
+    (HubSpot: "Access tokens generated with the refresh token will not be affected")."""
+
+    client_id: str
+    client_secret: str
+    refresh_token: str | None
+    access_token_lifetime_s: float = 1800
+    rotate_refresh_token: bool = False
+    scopes: frozenset[str] | None = None
+    issued: dict[str, Issued] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: dict) -> OAuthApp:
+        known = {"client_id", "client_secret", "refresh_token", "access_token_lifetime_s",
+                 "rotate_refresh_token", "scopes"}
+        unknown = set(config) - known
+        if unknown:
+            raise ValueError(f"unknown oauth keys {sorted(unknown)}; known: {sorted(known)}")
+        for key in ("client_id", "client_secret", "refresh_token"):
+            if not isinstance(config.get(key), str) or not config[key]:
+                raise ValueError(f"oauth {key} must be a non-empty string")
+        lifetime = float(config.get("access_token_lifetime_s", 1800))
+        if not 0 < lifetime < 10 ** 9:
+            raise ValueError("oauth access_token_lifetime_s must be positive")
+        return cls(config["client_id"], config["client_secret"], config["refresh_token"],
+                   lifetime, bool(config.get("rotate_refresh_token", False)),
+                   scope_set(config.get("scopes")))
+
+    def _refresh_ok(self, token: str) -> bool:
+        current = self.refresh_token
+        return current is not None and hmac.compare_digest(
+            token.encode("utf-8", "surrogatepass"), current.encode("utf-8", "surrogatepass"))
+
+    def refresh(self, form) -> dict:
+        """The `grant_type=refresh_token` answer, or OAuthError."""
+        grant = form.get("grant_type", "")
+        if grant != "refresh_token":
+            raise OAuthError("BAD_GRANT_TYPE", f"unsupported grant_type: {grant}")
+        client_ok = hmac.compare_digest(
+            str(form.get("client_id", "")).encode("utf-8", "surrogatepass"),
+            self.client_id.encode("utf-8", "surrogatepass"))
+        secret_ok = hmac.compare_digest(
+            str(form.get("client_secret", "")).encode("utf-8", "surrogatepass"),
+            self.client_secret.encode("utf-8", "surrogatepass"))
+        if not (client_ok and secret_ok and self._refresh_ok(str(form.get("refresh_token",
+                                                                          "")))):
+            raise bad_refresh_token()
+        access = "C" + secrets.token_urlsafe(48)
+        self.issued[_digest(access)] = Issued(time.time() + self.access_token_lifetime_s,
+                                              self.scopes)
+        if self.rotate_refresh_token:
+            self.refresh_token = f"na1-{uuid.uuid4()}"
+        return {"token_type": "bearer", "refresh_token": self.refresh_token,
+                "access_token": access,
+                "expires_in": math.ceil(self.access_token_lifetime_s)}
+
+    def revoke(self, token: str) -> bool:
+        """Delete the refresh token if `token` is it; issued access tokens stay valid."""
+        if not self._refresh_ok(token):
+            return False
+        self.refresh_token = None
+        return True
+
+    def lookup(self, token: str) -> Issued | None:
+        return self.issued.get(_digest(token))
+
+    def expire_all(self) -> int:
+        now = time.time()
+        live = [i for i in self.issued.values() if i.expires_at > now]
+        for issued in live:
+            issued.expires_at = now
+        return len(live)
+
+    def state(self) -> dict:
+        now = time.time()
+        return {"client_id": self.client_id, "refresh_token": self.refresh_token,
+                "access_token_lifetime_s": self.access_token_lifetime_s,
+                "rotate_refresh_token": self.rotate_refresh_token,
+                "scopes": None if self.scopes is None else sorted(self.scopes),
+                "access_tokens_issued": len(self.issued),
+                "access_tokens_live": sum(i.expires_at > now for i in self.issued.values())}

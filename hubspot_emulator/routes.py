@@ -1,0 +1,86 @@
+"""One route table for both path families: every handler is registered once per family by
+`serve`, under its legacy path(s) and under the date-versioned path (API-DATED §2), e.g.
+
+    serve(app, "GET", OBJECTS, "/{type}", list_objects, Access("objects"))
+
+registers `GET /crm/v3/objects/{type}` and `GET /crm/objects/{version}/{type}` where
+`{version}` only matches a served version (`2026-03`, `2026-09`); any other version segment
+matches no route and answers like every unknown path. Handlers that must differ per family
+(only the association `batch/archive` status) look at `dated(request)`.
+
+Each registration also records what the route needs from the caller's token (`Access`):
+the edge middleware checks the scopes before any handler runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+DATED_VERSIONS = ("2026-03", "2026-09")
+VERSION = "{version:" + "|".join(DATED_VERSIONS) + "}"
+
+
+@dataclass(frozen=True)
+class Family:
+    """Where one API lives: its legacy prefixes and its dated prefix (None: legacy only)."""
+
+    legacy: tuple[str, ...]
+    dated: str | None
+
+    def paths(self, suffix: str) -> list[str]:
+        out = [prefix + suffix for prefix in self.legacy]
+        if self.dated is not None:
+            out.append(self.dated + suffix)
+        return out
+
+
+# API-DATED §2's table. `/crm/v4/objects/{t}/{id}/associations/...` moves under the dated
+# objects API; the v3-style association `types` endpoint has no dated counterpart.
+OBJECTS = Family(("/crm/v3/objects",), f"/crm/objects/{VERSION}")
+OBJECT_ASSOCIATIONS = Family(("/crm/v4/objects",), f"/crm/objects/{VERSION}")
+ASSOCIATIONS = Family(("/crm/v4/associations",), f"/crm/associations/{VERSION}")
+ASSOCIATIONS_V3 = Family(("/crm/v3/associations",), None)
+PROPERTIES = Family(("/crm/v3/properties",), f"/crm/properties/{VERSION}")
+OWNERS = Family(("/crm/v3/owners",), f"/crm/owners/{VERSION}")
+PIPELINES = Family(("/crm/v3/pipelines",), f"/crm/pipelines/{VERSION}")
+SCHEMAS = Family(("/crm/v3/schemas", "/crm-object-schemas/v3/schemas"),
+                 f"/crm-object-schemas/{VERSION}/schemas")
+# OAuth: `/oauth/v1/...` (deprecated 2027-02-16) and the dated OAuth API (API-DATED §1).
+OAUTH = Family(("/oauth/v1",), f"/oauth/{VERSION}")
+OAUTH_V1 = Family(("/oauth/v1",), None)
+OAUTH_DATED = Family((), f"/oauth/{VERSION}")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
+    schemas | public (no bearer token: the OAuth token endpoints). `write`: a write scope.
+    The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
+
+    kind: str
+    write: bool = False
+
+
+ROUTE_ACCESS = web.AppKey("route_access", dict)
+
+
+def serve(app: web.Application, method: str, family: Family, suffix: str, handler,
+          access: Access) -> None:
+    """Register `handler` for `method` under every path of `family` (+ `suffix`)."""
+    table = app[ROUTE_ACCESS]
+    methods = ("HEAD", "GET") if method == "GET" else (method,)  # as `add_get` does
+    for path in family.paths(suffix):
+        for m in methods:
+            table[app.router.add_route(m, path, handler)] = access
+
+
+def access_of(request: web.Request) -> Access | None:
+    """The matched route's `Access`; None for unknown paths (they answer 404 later)."""
+    return request.app[ROUTE_ACCESS].get(request.match_info.route)
+
+
+def dated(request: web.Request) -> bool:
+    """Whether the request came in on a date-versioned path."""
+    return "version" in request.match_info
