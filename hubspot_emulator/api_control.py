@@ -1,6 +1,7 @@
 """The control surface under `/_emulator/`: reset, clock, silent changes, faults, rate limits,
-search lag, raw records, stats. Not part of HubSpot's API. Every endpoint but `GET health`
-needs the control token (the edge middleware in `server` checks it)."""
+search lag, raw records, OAuth app and token scopes, write locks, stats. Not part of HubSpot's
+API. Every endpoint but `GET health` needs the control token (the edge middleware in `server`
+checks it)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from itertools import islice
 import orjson
 from aiohttp import web
 
+from .auth import OAuthApp, scope_set
+from .locks import WriteLock
 from .ratelimit import PROFILES, RateLimiter
 from .server import EMU, Emulator, json_response
 from .store import LIVE, Op, TypeState
@@ -178,6 +181,67 @@ async def search_limits(emu: Emulator, request: web.Request) -> dict:
     return vars(emu.search_limits)
 
 
+async def oauth(emu: Emulator, request: web.Request) -> dict:
+    """Install an OAuth app (`{}` removes it); the previous app's tokens stop working."""
+    body = await _body(request)
+    emu.oauth = OAuthApp.from_config(body) if body else None
+    return oauth_state(emu)
+
+
+async def remove_oauth(emu: Emulator, request: web.Request) -> dict:
+    emu.oauth = None
+    return oauth_state(emu)
+
+
+def oauth_state(emu: Emulator) -> dict:
+    if emu.oauth is None:
+        return {"configured": False}
+    return {"configured": True, **emu.oauth.state()}
+
+
+async def get_oauth(emu: Emulator, request: web.Request) -> dict:
+    return oauth_state(emu)
+
+
+async def revoke_refresh_token(emu: Emulator, request: web.Request) -> dict:
+    """The current refresh token stops working; issued access tokens live on until expiry."""
+    if emu.oauth is None:
+        raise ControlError("no OAuth app is configured")
+    current = emu.oauth.refresh_token
+    return {"revoked": current is not None and emu.oauth.revoke(current)}
+
+
+async def expire_access_tokens(emu: Emulator, request: web.Request) -> dict:
+    """Every issued access token expires now (their next use is a 401 EXPIRED_AUTHENTICATION)."""
+    if emu.oauth is None:
+        raise ControlError("no OAuth app is configured")
+    return {"expired": emu.oauth.expire_all()}
+
+
+async def token_scopes(emu: Emulator, request: web.Request) -> dict:
+    """The static token's scopes: a list, or null for every scope (the default)."""
+    body = await _body(request)
+    emu.token_scopes = scope_set(body.get("scopes"))
+    return {"scopes": None if emu.token_scopes is None else sorted(emu.token_scopes)}
+
+
+async def write_lock(emu: Emulator, request: web.Request) -> dict:
+    """`{records, window_ms, lock_ms}`: lock a type's writes after a burst (`{}`: never)."""
+    emu.write_lock = WriteLock.from_config(await _body(request))
+    return emu.write_lock.config()
+
+
+async def lock(emu: Emulator, request: web.Request) -> dict:
+    """Lock one object type's writes now for `ms` (default 2,000, HubSpot's lock time)."""
+    body = await _body(request)
+    otype = emu.store.registry.resolve(str(body.get("objectType", "")))
+    if otype is None:
+        raise ControlError(f"unknown object type {body.get('objectType')}")
+    ms = int(body.get("ms", 2000))
+    emu.write_lock.lock(otype.name, ms)
+    return {"objectType": otype.name, "ms": ms}
+
+
 async def stats(emu: Emulator, request: web.Request) -> dict:
     return emu.stats.as_json(emu.faults.injected)
 
@@ -200,5 +264,13 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/rate_limit", _handler(rate_limit))
     r.add_post("/_emulator/search_lag", _handler(search_lag))
     r.add_post("/_emulator/search_limits", _handler(search_limits))
+    r.add_post("/_emulator/oauth", _handler(oauth))
+    r.add_delete("/_emulator/oauth", _handler(remove_oauth))
+    r.add_get("/_emulator/oauth", _handler(get_oauth))
+    r.add_post("/_emulator/oauth/revoke", _handler(revoke_refresh_token))
+    r.add_post("/_emulator/oauth/expire", _handler(expire_access_tokens))
+    r.add_post("/_emulator/token_scopes", _handler(token_scopes))
+    r.add_post("/_emulator/write_lock", _handler(write_lock))
+    r.add_post("/_emulator/lock", _handler(lock))
     r.add_get("/_emulator/stats", _handler(stats))
     r.add_get("/_emulator/health", _handler(health))

@@ -12,6 +12,18 @@ from .associations import default_types, labels
 from .errors import ApiError, not_found, validation
 from .properties import PropDef
 from .relations import targets
+from .routes import (
+    ASSOCIATIONS,
+    ASSOCIATIONS_V3,
+    OBJECT_ASSOCIATIONS,
+    OWNERS,
+    PIPELINES,
+    PROPERTIES,
+    SCHEMAS,
+    Access,
+    dated,
+    serve,
+)
 from .schemas import ObjectType, owners, pipelines, property_json
 from .server import Emulator, json_response
 from .store import LIVE, TypeState
@@ -46,6 +58,40 @@ async def get_property(request: web.Request) -> web.Response:
         if p.name == name:
             return json_response(property_json(p, otype))
     raise ApiError(404, f"Unable to find property {name}", "OBJECT_NOT_FOUND")
+
+
+def _groups(otype: ObjectType, archived: bool) -> list[dict]:
+    """Property groups: one per `groupName` the type's properties use (shape: PropertyGroup
+    `name, label, displayOrder, archived`); none is ever archived (*choice*)."""
+    if archived:
+        return []
+    names = list(dict.fromkeys(p.group for p in otype.props if p.group and not p.archived))
+    return [{"name": n, "label": _group_label(n), "displayOrder": k, "archived": False}
+            for k, n in enumerate(names)]
+
+
+def _group_label(name: str) -> str:
+    """`contactinformation` → `Contact information`, `custom_properties` → `Custom properties`."""
+    words = name.replace("_", " ")
+    if words.endswith("information") and not words.endswith(" information"):
+        words = words[:-len("information")] + " information"
+    return words.capitalize()
+
+
+async def list_property_groups(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    return json_response({"results": _groups(otype, flag(request.query.get("archived")))})
+
+
+async def get_property_group(request: web.Request) -> web.Response:
+    emu = emulator(request)
+    otype = emu.resolve(request.match_info["type"]).otype
+    name = request.match_info["name"]
+    for group in _groups(otype, False):
+        if group["name"] == name:
+            return json_response(group)
+    raise ApiError(404, f"Unable to find property group {name}", "OBJECT_NOT_FOUND")
 
 
 # -- owners ----------------------------------------------------------------------------------
@@ -191,6 +237,43 @@ async def association_labels(request: web.Request) -> web.Response:
     return json_response({"results": rows})
 
 
+async def association_types(request: web.Request) -> web.Response:
+    """v3 association types `{"results": [{"id", "name"}]}`: legacy only; dated versions have
+    no such endpoint, labels replace it (API-DATED §2)."""
+    emu = emulator(request)
+    a = emu.resolve(request.match_info["from"]).otype
+    b = emu.resolve(request.match_info["to"]).otype
+    return json_response({"results": [{"id": str(t.type_id), "name": t.v3_name}
+                                      for t in labels(a.name, b.name)]})
+
+
+async def batch_archive_associations(request: web.Request) -> web.Response:
+    """Remove every association between each `from` record and its `to` records. v4 answers
+    204; the dated versions 200 with a batch body (API-DATED §2). Unknown ids are skipped."""
+    emu = emulator(request)
+    a = emu.resolve(request.match_info["from"])
+    b = emu.resolve(request.match_info["to"])
+    started = iso_ms(int(time.time() * 1000))
+    for item in batch_inputs(await json_body(request), ASSOC_BATCH_MAX):
+        ai = _live(a, str(((item or {}).get("from") or {}).get("id", "")))
+        for to in (item or {}).get("to") or []:
+            bi = _live(b, str((to or {}).get("id", "")))
+            if ai is not None and bi is not None:
+                emu.store.assoc.remove(a.otype.name, ai, b.otype.name, bi)
+    if dated(request):
+        return json_response({"status": "COMPLETE", "results": [], "startedAt": started,
+                              "completedAt": iso_ms(int(time.time() * 1000))})
+    return web.Response(status=204)
+
+
+def _live(ts: TypeState, raw_id: str) -> int | None:
+    idx = ts.idx_of(raw_id)
+    if idx is None:
+        return None
+    idx = ts.live.resolve(idx)
+    return idx if ts.live.status(idx) == LIVE else None
+
+
 def _pair(emu: Emulator, request: web.Request) -> tuple[TypeState, int, TypeState, int]:
     a = emu.resolve(request.match_info["type"])
     b = emu.resolve(request.match_info["to"])
@@ -306,23 +389,31 @@ def _prop_from_json(p: dict) -> PropDef:
 
 
 def add_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_get("/crm/v3/properties/{type}", list_properties)
-    r.add_get("/crm/v3/properties/{type}/{name}", get_property)
-    r.add_get("/crm/v3/owners", list_owners)
-    r.add_get("/crm/v3/owners/", list_owners)
-    r.add_get("/crm/v3/owners/{id}", get_owner)
-    r.add_get("/crm/v3/pipelines/{type}", list_pipelines)
-    r.add_get("/crm/v3/pipelines/{type}/{id}", get_pipeline)
-    r.add_get("/crm/v3/pipelines/{type}/{id}/stages", list_stages)
-    r.add_get("/crm/v3/pipelines/{type}/{id}/stages/{stage}", list_stages)
-    r.add_post("/crm/v4/associations/{from}/{to}/batch/read", batch_read_associations)
-    r.add_get("/crm/v4/associations/{from}/{to}/labels", association_labels)
-    r.add_get("/crm/v4/objects/{type}/{id}/associations/{to}", list_associations)
-    r.add_put("/crm/v4/objects/{type}/{id}/associations/default/{to}/{toId}",
-              put_default_association)
-    r.add_delete("/crm/v4/objects/{type}/{id}/associations/{to}/{toId}", delete_association)
-    for prefix in ("/crm/v3/schemas", "/crm-object-schemas/v3/schemas"):
-        r.add_get(prefix, list_schemas)
-        r.add_post(prefix, create_schema)
-        r.add_get(prefix + "/{type}", get_schema)
+    props, pipes = Access("properties"), Access("pipelines")
+    serve(app, "GET", PROPERTIES, "/{type}", list_properties, props)
+    serve(app, "GET", PROPERTIES, "/{type}/groups", list_property_groups, props)
+    serve(app, "GET", PROPERTIES, "/{type}/groups/{name}", get_property_group, props)
+    serve(app, "GET", PROPERTIES, "/{type}/{name}", get_property, props)
+    owners_ = Access("owners")
+    serve(app, "GET", OWNERS, "", list_owners, owners_)
+    serve(app, "GET", OWNERS, "/", list_owners, owners_)  # the SDK's spelling
+    serve(app, "GET", OWNERS, "/{id}", get_owner, owners_)
+    serve(app, "GET", PIPELINES, "/{type}", list_pipelines, pipes)
+    serve(app, "GET", PIPELINES, "/{type}/{id}", get_pipeline, pipes)
+    serve(app, "GET", PIPELINES, "/{type}/{id}/stages", list_stages, pipes)
+    serve(app, "GET", PIPELINES, "/{type}/{id}/stages/{stage}", list_stages, pipes)
+    read, write = Access("associations"), Access("associations", write=True)
+    serve(app, "POST", ASSOCIATIONS, "/{from}/{to}/batch/read", batch_read_associations, read)
+    serve(app, "POST", ASSOCIATIONS, "/{from}/{to}/batch/archive", batch_archive_associations,
+          write)
+    serve(app, "GET", ASSOCIATIONS, "/{from}/{to}/labels", association_labels, read)
+    serve(app, "GET", ASSOCIATIONS_V3, "/{from}/{to}/types", association_types, read)
+    serve(app, "GET", OBJECT_ASSOCIATIONS, "/{type}/{id}/associations/{to}", list_associations,
+          read)
+    serve(app, "PUT", OBJECT_ASSOCIATIONS, "/{type}/{id}/associations/default/{to}/{toId}",
+          put_default_association, write)
+    serve(app, "DELETE", OBJECT_ASSOCIATIONS, "/{type}/{id}/associations/{to}/{toId}",
+          delete_association, write)
+    serve(app, "GET", SCHEMAS, "", list_schemas, Access("schemas"))
+    serve(app, "POST", SCHEMAS, "", create_schema, Access("schemas", write=True))
+    serve(app, "GET", SCHEMAS, "/{type}", get_schema, Access("schemas"))

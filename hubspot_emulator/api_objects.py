@@ -11,6 +11,7 @@ from aiohttp import web
 from .errors import batch_not_found, invalid_json, not_found, validation
 from .relations import targets
 from .render import associations_json, history_json, record_json, select_properties
+from .routes import OBJECTS, Access, serve
 from .search import search
 from .server import EMU, IGNORE_FILTER, Emulator, json_response, next_link
 from .store import ARCHIVED, LIVE, TypeState
@@ -245,11 +246,11 @@ def _association_filter(emu: Emulator, ts: TypeState, body: dict) -> set[int] | 
 
 
 def add_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_post("/crm/v3/objects/{type}/search", search_objects)
-    r.add_post("/crm/v3/objects/{type}/batch/read", batch_read)
-    r.add_get("/crm/v3/objects/{type}", list_objects)
-    r.add_get("/crm/v3/objects/{type}/{id}", get_object)
+    read = Access("objects")
+    serve(app, "POST", OBJECTS, "/{type}/search", search_objects, read)
+    serve(app, "POST", OBJECTS, "/{type}/batch/read", batch_read, read)
+    serve(app, "GET", OBJECTS, "/{type}", list_objects, read)
+    serve(app, "GET", OBJECTS, "/{type}/{id}", get_object, read)
     from . import api_writes
 
     api_writes.add_routes(app)

@@ -22,6 +22,7 @@ from .api_objects import (
 from .associations import LINKS, AssocType
 from .errors import ApiError, not_found, validation
 from .render import record_json, select_properties
+from .routes import OBJECTS, Access, serve
 from .server import Emulator, json_response
 from .store import ARCHIVED, LIVE, Op, TypeState
 from .timeutil import iso_ms
@@ -39,6 +40,12 @@ def _written(ts: TypeState, idx: int, props: dict) -> dict:
     """A write's answer: the written properties plus the system ones."""
     names = select_properties(ts.otype, list(props))
     return record_json(ts, ts.live, idx, names)
+
+
+def _admit(emu: Emulator, ts: TypeState, count: int) -> None:
+    """423 Locked while this type's writes are locked after a burst (see `locks`)."""
+    if not emu.write_lock.admit(ts.otype.name, count):
+        raise ApiError(423, "Locked", None)
 
 
 def _check_unique(emu: Emulator, ts: TypeState, props: dict, own: int | None) -> None:
@@ -120,6 +127,7 @@ async def create(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     body = await json_body(request)
+    _admit(emu, ts, 1)
     idx = _create_one(emu, ts, body)
     return json_response(_written(ts, idx, body.get("properties") or {}), 201)
 
@@ -131,6 +139,7 @@ async def batch_create(request: web.Request) -> web.Response:
     inputs = batch_inputs(await json_body(request), BATCH_MAX)
     for item in inputs:  # validate everything first: a bad input fails the whole batch
         validate_properties(ts.otype, (item or {}).get("properties"))
+    _admit(emu, ts, len(inputs))
     results = [_written(ts, _create_one(emu, ts, item), item.get("properties") or {})
                for item in inputs]
     return batch_response(ts, results, [], started, ok_status=201)
@@ -152,6 +161,7 @@ async def update(request: web.Request) -> web.Response:
         raise not_found(raw_id)
     body = await json_body(request)
     props = validate_properties(ts.otype, body.get("properties"))
+    _admit(emu, ts, 1)
     _update_one(emu, ts, idx, props)
     return json_response(_written(ts, idx, props))
 
@@ -171,6 +181,7 @@ async def batch_update(request: web.Request) -> web.Response:
             missing.append(raw_id)
         else:
             planned.append((idx, props))
+    _admit(emu, ts, len(inputs))
     results = []
     for idx, props in planned:
         _update_one(emu, ts, idx, props)
@@ -190,6 +201,7 @@ async def archive(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     idx = find_record(ts, request.match_info["id"])
+    _admit(emu, ts, 1)
     if idx is not None:
         _archive(emu, ts, idx)
     return web.Response(status=204)
@@ -198,7 +210,9 @@ async def archive(request: web.Request) -> web.Response:
 async def batch_archive(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
-    for item in batch_inputs(await json_body(request), BATCH_MAX):
+    inputs = batch_inputs(await json_body(request), BATCH_MAX)
+    _admit(emu, ts, len(inputs))
+    for item in inputs:
         idx = find_record(ts, str((item or {}).get("id", "")))
         if idx is not None:
             _archive(emu, ts, idx)
@@ -213,6 +227,7 @@ async def gdpr_delete(request: web.Request) -> web.Response:
         raise validation("GDPR delete is only available for contacts")
     body = await json_body(request)
     idx = find_record(ts, str(body.get("objectId", "")), body.get("idProperty"))
+    _admit(emu, ts, 1)
     if idx is not None and ts.live.status(idx) in (LIVE, ARCHIVED):
         emu.store.apply(ts, Op("gone", idx))
     # An unknown email is blocklisted rather than reported: still 204.
@@ -235,6 +250,7 @@ async def merge(request: web.Request) -> web.Response:
             raise not_found(raw)
     if primary == other:
         raise validation("Cannot merge an object with itself")
+    _admit(emu, ts, 2)
     idx = _merge(emu, ts, primary, other)
     names = select_properties(ts.otype, [p.name for p in ts.otype.live_props])
     return json_response(record_json(ts, ts.live, idx, names))
@@ -264,12 +280,12 @@ def _merged_ids(values: dict) -> set[int]:
 
 
 def add_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_post("/crm/v3/objects/{type}/batch/create", batch_create)
-    r.add_post("/crm/v3/objects/{type}/batch/update", batch_update)
-    r.add_post("/crm/v3/objects/{type}/batch/archive", batch_archive)
-    r.add_post("/crm/v3/objects/{type}/merge", merge)
-    r.add_post("/crm/v3/objects/{type}/gdpr-delete", gdpr_delete)
-    r.add_post("/crm/v3/objects/{type}", create)
-    r.add_patch("/crm/v3/objects/{type}/{id}", update)
-    r.add_delete("/crm/v3/objects/{type}/{id}", archive)
+    write = Access("objects", write=True)
+    serve(app, "POST", OBJECTS, "/{type}/batch/create", batch_create, write)
+    serve(app, "POST", OBJECTS, "/{type}/batch/update", batch_update, write)
+    serve(app, "POST", OBJECTS, "/{type}/batch/archive", batch_archive, write)
+    serve(app, "POST", OBJECTS, "/{type}/merge", merge, write)
+    serve(app, "POST", OBJECTS, "/{type}/gdpr-delete", gdpr_delete, write)
+    serve(app, "POST", OBJECTS, "/{type}", create, write)
+    serve(app, "PATCH", OBJECTS, "/{type}/{id}", update, write)
+    serve(app, "DELETE", OBJECTS, "/{type}/{id}", archive, write)

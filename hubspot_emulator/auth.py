@@ -11,7 +11,7 @@ Scope table (HubSpot's scope names per API-FACTS §1; *choice* where the docs na
 | route kind | needs |
 |---|---|
 | objects: list, get, batch read, search | the type's object scope `.read` |
-| objects: create, update, archive, batch writes, merge, GDPR delete | the type's object scope `.write` |
+| objects: create, update, archive, batch writes, merge, GDPR delete | object scope `.write` |
 | associations (v4 and dated): read | `.read` of the from type AND of the to type |
 | associations: PUT default, DELETE, batch archive | `.write` of both types |
 | properties (and groups) of a type | its schema scope `.read` |
@@ -215,7 +215,7 @@ class OAuthApp:
         """The `grant_type=refresh_token` answer, or OAuthError."""
         grant = form.get("grant_type", "")
         if grant != "refresh_token":
-            raise OAuthError("BAD_GRANT_TYPE", f"unsupported grant_type: {grant}")
+            raise OAuthError("BAD_GRANT_TYPE", "missing or unknown grant_type")
         client_ok = hmac.compare_digest(
             str(form.get("client_id", "")).encode("utf-8", "surrogatepass"),
             self.client_id.encode("utf-8", "surrogatepass"))

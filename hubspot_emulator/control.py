@@ -35,7 +35,8 @@ class EmulatorControl:
         return response.json()
 
     def reset(self, **kwargs: Any) -> dict:
-        """Reseed: contacts, seed, rate_limit, daily_limit, search_lag_ms, max_url_length, ..."""
+        """Reseed: contacts, seed, rate_limit, daily_limit, search_lag_ms, max_url_length,
+        token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock, ..."""
         return self._post("reset", kwargs)
 
     def set_clock(self, now_ms: int | None) -> dict:
@@ -97,7 +98,55 @@ class EmulatorControl:
         """max_groups, max_filters_per_group, max_filters, max_limit, max_body_chars."""
         return self._post("search_limits", limits)
 
+    def configure_oauth(self, client_id: str, client_secret: str, refresh_token: str,
+                        access_token_lifetime_s: float = 1800,
+                        rotate_refresh_token: bool = False,
+                        scopes: list[str] | None = None) -> dict:
+        """Install an OAuth app with one valid refresh token. Each refresh (`POST /oauth/v1/token`
+        or `/oauth/{2026-03,2026-09}/token`) issues a new access token valid
+        `access_token_lifetime_s`; with `rotate_refresh_token` also a new refresh token (the
+        old one stops working). `scopes`: the issued tokens' scopes (None: every scope)."""
+        return self._post("oauth", {
+            "client_id": client_id, "client_secret": client_secret,
+            "refresh_token": refresh_token, "access_token_lifetime_s": access_token_lifetime_s,
+            "rotate_refresh_token": rotate_refresh_token, "scopes": scopes})
+
+    def disable_oauth(self) -> dict:
+        """Remove the OAuth app: its tokens stop working, refreshes get BAD_REFRESH_TOKEN."""
+        return self._checked("oauth", self._http.delete("/_emulator/oauth"))
+
+    def oauth_state(self) -> dict:
+        """`{configured, client_id, refresh_token (current, None once revoked), ...}`."""
+        return self._get("oauth")
+
+    def revoke_refresh_token(self) -> dict:
+        """Revoke the current refresh token: later refreshes get 400 BAD_REFRESH_TOKEN."""
+        return self._post("oauth/revoke")
+
+    def expire_access_tokens(self) -> dict:
+        """Make every issued access token expired now (next use: 401 EXPIRED_AUTHENTICATION)."""
+        return self._post("oauth/expire")
+
+    def set_token_scopes(self, scopes: list[str] | None) -> dict:
+        """Scopes of the static private-app token (None: every scope, the default)."""
+        return self._post("token_scopes", {"scopes": scopes})
+
+    def set_write_lock(self, records: int | None = None, window_ms: int = 1000,
+                       lock_ms: int = 2000) -> dict:
+        """Answer 423 Locked once more than `records` records of one type are written within
+        `window_ms`, for `lock_ms` (None: never lock, the default)."""
+        if records is None:
+            return self._post("write_lock", {})
+        return self._post("write_lock", {"records": records, "window_ms": window_ms,
+                                         "lock_ms": lock_ms})
+
+    def lock_writes(self, object_type: str, ms: int = 2000) -> dict:
+        """Lock `object_type`'s writes now for `ms` (423 Locked meanwhile)."""
+        return self._post("lock", {"objectType": object_type, "ms": ms})
+
     def stats(self) -> dict:
+        """Requests by status and path, faults injected, `oauth_refreshes`,
+        `oauth_refresh_failures`."""
         return self._get("stats")
 
     def health(self) -> dict:

@@ -17,7 +17,10 @@ Kinds that let the real handler answer (reads only, so they change nothing eithe
 - "repeat_cursor": the real answer with `paging.next.after` (and `link`) replaced by the
   `after` the request sent (query param, or the body field of a search); unchanged without one;
 - "ignore_filter": a search answered as if its body had no `filterGroups`;
-- "pass": let one request through untouched (for scripts).
+- "pass": let one request through untouched (for scripts);
+- "expire_tokens": every issued OAuth access token expires now (an access token running out
+  mid-run); the request itself then answers as its token now does: 401
+  EXPIRED_AUTHENTICATION for an OAuth access token, the real answer for the static token.
 
 Step fields (`seconds`, `status`, `body`) default, for random faults, to the same top-level
 fields of the configuration.
@@ -31,8 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = {"429", "500", "502", "503", "504", "html_503", "malformed_json", "slow", "drop", "pass",
-         "empty_object", "body", "repeat_cursor", "ignore_filter", "retry_after", "echo_auth"}
-HANDLER_ANSWERS = {"slow", "repeat_cursor", "ignore_filter"}  # the real handler still runs
+         "empty_object", "body", "repeat_cursor", "ignore_filter", "retry_after", "echo_auth",
+         "expire_tokens"}
+# the real handler still runs (after `expire_tokens`, unless the request's token expired)
+HANDLER_ANSWERS = {"slow", "repeat_cursor", "ignore_filter", "expire_tokens"}
 DEFAULT_KINDS = ["429", "500", "503"]
 
 

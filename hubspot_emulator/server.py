@@ -1,6 +1,7 @@
 """The aiohttp application: one middleware does what HubSpot's edge does before any handler
-(URL length, auth, injected faults, rate limits, correlation ids, stats); routes live in
-`api_objects`, `api_meta` and `api_control`.
+(URL length, auth, scopes, injected faults, rate limits, correlation ids, stats); routes live
+in `api_objects`, `api_writes`, `api_meta`, `api_oauth` and `api_control`, each registered
+under both path families through `routes.serve`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import asyncio
 import hmac
 import json
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -16,9 +18,19 @@ from urllib.parse import urlencode
 import orjson
 from aiohttp import web
 
+from .auth import (
+    OAuthApp,
+    expired_body,
+    missing_group,
+    missing_scopes_body,
+    required_scopes,
+    scope_set,
+)
 from .errors import ApiError, correlation_id, unknown_type
 from .faults import HANDLER_ANSWERS, Fault, FaultInjector
+from .locks import WriteLock
 from .ratelimit import RateLimiter
+from .routes import ROUTE_ACCESS, access_of
 from .search import SearchLimits
 from .store import Store, TypeState
 from .timeutil import Clock
@@ -33,16 +45,22 @@ class Stats:
     requests: int = 0
     by_status: Counter = field(default_factory=Counter)
     by_path: Counter = field(default_factory=Counter)
+    oauth_refreshes: int = 0  # successful refresh grants
+    oauth_refresh_failures: int = 0  # refused token requests (400)
 
     def as_json(self, faults_injected: int) -> dict:
         return {"requests": self.requests, "by_status": dict(self.by_status),
-                "by_path": dict(self.by_path), "faults_injected": faults_injected}
+                "by_path": dict(self.by_path), "faults_injected": faults_injected,
+                "oauth_refreshes": self.oauth_refreshes,
+                "oauth_refresh_failures": self.oauth_refresh_failures}
 
 
 class Emulator:
     """All server state; `reset` rebuilds it from a portal description.
 
-    `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`."""
+    `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`.
+    `token_scopes` (reset) limits the static token's scopes (None: all); `oauth` (reset) installs
+    an OAuth app whose issued access tokens are accepted too (see `auth.OAuthApp`)."""
 
     def __init__(self, token: str, control_token: str | None = None, **reset_kwargs) -> None:
         if not token:
@@ -58,7 +76,12 @@ class Emulator:
               daily_limit: int | None = None, search_lag_ms: int = 0,
               max_url_length: int = DEFAULT_MAX_URL, rate_window_ms: int = 10_000,
               search_limits: dict | None = None, fault_rate: float = 0.0,
-              fault_kinds: list[str] | None = None) -> None:
+              fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
+              oauth: dict | None = None, write_lock: dict | None = None) -> None:
+        # Checked before anything is rebuilt: a bad value leaves the portal as it was.
+        scopes = scope_set(token_scopes)
+        app = None if oauth is None else OAuthApp.from_config(oauth)
+        lock = WriteLock.from_config(write_lock)
         self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
                            search_lag_ms=int(search_lag_ms))
         self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
@@ -68,6 +91,7 @@ class Emulator:
         self.faults.injected = 0
         if fault_rate:
             self.faults.configure({"rate": fault_rate, "kinds": fault_kinds or None})
+        self.token_scopes, self.oauth, self.write_lock = scopes, app, lock
         self.stats = Stats()
 
     def resolve(self, token: str) -> TypeState:
@@ -79,6 +103,7 @@ class Emulator:
 
 EMU = web.AppKey("emulator", Emulator)
 IGNORE_FILTER = web.RequestKey("ignore_filter", bool)  # set by the "ignore_filter" fault
+CID = web.RequestKey("correlation_id", str)  # this request's correlation id
 HEALTH = "/_emulator/health"  # the one control path open without a token (readiness probes)
 
 
@@ -105,15 +130,18 @@ def _authorized(request: web.Request, token: str) -> bool:
 
 @web.middleware
 async def edge(request: web.Request, handler):
-    """HubSpot's edge, in order: control surface aside, 414, 401, faults, 429, the handler."""
+    """HubSpot's edge, in order: control surface aside, 414, 401 (static token or a live OAuth
+    access token; none needed on the OAuth token endpoints), 403 missing scopes, faults, 429
+    (not for token requests), the handler."""
     emu = request.app[EMU]
     cid = correlation_id()
+    request[CID] = cid
     if request.path.startswith("/_emulator/"):
         response = await _control(emu, request, handler, cid)
         response.headers["X-HubSpot-Correlation-Id"] = cid
         return response
     emu.stats.requests += 1
-    emu.stats.by_path[request.path] += 1
+    emu.stats.by_path[_stat_path(request.path)] += 1
     try:
         response = await _api(emu, request, handler, cid)
     except asyncio.CancelledError:
@@ -122,6 +150,16 @@ async def edge(request: web.Request, handler):
     response.headers["X-HubSpot-Correlation-Id"] = cid
     emu.stats.by_status[str(response.status)] += 1
     return response
+
+
+_SECRET_IN_PATH = "/oauth/v1/refresh-tokens/"
+
+
+def _stat_path(path: str) -> str:
+    """The path for `stats.by_path`; a refresh token in the path is not kept."""
+    if path.startswith(_SECRET_IN_PATH):
+        return _SECRET_IN_PATH + "{token}"
+    return path
 
 
 async def _control(emu: Emulator, request: web.Request, handler,
@@ -136,14 +174,26 @@ async def _control(emu: Emulator, request: web.Request, handler,
 async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.StreamResponse:
     if len(request.raw_path) > emu.max_url_length:
         return _uri_too_long()
-    if not _authorized(request, emu.token):
-        return _unauthorized(cid)
+    access = access_of(request)
+    public = access is not None and access.kind == "public"  # the OAuth token endpoints
+    if not public:
+        refused = _authenticate(emu, request, access, cid)
+        if refused is not None:
+            return refused
     is_search = _is_search(request)
     fault = emu.faults.pick(request.method, request.path)
     if fault is not None:
         if fault.kind not in HANDLER_ANSWERS:
             return await _fault_response(emu, request, fault, cid, is_search)
+        if fault.kind == "expire_tokens":
+            if emu.oauth is not None:
+                emu.oauth.expire_all()
+            refused = None if public else _authenticate(emu, request, access, cid)
+            if refused is not None:
+                return refused
         await _before_handler(request, fault)
+    if public:  # token requests are not API calls for the rate limits (*choice*)
+        return await _call(handler, request, cid)
     decision = emu.limiter.check(is_search, cid)
     if not decision.allowed:
         return json_response(decision.body, 429, decision.headers)
@@ -152,6 +202,30 @@ async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.St
         await _repeat_cursor(request, response)
     response.headers.update(decision.headers)
     return response
+
+
+def _authenticate(emu: Emulator, request: web.Request, access, cid: str) -> web.Response | None:
+    """401 unless the static token or a live OAuth access token is sent; 403 if that token
+    lacks a scope the route needs (API-FACTS §1). None: go on."""
+    if _authorized(request, emu.token):
+        granted = emu.token_scopes
+    else:
+        issued = None
+        header = request.headers.get("Authorization", "")
+        if emu.oauth is not None and header.startswith("Bearer "):
+            issued = emu.oauth.lookup(header[len("Bearer "):])
+        if issued is None:
+            return _unauthorized(cid)
+        now = time.time()
+        if issued.expires_at <= now:
+            return json_response(expired_body(issued.expires_at, now, cid), 401,
+                                 {"X-HubSpot-Auth-Failure": "401 Unauthorized"})
+        granted = issued.scopes
+    if granted is None or access is None:
+        return None
+    group = missing_group(granted, required_scopes(access, request.match_info,
+                                                   emu.store.registry.resolve))
+    return None if group is None else json_response(missing_scopes_body(group, cid), 403)
 
 
 async def _call(handler, request: web.Request, cid: str) -> web.StreamResponse:
@@ -303,13 +377,15 @@ _FAULT_MESSAGES = {
 
 
 def make_app(emu: Emulator) -> web.Application:
-    from . import api_control, api_meta, api_objects
+    from . import api_control, api_meta, api_oauth, api_objects
 
     app = web.Application(middlewares=[edge], client_max_size=16 * 1024 * 1024)
     app[EMU] = emu
+    app[ROUTE_ACCESS] = {}
     api_control.add_routes(app)
     api_meta.add_routes(app)
     api_objects.add_routes(app)
+    api_oauth.add_routes(app)
     return app
 
 

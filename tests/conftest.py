@@ -1,3 +1,7 @@
+"""Fixtures shared by every test folder: the emulator wired into Django's settings, the
+public API to change the portal with, and the API family a module runs against."""
+
+import httpx
 import pytest
 
 pytest_plugins = ["hubspot_emulator.pytest_plugin"]
@@ -11,3 +15,34 @@ API_FAMILIES = ["2026-09", "legacy"]
 def api_family(request, settings) -> str:
     settings.HUBSPOT_API_VERSION = request.param
     return request.param
+
+
+@pytest.fixture
+def hubspot(emulator, settings, request):
+    """The emulator, with Django settings pointing at it and fast retries for tests; faults
+    cleared afterwards. Paths: the module's `api_family` if it runs on each family, else
+    the legacy ones its fault scripts and assertions name."""
+    family = (request.getfixturevalue("api_family") if "api_family" in request.fixturenames
+              else "legacy")
+    settings.HUBSPOT_API_VERSION = family
+    settings.HUBSPOT_API_BASE_URL = emulator.url
+    settings.HUBSPOT_ACCESS_TOKEN = emulator.token
+    settings.HUBSPOT_RETRY_INITIAL_WAIT = 0.01
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = None  # the emulator has no limit by default
+    settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = 300
+    yield emulator
+    emulator.control.clear_faults()
+
+
+@pytest.fixture
+def few_attempts(settings) -> None:
+    """Failing requests give up after 3 attempts (tests of what a failure does)."""
+    settings.HUBSPOT_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def api(hubspot):
+    """HubSpot's public API on the emulator, to change the portal the way a user would."""
+    with httpx.Client(base_url=hubspot.url, timeout=30,
+                      headers={"Authorization": f"Bearer {hubspot.token}"}) as client:
+        yield client

@@ -29,7 +29,8 @@ def database_url() -> str:
 
 def manage(hubspot, *args: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
-           "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50"}
+           "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
+           "HUBSPOT_API_VERSION": "legacy"}  # the paths the fault scripts below name
     return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -169,7 +170,7 @@ def race(hubspot, count: int, *args: str) -> list[subprocess.CompletedProcess]:
     start_at = str(time.time() + 4.0)
     env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
            "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
-           "DJANGO_SETTINGS_MODULE": "config.settings"}
+           "DJANGO_SETTINGS_MODULE": "config.settings", "HUBSPOT_API_VERSION": "legacy"}
     racers = [subprocess.Popen([sys.executable, "-c", RACER, start_at, *args], cwd=ROOT,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True) for _ in range(count)]

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 from .conftest import COMPANY, CONTACT
 
 LIST = "/crm/v3/objects/contacts"
@@ -181,3 +183,48 @@ def test_reset_when_called_then_mutations_gone_and_data_identical(api, emulator)
     assert api.get(LIST, params={"limit": 5}).json() == first
     emulator.control.reset(contacts=40, seed=2)
     assert api.get(LIST, params={"limit": 5}).json() != first
+
+
+# -- 423 Locked (API-FACTS §7) -----------------------------------------------------------------
+
+def _creates(k: int, n: int) -> dict:
+    return {"inputs": [{"properties": {"email": f"lock{k}.{i}@example.com"}} for i in range(n)]}
+
+
+def test_write_lock_when_burst_over_threshold_then_423_for_lock_time_reads_unaffected(api,
+                                                                                   emulator):
+    emulator.control.set_write_lock(records=150, window_ms=5000, lock_ms=400)
+    assert api.post(f"{LIST}/batch/create", json=_creates(1, 100)).status_code == 201
+    locked = api.post(f"{LIST}/batch/create", json=_creates(2, 100))
+    assert locked.status_code == 423
+    assert locked.json() == {"status": "error", "message": "Locked",
+                             "correlationId": locked.headers["X-HubSpot-Correlation-Id"]}
+    patch = {"properties": {"firstname": "Locked"}}
+    for path in (f"{LIST}/{CONTACT + 1}", f"/crm/objects/2026-09/contacts/{CONTACT + 1}"):
+        assert api.patch(path, json=patch).status_code == 423
+    assert api.get(f"{LIST}/{CONTACT + 1}").json()["properties"]["firstname"] != "Locked"
+    assert api.get(LIST).status_code == 200  # reads are never locked
+    assert api.patch(f"/crm/v3/objects/companies/{COMPANY + 1}",
+                     json={"properties": {"name": "Other type"}}).status_code == 200
+    for email, status in (("lock1.0@example.com", 200), ("lock2.0@example.com", 404)):
+        assert api.get(f"{LIST}/{email}", params={"idProperty": "email"}).status_code == status
+    time.sleep(0.45)
+    assert api.patch(f"{LIST}/{CONTACT + 1}", json=patch).status_code == 200
+
+
+def test_write_lock_when_default_then_never_locked(api):
+    for k in range(3):
+        assert api.post(f"{LIST}/batch/create", json=_creates(k, 100)).status_code == 201
+
+
+def test_lock_writes_when_called_then_423_on_every_write_of_that_type(api, emulator):
+    emulator.control.lock_writes("deals", ms=300)
+    deal = "/crm/objects/2026-03/deals"
+    assert api.post(deal, json={"properties": {"dealname": "x"}}).status_code == 423
+    assert api.delete(f"{deal}/30000000001").status_code == 423
+    assert api.post(f"{deal}/merge", json={"primaryObjectId": "30000000001",
+                                           "objectIdToMerge": "30000000002"}).status_code == 423
+    assert api.get(f"{deal}/30000000001").status_code == 200
+    time.sleep(0.35)
+    assert api.post(deal, json={"properties": {"dealname": "x"}}).status_code == 201
+

@@ -96,9 +96,9 @@ def test_debug_when_syncing_then_each_line_printed_once(emulator):
                      HUBSPOT_API_BASE_URL=emulator.url, HUBSPOT_SEARCH_REQUESTS_PER_SECOND="0",
                      HUBSPOT_ACCESS_TOKEN=emulator.token)
     assert result.returncode == 0, result.stderr
-    requests = [line for line in result.stderr.splitlines() if "GET /crm/v3/" in line]
-    assert requests and len(requests) == len(set(requests))
-    assert sum("/crm/v3/properties/contacts" in line for line in requests) == 1
+    requests = [line for line in result.stderr.splitlines() if "GET /crm/" in line]
+    assert requests and len(requests) == len(set(requests))  # the default: dated paths
+    assert sum("GET /crm/properties/2026-09/contacts " in line for line in requests) == 1
     assert emulator.token not in result.stderr
 
 
