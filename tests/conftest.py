@@ -35,6 +35,14 @@ def hubspot(emulator, settings, request):
 
 
 @pytest.fixture
+def paths(hubspot, settings):
+    """The paths the client calls in this test (its API family), e.g. to aim a fault."""
+    from ingestion.sync.hubspot.paths import HubSpotPaths
+
+    return HubSpotPaths(settings.HUBSPOT_API_VERSION)
+
+
+@pytest.fixture
 def few_attempts(settings) -> None:
     """Failing requests give up after 3 attempts (tests of what a failure does)."""
     settings.HUBSPOT_MAX_ATTEMPTS = 3

@@ -201,11 +201,13 @@ def test_20_percent_faults_when_full_sync_then_every_record_saved_exactly_once(h
     assert SyncHistory.objects.get().status == "success"
 
 
-def test_server_keeps_failing_when_syncing_then_run_failed_watermark_untouched(hubspot, settings):
+def test_server_keeps_failing_when_syncing_then_run_failed_watermark_untouched(
+        hubspot, settings, paths):
     settings.HUBSPOT_MAX_ATTEMPTS = 2
     sync()
     first = SyncHistory.objects.get().watermark
-    hubspot.control.set_faults(rate=1.0, kinds=["503"], match={"path_prefix": "/crm/v3/objects"})
+    hubspot.control.set_faults(rate=1.0, kinds=["503"],
+                               match={"path_prefix": paths.objects("contacts")})
     with pytest.raises(CommandError, match="HubSpot sync failed"):
         sync("--full")
     hubspot.control.clear_faults()

@@ -34,6 +34,7 @@ def portal(request, settings):
         settings.HUBSPOT_RETRY_INITIAL_WAIT = 0.01
         settings.HUBSPOT_MAX_ATTEMPTS = 3
         settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = None
+        settings.HUBSPOT_API_VERSION = "legacy"  # the paths the faults below name
         yield running
 
 

@@ -135,9 +135,9 @@ def test_record_with_more_links_than_one_answer_holds_when_synced_then_every_lin
 
 
 def test_association_reads_failing_when_sync_then_records_saved_run_partial_watermark_kept(
-        hubspot):
-    hubspot.control.set_faults(rate=1.0, kinds=["400"],
-                               match={"path_prefix": "/crm/v4/associations/contacts/deals"})
+        hubspot, paths):
+    reads = paths.associations_batch_read("contacts", "deals")
+    hubspot.control.set_faults(rate=1.0, kinds=["400"], match={"path_prefix": reads})
     error, _ = run_failing("sync_hubspot_contacts", "--full")
     assert error.returncode == 3
     live = HubSpotContact.objects.filter(archived=False).count()
