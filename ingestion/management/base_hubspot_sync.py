@@ -145,7 +145,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 fatal = ConfigurationError if error.status == 401 else CommandError
                 raise fatal(redact(
                     f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
-                    "and the app's scopes; nothing was written.")) from None
+                    "(or the OAuth settings) and the app's scopes; nothing was written.")
+                ) from None
             except HubSpotConnectError as error:
                 raise ConfigurationError(redact(str(error))) from None
             except DatabaseError as error:
