@@ -44,7 +44,8 @@ def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
     """The floor: page through every record as the sync does, and keep nothing. With
     `links`, also read each 1,000 records' associations, as a sync with associations does."""
     from ingestion.sync.hubspot.associations import read_links
-    from ingestion.sync.hubspot.engines.base import LINKS_READ_AHEAD, client_from_settings
+    from ingestion.sync.hubspot.connection import client_from_settings
+    from ingestion.sync.hubspot.engines.base import LINKS_READ_AHEAD
     from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
 
     with client_from_settings() as client:
@@ -79,7 +80,7 @@ def sync(*flags: str):
 def naive_baseline(limit: int | None) -> tuple[int, dict]:
     """The seed's "normal" path written naively: one update_or_create per record."""
     from ingestion.models import HubSpotContact
-    from ingestion.sync.hubspot.engines.base import client_from_settings
+    from ingestion.sync.hubspot.connection import client_from_settings
     from ingestion.sync.hubspot.transform import to_row, typed_columns
 
     columns = typed_columns(HubSpotContact)

@@ -1,5 +1,8 @@
 """Fixtures shared by every test folder: the emulator wired into Django's settings, the
-public API to change the portal with, and the API family a module runs against."""
+public API to change the portal with, and the API family a module runs against. Helpers
+shared between folders are modules beside this file: sync_commands.py (commands in-process),
+contacts_runs.py (contacts runs and readers of both sides), subprocesses.py (the project's
+entry points in subprocesses)."""
 
 import httpx
 import pytest

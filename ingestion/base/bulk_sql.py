@@ -1,22 +1,19 @@
 """The batch write path in plain SQL: the ORM's per-value preparation (and on PostgreSQL its
 UNNEST arrays, escaped in Python) cost more than the rest of a sync put together.
 
-PostgreSQL  new rows: COPY straight into the table; replacements: COPY into a session
-            temp table, then one INSERT … SELECT … ON CONFLICT DO UPDATE.
-SQLite      executemany of one INSERT (… ON CONFLICT DO UPDATE).
-
-Both run on Django's connection, inside the caller's transaction.
+What differs per database lives in one module each (`backends/postgresql.py`: COPY, staging
+tables, SET LOCAL; `backends/sqlite.py`: executemany upserts); this module does not ask which
+database it is on. Everything runs on Django's connection, inside the caller's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-import orjson
 from django.db import connection, models, transaction
-from django.db.models.expressions import RawSQL
 
-Adapter = Callable[[object], object]
+from .backends import backend
+from .backends.base import column_list
 
 
 class BulkSQL:
@@ -30,22 +27,15 @@ class BulkSQL:
         self.pk = model._meta.pk.column
 
     def insert(self, rows: list[dict], *, upsert: bool) -> None:
-        if not rows:
-            return
-        values = self._values(rows)
-        if connection.vendor == "postgresql":
-            self._pg_insert(values, upsert)
-        else:
-            self._sqlite_insert(values, upsert)
+        if rows:
+            backend().insert(self.table, self.columns, self._values(rows),
+                             self._conflict_clause() if upsert else None)
 
     def select_by_ids(self, ids: list[str], fields: list[str]) -> list[tuple]:
         """(pk, *fields) of the rows with these ids: one statement, values converted by the
         model's fields as the ORM would."""
         queryset = self.model.objects.values_list("pk", *fields)
-        if connection.vendor != "postgresql":
-            return list(queryset.filter(pk__in=ids))
-        # One array parameter; `IN (%s, …)` would be 1,000 for psycopg to splice in Python.
-        return list(queryset.filter(pk__in=RawSQL("SELECT unnest(%s::text[])", [ids])))
+        return list(queryset.filter(pk__in=backend().pk_in(ids)))
 
     def delete(self, ids: list[str]) -> None:
         if ids:
@@ -59,44 +49,13 @@ class BulkSQL:
             archived=True, archived_at=archived_at)
 
     def _values(self, rows: list[dict]) -> list[tuple]:
-        adapters = [(f.attname, _adapter(f)) for f in self.fields]
+        adapters = [(f.attname, backend().adapter(f)) for f in self.fields]
         return [tuple(adapt(row.get(name)) if adapt else row.get(name)
                       for name, adapt in adapters) for row in rows]
 
     def _conflict_clause(self) -> str:
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self.columns if c != self.pk)
         return f' ON CONFLICT ("{self.pk}") DO UPDATE SET {updates}'
-
-    def _column_list(self) -> str:
-        return ", ".join(f'"{c}"' for c in self.columns)
-
-    def _pg_insert(self, values: list[tuple], upsert: bool) -> None:
-        with connection.cursor() as cursor:
-            if not upsert:  # plain inserts go straight into the table
-                self._copy(cursor, self.table, values)
-                return
-            stage = f"_stage_{self.table}"
-            # Only the copied columns, no constraints: the real table checks them on INSERT.
-            cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
-                           f'AS SELECT {self._column_list()} FROM "{self.table}" WITH NO DATA')
-            cursor.execute(f'TRUNCATE "{stage}"')  # earlier savepoints may have left rows
-            self._copy(cursor, stage, values)
-            cursor.execute(f'INSERT INTO "{self.table}" ({self._column_list()}) '
-                           f'SELECT {self._column_list()} FROM "{stage}"'
-                           + self._conflict_clause())
-
-    def _copy(self, cursor, table: str, values: list[tuple]) -> None:
-        sql = f'COPY "{table}" ({self._column_list()}) FROM STDIN'
-        # The raw psycopg cursor: map its errors to Django's, as Django's own cursor does.
-        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-            for row in values:
-                copy.write_row(row)
-
-    def _sqlite_insert(self, values: list[tuple], upsert: bool) -> None:
-        marks = ", ".join(["%s"] * len(self.columns))
-        sql = f'INSERT INTO "{self.table}" ({self._column_list()}) VALUES ({marks})'
-        with connection.cursor() as cursor:
-            cursor.executemany(sql + (self._conflict_clause() if upsert else ""), values)
 
 
 def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: object, *,
@@ -110,16 +69,7 @@ def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: obj
     scope_sql, scope_params = queryset.filter(archived=False).values("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute('CREATE TEMP TABLE "_seen_ids" (id varchar(255) NOT NULL)')
-        if connection.vendor == "postgresql":
-            with connection.wrap_database_errors, \
-                    cursor.cursor.copy('COPY "_seen_ids" (id) FROM STDIN') as copy:
-                for object_id in seen_ids:
-                    copy.write_row((object_id,))
-            cursor.execute('ANALYZE "_seen_ids"')
-        else:
-            cursor.executemany('INSERT INTO "_seen_ids" (id) VALUES (%s)',
-                               ((object_id,) for object_id in seen_ids))
-            cursor.execute('CREATE INDEX "_seen_ids_id" ON "_seen_ids" (id)')
+        backend().load_ids(cursor, "_seen_ids", seen_ids)
         unseen = (f'WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '
                   f'(SELECT 1 FROM "_seen_ids" WHERE "_seen_ids".id = "{table}"."{pk}")')
         if dry_run:
@@ -136,26 +86,8 @@ def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: obj
 
 
 def relax_commit_durability() -> None:
-    """PostgreSQL, inside a batch's own transaction only (SET LOCAL ends with it, so no other
-    work on the connection inherits it): don't wait for the commit to reach the disk. A
-    server crash can lose only the last commits, in order, and the run's SyncHistory row
-    (the watermark) is committed durably and last, so the next run re-reads whatever was
-    lost. SQLite already runs with synchronous=NORMAL in WAL mode (settings)."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    """Inside a batch's transaction: what the database allows (backends/postgresql.py)."""
+    backend().relax_commit_durability()
 
 
-def _adapter(field: models.Field) -> Adapter | None:
-    """How one column's Python value becomes a driver value (None: the driver knows it)."""
-    if isinstance(field, models.JSONField):
-        return _json
-    if connection.vendor == "postgresql" or isinstance(field, models.TextField | models.CharField
-                                                      | models.BooleanField
-                                                      | models.IntegerField):
-        return None
-    return lambda value: field.get_db_prep_save(value, connection)
-
-
-def _json(value: object) -> str | None:
-    return None if value is None else orjson.dumps(value).decode()
+__all__ = ["BulkSQL", "archive_missing", "column_list", "relax_commit_durability"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
@@ -26,6 +26,9 @@ class SyncOptions:
     max_records: int | None = None
     # Whether `after_batch` syncs what hangs off each record (HubSpot: its associations).
     related: bool = True
+    # How far before the watermark an incremental run starts again: covers changes that
+    # reached the source's query index late, and clock skew. Re-read rows are skipped.
+    lookback: timedelta = timedelta(minutes=5)
 
     def __post_init__(self) -> None:
         if self.full and self.since:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 
 from django.db import DatabaseError, connection, models
@@ -52,9 +52,6 @@ class BaseSyncEngine:
 
     object_type: str
     model: type[models.Model]
-    # How far before the watermark an incremental run starts again: covers changes that
-    # reached the source's query index late, and clock skew. Re-read rows are skipped.
-    lookback = timedelta(minutes=5)
     # Whether `after_batch` keeps something besides the records fresh (HubSpot: links). A
     # run that skips it (`related=False`) moves only the records' watermark.
     has_related = False
@@ -142,7 +139,7 @@ class BaseSyncEngine:
             return Mode.SINCE, self.options.since
         if previous is None or not self.supports_incremental:
             return Mode.FULL, None  # first run: nothing to be incremental from
-        return Mode.INCREMENTAL, previous - self.lookback
+        return Mode.INCREMENTAL, previous - self.options.lookback
 
     def _sync_batches(self, result: SyncResult, run_row, mode: Mode,
                       since: datetime | None) -> datetime | None:

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -27,6 +27,8 @@ from tqdm import tqdm
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
+from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.errors import (
     HubSpotAuthError,
     HubSpotConnectError,
@@ -119,9 +121,11 @@ class BaseHubSpotSyncCommand(BaseCommand):
         options = self._options(opts)
         with logging_for(opts):
             check_database()
+            require_token()
             if options.force_overwrite:
                 self._warn_force(options, ask=not opts["noinput"] and not options.dry_run)
-            result = self.run_sync(options)
+            with client_from_settings() as client:  # the run's one client
+                result = self.run_sync(options, client=client)
         self.stdout.write(result.summary)
         if result.counts.failed:
             raise CommandError(
@@ -129,14 +133,14 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 f"saved; see the sync_error table (run #{result.history_id}). The watermark "
                 "was not moved, so the next run retries them.", returncode=EXIT_PARTIAL)
 
-    def run_sync(self, options: SyncOptions, engine_class: type | None = None) -> SyncResult:
-        """Build the engine (`engine_class`, by default the command's) and run it, turning
-        known failures into clear CommandErrors."""
+    def run_sync(self, options: SyncOptions, engine_class: type | None = None, *,
+                 client: HubSpotClient) -> SyncResult:
+        """Build the engine (`engine_class`, by default the command's) on the command's
+        `client` and run it, turning known failures into clear CommandErrors."""
         engine_class = engine_class or self.engine_class
-        require_token()
         with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
-            engine = engine_class(options, on_progress=on_progress)
+            engine = engine_class(options, client=client, on_progress=on_progress)
             try:
                 return engine.run()
             except HubSpotRefreshTokenError as error:
@@ -160,8 +164,6 @@ class BaseHubSpotSyncCommand(BaseCommand):
             except SyncInterrupted as error:
                 raise CommandError(_interrupted(error, engine.result),
                                    returncode=EXIT_INTERRUPTED) from None
-            finally:
-                engine.client.close()
 
     def _options(self, opts: dict) -> SyncOptions:
         since = opts["since"]
@@ -173,7 +175,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 full=opts["full"], since=parse_since(since) if since else None,
                 force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
                 batch_size=opts["batch_size"], max_records=opts["max_records"],
-                related=not opts["skip_associations"])
+                related=not opts["skip_associations"],
+                lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS))
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
-from ingestion.sync.hubspot.engines.base import client_from_settings
+from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.errors import HubSpotError
 
 from .base_hubspot_sync import (
@@ -80,8 +80,7 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                                "the next run retries them.", returncode=EXIT_PARTIAL)
 
     def _run_steps(self, options: SyncOptions, outcomes: list[Outcome]) -> None:
-        client = client_from_settings()
-        try:
+        with client_from_settings() as client:  # one client (one rate budget) for every type
             steps = self.steps(client)
             while True:
                 try:
@@ -91,19 +90,18 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                 except HubSpotError as error:
                     outcomes.append(self._failed("custom object types", error))
                     return
-                outcomes.append(self._run_one(options, engine_class))
+                outcomes.append(self._run_one(options, engine_class, client))
                 if outcomes[-1].status == "fatal":
                     outcomes[-1].status = "failed"
                     self.stderr.write(self.style.ERROR(
                         "stopping: no other type can get past this either"))
                     return
-        finally:
-            client.close()
 
-    def _run_one(self, options: SyncOptions, engine_class: type) -> Outcome:
+    def _run_one(self, options: SyncOptions, engine_class: type,
+                 client: HubSpotClient) -> Outcome:
         name = getattr(engine_class, "label", None) or engine_class.object_type
         try:
-            result = self.run_sync(options, engine_class)
+            result = self.run_sync(options, engine_class, client=client)
         except ConfigurationError as error:
             outcome = self._failed(name, error)
             outcome.status = "fatal"

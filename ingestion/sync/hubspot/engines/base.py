@@ -6,48 +6,20 @@ A per-type engine only declares `object_type`, `model` and (if not the default)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import MappingProxyType
 
-from django.conf import settings
-
-from ingestion.base.grants import DatabaseGrantStore
 from ingestion.base.results import Mode, Page, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 
 from ..associations import read_links, store_links
-from ..client import HubSpotClient, OAuthApp
-from ..paths import DEFAULT_VERSION
+from ..client import HubSpotClient
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
 
 LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
 LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
-
-
-def client_from_settings() -> HubSpotClient:
-    """The client the settings describe: OAuth when a refresh token is configured (its grant
-    shared with the other processes through the database), else the private app's token."""
-    oauth = oauth_app_from_settings()
-    return HubSpotClient(
-        settings.HUBSPOT_ACCESS_TOKEN, settings.HUBSPOT_API_BASE_URL,
-        timeout=settings.HUBSPOT_TIMEOUT, max_attempts=settings.HUBSPOT_MAX_ATTEMPTS,
-        initial_wait=settings.HUBSPOT_RETRY_INITIAL_WAIT,
-        general_limit=settings.HUBSPOT_REQUESTS_PER_10S,
-        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND,
-        max_wait_s=getattr(settings, "HUBSPOT_MAX_WAIT_SECONDS", 120.0),
-        api_version=getattr(settings, "HUBSPOT_API_VERSION", DEFAULT_VERSION), oauth=oauth,
-        grant_store=DatabaseGrantStore(oauth.client_id, oauth.client_secret,
-                                       clock=time.time) if oauth else None)
-
-
-def oauth_app_from_settings() -> OAuthApp | None:
-    refresh_token = getattr(settings, "HUBSPOT_REFRESH_TOKEN", "")
-    if not refresh_token:
-        return None
-    return OAuthApp(settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET, refresh_token)
 
 
 class HubSpotBaseSyncEngine(BaseSyncEngine):
@@ -60,11 +32,10 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     # Contacts and companies can be merged (API-FACTS §8).
     mergeable = False
 
-    def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient | None = None,
+    def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):
         super().__init__(options, on_progress=on_progress)
-        self.client = client or client_from_settings()
-        self.lookback = timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS)
+        self.client = client  # the command's: engines never open or close one
         self.columns = typed_columns(self.model)
         self._property_names: list[str] | None = None
         self.has_related = bool(self.association_types)

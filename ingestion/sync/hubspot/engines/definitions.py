@@ -18,16 +18,15 @@ from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ..client import HubSpotClient
 from ..timeparse import parse_hubspot_datetime
 from ..transform import strict_bool
-from .base import client_from_settings
 
 
 class HubSpotDefinitionSyncEngine(BaseSyncEngine):
     supports_incremental = False
 
-    def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient | None = None,
+    def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):
         super().__init__(options, on_progress=on_progress)
-        self.client = client or client_from_settings()
+        self.client = client  # the command's
 
     def items(self) -> Iterator[list]:
         """Pages of items (HubSpot JSON, or tuples carrying the JSON and its context)."""

@@ -5,8 +5,7 @@ file, reach the settings."""
 from __future__ import annotations
 
 import pytest
-
-from .conftest import clean_environment, current_database_url, run_python
+from subprocesses import clean_environment, current_database_url, run_python
 
 BAD_VALUES = [
     ("HUBSPOT_TIMEOUT", "abc", "HUBSPOT_TIMEOUT must be a number, not 'abc'"),

@@ -10,10 +10,9 @@ import sqlite3
 import subprocess
 
 import pytest
+from subprocesses import ROOT, clean_environment, run_python
 
 from ingestion.demo import DEMO_DB, DEMO_LOCK
-
-from .conftest import ROOT, clean_environment, run_python
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 # What a user's configuration could hold: a real account, a slow pace, a broken value.
@@ -23,6 +22,16 @@ USER_HUBSPOT_SETTINGS = {
     "HUBSPOT_REQUESTS_PER_10S": "1",
     "HUBSPOT_TIMEOUT": "abc",
 }
+
+
+@pytest.fixture
+def demo_turn():
+    """One demo test at a time across test processes (the SQLite and PostgreSQL suites may
+    run side by side): every demo recreates var/demo.sqlite3."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / "demo-tests.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def run_demo(env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -1,5 +1,6 @@
-"""Behaviour that is about processes: signals, the single-runner lock, exit codes.
-Each test runs `manage.py` in a real subprocess against the test database."""
+"""Behaviour that is about processes: signals, the single-runner lock (and runs racing for it),
+exit codes, what a terminal shows. Each test runs `manage.py` in a real subprocess against the
+test database."""
 
 from __future__ import annotations
 
@@ -9,26 +10,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
+from subprocesses import ROOT, current_database_url
 
 from ingestion.models import HubSpotContact, SyncHistory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def manage(hubspot, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+    env = {**os.environ, "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url,
            "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
            "HUBSPOT_API_VERSION": "legacy"}  # the paths the fault scripts below name
     return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
@@ -105,8 +98,8 @@ def run_on_terminal(hubspot, *args: str, answer: str = "") -> tuple[int, str]:
     import select
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
-           "HUBSPOT_ACCESS_TOKEN": hubspot.token}
+    env = {**os.environ, "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token}
     process = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                                stdin=follower, stdout=follower, stderr=follower)
     os.close(follower)
@@ -168,7 +161,8 @@ execute_from_command_line(["manage.py", *sys.argv[2:]])
 def race(hubspot, count: int, *args: str) -> list[subprocess.CompletedProcess]:
     """`count` processes running `manage.py *args`, released at the same instant."""
     start_at = str(time.time() + 4.0)
-    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
+    env = {**os.environ, "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url,
            "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
            "DJANGO_SETTINGS_MODULE": "config.settings", "HUBSPOT_API_VERSION": "legacy"}
     racers = [subprocess.Popen([sys.executable, "-c", RACER, start_at, *args], cwd=ROOT,

@@ -8,13 +8,12 @@ import io
 import logging
 
 import pytest
+from contacts_runs import CONTACTS_LIST
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from hubspot_emulator.testing import start_emulator
 from ingestion.models import SyncError, SyncHistory
-
-from .conftest import CONTACTS_LIST
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from .conftest import clean_environment, run_python
+from subprocesses import clean_environment, run_python
 
 SHOW_CONF = """
 import json

@@ -8,11 +8,7 @@ import math
 import time
 
 import pytest
-from django.conf import settings
-
-from ingestion.models import HubSpotAssociation, HubSpotContact
-
-from .conftest import (
+from contacts_runs import (
     CONTACTS_LIST,
     CONTACTS_SEARCH,
     contacts,
@@ -22,8 +18,11 @@ from .conftest import (
     upstream_ids,
     watermark,
 )
+from django.conf import settings
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from ingestion.models import HubSpotAssociation, HubSpotContact
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 LIST_GET = {"method": "GET", "path_prefix": CONTACTS_LIST}
 

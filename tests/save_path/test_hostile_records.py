@@ -1,6 +1,7 @@
-"""Records HubSpot serves that cannot be stored as they are: one fails alone (or is repaired
-and reported), the rest of the batch is saved, and a record that keeps failing the same way
-is quarantined instead of holding the mirror back forever."""
+"""Records HubSpot serves that cannot be stored as they are, end to end (contacts against the
+emulator over HTTP): one fails alone (or is repaired and reported), the rest of the batch is
+saved, and a record that keeps failing the same way is quarantined instead of holding the
+mirror back forever."""
 
 from __future__ import annotations
 
@@ -9,22 +10,22 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-
-from ingestion.models import HubSpotContact, QuarantinedRecord, SyncError
-
-from .conftest import (
+from contacts_runs import (
     CONTACTS_LIST,
     CONTACTS_SEARCH,
     contacts,
     contacts_failing,
+    everything_upstream,
     last_run,
-    run_command,
     upstream_ids,
     upstream_record,
     watermark,
 )
+from sync_commands import run_command
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from ingestion.models import HubSpotContact, QuarantinedRecord, SyncError
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 PROPERTIES = ("email", "firstname", "lastname", "lastmodifieddate", "createdate")
 
@@ -40,10 +41,6 @@ def iso(ms: int) -> str:
 
 def as_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def everything_upstream(api) -> set[str]:
-    return set(upstream_ids(api)) | set(upstream_ids(api, archived=True))
 
 
 def errors(severity: str = "error") -> list[SyncError]:
@@ -234,55 +231,3 @@ def test_poison_record_when_failing_three_runs_then_quarantined_sweep_runs_and_r
     row = HubSpotContact.objects.get(pk=poison)
     assert row.archived is False and row.created_at is not None
     assert not QuarantinedRecord.objects.filter(object_id=poison).exists()
-
-
-# -- 14. newest wins inside a run --------------------------------------------------------------
-
-FIRST_REAL_CURSOR = "10000000001"  # the first contact: the listing then starts from the top
-
-
-def _fake(object_id: str, firstname: str, updated: str) -> dict:
-    created = "2025-01-01T00:00:00.000Z"
-    return {"id": object_id, "createdAt": created, "updatedAt": updated, "archived": False,
-            "properties": {"hs_object_id": object_id, "firstname": firstname,
-                           "email": f"{firstname.lower()}.{object_id}@example.com",
-                           "createdate": created, "lastmodifieddate": updated}}
-
-
-REPEATED, OTHER = "19999999991", "19999999992"  # ids HubSpot's real listing does not have
-NEWER = _fake(REPEATED, "Newer", "2025-06-02T00:00:00.000Z")
-OLDER = _fake(REPEATED, "Older", "2025-06-01T00:00:00.000Z")
-
-LAYOUTS = {  # pages served before the real listing, and the batch size of the run
-    "same-batch": ([[NEWER], [OLDER]], "100"),
-    "next-batch": ([[NEWER], [OLDER]], "1"),
-    "later-batch": ([[NEWER], [_fake(OTHER, "Other", "2025-06-03T00:00:00.000Z")], [OLDER]],
-                    "1"),
-}
-
-
-@pytest.mark.parametrize("force", [False, True], ids=["normal", "force-overwrite"])
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_same_id_read_newer_then_older_when_full_run_then_newest_kept_and_counted_once(
-        hubspot, api, layout, force):
-    pages, batch_size = LAYOUTS[layout]
-    script = [{"kind": "body", "body": {"results": page, "paging": {"next": {"after": (
-        FIRST_REAL_CURSOR if n == len(pages) - 1 else f"fake-{n}")}}}}
-        for n, page in enumerate(pages)]
-    distinct = everything_upstream(api) | {r["id"] for page in pages for r in page}
-    hubspot.control.set_faults(script=script, match={"method": "GET",
-                                                     "path_prefix": CONTACTS_LIST})
-
-    flags = ["--full", "--batch-size", batch_size] + (["--force-overwrite", "--noinput"]
-                                                      if force else [])
-    counts = contacts(*flags)
-
-    assert hubspot.control.stats()["faults_injected"] == len(pages)
-    assert counts["fetched"] == counts["created"] == len(distinct)
-    assert counts["updated"] == counts["overwritten"] == counts["failed"] == 0
-    assert set(HubSpotContact.objects.values_list("pk", flat=True)) == distinct
-    row = HubSpotContact.objects.get(pk=REPEATED)
-    expected = OLDER if force else NEWER  # force overwrite: the later read wins
-    assert row.firstname == expected["properties"]["firstname"]
-    assert row.updated_at == datetime.fromisoformat(expected["updatedAt"])
-    assert row.properties["firstname"] == expected["properties"]["firstname"]

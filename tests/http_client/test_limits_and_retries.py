@@ -1,5 +1,6 @@
-"""How the client treats HubSpot's limits: pacing under the rolling windows instead of
-leaning on 429s, and what --debug logs (never the token)."""
+"""How the client treats HubSpot's limits and failures over HTTP: pacing under the rolling
+windows instead of leaning on 429s, property lists too long for a URL or a search body read by
+id, transport faults retried, Retry-After honoured, and what --debug logs (never the token)."""
 
 from __future__ import annotations
 

@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from subprocesses import clean_environment, current_database_url, run_python
 
 from ingestion.models import SyncHistory
-
-from .conftest import clean_environment, current_database_url, run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,6 +4,7 @@ by HubSpot ids with no foreign keys."""
 from __future__ import annotations
 
 import pytest
+from sync_commands import run_command, run_failing
 
 from ingestion.models import (
     HubSpotAssociation,
@@ -13,9 +14,8 @@ from ingestion.models import (
     SyncHistory,
 )
 
-from .conftest import run_command, run_failing
-
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("api_family", "few_attempts")]
 
 KEY = ("from_object_type", "from_id", "to_object_type", "to_id", "association_type_id",
        "category", "label")

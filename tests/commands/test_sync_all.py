@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from sync_commands import run_command, run_failing
 
 from ingestion.models import (
     HubSpotCompany,
@@ -16,9 +17,7 @@ from ingestion.models import (
     SyncHistory,
 )
 
-from .conftest import run_command, run_failing
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 ORDER = ["properties", "owners", "pipelines", "pipeline_stages", "companies", "contacts",
          "deals", "tickets", "products", "line_items", "calls", "emails", "meetings", "notes",

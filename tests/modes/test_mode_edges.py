@@ -7,10 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-
-from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
-
-from .conftest import (
+from contacts_runs import (
     CONTACTS_LIST,
     contacts,
     contacts_failing,
@@ -21,7 +18,9 @@ from .conftest import (
     watermark,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 HOUR_MS = 3_600_000
 

@@ -11,6 +11,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
+from subprocesses import ROOT, current_database_url
 
 from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
 from ingestion.tasks import SyncFailed, sync_hubspot
@@ -85,11 +86,10 @@ def celery_worker(hubspot, **env_overrides: str):
     Yields a function that sends the task there and waits for it to end."""
     from config.celery import app
 
-    from .test_processes import ROOT, database_url
-
     queue = f"test-{uuid.uuid4().hex}"
-    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": hubspot.url,
-           "HUBSPOT_ACCESS_TOKEN": hubspot.token, **env_overrides}
+    env = {**os.environ, "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+           **env_overrides}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
          "--queues", queue, "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
@@ -151,7 +151,7 @@ def test_worker_when_sigterm_mid_sync_then_task_fails_with_130_and_worker_stops(
 
     from config.celery import app
 
-    from .test_processes import slow_list_pages, wait_for
+    from .test_manage_py import slow_list_pages, wait_for
 
     hubspot.control.reset(contacts=2000, seed=2)
     slow_list_pages(hubspot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
+from sync_commands import run_command
 
 from ingestion.models import (
     HubSpotAssociation,
@@ -13,9 +14,7 @@ from ingestion.models import (
     HubSpotProperty,
 )
 
-from .conftest import run_command
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 PETS = "2-3508482"
 

@@ -1,17 +1,14 @@
-"""Fixtures for tests of the project as an operator runs it: manage.py, dev.py and the celery
-command in subprocesses, with an environment the test controls."""
+"""Running the project as an operator does, in subprocesses: manage.py, dev.py and the celery
+command, with an environment the test controls and the test's own database."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def clean_environment(**overrides: str) -> dict[str, str]:
@@ -39,24 +36,3 @@ def current_database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     return (f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
             f"{db['NAME']}")
-
-
-@pytest.fixture
-def hubspot(emulator, settings):
-    """The emulator, with Django settings pointing at it and fast retries for tests."""
-    settings.HUBSPOT_API_BASE_URL = emulator.url
-    settings.HUBSPOT_ACCESS_TOKEN = emulator.token
-    settings.HUBSPOT_RETRY_INITIAL_WAIT = 0.01
-    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = None  # the emulator has no limit by default
-    settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = 300
-    return emulator
-
-
-@pytest.fixture
-def demo_turn():
-    """One demo test at a time across test processes (the SQLite and PostgreSQL suites may
-    run side by side): every demo recreates var/demo.sqlite3."""
-    (ROOT / "var").mkdir(exist_ok=True)
-    with open(ROOT / "var" / "demo-tests.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield

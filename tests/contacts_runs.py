@@ -1,10 +1,10 @@
-"""Fixtures and helpers for the hardening suite: the emulator over real HTTP, fast retries,
-and small readers of what a run left behind."""
+"""End-to-end contacts runs (sync_hubspot_contacts in-process against the emulator) and small
+readers of what HubSpot holds and what a run left behind; shared by the modes, save-path and
+HTTP tests."""
 
 from __future__ import annotations
 
 import httpx
-import pytest
 from django.apps import apps
 from django.core.management.base import CommandError
 from sync_commands import Run, run_command, run_failing
@@ -14,11 +14,6 @@ from ingestion.models import HubSpotContact, SyncHistory
 
 CONTACTS_LIST = "/crm/v3/objects/contacts"
 CONTACTS_SEARCH = "/crm/v3/objects/contacts/search"
-
-
-@pytest.fixture(autouse=True)
-def _few_attempts(few_attempts) -> None:
-    """Malformed replies are retried 3 times here, then fatal."""
 
 
 def contacts(*flags: str) -> dict[str, int]:
@@ -40,6 +35,11 @@ def upstream_ids(api: httpx.Client, *, archived: bool = False) -> list[str]:
         if not after:
             return ids
         params["after"] = after
+
+
+def everything_upstream(api: httpx.Client) -> set[str]:
+    """Every contact id HubSpot has, live or archived."""
+    return set(upstream_ids(api)) | set(upstream_ids(api, archived=True))
 
 
 def upstream_record(api: httpx.Client, object_id: str, *properties: str) -> dict:

@@ -8,17 +8,15 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from subprocesses import ROOT, current_database_url
 
 from ingestion.models import HubSpotContact, OAuthGrant, SyncHistory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 APP = {"client_id": "app-1", "client_secret": "client-secret-1",
        "refresh_token": "refresh-token-1"}
 
@@ -61,22 +59,15 @@ RACER = """
 import sys, time
 import django
 django.setup()
-from ingestion.sync.hubspot.engines.base import client_from_settings
+from ingestion.sync.hubspot.connection import client_from_settings
 client = client_from_settings()
 time.sleep(max(0.0, float(sys.argv[1]) - time.time()))
 client.request("GET", client.paths.owners())
 """
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_two_processes_when_refreshing_at_once_then_one_refresh(oauth, api_family):
-    env = {**os.environ, "DATABASE_URL": database_url(), "HUBSPOT_API_BASE_URL": oauth.url,
+    env = {**os.environ, "DATABASE_URL": current_database_url(), "HUBSPOT_API_BASE_URL": oauth.url,
            "HUBSPOT_CLIENT_ID": APP["client_id"], "HUBSPOT_CLIENT_SECRET": APP["client_secret"],
            "HUBSPOT_REFRESH_TOKEN": APP["refresh_token"], "HUBSPOT_API_VERSION": api_family,
            "DJANGO_SETTINGS_MODULE": "config.settings", "HUBSPOT_MIRROR_ENV_FILE": ""}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import models
+from sync_commands import run_command
 
 from ingestion.models import (
     HubSpotCall,
@@ -24,9 +25,8 @@ from ingestion.models import (
 )
 from ingestion.sync.hubspot.client import HubSpotClient
 
-from .conftest import run_command
-
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("api_family", "few_attempts")]
 
 PETS = "2-3508482"  # the emulator's default custom object type
 

@@ -1,3 +1,5 @@
+"""The database comes from DATABASE_URL (the suite runs once on SQLite, once on PostgreSQL)."""
+
 from django.conf import settings
 from django.db import connection
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sync_commands import run_command
 
 from ingestion.models import (
     HubSpotOwner,
@@ -15,9 +16,7 @@ from ingestion.models import (
     SyncHistory,
 )
 
-from .conftest import run_command
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
 
 def test_portal_when_owners_synced_then_live_and_archived_owners_with_their_fields(hubspot, api):

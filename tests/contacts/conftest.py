@@ -1,1 +1,0 @@
-"""Contacts tests use the shared `hubspot` fixture (tests/conftest.py)."""
