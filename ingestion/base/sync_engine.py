@@ -40,7 +40,7 @@ from .results import (
 )
 from .seen import SeenIds
 from .write_behind import WriteBehind
-from .writer import BatchPlan, BatchWriter
+from .writer import BatchPlan, BatchWriter, supersedes
 
 log = logging.getLogger("ingestion.sync")
 
@@ -62,7 +62,7 @@ class BaseSyncEngine:
         self.on_progress = on_progress
         self.writer = BatchWriter(self.model, force_overwrite=self.options.force_overwrite)
         self.seen = SeenIds()  # every id read this run: the sweep, and "read before?"
-        self._in_flight_times: dict[str, datetime | None] = {}  # the batch being written
+        self._in_flight: dict[str, dict] = {}  # keys of the batch being written, by id
         self._warnings_kept = 0
         self.result: SyncResult | None = None
 
@@ -235,7 +235,7 @@ class BaseSyncEngine:
         warnings: list[RecordFailure] = []
         batch.create = self._transform_all(batch.create, failures, warnings)
         batch.replace = self._transform_all(batch.replace, failures, warnings)
-        self._in_flight_times = {k["id"]: k["updated_at"] for k in keys}
+        self._in_flight = {k["id"]: k for k in keys}
         return keys, batch, failures, warnings, related
 
     def _first_reads(self, keys: list[dict]) -> tuple[list[dict], set[str]]:
@@ -250,9 +250,9 @@ class BaseSyncEngine:
             if key["id"] not in read_before:
                 kept.append(key)
                 continue
-            earlier = self._in_flight_times.get(key["id"], _UNKNOWN)
-            if (not self.options.force_overwrite and earlier is not _UNKNOWN
-                    and not _newer(key["updated_at"], earlier)):
+            earlier = self._in_flight.get(key["id"])
+            if (not self.options.force_overwrite and earlier is not None
+                    and not supersedes(key, earlier)):
                 continue
             repeats.add(key["id"])
             kept.append(key)
@@ -285,8 +285,7 @@ class BaseSyncEngine:
                 failures.append(RecordFailure(error.object_id, error.reason))
                 continue
             earlier = keys.get(key["id"])
-            if earlier is None or self.options.force_overwrite or _newer(
-                    key["updated_at"], earlier["updated_at"]):
+            if earlier is None or self.options.force_overwrite or supersedes(key, earlier):
                 keys[key["id"]] = {**key, "record": record}
         return list(keys.values()), failures
 
@@ -345,11 +344,6 @@ def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
     return started if mode is Mode.FULL else previous
 
 
-_UNKNOWN = object()
-
-
-def _newer(candidate: datetime | None, than: datetime | None) -> bool:
-    return candidate is not None and (than is None or candidate > than)
 
 
 def _take_related(records: list, pending: dict[str, object]) -> Mapping[str, object]:

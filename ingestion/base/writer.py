@@ -48,7 +48,7 @@ class BatchWriter:
              absorbed_ids: set[str] = frozenset()) -> BatchPlan:
         """One query: which rows are new, which replace a local row, which are unchanged;
         which absorbed ids are live here. Only `id`, `updated_at` and `archived` are read."""
-        absorbed = sorted(absorbed_ids - {r["id"] for r in rows})
+        absorbed = sorted(absorbed_ids - {r["id"] for r in rows}) if absorbed_ids else []
         local = {pk: (updated_at, archived) for pk, updated_at, archived in
                  self.sql.select_by_ids([r["id"] for r in rows] + absorbed,
                                         ["updated_at", "archived"])}
@@ -62,7 +62,9 @@ class BatchWriter:
                 batch.replace.append(row)
             elif known is None:
                 batch.create.append(row)
-            elif self.force_overwrite or _changed(row, *known):
+            elif self.force_overwrite or (
+                    supersedes(row, {"updated_at": known[0], "archived": known[1]})
+                    if row["id"] in repeat_ids else _changed(row, *known)):
                 batch.replace.append(row)
             else:
                 batch.unchanged_ids.append(row["id"])
@@ -124,6 +126,17 @@ class BatchWriter:
             except DatabaseError as error:
                 failures.append(RecordFailure(row["id"], describe_db_error(error)))
         return failures
+
+
+def supersedes(copy: dict, earlier: dict) -> bool:
+    """Whether a second copy of a record read in the same run replaces the first: the newer
+    modified time wins; at the same time an archived copy wins over a live one (HubSpot need
+    not touch the modified time when it archives, and archiving comes later)."""
+    new, old = copy["updated_at"], earlier["updated_at"]
+    if new is None or (old is not None and new < old):
+        return False
+    return old is None or new > old or (bool(copy.get("archived"))
+                                        and not bool(earlier.get("archived")))
 
 
 def _changed(row: dict, local_updated_at: datetime | None, local_archived: bool) -> bool:

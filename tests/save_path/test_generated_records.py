@@ -64,12 +64,14 @@ def valid(record: object) -> bool:
 
 
 def newest_copies(all_pages: list[list]) -> dict[str, dict]:
-    """Per id, the valid copy a correct save path keeps: the newest (the first of equals)."""
+    """Per id, the valid copy a correct save path keeps: the newest; of copies modified at
+    the same time an archived one over a live one (archiving comes later), else the first."""
     newest: dict[str, dict] = {}
     for record in (r for page in all_pages for r in page if valid(r)):
         key = identify(record)
         kept = newest.get(key["id"])
-        if kept is None or key["updated_at"] > identify(kept)["updated_at"]:
+        rank = (key["updated_at"], key["archived"])
+        if kept is None or rank > (identify(kept)["updated_at"], identify(kept)["archived"]):
             newest[key["id"]] = record
     return newest
 
