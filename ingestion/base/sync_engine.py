@@ -235,7 +235,7 @@ class BaseSyncEngine:
         warnings: list[RecordFailure] = []
         batch.create = self._transform_all(batch.create, failures, warnings)
         batch.replace = self._transform_all(batch.replace, failures, warnings)
-        self._in_flight = {k["id"]: k for k in keys}
+        self._in_flight = dict(zip([k["id"] for k in keys], keys, strict=True))
         return keys, batch, failures, warnings, related
 
     def _first_reads(self, keys: list[dict]) -> tuple[list[dict], set[str]]:

@@ -219,3 +219,12 @@ def test_running_row_of_another_machine_when_starting_then_refused_until_12h_old
         run([[contact(1)]], full=True)
         other.refresh_from_db()
         assert other.status == "failed" and "abandoned" in other.error_message
+
+
+def test_postgresql_when_a_run_ends_then_the_connection_commits_durably_again():
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    run([[contact(n) for n in range(1, 6)]], full=True, batch_size=2)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # SET LOCAL ended with each batch's transaction
