@@ -118,14 +118,9 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="do not ask for confirmation before a force overwrite")
 
     def handle(self, *args, **opts) -> None:
-        options = self._options(opts)
-        with logging_for(opts):
-            check_database()
-            require_token()
-            if options.force_overwrite:
-                self._warn_force(options, ask=not opts["noinput"] and not options.dry_run)
-            with client_from_settings() as client:  # the run's one client
-                result = self.run_sync(options, client=client)
+        with self.prepared(opts, self.engine_class.object_type) as options, \
+                client_from_settings() as client:  # the run's one client
+            result = self.run_sync(options, client=client)
         self.stdout.write(result.summary)
         if result.counts.failed:
             raise CommandError(
@@ -180,8 +175,18 @@ class BaseHubSpotSyncCommand(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
-    def _warn_force(self, options: SyncOptions, *, ask: bool) -> None:
-        warn_force_overwrite(self, options, self.engine_class.object_type, ask=ask)
+    @contextmanager
+    def prepared(self, opts: dict, what: str):
+        """The options, once logging, the database, the credentials and (for a force
+        overwrite) the user are ready: what every sync command checks before it runs."""
+        options = self._options(opts)
+        with logging_for(opts):
+            check_database()
+            require_token()
+            if options.force_overwrite:
+                warn_force_overwrite(self, options, what,
+                                     ask=not opts["noinput"] and not options.dry_run)
+            yield options
 
 
 def _interrupted(error: SyncInterrupted, result: SyncResult | None) -> str:

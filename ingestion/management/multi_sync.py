@@ -26,10 +26,6 @@ from .base_hubspot_sync import (
     EXIT_PARTIAL,
     BaseHubSpotSyncCommand,
     ConfigurationError,
-    check_database,
-    logging_for,
-    require_token,
-    warn_force_overwrite,
 )
 
 log = logging.getLogger("ingestion.sync")
@@ -53,13 +49,7 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         raise NotImplementedError
 
     def handle(self, *args, **opts) -> None:
-        options = self._options(opts)
-        with logging_for(opts):
-            check_database()
-            require_token()
-            if options.force_overwrite:
-                warn_force_overwrite(self, options, self.title,
-                                     ask=not opts["noinput"] and not options.dry_run)
+        with self.prepared(opts, self.title) as options:
             outcomes: list[Outcome] = []
             try:
                 self._run_steps(options, outcomes)
