@@ -41,12 +41,6 @@ class BulkSQL:
         if ids:
             self.model.objects.filter(pk__in=ids).delete()
 
-    def archive(self, ids: list[str], archived_at: object) -> int:
-        """Mark these live rows archived; returns how many were live."""
-        if not ids:
-            return 0
-        return self.model.objects.filter(pk__in=ids, archived=False).update(
-            archived=True, archived_at=archived_at)
 
     def _values(self, rows: list[dict]) -> list[tuple]:
         adapters = [(f.attname, backend().adapter(f)) for f in self.fields]
@@ -58,31 +52,71 @@ class BulkSQL:
         return f' ON CONFLICT ("{self.pk}") DO UPDATE SET {updates}'
 
 
-def archive_missing(queryset: models.QuerySet, seen_ids: Iterable[str], now: object, *,
-                    dry_run: bool = False) -> int:
-    """Archive the live rows of `queryset` whose id is not in `seen_ids`, in the database:
-    the ids go to a temp table, and one UPDATE … NOT EXISTS (an anti-join, which unlike
-    NOT IN stays linear for a million ids) does the rest. A dry run only counts them (the
-    session's temp table is the only thing written)."""
+def unseen_ids(queryset: models.QuerySet, seen_ids: Iterable[str]) -> list[str]:
+    """The live rows of `queryset` whose id is not in `seen_ids`, found in the database: the
+    ids go to a temp table, and one SELECT … NOT EXISTS (an anti-join, which unlike NOT IN
+    stays linear for a million ids) does the rest. Only the session's temp table is written."""
     table = queryset.model._meta.db_table
     pk = queryset.model._meta.pk.column
     scope_sql, scope_params = queryset.filter(archived=False).values("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute('CREATE TEMP TABLE "_seen_ids" (id varchar(255) NOT NULL)')
         backend().load_ids(cursor, "_seen_ids", seen_ids)
-        unseen = (f'WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '
-                  f'(SELECT 1 FROM "_seen_ids" WHERE "_seen_ids".id = "{table}"."{pk}")')
-        if dry_run:
-            cursor.execute(f'SELECT count(*) FROM "{table}" {unseen}', scope_params)
-            archived = cursor.fetchone()[0]
-        else:
-            cursor.execute(
-                f'UPDATE "{table}" SET "archived" = %s, "archived_at" = %s {unseen}',
-                [True, queryset.model._meta.get_field("archived_at").get_db_prep_save(
-                    now, connection), *scope_params])
-            archived = cursor.rowcount
+        cursor.execute(
+            f'SELECT "{pk}" FROM "{table}" WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '
+            f'(SELECT 1 FROM "_seen_ids" WHERE "_seen_ids".id = "{table}"."{pk}")',
+            scope_params)
+        unseen = [row[0] for row in cursor.fetchall()]
         cursor.execute('DROP TABLE "_seen_ids"')
-    return archived
+    return unseen
+
+
+def live_ids(queryset: models.QuerySet, ids: Iterable[str]) -> list[str]:
+    """Those of `ids` that are live rows of `queryset` (chunked: any number of ids)."""
+    ids = list(ids)
+    found: list[str] = []
+    for start in range(0, len(ids), CHUNK):
+        found += queryset.filter(pk__in=ids[start:start + CHUNK], archived=False
+                                 ).values_list("pk", flat=True)
+    return found
+
+
+def mark_deleted(model: type[models.Model], ids: Iterable[str], kind: str, at: object, *,
+                 merged_into: str | None = None, purge: bool = False) -> int:
+    """Archive these rows where they are live, saying why (`deleted_kind`: archived, merged,
+    vanished …) and, for a merge, into which record; with `purge`, also drop their personal
+    data (see `purge_rows`). Returns how many were live."""
+    ids = list(ids)
+    changed = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        changed += model.objects.filter(pk__in=chunk, archived=False).update(
+            archived=True, archived_at=at, deleted_kind=kind, merged_into=merged_into)
+        if purge:
+            purge_rows(model, chunk, at)
+    return changed
+
+
+def purge_rows(model: type[models.Model], ids: Iterable[str], at: object,
+               kind: str | None = None) -> int:
+    """Keep only the id and the deletion facts of these rows: every property and every
+    nullable typed column goes (what HubSpot's privacy deletion asks of a copy)."""
+    blank = {f.attname: None for f in model._meta.concrete_fields
+             if f.null and f.attname not in KEPT_ON_PURGE}
+    values = {**blank, "properties": {}, "purged_at": at, "archived": True}
+    if kind:
+        values["deleted_kind"] = kind
+    ids = list(ids)
+    purged = 0
+    for start in range(0, len(ids), CHUNK):
+        purged += model.objects.filter(pk__in=ids[start:start + CHUNK]).update(**values)
+    return purged
+
+
+CHUNK = 5_000  # ids per statement: well inside every database's parameter limit
+# The deletion facts a purge keeps (and `archived_at`, set by whoever archives the row).
+KEPT_ON_PURGE = {"archived_at", "deleted_kind", "merged_into", "purged_at", "created_at",
+                 "updated_at", "synced_at"}
 
 
 def relax_commit_durability() -> None:
@@ -90,4 +124,5 @@ def relax_commit_durability() -> None:
     backend().relax_commit_durability()
 
 
-__all__ = ["BulkSQL", "archive_missing", "column_list", "relax_commit_durability"]
+__all__ = ["BulkSQL", "column_list", "live_ids", "mark_deleted", "purge_rows",
+           "relax_commit_durability", "unseen_ids"]

@@ -73,6 +73,7 @@ def finish_run(history: SyncHistory, result: SyncResult, error: str = "") -> Non
     for name, value in result.counts.as_dict().items():
         setattr(history, name, value)
     history.quarantined = result.quarantined
+    history.details = result.details
     history.status = result.status
     history.watermark = result.watermark
     history.records_watermark = result.records_watermark
@@ -173,4 +174,5 @@ def _alive(run: SyncHistory) -> bool:
 def _flags(options: SyncOptions) -> dict:
     return {"full": options.full, "since": options.since.isoformat() if options.since else None,
             "force_overwrite": options.force_overwrite, "batch_size": options.batch_size,
-            "max_records": options.max_records}
+            "max_records": options.max_records,
+            "ids": len(options.ids) if options.ids is not None else None}

@@ -14,6 +14,12 @@ class Mode(StrEnum):
     INCREMENTAL = "incremental"  # modified since the watermark (minus the lookback window)
     FULL = "full"  # every record
     SINCE = "since"  # modified at or after a date the user gave
+    IDS = "ids"  # these records, read by id (verify --fix, webhook events, restores)
+    # Runs that read no records (their own jobs; recorded in sync_history like the rest):
+    LINKS = "links"  # the association sets of every stored live record
+    DELETIONS = "deletions"  # ids only: archive what vanished, restore what came back
+    VERIFY = "verify"  # compare the mirror with HubSpot
+    EVENTS = "events"  # apply stored webhook events
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,10 @@ class SyncOptions:
     # How far before the watermark an incremental run starts again: covers changes that
     # reached the source's query index late, and clock skew. Re-read rows are skipped.
     lookback: timedelta = timedelta(minutes=5)
+    # Read exactly these records (source ids) instead of a listing: Mode.IDS.
+    ids: tuple[str, ...] | None = None
+    # Drop the personal data of rows that vanished from the source (HUBSPOT_PURGE_VANISHED).
+    purge_vanished: bool = False
 
     def __post_init__(self) -> None:
         if self.full and self.since:
@@ -121,6 +131,7 @@ class SyncResult:
     # so a full run does not sweep.
     unidentified: int = 0
     records_watermark: datetime | None = None  # records only (a --skip-associations run)
+    details: dict = field(default_factory=dict)  # what other kinds of run measure
 
     @property
     def summary(self) -> str:

@@ -27,7 +27,7 @@ from django.db import DatabaseError, connection, models
 from django.utils import timezone
 
 from . import history
-from .bulk_sql import archive_missing
+from .bulk_sql import live_ids, mark_deleted, unseen_ids
 from .prefetch import prefetched
 from .results import (
     Mode,
@@ -83,9 +83,10 @@ class BaseSyncEngine:
         row, _ = self.transform(record)
         return {"id": row["id"], "updated_at": row["updated_at"], "archived": row["archived"]}
 
-    def absorbed_ids(self, keys: list[dict]) -> set[str]:
-        """Ids the batch's records say were absorbed into them (merged away upstream)."""
-        return set()
+    def absorbed_ids(self, keys: list[dict]) -> dict[str, str]:
+        """Ids the batch's records say were absorbed into them (merged away upstream), each
+        with the id of the record that absorbed it."""
+        return {}
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
         return None
@@ -96,6 +97,10 @@ class BaseSyncEngine:
     def scope(self) -> models.QuerySet:
         """The local rows this engine mirrors (a shared table narrows this down)."""
         return self.model.objects.all()
+
+    def local_id(self, source_id: str) -> str:
+        """The primary key of a source record's row (a shared table prefixes it)."""
+        return source_id
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         """Called in the writer after each written batch (never in a dry run) with its saved
@@ -133,6 +138,8 @@ class BaseSyncEngine:
         return result
 
     def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:
+        if self.options.ids is not None:
+            return Mode.IDS, None
         if self.options.full:
             return Mode.FULL, None
         if self.options.since:
@@ -227,7 +234,7 @@ class BaseSyncEngine:
             else:
                 result.unidentified += 1
         batch = self.writer.plan(keys, repeat_ids=repeats,
-                                 absorbed_ids=self.absorbed_ids(keys))
+                                 absorbed_into=self.absorbed_ids(keys))
         for object_id in batch.absorbed_ids:  # archived (and counted) here, not by the sweep
             self.seen.add(object_id)
         # Only rows that will be written are fully transformed: an unchanged re-sync costs
@@ -312,8 +319,8 @@ class BaseSyncEngine:
         # The sweep needs every id to have been *read* (records that failed to save were
         # read, and are in `seen`), not every record to have saved: one poison record must
         # not stop deletions from ever reaching the mirror. A dry run counts what it would do.
-        if mode is Mode.FULL and not result.unidentified:
-            result.counts.archived += self._archive_unseen(started)
+        if mode in (Mode.FULL, Mode.IDS) and not result.unidentified:
+            result.counts.archived += self._archive_unseen(mode, started)
         if self.options.dry_run:
             return
         if result.status == "success" and self._may_move_watermark(mode, previous):
@@ -323,16 +330,27 @@ class BaseSyncEngine:
                 result.watermark = moved  # links were refreshed with the records
 
     def _may_move_watermark(self, mode: Mode, previous: datetime | None) -> bool:
+        if mode is Mode.IDS:
+            return False  # a few records say nothing of the others
         if mode is not Mode.SINCE:
             return True
         # A --since run moves it only if it left no gap after the previous watermark.
         return previous is not None and self.options.since <= previous
 
-    def _archive_unseen(self, started: datetime) -> int:
-        """After a complete full run: live rows the source no longer has were deleted or
-        merged away upstream. Mark them archived rather than leave them live."""
-        return archive_missing(self.scope().filter(synced_at__lt=started), self.seen,
-                               timezone.now(), dry_run=self.options.dry_run)
+    def _archive_unseen(self, mode: Mode, started: datetime) -> int:
+        """After a complete full run, live rows the source no longer has (after a run by id,
+        the asked ids the source answered for nowhere) were deleted upstream: mark them
+        archived as `vanished` rather than leave them live."""
+        if mode is Mode.FULL:
+            vanished = unseen_ids(self.scope().filter(synced_at__lt=started), self.seen)
+        else:
+            vanished = [local for local in map(self.local_id, self.options.ids)
+                        if local not in self.seen]
+            vanished = live_ids(self.scope(), vanished)
+        if self.options.dry_run or not vanished:
+            return len(vanished)
+        return mark_deleted(self.model, vanished, "vanished", timezone.now(),
+                            purge=self.options.purge_vanished)
 
 
 def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,

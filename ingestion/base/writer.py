@@ -11,7 +11,7 @@ rolls back (so a row is never left deleted), and the batch is retried one row at
 each in its own savepoint; rows that still fail are returned as failures.
 
 Ids the source says were absorbed into others (HubSpot merges) are archived in the same
-transaction and counted as archived.
+transaction (`deleted_kind` merged, `merged_into` the survivor) and counted as archived.
 
 Repeats (ids this run has already read, e.g. a record changed while the run read it) are
 written like the rest but counted nowhere: an id counts once per run.
@@ -24,7 +24,7 @@ from datetime import datetime
 
 from django.db import DatabaseError, models, transaction
 
-from .bulk_sql import BulkSQL, relax_commit_durability
+from .bulk_sql import BulkSQL, mark_deleted, relax_commit_durability
 from .results import RecordFailure, SyncCounts
 
 
@@ -36,6 +36,7 @@ class BatchPlan:
     newly_archived_ids: set[str] = field(default_factory=set)
     repeat_ids: set[str] = field(default_factory=set)  # read before in this run: not counted
     absorbed_ids: list[str] = field(default_factory=list)  # live here, merged away upstream
+    absorbed_into: dict[str, str] = field(default_factory=dict)  # absorbed id -> survivor
 
 
 class BatchWriter:
@@ -45,15 +46,18 @@ class BatchWriter:
         self.sql = BulkSQL(model)
 
     def plan(self, rows: list[dict], *, repeat_ids: set[str] = frozenset(),
-             absorbed_ids: set[str] = frozenset()) -> BatchPlan:
+             absorbed_into: dict[str, str] | None = None) -> BatchPlan:
         """One query: which rows are new, which replace a local row, which are unchanged;
-        which absorbed ids are live here. Only `id`, `updated_at` and `archived` are read."""
-        absorbed = sorted(absorbed_ids - {r["id"] for r in rows}) if absorbed_ids else []
+        which absorbed ids (by survivor) are live here. Only `id`, `updated_at` and
+        `archived` are read."""
+        absorbed_into = absorbed_into or {}
+        absorbed = sorted(set(absorbed_into) - {r["id"] for r in rows}) if absorbed_into else []
         local = {pk: (updated_at, archived) for pk, updated_at, archived in
                  self.sql.select_by_ids([r["id"] for r in rows] + absorbed,
                                         ["updated_at", "archived"])}
         batch = BatchPlan(repeat_ids=set(repeat_ids),
                           absorbed_ids=[i for i in absorbed if i in local and not local[i][1]])
+        batch.absorbed_into = {i: absorbed_into[i] for i in batch.absorbed_ids}
         for row in rows:
             known = local.get(row["id"])
             if known is None and row["id"] in repeat_ids:
@@ -93,14 +97,21 @@ class BatchWriter:
             with transaction.atomic():
                 relax_commit_durability()
                 self._write_bulk(batch, synced_at)
-                self.sql.archive(batch.absorbed_ids, synced_at)
+                self._archive_absorbed(batch, synced_at)
             return []
         except DatabaseError:
             with transaction.atomic():
                 relax_commit_durability()
                 failures = self._write_one_by_one(batch, synced_at)
-                self.sql.archive(batch.absorbed_ids, synced_at)
+                self._archive_absorbed(batch, synced_at)
                 return failures
+
+    def _archive_absorbed(self, batch: BatchPlan, synced_at: datetime) -> None:
+        by_survivor: dict[str, list[str]] = {}
+        for absorbed, survivor in batch.absorbed_into.items():
+            by_survivor.setdefault(survivor, []).append(absorbed)
+        for survivor, ids in by_survivor.items():
+            mark_deleted(self.model, ids, "merged", synced_at, merged_into=survivor)
 
     def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
         created = [{**row, "synced_at": synced_at} for row in batch.create]

@@ -1,13 +1,15 @@
 from .associations import HubSpotAssociation
-from .base import HubSpotObject
+from .base import DeletedKind, HubSpotObject
 from .contacts import HubSpotContact
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .engagements import HubSpotCall, HubSpotEmail, HubSpotMeeting, HubSpotNote, HubSpotTask
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import HubSpotCompany, HubSpotDeal, HubSpotLineItem, HubSpotProduct, HubSpotTicket
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
+from .webhooks import WebhookEvent
 
 __all__ = [
+    "DeletedKind",
     "HubSpotAssociation",
     "HubSpotCall",
     "HubSpotCompany",
@@ -31,4 +33,5 @@ __all__ = [
     "QuarantinedRecord",
     "SyncError",
     "SyncHistory",
+    "WebhookEvent",
 ]

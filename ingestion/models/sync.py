@@ -11,7 +11,8 @@ class SyncHistory(models.Model):
         FAILED = "failed"  # stopped by a fatal error or a signal
 
     object_type = models.CharField(max_length=64, db_index=True)
-    mode = models.CharField(max_length=16)  # incremental | full | since
+    # incremental | full | since | ids | links | deletions | verify (results.Mode)
+    mode = models.CharField(max_length=16)
     force_overwrite = models.BooleanField(default=False)
     flags = models.JSONField(default=dict)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
@@ -31,6 +32,10 @@ class SyncHistory(models.Model):
     # How far the records alone are fresh: also moved by a --skip-associations run, which
     # leaves links as they were and so must not move `watermark` (records and links).
     records_watermark = models.DateTimeField(null=True)
+    # What a run of another kind measured: links (read, added, removed, unchanged, failed),
+    # deletions (vanished, archived, restored), verify (hubspot, local, missing, extra, stale,
+    # requests, exact), events (received, applied, deferred).
+    details = models.JSONField(default=dict)
     error_message = models.TextField(blank=True, default="")
     pid = models.IntegerField(null=True)
     hostname = models.CharField(max_length=255, blank=True, default="")

@@ -121,7 +121,9 @@ def to_row(record: object, columns: dict[str, Parser]) -> tuple[dict, list[str]]
     except (TypeError, ValueError, OverflowError):
         raise RecordError(object_id, "unreadable createdAt or archivedAt") from None
     row = {**key, "properties": properties, "created_at": created_at,
-           "archived_at": archived_at}
+           "archived_at": archived_at, "merged_into": None, "purged_at": None,
+           # Read from HubSpot: archived means in its recycle bin (DeletedKind).
+           "deleted_kind": "archived" if key["archived"] else None}
     warnings = list(record.get(REPAIRED) or ())
     for column, parse in columns.items():
         value = properties.get(column)

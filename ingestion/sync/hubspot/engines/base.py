@@ -20,6 +20,7 @@ from ..transform import identify, to_row, typed_columns
 
 LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
 LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
+BATCH_READ_MAX = 100  # object batch reads take up to 100 inputs (API-FACTS §4)
 
 
 class HubSpotBaseSyncEngine(BaseSyncEngine):
@@ -51,7 +52,25 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         self.property_names()  # fails fast, before anything is written, on a bad token
 
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
-        yield from self._read_links_ahead(self._record_pages(since))
+        pages = self._pages_by_id() if mode is Mode.IDS else self._record_pages(since)
+        yield from self._read_links_ahead(pages)
+
+    def _pages_by_id(self) -> Iterator[list[dict]]:
+        """The asked records as HubSpot has them now, 100 per batch read (API-FACTS §4): live,
+        else from the recycle bin (archived). A merged-away id answers with the record that
+        absorbed it (API-DATED §5), whose `hs_merged_object_ids` names it; an id answered
+        nowhere is archived as vanished when the run ends (`_archive_unseen`)."""
+        properties = self.property_names()
+        asked = list(dict.fromkeys(str(i) for i in self.options.ids))
+        for start in range(0, len(asked), BATCH_READ_MAX):
+            chunk = asked[start:start + BATCH_READ_MAX]
+            live = self.client.batch_read(self.object_type, chunk, properties)
+            answered = _answered_ids(live)
+            missing = [i for i in chunk if i not in answered]
+            archived = self.client.batch_read(self.object_type, missing, properties,
+                                              archived=True) if missing else []
+            if live or archived:
+                yield live + archived
 
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
@@ -77,6 +96,8 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         return identify(record)
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
+        if mode is Mode.IDS:
+            return len(self.options.ids)
         return self.client.count(self.object_type) if since is None else None
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
@@ -84,17 +105,20 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
             return []
         return store_links(self.object_type, self.association_types, rows, related)
 
-    def absorbed_ids(self, keys: list[dict]) -> set[str]:
+    def absorbed_ids(self, keys: list[dict]) -> dict[str, str]:
         """A merge makes a new record that lists the ids it absorbed in
         `hs_merged_object_ids` (API-FACTS §8); those ids leave list and search without being
-        archived, so an incremental run would leave them live here: archive them too."""
+        archived, so an incremental run would leave them live here: archive them too, as
+        merged into the record that lists them."""
         if not self.mergeable:
-            return set()
-        merged = [key["record"]["properties"].get("hs_merged_object_ids") for key in keys]
-        if not any(merged):
-            return set()
-        return {object_id.strip() for value in merged if value
-                for object_id in str(value).split(";") if object_id.strip()}
+            return {}
+        merged = [(key["id"], key["record"]["properties"].get("hs_merged_object_ids"))
+                  for key in keys]
+        if not any(value for _, value in merged):
+            return {}
+        return {absorbed.strip(): survivor for survivor, value in merged if value
+                for absorbed in str(value).split(";")
+                if absorbed.strip() and absorbed.strip() != survivor}
 
     def _read_links_ahead(self, pages: Iterator[list]) -> Iterator[Page]:
         """In the fetch thread: read the associations of each ~1,000 records (one v4 request
@@ -120,6 +144,17 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
             ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
             yield Page(tuple(page), MappingProxyType(
                 {object_id: links[object_id] for object_id in ids if object_id in links}))
+
+
+def _answered_ids(records: list) -> set[str]:
+    """Ids a batch read answered for: each record's own, and those it absorbed."""
+    answered = set()
+    for record in records:
+        if isinstance(record, dict) and record.get("id"):
+            answered.add(str(record["id"]))
+            merged = (record.get("properties") or {}).get("hs_merged_object_ids")
+            answered.update(i.strip() for i in str(merged or "").split(";") if i.strip())
+    return answered
 
 
 def _archived_since(record: dict, since: datetime) -> bool:

@@ -56,6 +56,9 @@ class HubSpotCustomObjectSyncEngine(HubSpotBaseSyncEngine):
     def scope(self):
         return self.model.objects.filter(object_type_id=self.object_type)
 
+    def local_id(self, source_id: str) -> str:
+        return f"{self.object_type}:{source_id}"
+
     def identify(self, record: dict) -> dict:
         key = identify_record(record)
         return {**key, "id": f"{self.object_type}:{key['id']}"}
