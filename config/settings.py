@@ -13,6 +13,7 @@ command print it as one line and exit 1.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -88,6 +89,24 @@ HUBSPOT_MAX_WAIT_SECONDS = reader.number("HUBSPOT_MAX_WAIT_SECONDS", 120.0, mini
 # An incremental run starts this long before the watermark: covers search-index lag.
 HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS", 300,
                                                      whole=True, minimum=0)
+# Rows that vanish from every HubSpot listing (hard or GDPR deletes) are archived as
+# `vanished`; with this on, their personal data is purged too (only the id and the deletion
+# facts stay). A privacy-deletion webhook always purges.
+HUBSPOT_PURGE_VANISHED = reader.choice("HUBSPOT_PURGE_VANISHED", "false",
+                                       ("true", "false", "1", "0")) in ("true", "1")
+# Webhooks (ingestion/webhooks/views.py, POST /hubspot/webhooks/): the secret HubSpot signs
+# them with (the app's client secret; a private app shows its own), the URL as registered in
+# HubSpot when a proxy changes what this process sees (else the URL the request reached; its
+# host is allowed below), whether each delivery enqueues the Celery apply task, and how many
+# times an event whose record cannot be read is tried before it is given up.
+HUBSPOT_WEBHOOK_SECRET = env("HUBSPOT_WEBHOOK_SECRET", default="") or HUBSPOT_CLIENT_SECRET
+HUBSPOT_WEBHOOK_URL = reader.http_url("HUBSPOT_WEBHOOK_URL", "", optional=True)
+HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT = reader.choice("HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", "false",
+                                                 ("true", "false", "1", "0")) in ("true", "1")
+HUBSPOT_WEBHOOK_MAX_ATTEMPTS = reader.number("HUBSPOT_WEBHOOK_MAX_ATTEMPTS", 5, whole=True,
+                                             minimum=1)
+if HUBSPOT_WEBHOOK_URL and urlsplit(HUBSPOT_WEBHOOK_URL).hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(urlsplit(HUBSPOT_WEBHOOK_URL).hostname)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)

@@ -21,7 +21,8 @@ class IngestionConfig(AppConfig):
         from .base.redact import RedactingFilter, register_secret
 
         connection_created.connect(_set_up_connection)
-        for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN"):
+        for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN",
+                     "HUBSPOT_WEBHOOK_SECRET"):
             register_secret(getattr(settings, name, ""))
         for name in ("", "ingestion"):  # whatever handler prints our records masks secrets
             for handler in logging.getLogger(name).handlers:

@@ -22,6 +22,9 @@ class Mode(StrEnum):
     EVENTS = "events"  # apply stored webhook events
 
 
+JOB_MODES = (Mode.LINKS, Mode.DELETIONS, Mode.VERIFY, Mode.EVENTS)  # report `details`
+
+
 @dataclass(frozen=True)
 class SyncOptions:
     full: bool = False
@@ -135,6 +138,10 @@ class SyncResult:
 
     @property
     def summary(self) -> str:
+        if self.mode in JOB_MODES:
+            pairs = " ".join(f"{k}={v}" for k, v in self.details.items() if isinstance(v, int))
+            return (f"{self.object_type} {self.mode}: {pairs}"
+                    + (" (dry run: nothing was written)" if self.options.dry_run else ""))
         line = self.counts.summary(self.object_type)
         if self.quarantined:
             line += f" quarantined={self.quarantined}"

@@ -102,6 +102,10 @@ class BaseSyncEngine:
         """The primary key of a source record's row (a shared table prefixes it)."""
         return source_id
 
+    def source_id(self, local_id: str) -> str:
+        """The source's id of a row (the inverse of `local_id`)."""
+        return local_id
+
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         """Called in the writer after each written batch (never in a dry run) with its saved
         rows, e.g. to store their associations; rows confirmed unchanged come as their
@@ -114,12 +118,15 @@ class BaseSyncEngine:
 
     # -- the run -----------------------------------------------------------------------------
 
-    def run(self) -> SyncResult:
+    def run(self, *, within=None) -> SyncResult:
+        """One recorded run; or, `within` another job's running `sync_history` row (which
+        holds the type's lock), part of that job: its failures go there, and the job
+        finishes the row."""
         records_only = self.has_related and not self.options.related
         previous = history.last_watermark(self.object_type, records_only=records_only)
         mode, since = self._plan(previous)
         result = self.result = SyncResult(self.object_type, mode, self.options)
-        run_row = None if self.options.dry_run else history.start_run(
+        run_row = within if within is not None or self.options.dry_run else history.start_run(
             self.object_type, mode, self.options)
         result.history_id = run_row.pk if run_row else None
         self.quarantine = history.Quarantine(self.object_type)
@@ -130,10 +137,10 @@ class BaseSyncEngine:
             self._finish(result, mode, previous, started, newest)
         except BaseException as error:
             result.status = "failed"
-            if run_row:
+            if run_row and within is None:
                 _record_failed_run(run_row, result, error)
             raise
-        if run_row:
+        if run_row and within is None:
             history.finish_run(run_row, result)
         return result
 

@@ -29,12 +29,14 @@ from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
+from ingestion.sync.hubspot.deletions import DeletionCheck
 from ingestion.sync.hubspot.errors import (
     HubSpotAuthError,
     HubSpotConnectError,
     HubSpotError,
     HubSpotRefreshTokenError,
 )
+from ingestion.sync.hubspot.links import LinkRefresh
 
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
@@ -112,6 +114,15 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="stop after N records (the watermark is not moved)")
         parser.add_argument("--skip-associations", action="store_true",
                             help="do not read or update the records' associations")
+        jobs = parser.add_mutually_exclusive_group()
+        jobs.add_argument("--links-only", action="store_true",
+                          help="re-read only the associations of every stored live record "
+                               "(1,000 per request), not the records: catches link changes, "
+                               "which do not change a record's modified time")
+        jobs.add_argument("--deletions", action="store_true",
+                          help="list only ids (live and archived) to archive records deleted "
+                               "upstream and restore those that came back; reads no records "
+                               "except those")
         parser.add_argument("--debug", action="store_true",
                             help="log each HTTP request and batch to stderr")
         parser.add_argument("--noinput", "--no-input", action="store_true",
@@ -123,10 +134,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
             result = self.run_sync(options, client=client)
         self.stdout.write(result.summary)
         if result.counts.failed:
-            raise CommandError(
-                f"{result.counts.failed} {result.object_type} record(s) failed and were not "
-                f"saved; see the sync_error table (run #{result.history_id}). The watermark "
-                "was not moved, so the next run retries them.", returncode=EXIT_PARTIAL)
+            raise CommandError(partial_message(result), returncode=EXIT_PARTIAL)
 
     def run_sync(self, options: SyncOptions, engine_class: type | None = None, *,
                  client: HubSpotClient) -> SyncResult:
@@ -135,7 +143,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
         engine_class = engine_class or self.engine_class
         with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
-            engine = engine_class(options, client=client, on_progress=on_progress)
+            engine = self.job_for(engine_class, options, client, on_progress)
             try:
                 return engine.run()
             except HubSpotRefreshTokenError as error:
@@ -160,7 +168,35 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 raise CommandError(_interrupted(error, engine.result),
                                    returncode=EXIT_INTERRUPTED) from None
 
+    def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
+                on_progress=None):
+        """What runs for one type: the sync itself, or the link refresh or deletion check
+        the flags asked for (each a recorded run with `.run()` and `.result`)."""
+        job = {"links": LinkRefresh, "deletions": DeletionCheck}.get(self.job)
+        if job is None:
+            return engine_class(options, client=client, on_progress=on_progress)
+        return job(engine_class, options, client=client, on_progress=on_progress)
+
+    job: str | None = None  # "links" | "deletions": set from the flags by _options
+
+    def _check_job(self, opts: dict) -> None:
+        self.job = "links" if opts.get("links_only") else \
+            "deletions" if opts.get("deletions") else self.job
+        if self.job is None:
+            return
+        clash = [flag for flag, on in (("--full", opts["full"]), ("--since", opts["since"]),
+                                       ("--force-overwrite", opts["force_overwrite"]),
+                                       ("--max-records", opts["max_records"]))
+                 if on]
+        if self.job == "links" and opts["skip_associations"]:
+            clash.append("--skip-associations")
+        if clash:
+            what = "--links-only" if self.job == "links" else "--deletions"
+            raise CommandError(f"{what} cannot be combined with {', '.join(clash)}",
+                               returncode=EXIT_USAGE)
+
     def _options(self, opts: dict) -> SyncOptions:
+        self._check_job(opts)
         since = opts["since"]
         if since is not None and not since.strip():
             raise CommandError("--since needs a date (YYYY-MM-DD or ISO 8601); it was empty",
@@ -171,7 +207,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
                 batch_size=opts["batch_size"], max_records=opts["max_records"],
                 related=not opts["skip_associations"],
-                lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS))
+                lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS),
+                purge_vanished=settings.HUBSPOT_PURGE_VANISHED)
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
@@ -187,6 +224,15 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 warn_force_overwrite(self, options, what,
                                      ask=not opts["noinput"] and not options.dry_run)
             yield options
+
+
+def partial_message(result: SyncResult) -> str:
+    failed, where = result.counts.failed, f"see the sync_error table (run #{result.history_id})"
+    if result.mode == "links":
+        return (f"the links of {failed} {result.object_type} record(s) could not be read and "
+                f"were kept as they were; {where}. The next link refresh reads them again.")
+    return (f"{failed} {result.object_type} record(s) failed and were not saved; {where}. "
+            "The watermark was not moved, so the next run retries them.")
 
 
 def _interrupted(error: SyncInterrupted, result: SyncResult | None) -> str:
@@ -265,7 +311,8 @@ OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH
 def require_token() -> None:
     """Credentials: a private app's token, or an OAuth app's three settings."""
     oauth = {name: getattr(settings, name, "") for name in OAUTH_SETTINGS}
-    if any(oauth.values()):
+    # The client secret alone is not OAuth: a private app signs its webhooks with one too.
+    if settings.HUBSPOT_CLIENT_ID or settings.HUBSPOT_REFRESH_TOKEN:
         missing = [name for name, value in oauth.items() if not value]
         if missing:
             raise ConfigurationError(f"OAuth needs {', '.join(OAUTH_SETTINGS)}; "

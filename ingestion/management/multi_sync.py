@@ -18,6 +18,7 @@ from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
+from ingestion.sync.hubspot.engines.base import HubSpotBaseSyncEngine
 from ingestion.sync.hubspot.errors import HubSpotError
 
 from .base_hubspot_sync import (
@@ -80,12 +81,22 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                 except HubSpotError as error:
                     outcomes.append(self._failed("custom object types", error))
                     return
+                if not self.applies(engine_class):
+                    continue
                 outcomes.append(self._run_one(options, engine_class, client))
                 if outcomes[-1].status == "fatal":
                     outcomes[-1].status = "failed"
                     self.stderr.write(self.style.ERROR(
                         "stopping: no other type can get past this either"))
                     return
+
+    def applies(self, engine_class: type) -> bool:
+        """Link refresh and deletion checks are for record types (with links, for the
+        former); definitions (properties, owners, pipelines, schemas) are always read whole."""
+        if self.job is None:
+            return True
+        is_records = issubclass(engine_class, HubSpotBaseSyncEngine)
+        return is_records and (self.job != "links" or bool(engine_class.association_types))
 
     def _run_one(self, options: SyncOptions, engine_class: type,
                  client: HubSpotClient) -> Outcome:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -82,19 +83,21 @@ def store_links(from_type: str, to_types: tuple[str, ...], rows: list[dict],
     return list(failures.values())
 
 
-def replace_associations(from_type: str,
-                         wanted_sets: dict[tuple[str, str], tuple | list]) -> None:
+def replace_associations(from_type: str, wanted_sets: dict[tuple[str, str], tuple | list]
+                         ) -> LinkChanges:
     """Make `wanted_sets[(id, to_type)]` the whole association set of each record towards
     that type; sets not named are left as they are.
 
     Only the difference is written: links gone upstream are deleted, new ones inserted, so
-    re-reading an unchanged portal writes nothing."""
+    re-reading an unchanged portal writes nothing. A link whose label changed counts as
+    removed and added."""
     if not wanted_sets:
-        return
+        return LinkChanges(0, 0, 0)
     ids = sorted({object_id for object_id, _ in wanted_sets})
     to_types = sorted({to_type for _, to_type in wanted_sets})
     wanted = {(a.from_id, a.to_type, a.to_id, a.type_id, a.category): a.label
               for links in wanted_sets.values() for a in links}
+    distinct = len(wanted)
     with transaction.atomic():
         stale = []
         for start in range(0, len(ids), CHUNK):
@@ -110,6 +113,7 @@ def replace_associations(from_type: str,
                     del wanted[key]  # already stored as it is upstream
                 else:
                     stale.append(pk)
+        unchanged = distinct - len(wanted)
         for start in range(0, len(stale), CHUNK):
             HubSpotAssociation.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
         synced_at = timezone.now()
@@ -119,6 +123,13 @@ def replace_associations(from_type: str,
              "label": label, "synced_at": synced_at}
             for (from_id, to_type, to_id, type_id, category), label in wanted.items()],
             upsert=False)
+    return LinkChanges(added=len(wanted), removed=len(stale), unchanged=unchanged)
+
+
+class LinkChanges(NamedTuple):
+    added: int
+    removed: int
+    unchanged: int
 
 
 _ASSOCIATION_SQL = BulkSQL(HubSpotAssociation)

@@ -32,6 +32,8 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     association_types: tuple[str, ...] = ()
     # Contacts and companies can be merged (API-FACTS §8).
     mergeable = False
+    # The column holding HubSpot's record id (a shared table keys rows otherwise).
+    source_id_column = "id"
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):

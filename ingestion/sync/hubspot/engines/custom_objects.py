@@ -45,6 +45,7 @@ class HubSpotCustomObjectSyncEngine(HubSpotBaseSyncEngine):
 
     model = HubSpotCustomObject
     label = "custom objects"
+    source_id_column = "record_id"
 
     @classmethod
     def for_schema(cls, schema: dict) -> type[HubSpotCustomObjectSyncEngine]:
@@ -58,6 +59,9 @@ class HubSpotCustomObjectSyncEngine(HubSpotBaseSyncEngine):
 
     def local_id(self, source_id: str) -> str:
         return f"{self.object_type}:{source_id}"
+
+    def source_id(self, local_id: str) -> str:
+        return local_id.split(":", 1)[1]
 
     def identify(self, record: dict) -> dict:
         key = identify_record(record)

@@ -1,0 +1,36 @@
+from django.core.management.base import CommandError
+
+from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
+
+from ..base_hubspot_sync import EXIT_USAGE
+from ..multi_sync import MultiSyncCommand
+
+
+class Command(MultiSyncCommand):
+    help = ("Re-read the associations of every stored live record (1,000 records per request "
+            "and target type) and make the stored links exactly HubSpot's, without reading the "
+            "records: catches association changes, which do not change a record's modified "
+            "time. Same as `sync_hubspot_<type> --links-only` for each type. Reports "
+            "read/added/removed/unchanged/failed links per type.")
+    title = "associations"
+    job = "links"
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--types", metavar="A,B", type=_names,
+                            help="only these record types (e.g. contacts,deals or a custom "
+                                 "type's 2-… id); default: every record type with links")
+
+    def handle(self, *args, **opts):
+        self.types = opts["types"]
+        return super().handle(*args, **opts)
+
+    def steps(self, client):
+        try:
+            yield from record_engines(self.types, client)
+        except UnknownObjectType as error:
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]

@@ -1,0 +1,142 @@
+"""Link refresh: the association sets of stored live records, re-read without the records.
+
+HubSpot does not move a record's modified time when only its associations change (API-FACTS
+§5), so an incremental run, which reads records by modified time, never sees a link added
+or removed on its own. This job reads the links of every stored live record of a type (or of
+the ids given, e.g. by webhook events), 1,000 records per v4 batch request and target type,
+and makes each set exactly what HubSpot answered: stale links removed, new ones added. A set
+whose read failed or was incomplete keeps its stored links (the record is counted `failed`).
+Links of records archived here are removed: HubSpot keeps no live links for them.
+
+Threads: the main thread pages through the local ids (keyset on the primary key) and writes;
+one `hubspot-fetch` thread reads the next chunk's links while the current chunk is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from django.db import transaction
+
+from ingestion.base import history
+from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
+from ingestion.models import HubSpotAssociation
+
+from .associations import LinkChanges, read_links, replace_associations
+from .catalog import ASSOCIATION_BATCH_MAX
+from .client import HubSpotClient
+
+COUNTS = ("read", "added", "removed", "unchanged", "failed", "records")
+
+
+class LinkRefresh:
+    """One type's link refresh as a recorded run (`sync_history` mode `links`)."""
+
+    def __init__(self, engine_class: type, options: SyncOptions | None = None, *,
+                 client: HubSpotClient, ids: list[str] | None = None, on_progress=None):
+        self.engine = engine_class(options or SyncOptions(), client=client)
+        self.options = self.engine.options
+        self.client, self.ids, self.on_progress = client, ids, on_progress
+        self.targets = engine_class.association_types
+        self.result = SyncResult(self.engine.object_type, Mode.LINKS, self.options,
+                                 details=dict.fromkeys(COUNTS, 0))
+
+    def run(self) -> SyncResult:
+        result, run_row = self.result, None
+        if not self.options.dry_run:
+            run_row = history.start_run(self.engine.object_type, Mode.LINKS, self.options)
+            result.history_id = run_row.pk
+        try:
+            if self.targets:
+                self._refresh(run_row)
+            result.status = "partial" if result.details["failed"] else "success"
+        except BaseException as error:
+            result.status = "failed"
+            if run_row:
+                history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
+            raise
+        if run_row:
+            history.finish_run(run_row, result)
+        return result
+
+    def _refresh(self, run_row) -> None:
+        with ThreadPoolExecutor(1, thread_name_prefix="hubspot-fetch") as reader:
+            reading: tuple[list[str], Future] | None = None
+            for chunk in self._id_chunks():
+                ahead = (chunk, reader.submit(read_links, self.client, self.engine.object_type,
+                                              self.targets, chunk))
+                if reading:
+                    self._store(*reading, run_row)
+                reading = ahead
+            if reading:
+                self._store(*reading, run_row)
+        if self.ids is None and not self.options.dry_run:
+            self.result.details["removed"] += self._clear_archived()
+
+    def _id_chunks(self) -> Iterator[list[str]]:
+        """HubSpot ids, a v4 request's worth at a time: those given, or every stored live
+        record's (keyset paging: the table may hold millions)."""
+        if self.ids is not None:
+            ids = list(dict.fromkeys(self.ids))
+            for start in range(0, len(ids), ASSOCIATION_BATCH_MAX):
+                yield ids[start:start + ASSOCIATION_BATCH_MAX]
+            return
+        rows = self.engine.scope().filter(archived=False).order_by("pk")
+        column = self.engine.source_id_column
+        last = None
+        while True:
+            page = rows.filter(pk__gt=last) if last is not None else rows
+            chunk = list(page.values_list("pk", column)[:ASSOCIATION_BATCH_MAX])
+            if not chunk:
+                return
+            last = chunk[-1][0]
+            yield [source_id for _, source_id in chunk]
+
+    def _store(self, ids: list[str], reading: Future, run_row) -> None:
+        links = reading.result()
+        wanted, failures = {}, []
+        for object_id in ids:
+            for to_type, found in links.get(object_id, {}).items():
+                if isinstance(found, str):
+                    failures.append(RecordFailure(self.engine.local_id(object_id), found))
+                    break
+                wanted[(object_id, to_type)] = found
+        failed_ids = {f.object_id for f in failures}
+        wanted = {key: found for key, found in wanted.items()
+                  if self.engine.local_id(key[0]) not in failed_ids}
+        changes = self._apply(wanted)
+        details = self.result.details
+        details["records"] += len(ids)
+        details["read"] += sum(map(len, wanted.values()))
+        details["failed"] += len(failures)
+        self.result.counts.failed += len(failures)
+        for name in LinkChanges._fields:
+            details[name] += getattr(changes, name)
+        history.record_failures(run_row, self.engine.object_type, failures)
+        self.result.failures.extend(failures)
+        if self.on_progress:
+            self.on_progress(self.result.counts, None)
+
+    def _apply(self, wanted: dict) -> LinkChanges:
+        if self.options.dry_run:
+            with transaction.atomic():  # what it would change, then nothing kept
+                changes = replace_associations(self.engine.object_type, wanted)
+                transaction.set_rollback(True)
+            return changes
+        return replace_associations(self.engine.object_type, wanted)
+
+    def _clear_archived(self) -> int:
+        """Outgoing links of records archived here (swept, merged, deleted): none upstream."""
+        archived = self.engine.scope().filter(archived=True).values(self.engine.source_id_column)
+        deleted, _ = HubSpotAssociation.objects.filter(
+            from_object_type=self.engine.object_type, from_id__in=archived).delete()
+        return deleted
+
+
+def refresh_links(engine_class: type, client: HubSpotClient, ids: list[str] | None = None, *,
+                  dry_run: bool = False) -> SyncResult:
+    """Re-read and replace the association sets of these records of the type (HubSpot ids),
+    or of every stored live one; a recorded run. Raises SyncAlreadyRunning like a sync."""
+    return LinkRefresh(engine_class, SyncOptions(dry_run=dry_run), client=client, ids=ids).run()
+

@@ -1,0 +1,83 @@
+"""The receiver HubSpot POSTs its app webhooks to.
+
+    POST /hubspot/webhooks/
+
+Register that URL (https://<your host>/hubspot/webhooks/) as the app's webhook target URL in
+HubSpot. Settings: HUBSPOT_WEBHOOK_SECRET (the app's client secret, which signs the requests;
+default HUBSPOT_CLIENT_SECRET), HUBSPOT_WEBHOOK_URL (the URL as registered, when a proxy
+changes the scheme, host or path this process sees), HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT (enqueue
+the Celery task `ingestion.apply_hubspot_events` after each delivery; default off: run
+`manage.py apply_hubspot_events` from cron or Celery beat instead).
+
+Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call,
+so HubSpot never times out and retries); 401 with nothing stored for a missing or wrong
+signature or a timestamp more than 5 minutes away; 400 for a body that is not a JSON array;
+405 for another method; 503 when no secret is configured. Events are applied later by
+`ingestion.sync.hubspot.events`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .signature import check_v3
+from .store import store_events
+
+log = logging.getLogger("ingestion.webhooks")
+
+
+@csrf_exempt  # HubSpot cannot send a CSRF token; the signature authenticates the request
+@require_POST
+def receive(request: HttpRequest) -> HttpResponse:
+    secret = getattr(settings, "HUBSPOT_WEBHOOK_SECRET", "")
+    if not secret:
+        log.error("webhook refused: HUBSPOT_WEBHOOK_SECRET (or HUBSPOT_CLIENT_SECRET) is not "
+                  "set, so HubSpot's signature cannot be checked")
+        return JsonResponse({"error": "webhook secret not configured"}, status=503)
+    body = request.body
+    refused = check_v3(secret, request.method, signed_url(request), body,
+                       signature=request.headers.get("X-HubSpot-Signature-v3"),
+                       timestamp=request.headers.get("X-HubSpot-Request-Timestamp"),
+                       now_ms=time.time_ns() // 1_000_000)
+    if refused:
+        log.warning("webhook refused (401): %s", refused)
+        return JsonResponse({"error": "invalid signature"}, status=401)
+    try:
+        events = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        events = None
+    if not isinstance(events, list):
+        return JsonResponse({"error": "expected a JSON array of events"}, status=400)
+    stored, skipped = store_events(events, timezone.now())
+    if stored and getattr(settings, "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", False):
+        transaction.on_commit(_enqueue_apply)
+    return JsonResponse({"stored": stored, "skipped": skipped})
+
+
+def signed_url(request: HttpRequest) -> str:
+    """The URL HubSpot called, as it signed it: the registered one when configured (behind a
+    proxy this process may see another scheme, host or path), else the one this request
+    reached (its host checked against ALLOWED_HOSTS)."""
+    return (getattr(settings, "HUBSPOT_WEBHOOK_URL", "")
+            or request.build_absolute_uri())
+
+
+def _enqueue_apply() -> None:
+    """Ask a worker to apply the new events. A broker that is down must not fail the
+    delivery: the events are stored, and the next scheduled run applies them."""
+    from ingestion.tasks import apply_hubspot_events
+
+    try:
+        apply_hubspot_events.delay()
+    except Exception as error:  # kombu's connection errors have no common base we import
+        log.warning("webhook events stored but the apply task was not enqueued: %s: %s",
+                    type(error).__name__, error)
