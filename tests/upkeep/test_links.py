@@ -21,7 +21,8 @@ def contact_links(**filters) -> set[tuple]:
 
 def links_line(out: str, object_type: str = "contacts") -> dict[str, int]:
     line = next(x for x in out.splitlines() if x.startswith(f"{object_type} links: "))
-    return {k: int(v) for k, v in (p.split("=") for p in line.split(": ", 1)[1].split())}
+    pairs = line.split(": ", 1)[1].split(" (dry run")[0].split()
+    return {k: int(v) for k, v in (p.split("=") for p in pairs)}
 
 
 def upstream_companies(api, contact_id: str) -> set[str]:
