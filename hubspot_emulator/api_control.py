@@ -1,7 +1,7 @@
-"""The control surface under `/_emulator/`: reset, clock, silent changes, faults, rate limits,
-search lag, raw records, OAuth app and token scopes, write locks, stats. Not part of HubSpot's
-API. Every endpoint but `GET health` needs the control token (the edge middleware in `server`
-checks it)."""
+"""The control surface under `/_emulator/`: reset, clock, silent changes, restores, faults, rate
+limits, search lag, raw records, OAuth app and token scopes, write locks, webhooks, stats. Not
+part of HubSpot's API. Every endpoint but `GET health` needs the control token (the edge
+middleware in `server` checks it)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from .auth import OAuthApp, scope_set
 from .locks import WriteLock
 from .ratelimit import PROFILES, RateLimiter
 from .server import EMU, Emulator, json_response
-from .store import LIVE, Op, TypeState
+from .store import ARCHIVED, LIVE, Op, TypeState
+from .webhooks import WebhookConfig
 
 _RESET_KEYS = set(inspect.signature(Emulator.reset).parameters) - {"self"}
 
@@ -82,6 +83,27 @@ async def update_record(emu: Emulator, request: web.Request) -> dict:
     modified = emu.clock.now_ms() if touch else None
     emu.store.apply(ts, Op("set", idx, props, ms=modified, source="CRM_UI"))
     return {"id": ts.id_of(idx), "modified_ms": ts.live.modified_ms(idx)}
+
+
+async def restore(emu: Emulator, request: web.Request) -> dict:
+    """Take an archived record out of the recycle bin (API-DATED §5): live again, its
+    last-modified time unchanged (*choice*, see BEHAVIOR.md)."""
+    ts, idx = _record(emu, request)
+    why = _not_restorable(ts, idx)
+    if why is not None:
+        raise ControlError(f"{ts.otype.name} record {ts.id_of(idx)} cannot be restored: {why}")
+    emu.store.apply(ts, Op("restore", idx, source="CRM_UI"))
+    return {"id": ts.id_of(idx), "modified_ms": ts.live.modified_ms(idx)}
+
+
+def _not_restorable(ts: TypeState, idx: int) -> str | None:
+    """Only the recycle bin can be restored from: GDPR deletes and merges are final."""
+    status = ts.live.status(idx)
+    if status == ARCHIVED:
+        return None
+    if idx in ts.live.merged_into:
+        return "merged away"
+    return "not archived" if status == LIVE else "GDPR-deleted"
 
 
 async def touch(emu: Emulator, request: web.Request) -> dict:
@@ -242,6 +264,29 @@ async def lock(emu: Emulator, request: web.Request) -> dict:
     return {"objectType": otype.name, "ms": ms}
 
 
+async def webhooks(emu: Emulator, request: web.Request) -> dict:
+    """Configure and enable delivery (see `webhooks.WebhookConfig` for the keys); whatever was
+    queued for the previous configuration is dropped."""
+    emu.webhooks.configure(WebhookConfig.from_config(await _body(request)))
+    return emu.webhooks.state()
+
+
+async def remove_webhooks(emu: Emulator, request: web.Request) -> dict:
+    emu.webhooks.configure(None)
+    return emu.webhooks.state()
+
+
+async def get_webhooks(emu: Emulator, request: web.Request) -> dict:
+    """The config (never the secret), counts and one log entry per POST made."""
+    return emu.webhooks.state()
+
+
+async def flush_webhooks(emu: Emulator, request: web.Request) -> dict:
+    """Answer once every queued event is delivered or given up, or after `timeout_ms`."""
+    body = await _body(request)
+    return await emu.webhooks.flush(int(body.get("timeout_ms", 10_000)) / 1000)
+
+
 async def stats(emu: Emulator, request: web.Request) -> dict:
     return emu.stats.as_json(emu.faults.injected)
 
@@ -256,6 +301,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/reset", _handler(reset))
     r.add_post("/_emulator/clock", _handler(clock))
     r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
+    r.add_post("/_emulator/restore/{type}/{id}", _handler(restore))
     r.add_post("/_emulator/touch", _handler(touch))
     r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))
     r.add_post("/_emulator/raw_json/{type}/{id}", _handler(raw_json))
@@ -272,5 +318,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/token_scopes", _handler(token_scopes))
     r.add_post("/_emulator/write_lock", _handler(write_lock))
     r.add_post("/_emulator/lock", _handler(lock))
+    r.add_post("/_emulator/webhooks", _handler(webhooks))
+    r.add_delete("/_emulator/webhooks", _handler(remove_webhooks))
+    r.add_get("/_emulator/webhooks", _handler(get_webhooks))
+    r.add_post("/_emulator/webhooks/flush", _handler(flush_webhooks))
     r.add_get("/_emulator/stats", _handler(stats))
     r.add_get("/_emulator/health", _handler(health))

@@ -9,7 +9,7 @@ override store (`AssociationOverrides`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from math import gcd
 
@@ -166,19 +166,27 @@ def labels(frm: str, to: str) -> list[AssocType]:
 
 
 class AssociationOverrides:
-    """Sparse store of links created or removed through the API, kept in both directions."""
+    """Sparse store of links created or removed through the API, kept in both directions.
+
+    `observer(a, ai, b, bi, fwd, back, removed)` (the webhooks) is called before each change,
+    while the links as they were can still be read; association changes are not store ops."""
 
     def __init__(self) -> None:
         self.added: dict[tuple[str, int, str], dict[int, tuple[AssocType, ...]]] = {}
         self.removed: set[tuple[str, int, str, int]] = set()
+        self.observer: Callable[..., None] | None = None
 
     def add(self, a: str, ai: int, b: str, bi: int, fwd, back) -> None:
+        if self.observer is not None:
+            self.observer(a, ai, b, bi, fwd, back, removed=False)
         self.added.setdefault((a, ai, b), {})[bi] = fwd
         self.added.setdefault((b, bi, a), {})[ai] = back
         self.removed.discard((a, ai, b, bi))
         self.removed.discard((b, bi, a, ai))
 
     def remove(self, a: str, ai: int, b: str, bi: int) -> None:
+        if self.observer is not None:
+            self.observer(a, ai, b, bi, (), (), removed=True)
         self.added.get((a, ai, b), {}).pop(bi, None)
         self.added.get((b, bi, a), {}).pop(ai, None)
         self.removed.add((a, ai, b, bi))

@@ -36,7 +36,8 @@ class EmulatorControl:
 
     def reset(self, **kwargs: Any) -> dict:
         """Reseed: contacts, seed, rate_limit, daily_limit, search_lag_ms, max_url_length,
-        token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock, ..."""
+        token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock,
+        webhooks ({url, client_secret, ...}: see `configure_webhooks`), ..."""
         return self._post("reset", kwargs)
 
     def set_clock(self, now_ms: int | None) -> dict:
@@ -48,6 +49,10 @@ class EmulatorControl:
         """Change values upstream; `touch=False` keeps the last-modified time (silent change)."""
         return self._post(f"records/{object_type}/{id}",
                           {"properties": properties, "touch": touch})
+
+    def restore(self, object_type: str, id: str | int) -> dict:
+        """Take an archived record out of the recycle bin; its last-modified time stays."""
+        return self._post(f"restore/{object_type}/{id}")
 
     def touch(self, object_type: str, ids: list | None = None, count: int | None = None,
               modified_ms: int | None = None) -> dict:
@@ -143,6 +148,34 @@ class EmulatorControl:
     def lock_writes(self, object_type: str, ms: int = 2000) -> dict:
         """Lock `object_type`'s writes now for `ms` (423 Locked meanwhile)."""
         return self._post("lock", {"objectType": object_type, "ms": ms})
+
+    def configure_webhooks(self, url: str, client_secret: str, **options: Any) -> dict:
+        """Send every change as HubSpot webhook events to `url`, signed (v3) with
+        `client_secret`. Options: app_id, subscriptions (None: all), properties (None: all),
+        batch_size=100, duplicate_rate=0.0, reorder=False, max_attempts=5,
+        retry_delay_ms=200, delay_ms=0, timeout_ms=5000, seed=1."""
+        return self._post("webhooks", {"url": url, "client_secret": client_secret, **options})
+
+    def disable_webhooks(self) -> dict:
+        """Stop delivery; queued events are dropped."""
+        return self._checked("webhooks", self._http.delete("/_emulator/webhooks"))
+
+    def flush_webhooks(self, timeout_s: float = 10) -> dict:
+        """Wait until every queued event is delivered or given up:
+        `{"pending", "delivered", "failed"}` (event counts; pending > 0 after a timeout)."""
+        response = self._http.post("/_emulator/webhooks/flush",
+                                   json={"timeout_ms": int(timeout_s * 1000)},
+                                   timeout=timeout_s + 30)
+        return self._checked("webhooks/flush", response)
+
+    def webhook_state(self) -> dict:
+        """`{configured, url, app_id, …options, pending, delivered, failed, deliveries}`."""
+        return self._get("webhooks")
+
+    def webhook_deliveries(self) -> list[dict]:
+        """One entry per POST made: `{"attempt", "status" (None: no answer), "events"
+        (eventIds), "error"}`, oldest first."""
+        return self.webhook_state()["deliveries"]
 
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,

@@ -34,6 +34,7 @@ from .routes import ROUTE_ACCESS, access_of
 from .search import SearchLimits
 from .store import Store, TypeState
 from .timeutil import Clock
+from .webhooks import WebhookConfig, Webhooks
 
 log = logging.getLogger("hubspot_emulator")
 JSON_TYPE = "application/json;charset=utf-8"
@@ -60,7 +61,8 @@ class Emulator:
 
     `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`.
     `token_scopes` (reset) limits the static token's scopes (None: all); `oauth` (reset) installs
-    an OAuth app whose issued access tokens are accepted too (see `auth.OAuthApp`)."""
+    an OAuth app whose issued access tokens are accepted too (see `auth.OAuthApp`); `webhooks`
+    (reset) configures event delivery (see `webhooks.WebhookConfig`)."""
 
     def __init__(self, token: str, control_token: str | None = None, **reset_kwargs) -> None:
         if not token:
@@ -70,6 +72,7 @@ class Emulator:
         self.clock = Clock()
         self.faults = FaultInjector()
         self.search_limits = SearchLimits()
+        self.webhooks = Webhooks()
         self.reset(**reset_kwargs)
 
     def reset(self, contacts: int = 1000, seed: int = 1, rate_limit: str = "none",
@@ -77,11 +80,13 @@ class Emulator:
               max_url_length: int = DEFAULT_MAX_URL, rate_window_ms: int = 10_000,
               search_limits: dict | None = None, fault_rate: float = 0.0,
               fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
-              oauth: dict | None = None, write_lock: dict | None = None) -> None:
+              oauth: dict | None = None, write_lock: dict | None = None,
+              webhooks: dict | None = None) -> None:
         # Checked before anything is rebuilt: a bad value leaves the portal as it was.
         scopes = scope_set(token_scopes)
         app = None if oauth is None else OAuthApp.from_config(oauth)
         lock = WriteLock.from_config(write_lock)
+        hooks = None if webhooks is None else WebhookConfig.from_config(webhooks)
         self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
                            search_lag_ms=int(search_lag_ms))
         self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
@@ -92,6 +97,7 @@ class Emulator:
         if fault_rate:
             self.faults.configure({"rate": fault_rate, "kinds": fault_kinds or None})
         self.token_scopes, self.oauth, self.write_lock = scopes, app, lock
+        self.webhooks.reset(self.store, hooks)  # what was queued for the old portal is dropped
         self.stats = Stats()
 
     def resolve(self, token: str) -> TypeState:
@@ -386,7 +392,13 @@ def make_app(emu: Emulator) -> web.Application:
     api_meta.add_routes(app)
     api_objects.add_routes(app)
     api_oauth.add_routes(app)
+    app.on_cleanup.append(_stop_webhooks)
     return app
+
+
+async def _stop_webhooks(app: web.Application) -> None:
+    # The delivery task lives on this loop: end it (and its HTTP session) with the server.
+    await app[EMU].webhooks.aclose()
 
 
 async def start_site(emu: Emulator, host: str, port: int) -> tuple[web.AppRunner, int]:

@@ -4,6 +4,9 @@ Every change is an `Op` applied to an `Overlay`. Each object type has two overla
 same generated data: `live` (what GET, list and batch read see, changed at once) and `index`
 (what search sees). An op reaches `index` only `search_lag_ms` after it happened, which is how
 the emulator reproduces HubSpot's search-index delay (API-FACTS §3).
+
+`Store.observer` (the webhooks) sees every op just before it is applied, while the old state
+can still be read, which is what a change event needs (old value vs new one).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .associations import AssociationOverrides
 from .datagen import PortalData, TypeData
@@ -27,7 +30,7 @@ LIVE, ARCHIVED, GONE, MISSING = "live", "archived", "gone", "missing"
 class Op:
     """One mutation of one record (or a set of records for `touch`)."""
 
-    kind: str  # set | create | archive | gone | merge | touch | raw
+    kind: str  # set | create | archive | restore | gone | merge | touch | raw
     idx: int = -1
     props: dict[str, str | None] = field(default_factory=dict)
     ms: int | None = None  # new last-modified time (None: leave it unchanged)
@@ -46,6 +49,7 @@ class Overlay:
         self.modified: dict[int, int] = {}
         self.created: dict[int, int] = {}  # records created at run time (index >= data.n)
         self.archived: dict[int, int] = {}  # archived at run time -> archivedAt
+        self.restored: set[int] = set()  # generated archived records taken out of the bin
         self.gone: set[int] = set()  # GDPR-deleted or merged away: served nowhere
         self.merged_into: dict[int, int] = {}
         self.merge_sources: dict[int, tuple[int, ...]] = {}  # survivor -> merged-away indices
@@ -71,6 +75,12 @@ class Overlay:
 
     def _op_archive(self, op: Op, keep_history: bool) -> None:
         self.archived[op.idx] = op.at
+
+    def _op_restore(self, op: Op, keep_history: bool) -> None:
+        # Out of the recycle bin (API-DATED §5); the last-modified time stays (*choice*).
+        self.archived.pop(op.idx, None)
+        if op.idx < self.data.n and self.data.is_archived(op.idx):
+            self.restored.add(op.idx)
 
     def _op_gone(self, op: Op, keep_history: bool) -> None:
         self.gone.add(op.idx)
@@ -115,9 +125,12 @@ class Overlay:
             return MISSING
         if idx in self.gone:
             return GONE
-        if idx in self.archived or self.data.is_archived(idx):
+        if idx in self.archived or self._generated_archived(idx):
             return ARCHIVED
         return LIVE
+
+    def _generated_archived(self, idx: int) -> bool:
+        return self.data.is_archived(idx) and idx not in self.restored
 
     def resolve(self, idx: int) -> int:
         """Follow merges: a merged-away index answers with its survivor (API-FACTS §8)."""
@@ -167,7 +180,7 @@ class Overlay:
     def touched(self) -> set[int]:
         """Indices whose state differs from the generated record (search evaluates these)."""
         return (set(self.props) | set(self.modified) | set(self.created) | set(self.archived)
-                | self.gone)
+                | self.gone | self.restored)
 
     def end(self) -> int:
         """One past the highest index that exists."""
@@ -182,7 +195,7 @@ class Overlay:
             if idx in self.gone or idx in self.archived:
                 continue
             if idx < n:
-                if self.data.is_archived(idx):
+                if self._generated_archived(idx):
                     continue
             elif idx not in self.created:
                 continue
@@ -196,6 +209,8 @@ class Overlay:
         while i < len(base) or j < len(extra):
             if j >= len(extra) or (i < len(base) and base[i] < extra[j]):
                 idx, i = base[i], i + 1
+                if idx in self.restored:  # live again, or archived again and then in `extra`
+                    continue
             else:
                 idx, j = extra[j], j + 1
             if idx not in self.gone:
@@ -232,6 +247,11 @@ class TypeState:
         return idx
 
 
+class StoreObserver(Protocol):
+    def before_op(self, ts: TypeState, op: Op) -> None:
+        """Called with the state still as it was before `op` (see the module docstring)."""
+
+
 class Store:
     """The whole emulated portal: types, generated data, mutations, associations, clock."""
 
@@ -246,6 +266,7 @@ class Store:
         self.assoc = AssociationOverrides()
         self._pending: deque[tuple[float, TypeState, Op]] = deque()
         self.schema_created: dict[str, int] = {}
+        self.observer: StoreObserver | None = None
 
     def state(self, otype: ObjectType) -> TypeState:
         return self.types[otype.name]
@@ -260,6 +281,8 @@ class Store:
 
     def apply(self, ts: TypeState, op: Op) -> None:
         """Apply now for reads; for search after the configured lag (API-FACTS §3)."""
+        if self.observer is not None:
+            self.observer.before_op(ts, op)
         ts.live.apply(op, keep_history=True)
         if self.search_lag_ms <= 0 and not self._pending:
             ts.index.apply(op, keep_history=False)
