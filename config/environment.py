@@ -64,7 +64,10 @@ class EnvironmentReader:
                               default)
         return text
 
-    def http_url(self, name: str, default: str) -> str:
+    def http_url(self, name: str, default: str, *, optional: bool = False) -> str:
+        """An http(s) URL with a host; with `optional`, unset means "" (no URL)."""
+        if optional and self._raw(name) is None:
+            return ""
         text = self._raw(name) or default
         try:
             parts = urlsplit(text)

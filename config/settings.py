@@ -37,6 +37,8 @@ INSTALLED_APPS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# No static files are served; Django's live test server (webhook tests) needs a value.
+STATIC_URL = "static/"
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -94,6 +96,10 @@ HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBA
 # facts stay). A privacy-deletion webhook always purges.
 HUBSPOT_PURGE_VANISHED = reader.choice("HUBSPOT_PURGE_VANISHED", "false",
                                        ("true", "false", "1", "0")) in ("true", "1")
+# verify_hubspot leaves out records created or modified this long before it starts, on both
+# sides: search answers lag behind writes (API-FACTS §3).
+HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,
+                                              minimum=0)
 # Webhooks (ingestion/webhooks/views.py, POST /hubspot/webhooks/): the secret HubSpot signs
 # them with (the app's client secret; a private app shows its own), the URL as registered in
 # HubSpot when a proxy changes what this process sees (else the URL the request reached; its

@@ -10,6 +10,10 @@ success and raises SyncFailed on any other exit status (1 fatal, 2 bad flag valu
 records failed, 75 another run of the type holds the lock, 130 interrupted), so Celery records
 the task as FAILURE and its result carries the exit status and the output. A flag the command
 does not define, or a command that is not a sync command, raises ValueError.
+
+`ingestion.apply_hubspot_events` (kwargs: `limit`) runs `apply_hubspot_events` the same way:
+schedule it every minute or so, and/or let the webhook view enqueue it on each delivery
+(HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT).
 """
 
 from __future__ import annotations
@@ -77,11 +81,28 @@ def typed_flags(command: str, flags: dict) -> dict:
 @shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True)
 def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
     """Run one sync command; return its summary lines, or raise SyncFailed."""
-    flags = typed_flags(command, flags)
+    # No terminal in a worker: never wait for a confirmation prompt.
+    return run_command(task, command, {"noinput": True, **typed_flags(command, flags)})
+
+
+@shared_task(name="ingestion.apply_hubspot_events", acks_late=True, bind=True)
+def apply_hubspot_events(task, limit: int | str | None = None) -> dict:
+    """Apply the stored webhook events (the `apply_hubspot_events` command): its summary
+    line, or SyncFailed (status 3: some events failed and are retried; 75: another applier
+    was running, which applies them or leaves them for the next run)."""
+    command = "apply_hubspot_events"
+    try:
+        flags = {} if limit is None else {"limit": int(limit)}
+    except ValueError:
+        raise SyncFailed(command, 2, [f"--limit: not a valid value: {limit!r}"]) from None
+    return run_command(task, command, flags)
+
+
+def run_command(task, command: str, options: dict) -> dict:
+    """Run a management command in the task; its output, or SyncFailed on a non-zero exit."""
     out = io.StringIO()
     try:
-        # No terminal in a worker: never wait for a confirmation prompt.
-        call_command(command, stdout=out, stderr=io.StringIO(), **{"noinput": True, **flags})
+        call_command(command, stdout=out, stderr=io.StringIO(), **options)
     except CommandError as error:
         in_worker = not (task.request.called_directly or task.request.is_eager)
         if error.returncode == EXIT_INTERRUPTED and in_worker:

@@ -52,11 +52,19 @@ def event_row(event: object, received_at: datetime) -> WebhookEvent:
         raise UnusableEvent("no subscriptionType")
     return WebhookEvent(
         event_id=_whole(event, "eventId"), subscription_type=kind[:64],
-        object_type=object_type_of(event)[:64], object_id=str(_whole(event, "objectId")),
+        object_type=object_type_of(event)[:64], object_id=str(_object_id(event)),
         occurred_at=_whole(event, "occurredAt"),
         portal_id=_whole(event, "portalId") if event.get("portalId") is not None else None,
         detail={k: event[k] for k in DETAIL_KEYS if event.get(k) is not None},
         received_at=received_at)
+
+
+def _object_id(event: dict) -> int:
+    """HubSpot's associationChange events carry no `objectId`, only the two ends: the event
+    stands for its from end (the record of the subscribed type)."""
+    if event.get("objectId") is None and event.get("fromObjectId") is not None:
+        return _whole(event, "fromObjectId")
+    return _whole(event, "objectId")
 
 
 def _whole(event: dict, key: str) -> int:

@@ -12,8 +12,8 @@ the Celery task `ingestion.apply_hubspot_events` after each delivery; default of
 Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call,
 so HubSpot never times out and retries); 401 with nothing stored for a missing or wrong
 signature or a timestamp more than 5 minutes away; 400 for a body that is not a JSON array;
-405 for another method; 503 when no secret is configured. Events are applied later by
-`ingestion.sync.hubspot.events`.
+405 for another method; 503 when no secret is configured; 500 if the database fails (HubSpot
+retries a 5xx, not a 4xx). Events are applied later by `ingestion.sync.hubspot.events`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from ingestion.tasks import apply_hubspot_events
 
 from .signature import check_v3
 from .store import store_events
@@ -74,8 +76,6 @@ def signed_url(request: HttpRequest) -> str:
 def _enqueue_apply() -> None:
     """Ask a worker to apply the new events. A broker that is down must not fail the
     delivery: the events are stored, and the next scheduled run applies them."""
-    from ingestion.tasks import apply_hubspot_events
-
     try:
         apply_hubspot_events.delay()
     except Exception as error:  # kombu's connection errors have no common base we import

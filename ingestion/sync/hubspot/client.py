@@ -282,6 +282,36 @@ class HubSpotClient:
             if len(page) < limit:
                 return
 
+    # -- verification: totals and complete listings of any filtered set --------------------
+
+    def search_total(self, object_type: str, filters: list[dict], properties: list[str], *,
+                     limit: int = SEARCH_PAGE_MAX) -> tuple[int, list]:
+        """(total, first page in id order) of the live records matching every filter: one
+        request that counts a set and, when it is small, lists it too."""
+        body = {"filterGroups": [{"filters": filters}],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+                "properties": properties, "limit": min(limit, SEARCH_PAGE_MAX)}
+        reply = self.request("POST", self.paths.search(object_type), json=body, search=True,
+                             shape=SearchPage)
+        return reply.total, reply.results
+
+    def search_by_id(self, object_type: str, filters: list[dict], properties: list[str], *,
+                     after_id: int = 0, limit: int = SEARCH_PAGE_MAX) -> Iterator[list]:
+        """Every live record matching every filter whose id is past `after_id`, a page at a
+        time in id order: keyset on `hs_object_id`, so however many match, no query pages
+        past the 10,000-result cap (API-FACTS §3)."""
+        last_id = after_id
+        while True:
+            keyset = {"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)}
+            page = self._search(object_type, [*filters, keyset], "hs_object_id", properties,
+                                limit)
+            if not page:
+                return
+            last_id = _past_last_id(page, last_id, f"{object_type} search")
+            yield page
+            if len(page) < limit:
+                return
+
     def _search(self, object_type: str, filters: list[dict], sort_property: str,
                 properties: list[str], limit: int) -> list[dict]:
         body = {"filterGroups": [{"filters": filters}],

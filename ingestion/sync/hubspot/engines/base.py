@@ -27,6 +27,9 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
     # API-FACTS §2: contacts say `lastmodifieddate`; the other standard objects say
     # `hs_lastmodifieddate`.
     modified_property = "hs_lastmodifieddate"
+    # The creation-time property search filters on (verify); engagements and custom objects
+    # say `hs_createdate` (API-FACTS §2).
+    created_property = "createdate"
     # Object types whose associations (v4) with each saved batch are read and replaced after
     # the batch is written, e.g. ("companies", "deals"). See ..associations.
     association_types: tuple[str, ...] = ()

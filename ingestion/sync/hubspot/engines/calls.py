@@ -8,3 +8,4 @@ class HubSpotCallSyncEngine(HubSpotBaseSyncEngine):
     object_type = "calls"
     model = HubSpotCall
     association_types = ENGAGEMENT_ASSOCIATIONS
+    created_property = "hs_createdate"

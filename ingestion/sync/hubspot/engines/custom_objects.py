@@ -45,6 +45,7 @@ class HubSpotCustomObjectSyncEngine(HubSpotBaseSyncEngine):
 
     model = HubSpotCustomObject
     label = "custom objects"
+    created_property = "hs_createdate"
     source_id_column = "record_id"
 
     @classmethod

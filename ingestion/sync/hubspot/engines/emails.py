@@ -8,3 +8,4 @@ class HubSpotEmailSyncEngine(HubSpotBaseSyncEngine):
     object_type = "emails"
     model = HubSpotEmail
     association_types = ENGAGEMENT_ASSOCIATIONS
+    created_property = "hs_createdate"

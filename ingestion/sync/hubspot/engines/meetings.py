@@ -8,3 +8,4 @@ class HubSpotMeetingSyncEngine(HubSpotBaseSyncEngine):
     object_type = "meetings"
     model = HubSpotMeeting
     association_types = ENGAGEMENT_ASSOCIATIONS
+    created_property = "hs_createdate"

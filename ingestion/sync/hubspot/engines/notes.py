@@ -8,3 +8,4 @@ class HubSpotNoteSyncEngine(HubSpotBaseSyncEngine):
     object_type = "notes"
     model = HubSpotNote
     association_types = ENGAGEMENT_ASSOCIATIONS
+    created_property = "hs_createdate"

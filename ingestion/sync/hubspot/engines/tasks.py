@@ -8,3 +8,4 @@ class HubSpotTaskSyncEngine(HubSpotBaseSyncEngine):
     object_type = "tasks"
     model = HubSpotTask
     association_types = ENGAGEMENT_ASSOCIATIONS
+    created_property = "hs_createdate"

@@ -1,0 +1,177 @@
+"""verify_hubspot: is the mirror exact? HubSpot's live records against the local rows, per
+record type, cheaply (see ingestion/sync/hubspot/verify.py), each result recorded in
+sync_history (mode `verify`).
+
+Exit status: 0 exact (or made exact by --fix); 4 not exact (EXIT_NOT_EXACT); 1 fatal
+(HubSpot or the database failed; one line, the token never shown); 2 bad usage (e.g. an
+unknown type); 75 a type was being synced (EX_TEMPFAIL: that type was skipped, the others
+checked); 130 interrupted. When several apply: 1, then 4, then 75.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from django.core.management.base import CommandError
+
+from ingestion.base.redact import redact
+from ingestion.base.results import SyncOptions
+from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.connection import client_from_settings
+from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
+from ingestion.sync.hubspot.errors import HubSpotError
+from ingestion.sync.hubspot.verify import KINDS, MirrorCheck, Report
+
+from ..base_hubspot_sync import (
+    EXIT_LOCKED,
+    EXIT_USAGE,
+    BaseHubSpotSyncCommand,
+    check_database,
+    logging_for,
+    require_token,
+)
+
+EXIT_NOT_EXACT = 4
+EXAMPLES = 10  # differing ids shown per kind (ids only: never a record's values)
+COLUMNS = ("hubspot", "local", "missing", "extra", "stale", "requests")
+FIX_COUNTS = ("fetched", "created", "updated", "archived", "failed", "requests",
+              "still_differing")
+
+
+@dataclass
+class Verdict:
+    name: str
+    status: str  # exact | fixed | not exact | locked (skipped: a sync held the type)
+    details: dict = field(default_factory=dict)
+
+
+class Command(BaseHubSpotSyncCommand):
+    help = ("Check that the mirror is exact: per record type, HubSpot's live records against "
+            "the local rows (missing, extra, stale), cheaply through search totals over "
+            "created-date and modified-date windows, or with --ids through a listing of "
+            "every id. Records created or modified in the last HUBSPOT_VERIFY_SETTLE_SECONDS "
+            "(default 60) are left out. Each result is recorded in sync_history (mode "
+            "verify). Exit 0 exact, 4 not exact, 1 failed, 2 bad usage, 75 a type was being "
+            "synced (skipped).")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--types", metavar="A,B", type=_names,
+                            help="only these record types (e.g. contacts,deals or a custom "
+                                 "type's 2-… id or name); default: every record type")
+        parser.add_argument("--ids", action="store_true",
+                            help="compare every id (a listing of all ids, 100 per request) "
+                                 "instead of search totals: exact, also for differences that "
+                                 "cancel out within a window")
+        parser.add_argument("--fix", action="store_true",
+                            help="re-read the differing records by id through the normal "
+                                 "save path, then check them again")
+        parser.add_argument("--noinput", "--no-input", action="store_true",
+                            help="do not ask before --fix re-reads records")
+        parser.add_argument("--debug", action="store_true",
+                            help="log each HTTP request to stderr")
+
+    def handle(self, *args, **opts) -> None:
+        self.opts = opts
+        verdicts: list[Verdict] = []
+        with logging_for(opts):
+            check_database()
+            require_token()
+            try:
+                with client_from_settings() as client:  # one client, one rate budget
+                    self.verify_all(client, verdicts)
+            finally:
+                if verdicts:
+                    self.stdout.write(format_report(verdicts))
+        _exit_status(verdicts)
+
+    def verify_all(self, client: HubSpotClient, verdicts: list[Verdict]) -> None:
+        for engine_class in self._engines(client):
+            name = getattr(engine_class, "label", None) or engine_class.object_type
+            try:
+                result = self.run_sync(SyncOptions(), engine_class, client=client)
+            except CommandError as error:
+                if error.returncode != EXIT_LOCKED:
+                    raise CommandError(f"{name}: {error}", returncode=error.returncode) from None
+                self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
+                verdicts.append(Verdict(name, "locked"))
+                continue
+            verdicts.append(Verdict(name, _status(result.details), result.details))
+
+    def _engines(self, client: HubSpotClient) -> list[type]:
+        if self.opts["types"] == []:
+            raise CommandError("--types needs at least one type", returncode=EXIT_USAGE)
+        try:
+            return record_engines(self.opts["types"], client)
+        except UnknownObjectType as error:
+            raise CommandError(str(error), returncode=EXIT_USAGE) from None
+        except HubSpotError as error:  # reading the custom object schemas
+            raise CommandError(redact(f"cannot list the record types: {error}")) from None
+
+    def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
+                on_progress=None) -> MirrorCheck:
+        """`run_sync` runs this instead of a sync (and maps its failures to exit codes)."""
+        return MirrorCheck(engine_class, client=client, exhaustive=self.opts["ids"],
+                           fix=self.opts["fix"], confirm=self._confirm)
+
+    def _confirm(self, report: Report) -> bool:
+        """On a terminal, --fix asks before re-reading (unless --noinput)."""
+        if self.opts["noinput"] or not sys.stdin.isatty():
+            return True
+        counts = ", ".join(f"{len(report.differing[k])} {k}" for k in KINDS)
+        answer = input(f"{counts}: re-read these {len(report.ids)} records from HubSpot? "
+                       "Type 'yes' to continue, anything else to skip: ")
+        return answer.strip().lower() == "yes"
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _status(details: dict) -> str:
+    if not details["exact"]:
+        return "not exact"
+    return "fixed" if details.get("fixed") else "exact"
+
+
+def _exit_status(verdicts: list[Verdict]) -> None:
+    differing = [v.name for v in verdicts if v.status == "not exact"]
+    locked = [v.name for v in verdicts if v.status == "locked"]
+    if differing:
+        raise CommandError(
+            f"the mirror is not exact for {', '.join(differing)}: run again with --fix to "
+            "re-read the differing records", returncode=EXIT_NOT_EXACT)
+    if locked:
+        raise CommandError(f"skipped, a sync was running for: {', '.join(locked)}",
+                           returncode=EXIT_LOCKED)
+
+
+def format_report(verdicts: list[Verdict]) -> str:
+    """The table (a row per type), then up to EXAMPLES differing ids of each kind and what
+    --fix did, per type."""
+    lines = [format_table(verdicts)]
+    for verdict in verdicts:
+        details = verdict.details
+        differing = [kind for kind in KINDS if details.get(kind)]  # none for a skipped type
+        for kind in differing:
+            shown = " ".join(details[f"{kind}_ids"][:EXAMPLES])
+            more = " …" if details[kind] > EXAMPLES else ""
+            lines.append(f"{verdict.name} {kind} ({details[kind]}): {shown}{more}")
+        if details.get("fixed"):
+            fixed = details["fixed"]
+            lines.append(f"{verdict.name} fix: "
+                         + " ".join(f"{k}={fixed[k]}" for k in FIX_COUNTS))
+    return "\n".join(lines)
+
+
+def format_table(verdicts: list[Verdict]) -> str:
+    """Fixed-width columns, as `sync_hubspot_all` prints them; a skipped type shows none."""
+    width = max([len("type"), *(len(v.name) for v in verdicts)])
+    sized = [(c, max(len(c), 7)) for c in COLUMNS]
+    lines = ["  ".join([f"{'type':<{width}}", *(f"{c:>{n}}" for c, n in sized),
+                        f"{'mode':<7}", "status"])]
+    for v in verdicts:
+        cells = [f"{v.details.get(c, '-'):>{n}}" for c, n in sized]
+        lines.append("  ".join([f"{v.name:<{width}}", *cells,
+                                f"{v.details.get('mode', '-'):<7}", v.status]))
+    return "\n".join(lines)
