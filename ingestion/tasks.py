@@ -9,7 +9,9 @@ The task takes the command's flags as keyword arguments (`full=True`, `since="20
 success and raises SyncFailed on any other exit status (1 fatal, 2 bad flag value, 3 some
 records failed, 75 another run of the type holds the lock, 130 interrupted), so Celery records
 the task as FAILURE and its result carries the exit status and the output. A flag the command
-does not define, or a command that is not a sync command, raises ValueError.
+does not define, or a command that is neither a sync command nor `verify_hubspot` /
+`apply_hubspot_events`, raises ValueError (e.g. `{"command": "verify_hubspot",
+"types": "contacts"}`; verify's "not exact" is exit 4, a failure).
 
 `ingestion.apply_hubspot_events` (kwargs: `limit`) runs `apply_hubspot_events` the same way:
 schedule it every minute or so, and/or let the webhook view enqueue it on each delivery
@@ -31,6 +33,10 @@ from django.core.management.base import BaseCommand, CommandError
 EXIT_INTERRUPTED = 130  # the commands' status when SIGTERM or SIGINT stopped the run
 
 
+# Besides the sync_hubspot_* commands, the task runs these (their flags as keywords too).
+UPKEEP_COMMANDS = ("verify_hubspot", "apply_hubspot_events")
+
+
 class SyncFailed(Exception):
     """A sync command ended with a non-zero exit status."""
 
@@ -49,7 +55,8 @@ def command_flags(command: str) -> dict[str, object]:
     """The options the command itself defines (its add_arguments), read from its parser, so
     a new flag needs no change here, each with its argparse type (or None). Django's own
     options (--settings ...) are not flags."""
-    if not command.startswith("sync_hubspot_") or command not in get_commands():
+    runnable = command.startswith("sync_hubspot_") or command in UPKEEP_COMMANDS
+    if not runnable or command not in get_commands():
         raise ValueError(f"not a sync command: {command}")
     own = _options(load_command_class(get_commands()[command], command))
     return {dest: kind for dest, kind in own.items() if dest not in _options(BaseCommand())}

@@ -44,6 +44,10 @@ class BatchWriter:
         self.model = model
         self.force_overwrite = force_overwrite
         self.sql = BulkSQL(model)
+        # What planning reads of each local row (definitions have no deletion facts).
+        self._plan_fields = ["updated_at", "archived"] + (
+            ["deleted_kind"] if any(f.name == "deleted_kind" for f in model._meta.fields)
+            else [])
 
     def plan(self, rows: list[dict], *, repeat_ids: set[str] = frozenset(),
              absorbed_into: dict[str, str] | None = None) -> BatchPlan:
@@ -52,14 +56,23 @@ class BatchWriter:
         `archived` are read."""
         absorbed_into = absorbed_into or {}
         absorbed = sorted(set(absorbed_into) - {r["id"] for r in rows}) if absorbed_into else []
-        local = {pk: (updated_at, archived) for pk, updated_at, archived in
-                 self.sql.select_by_ids([r["id"] for r in rows] + absorbed,
-                                        ["updated_at", "archived"])}
+        local, erased = {}, set()
+        for pk, updated_at, archived, *deleted_kind in self.sql.select_by_ids(
+                [r["id"] for r in rows] + absorbed, self._plan_fields):
+            local[pk] = (updated_at, archived)
+            if deleted_kind == [ERASED]:
+                erased.add(pk)
         batch = BatchPlan(repeat_ids=set(repeat_ids),
                           absorbed_ids=[i for i in absorbed if i in local and not local[i][1]])
         batch.absorbed_into = {i: absorbed_into[i] for i in batch.absorbed_ids}
         for row in rows:
             known = local.get(row["id"])
+            if row["id"] in erased:
+                # Privacy deletion is permanent upstream: any copy read is from before it
+                # (a run that read the record just before), so even a force overwrite must
+                # not bring the personal data back.
+                batch.unchanged_ids.append(row["id"])
+                continue
             if known is None and row["id"] in repeat_ids:
                 # Its first copy may still be in flight (not yet committed): write this one
                 # as a replacement, which is right whether or not that copy is stored yet.
@@ -137,6 +150,9 @@ class BatchWriter:
             except DatabaseError as error:
                 failures.append(RecordFailure(row["id"], describe_db_error(error)))
         return failures
+
+
+ERASED = "privacy_deleted"  # DeletedKind.PRIVACY_DELETED (this layer knows no models)
 
 
 def supersedes(copy: dict, earlier: dict) -> bool:

@@ -46,6 +46,19 @@ def test_task_when_given_unknown_flag_or_command_then_refuses():
         sync_hubspot.apply(kwargs={"command": "sync_hubspot_nothing"}).get()
 
 
+def test_task_when_links_then_verify_scheduled_then_each_runs_with_its_flags(hubspot):
+    sync_hubspot.apply(kwargs={"command": "sync_hubspot_contacts", "full": True}).get()
+    links = sync_hubspot.apply(kwargs={"command": "sync_hubspot_associations",
+                                       "types": "contacts"}).get()
+    assert links["status"] == 0 and any(" links: read=" in line for line in links["output"])
+    verify = sync_hubspot.apply(kwargs={"command": "verify_hubspot", "types": "contacts"}).get()
+    assert verify["status"] == 0
+    HubSpotContact.objects.filter(pk=HubSpotContact.objects.order_by("pk")[5].pk).delete()
+    with pytest.raises(SyncFailed) as failed:
+        sync_hubspot.apply(kwargs={"command": "verify_hubspot", "types": "contacts"}).get()
+    assert failed.value.status == 4  # not exact
+
+
 def test_task_when_given_flags_beyond_the_basic_ones_then_the_command_applies_them(hubspot):
     """noinput, skip_associations, max_records come from the command's own parser."""
     result = sync_hubspot.apply(kwargs={

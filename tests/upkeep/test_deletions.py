@@ -150,3 +150,19 @@ def test_restored_upstream_without_an_edit_when_incremental_then_missed_deletion
     assert counts["restored"] == 1
     restored = row(object_id)
     assert (restored.archived, restored.deleted_kind, restored.archived_at) == (False, None, None)
+
+
+@pytest.mark.parametrize("flags", [("--full",), ("--full", "--force-overwrite", "--noinput")],
+                         ids=["full", "force"])
+def test_privacy_deleted_here_when_a_copy_read_before_the_deletion_arrives_then_not_revived(
+        hubspot, flags):
+    contacts("--full")
+    (erased,) = some_live_ids(1)
+    # As a privacy-deletion webhook leaves it, while HubSpot still served the record to a run
+    # that read it just before the deletion.
+    HubSpotContact.objects.filter(pk=erased).update(
+        archived=True, deleted_kind="privacy_deleted", properties={}, email=None)
+    contacts(*flags)
+    kept = row(erased)
+    assert (kept.archived, kept.deleted_kind, kept.properties, kept.email) == (
+        True, "privacy_deleted", {}, None)
