@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 ]
 
 ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 # No static files are served; Django's live test server (webhook tests) needs a value.
 STATIC_URL = "static/"
 USE_TZ = True
