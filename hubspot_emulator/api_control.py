@@ -16,7 +16,7 @@ from .auth import OAuthApp, scope_set
 from .locks import WriteLock
 from .ratelimit import PROFILES, RateLimiter
 from .server import EMU, Emulator, json_response
-from .store import ARCHIVED, LIVE, Op, TypeState
+from .store import ARCHIVED, HARD_DELETE, LIVE, Op, TypeState
 from .webhooks import WebhookConfig
 
 _RESET_KEYS = set(inspect.signature(Emulator.reset).parameters) - {"self"}
@@ -94,6 +94,17 @@ async def restore(emu: Emulator, request: web.Request) -> dict:
         raise ControlError(f"{ts.otype.name} record {ts.id_of(idx)} cannot be restored: {why}")
     emu.store.apply(ts, Op("restore", idx, source="CRM_UI"))
     return {"id": ts.id_of(idx), "modified_ms": ts.live.modified_ms(idx)}
+
+
+async def hard_delete(emu: Emulator, request: web.Request) -> dict:
+    """Delete a record for good, not through GDPR (the recycle bin emptied after 90 days, a
+    permanent delete in the UI): gone from every listing and read, like a GDPR delete, but the
+    webhook is a plain deletion (API-DATED §5)."""
+    ts, idx = _record(emu, request)
+    if ts.live.status(idx) not in (LIVE, ARCHIVED):
+        raise ControlError(f"{ts.otype.name} record {ts.id_of(idx)} is already gone")
+    emu.store.apply(ts, Op("gone", idx, source=HARD_DELETE))
+    return {"id": ts.id_of(idx)}
 
 
 def _not_restorable(ts: TypeState, idx: int) -> str | None:
@@ -303,6 +314,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
     r.add_post("/_emulator/restore/{type}/{id}", _handler(restore))
     r.add_post("/_emulator/touch", _handler(touch))
+    r.add_post("/_emulator/hard_delete/{type}/{id}", _handler(hard_delete))
     r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))
     r.add_post("/_emulator/raw_json/{type}/{id}", _handler(raw_json))
     r.add_post("/_emulator/faults", _handler(faults))

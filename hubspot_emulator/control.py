@@ -54,6 +54,10 @@ class EmulatorControl:
         """Take an archived record out of the recycle bin; its last-modified time stays."""
         return self._post(f"restore/{object_type}/{id}")
 
+    def hard_delete(self, object_type: str, id: str | int) -> dict:
+        """Delete a record for good (not GDPR): gone from every listing and read."""
+        return self._post(f"hard_delete/{object_type}/{id}")
+
     def touch(self, object_type: str, ids: list | None = None, count: int | None = None,
               modified_ms: int | None = None) -> dict:
         """Set last-modified of `ids` (or the first `count` live records) to `modified_ms`."""

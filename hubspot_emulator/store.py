@@ -24,6 +24,7 @@ from .schemas import ObjectType, TypeRegistry, builtin_types
 from .timeutil import Clock, iso_ms
 
 LIVE, ARCHIVED, GONE, MISSING = "live", "archived", "gone", "missing"
+HARD_DELETE = "HARD_DELETE"  # the `source` of a `gone` op that is not a GDPR delete
 
 
 @dataclass

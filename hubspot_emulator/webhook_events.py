@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .associations import AssocType
 from .relations import targets
-from .store import Op, Store, TypeState
+from .store import HARD_DELETE, Op, Store, TypeState
 
 # Types with subscription types of their own (`contact.creation`); the others use `object.*`
 # and carry `objectTypeId` (API-DATED §4).
@@ -69,8 +69,11 @@ def _on_restore(store: Store, ts: TypeState, op: Op) -> list[dict]:
 
 
 def _on_gone(store: Store, ts: TypeState, op: Op) -> list[dict]:
-    """GDPR delete: `contact.privacyDeletion` and a deletion (*choice*); ids only, no values."""
+    """GDPR delete: `contact.privacyDeletion` and a deletion (*choice*); ids only, no values.
+    A hard delete (control surface) is a plain deletion."""
     now, source = store.clock.now_ms(), _source(op)
+    if op.source == HARD_DELETE:
+        return [_event(ts, "deletion", op.idx, now, "CRM_UI", changeFlag="DELETED")]
     deleted = _event(ts, "deletion", op.idx, now, source, changeFlag="PRIVACY_DELETED")
     if ts.otype.name != "contacts":
         return [deleted]

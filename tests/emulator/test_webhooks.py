@@ -357,6 +357,26 @@ def test_create_when_associations_inline_then_creation_then_association_events(a
     assert {e["objectId"] for e in events} == {int(new["id"])}
 
 
+# -- hard delete --------------------------------------------------------------------------------
+
+def test_hard_delete_when_live_or_binned_then_gone_everywhere_and_a_plain_deletion_event(
+        api, emulator, receiver):
+    configure(emulator, receiver)
+    api.delete(f"{CONTACTS}/{CONTACT + 5}")
+    binned = len(deliver(emulator, receiver))
+    for record in (CONTACT + 4, CONTACT + 5):  # live, then in the recycle bin
+        emulator.control.hard_delete("contacts", record)
+        assert api.get(f"{CONTACTS}/{record}").status_code == 404
+        assert api.get(f"{CONTACTS}/{record}?archived=true").status_code == 404
+        assert str(record) not in listed_ids(api) + listed_ids(api, archived="true")
+    events = deliver(emulator, receiver)[binned:]
+    assert [(e["subscriptionType"], e["objectId"], e["changeFlag"]) for e in events] == [
+        ("contact.deletion", CONTACT + 4, "DELETED"), ("contact.deletion", CONTACT + 5,
+                                                       "DELETED")]
+    with pytest.raises(RuntimeError, match=r"400.*already gone"):
+        emulator.control.hard_delete("contacts", CONTACT + 4)
+
+
 # -- restore ------------------------------------------------------------------------------------
 
 def test_restore_when_archived_then_listed_again_last_modified_kept_and_restore_event(

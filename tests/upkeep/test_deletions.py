@@ -166,3 +166,20 @@ def test_privacy_deleted_here_when_a_copy_read_before_the_deletion_arrives_then_
     kept = row(erased)
     assert (kept.archived, kept.deleted_kind, kept.properties, kept.email) == (
         True, "privacy_deleted", {}, None)
+
+
+def test_hard_deleted_upstream_when_deletions_then_vanished_and_links_refresh_drops_its_links(
+        hubspot):
+    contacts("--full")
+    (gone,) = some_live_ids(1)
+    assert HubSpotAssociation.objects.filter(from_object_type="contacts", from_id=gone).exists()
+    hubspot.control.hard_delete("contacts", gone)
+    contacts()  # in no listing: an incremental run cannot know
+    assert row(gone).archived is False
+
+    assert deletions_line(run_command("sync_hubspot_contacts", "--deletions").out)[
+        "vanished"] == 1
+    assert (row(gone).archived, row(gone).deleted_kind) == (True, "vanished")
+    run_command("sync_hubspot_associations", "--types", "contacts")
+    assert not HubSpotAssociation.objects.filter(from_object_type="contacts",
+                                                 from_id=gone).exists()
