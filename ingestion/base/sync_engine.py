@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection, models
 from django.utils import timezone
 
 from . import history
+from .backends import backend
 from .bulk_sql import live_ids, mark_deleted, unseen_ids
 from .prefetch import prefetched
 from .results import (
@@ -142,7 +143,21 @@ class BaseSyncEngine:
             raise
         if run_row and within is None:
             history.finish_run(run_row, result)
+        self._refresh_statistics(result)
         return result
+
+    # Rows written in one run past which the tables' planner statistics are refreshed.
+    STATISTICS_AFTER_ROWS = 10_000
+
+    def written_tables(self) -> list[str]:
+        """The tables a run writes (the engine's own, and e.g. the association table)."""
+        return [self.model._meta.db_table]
+
+    def _refresh_statistics(self, result: SyncResult) -> None:
+        c = result.counts
+        if not self.options.dry_run and (c.created + c.updated + c.overwritten + c.archived
+                                         >= self.STATISTICS_AFTER_ROWS):
+            backend().refresh_statistics(self.written_tables())
 
     def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:
         if self.options.ids is not None:

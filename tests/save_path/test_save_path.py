@@ -228,3 +228,22 @@ def test_postgresql_when_a_run_ends_then_the_connection_commits_durably_again():
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"  # SET LOCAL ended with each batch's transaction
+
+
+def test_postgresql_when_a_run_writes_many_rows_then_the_table_is_analyzed(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are refreshed on PostgreSQL only")
+    monkeypatch.setattr("ingestion.base.sync_engine.BaseSyncEngine.STATISTICS_AFTER_ROWS", 5)
+
+    def analyzed() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # no cached statistics view
+            cursor.execute("SELECT analyze_count FROM pg_stat_user_tables "
+                           "WHERE relname = 'hubspot_contact'")
+            return cursor.fetchone()[0]
+
+    before = analyzed()
+    run([[contact(n) for n in range(1, 4)]], full=True)  # 3 rows: under the threshold
+    assert analyzed() == before
+    run([[contact(n) for n in range(4, 10)]], full=True)
+    assert analyzed() == before + 1

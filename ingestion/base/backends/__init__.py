@@ -5,6 +5,7 @@ path (`bulk_sql.py`) calls `backend()` and never asks which database it is on.
     pk_in(ids)                                    a `pk__in` value for a batch of ids
     load_ids(cursor, table, ids)                  fill a temp table of ids (the sweep)
     relax_commit_durability()                     inside a batch's own transaction only
+    refresh_statistics(tables)                    after a large write (planner statistics)
     adapter(field)                                a column's Python value → driver value
     on_connect(connection)                        per-connection setup
 """

@@ -26,6 +26,10 @@ class Backend:
     def relax_commit_durability(self) -> None:
         """Nothing to relax unless the database says otherwise."""
 
+    def refresh_statistics(self, tables: list[str]) -> None:
+        """After a large write: let the planner know the tables' new sizes (where it needs
+        telling)."""
+
     def adapter(self, field: models.Field) -> Adapter | None:
         """How one column's Python value becomes a driver value (None: the driver knows)."""
         return _json if isinstance(field, models.JSONField) else None

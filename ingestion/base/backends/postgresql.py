@@ -37,6 +37,14 @@ class PostgreSQLBackend(Backend):
         self._copy(cursor, table, ["id"], ((object_id,) for object_id in ids))
         cursor.execute(f'ANALYZE "{table}"')
 
+    def refresh_statistics(self, tables: list[str]) -> None:
+        """ANALYZE: without statistics (a first load, before autovacuum gets to it, or with
+        autovacuum off) the planner reads a 1,000-id lookup of the association table as a
+        scan of every link of the type — 100x slower per batch at a million contacts."""
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f'ANALYZE "{table}"')
+
     def relax_commit_durability(self) -> None:
         """Inside a batch's own transaction only (SET LOCAL ends with it, so no other work on
         the connection inherits it): don't wait for the commit to reach the disk. A server

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.db import transaction
 
 from ingestion.base import history
+from ingestion.base.backends import backend
 from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
 from ingestion.models import HubSpotAssociation
 
@@ -73,6 +74,10 @@ class LinkRefresh:
                 self._store(*reading, run_row)
         if self.ids is None and not self.options.dry_run:
             self.result.details["removed"] += self._clear_archived()
+        details = self.result.details
+        if not self.options.dry_run and (details["added"] + details["removed"]
+                                         >= self.engine.STATISTICS_AFTER_ROWS):
+            backend().refresh_statistics([HubSpotAssociation._meta.db_table])
 
     def _id_chunks(self) -> Iterator[list[str]]:
         """HubSpot ids, a v4 request's worth at a time: those given, or every stored live

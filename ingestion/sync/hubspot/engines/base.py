@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from ingestion.base.results import Mode, Page, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
+from ingestion.models import HubSpotAssociation
 
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
@@ -46,6 +47,10 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         self._property_names: list[str] | None = None
         self.has_related = bool(self.association_types)
         self.association_types = self.association_types if self.options.related else ()
+
+    def written_tables(self) -> list[str]:
+        links = [HubSpotAssociation._meta.db_table] if self.association_types else []
+        return [*super().written_tables(), *links]
 
     def property_names(self) -> list[str]:
         """Every property the portal defines for this type, custom ones included."""
