@@ -65,6 +65,8 @@ class BaseSyncEngine:
         self.seen = SeenIds()  # every id read this run: the sweep, and "read before?"
         self._in_flight: dict[str, dict] = {}  # keys of the batch being written, by id
         self._warnings_kept = 0
+        self._statistics_at = self.STATISTICS_AFTER_ROWS  # next in-run statistics refresh
+        self._statistics_written = 0  # rows written when the statistics were last refreshed
         self.result: SyncResult | None = None
 
     # -- what a subclass provides ------------------------------------------------------------
@@ -146,18 +148,25 @@ class BaseSyncEngine:
         self._refresh_statistics(result)
         return result
 
-    # Rows written in one run past which the tables' planner statistics are refreshed.
+    # Rows written in one run past which the tables' planner statistics are refreshed: at the
+    # end of the run, and during it each time the rows written double (a first load grows a
+    # table from nothing; lookups planned for an empty table get slower with every batch).
     STATISTICS_AFTER_ROWS = 10_000
 
     def written_tables(self) -> list[str]:
         """The tables a run writes (the engine's own, and e.g. the association table)."""
         return [self.model._meta.db_table]
 
-    def _refresh_statistics(self, result: SyncResult) -> None:
+    def _refresh_statistics(self, result: SyncResult, *, during: bool = False) -> None:
+        if self.options.dry_run:
+            return
         c = result.counts
-        if not self.options.dry_run and (c.created + c.updated + c.overwritten + c.archived
-                                         >= self.STATISTICS_AFTER_ROWS):
+        written = c.created + c.updated + c.overwritten + c.archived
+        threshold = self._statistics_at if during else self.STATISTICS_AFTER_ROWS
+        if written >= threshold and written != self._statistics_written:
             backend().refresh_statistics(self.written_tables())
+            self._statistics_at = 2 * max(written, self.STATISTICS_AFTER_ROWS)
+            self._statistics_written = written
 
     def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:
         if self.options.ids is not None:
@@ -217,6 +226,7 @@ class BaseSyncEngine:
                 run_row, self.object_type, warnings, self._warnings_kept)
         if batch_newest:
             newest.append(batch_newest)
+        self._refresh_statistics(result, during=True)
         if self.on_progress:
             self.on_progress(result.counts, total)
 

@@ -245,5 +245,9 @@ def test_postgresql_when_a_run_writes_many_rows_then_the_table_is_analyzed(monke
     before = analyzed()
     run([[contact(n) for n in range(1, 4)]], full=True)  # 3 rows: under the threshold
     assert analyzed() == before
-    run([[contact(n) for n in range(4, 10)]], full=True)
-    assert analyzed() == before + 1
+    run([[contact(n) for n in range(1, 10)]], full=True)
+    assert analyzed() == before + 1  # 6 new rows in one batch: once
+    run([[contact(n) for n in range(1, 40)]], full=True, batch_size=5)
+    # 30 new rows, 5 a batch: during the run once 6 rows were written, again past 12 (16),
+    # and at the end (30)
+    assert analyzed() == before + 1 + 3
