@@ -153,9 +153,11 @@ class BaseSyncEngine:
     # table from nothing; lookups planned for an empty table get slower with every batch).
     STATISTICS_AFTER_ROWS = 10_000
 
-    def written_tables(self) -> list[str]:
-        """The tables a run writes (the engine's own, and e.g. the association table)."""
-        return [self.model._meta.db_table]
+    def written_tables(self, *, during: bool = False) -> list[str]:
+        """The tables a run writes (the engine's own, and e.g. the association table); those
+        whose lookups need fresh statistics while the run goes on (the engine's own table is
+        only looked up by primary key: none)."""
+        return [] if during else [self.model._meta.db_table]
 
     def _refresh_statistics(self, result: SyncResult, *, during: bool = False) -> None:
         if self.options.dry_run:
@@ -164,7 +166,7 @@ class BaseSyncEngine:
         written = c.created + c.updated + c.overwritten + c.archived
         threshold = self._statistics_at if during else self.STATISTICS_AFTER_ROWS
         if written >= threshold and written != self._statistics_written:
-            backend().refresh_statistics(self.written_tables())
+            backend().refresh_statistics(self.written_tables(during=during))
             self._statistics_at = 2 * max(written, self.STATISTICS_AFTER_ROWS)
             self._statistics_written = written
 

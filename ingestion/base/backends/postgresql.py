@@ -41,9 +41,10 @@ class PostgreSQLBackend(Backend):
         """ANALYZE: without statistics (a first load, before autovacuum gets to it, or with
         autovacuum off) the planner reads a 1,000-id lookup of the association table as a
         scan of every link of the type — 100x slower per batch at a million contacts."""
+        if not tables:
+            return
         with connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f'ANALYZE "{table}"')
+            cursor.execute(f"ANALYZE {column_list(tables)}")  # quoted names, one statement
 
     def relax_commit_durability(self) -> None:
         """Inside a batch's own transaction only (SET LOCAL ends with it, so no other work on

@@ -48,9 +48,10 @@ class HubSpotBaseSyncEngine(BaseSyncEngine):
         self.has_related = bool(self.association_types)
         self.association_types = self.association_types if self.options.related else ()
 
-    def written_tables(self) -> list[str]:
+    def written_tables(self, *, during: bool = False) -> list[str]:
+        # Each batch's links are looked up by (type, 1,000 ids): planned from statistics.
         links = [HubSpotAssociation._meta.db_table] if self.association_types else []
-        return [*super().written_tables(), *links]
+        return [*super().written_tables(during=during), *links]
 
     def property_names(self) -> list[str]:
         """Every property the portal defines for this type, custom ones included."""
