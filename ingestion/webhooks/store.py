@@ -12,14 +12,10 @@ import logging
 from datetime import datetime
 
 from ingestion.models import WebhookEvent
-from ingestion.sync.hubspot.catalog import OBJECT_TYPE_NAMES
+from ingestion.sync.hubspot.catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
 
 log = logging.getLogger("ingestion.webhooks")
 
-# The subscription type's prefix → our type name; `object.*` events name the type by
-# `objectTypeId` instead (calls, custom objects …).
-PREFIX_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals",
-                "ticket": "tickets", "product": "products", "line_item": "line_items"}
 # What an event carries besides its ids and time that applying uses. Never `propertyValue`.
 DETAIL_KEYS = ("propertyName", "changeFlag", "primaryObjectId", "mergedObjectIds",
                "newObjectId", "associationType", "fromObjectId", "toObjectId",
@@ -36,7 +32,7 @@ def object_type_of(event: dict) -> str:
     `object.*` event with a known objectTypeId (`0-48` → calls), else the id (`2-123`)."""
     prefix = str(event["subscriptionType"]).partition(".")[0]
     if prefix != "object":
-        return PREFIX_TYPES.get(prefix, prefix)
+        return WEBHOOK_PREFIX_TYPES.get(prefix, prefix)
     type_id = event.get("objectTypeId")
     if not isinstance(type_id, str) or not type_id:
         raise UnusableEvent("an object.* event without objectTypeId")

@@ -18,6 +18,11 @@ OBJECT_TYPE_IDS = {
     "meetings": "0-47", "notes": "0-46", "tasks": "0-27",
 }
 OBJECT_TYPE_NAMES = {type_id: name for name, type_id in OBJECT_TYPE_IDS.items()}
+# Webhook subscription types name the standard objects in the singular (`contact.creation`,
+# and `CONTACT_TO_COMPANY` in association events); `object.*` events name the type by
+# `objectTypeId` instead (engagements, custom objects) (API-DATED §4).
+WEBHOOK_PREFIX_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals",
+                        "ticket": "tickets", "product": "products", "line_item": "line_items"}
 PIPELINE_OBJECT_TYPES = ("deals", "tickets")
 ASSOCIATION_BATCH_MAX = 1_000  # §5: v4 batch read takes at most 1,000 inputs
 OWNERS_PAGE_MAX = 100

@@ -57,9 +57,8 @@ from ingestion.models import (
     SyncHistory,
     WebhookEvent,
 )
-from ingestion.webhooks.store import PREFIX_TYPES
 
-from .catalog import OBJECT_TYPE_NAMES
+from .catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
 from .client import HubSpotClient
 from .engines.registry import BY_NAME, RECORD_ENGINES, UnknownObjectType, record_engines
 from .errors import HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError, HubSpotError
@@ -136,7 +135,7 @@ def _to_type(detail: dict) -> str | None:
     """Classic events name the ends only in `associationType`, e.g. CONTACT_TO_COMPANY or
     LINE_ITEM_TO_DEAL."""
     _, sep, target = str(detail.get("associationType") or "").partition("_TO_")
-    return PREFIX_TYPES.get(target.lower()) if sep else None
+    return WEBHOOK_PREFIX_TYPES.get(target.lower()) if sep else None
 
 
 class Outcomes:
