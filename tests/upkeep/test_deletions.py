@@ -183,3 +183,17 @@ def test_hard_deleted_upstream_when_deletions_then_vanished_and_links_refresh_dr
     run_command("sync_hubspot_associations", "--types", "contacts")
     assert not HubSpotAssociation.objects.filter(from_object_type="contacts",
                                                  from_id=gone).exists()
+
+
+def test_sync_all_when_deletions_then_every_record_type_checked_definitions_skipped(
+        hubspot, api):
+    run_command("sync_hubspot_all", "--full")
+    (erased,) = some_live_ids(1)
+    api.post(f"{CONTACTS_LIST}/gdpr-delete", json={"objectId": erased}).raise_for_status()
+    run_command("sync_hubspot_all", "--deletions")
+    checked = set(SyncHistory.objects.filter(mode="deletions", status="success")
+                  .values_list("object_type", flat=True))
+    assert {"contacts", "companies", "deals", "tickets", "calls", "line_items"} <= checked
+    assert any(name.startswith("2-") for name in checked)  # the custom object type
+    assert not checked & {"properties", "owners", "pipelines", "pipeline_stages", "schemas"}
+    assert row(erased).deleted_kind == "vanished"
