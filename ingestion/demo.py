@@ -70,6 +70,8 @@ def run_scenario(emulator) -> None:
     call_command("sync_hubspot_contacts", "--full", "--force-overwrite", "--dry-run")
     step("4. the rest of the CRM: python manage.py sync_hubspot_all")
     call_command("sync_hubspot_all")
+    step("5. is the mirror exact? python manage.py verify_hubspot")
+    call_command("verify_hubspot")
 
 
 @contextmanager

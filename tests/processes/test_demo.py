@@ -58,6 +58,9 @@ def assert_demo_reported_its_database(result: subprocess.CompletedProcess) -> No
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert f"demo database: {DEMO_DB}" in result.stdout
     assert f"done: the mirror is in {DEMO_DB}" in result.stdout
+    verified = result.stdout.split("is the mirror exact?")[1].split("== done")[0]
+    rows = [line.split() for line in verified.splitlines()[2:] if line.strip()]
+    assert rows and all(row[-1] == "exact" for row in rows)  # verify_hubspot: every type
     assert "Look at the data:" in result.stdout and "sqlite3 " in result.stdout
 
 
