@@ -144,7 +144,7 @@ def test_planted_differences_when_fix_then_exact_and_rows_equal_hubspot(mirror, 
                                                                           api_family):
     planted = {kind: plant(kind, hubspot) for kind in
                ("missing", "extra", "stale here", "stale there")}
-    out = run_command("verify_hubspot", "--types", "contacts", "--fix", "--noinput").out
+    out = run_command("verify_hubspot", "--types", "contacts", "--fix").out
     rows = table(out)  # exit 0: made exact
     assert rows["contacts"]["status"] == "fixed" and rows["contacts"]["missing"] == 1
     fix_line = next(line for line in out.splitlines() if line.startswith("contacts fix: "))
@@ -174,7 +174,7 @@ def test_upstream_archived_when_still_live_here_then_extra_and_fix_archives_it(m
     rows, _ = verify_differs()
     assert rows["contacts"]["extra"] == 1 and found("extra") == [binned]
     assert rows["contacts"]["hubspot"] == rows["contacts"]["local"] - 1
-    assert verify("--fix", "--noinput")["contacts"]["status"] == "fixed"
+    assert verify("--fix")["contacts"]["status"] == "fixed"
     row = HubSpotContact.objects.get(pk=binned)
     assert (row.archived, row.deleted_kind, row.archived_at is not None) == (
         True, "archived", True)

@@ -10,7 +10,6 @@ checked); 130 interrupted. When several apply: 1, then 4, then 75.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
@@ -21,7 +20,7 @@ from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
 from ingestion.sync.hubspot.errors import HubSpotError
-from ingestion.sync.hubspot.verify import KINDS, MirrorCheck, Report
+from ingestion.sync.hubspot.verify import KINDS, MirrorCheck
 
 from ..base_hubspot_sync import (
     EXIT_LOCKED,
@@ -66,8 +65,6 @@ class Command(BaseHubSpotSyncCommand):
         parser.add_argument("--fix", action="store_true",
                             help="re-read the differing records by id through the normal "
                                  "save path, then check them again")
-        parser.add_argument("--noinput", "--no-input", action="store_true",
-                            help="do not ask before --fix re-reads records")
         parser.add_argument("--debug", action="store_true",
                             help="log each HTTP request to stderr")
 
@@ -111,17 +108,11 @@ class Command(BaseHubSpotSyncCommand):
     def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
                 on_progress=None) -> MirrorCheck:
         """`run_sync` runs this instead of a sync (and maps its failures to exit codes)."""
+        # No confirmation for --fix: it only re-reads records from HubSpot through the normal
+        # save path (nothing local is kept over HubSpot's copy that a sync would not replace),
+        # and a prompt would hold the type's lock while waiting.
         return MirrorCheck(engine_class, client=client, exhaustive=self.opts["ids"],
-                           fix=self.opts["fix"], confirm=self._confirm)
-
-    def _confirm(self, report: Report) -> bool:
-        """On a terminal, --fix asks before re-reading (unless --noinput)."""
-        if self.opts["noinput"] or not sys.stdin.isatty():
-            return True
-        counts = ", ".join(f"{len(report.differing[k])} {k}" for k in KINDS)
-        answer = input(f"{counts}: re-read these {len(report.ids)} records from HubSpot? "
-                       "Type 'yes' to continue, anything else to skip: ")
-        return answer.strip().lower() == "yes"
+                           fix=self.opts["fix"])
 
 
 def _names(value: str) -> list[str]:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice, pairwise
@@ -456,12 +456,11 @@ class MirrorCheck:
     the type's lock); with `fix`, the differing records re-read by id within it."""
 
     def __init__(self, engine_class: type, *, client: HubSpotClient, exhaustive: bool = False,
-                 fix: bool = False, confirm: Callable[[Report], bool] | None = None,
+                 fix: bool = False,
                  settle: timedelta | None = None):
         self.engine_class, self.client = engine_class, client
         self.engine = engine_class(SyncOptions(), client=client)
         self.exhaustive, self.fix = exhaustive, fix
-        self.confirm = confirm or (lambda report: True)
         self.settle = settle_time() if settle is None else settle
         self.result = SyncResult(self.engine.object_type, Mode.VERIFY, SyncOptions())
         self.report: Report | None = None
@@ -488,7 +487,7 @@ class MirrorCheck:
                                             key=lambda i: (len(i), i))
         report.requests = sides.spent
         self.report = report  # recorded even if the fix below fails
-        if self.fix and report.ids and self.confirm(report):
+        if self.fix and report.ids:
             self._fix(report, sides, run_row)
         return report
 
