@@ -56,6 +56,10 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                 self._run_steps(options, outcomes)
             finally:
                 self.stdout.write(format_table(outcomes))
+        self.exit_for(outcomes)
+
+    def exit_for(self, outcomes: list[Outcome]) -> None:
+        """The worst outcome decides the exit status (see the module doc)."""
         failed = [o.name for o in outcomes if o.status == "failed"]
         partial = [o.name for o in outcomes if o.status == "partial"]
         locked = [o.name for o in outcomes if o.status == "running"]

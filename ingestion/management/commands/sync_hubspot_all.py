@@ -1,7 +1,9 @@
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
 from ingestion.sync.hubspot.engines.registry import DEFINITION_ENGINES, RECORD_ENGINES
 
-from ..multi_sync import MultiSyncCommand
+from .. import fan_out
+from ..base_hubspot_sync import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_PARTIAL
+from ..multi_sync import MultiSyncCommand, Outcome, format_table
 
 # Definitions first (what the records refer to), then the CRM records, then custom objects.
 ENGINES = (*DEFINITION_ENGINES, *RECORD_ENGINES)
@@ -11,9 +13,60 @@ class Command(MultiSyncCommand):
     help = ("Mirror every HubSpot type in order (properties, owners, pipelines, companies, "
             "contacts, deals, tickets, products, line items, engagements, custom objects) with "
             "the flags of the single-type commands. One failing type does not stop the others; "
-            "ends with a table. Exit 1 if any type failed, 3 if only some records did.")
+            "ends with a table. Exit 1 if any type failed, 3 if only some records did. "
+            "--on-workers runs the types as Celery tasks, record types in parallel.")
     title = "every HubSpot type"
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--on-workers", action="store_true",
+                            help="send each type to the Celery workers (definitions first, "
+                                 "then every record type at once, then custom objects) and "
+                                 "wait for them; needs a broker and running workers")
+        parser.add_argument("--queue", metavar="NAME",
+                            help="with --on-workers: the Celery queue to send to")
+
+    def handle(self, *args, **opts) -> None:
+        if not opts["on_workers"]:
+            return super().handle(*args, **opts)
+        with self.prepared(opts, self.title):
+            outcomes: list[Outcome] = []
+            try:
+                for stage in fan_out.stages(self.job):
+                    outcomes += self._on_workers(stage, opts)
+            finally:
+                self.stdout.write(format_table(outcomes))
+        self.exit_for(outcomes)
+
+    def _on_workers(self, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
+        outcomes = []
+        for command, result in fan_out.run_stage(commands, opts, opts["queue"]).items():
+            output = result.get("output") or []
+            for line in output:
+                if ": " in line and "=" in line:
+                    self.stdout.write(line)
+            if result["status"] != 0:
+                self.stderr.write(f"{command}: exit {result['status']}: {result.get('error')}")
+            outcomes += _outcomes(command, result["status"], output, result.get("error"))
+            if result["status"] == EXIT_INTERRUPTED:
+                break
+        return outcomes
 
     def steps(self, client):
         yield from ENGINES
         yield from custom_object_engines(client)
+
+
+def _outcomes(command: str, status: int, output: list[str], error: str | None) -> list[Outcome]:
+    """A fanned-out command's rows of the table: one per summary line it printed."""
+    counts = fan_out.counts_by_type(output)
+    if status == EXIT_LOCKED:
+        return [Outcome(command.removeprefix("sync_hubspot_"), "running", error=error or "")]
+    if not counts:
+        state = "success" if status == 0 else "partial" if status == EXIT_PARTIAL else "failed"
+        return [Outcome(command.removeprefix("sync_hubspot_"), state, error=error or "")]
+    rows = [Outcome(name, "partial" if c.failed else "success", c)
+            for name, c in counts.items()]
+    if status not in (0, EXIT_PARTIAL):  # it stopped after these: the rest of it failed
+        rows.append(Outcome(command.removeprefix("sync_hubspot_"), "failed", error=error or ""))
+    return rows
