@@ -59,6 +59,10 @@ def task_test(args: list[str]) -> None:
     require_pg = "--require-postgres" in args
     pytest_args = [a for a in args if a != "--require-postgres"]
     run([PY, "-m", "ruff", "check", "."])
+    # The browser test (tests/web/test_browser.py) drives Debian's Chromium: installed here
+    # with apt-get when missing; a failed install stops the run, saying why.
+    print("checking Chromium for the browser test ...", flush=True)
+    run([PY, "tests/web/browser_setup.py"])
     backends = [("SQLite", "sqlite:///:memory:")]
     if postgres_reachable():
         backends.append(("PostgreSQL", os.environ.get("TEST_POSTGRES_URL", POSTGRES_URL)))

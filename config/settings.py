@@ -31,20 +31,51 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"])
 
 INSTALLED_APPS = [
+    "django.contrib.admin",  # operators' view (/admin/, /status/): ingestion/admin.py
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
     "ingestion",
+    "django_celery_beat",  # schedules in the database (setup_hubspot_schedule), editable in /admin/
 ]
+MIDDLEWARE = [
+    # /health/ and /metrics first: probes reach the process by names not in ALLOWED_HOSTS.
+    "ingestion.ops.probes.ProbeMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's CSS/JS under gunicorn, runserver and the live test server alike.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",  # the webhook view is exempt (it is signed)
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-# No static files are served; Django's live test server (webhook tests) needs a value.
+# The admin's static files: WhiteNoise serves them straight from the apps (finders), so
+# neither collectstatic nor DEBUG is needed; `collectstatic` fills STATIC_ROOT if wanted.
 STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+WHITENOISE_USE_FINDERS = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 (BASE_DIR / "var").mkdir(exist_ok=True)
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing one
 DATABASES = {
     "default": reader.database("DATABASE_URL",
                                default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
@@ -89,6 +120,21 @@ HUBSPOT_RETRY_INITIAL_WAIT = reader.number("HUBSPOT_RETRY_INITIAL_WAIT", 0.5, mi
 HUBSPOT_TIMEOUT = reader.number("HUBSPOT_TIMEOUT", 30.0, above=0)
 # The longest single wait (Retry-After or pacing) a run accepts; beyond it the run fails.
 HUBSPOT_MAX_WAIT_SECONDS = reader.number("HUBSPOT_MAX_WAIT_SECONDS", 120.0, minimum=0)
+# One rate budget for every process syncing the account (shared_pacing.py): the pacing
+# windows and the daily count live in this Redis. Empty: REDIS_URL if set, else each process
+# paces itself alone. The Celery broker is never used unless named here (it may not be Redis,
+# and the budget's keys do not belong in a queue's database by surprise).
+HUBSPOT_RATE_LIMIT_REDIS_URL = (env("HUBSPOT_RATE_LIMIT_REDIS_URL", default="").strip()
+                                or env("REDIS_URL", default="").strip())
+if HUBSPOT_RATE_LIMIT_REDIS_URL and urlsplit(HUBSPOT_RATE_LIMIT_REDIS_URL).scheme not in (
+        "redis", "rediss", "unix"):
+    reader.errors.append("HUBSPOT_RATE_LIMIT_REDIS_URL (or REDIS_URL) must be a redis://, "
+                         "rediss:// or unix:// URL")  # never echoed: it may hold a password
+# Keep this share of the account's daily limit for its other apps: a run stops (exit 1,
+# nothing lost) when HubSpot's Daily-Remaining falls to it. 0: use the whole day's budget.
+HUBSPOT_DAILY_RESERVE_PERCENT = reader.number("HUBSPOT_DAILY_RESERVE_PERCENT", 0.0, minimum=0)
+if HUBSPOT_DAILY_RESERVE_PERCENT >= 100:
+    reader.errors.append("HUBSPOT_DAILY_RESERVE_PERCENT must be below 100")
 # An incremental run starts this long before the watermark: covers search-index lag.
 HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS", 300,
                                                      whole=True, minimum=0)
@@ -112,6 +158,17 @@ HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT = reader.choice("HUBSPOT_WEBHOOK_APPLY_ON_RECEI
                                                  ("true", "false", "1", "0")) in ("true", "1")
 HUBSPOT_WEBHOOK_MAX_ATTEMPTS = reader.number("HUBSPOT_WEBHOOK_MAX_ATTEMPTS", 5, whole=True,
                                              minimum=1)
+# The status page (/status/, hubspot_status) shows a record type green while its last
+# successful run is at most this many minutes old, amber up to twice that, then red.
+# Definitions (properties, owners, pipelines, schemas) get at least an hour.
+HUBSPOT_STATUS_EXPECTED_MINUTES = reader.number("HUBSPOT_STATUS_EXPECTED_MINUTES", 15,
+                                                whole=True, minimum=1)
+# /health/ answers 503 when a type that has synced before (and has no beat schedule saying
+# how often it runs) has had no successful sync for this long; 0 turns that check off.
+HUBSPOT_HEALTH_MAX_AGE_MINUTES = reader.number("HUBSPOT_HEALTH_MAX_AGE_MINUTES", 60,
+                                               whole=True, minimum=0)
+# /metrics: when set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 if HUBSPOT_WEBHOOK_URL and urlsplit(HUBSPOT_WEBHOOK_URL).hostname not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(urlsplit(HUBSPOT_WEBHOOK_URL).hostname)
 
@@ -134,6 +191,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # re-queueing it: a sync that exhausts memory would otherwise be redelivered forever. The
 # run is recorded as abandoned; the next scheduled run starts again from the watermark.
 CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Celery beat reads its schedule from the database (django-celery-beat's PeriodicTask rows,
+# created by `manage.py setup_hubspot_schedule`, edited in the admin), not from settings.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 reader.raise_if_invalid()
 

@@ -154,6 +154,19 @@ def print_how_to_look() -> None:
           f"  DATABASE_URL=sqlite:///{quote(db)} {python} {manage} dbshell\n"
           "Tables are named hubspot_<type> (hubspot_contact, hubspot_company, hubspot_deal, "
           "hubspot_association ...).", flush=True)
+    print_how_to_open_status(db, python, manage)
+
+
+def print_how_to_open_status(db: str, python: str, manage: str) -> None:
+    """The operators' view of the demo's runs: /status/ and the admin, on a local server."""
+    # The server answers only to the host names allowed (default: localhost).
+    env = f"DATABASE_URL=sqlite:///{quote(db)} DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost"
+    print("\nOpen the status page (freshness per type, run history) and the admin:\n"
+          f"  {env} {python} {manage} createsuperuser\n"
+          f"  {env} {python} {manage} runserver\n"
+          f"  then http://127.0.0.1:8000/status/ (log in as that user; the admin is "
+          "http://127.0.0.1:8000/admin/)\n"
+          f"  or, in a terminal: {env} {python} {manage} hubspot_status", flush=True)
 
 
 def step(text: str) -> None:

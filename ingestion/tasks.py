@@ -4,6 +4,8 @@
         "task": "ingestion.sync_hubspot", "schedule": 3600,
         "kwargs": {"command": "sync_hubspot_all"}}}
 
+(or, with the database scheduler, `manage.py setup_hubspot_schedule`: ingestion/ops/schedules.py)
+
 The task takes the command's flags as keyword arguments (`full=True`, `since="2024-01-01"`,
 `batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines]}` on
 success and raises SyncFailed on any other exit status (1 fatal, 2 bad flag value, 3 some
@@ -88,8 +90,10 @@ def typed_flags(command: str, flags: dict) -> dict:
 @shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True)
 def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
     """Run one sync command; return its summary lines, or raise SyncFailed."""
-    # No terminal in a worker: never wait for a confirmation prompt.
-    return run_command(task, command, {"noinput": True, **typed_flags(command, flags)})
+    # No terminal in a worker: never wait for a confirmation prompt (commands that never
+    # prompt, like verify_hubspot, have no --noinput to pass).
+    quiet = {"noinput": True} if "noinput" in command_flags(command) else {}
+    return run_command(task, command, {**quiet, **typed_flags(command, flags)})
 
 
 @shared_task(name="ingestion.apply_hubspot_events", acks_late=True, bind=True)

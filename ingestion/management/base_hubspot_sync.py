@@ -68,9 +68,7 @@ def check_database() -> None:
     """Fail in one line, before any work, when the database cannot be used."""
     where = _database_name()
     try:
-        connection.ensure_connection()
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        pending = pending_migrations()
     except DatabaseError as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise ConfigurationError(redact(
@@ -79,6 +77,14 @@ def check_database() -> None:
         raise ConfigurationError(
             f"the database {where} is not migrated ({len(pending)} migration(s) to apply): "
             "run `python manage.py migrate` first")
+
+
+def pending_migrations() -> list:
+    """The migrations not yet applied to the database (connecting first): DatabaseError when
+    it cannot be reached. Shared with the health check (ingestion/ops/health.py)."""
+    connection.ensure_connection()
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 def _database_name() -> str:

@@ -62,6 +62,15 @@ def assert_demo_reported_its_database(result: subprocess.CompletedProcess) -> No
     rows = [line.split() for line in verified.splitlines()[2:] if line.strip()]
     assert rows and all(row[-1] == "exact" for row in rows)  # verify_hubspot: every type
     assert "Look at the data:" in result.stdout and "sqlite3 " in result.stdout
+    assert_demo_said_how_to_open_status(result.stdout)
+
+
+def assert_demo_said_how_to_open_status(out: str) -> None:
+    opening = out.split("Open the status page")[1]
+    env = "DATABASE_URL=sqlite:///var/demo.sqlite3 DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost"
+    assert f"{env} " in opening
+    assert "manage.py createsuperuser" in opening and "manage.py runserver" in opening
+    assert "http://127.0.0.1:8000/status/" in opening
 
 
 @pytest.mark.parametrize("where", ["environment", "env_file"])

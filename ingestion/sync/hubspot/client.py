@@ -32,7 +32,7 @@ from .errors import (
     HubSpotWaitTooLongError,
     error_for_response,
 )
-from .pacing import SlidingWindowPacer
+from .pacing import LocalBudget, RateBudget
 from .paths import DEFAULT_VERSION, HubSpotPaths
 from .replies import Listing, SearchPage
 from .timeparse import parse_hubspot_datetime
@@ -63,7 +63,8 @@ class HubSpotClient:
                  search_per_second: int | None = 5, url_budget: int = URL_BUDGET,
                  search_body_max: int = SEARCH_BODY_MAX, max_wait_s: float = 120.0,
                  api_version: str = DEFAULT_VERSION, oauth: OAuthApp | None = None,
-                 grant_store: GrantStore | None = None):
+                 grant_store: GrantStore | None = None, budget: RateBudget | None = None,
+                 daily_reserve_percent: float = 0.0):
         self.paths = HubSpotPaths(api_version)
         self.max_wait_s = max_wait_s
         self._http = httpx.Client(
@@ -74,8 +75,10 @@ class HubSpotClient:
         self.auth = (OAuthTokens(self._http, self.paths.oauth_token(), oauth.client_id,
                                  oauth.client_secret, oauth.refresh_token, store=grant_store)
                      if oauth else StaticToken(token or ""))
-        self._general_pacer = SlidingWindowPacer(general_limit, 10.0, max_wait_s=max_wait_s)
-        self._search_pacer = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s)
+        # The rate budget: this process's own, unless one shared with others is given.
+        self.budget = budget or LocalBudget(general_limit, search_per_second,
+                                            max_wait_s=max_wait_s,
+                                            reserve_percent=daily_reserve_percent)
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
             stop=stop_after_attempt(max_attempts),
@@ -120,8 +123,7 @@ class HubSpotClient:
     def _send(self, method: str, path: str, params: dict | None, body: object,
               search: bool, shape: type[Listing]) -> Listing:
         authorization = self.auth.header()
-        pacer = self._search_pacer if search else self._general_pacer
-        departed = pacer.acquire()
+        ticket = self.budget.acquire(search)
         started = time.perf_counter()
         content = orjson.dumps(body) if body is not None else None
         headers = {"Authorization": authorization}
@@ -141,11 +143,11 @@ class HubSpotClient:
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
             raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
         finally:
-            pacer.complete(departed)
+            self.budget.complete(ticket)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)
-        if not search:
-            self._general_pacer.observe(response.headers)
+        if not search:  # search answers carry no rate-limit headers (API-FACTS §3)
+            self.budget.observe(response.headers)
         try:
             return self._decode(response, method, path, shape)
         except HubSpotAuthError as error:

@@ -11,6 +11,8 @@
     └── HubSpotAPIError            HubSpot answered with an error status
         ├── HubSpotRateLimitError  429 TEN_SECONDLY_ROLLING / SECONDLY           retriable
         │   └── HubSpotDailyLimitError  429 DAILY: nothing to gain till midnight  fatal
+        │       └── HubSpotDailyReserveError  the daily reserve for other apps
+        │                                     (HUBSPOT_DAILY_RESERVE_PERCENT) reached  fatal
         ├── HubSpotServerError     5xx, 423 Locked, 477 Migration in progress    retriable
         ├── HubSpotAuthError       401 bad/expired token, 403 missing scopes     fatal
         │   └── HubSpotRefreshTokenError  the OAuth refresh token was refused    fatal
@@ -80,6 +82,11 @@ class HubSpotRateLimitError(HubSpotAPIError):
 
 class HubSpotDailyLimitError(HubSpotRateLimitError):
     retriable = False
+
+
+class HubSpotDailyReserveError(HubSpotDailyLimitError):
+    """Raised by the pacer, not HubSpot: what is left of the day's requests is kept for the
+    account's other apps. Handled like the daily limit (the run stops, nothing is lost)."""
 
 
 class HubSpotServerError(HubSpotAPIError):

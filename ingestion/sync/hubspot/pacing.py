@@ -4,16 +4,24 @@ HubSpot counts requests in a rolling window (API-FACTS §6): general endpoints p
 (100 starter, 190 pro/enterprise), search at 5 per second (§3). General responses say
 the limit in `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` / `-Remaining`; search
 responses carry no such headers, so the search pacer has a fixed budget.
+
+The budget a client uses is a `RateBudget`: `LocalBudget` here (one process), or
+`shared_pacing.RedisBudget` (every process and machine syncing the same account), chosen by
+`connection.client_from_settings()`. Both stop a run at the daily reserve
+(HUBSPOT_DAILY_RESERVE_PERCENT) with `HubSpotDailyReserveError`, a `HubSpotDailyLimitError`:
+fatal for the run, like the daily limit itself.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
-from .errors import HubSpotWaitTooLongError
+from .errors import HubSpotDailyReserveError, HubSpotWaitTooLongError
 
 
 class SlidingWindowPacer:
@@ -93,3 +101,87 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+class RateBudget(Protocol):
+    """What the client needs from pacing, local or shared: `acquire()` before a request
+    (waits for a slot; raises when the daily reserve is reached), `complete()` once its
+    answer came, `observe()` with the answer's headers."""
+
+    def acquire(self, search: bool = False) -> object: ...
+
+    def complete(self, ticket: object) -> None: ...
+
+    def observe(self, headers: Mapping[str, str]) -> None: ...
+
+
+def reserve_requests(daily_limit: int, reserve_percent: float) -> int:
+    """How many of the day's requests the reserve keeps (rounded up: never less)."""
+    return math.ceil(daily_limit * reserve_percent / 100)
+
+
+def reserve_message(reserve_percent: float, remaining: int, daily_limit: int) -> str:
+    return (f"paused: {reserve_percent:g}% of the daily limit is kept for other apps "
+            f"(HUBSPOT_DAILY_RESERVE_PERCENT); {remaining} of {daily_limit} requests are left "
+            "today. Nothing was lost: the watermark did not move, the next run resumes")
+
+
+class DailyQuota:
+    """The day's remaining requests as HubSpot last said (`X-HubSpot-RateLimit-Daily-
+    Remaining`), counted down by every request since (search answers carry no headers)."""
+
+    def __init__(self, reserve_percent: float = 0.0):
+        self.reserve_percent = reserve_percent
+        self.daily_limit: int | None = None
+        self.remaining: int | None = None
+        self._lock = threading.Lock()
+
+    def spend(self) -> None:
+        """Count one request, or stop the run if it would eat into the reserve."""
+        with self._lock:
+            if self.reserve_percent and self.daily_limit and self.remaining is not None \
+                    and self.remaining <= reserve_requests(self.daily_limit,
+                                                           self.reserve_percent):
+                raise HubSpotDailyReserveError(reserve_message(
+                    self.reserve_percent, self.remaining, self.daily_limit))
+            if self.remaining is not None:
+                self.remaining -= 1
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        # HubSpot quirk (API-FACTS §6): OAuth apps get no Daily headers, so for them the
+        # reserve cannot be known and is not applied.
+        daily = _int_header(headers, "x-hubspot-ratelimit-daily")
+        remaining = _int_header(headers, "x-hubspot-ratelimit-daily-remaining")
+        with self._lock:
+            if daily:
+                self.daily_limit = daily
+            if remaining is not None:
+                self.remaining = remaining
+
+
+class LocalBudget:
+    """This process's budget: the general (ten-secondly) and search (secondly) windows and
+    the daily quota, in memory. The default when no Redis is configured."""
+
+    def __init__(self, general_limit: int | None, search_per_second: int | None, *,
+                 max_wait_s: float = 120.0, reserve_percent: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.general = SlidingWindowPacer(general_limit, 10.0, max_wait_s=max_wait_s,
+                                          clock=clock, sleep=sleep)
+        self.search = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s,
+                                         clock=clock, sleep=sleep)
+        self.daily = DailyQuota(reserve_percent)
+
+    def acquire(self, search: bool = False) -> tuple[SlidingWindowPacer, float]:
+        self.daily.spend()
+        pacer = self.search if search else self.general
+        return pacer, pacer.acquire()
+
+    def complete(self, ticket: object) -> None:
+        pacer, started = ticket  # type: ignore[misc]
+        pacer.complete(started)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        self.general.observe(headers)
+        self.daily.observe(headers)

@@ -1,0 +1,1 @@
+"""Operating the mirror: admin, status page, health check, metrics, schedules."""

@@ -1,0 +1,137 @@
+"""GET /metrics: Prometheus text format, computed from the database at each scrape.
+
+A collector reads sync_history (and the quarantine and webhook tables) when scraped, so
+every process and machine that runs syncs is counted without a pushgateway or shared
+memory. Record counts are gauges of each type's last *successful* run (per mode): they say
+what the last good run did and never reset when a process restarts. Run counts are counters
+of the rows in sync_history (they only fall if someone deletes history).
+
+Not available yet: HTTP requests and 429s per endpoint class. Runs do not record them in
+sync_history; only verify runs record `details["requests"]`, exposed as
+hubspot_mirror_last_run_requests.
+
+With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (401 otherwise).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Max, Q
+from django.http import HttpResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+from ingestion.models import QuarantinedRecord, SyncHistory, WebhookEvent
+
+PREFIX = "hubspot_mirror_"
+OUTCOMES = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed",
+            "quarantined")
+RECORD_MODES = ("incremental", "full", "since", "ids")
+SYNCED = (SyncHistory.Status.SUCCESS, SyncHistory.Status.PARTIAL)
+# The classic text format, which every Prometheus version reads (the names need no escaping).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@require_safe
+@never_cache
+def metrics(request) -> HttpResponse:
+    if not authorized(request):
+        return HttpResponse("a bearer token is required\n", status=401,
+                            content_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(MirrorCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE)
+
+
+def authorized(request) -> bool:
+    token = settings.METRICS_TOKEN
+    if not token:
+        return True
+    sent = request.headers.get("Authorization", "")
+    # Constant time: the comparison must not tell how much of a guess was right.
+    return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+
+
+class MirrorCollector:
+    """Yields every metric family from a few aggregate queries; a database that cannot be
+    read gives hubspot_mirror_database_up 0 instead of a failed scrape."""
+
+    def collect(self):
+        try:
+            families = [*run_metrics(), *last_run_metrics(), *backlog_metrics()]
+        except DatabaseError:
+            families = []
+        up = GaugeMetricFamily(PREFIX + "database_up", "1 if the database could be read")
+        up.add_metric([], 1 if families else 0)
+        yield up
+        yield from families
+
+
+def run_metrics():
+    # Finished runs only: a counter must never fall, and a running row changes status.
+    runs = CounterMetricFamily(PREFIX + "runs", "Finished runs recorded in sync_history",
+                               labels=["object_type", "mode", "status"])
+    running = GaugeMetricFamily(PREFIX + "runs_running", "Runs in progress (holding the lock)",
+                                labels=["object_type", "mode"])
+    for row in (SyncHistory.objects.values("object_type", "mode", "status")
+                .annotate(n=Count("id")).order_by()):
+        if row["status"] == SyncHistory.Status.RUNNING:
+            running.add_metric([row["object_type"], row["mode"]], row["n"])
+        else:
+            runs.add_metric([row["object_type"], row["mode"], row["status"]], row["n"])
+    success = GaugeMetricFamily(PREFIX + "last_success_timestamp_seconds",
+                                "When the last successful (or partial) run ended, Unix time",
+                                labels=["object_type", "mode"])
+    for row in (SyncHistory.objects.filter(status__in=SYNCED, finished_at__isnull=False)
+                .values("object_type", "mode").annotate(at=Max("finished_at")).order_by()):
+        success.add_metric([row["object_type"], row["mode"]], row["at"].timestamp())
+    return [runs, running, success]
+
+
+def last_run_metrics():
+    """Durations (and requests) of each type and mode's last finished run; record counts of
+    its last successful record-reading run."""
+    duration = GaugeMetricFamily(PREFIX + "last_run_duration_seconds",
+                                 "Wall time of the last finished run",
+                                 labels=["object_type", "mode", "status"])
+    requests = GaugeMetricFamily(PREFIX + "last_run_requests",
+                                 "HubSpot requests of the last finished run, where recorded "
+                                 "(verify runs only)", labels=["object_type", "mode"])
+    for run in last_runs(~Q(status=SyncHistory.Status.RUNNING)):
+        labels = [run.object_type, run.mode]
+        duration.add_metric([*labels, run.status],
+                            (run.finished_at - run.started_at).total_seconds())
+        if isinstance(run.details.get("requests"), int):
+            requests.add_metric(labels, run.details["requests"])
+    records = GaugeMetricFamily(PREFIX + "last_success_records",
+                                "Records by outcome in the last successful run",
+                                labels=["object_type", "mode", "outcome"])
+    for run in last_runs(Q(status__in=SYNCED, mode__in=RECORD_MODES)):
+        for outcome in OUTCOMES:
+            records.add_metric([run.object_type, run.mode, outcome], getattr(run, outcome))
+    return [duration, requests, records]
+
+
+def last_runs(condition: Q) -> list[SyncHistory]:
+    """The newest finished run matching `condition` per type and mode (ids grow with time)."""
+    latest = (SyncHistory.objects.filter(condition, finished_at__isnull=False)
+              .values("object_type", "mode").annotate(last=Max("id")).values("last"))
+    return list(SyncHistory.objects.filter(id__in=latest).order_by("object_type", "mode"))
+
+
+def backlog_metrics():
+    quarantined = GaugeMetricFamily(PREFIX + "quarantined_records",
+                                    "Records quarantined after failing alike 3 runs in a row",
+                                    labels=["object_type"])
+    for row in (QuarantinedRecord.objects.filter(quarantined_at__isnull=False)
+                .values("object_type").annotate(n=Count("id")).order_by()):
+        quarantined.add_metric([row["object_type"]], row["n"])
+    pending = GaugeMetricFamily(PREFIX + "webhook_events_pending",
+                                "Webhook events stored and not yet applied")
+    pending.add_metric([], WebhookEvent.objects.filter(applied_at=None).count())
+    return [quarantined, pending]

@@ -1,0 +1,142 @@
+"""The default Celery beat schedule (django-celery-beat PeriodicTask rows), and how often a
+schedule syncs each object type (read by the health check).
+
+Every entry runs a management command through the task `ingestion.sync_hubspot` (or
+`ingestion.apply_hubspot_events`), with the command's flags as kwargs, as a cron line would.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import pairwise
+
+from django.apps import apps
+
+SYNC_TASK = "ingestion.sync_hubspot"
+EVENTS_TASK = "ingestion.apply_hubspot_events"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str  # PeriodicTask.name: how setup_hubspot_schedule finds it again
+    task: str
+    kwargs: dict
+    every_minutes: int | None = None  # an IntervalSchedule ...
+    crontab: dict = field(default_factory=dict)  # ... or a CrontabSchedule (UTC)
+    enabled: bool = True
+    description: str = ""
+
+
+DEFAULT_SCHEDULE = (
+    Entry("hubspot: incremental sync", SYNC_TASK, {"command": "sync_hubspot_all"},
+          every_minutes=15, description="records changed since the last run, every type"),
+    # Hourly jobs at fixed minutes (as the README's cron block), away from each other.
+    Entry("hubspot: link refresh", SYNC_TASK,
+          {"command": "sync_hubspot_all", "links_only": True}, crontab={"minute": "17"},
+          description="association sets of every stored record"),
+    Entry("hubspot: deletion check", SYNC_TASK,
+          {"command": "sync_hubspot_all", "deletions": True}, crontab={"minute": "47"},
+          description="hard/GDPR deletions, restores, missed archives"),
+    Entry("hubspot: nightly full sync", SYNC_TASK,
+          {"command": "sync_hubspot_all", "full": True},
+          crontab={"minute": "30", "hour": "2"}, description="every record, read again"),
+    Entry("hubspot: verify and fix", SYNC_TASK, {"command": "verify_hubspot", "fix": True},
+          crontab={"minute": "30", "hour": "3"}, description="is the mirror exact? fix it"),
+    Entry("hubspot: properties", SYNC_TASK, {"command": "sync_hubspot_properties"},
+          crontab={"minute": "7"}, description="property definitions"),
+    Entry("hubspot: owners", SYNC_TASK, {"command": "sync_hubspot_owners"},
+          crontab={"minute": "9"}, description="owners"),
+    Entry("hubspot: pipelines", SYNC_TASK, {"command": "sync_hubspot_pipelines"},
+          crontab={"minute": "11"}, description="deal and ticket pipelines and stages"),
+    # Useful only once HubSpot delivers webhooks here: enable it in the admin then.
+    Entry("hubspot: apply webhook events", EVENTS_TASK, {}, every_minutes=1, enabled=False,
+          description="apply stored webhook events (enable when webhooks are set up)"),
+)
+
+# What each kind of scheduled run records in sync_history (`mode`), for the health check.
+# Runs by id (verify --fix, webhook events) belong to no schedule and count for none.
+KIND_MODES = {"sync": ("incremental", "full", "since"), "links": ("links",),
+              "deletions": ("deletions",), "verify": ("verify",), "events": ("events",)}
+MODE_KIND = {mode: kind for kind, modes in KIND_MODES.items() for mode in modes}
+ALL_TYPES = "*"
+COMMAND_TYPES = {"sync_hubspot_pipelines": ("pipelines", "pipeline_stages"),
+                 "sync_hubspot_custom_objects": ("schemas",)}
+
+
+def scheduled_runs(task: str, kwargs: dict) -> tuple[str, tuple[str, ...]]:
+    """The kind of run a scheduled task makes (KIND_MODES) and the object types it covers
+    (ALL_TYPES: every type that has such runs)."""
+    command = kwargs.get("command", "sync_hubspot_all")
+    if task == EVENTS_TASK or command == "apply_hubspot_events":
+        return "events", ("webhooks",)
+    listed = tuple(t.strip() for t in str(kwargs.get("types") or "").split(",") if t.strip())
+    if command == "verify_hubspot":
+        return "verify", listed or (ALL_TYPES,)
+    if command == "sync_hubspot_associations":
+        return "links", listed or (ALL_TYPES,)
+    types = ((ALL_TYPES,) if command == "sync_hubspot_all" else
+             COMMAND_TYPES.get(command, (command.removeprefix("sync_hubspot_"),)))
+    if kwargs.get("links_only"):
+        return "links", types
+    return ("deletions" if kwargs.get("deletions") else "sync"), types
+
+
+def synced_types(task: str, kwargs: dict) -> tuple[str, ...]:
+    """The object types a scheduled task syncs records of (ALL_TYPES for sync_hubspot_all);
+    () for a task that reads no records (jobs, verify, events, link refresh). Used by the
+    status page (ingestion/ops/status.py)."""
+    kind, types = scheduled_runs(task, kwargs)
+    return types if task == SYNC_TASK and kind == "sync" else ()
+
+
+def scheduled_intervals() -> dict[tuple[str, str], timedelta]:
+    """The shortest interval at which an enabled PeriodicTask makes each (kind, type) of run
+    (type ALL_TYPES: every type). Read from django-celery-beat's tables."""
+    if not apps.is_installed("django_celery_beat"):  # cron only: no schedule to read
+        return {}
+    from django_celery_beat.models import PeriodicTask
+
+    intervals: dict[tuple[str, str], timedelta] = {}
+    tasks = PeriodicTask.objects.filter(enabled=True, task__in=(SYNC_TASK, EVENTS_TASK))
+    for task in tasks.select_related("interval", "crontab"):
+        every = task_interval(task)
+        kind, types = scheduled_runs(task.task, _kwargs(task))
+        for key in ((kind, name) for name in types):
+            if every and (key not in intervals or every < intervals[key]):
+                intervals[key] = every
+    return intervals
+
+
+def _kwargs(task) -> dict:
+    try:
+        kwargs = json.loads(task.kwargs or "{}")
+    except ValueError:
+        return {}
+    return kwargs if isinstance(kwargs, dict) else {}
+
+
+def task_interval(task) -> timedelta | None:
+    """How long beat may leave between two runs of the task; None for schedules without a
+    fixed rhythm (solar, one-off clocked)."""
+    if task.interval is not None:
+        return task.interval.schedule.run_every
+    if task.crontab is not None:
+        return crontab_interval(task.crontab.schedule)
+    return None
+
+
+def crontab_interval(schedule) -> timedelta:
+    """The longest gap between two firings of a celery crontab within a week (minutes,
+    hours, weekdays; a crontab limited to some days of the month counts as monthly)."""
+    if len(schedule.day_of_month) < 31 or len(schedule.month_of_year) < 12:
+        return timedelta(days=31)
+    fires = [m for m in range(7 * 24 * 60)
+             if m % 60 in schedule.minute and (m // 60) % 24 in schedule.hour
+             and ((m // 1440) + 1) % 7 in schedule.day_of_week]  # minute 0: a Monday
+    if not fires:
+        return timedelta(days=31)
+    gaps = [later - earlier for earlier, later in pairwise(fires)]
+    gaps.append(fires[0] + 7 * 24 * 60 - fires[-1])  # around the end of the week
+    return timedelta(minutes=max(gaps))

@@ -1,0 +1,188 @@
+"""The status page (/status/) and `hubspot_status`: one row per type from the same function,
+coloured by the age of the last successful sync, with the runs of the last 30 days drawn as
+server-side SVG and links into the admin."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from ingestion.models import QuarantinedRecord, SyncHistory
+from ingestion.ops import status
+from web.runs import record_run
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def rows_by_type(response) -> dict[str, str]:
+    """The page's table rows (their HTML), by the type they show."""
+    html = response.content.decode()
+    return dict(re.findall(r'<tr class="\w+" data-type="([^"]+)">(.*?)</tr>', html, re.S))
+
+
+def row_class(response, object_type: str) -> str:
+    return re.search(rf'<tr class="(\w+)" data-type="{re.escape(object_type)}">',
+                     response.content.decode()).group(1)
+
+
+def test_anonymous_when_opening_status_then_sent_to_admin_login(client):
+    response = client.get("/status/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('admin:login')}?next=/status/"
+
+
+def test_user_without_staff_rights_when_opening_status_then_sent_to_admin_login(
+        client, django_user_model):
+    django_user_model.objects.create_user("viewer", password="pw")
+    client.login(username="viewer", password="pw")
+    assert client.get("/status/").status_code == 302
+
+
+@pytest.mark.parametrize(("object_type", "minutes_ago", "colour"), [
+    ("contacts", 10, "green"), ("contacts", 25, "amber"), ("contacts", 31, "red"),
+    ("owners", 50, "green"), ("owners", 100, "amber"), ("owners", 121, "red"),
+])
+def test_last_success_of_an_age_when_status_built_then_coloured_by_expected_interval(
+        object_type, minutes_ago, colour):
+    record_run(object_type, minutes_ago=minutes_ago)
+    row = {s.object_type: s for s in status.type_statuses()}[object_type]
+    assert row.freshness == colour  # records: 15 min expected; definitions: 1 h
+
+
+def test_no_success_when_status_built_then_red_and_never(settings):
+    record_run("deals", status=SyncHistory.Status.FAILED, minutes_ago=1, error="boom")
+    record_run("deals", mode="verify", minutes_ago=1, details={"exact": True})  # not a sync
+    row = {s.object_type: s for s in status.type_statuses()}["deals"]
+    assert (row.freshness, row.cells()["last success"]) == ("red", "never")
+
+
+def test_expected_minutes_setting_when_raised_then_older_success_still_green(settings):
+    settings.HUBSPOT_STATUS_EXPECTED_MINUTES = 120
+    record_run("contacts", minutes_ago=100)
+    record_run("owners", minutes_ago=100)
+    rows = {s.object_type: s for s in status.type_statuses()}
+    assert rows["contacts"].freshness == rows["owners"].freshness == "green"
+
+
+def test_runs_of_many_kinds_when_status_built_then_last_sync_counts_and_latest_verify_shown():
+    record_run("contacts", mode="full", minutes_ago=30, fetched=100, created=100)
+    record_run("contacts", mode="incremental", minutes_ago=5, seconds=3, fetched=7, created=2,
+               updated=4, archived=1)
+    record_run("contacts", mode="links", minutes_ago=1)  # upkeep: not the last sync
+    record_run("contacts", mode="verify", minutes_ago=20, details={"exact": True})
+    record_run("contacts", mode="verify", minutes_ago=2, details={"exact": False, "requests": 9})
+    record_run("contacts", status=SyncHistory.Status.FAILED, minutes_ago=0.5, failed=3)
+    QuarantinedRecord.objects.create(object_type="contacts", object_id="1", reason="bad",
+                                     first_failed_at=timezone.now(),
+                                     last_failed_at=timezone.now(), streak=3,
+                                     quarantined_at=timezone.now())
+    cells = {s.object_type: s for s in status.type_statuses()}["contacts"].cells()
+    assert {k: cells[k] for k in ("fresh", "age", "mode", "fetched", "written", "duration",
+                                  "requests", "429s", "failed", "quarantined", "verify")} == {
+        "fresh": "fresh", "age": "5 min", "mode": "incremental", "fetched": "7",
+        "written": "7", "duration": "3.0 s", "requests": "9", "429s": "—", "failed": "3",
+        "quarantined": "1", "verify": "not exact"}
+
+
+def test_types_when_listed_then_standard_always_and_others_with_runs():
+    record_run("2-123", minutes_ago=1)
+    record_run("webhooks", mode="events", minutes_ago=1)
+    types = [s.object_type for s in status.type_statuses()]
+    assert types[:5] == ["properties", "owners", "pipelines", "pipeline_stages", "schemas"]
+    assert {"contacts", "line_items", "tasks"} <= set(types)
+    assert types[-2:] == ["2-123", "webhooks"]
+    assert {s.object_type: s.freshness for s in status.type_statuses()}["webhooks"] == "green"
+
+
+def test_synced_portal_when_status_opened_then_every_type_green_with_admin_links(
+        synced, admin_client):
+    response = admin_client.get("/status/")
+    assert response.status_code == 200
+    rows = rows_by_type(response)
+    custom = SyncHistory.objects.filter(object_type__startswith="2-").values_list(
+        "object_type", flat=True).first()
+    assert set(status.DEFINITION_TYPES) | set(status.RECORD_TYPES) | {custom} <= set(rows)
+    assert {row_class(response, t) for t in rows} == {"green"}
+    contacts = rows["contacts"]
+    last = SyncHistory.objects.filter(object_type="contacts", mode="incremental").get()
+    verify = SyncHistory.objects.filter(object_type="contacts", mode="verify").get()
+    assert "/admin/ingestion/synchistory/?object_type__exact=contacts" in contacts
+    assert f'/admin/ingestion/synchistory/{last.pk}/change/' in contacts
+    assert f'/admin/ingestion/synchistory/{verify.pk}/change/">exact</a>' in contacts
+    assert '<td class="fresh" data-column="fresh">fresh</td>' in contacts
+
+
+def test_runs_over_31_days_when_page_drawn_then_one_point_per_run_of_the_last_30(admin_client):
+    for day in range(6):
+        record_run("deals", minutes_ago=day * 24 * 60 + 1, created=day * 10, seconds=day + 1)
+    record_run("deals", minutes_ago=31 * 24 * 60)  # too old for the chart
+    record_run("deals", status=SyncHistory.Status.FAILED, minutes_ago=3, error="boom")
+    deals = rows_by_type(admin_client.get("/status/"))["deals"]
+    assert "<svg" in deals and "</svg>" in deals
+    assert deals.count('<circle class="run ') == 7
+    assert deals.count('<circle class="run failed"') == 1
+    assert "no runs in 30 days" in rows_by_type(admin_client.get("/status/"))["tickets"]
+
+
+def test_chart_when_drawn_then_points_scaled_and_text_escaped():
+    now = timezone.now()
+    points = [status.ChartPoint(now - timedelta(hours=2), 0, 1.0, "full", "success"),
+              status.ChartPoint(now, 50, 4.0, "<x>", "success")]
+    from ingestion.ops.charts import HEIGHT, PAD, run_chart
+
+    svg = str(run_chart(points))
+    ys = [float(y) for y in re.findall(r'cy="([\d.]+)"', svg)]
+    assert ys == [HEIGHT - PAD, PAD]  # zero at the bottom, the largest at the top
+    assert "&lt;x&gt;" in svg and "<x>" not in svg
+
+
+def test_hubspot_status_when_piped_then_same_rows_fixed_width_without_colour(synced):
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[:4] == ["type", "fresh", "last", "success"]
+    assert "\x1b[" not in out.getvalue()
+    by_type = {line.split()[0]: line for line in lines[1:]}
+    page_types = [s.object_type for s in status.type_statuses()]
+    assert list(by_type) == page_types
+    assert by_type["contacts"].split()[1] == "fresh"
+    fresh_at = lines[0].index("fresh")
+    assert {line[fresh_at:fresh_at + 5] for line in lines[1:]} == {"fresh"}  # aligned column
+    assert by_type["contacts"].split()[-1] == "exact"
+
+
+def test_hubspot_status_when_on_a_terminal_then_freshness_coloured():
+    record_run("contacts", minutes_ago=1)
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out, force_color=True)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("contacts"))
+    assert "\x1b[" in line and "fresh" in line
+
+
+@pytest.mark.skipif(not apps.is_installed("django_celery_beat"),
+                    reason="django-celery-beat is not installed")
+def test_beat_schedule_when_a_task_syncs_the_type_then_its_interval_and_next_run_used():
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every = IntervalSchedule.objects.create(every=30, period=IntervalSchedule.MINUTES)
+    now = timezone.now()
+    PeriodicTask.objects.create(name="all", task="ingestion.sync_hubspot", interval=every,
+                                kwargs=json.dumps({"command": "sync_hubspot_all"}),
+                                last_run_at=now - timedelta(minutes=10))
+    hourly = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.create(name="links", task="ingestion.sync_hubspot", interval=hourly,
+                                kwargs=json.dumps({"command": "sync_hubspot_all",
+                                                   "links_only": True}))  # reads no records
+    record_run("contacts", minutes_ago=25)  # amber against the default 15 min
+    row = {s.object_type: s for s in status.type_statuses(now)}["contacts"]
+    assert row.freshness == "green"  # the schedule says every 30 min
+    assert abs(row.next_run - (now + timedelta(minutes=20))) < timedelta(seconds=5)
+    assert row.cells()["next run"] != "—"
