@@ -101,6 +101,14 @@ class BaseSyncEngine:
         """The local rows this engine mirrors (a shared table narrows this down)."""
         return self.model.objects.all()
 
+    def source_counters(self) -> object:
+        """A snapshot of what the source counts (HubSpot: requests and 429s)."""
+        return None
+
+    def source_counters_since(self, snapshot: object) -> dict:
+        """What the source counted since `snapshot`, for the run's `details`."""
+        return {}
+
     def local_id(self, source_id: str) -> str:
         """The primary key of a source record's row (a shared table prefixes it)."""
         return source_id
@@ -134,15 +142,18 @@ class BaseSyncEngine:
         result.history_id = run_row.pk if run_row else None
         self.quarantine = history.Quarantine(self.object_type)
         started = timezone.now()
+        counters = self.source_counters()
         try:
             self.prepare()  # after start_run: a run that fails here is still recorded
             newest = self._sync_batches(result, run_row, mode, since)
             self._finish(result, mode, previous, started, newest)
         except BaseException as error:
             result.status = "failed"
+            result.details.update(self.source_counters_since(counters))
             if run_row and within is None:
                 _record_failed_run(run_row, result, error)
             raise
+        result.details.update(self.source_counters_since(counters))
         if run_row and within is None:
             history.finish_run(run_row, result)
         self._refresh_statistics(result)

@@ -6,9 +6,9 @@ memory. Record counts are gauges of each type's last *successful* run (per mode)
 what the last good run did and never reset when a process restarts. Run counts are counters
 of the rows in sync_history (they only fall if someone deletes history).
 
-Not available yet: HTTP requests and 429s per endpoint class. Runs do not record them in
-sync_history; only verify runs record `details["requests"]`, exposed as
-hubspot_mirror_last_run_requests.
+HTTP requests and 429s: each run records its client's requests and 429 answers by endpoint
+class (list, search, batch_read, associations, definitions, oauth) in `details`
+(`request_stats.py`); the last finished run's are gauges here.
 
 With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (401 otherwise).
 """
@@ -100,21 +100,36 @@ def last_run_metrics():
                                  "Wall time of the last finished run",
                                  labels=["object_type", "mode", "status"])
     requests = GaugeMetricFamily(PREFIX + "last_run_requests",
-                                 "HubSpot requests of the last finished run, where recorded "
-                                 "(verify runs only)", labels=["object_type", "mode"])
+                                 "HubSpot requests of the last finished run",
+                                 labels=["object_type", "mode", "endpoint"])
+    limited = GaugeMetricFamily(PREFIX + "last_run_rate_limited",
+                                "HubSpot 429 answers in the last finished run",
+                                labels=["object_type", "mode", "endpoint"])
     for run in last_runs(~Q(status=SyncHistory.Status.RUNNING)):
         labels = [run.object_type, run.mode]
         duration.add_metric([*labels, run.status],
                             (run.finished_at - run.started_at).total_seconds())
-        if isinstance(run.details.get("requests"), int):
-            requests.add_metric(labels, run.details["requests"])
+        add_by_endpoint(requests, labels, run.details, "requests")
+        add_by_endpoint(limited, labels, run.details, "rate_limited")
     records = GaugeMetricFamily(PREFIX + "last_success_records",
                                 "Records by outcome in the last successful run",
                                 labels=["object_type", "mode", "outcome"])
     for run in last_runs(Q(status__in=SYNCED, mode__in=RECORD_MODES)):
         for outcome in OUTCOMES:
             records.add_metric([run.object_type, run.mode, outcome], getattr(run, outcome))
-    return [duration, requests, records]
+    return [duration, requests, limited, records]
+
+
+def add_by_endpoint(family: GaugeMetricFamily, labels: list[str], details: dict,
+                    key: str) -> None:
+    """One sample per endpoint class the run recorded (`<key>_by_class`), else the run's
+    total as endpoint "all" (verify runs record a total only)."""
+    by_class = details.get(f"{key}_by_class")
+    if isinstance(by_class, dict):
+        for endpoint, value in by_class.items():
+            family.add_metric([*labels, endpoint], value)
+    elif isinstance(details.get(key), int):
+        family.add_metric([*labels, "all"], details[key])
 
 
 def last_runs(condition: Q) -> list[SyncHistory]:

@@ -102,8 +102,8 @@ class TypeStatus:
         }
 
     def _recorded(self, key: str) -> str:
-        """A count in `details` of the last success, else of the latest verify run (verify
-        counts its requests; syncs record none yet)."""
+        """A count in `details` of the last success (its requests, its 429s), else of the
+        latest verify run."""
         for run in (self.last_success, self.verify):
             value = run.details.get(key) if run is not None else None
             if isinstance(value, int):

@@ -89,3 +89,20 @@ def test_metrics_when_a_run_is_in_progress_then_a_gauge_not_the_counter(client):
     assert sample(samples, "hubspot_mirror_runs_running", object_type="deals",
                   mode="incremental") == 1
     assert not [key for key in samples if key[0] == "hubspot_mirror_runs_total"]
+
+
+def test_run_when_synced_then_its_requests_and_429s_by_endpoint_class_are_recorded_and_exposed(
+        hubspot, client):
+    hubspot.control.set_faults(script=[{"kind": "429"}], seconds=0)
+    run_command("sync_hubspot_contacts", "--full")
+    details = SyncHistory.objects.get(object_type="contacts").details
+    assert details["requests"] == sum(details["requests_by_class"].values()) > 0
+    assert {"list", "associations", "definitions"} <= set(details["requests_by_class"])
+    assert details["rate_limited"] == 1 and sum(details["rate_limited_by_class"].values()) == 1
+    samples = {(s.name, s.labels.get("endpoint")): s.value
+               for family in text_string_to_metric_families(client.get("/metrics").text)
+               for s in family.samples if s.labels.get("object_type") == "contacts"}
+    assert samples[("hubspot_mirror_last_run_requests", "list")] == details[
+        "requests_by_class"]["list"]
+    assert sum(v for (name, _), v in samples.items()
+               if name == "hubspot_mirror_last_run_rate_limited") == 1

@@ -35,6 +35,7 @@ from .errors import (
 from .pacing import LocalBudget, RateBudget
 from .paths import DEFAULT_VERSION, HubSpotPaths
 from .replies import Listing, SearchPage
+from .request_stats import RequestStats
 from .timeparse import parse_hubspot_datetime
 
 log = logging.getLogger("ingestion.hubspot.http")
@@ -89,6 +90,7 @@ class HubSpotClient:
         )
         self.url_budget, self.search_body_max = url_budget, search_body_max
         self.requests_sent = 0
+        self.stats = RequestStats()  # by endpoint class, with 429s: each run's share recorded
 
     def close(self) -> None:
         self._http.close()
@@ -134,16 +136,19 @@ class HubSpotClient:
             response = self._http.request(method, path, params=params, content=content,
                                           headers=headers)
         except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            self.stats.count(path, None, search=search)
             # Nothing listens there, the host name does not resolve, or the URL is not one:
             # retrying cannot help (timeouts and dropped connections still are retried).
             raise HubSpotConnectError(
                 f"cannot connect to HubSpot at {self._http.base_url} (HUBSPOT_API_BASE_URL): "
                 f"{_reason(exc)}") from None
         except httpx.TransportError as exc:
+            self.stats.count(path, None, search=search)
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
             raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
         finally:
             self.budget.complete(ticket)
+        self.stats.count(path, response.status_code, search=search)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)
         if not search:  # search answers carry no rate-limit headers (API-FACTS §3)

@@ -45,11 +45,14 @@ class DeletionCheck:
         if not self.options.dry_run:
             run_row = history.start_run(self.engine.object_type, Mode.DELETIONS, self.options)
             result.history_id = run_row.pk
+        counters = self.engine.source_counters()
         try:
             self._check(run_row)
             result.status = "partial" if result.counts.failed else "success"
+            result.details.update(self.engine.source_counters_since(counters))
         except BaseException as error:
             result.status = "failed"
+            result.details.update(self.engine.source_counters_since(counters))
             if run_row:
                 history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
             raise

@@ -16,6 +16,7 @@ from ingestion.models import HubSpotAssociation
 
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
+from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
 
@@ -24,7 +25,7 @@ LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (
 BATCH_READ_MAX = 100  # object batch reads take up to 100 inputs (API-FACTS §4)
 
 
-class HubSpotBaseSyncEngine(BaseSyncEngine):
+class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     # API-FACTS §2: contacts say `lastmodifieddate`; the other standard objects say
     # `hs_lastmodifieddate`.
     modified_property = "hs_lastmodifieddate"

@@ -16,11 +16,12 @@ from ingestion.base.results import Mode, RecordError, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 
 from ..client import HubSpotClient
+from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime
 from ..transform import strict_bool
 
 
-class HubSpotDefinitionSyncEngine(BaseSyncEngine):
+class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     supports_incremental = False
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
