@@ -27,6 +27,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ingestion.models import QuarantinedRecord, SyncHistory, WebhookEvent
+from ingestion.sync.hubspot.pacing import reserve_requests
 
 PREFIX = "hubspot_mirror_"
 OUTCOMES = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed",
@@ -63,7 +64,8 @@ class MirrorCollector:
 
     def collect(self):
         try:
-            families = [*run_metrics(), *last_run_metrics(), *backlog_metrics()]
+            families = [*run_metrics(), *last_run_metrics(), *backlog_metrics(),
+                        *budget_metrics()]
         except DatabaseError:
             families = []
         up = GaugeMetricFamily(PREFIX + "database_up", "1 if the database could be read")
@@ -130,6 +132,31 @@ def add_by_endpoint(family: GaugeMetricFamily, labels: list[str], details: dict,
             family.add_metric([*labels, endpoint], value)
     elif isinstance(details.get(key), int):
         family.add_metric([*labels, "all"], details[key])
+
+
+def budget_metrics():
+    """The account's daily budget as the newest run that saw HubSpot's Daily headers left it
+    (private apps get them; OAuth apps do not), and whether the reserve is reached."""
+    run = (SyncHistory.objects.filter(finished_at__isnull=False,
+                                      details__has_key="daily_remaining")
+           .order_by("-finished_at").first())
+    if run is None:
+        return []
+    limit, left = run.details.get("daily_limit"), run.details["daily_remaining"]
+    families = [GaugeMetricFamily(PREFIX + "rate_budget_daily_remaining",
+                                  "Requests left today (HubSpot's Daily-Remaining, counted "
+                                  "down since), at the end of the newest run", value=left)]
+    if isinstance(limit, int) and limit:
+        reserve = reserve_requests(limit, settings.HUBSPOT_DAILY_RESERVE_PERCENT)
+        families += [
+            GaugeMetricFamily(PREFIX + "rate_budget_daily_limit", "The account's daily "
+                              "request limit", value=limit),
+            GaugeMetricFamily(PREFIX + "rate_budget_daily_used_ratio", "Share of the daily "
+                              "limit used", value=1 - left / limit),
+            GaugeMetricFamily(PREFIX + "rate_budget_reserve_reached", "1 when syncing is "
+                              "paused: the daily reserve (HUBSPOT_DAILY_RESERVE_PERCENT) is "
+                              "reached", value=int(bool(reserve) and left <= reserve))]
+    return families
 
 
 def last_runs(condition: Q) -> list[SyncHistory]:

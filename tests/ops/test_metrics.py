@@ -106,3 +106,19 @@ def test_run_when_synced_then_its_requests_and_429s_by_endpoint_class_are_record
         "requests_by_class"]["list"]
     assert sum(v for (name, _), v in samples.items()
                if name == "hubspot_mirror_last_run_rate_limited") == 1
+
+
+def test_daily_budget_when_hubspot_reports_it_then_remaining_use_and_reserve_exposed(
+        hubspot, client, settings):
+    hubspot.control.set_rate_limit("pro", daily_limit=1_000)
+    run_command("sync_hubspot_owners")
+    details = SyncHistory.objects.get(object_type="owners").details
+    assert details["daily_limit"] == 1_000 and 0 < details["daily_remaining"] < 1_000
+    samples = scrape(client)
+    assert sample(samples, "hubspot_mirror_rate_budget_daily_remaining") == details[
+        "daily_remaining"]
+    assert sample(samples, "hubspot_mirror_rate_budget_daily_used_ratio") == pytest.approx(
+        1 - details["daily_remaining"] / 1_000)
+    assert sample(samples, "hubspot_mirror_rate_budget_reserve_reached") == 0
+    settings.HUBSPOT_DAILY_RESERVE_PERCENT = 99.9  # what is left is inside the reserve
+    assert sample(scrape(client), "hubspot_mirror_rate_budget_reserve_reached") == 1

@@ -114,6 +114,10 @@ class RateBudget(Protocol):
 
     def observe(self, headers: Mapping[str, str]) -> None: ...
 
+    def daily_state(self) -> tuple[int | None, int | None]:
+        """(the account's daily limit, requests left today) as last learnt, if known."""
+        ...
+
 
 def reserve_requests(daily_limit: int, reserve_percent: float) -> int:
     """How many of the day's requests the reserve keeps (rounded up: never less)."""
@@ -185,3 +189,6 @@ class LocalBudget:
     def observe(self, headers: Mapping[str, str]) -> None:
         self.general.observe(headers)
         self.daily.observe(headers)
+
+    def daily_state(self) -> tuple[int | None, int | None]:
+        return self.daily.daily_limit, self.daily.remaining

@@ -62,4 +62,9 @@ class CountsRequests:
         return self.client.stats.snapshot()
 
     def source_counters_since(self, snapshot: object) -> dict:
-        return self.client.stats.since(snapshot)
+        """The run's requests and 429s, and the account's daily budget as it stood at the
+        end (`daily_limit`, `daily_remaining`: from HubSpot's headers, shared or not)."""
+        daily_limit, daily_remaining = self.client.budget.daily_state()
+        budget = {"daily_limit": daily_limit, "daily_remaining": daily_remaining}
+        return {**self.client.stats.since(snapshot),
+                **{k: v for k, v in budget.items() if v is not None}}

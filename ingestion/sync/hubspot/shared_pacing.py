@@ -186,6 +186,15 @@ class RedisBudget:
             self._fall_back(error)
             self._local.observe(headers)
 
+    def daily_state(self) -> tuple[int | None, int | None]:
+        if self._local is not None:
+            return self._local.daily_state()
+        try:
+            daily, left = self.redis.hmget(self.keys["state"], "daily", "daily_remaining")
+        except redis.RedisError:
+            return None, None
+        return (int(daily) if daily else None), (int(left) if left is not None else None)
+
     # -- the shared window ----------------------------------------------------------------------
 
     def _acquire_shared(self, search: bool) -> _Ticket:
