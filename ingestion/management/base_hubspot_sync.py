@@ -33,6 +33,7 @@ from ingestion.sync.hubspot.deletions import DeletionCheck
 from ingestion.sync.hubspot.errors import (
     HubSpotAuthError,
     HubSpotConnectError,
+    HubSpotDailyLimitError,
     HubSpotError,
     HubSpotRefreshTokenError,
 )
@@ -162,6 +163,10 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 ) from None
             except HubSpotConnectError as error:
                 raise ConfigurationError(redact(str(error))) from None
+            except HubSpotDailyLimitError as error:
+                # The day's budget (or what the reserve leaves of it) is the account's: no
+                # other type can get past it either, so sync_hubspot_all stops here.
+                raise ConfigurationError(redact(f"HubSpot sync failed: {error}")) from None
             except DatabaseError as error:
                 raise ConfigurationError(redact(
                     f"the database failed: {_first_line(error)}; the run stopped and the "

@@ -281,3 +281,15 @@ def test_bad_budget_setting_when_started_then_one_line_error(name, value, expect
     result = run_python("manage.py", "check", env=clean_environment(**{name: value}))
     assert result.returncode == 1
     assert expected in result.stderr and "s3cret" not in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reserve_when_reached_in_sync_all_then_it_stops_once_instead_of_failing_every_type(
+        hubspot, settings):
+    hubspot.control.set_rate_limit("pro", daily_limit=40)
+    settings.HUBSPOT_DAILY_RESERVE_PERCENT = 50
+    error, run = run_failing("sync_hubspot_all", "--full")
+    assert error.returncode == 1
+    assert run.err.count(RESERVE_MESSAGE) == 1 and "stopping" in run.err
+    assert hubspot.control.stats()["requests"] <= 20  # the reserve was never touched
+    assert SyncHistory.objects.filter(status="failed").count() == 1  # one type tried
