@@ -21,12 +21,12 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from tqdm import tqdm
 
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
+from ingestion.base.schema import pending_migrations
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.deletions import DeletionCheck
@@ -78,14 +78,6 @@ def check_database() -> None:
         raise ConfigurationError(
             f"the database {where} is not migrated ({len(pending)} migration(s) to apply): "
             "run `python manage.py migrate` first")
-
-
-def pending_migrations() -> list:
-    """The migrations not yet applied to the database (connecting first): DatabaseError when
-    it cannot be reached. Shared with the health check (ingestion/ops/health.py)."""
-    connection.ensure_connection()
-    executor = MigrationExecutor(connection)
-    return executor.migration_plan(executor.loader.graph.leaf_nodes())
 
 
 def _database_name() -> str:

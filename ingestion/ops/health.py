@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from ingestion.management.base_hubspot_sync import pending_migrations
+from ingestion.base.schema import pending_migrations
 from ingestion.models import SyncHistory
 from ingestion.ops.schedules import ALL_TYPES, MODE_KIND, scheduled_intervals
 
