@@ -18,49 +18,22 @@ Nothing is decided on a partial listing: a failed read fails the run before any 
 
 from __future__ import annotations
 
-from ingestion.base import history
 from ingestion.base.bulk_sql import live_ids, unseen_ids
-from ingestion.base.results import Mode, SyncOptions, SyncResult
+from ingestion.base.results import Mode, SyncOptions
 from ingestion.base.seen import SeenIds
 
-from .client import HubSpotClient
+from .jobs import RecordedJob
 
 IDS_ONLY = ["hs_object_id"]
 
 
-class DeletionCheck:
+class DeletionCheck(RecordedJob):
     """One type's deletion detection as a recorded run (`sync_history` mode `deletions`)."""
 
-    def __init__(self, engine_class: type, options: SyncOptions | None = None, *,
-                 client: HubSpotClient, on_progress=None):
-        self.engine_class, self.client = engine_class, client
-        self.engine = engine_class(options or SyncOptions(), client=client)
-        self.options = self.engine.options
-        self.result = SyncResult(self.engine.object_type, Mode.DELETIONS, self.options,
-                                 details={"live": 0, "archived_upstream": 0, "vanished": 0,
-                                          "archived": 0, "restored": 0, "failed": 0})
+    mode = Mode.DELETIONS
+    details = ("live", "archived_upstream", "vanished", "archived", "restored", "failed")
 
-    def run(self) -> SyncResult:
-        result, run_row = self.result, None
-        if not self.options.dry_run:
-            run_row = history.start_run(self.engine.object_type, Mode.DELETIONS, self.options)
-            result.history_id = run_row.pk
-        counters = self.engine.source_counters()
-        try:
-            self._check(run_row)
-            result.status = "partial" if result.counts.failed else "success"
-            result.details.update(self.engine.source_counters_since(counters))
-        except BaseException as error:
-            result.status = "failed"
-            result.details.update(self.engine.source_counters_since(counters))
-            if run_row:
-                history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
-            raise
-        if run_row:
-            history.finish_run(run_row, result)
-        return result
-
-    def _check(self, run_row) -> None:
+    def work(self, run_row) -> None:
         live, archived = self._listed(archived=False), self._listed(archived=True)
         details = self.result.details
         details["live"], details["archived_upstream"] = len(live), len(archived)

@@ -27,42 +27,26 @@ from ingestion.models import HubSpotAssociation
 from .associations import LinkChanges, read_links, replace_associations
 from .catalog import ASSOCIATION_BATCH_MAX
 from .client import HubSpotClient
+from .jobs import RecordedJob
 
 COUNTS = ("read", "added", "removed", "unchanged", "failed", "records")
 
 
-class LinkRefresh:
-    """One type's link refresh as a recorded run (`sync_history` mode `links`)."""
+class LinkRefresh(RecordedJob):
+    """One type's link refresh as a recorded run (`sync_history` mode `links`): of every
+    stored live record, or of the ids given."""
+
+    mode = Mode.LINKS
+    details = COUNTS
 
     def __init__(self, engine_class: type, options: SyncOptions | None = None, *,
                  client: HubSpotClient, ids: list[str] | None = None, on_progress=None):
-        self.engine = engine_class(options or SyncOptions(), client=client)
-        self.options = self.engine.options
-        self.client, self.ids, self.on_progress = client, ids, on_progress
-        self.targets = engine_class.association_types
-        self.result = SyncResult(self.engine.object_type, Mode.LINKS, self.options,
-                                 details=dict.fromkeys(COUNTS, 0))
+        super().__init__(engine_class, options, client=client, on_progress=on_progress)
+        self.ids, self.targets = ids, engine_class.association_types
 
-    def run(self) -> SyncResult:
-        result, run_row = self.result, None
-        if not self.options.dry_run:
-            run_row = history.start_run(self.engine.object_type, Mode.LINKS, self.options)
-            result.history_id = run_row.pk
-        counters = self.engine.source_counters()
-        try:
-            if self.targets:
-                self._refresh(run_row)
-            result.status = "partial" if result.details["failed"] else "success"
-            result.details.update(self.engine.source_counters_since(counters))
-        except BaseException as error:
-            result.status = "failed"
-            result.details.update(self.engine.source_counters_since(counters))
-            if run_row:
-                history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
-            raise
-        if run_row:
-            history.finish_run(run_row, result)
-        return result
+    def work(self, run_row) -> None:
+        if self.targets:
+            self._refresh(run_row)
 
     def _refresh(self, run_row) -> None:
         with ThreadPoolExecutor(1, thread_name_prefix="hubspot-fetch") as reader:
