@@ -143,6 +143,14 @@ HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBA
 # facts stay). A privacy-deletion webhook always purges.
 HUBSPOT_PURGE_VANISHED = reader.choice("HUBSPOT_PURGE_VANISHED", "false",
                                        ("true", "false", "1", "0")) in ("true", "1")
+# Properties whose change history every sync keeps (hubspot_property_history), as with
+# --with-history: comma-separated `type:name` (e.g. contacts:lifecyclestage,deals:dealstage)
+# or `name` (every type defining it). Empty: none (history costs requests: 50 records each).
+HUBSPOT_PROPERTY_HISTORY = tuple(
+    entry.strip() for entry in env("HUBSPOT_PROPERTY_HISTORY", default="").split(",")
+    if entry.strip())
+if any(not entry.rpartition(":")[2] for entry in HUBSPOT_PROPERTY_HISTORY):
+    reader.errors.append("HUBSPOT_PROPERTY_HISTORY entries are `type:property` or `property`")
 # verify_hubspot leaves out records created or modified this long before it starts, on both
 # sides: search answers lag behind writes (API-FACTS §3).
 HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,

@@ -85,6 +85,25 @@ async def update_record(emu: Emulator, request: web.Request) -> dict:
     return {"id": ts.id_of(idx), "modified_ms": ts.live.modified_ms(idx)}
 
 
+async def add_property(emu: Emulator, request: web.Request) -> dict:
+    """Define a new property on a type, as a portal admin would (values come with later
+    writes). The name is taken as given, unchecked: tests plant names HubSpot might send."""
+    from .api_meta import _prop_from_json
+
+    otype = emu.store.registry.resolve(request.match_info["type"])
+    if otype is None:
+        raise ControlError(f"unknown object type {request.match_info['type']}")
+    body = await _body(request)
+    if not isinstance(body.get("name"), str) or not body["name"]:
+        raise ControlError("a property needs a `name`")
+    if body["name"] in otype.by_name:
+        raise ControlError(f"{otype.name} already has a property {body['name']}")
+    prop = _prop_from_json(body)
+    otype.props.append(prop)
+    otype.by_name[prop.name] = prop
+    return {"name": prop.name}
+
+
 async def restore(emu: Emulator, request: web.Request) -> dict:
     """Take an archived record out of the recycle bin (API-DATED §5): live again, its
     last-modified time unchanged (*choice*, see BEHAVIOR.md)."""
@@ -313,6 +332,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/clock", _handler(clock))
     r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
     r.add_post("/_emulator/restore/{type}/{id}", _handler(restore))
+    r.add_post("/_emulator/properties/{type}", _handler(add_property))
     r.add_post("/_emulator/touch", _handler(touch))
     r.add_post("/_emulator/hard_delete/{type}/{id}", _handler(hard_delete))
     r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))

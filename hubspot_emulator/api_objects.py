@@ -76,7 +76,12 @@ def emulator(request: web.Request) -> Emulator:
 
 
 def to_types(emu: Emulator, names: list[str]) -> list[TypeState]:
-    return [emu.resolve(n) for n in dict.fromkeys(names)]
+    """The types named in `associations=`. HubSpot's spec: "If any of the specified
+    associations do not exist, they will be ignored": unknown names are skipped, never a 400.
+    Airbyte sends a Python list literal (`['contacts', 'companies']`): quotes and brackets
+    around a name are dropped (*choice*; HubSpot accepts that request)."""
+    found = (emu.store.registry.resolve(n.strip("[]'\" ")) for n in dict.fromkeys(names))
+    return list({id(t): emu.store.state(t) for t in found if t is not None}.values())
 
 
 def decorate(emu: Emulator, ts: TypeState, idx: int, record: dict, history: list[str],
@@ -185,11 +190,12 @@ async def batch_read(request: web.Request) -> web.Response:
     ts = emu.resolve(request.match_info["type"])
     started = iso_ms(int(time.time() * 1000))
     body = await json_body(request)
-    inputs = batch_inputs(body, BATCH_MAX)
+    history = body.get("propertiesWithHistory") or []
+    # With history HubSpot takes at most 50 inputs, and says so in a 400 (API-DATED §3).
+    inputs = batch_inputs(body, HISTORY_MAX if history else BATCH_MAX)
     archived = flag(request.query.get("archived"))
     want = ARCHIVED if archived else LIVE
     names = select_properties(ts.otype, body.get("properties") or None)
-    history = body.get("propertiesWithHistory") or []
     results, missing, seen = [], [], set()
     for item in inputs:
         raw_id = str((item or {}).get("id", ""))

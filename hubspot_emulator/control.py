@@ -50,6 +50,11 @@ class EmulatorControl:
         return self._post(f"records/{object_type}/{id}",
                           {"properties": properties, "touch": touch})
 
+    def add_property(self, object_type: str, definition: dict) -> dict:
+        """Define a property upstream ({name, type, fieldType, label, options, …}); the name
+        is not checked, so tests can plant any name."""
+        return self._post(f"properties/{object_type}", definition)
+
     def restore(self, object_type: str, id: str | int) -> dict:
         """Take an archived record out of the recycle bin; its last-modified time stays."""
         return self._post(f"restore/{object_type}/{id}")

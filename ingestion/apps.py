@@ -2,6 +2,33 @@ import logging
 
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate, pre_migrate
+
+_views_dropped: list[str] = []
+
+
+def _drop_views_before_migrating(sender, plan=None, using="default", **kwargs) -> None:
+    """Views would stop a migration that rebuilds a table they read (SQLite renames the
+    rebuilt table, PostgreSQL refuses to change a column a view uses): drop them first."""
+    from django.db import connections
+
+    if not plan or "hubspot_view_column" not in connections[using].introspection.table_names():
+        return
+    from .sync.hubspot.typed_views import drop_views
+
+    _views_dropped[:] = drop_views()
+
+
+def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
+    from django.db import connections
+
+    if not _views_dropped or "hubspot_view_column" not in connections[
+            using].introspection.table_names():
+        return  # (migrated back past the views' own table: rebuilt when it is back)
+    from .sync.hubspot.typed_views import build_views
+
+    _views_dropped.clear()
+    build_views(rebuild=True)
 
 
 def _set_up_connection(sender, connection, **kwargs) -> None:
@@ -21,6 +48,8 @@ class IngestionConfig(AppConfig):
         from .base.redact import RedactingFilter, register_secret
 
         connection_created.connect(_set_up_connection)
+        pre_migrate.connect(_drop_views_before_migrating, sender=self)
+        post_migrate.connect(_rebuild_views_after_migrating, sender=self)
         for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN",
                      "HUBSPOT_WEBHOOK_SECRET"):
             register_secret(getattr(settings, name, ""))

@@ -42,6 +42,9 @@ class SyncOptions:
     ids: tuple[str, ...] | None = None
     # Drop the personal data of rows that vanished from the source (HUBSPOT_PURGE_VANISHED).
     purge_vanished: bool = False
+    # Properties whose change history to keep: `name` (every type defining it) or
+    # `type:name` (that type only; unknown there is an error). --with-history.
+    history: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.full and self.since:

@@ -68,6 +68,7 @@ class BaseSyncEngine:
         self._statistics_at = self.STATISTICS_AFTER_ROWS  # next in-run statistics refresh
         self._statistics_written = 0  # rows written when the statistics were last refreshed
         self.result: SyncResult | None = None
+        self.previous_watermark: datetime | None = None  # the last run's, set by run()
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -135,6 +136,7 @@ class BaseSyncEngine:
         finishes the row."""
         records_only = self.has_related and not self.options.related
         previous = history.last_watermark(self.object_type, records_only=records_only)
+        self.previous_watermark = previous
         mode, since = self._plan(previous)
         result = self.result = SyncResult(self.object_type, mode, self.options)
         run_row = within if within is not None or self.options.dry_run else history.start_run(

@@ -113,6 +113,11 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="stop after N records (the watermark is not moved)")
         parser.add_argument("--skip-associations", action="store_true",
                             help="do not read or update the records' associations")
+        parser.add_argument("--with-history", metavar="PROP[,PROP...]", default="",
+                            help="also keep the change history of these properties (in "
+                                 "hubspot_property_history) for records changed in this run; "
+                                 "`type:prop` names one type's property "
+                                 "(adds to HUBSPOT_PROPERTY_HISTORY)")
         jobs = parser.add_mutually_exclusive_group()
         jobs.add_argument("--links-only", action="store_true",
                           help="re-read only the associations of every stored live record "
@@ -189,7 +194,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
             return
         clash = [flag for flag, on in (("--full", opts["full"]), ("--since", opts["since"]),
                                        ("--force-overwrite", opts["force_overwrite"]),
-                                       ("--max-records", opts["max_records"]))
+                                       ("--max-records", opts["max_records"]),
+                                       ("--with-history", opts.get("with_history")))
                  if on]
         if self.job == "links" and opts["skip_associations"]:
             clash.append("--skip-associations")
@@ -211,9 +217,26 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 batch_size=opts["batch_size"], max_records=opts["max_records"],
                 related=not opts["skip_associations"],
                 lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS),
-                purge_vanished=settings.HUBSPOT_PURGE_VANISHED)
+                purge_vanished=settings.HUBSPOT_PURGE_VANISHED,
+                history=self._history_entries(opts["with_history"]))
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
+
+    def _history_entries(self, flag: str) -> tuple[str, ...]:
+        """--with-history entries plus the configured ones. On a one-type command a bare
+        name is that type's (so a name it does not define is an error, not ignored)."""
+        entries = [e.strip() for e in flag.split(",") if e.strip()]
+        if any(not e.rpartition(":")[2] for e in entries):
+            raise CommandError("--with-history takes property names, e.g. "
+                               "--with-history lifecyclestage,hs_lead_status",
+                               returncode=EXIT_USAGE)
+        own = getattr(self, "engine_class", None)
+        if own is not None and entries:
+            if not hasattr(own, "property_names"):
+                raise CommandError(f"--with-history applies to CRM records, not to "
+                                   f"{own.object_type}", returncode=EXIT_USAGE)
+            entries = [e if ":" in e else f"{own.object_type}:{e}" for e in entries]
+        return tuple(dict.fromkeys([*entries, *settings.HUBSPOT_PROPERTY_HISTORY]))
 
     @contextmanager
     def prepared(self, opts: dict, what: str):

@@ -1,3 +1,4 @@
+from .analytics import HubSpotPropertyHistory, HubSpotViewColumn
 from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .contacts import HubSpotContact
@@ -27,8 +28,10 @@ __all__ = [
     "HubSpotPipelineStage",
     "HubSpotProduct",
     "HubSpotProperty",
+    "HubSpotPropertyHistory",
     "HubSpotTask",
     "HubSpotTicket",
+    "HubSpotViewColumn",
     "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",

@@ -37,6 +37,36 @@ class Backend:
     def on_connect(self, connection) -> None:
         """Per-connection setup (signal `connection_created`)."""
 
+    # -- typed views (ingestion/sync/hubspot/typed_views.py) ---------------------------------
+
+    def json_text(self, column: str, key: str) -> str:
+        """SQL for the text of `key` in the JSON `column` (NULL when absent)."""
+        raise NotImplementedError
+
+    def typed_value(self, sql_type: str, text: str) -> str:
+        """SQL turning the text expression `text` into `sql_type` (TYPED_VIEW_TYPES), NULL
+        when it does not parse: never an error, whatever HubSpot stored."""
+        raise NotImplementedError
+
+    def prepare_typed_views(self, cursor) -> None:
+        """What the views need before they are created (helper functions)."""
+
+
+# The SQL types a typed view column can have (typed_views.sql_type_of).
+TYPED_VIEW_TYPES = ("text", "numeric", "timestamp", "date", "boolean", "array")
+
+
+def sql_literal(text: str) -> str:
+    """A standard SQL string literal (quotes doubled): for DDL, where no parameter can go."""
+    if "\x00" in text:
+        raise ValueError("a NUL character cannot be part of an SQL literal")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_name(name: str) -> str:
+    """A quoted SQL identifier, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
 
 def _json(value: object) -> str | None:
     return None if value is None else orjson.dumps(value).decode()

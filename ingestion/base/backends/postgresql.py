@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from .base import Backend, column_list
+from .base import Backend, column_list, sql_literal
 
 
 class PostgreSQLBackend(Backend):
@@ -55,6 +55,21 @@ class PostgreSQLBackend(Backend):
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
+    # -- typed views --------------------------------------------------------------------------
+
+    def json_text(self, column: str, key: str) -> str:
+        return f"({column} ->> {sql_literal(key)})"  # jsonb: any key, quotes doubled
+
+    def typed_value(self, sql_type: str, text: str) -> str:
+        return text if sql_type == "text" else f"hubspot_to_{sql_type}({text})"
+
+    def prepare_typed_views(self, cursor) -> None:
+        # One builder at a time (CREATE OR REPLACE FUNCTION races with itself); released at
+        # the end of the build's transaction.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hubspot_typed_views'))")
+        for statement in SAFE_CASTS:
+            cursor.execute(statement)
+
     @staticmethod
     def _copy(cursor, table: str, columns: list[str], values: Iterable[tuple]) -> None:
         sql = f'COPY "{table}" ({column_list(columns)}) FROM STDIN'
@@ -62,3 +77,43 @@ class PostgreSQLBackend(Backend):
         with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             for row in values:
                 copy.write_row(row)
+
+
+# Casts that give NULL instead of an error (PostgreSQL 15 has no pg_input_is_valid): the text
+# is checked against the shape the cast accepts first, each check nested in its own CASE so
+# nothing casts unchecked text. SQL functions, inlined by the planner; analysts can call them
+# too. HubSpot sends numbers, dates and datetimes as strings (ISO 8601, or epoch milliseconds
+# from older integrations), booleans as "true"/"false", multi-checkboxes as "a;b;c".
+_DATE_SHAPE = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+_TIME_SHAPE = (r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?"
+               r"(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?$")
+_EPOCH_MS = r"^\d{1,13}$"
+SAFE_CASTS = (
+    """CREATE OR REPLACE FUNCTION hubspot_to_numeric(value text) RETURNS numeric
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
+      WHEN value ~ '^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d{1,4})?\\s*$'
+      THEN value::numeric END $$""",
+    rf"""CREATE OR REPLACE FUNCTION hubspot_to_date(value text) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
+      WHEN value ~ '{_EPOCH_MS}'
+        THEN (to_timestamp(value::bigint / 1000.0) AT TIME ZONE 'UTC')::date
+      WHEN value ~ '{_DATE_SHAPE}' THEN CASE
+        WHEN substr(value, 9, 2)::int <= extract(day from make_date(substr(value, 1, 4)::int,
+             substr(value, 6, 2)::int, 1) + interval '1 month - 1 day')
+        THEN substr(value, 1, 10)::date END END $$""",
+    rf"""CREATE OR REPLACE FUNCTION hubspot_to_timestamp(value text) RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE AS $$ SELECT CASE
+      WHEN value ~ '{_EPOCH_MS}' THEN to_timestamp(value::bigint / 1000.0)
+      WHEN value ~ '{_DATE_SHAPE}{_TIME_SHAPE}' THEN CASE
+        WHEN hubspot_to_date(substr(value, 1, 10)) IS NULL THEN NULL
+        WHEN length(value) = 10 THEN (value || 'T00:00:00Z')::timestamptz
+        WHEN value ~ '(Z|[+-]\d\d(:?\d\d)?)$' THEN value::timestamptz
+        ELSE (value || 'Z')::timestamptz END END $$""",
+    """CREATE OR REPLACE FUNCTION hubspot_to_boolean(value text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE lower(btrim(value))
+      WHEN 'true' THEN true WHEN '1' THEN true WHEN 'yes' THEN true
+      WHEN 'false' THEN false WHEN '0' THEN false WHEN 'no' THEN false END $$""",
+    """CREATE OR REPLACE FUNCTION hubspot_to_array(value text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
+      WHEN value = '' THEN '{}'::text[] ELSE string_to_array(value, ';') END $$""",
+)

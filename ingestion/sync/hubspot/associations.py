@@ -75,6 +75,8 @@ def store_links(from_type: str, to_types: tuple[str, ...], rows: list[dict],
             wanted.update({(object_id, to_type): () for to_type in to_types})
             continue
         for to_type, found in (related.get(object_id) or {}).items():
+            if to_type not in to_types:
+                continue  # read with the links but not a link set (property history)
             if isinstance(found, str):
                 failures.setdefault(object_id, RecordFailure(object_id, found))
             else:

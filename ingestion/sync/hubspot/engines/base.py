@@ -16,6 +16,13 @@ from ingestion.models import HubSpotAssociation
 
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
+from ..property_history import (
+    HISTORY_KEY,
+    changed_since,
+    history_names,
+    read_history,
+    store_history,
+)
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
@@ -48,6 +55,7 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         self._property_names: list[str] | None = None
         self.has_related = bool(self.association_types)
         self.association_types = self.association_types if self.options.related else ()
+        self.history_names: list[str] = []  # properties whose history this run reads
 
     def written_tables(self, *, during: bool = False) -> list[str]:
         # Each batch's links are looked up by (type, 1,000 ids): planned from statistics.
@@ -61,11 +69,22 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         return self._property_names
 
     def prepare(self) -> None:
-        self.property_names()  # fails fast, before anything is written, on a bad token
+        defined = self.property_names()  # fails fast, before anything is written, on a bad token
+        self.history_names = history_names(self.object_type, self.options.history, defined)
+
+    def history_since(self, mode: Mode, since: datetime | None) -> datetime | None:
+        """Records modified from when on get their history read: the run's window; in a full
+        run, those changed since the previous run (all of them on the first)."""
+        if mode is Mode.IDS:
+            return None  # asked for by id because they changed
+        if since is not None:
+            return since
+        previous = self.previous_watermark
+        return None if previous is None else previous - self.options.lookback
 
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
         pages = self._pages_by_id() if mode is Mode.IDS else self._record_pages(since)
-        yield from self._read_links_ahead(pages)
+        yield from self._read_related_ahead(pages, self.history_since(mode, since))
 
     def _pages_by_id(self) -> Iterator[list[dict]]:
         """The asked records as HubSpot has them now, 100 per batch read (API-FACTS §4): live,
@@ -113,9 +132,12 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         return self.client.count(self.object_type) if since is None else None
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
-        if not self.association_types:
-            return []
-        return store_links(self.object_type, self.association_types, rows, related)
+        failures = []
+        if self.association_types:
+            failures = store_links(self.object_type, self.association_types, rows, related)
+        if self.history_names:
+            failures += store_history(rows, related)
+        return failures
 
     def absorbed_ids(self, keys: list[dict]) -> dict[str, str]:
         """A merge makes a new record that lists the ids it absorbed in
@@ -132,30 +154,43 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
                 for absorbed in str(value).split(";")
                 if absorbed.strip() and absorbed.strip() != survivor}
 
-    def _read_links_ahead(self, pages: Iterator[list]) -> Iterator[Page]:
+    def _read_related_ahead(self, pages: Iterator[list], history_since: datetime | None
+                            ) -> Iterator[Page]:
         """In the fetch thread: read the associations of each ~1,000 records (one v4 request
-        per target type) and hand each page on with its records' links, so the writer only
-        writes them."""
-        if not self.association_types or self.options.dry_run:
+        per target type) and, if asked, the property history of those changed since
+        `history_since`; hand each page on with what was read for its records, so the
+        writer only writes it."""
+        if not (self.association_types or self.history_names) or self.options.dry_run:
             yield from (Page(tuple(page)) for page in pages)
             return
         group: list[list] = []
         for page in pages:
             group.append(page)
             if sum(map(len, group)) >= LINKS_READ_AHEAD:
-                yield from self._pages_with_links(group)
+                yield from self._pages_with_related(group, history_since)
                 group = []
         if group:
-            yield from self._pages_with_links(group)
+            yield from self._pages_with_related(group, history_since)
 
-    def _pages_with_links(self, group: list[list]) -> Iterator[Page]:
-        live = [str(r["id"]) for page in group for r in page
+    def _pages_with_related(self, group: list[list], history_since: datetime | None
+                            ) -> Iterator[Page]:
+        live = [r for page in group for r in page
                 if isinstance(r, dict) and r.get("id") and r.get("archived") in LIVE]
-        links = read_links(self.client, self.object_type, self.association_types, live)
+        live_ids = [str(r["id"]) for r in live]
+        links = read_links(self.client, self.object_type, self.association_types, live_ids)
+        changed = [str(r["id"]) for r in live if changed_since(r, history_since)]
+        history = read_history(self.client, self.object_type, self.history_names, changed)
         for page in group:
-            ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
-            yield Page(tuple(page), MappingProxyType(
-                {object_id: links[object_id] for object_id in ids if object_id in links}))
+            related = {}
+            for record in page:
+                object_id = str(record["id"]) if isinstance(record, dict) and \
+                    record.get("id") else None
+                found = dict(links.get(object_id) or {})
+                if object_id in history:
+                    found[HISTORY_KEY] = history[object_id]
+                if found:
+                    related[object_id] = MappingProxyType(found)
+            yield Page(tuple(page), MappingProxyType(related))
 
 
 def _answered_ids(records: list) -> set[str]:

@@ -1,8 +1,16 @@
+import logging
+
+from django.db import DatabaseError
+
+from ingestion.base.results import SyncResult
 from ingestion.models import HubSpotProperty
 
 from .. import catalog
+from ..typed_views import build_views
 from .custom_objects import readable_schemas
 from .definitions import HubSpotDefinitionSyncEngine, integer
+
+log = logging.getLogger("ingestion.sync")
 
 
 class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
@@ -19,6 +27,12 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
                 yield [(object_type, p) for p in catalog.property_definitions(
                     self.client, object_type, archived=archived)]
 
+    def run(self, *, within=None) -> SyncResult:
+        result = super().run(within=within)
+        if not self.options.dry_run and result.complete:
+            _rebuild_typed_views()
+        return result
+
     def row(self, item):
         object_type, prop = item
         return prop, {
@@ -31,3 +45,16 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
             "custom": not prop.get("hubspotDefined"), "calculated": prop.get("calculated"),
             "has_unique_value": prop.get("hasUniqueValue"), "hidden": prop.get("hidden"),
             "data_sensitivity": prop.get("dataSensitivity")}
+
+
+def _rebuild_typed_views() -> None:
+    """The typed views follow the definitions just saved (a new property is a new column).
+    A failure leaves the old views in place and the definitions saved: it is reported, and
+    `build_hubspot_views` can be run again."""
+    try:
+        report = build_views()
+    except DatabaseError as error:
+        log.warning("typed views not rebuilt (the previous ones stay): %s",
+                    str(error).splitlines()[0])
+        return
+    log.info("%s", report.summary())

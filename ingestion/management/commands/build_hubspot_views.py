@@ -1,0 +1,34 @@
+"""build_hubspot_views: (re)create the typed views (`hubspot_contact_v` …) from the synced
+property definitions. Runs by itself after every `sync_hubspot_properties`; run it by hand
+after restoring a database, or with --rebuild to recreate every view."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from ingestion.sync.hubspot.typed_views import build_views
+
+from ..base_hubspot_sync import check_database
+
+
+class Command(BaseCommand):
+    help = ("Create or update one typed view per object type (hubspot_<type>_v): a column per "
+            "property definition, cast safely from the raw strings.")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--rebuild", action="store_true",
+                            help="recreate every view, changed or not")
+
+    def handle(self, *args, **options) -> None:
+        check_database()
+        try:
+            report = build_views(rebuild=options["rebuild"])
+        except DatabaseError as error:
+            raise CommandError(f"the typed views could not be built (nothing changed): "
+                               f"{str(error).splitlines()[0]}") from None
+        for name in report.built:
+            self.stdout.write(f"built {name}")
+        for name in report.dropped:
+            self.stdout.write(f"dropped {name} (its object type is gone)")
+        self.stdout.write(report.summary())

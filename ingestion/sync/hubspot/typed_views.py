@@ -1,0 +1,233 @@
+"""Typed views for analysts: one database view per object type (`hubspot_contact_v` …, one per
+custom object type), one column per property definition, typed from the definition.
+
+The tables keep every property as HubSpot's strings in `properties` (DESIGN.md §4); a view
+casts them safely (a value that does not parse is NULL in the view, intact in the table),
+so `SELECT dealstage, sum(amount) FROM hubspot_deal_v GROUP BY 1` needs no cast and cannot
+fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync
+(and by `manage.py build_hubspot_views`), in one transaction: readers see the old views or
+the new ones, never none. `hubspot_view_column` records each column's property and type.
+
+Naming (README, "Typed views"), deterministic for a given set of definitions:
+- a property's column is its name lowercased, every run of characters other than a-z, 0-9
+  and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
+  `property` if nothing is left; at most 63 characters (PostgreSQL's identifier limit);
+- the record's own columns (RECORD_COLUMNS) are taken first; then properties whose name is
+  already clean claim theirs, then the others, each group in name order; a name already
+  claimed gets `_` and the first 6 hex digits of sha1(property name) instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ingestion.base.backends import backend
+from ingestion.base.backends.base import quote_name, sql_literal
+from ingestion.models import (
+    HubSpotCustomObject,
+    HubSpotCustomObjectSchema,
+    HubSpotProperty,
+    HubSpotViewColumn,
+)
+
+log = logging.getLogger("ingestion.sync")
+
+RECORD_COLUMNS = ("id", "created_at", "updated_at", "archived", "archived_at",
+                  "deleted_kind", "merged_into")
+MAX_NAME = 63  # PostgreSQL truncates longer identifiers (NAMEDATALEN - 1)
+# PostgreSQL allows 1,664 columns in a select list; SQLite 2,000. Past this, the properties
+# that do not fit stay in `properties` only (and a warning says how many).
+MAX_PROPERTY_COLUMNS = 1_600
+
+
+@dataclass(frozen=True)
+class ViewColumn:
+    name: str
+    property: str | None  # None: the record's own column
+    sql_type: str
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    name: str
+    object_type: str
+    table: str
+    id_column: str  # the column holding HubSpot's record id
+    type_id: str | None  # custom objects share a table: the rows of this type
+    columns: tuple[ViewColumn, ...]
+
+
+@dataclass
+class ViewReport:
+    built: list[str]
+    unchanged: list[str]
+    dropped: list[str]
+
+    def summary(self) -> str:
+        return (f"typed views: {len(self.built)} built, {len(self.unchanged)} unchanged, "
+                f"{len(self.dropped)} dropped")
+
+
+def sql_type_of(definition_type: str | None, field_type: str | None) -> str:
+    """The view column type of a HubSpot property definition (its `type` and `fieldType`)."""
+    if field_type == "booleancheckbox" or definition_type == "bool":
+        return "boolean"
+    if definition_type == "enumeration" and field_type == "checkbox":
+        return "array"  # several values, "a;b;c"
+    return {"number": "numeric", "datetime": "timestamp", "date": "date"}.get(
+        definition_type or "", "text")
+
+
+def clean_name(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^a-z0-9_]+", "_", ascii_name.lower()).strip("_")
+    if cleaned[:1].isdigit():
+        cleaned = "p_" + cleaned
+    return (cleaned or "property")[:MAX_NAME]
+
+
+def column_names(property_names: list[str]) -> dict[str, str]:
+    """Each property's column name (module doc: the naming rules)."""
+    taken = set(RECORD_COLUMNS)
+    names: dict[str, str] = {}
+    for prop in sorted(property_names, key=lambda n: (clean_name(n) != n, n)):
+        column = clean_name(prop)
+        if column in taken:
+            digest = hashlib.sha1(prop.encode()).hexdigest()[:6]
+            column = f"{column[:MAX_NAME - 7]}_{digest}"
+        taken.add(column)
+        names[prop] = column
+    return names
+
+
+def wanted_views() -> list[ViewSpec]:
+    """A view for every record type (custom types by their defined properties or schema)."""
+    from .engines.registry import RECORD_ENGINES  # the engines import this module's caller
+
+    definitions = _definitions()
+    views = [_spec(engine.model._meta.db_table + "_v", engine.object_type,
+                   engine.model._meta.db_table, "id", None,
+                   definitions.get(engine.object_type, []))
+             for engine in RECORD_ENGINES]
+    for type_id, label in _custom_types(definitions).items():
+        views.append(_spec(label, type_id, HubSpotCustomObject._meta.db_table, "record_id",
+                           type_id, definitions.get(type_id, [])))
+    return views
+
+
+def _definitions() -> dict[str, list[tuple[str, str]]]:
+    by_type: dict[str, list[tuple[str, str]]] = {}
+    for object_type, name, kind, field_type in HubSpotProperty.objects.filter(
+            archived=False).order_by("object_type", "name").values_list(
+            "object_type", "name", "type", "field_type"):
+        by_type.setdefault(object_type, []).append((name, sql_type_of(kind, field_type)))
+    return by_type
+
+
+def _custom_types(definitions: dict) -> dict[str, str]:
+    """Custom type id → its view's name: `hubspot_custom_<schema name>_v`, or by type id."""
+    names = dict(HubSpotCustomObjectSchema.objects.filter(archived=False)
+                 .values_list("id", "name"))
+    type_ids = sorted({*names, *(t for t in definitions if t.startswith("2-"))})
+    views: dict[str, str] = {}
+    for type_id in type_ids:
+        base = clean_name(names.get(type_id) or type_id.replace("-", "_"))
+        view = f"hubspot_custom_{base}"[:MAX_NAME - 2] + "_v"
+        if view in views.values():
+            view = f"hubspot_custom_{clean_name(type_id)}_v"
+        views[type_id] = view
+    return views
+
+
+def _spec(name: str, object_type: str, table: str, id_column: str, type_id: str | None,
+          properties: list[tuple[str, str]]) -> ViewSpec:
+    if len(properties) > MAX_PROPERTY_COLUMNS:
+        log.warning("%s: %d properties, the view holds the first %d by name; the rest are in "
+                    "`properties` only", name, len(properties), MAX_PROPERTY_COLUMNS)
+        properties = properties[:MAX_PROPERTY_COLUMNS]
+    own = [ViewColumn(c, None, _RECORD_TYPES[c]) for c in RECORD_COLUMNS]
+    columns = column_names([p for p, _ in properties])
+    typed = [ViewColumn(columns[p], p, sql_type) for p, sql_type in properties]
+    return ViewSpec(name, object_type, table, id_column, type_id, tuple(own + typed))
+
+
+_RECORD_TYPES = {"id": "text", "created_at": "timestamp", "updated_at": "timestamp",
+                 "archived": "boolean", "archived_at": "timestamp", "deleted_kind": "text",
+                 "merged_into": "text"}
+
+
+def view_sql(spec: ViewSpec) -> str:
+    """CREATE VIEW for one spec: an inner select pulls each property's text out of the JSON
+    once, the outer one casts it (so each value is extracted once per row)."""
+    db = backend()
+    inner = [f"t.{quote_name(spec.id_column)} AS {quote_name('id')}"]
+    inner += [f"t.{quote_name(c.name)}" for c in spec.columns if c.property is None
+              and c.name != "id"]
+    outer = [f"s.{quote_name(c.name)}" for c in spec.columns if c.property is None]
+    for n, column in enumerate(c for c in spec.columns if c.property is not None):
+        alias = quote_name(f"_p{n}")
+        inner.append(f"{db.json_text('t.properties', column.property)} AS {alias}")
+        outer.append(f"{db.typed_value(column.sql_type, 's.' + alias)} "
+                     f"AS {quote_name(column.name)}")
+    where = f" WHERE t.object_type_id = {sql_literal(spec.type_id)}" if spec.type_id else ""
+    return (f"CREATE VIEW {quote_name(spec.name)} AS SELECT {', '.join(outer)} FROM "
+            f"(SELECT {', '.join(inner)} FROM {quote_name(spec.table)} t{where}) s")
+
+
+def build_views(*, rebuild: bool = False) -> ViewReport:
+    """Make the views match the property definitions: (re)create those that changed (all
+    with `rebuild`), drop those of types gone, in one transaction."""
+    wanted = wanted_views()
+    report = ViewReport([], [], [])
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend().prepare_typed_views(cursor)
+        stored = _stored_columns()
+        existing = set(connection.introspection.table_names(cursor, include_views=True))
+        for spec in wanted:
+            if not rebuild and spec.name in existing and stored.get(spec.name) == spec.columns:
+                report.unchanged.append(spec.name)
+                continue
+            cursor.execute(f"DROP VIEW IF EXISTS {quote_name(spec.name)}")
+            cursor.execute(view_sql(spec))
+            _record_columns(spec, now)
+            report.built.append(spec.name)
+        for gone in sorted(set(stored) - {spec.name for spec in wanted}):
+            cursor.execute(f"DROP VIEW IF EXISTS {quote_name(gone)}")
+            HubSpotViewColumn.objects.filter(view_name=gone).delete()
+            report.dropped.append(gone)
+    return report
+
+
+def drop_views() -> list[str]:
+    """Drop every typed view (before migrations that rebuild the tables they read)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = sorted(_stored_columns())
+        for name in names:
+            cursor.execute(f"DROP VIEW IF EXISTS {quote_name(name)}")
+    return names
+
+
+def _stored_columns() -> dict[str, tuple[ViewColumn, ...]]:
+    views: dict[str, list[ViewColumn]] = {}
+    for view, column, prop, sql_type in HubSpotViewColumn.objects.order_by(
+            "view_name", "position").values_list(
+            "view_name", "column_name", "property_name", "sql_type"):
+        views.setdefault(view, []).append(ViewColumn(column, prop, sql_type))
+    return {view: tuple(columns) for view, columns in views.items()}
+
+
+def _record_columns(spec: ViewSpec, now) -> None:
+    HubSpotViewColumn.objects.filter(view_name=spec.name).delete()
+    HubSpotViewColumn.objects.bulk_create([
+        HubSpotViewColumn(view_name=spec.name, object_type=spec.object_type, position=n,
+                          column_name=c.name, property_name=c.property, sql_type=c.sql_type,
+                          built_at=now)
+        for n, c in enumerate(spec.columns)], batch_size=500)
