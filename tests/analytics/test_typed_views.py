@@ -4,13 +4,14 @@ per property, cast safely; rebuilt when the definitions change."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from sync_commands import run_command
 
-from ingestion.models import HubSpotDeal, HubSpotViewColumn
+from ingestion.models import HubSpotDeal, HubSpotPropertyHistory, HubSpotViewColumn
 from ingestion.sync.hubspot.typed_views import build_views, clean_name, column_names
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -187,3 +188,38 @@ def test_migrate_when_views_exist_then_tables_can_still_be_rebuilt(synced):
     call_command("migrate", "ingestion", "0007", verbosity=0)
     call_command("migrate", "ingestion", verbosity=0)
     assert view_rows("hubspot_deal_v", ["id"], f"WHERE id = '{DEAL}'") == [(DEAL,)]
+
+
+def readme_queries() -> list[str]:
+    """The SQL examples of the README's "For analysts" section, as written there."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = text.split("## For analysts", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```sql\n")[1:]]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_readme_queries_when_run_on_a_synced_mirror_then_answer(synced):
+    synced.control.update("contacts", "10000000001", {"lifecyclestage": "customer"})
+    run_command("sync_hubspot_pipelines")
+    run_command("sync_hubspot_contacts", "--skip-associations", "--with-history",
+                "lifecyclestage")
+    pipeline, lifecycle = readme_queries()
+    with connection.cursor() as cursor:
+        cursor.execute(pipeline)
+        by_stage = cursor.fetchall()
+        cursor.execute(lifecycle)
+        by_month = cursor.fetchall()
+    live = HubSpotDeal.objects.filter(archived=False).count()
+    assert by_stage and sum(row[1] for row in by_stage) == live
+    december = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    latest: dict[str, str] = {}  # the same answer, worked out in Python from the table
+    for version in HubSpotPropertyHistory.objects.filter(
+            object_type="contacts", property="lifecyclestage",
+            timestamp__lt=december).order_by("timestamp"):
+        latest[version.object_id] = version.value
+    expected = Counter(stage for stage in latest.values() if stage)
+    november = {stage: n for month, stage, n in by_month if (month.year, month.month) == (
+        2026, 11)}
+    assert november == expected and november["customer"] >= 1
