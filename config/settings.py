@@ -143,6 +143,14 @@ HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS = reader.number("HUBSPOT_INCREMENTAL_LOOKBA
 # facts stay). A privacy-deletion webhook always purges.
 HUBSPOT_PURGE_VANISHED = reader.choice("HUBSPOT_PURGE_VANISHED", "false",
                                        ("true", "false", "1", "0")) in ("true", "1")
+# Full reads of large types spend the search budget too, reading ids downwards while the
+# list endpoint reads them upwards (ingestion/sync/hubspot/two_ended.py). false: list only.
+HUBSPOT_TWO_ENDED_READS = reader.choice("HUBSPOT_TWO_ENDED_READS", "true",
+                                        ("true", "false", "1", "0")) in ("true", "1")
+# ... for types with more live records than this (smaller ones: the ends would meet within
+# a few pages, and deciding costs a count request; 0: always, without counting).
+HUBSPOT_TWO_ENDED_MIN_RECORDS = reader.number("HUBSPOT_TWO_ENDED_MIN_RECORDS", 2000,
+                                              whole=True, minimum=0)
 # Properties whose change history every sync keeps (hubspot_property_history), as with
 # --with-history: comma-separated `type:name` (e.g. contacts:lifecyclestage,deals:dealstage)
 # or `name` (every type defining it). Empty: none (history costs requests: 50 records each).

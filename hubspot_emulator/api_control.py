@@ -12,7 +12,7 @@ from itertools import islice
 import orjson
 from aiohttp import web
 
-from .auth import OAuthApp, scope_set
+from .auth import OAuthApp, every_scope, scope_set
 from .locks import WriteLock
 from .ratelimit import PROFILES, RateLimiter
 from .server import EMU, Emulator, json_response
@@ -214,8 +214,10 @@ async def rate_limit(emu: Emulator, request: web.Request) -> dict:
         raise ControlError(f"unknown profile {profile}; known: {sorted(PROFILES)}")
     window = int(body.get("window_ms", emu.limiter.window_ms))
     emu.limiter = RateLimiter(profile, body.get("daily_limit"), window_ms=window,
-                              search_window_ms=int(body.get("search_window_ms", 1000)))
-    return {"profile": profile, "max": emu.limiter.burst, "daily_limit": emu.limiter.daily_limit}
+                              search_window_ms=int(body.get("search_window_ms", 1000)),
+                              search_in_window=bool(body.get("search_in_window", False)))
+    return {"profile": profile, "max": emu.limiter.burst, "daily_limit": emu.limiter.daily_limit,
+            "search_in_window": emu.limiter.search_in_window}
 
 
 async def search_lag(emu: Emulator, request: web.Request) -> dict:
@@ -271,9 +273,14 @@ async def expire_access_tokens(emu: Emulator, request: web.Request) -> dict:
 
 
 async def token_scopes(emu: Emulator, request: web.Request) -> dict:
-    """The static token's scopes: a list, or null for every scope (the default)."""
+    """The static token's scopes: a list, or null for every scope (the default); or
+    `{"deny": [...]}`: every scope the portal's types use but these (one type refused)."""
     body = await _body(request)
-    emu.token_scopes = scope_set(body.get("scopes"))
+    if body.get("deny") is not None:
+        denied = scope_set(body["deny"])
+        emu.token_scopes = every_scope(emu.store.registry.types) - denied
+    else:
+        emu.token_scopes = scope_set(body.get("scopes"))
     return {"scopes": None if emu.token_scopes is None else sorted(emu.token_scopes)}
 
 

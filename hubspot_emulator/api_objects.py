@@ -226,12 +226,26 @@ def batch_response(ts: TypeState, results: list, missing: list[str], started: st
 async def search_objects(request: web.Request) -> web.Response:
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
-    body = await json_body(request, max_chars=emu.search_limits.max_body_chars)
+    body = top_level_filters(await json_body(request, max_chars=emu.search_limits.max_body_chars))
     if request.get(IGNORE_FILTER):
         body.pop("filterGroups", None)  # the injected fault: a search that drops its filter
     emu.store.sync_index()
     associated = _association_filter(emu, ts, body)
     return json_response(search(ts, body, emu.search_limits, associated))
+
+
+def top_level_filters(body: dict) -> dict:
+    """HubSpot also takes `filters` at the top of a search body, all ANDed (hubspot-api-nodejs
+    #491; Airbyte's incremental streams send only that): they join every filter group, or
+    form the one group when there is none (*choice* for the mixed case)."""
+    extra = body.pop("filters", None)
+    if not isinstance(extra, list) or not extra:
+        return body
+    groups = body.get("filterGroups") or [{"filters": []}]
+    if isinstance(groups, list):
+        body["filterGroups"] = [{**g, "filters": list(g.get("filters") or []) + extra}
+                                if isinstance(g, dict) else g for g in groups]
+    return body
 
 
 def _association_filter(emu: Emulator, ts: TypeState, body: dict) -> set[int] | None:

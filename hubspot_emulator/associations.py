@@ -61,6 +61,53 @@ def _eng_links(plural: str, sing: str, ids: tuple[int, ...], salt: int) -> list[
     ]
 
 
+def _to(child: str, sing: str, salt: int, *targets: tuple) -> list[Link]:
+    """`child` records each linked to one record of every target: (target plural, target
+    singular, share %, child -> target type id, target -> child type id)."""
+    return [Link(child, plural, pct, (_hd(fwd, sing, one),), (_hd(back, one, sing),), salt + k)
+            for k, (plural, one, pct, fwd, back) in enumerate(targets)]
+
+
+def _other_links() -> list[Link]:
+    """The other standard objects (schemas.other_standard_types). Type ids: HubSpot's Python
+    SDK (`hubspot/crm/association_type.py`, e.g. QUOTE_TO_DEAL = 64, DEAL_TO_QUOTE = 63);
+    the reverse lead links (579, 607, 609) are *choice*: the SDK lists only lead -> x."""
+    c, co, d = ("contacts", "contact"), ("companies", "company"), ("deals", "deal")
+    lead_contact = Link("leads", "contacts", 95,
+                        (_hd(578, "lead", "contact", "Primary"),
+                         _hd(608, "lead", "contact", unlabeled=True)),
+                        (_hd(579, "contact", "lead", "Primary"),
+                         _hd(607, "contact", "lead", unlabeled=True)), 210)
+    return [
+        *_to("quotes", "quote", 100, (*c, 80, 69, 70), (*co, 70, 71, 72), (*d, 90, 64, 63)),
+        *_eng_links("communications", "communication", (82, 81, 88, 87, 86, 85), 110),
+        *_eng_links("postal_mail", "postal_mail", (454, 453, 460, 459, 458, 457), 120),
+        *_to("feedback_submissions", "feedback_submission", 130, (*c, 90, 98, 97),
+             ("tickets", "ticket", 40, 100, 99)),
+        *_to("invoices", "invoice", 140, (*c, 90, 177, 178), (*co, 80, 179, 180),
+             (*d, 60, 175, 176)),
+        *_to("subscriptions", "subscription", 150, (*c, 90, 295, 296), (*co, 80, 297, 298),
+             (*d, 50, 299, 300)),
+        *_to("discounts", "discount", 160, ("quotes", "quote", 60, 361, 362)),
+        *_to("fees", "fee", 170, ("quotes", "quote", 40, 363, 364)),
+        *_to("taxes", "tax", 180, ("quotes", "quote", 50, 365, 366)),
+        *_to("commerce_payments", "payment", 190, (*c, 90, 387, 388), (*co, 60, 389, 390),
+             ("invoices", "invoice", 70, 542, 541)),
+        *_to("orders", "order", 200, (*c, 95, 507, 508), (*co, 50, 509, 510),
+             (*d, 40, 512, 511)),
+        lead_contact,
+        *_to("leads", "lead", 211, (*co, 70, 610, 609)),
+        *_to("carts", "cart", 220, (*c, 90, 586, 587), ("orders", "order", 30, 592, 593)),
+        *_to("services", "service", 230, (*c, 70, 798, 799), (*co, 80, 792, 793),
+             (*d, 40, 794, 795)),
+        *_to("courses", "course", 240, (*c, 90, 860, 861), (*co, 40, 938, 939)),
+        *_to("listings", "listing", 250, (*c, 70, 882, 883), (*co, 30, 884, 885),
+             (*d, 40, 886, 887)),
+        *_to("appointments", "appointment", 260, (*c, 95, 906, 907), (*co, 40, 908, 909),
+             (*d, 20, 944, 945)),
+    ]
+
+
 # HubSpot's default association type ids where known (API-FACTS §5, partly [?]).
 LINKS: list[Link] = [
     Link("contacts", "companies", 90,
@@ -88,6 +135,7 @@ LINKS: list[Link] = [
     *_eng_links("tasks", "task", (203, 204, 191, 192, 215, 216), 60),
     Link("pets", "contacts", 90, (_ud(400, None, "pet", "contact"),),
          (_ud(401, None, "contact", "pet"),), 70),
+    *_other_links(),
 ]
 
 _PRIMES = (7919, 104_729, 1_299_709, 15_485_863, 3, 5, 7, 11, 13)

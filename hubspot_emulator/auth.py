@@ -18,12 +18,16 @@ Scope table (HubSpot's scope names per API-FACTS §1; *choice* where the docs na
 | pipelines of a type | its schema scope `.read` or its object scope `.read` |
 | owners | `crm.objects.owners.read` |
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
+| lists: search, get, memberships | `crm.lists.read` |
+| forms, form submissions | `forms` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
-notes, tasks) `crm.objects.contacts.*` (*choice*). Schema scope: `crm.schemas.{contacts,
-companies,deals}.*`, custom objects `crm.schemas.custom.*`, any other type its object scope
-(*choice*).
+notes, tasks) `crm.objects.contacts.*` (*choice*); the other standard objects the scope their
+guide names (`ObjectType.scope`: `crm.objects.quotes.*`, `crm.objects.invoices.*`,
+`crm.objects.goals.*` for goal targets, `crm.objects.line_items.*` for discounts, fees, taxes
+…). Schema scope: `crm.schemas.{contacts,companies,deals}.*`, custom objects
+`crm.schemas.custom.*`, any other type its object scope (*choice*).
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ SCOPES_URL = "https://developers.hubspot.com/scopes"
 _OWN_OBJECT_SCOPE = {"contacts", "companies", "deals", "products", "line_items"}
 _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
+# Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
+# submissions: "forms").
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
@@ -57,6 +64,8 @@ def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
 
 def object_scope(otype, write: bool) -> str:
     rw = "write" if write else "read"
+    if getattr(otype, "scope", ""):  # the type declares its own (schemas.other_standard_types)
+        return f"{otype.scope}.{rw}"
     if otype.name == "tickets":
         return "tickets"
     if otype.custom:
@@ -77,6 +86,17 @@ def schema_scope(otype, write: bool) -> str:
     return object_scope(otype, write)
 
 
+def every_scope(types) -> frozenset[str]:
+    """Every scope a route of these types (or owners, schemas) can need: a token with all of
+    them but a few is refused exactly what those few guard (`deny` on the control surface)."""
+    out = {"crm.objects.owners.read", "crm.schemas.custom.read", "crm.schemas.custom.write",
+           *_API_SCOPES.values()}
+    for otype in types:
+        for write in (False, True):
+            out |= {object_scope(otype, write), schema_scope(otype, write)}
+    return frozenset(out)
+
+
 def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
     """Groups of alternatives the route needs; `resolve(name)` gives an ObjectType or None
     (an unknown type needs nothing here: the handler answers it)."""
@@ -85,6 +105,8 @@ def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
         return []
     if kind == "owners":
         return [["crm.objects.owners.read"]]
+    if kind in _API_SCOPES:
+        return [[_API_SCOPES[kind]]]
     if kind == "schemas":
         return [["crm.schemas.custom.write" if write else "crm.schemas.custom.read"]]
     names = [match_info.get("type") or match_info.get("from")]

@@ -99,8 +99,11 @@ class EmulatorControl:
         return self._post("faults", {})
 
     def set_rate_limit(self, profile: str, daily_limit: int | None = None,
-                       window_ms: int | None = None) -> dict:
-        body: dict[str, Any] = {"profile": profile, "daily_limit": daily_limit}
+                       window_ms: int | None = None, search_in_window: bool = False) -> dict:
+        """A rate-limit profile; `search_in_window` also counts searches in the
+        ten-secondly window (HubSpot's specs say they are exempt: the default)."""
+        body: dict[str, Any] = {"profile": profile, "daily_limit": daily_limit,
+                                "search_in_window": search_in_window}
         if window_ms is not None:
             body["window_ms"] = window_ms
         return self._post("rate_limit", body)
@@ -145,6 +148,11 @@ class EmulatorControl:
         """Scopes of the static private-app token (None: every scope, the default)."""
         return self._post("token_scopes", {"scopes": scopes})
 
+    def deny_scopes(self, scopes: list[str]) -> dict:
+        """The static token gets every scope the portal's types use except these, e.g.
+        `["crm.objects.invoices.read"]`: that type answers 403 MISSING_SCOPES, others 200."""
+        return self._post("token_scopes", {"deny": scopes})
+
     def set_write_lock(self, records: int | None = None, window_ms: int = 1000,
                        lock_ms: int = 2000) -> dict:
         """Answer 423 Locked once more than `records` records of one type are written within
@@ -185,6 +193,48 @@ class EmulatorControl:
         """One entry per POST made: `{"attempt", "status" (None: no answer), "events"
         (eventIds), "error"}`, oldest first."""
         return self.webhook_state()["deliveries"]
+
+    def list_create(self, name: str, object_type_id: str = "0-1",
+                    processing_type: str = "MANUAL", record_ids: list | None = None) -> dict:
+        """Create a list (lists v3): `{"listId", "size"}`."""
+        return self._post("lists", {"name": name, "objectTypeId": object_type_id,
+                                    "processingType": processing_type,
+                                    "recordIds": [str(i) for i in record_ids or []]})
+
+    def list_add_members(self, list_id: str | int, record_ids: list) -> dict:
+        """Add records to a list (existing members and unknown records are ignored, as
+        HubSpot does): `{"listId", "added", "size"}`. Moves `hs_last_record_added_at` and
+        `hs_list_size`, not `updatedAt`."""
+        return self._post(f"lists/{list_id}/add", {"recordIds": [str(i) for i in record_ids]})
+
+    def list_remove_members(self, list_id: str | int, record_ids: list) -> dict:
+        """Remove records from a list: `{"listId", "removed", "size"}`."""
+        return self._post(f"lists/{list_id}/remove",
+                          {"recordIds": [str(i) for i in record_ids]})
+
+    def list_rename(self, list_id: str | int, name: str) -> dict:
+        """Change a list's definition (its name): `updatedAt` moves."""
+        return self._post(f"lists/{list_id}/rename", {"name": name})
+
+    def list_delete(self, list_id: str | int) -> dict:
+        """Delete a list: out of search, GET shows `deletedAt`, memberships answer 404."""
+        return self._post(f"lists/{list_id}/delete")
+
+    def list_restore(self, list_id: str | int) -> dict:
+        """Restore a deleted list: back in search, with its members."""
+        return self._post(f"lists/{list_id}/restore")
+
+    def form_add_submission(self, form_id: str, values: dict | list,
+                            page_url: str | None = None,
+                            submitted_at_ms: int | None = None) -> dict:
+        """Submit a form (`values`: `{name: value}` or `[{name, value}]`; time: the emulated
+        clock's now unless given): the submission as the API serves it, plus `formId`."""
+        body: dict[str, Any] = {"values": values}
+        if page_url is not None:
+            body["pageUrl"] = page_url
+        if submitted_at_ms is not None:
+            body["submittedAt"] = submitted_at_ms
+        return self._post(f"forms/{form_id}/submissions", body)
 
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,

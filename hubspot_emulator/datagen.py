@@ -433,6 +433,14 @@ DERIVED: dict[str, Gen] = {
     "sku": lambda td, i, v, rec: f"SKU-{td.otype.type_id[-1]}{i:06d}",
     "product_ref": _product_ref,
     "line_amount": _line_amount,
+    # The other standard objects (quotes, invoices, orders …): a display name and a number
+    # unique per record, as documents carry them.
+    "title": lambda td, i, v, rec: (f"{_pick(W.PRODUCT_WORDS, v)} "
+                                    f"{_pick(W.WORDS, v, 5).capitalize()} #{1000 + i}"),
+    "doc_number": lambda td, i, v, rec: f"{td.otype.singular[:3].upper()}-{i + 1:06d}",
+    "user_email": lambda td, i, v, rec: (f"{_ascii(rec.get('hs_given_name') or 'user')}."
+                                         f"{_ascii(rec.get('hs_family_name') or 'x')}.{i}"
+                                         "@emulated-portal.example"),
 }
 
 

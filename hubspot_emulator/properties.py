@@ -455,6 +455,199 @@ PET_PROPS = [
     E("hubspot_owner_id", (), gen=("owner",), null_pct=30),
 ]
 
+# -- the other standard objects (schemas.STANDARD_OBJECTS): a few of HubSpot's own properties
+# each, named as HubSpot's object-definition pages name them where they do (*choice*
+# otherwise); every one also gets COMMON_CUSTOM, the admin-made properties.
+
+STATUS_OWNER = E("hubspot_owner_id", (), gen=("owner",), label="Owner", null_pct=20)
+
+QUOTE_PROPS = [
+    S("hs_title", ("fn", "title"), label="Quote name"),
+    T("hs_expiration_date", 14, 90, label="Expiration date"),
+    E("hs_status", ("DRAFT", "PENDING_APPROVAL", "APPROVAL_NOT_NEEDED", "APPROVED", "REJECTED"),
+      label="Quote approval status"),
+    # Set by HubSpot when a quote is published (null here); dlt's default quote properties
+    # include it and dlt stops if a default is not defined.
+    RO("hs_public_url_key", "string", label="Public URL key"),
+    N("hs_quote_amount", ("fn", "amount"), label="Quote amount", null_pct=5),
+    E("hs_currency", CURRENCIES, label="Currency", null_pct=5),
+    S("hs_quote_number", ("fn", "doc_number"), label="Quote number"),
+    E("hs_language", ("en", "de", "fr", "es"), label="Language", null_pct=20),
+    S("hs_comments", ("fn", "comment"), ft="textarea", label="Comments", null_pct=50),
+    STATUS_OWNER,
+]
+
+COMMUNICATION_PROPS = [
+    S("hs_communication_body", ("fn", "comment"), ft="html", label="Communication body"),
+    E("hs_communication_channel_type", ("WHATS_APP", "LINKEDIN_MESSAGE", "SMS"),
+      label="Channel type"),
+    E("hs_communication_logged_from", ("CRM",), label="Logged from"),
+]
+
+POSTAL_MAIL_PROPS = [
+    S("hs_postal_mail_body", ("fn", "comment"), ft="html", label="Postal mail body"),
+]
+
+FEEDBACK_SUBMISSION_PROPS = [
+    E("hs_survey_name", ("NPS survey", "CSAT survey", "CES survey", "Onboarding feedback"),
+      label="Survey name"),
+    E("hs_survey_type", ("NPS", "CSAT", "CES", "CUSTOM"), label="Survey type"),
+    E("hs_survey_channel", ("EMAIL", "WEB", "CHAT"), label="Survey channel"),
+    N("hs_response_value", ("int", 0, 10), label="Response value"),
+    E("hs_sentiment", ("POSITIVE", "NEUTRAL", "NEGATIVE"), label="Sentiment"),
+    S("hs_content", ("fn", "comment"), ft="textarea", label="Response", null_pct=40),
+    T("hs_submission_timestamp", 0, 1, label="Submitted at"),
+]
+
+INVOICE_PROPS = [
+    S("hs_number", ("fn", "doc_number"), label="Invoice number"),
+    E("hs_invoice_status", ("draft", "open", "paid", "voided"), label="Invoice status"),
+    N("hs_amount_billed", ("fn", "amount"), label="Amount billed"),
+    N("hs_balance_due", ("num", 0, 5000, 2), label="Balance due", null_pct=40),
+    E("hs_currency", CURRENCIES, label="Currency"),
+    D("hs_invoice_date", 0, 2, label="Invoice date"),
+    D("hs_due_date", 14, 60, label="Due date"),
+    STATUS_OWNER,
+]
+
+SUBSCRIPTION_PROPS = [
+    S("hs_name", ("fn", "title"), label="Name"),
+    E("hs_status", ("active", "past_due", "canceled", "expired", "scheduled"), label="Status"),
+    E("hs_recurring_billing_period", BILLING_PERIODS, label="Billing frequency"),
+    N("hs_last_payment_amount", ("fn", "amount"), label="Last payment amount", null_pct=10),
+    D("hs_recurring_billing_start_date", 0, 10, label="Start date"),
+    D("hs_next_payment_due_date", 20, 400, label="Next payment due date", null_pct=20),
+    E("hs_currency_code", CURRENCIES, label="Currency"),
+]
+
+GOAL_TARGET_PROPS = [
+    S("hs_goal_name", ("fn", "title"), label="Goal name"),
+    N("hs_target_amount", ("int", 1_000, 500_000), label="Target amount"),
+    T("hs_start_datetime", 0, 1, label="Start date"),
+    T("hs_end_datetime", 30, 365, label="End date"),
+    E("hs_goal_type", ("revenue", "deals_created", "calls_made", "meetings_booked"),
+      label="Goal type"),
+    N("hs_assignee_user_id", ("fn", "user_id"), label="Assignee user ID"),
+]
+
+
+def _pricing(extra: list[PropDef]) -> list[PropDef]:
+    """Discounts, fees and taxes share their properties (HubSpot's discounts/fees/taxes
+    guides: `hs_label`, `hs_type`, `hs_value`, `hs_sort_order`)."""
+    return [
+        S("hs_label", ("fn", "title"), label="Label"),
+        E("hs_type", ("PERCENT", "FIXED"), label="Type"),
+        N("hs_value", ("num", 1, 50, 2), label="Value"),
+        N("hs_sort_order", ("int", 0, 9), label="Sort order", null_pct=30),
+        *extra,
+    ]
+
+
+DISCOUNT_PROPS = _pricing([E("hs_duration", ("ONCE", "FOREVER", "REPEATING"),
+                             label="Duration", null_pct=20)])
+FEE_PROPS = _pricing([])
+TAX_PROPS = _pricing([])
+
+COMMERCE_PAYMENT_PROPS = [
+    S("hs_reference_number", ("fn", "doc_number"), label="Reference number"),
+    N("hs_initial_amount", ("fn", "amount"), label="Gross amount"),
+    T("hs_initiated_date", 0, 1, label="Payment date"),
+    E("hs_latest_status", ("succeeded", "processing", "failed", "refunded"), label="Status"),
+    E("hs_payment_method_type", ("card", "ach", "sepa", "bacs"), label="Payment method"),
+    E("hs_currency_code", CURRENCIES, label="Currency"),
+    N("hs_fees_amount", ("num", 0, 50, 2), label="Fees", null_pct=30),
+]
+
+USER_PROPS = [
+    S("hs_given_name", ("fn", "firstname"), label="First name"),
+    S("hs_family_name", ("fn", "lastname"), label="Last name"),
+    S("hs_email", ("fn", "user_email"), label="Email", unique=True),
+    S("hs_job_title", ("words", "jobtitles", 1), label="Job title", null_pct=30),
+    E("hs_standard_time_zone", ("Europe/Berlin", "America/New_York", "Asia/Tokyo",
+                                "Europe/London"), label="Time zone"),
+    S("hs_additional_phone", ("fn", "phone"), ft="phonenumber", label="Additional phone",
+      null_pct=60),
+    E("hs_availability_status", ("available", "away"), label="Availability status"),
+    RO("hs_internal_user_id", "number", "number", ("fn", "user_id"), label="User ID"),
+]
+
+ORDER_PROPS = [
+    S("hs_order_name", ("fn", "title"), label="Order name"),
+    N("hs_total_price", ("fn", "amount"), label="Total"),
+    N("hs_subtotal_price", ("num", 5, 5000, 2), label="Subtotal", null_pct=10),
+    E("hs_currency_code", CURRENCIES, label="Currency"),
+    E("hs_fulfillment_status", ("unfulfilled", "partial", "fulfilled"), label="Fulfillment"),
+    E("hs_payment_status", ("pending", "paid", "refunded"), label="Payment status"),
+    S("hs_external_order_id", ("fn", "external_ref"), label="External order ID", null_pct=20),
+    S("hs_shipping_address_city", ("words", "cities", 1), label="Shipping city", null_pct=20),
+    E("hs_source_store", ("shopify", "woocommerce", "netsuite"), label="Source store"),
+]
+
+LEAD_PROPS = [
+    S("hs_lead_name", ("fn", "title"), label="Lead name"),
+    E("hs_lead_type", ("NEW_BUSINESS", "UPSELL", "RE_ATTEMPTING"), label="Lead type",
+      null_pct=10),
+    E("hs_lead_label", ("COLD", "WARM", "HOT"), label="Lead label", null_pct=20),
+    STATUS_OWNER,
+]
+
+CART_PROPS = [
+    S("hs_cart_name", ("fn", "title"), label="Cart name"),
+    N("hs_total_price", ("fn", "amount"), label="Total"),
+    E("hs_currency_code", CURRENCIES, label="Currency"),
+    S("hs_cart_url", ("fn", "source_url"), label="Cart URL", null_pct=20),
+    E("hs_source_store", ("shopify", "woocommerce", "netsuite"), label="Source store"),
+    E("hs_cart_status", ("open", "abandoned", "converted"), label="Cart status"),
+]
+
+SERVICE_PROPS = [
+    S("hs_name", ("fn", "title"), label="Service name"),
+    E("hs_service_type", ("onboarding", "consulting", "repair", "maintenance"),
+      label="Service type"),
+    N("hs_price", ("num", 50, 20_000, 2), label="Price", null_pct=20),
+    S("hs_description", ("fn", "comment"), ft="textarea", label="Description", null_pct=40),
+    STATUS_OWNER,
+]
+
+COURSE_PROPS = [
+    S("hs_course_name", ("fn", "title"), label="Course name"),
+    D("hs_start_date", 10, 60, label="Start date"),
+    D("hs_end_date", 61, 180, label="End date"),
+    N("hs_capacity", ("int", 5, 200), label="Capacity", null_pct=20),
+    E("hs_course_format", ("online", "in_person", "hybrid"), label="Format"),
+]
+
+LISTING_PROPS = [
+    S("hs_name", ("fn", "title"), label="Listing name"),
+    N("hs_price", ("int", 50_000, 2_000_000), label="Price"),
+    N("hs_bedrooms", ("int", 0, 6), label="Bedrooms", null_pct=10),
+    N("hs_bathrooms", ("int", 1, 4), label="Bathrooms", null_pct=10),
+    N("hs_square_footage", ("int", 300, 6_000), label="Square footage", null_pct=20),
+    S("hs_address_1", ("fn", "street"), label="Address"),
+    S("hs_city", ("words", "cities", 1), label="City"),
+    E("hs_listing_type", ("house", "apartment", "townhouse", "land"), label="Listing type"),
+    STATUS_OWNER,
+]
+
+APPOINTMENT_PROPS = [
+    S("hs_appointment_name", ("fn", "title"), label="Appointment name"),
+    T("hs_appointment_start", 1, 30, label="Start"),
+    T("hs_appointment_end", 31, 32, label="End"),
+    E("hs_appointment_status", ("SCHEDULED", "COMPLETED", "CANCELED", "NO_SHOW"),
+      label="Status"),
+    STATUS_OWNER,
+]
+
+PROJECT_PROPS = [
+    S("hs_name", ("fn", "title"), label="Project name"),
+    E("hs_status", ("on_track", "at_risk", "off_track", "completed"), label="Status"),
+    D("hs_start_date", 0, 10, label="Start date"),
+    D("hs_target_due_date", 30, 200, label="Target due date", null_pct=20),
+    N("hs_percent_complete", ("int", 0, 100), label="Percent complete"),
+    S("hs_description", ("fn", "comment"), ft="textarea", label="Description", null_pct=40),
+    STATUS_OWNER,
+]
+
 # Properties that were deleted by an admin: only listed with `?archived=true` (API-FACTS §5).
 ARCHIVED_CUSTOM = [
     S("old_campaign_code", archived=True),

@@ -51,12 +51,18 @@ SCHEMAS = Family(("/crm/v3/schemas", "/crm-object-schemas/v3/schemas"),
 OAUTH = Family(("/oauth/v1",), f"/oauth/{VERSION}")
 OAUTH_V1 = Family(("/oauth/v1",), None)
 OAUTH_DATED = Family((), f"/oauth/{VERSION}")
+# Lists v3 → `/crm/lists/{v}/…`; forms v3 → `/marketing/forms/{v}` (HubSpot's reference). Form
+# submissions exist only as the v1 form-integrations API: no dated path is documented.
+LISTS = Family(("/crm/v3/lists",), f"/crm/lists/{VERSION}")
+FORMS = Family(("/marketing/v3/forms",), f"/marketing/forms/{VERSION}")
+FORM_SUBMISSIONS = Family(("/form-integrations/v1/submissions/forms",), None)
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | public (no bearer token: the OAuth token endpoints). `write`: a write scope.
+    schemas | lists | forms | public (no bearer token: the OAuth token endpoints). `write`: a
+    write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

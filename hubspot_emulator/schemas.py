@@ -36,6 +36,9 @@ class ObjectType:
     fqn: str = ""
     labels: tuple[str, str] = ("", "")
     created_at_ms: int = 0
+    # The stem of the type's OAuth scopes (`crm.objects.quotes` -> `.read`/`.write`); empty:
+    # auth.object_scope's table decides.
+    scope: str = ""
     by_name: dict[str, PropDef] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -74,6 +77,84 @@ def _engagement(name, type_id, singular, id_base, specific, display) -> ObjectTy
                      created=ENGAGEMENT_CREATED)
 
 
+def _cap(div: int, cap: int) -> Callable[[int], int]:
+    share = _n(div)
+    return lambda n: min(cap, share(n))
+
+
+def _object(name, type_id, singular, id_base, share, display, hubspot, scope,
+            activity=False) -> ObjectType:
+    """One of the other standard objects: created/modified as `hs_createdate`/
+    `hs_lastmodifieddate` (API-FACTS §2: quotes and the newer objects), HubSpot's own
+    properties plus the portal's custom ones, and its own scope (`crm.objects.<x>`)."""
+    hubspot = P.ENGAGEMENT_COMMON + hubspot if activity else hubspot
+    defaults = (display, "hs_timestamp") if activity else (display,)
+    otype = _standard(name, type_id, singular, singular.upper(), id_base, share, defaults,
+                      (display,), display, f"{singular.replace('_', '')}information", hubspot,
+                      P.COMMON_CUSTOM, created=ENGAGEMENT_CREATED)
+    otype.scope = scope
+    return otype
+
+
+def other_standard_types() -> list[ObjectType]:
+    """Every other standard object HubSpot documents that `/crm/v3/objects/{type}` serves.
+
+    Type ids: the table in HubSpot's "Using the object APIs" guide
+    (https://developers.hubspot.com/docs/guides/crm/using-object-apis). API names: each
+    object's guide and HubSpot's Python SDK (`/crm/v3/objects/goal_targets`,
+    `commerce_payments`, `postal_mail` …). Scopes: each guide's "Scope requirements"
+    (discounts, fees and taxes use the line items scopes; communications and postal mail,
+    activities, the contacts scopes as the other engagements here, *choice*). Record ids:
+    bases 75,000,000,000 to 84,500,000,000, half a billion apart. See BEHAVIOR.md."""
+    b = 1_000_000_000
+    return [
+        _object("quotes", "0-14", "quote", 75 * b, _n(20), "hs_title", P.QUOTE_PROPS,
+                "crm.objects.quotes"),
+        _object("communications", "0-18", "communication", 75 * b + b // 2, _n(10),
+                "hs_communication_body", P.COMMUNICATION_PROPS, "crm.objects.contacts",
+                activity=True),
+        _object("feedback_submissions", "0-19", "feedback_submission", 76 * b, _n(20),
+                "hs_survey_name", P.FEEDBACK_SUBMISSION_PROPS,
+                "crm.objects.feedback_submissions"),
+        _object("invoices", "0-53", "invoice", 76 * b + b // 2, _n(20), "hs_number",
+                P.INVOICE_PROPS, "crm.objects.invoices"),
+        _object("subscriptions", "0-69", "subscription", 77 * b, _n(40), "hs_name",
+                P.SUBSCRIPTION_PROPS, "crm.objects.subscriptions"),
+        _object("goal_targets", "0-74", "goal_target", 77 * b + b // 2, _cap(20, 100),
+                "hs_goal_name", P.GOAL_TARGET_PROPS, "crm.objects.goals"),
+        _object("discounts", "0-84", "discount", 78 * b, _cap(25, 40), "hs_label",
+                P.DISCOUNT_PROPS, "crm.objects.line_items"),
+        _object("fees", "0-85", "fee", 78 * b + b // 2, _cap(25, 40), "hs_label", P.FEE_PROPS,
+                "crm.objects.line_items"),
+        _object("taxes", "0-86", "tax", 79 * b, _cap(25, 40), "hs_label", P.TAX_PROPS,
+                "crm.objects.line_items"),
+        _object("commerce_payments", "0-101", "commerce_payment", 79 * b + b // 2, _n(25),
+                "hs_reference_number", P.COMMERCE_PAYMENT_PROPS,
+                "crm.objects.commercepayments"),
+        _object("users", "0-115", "user", 80 * b, _cap(20, 30), "hs_email", P.USER_PROPS,
+                "crm.objects.users"),
+        _object("postal_mail", "0-116", "postal_mail", 80 * b + b // 2, _n(40),
+                "hs_postal_mail_body", P.POSTAL_MAIL_PROPS, "crm.objects.contacts",
+                activity=True),
+        _object("orders", "0-123", "order", 81 * b, _n(20), "hs_order_name", P.ORDER_PROPS,
+                "crm.objects.orders"),
+        _object("leads", "0-136", "lead", 81 * b + b // 2, _n(10), "hs_lead_name",
+                P.LEAD_PROPS, "crm.objects.leads"),
+        _object("carts", "0-142", "cart", 82 * b, _n(25), "hs_cart_name", P.CART_PROPS,
+                "crm.objects.carts"),
+        _object("services", "0-162", "service", 82 * b + b // 2, _cap(50, 100), "hs_name",
+                P.SERVICE_PROPS, "crm.objects.services"),
+        _object("courses", "0-410", "course", 83 * b, _cap(50, 100), "hs_course_name",
+                P.COURSE_PROPS, "crm.objects.courses"),
+        _object("listings", "0-420", "listing", 83 * b + b // 2, _n(50), "hs_name",
+                P.LISTING_PROPS, "crm.objects.listings"),
+        _object("appointments", "0-421", "appointment", 84 * b, _n(20), "hs_appointment_name",
+                P.APPOINTMENT_PROPS, "crm.objects.appointments"),
+        _object("projects", "0-970", "project", 84 * b + b // 2, _cap(50, 200), "hs_name",
+                P.PROJECT_PROPS, "crm.objects.projects"),
+    ]
+
+
 PETS_TYPE_ID = "2-3508482"
 
 
@@ -109,6 +190,7 @@ def builtin_types() -> list[ObjectType]:
                     "hs_meeting_title"),
         _engagement("notes", "0-46", "note", 73_000_000_000, P.NOTE_PROPS, "hs_note_body"),
         _engagement("tasks", "0-27", "task", 74_000_000_000, P.TASK_PROPS, "hs_task_subject"),
+        *other_standard_types(),
     ]
     pets = _standard("pets", PETS_TYPE_ID, "pet", f"P{PORTAL_ID}_PETS", 90_000_000_000, _n(10),
                      ("pet_name",), ("pet_name", "breed"), "pet_name", "pet_information",

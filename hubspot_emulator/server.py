@@ -383,7 +383,7 @@ _FAULT_MESSAGES = {
 
 
 def make_app(emu: Emulator) -> web.Application:
-    from . import api_control, api_meta, api_oauth, api_objects
+    from . import api_control, api_meta, api_oauth, api_objects, forms, legacy, lists
 
     app = web.Application(middlewares=[edge], client_max_size=16 * 1024 * 1024)
     app[EMU] = emu
@@ -392,6 +392,9 @@ def make_app(emu: Emulator) -> web.Application:
     api_meta.add_routes(app)
     api_objects.add_routes(app)
     api_oauth.add_routes(app)
+    lists.add_routes(app)
+    forms.add_routes(app)
+    legacy.add_routes(app)  # v1/v2 endpoints connectors still call
     app.on_cleanup.append(_stop_webhooks)
     return app
 

@@ -20,7 +20,8 @@ from typing import Any, Protocol
 
 from .associations import AssociationOverrides
 from .datagen import PortalData, TypeData
-from .schemas import ObjectType, TypeRegistry, builtin_types
+from .schemas import ObjectType, builtin_types
+from .standard_types import registry as standard_registry
 from .timeutil import Clock, iso_ms
 
 LIVE, ARCHIVED, GONE, MISSING = "live", "archived", "gone", "missing"
@@ -261,7 +262,8 @@ class Store:
         self.seed, self.contacts = seed, contacts
         self.clock = clock or Clock()
         self.search_lag_ms = search_lag_ms
-        self.registry = TypeRegistry(builtin_types())
+        # Seeded types plus every other documented standard type, empty (standard_types).
+        self.registry = standard_registry(builtin_types())
         self.data = PortalData(seed, contacts, self.registry.types)
         self.types = {t.name: TypeState(t, self.data.types[t.name]) for t in self.registry.types}
         self.assoc = AssociationOverrides()

@@ -148,8 +148,9 @@ SHOWN = (*SEARCHED, "object_type", "object_type_id", "pipeline", "dealstage")
 MIRRORED = (
     m.HubSpotContact, m.HubSpotCompany, m.HubSpotDeal, m.HubSpotTicket, m.HubSpotProduct,
     m.HubSpotLineItem, m.HubSpotCall, m.HubSpotEmail, m.HubSpotMeeting, m.HubSpotNote,
-    m.HubSpotTask, m.HubSpotCustomObject, m.HubSpotOwner, m.HubSpotPipeline,
-    m.HubSpotPipelineStage, m.HubSpotProperty, m.HubSpotCustomObjectSchema,
+    m.HubSpotTask, *m.STANDARD_OBJECT_MODELS, m.HubSpotCustomObject, m.HubSpotOwner,
+    m.HubSpotPipeline, m.HubSpotPipelineStage, m.HubSpotProperty, m.HubSpotCustomObjectSchema,
+    m.HubSpotList, m.HubSpotForm,
 )
 
 
@@ -186,6 +187,20 @@ class HubSpotAssociationAdmin(ReadOnlyAdmin):
                     "association_type_id", "category", "label", "synced_at")
     list_filter = ("from_object_type", "to_object_type", "category")
     search_fields = ("=from_id", "=to_id")
+
+
+@admin.register(m.HubSpotListMembership)
+class HubSpotListMembershipAdmin(ReadOnlyAdmin):
+    list_display = ("list_id", "record_id", "object_type_id", "added_at", "synced_at")
+    list_filter = ("object_type_id",)
+    search_fields = ("=list_id", "=record_id")
+
+
+@admin.register(m.HubSpotFormSubmission)
+class HubSpotFormSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ("submission_key", "form_id", "submitted_at", "page_url", "synced_at")
+    search_fields = ("=form_id", "=submission_key")
+    ordering = ("-submitted_at",)
 
 
 @admin.register(m.WebhookEvent)

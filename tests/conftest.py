@@ -20,6 +20,18 @@ def api_family(request, settings) -> str:
     return request.param
 
 
+# How full runs read (ingestion/sync/hubspot/two_ended.py): modules whose behaviour must
+# hold both ways take `pytestmark = pytest.mark.usefixtures("read_ends")`.
+READ_ENDS = ["list", "two-ended"]
+
+
+@pytest.fixture(params=READ_ENDS)
+def read_ends(request, settings) -> str:
+    settings.HUBSPOT_TWO_ENDED_READS = request.param == "two-ended"
+    settings.HUBSPOT_TWO_ENDED_MIN_RECORDS = 0  # the test portals are small
+    return request.param
+
+
 @pytest.fixture
 def hubspot(emulator, settings, request):
     """The emulator, with Django settings pointing at it and fast retries for tests; faults

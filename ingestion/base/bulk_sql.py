@@ -88,11 +88,15 @@ def mark_deleted(model: type[models.Model], ids: Iterable[str], kind: str, at: o
     data (see `purge_rows`). Returns how many were live."""
     ids = list(ids)
     changed = 0
+    # Definition tables (owners, lists, forms …) keep no deletion facts and no personal
+    # properties: their archived flag and time say it all.
+    records = any(f.name == "deleted_kind" for f in model._meta.fields)
+    facts = {"deleted_kind": kind, "merged_into": merged_into} if records else {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         changed += model.objects.filter(pk__in=chunk, archived=False).update(
-            archived=True, archived_at=at, deleted_kind=kind, merged_into=merged_into)
-        if purge:
+            archived=True, archived_at=at, **facts)
+        if purge and records:
             purge_rows(model, chunk, at)
     return changed
 

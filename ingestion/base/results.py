@@ -45,6 +45,10 @@ class SyncOptions:
     # Properties whose change history to keep: `name` (every type defining it) or
     # `type:name` (that type only; unknown there is an error). --with-history.
     history: tuple[str, ...] = ()
+    # Full reads of types with more live records than this read from both ends of the id
+    # range at once (HubSpot: list + search, two budgets); None: the list alone.
+    # --list-only, HUBSPOT_TWO_ENDED_READS, HUBSPOT_TWO_ENDED_MIN_RECORDS.
+    two_ended_above: int | None = 2_000
 
     def __post_init__(self) -> None:
         if self.full and self.since:

@@ -5,11 +5,15 @@ Lives outside `commands/` so that `manage.py help` lists only commands that run.
 Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
 3 partial (the run finished but some records failed: see the SyncError table);
 75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
+77 no access: HubSpot answered 403 for the type (EX_NOPERM: the app lacks a scope for it, or
+the portal the feature; nothing was written; `sync_hubspot_all` skips such a type, without
+recording a run for it);
 130 interrupted (SIGINT/SIGTERM).
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
 import signal
@@ -42,11 +46,21 @@ from ingestion.sync.hubspot.links import LinkRefresh
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_LOCKED = 75  # sysexits EX_TEMPFAIL: another run holds the type; try again later
+EXIT_NO_ACCESS = 77  # sysexits EX_NOPERM: HubSpot answered 403 for the type
 EXIT_INTERRUPTED = 130
 
 
 class SyncInterrupted(Exception):
     pass
+
+
+class NoAccess(CommandError):
+    """HubSpot answered 403 for the type: the app lacks a scope for it, or the portal the
+    feature (an object not activated, a hub not bought). A command for that type fails with
+    it; `sync_hubspot_all`, the link refresh, deletion checks and `verify_hubspot` skip it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, returncode=EXIT_NO_ACCESS)
 
 
 class ConfigurationError(CommandError):
@@ -113,6 +127,9 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="stop after N records (the watermark is not moved)")
         parser.add_argument("--skip-associations", action="store_true",
                             help="do not read or update the records' associations")
+        parser.add_argument("--list-only", action="store_true",
+                            help="full reads use the list endpoint alone, not also search "
+                                 "from the other end of the ids (HUBSPOT_TWO_ENDED_READS)")
         parser.add_argument("--with-history", metavar="PROP[,PROP...]", default="",
                             help="also keep the change history of these properties (in "
                                  "hubspot_property_history) for records changed in this run; "
@@ -131,6 +148,10 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="log each HTTP request and batch to stderr")
         parser.add_argument("--noinput", "--no-input", action="store_true",
                             help="do not ask for confirmation before a force overwrite")
+        # Set by `sync_hubspot_all --on-workers` for the commands it fans out: each skips its
+        # type as the command in one process would (exit 77, no run recorded).
+        parser.add_argument("--check-access-first", action="store_true",
+                            help=argparse.SUPPRESS)
 
     def handle(self, *args, **opts) -> None:
         with self.prepared(opts, self.engine_class.object_type) as options, \
@@ -149,10 +170,17 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 _signals_interrupt():
             engine = self.job_for(engine_class, options, client, on_progress)
             try:
+                if self.check_access_first:
+                    _check_access(engine)  # a 403 refuses the type before a run is recorded
                 return engine.run()
             except HubSpotRefreshTokenError as error:
                 raise ConfigurationError(redact(str(error))) from None
             except HubSpotAuthError as error:
+                if error.status == 403:
+                    raise NoAccess(redact(
+                        f"no access to {engine_class.object_type}: HubSpot answered {error}. "
+                        "Grant the app the type's scopes (or activate the object in HubSpot); "
+                        "nothing was written.")) from None
                 fatal = ConfigurationError if error.status == 401 else CommandError
                 raise fatal(redact(
                     f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
@@ -175,6 +203,11 @@ class BaseHubSpotSyncCommand(BaseCommand):
             except SyncInterrupted as error:
                 raise CommandError(_interrupted(error, engine.result),
                                    returncode=EXIT_INTERRUPTED) from None
+
+    # Commands that run many types (sync_hubspot_all, verify_hubspot …) skip a type HubSpot
+    # answers 403 for, and check that before its run is recorded (see _check_access). A
+    # command for one type asked for it: its failure is recorded like any other.
+    check_access_first = False
 
     def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
                 on_progress=None):
@@ -206,6 +239,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
 
     def _options(self, opts: dict) -> SyncOptions:
         self._check_job(opts)
+        self.check_access_first = self.check_access_first or bool(opts.get("check_access_first"))
         since = opts["since"]
         if since is not None and not since.strip():
             raise CommandError("--since needs a date (YYYY-MM-DD or ISO 8601); it was empty",
@@ -218,7 +252,9 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 related=not opts["skip_associations"],
                 lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS),
                 purge_vanished=settings.HUBSPOT_PURGE_VANISHED,
-                history=self._history_entries(opts["with_history"]))
+                history=self._history_entries(opts["with_history"]),
+                two_ended_above=None if opts["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
+                else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS)
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
@@ -250,6 +286,26 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 warn_force_overwrite(self, options, what,
                                      ask=not opts["noinput"] and not options.dry_run)
             yield options
+
+
+def _check_access(job) -> None:
+    """Read the type's property definitions (a record sync reads them first anyway, and keeps
+    them; the run counts the requests) before the run is recorded: a type HubSpot answers 403
+    for is refused here, with no failed run left behind (the health check would count that
+    against a type `sync_hubspot_all` only skips, for ever). Any other failure is left to the
+    run itself, which meets it again and records it."""
+    engine = getattr(job, "engine", job)  # link refresh, deletions, verify: their engine
+    property_names = getattr(engine, "property_names", None)  # definitions have none
+    if property_names is None:
+        return
+    engine.counting_since = engine.source_counters()  # the run counts these requests too
+    try:
+        property_names()
+    except HubSpotAuthError as error:
+        if error.status == 403:
+            raise
+    except HubSpotError:
+        pass
 
 
 def partial_message(result: SyncResult) -> str:

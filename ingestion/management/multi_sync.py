@@ -2,8 +2,10 @@
 (pipelines and their stages; custom object schemas and every custom type; everything).
 
 Each engine runs exactly as its own command would run it (`run_sync`). One that fails does
-not stop the next. The run ends with a table, one row per engine, and exits 1 if any failed,
-3 if some finished with failed records (EXIT_PARTIAL), 130 at once if interrupted.
+not stop the next. A type HubSpot answers 403 for (the app lacks its scopes, or the portal the
+feature) is skipped with a warning and fails nothing: its row says "skipped (no access)". The
+run ends with a table, one row per engine, and exits 1 if any failed, 3 if some finished with
+failed records (EXIT_PARTIAL), 130 at once if interrupted.
 """
 
 from __future__ import annotations
@@ -27,22 +29,27 @@ from .base_hubspot_sync import (
     EXIT_PARTIAL,
     BaseHubSpotSyncCommand,
     ConfigurationError,
+    NoAccess,
 )
 
 log = logging.getLogger("ingestion.sync")
 EXIT_FATAL = 1
+NO_ACCESS = "no access"  # the status of a type skipped because HubSpot answered 403
 
 
 @dataclass
 class Outcome:
     name: str
-    status: str  # success | partial | failed | running (another run held the type: skipped)
+    # success | partial | failed | running (another run held the type: skipped) |
+    # no access (HubSpot answered 403 for the type: skipped)
+    status: str
     counts: SyncCounts = field(default_factory=SyncCounts)
     error: str = ""
 
 
 class MultiSyncCommand(BaseHubSpotSyncCommand):
     title: str  # what warnings call the whole set, e.g. "pipelines"
+    check_access_first = True  # a type without access is skipped, leaving no failed run
 
     def steps(self, client: HubSpotClient) -> Iterator[type]:
         """The engine classes to run, in order. May ask HubSpot (with `client`) which custom
@@ -111,6 +118,9 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
             outcome = self._failed(name, error)
             outcome.status = "fatal"
             return outcome
+        except NoAccess as error:
+            self.stderr.write(self.style.WARNING(f"{name}: skipped (no access): {error}"))
+            return Outcome(name, NO_ACCESS, error=str(error))
         except CommandError as error:
             if error.returncode == EXIT_INTERRUPTED:
                 raise
@@ -131,6 +141,7 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")
+STATUS_TEXT = {NO_ACCESS: "skipped (no access)"}
 
 
 def format_table(outcomes: list[Outcome]) -> str:
@@ -140,7 +151,8 @@ def format_table(outcomes: list[Outcome]) -> str:
     lines = ["  ".join([f"{'type':<{width}}", *(f"{c:>{n}}" for c, n in sized), "status"])]
     for o in outcomes:
         values = o.counts.as_dict()
-        cells = [f"{'-' if o.status in ('failed', 'running') else values[c]:>{n}}"
+        cells = [f"{'-' if o.status in ('failed', 'running', NO_ACCESS) else values[c]:>{n}}"
                  for c, n in sized]
-        lines.append("  ".join([f"{o.name:<{width}}", *cells, o.status]))
+        lines.append("  ".join([f"{o.name:<{width}}", *cells,
+                                STATUS_TEXT.get(o.status, o.status)]))
     return "\n".join(lines)

@@ -25,6 +25,9 @@ from ingestion.sync.hubspot.errors import HubSpotDailyLimitError, HubSpotDailyRe
 from ingestion.sync.hubspot.pacing import LocalBudget
 from ingestion.sync.hubspot.shared_pacing import RedisBudget
 
+# Redis keys of the shared budget: not run beside the other modules that use Redis.
+pytestmark = pytest.mark.xdist_group("outside-state")
+
 REDIS_URL = "redis://127.0.0.1:6379/0"
 RESERVE_MESSAGE = ("paused: 50% of the daily limit is kept for other apps "
                    "(HUBSPOT_DAILY_RESERVE_PERCENT)")

@@ -14,6 +14,14 @@ from ingestion.models import HubSpotContact, SyncError, SyncHistory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("api_family")]
 
 
+@pytest.fixture(autouse=True)
+def _read_ends_by_family(api_family, settings):
+    """Full runs on the dated family read from both ends (two_ended.py), on the legacy one
+    by the list alone: every mode is tested both ways without running the module twice."""
+    settings.HUBSPOT_TWO_ENDED_READS = api_family != "legacy"
+    settings.HUBSPOT_TWO_ENDED_MIN_RECORDS = 0  # the test portals are small
+
+
 def sync(*flags: str) -> dict[str, int]:
     out = io.StringIO()
     call_command("sync_hubspot_contacts", *flags, stdout=out, stderr=io.StringIO())

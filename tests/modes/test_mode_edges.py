@@ -20,7 +20,8 @@ from contacts_runs import (
 
 from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("few_attempts", "read_ends")]
 
 HOUR_MS = 3_600_000
 

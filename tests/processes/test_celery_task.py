@@ -16,7 +16,8 @@ from subprocesses import ROOT, current_database_url
 from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
 from ingestion.tasks import SyncFailed, sync_hubspot
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.xdist_group("outside-state")]  # Redis
 
 
 def redis_reachable() -> bool:

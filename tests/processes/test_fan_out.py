@@ -19,7 +19,8 @@ from ingestion.models import HubSpotContact, SyncHistory
 
 from .test_celery_task import needs_redis
 
-pytestmark = [pytest.mark.django_db(transaction=True), needs_redis]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_redis,
+              pytest.mark.xdist_group("outside-state")]  # Redis
 
 RECORD_TYPES = {"companies", "contacts", "deals", "tickets", "products", "line_items", "calls",
                 "emails", "meetings", "notes", "tasks"}

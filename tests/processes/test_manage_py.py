@@ -19,11 +19,12 @@ from ingestion.models import HubSpotContact, SyncHistory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def manage(hubspot, *args: str) -> subprocess.Popen:
+def manage(hubspot, *args: str, **settings: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": current_database_url(),
            "HUBSPOT_API_BASE_URL": hubspot.url,
            "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50",
-           "HUBSPOT_API_VERSION": "legacy"}  # the paths the fault scripts below name
+           "HUBSPOT_API_VERSION": "legacy",  # the paths the fault scripts below name
+           **settings}
     return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -44,10 +45,13 @@ def wait_for(condition, process: subprocess.Popen, timeout: float = 30.0) -> Non
         time.sleep(0.05)
 
 
-def test_sigterm_mid_run_when_received_then_exit_130_run_failed_and_no_half_batch(hubspot):
+@pytest.mark.parametrize("two_ended", ["true", "false"])  # both ends read, or the list alone
+def test_sigterm_mid_run_when_received_then_exit_130_run_failed_and_no_half_batch(hubspot,
+                                                                                   two_ended):
     hubspot.control.reset(contacts=3000, seed=2)
     slow_list_pages(hubspot)
-    process = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "200")
+    process = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "200",
+                     HUBSPOT_TWO_ENDED_READS=two_ended)
     wait_for(lambda: HubSpotContact.objects.count() >= 200, process)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from sync_commands import run_command, run_failing
 
-from ingestion.models import HubSpotContact, SyncHistory
+from ingestion.models import HubSpotContact, HubSpotQuote, SyncHistory
 from ingestion.tasks import SyncFailed, apply_hubspot_events
 from webhooks.signing import event, now_ms, pending, stored
 from webhooks.upstream import (
@@ -225,3 +225,14 @@ def test_apply_when_backlog_larger_than_a_page_then_every_page_taken_once(
     assert apply() == "events: received=6 applied=5 deferred=1 failed=0"
     assert [e.event_id for e in pending()] == [9]
     assert SyncHistory.objects.filter(object_type="contacts", mode="ids").count() == 3
+
+
+def test_apply_when_standard_object_created_then_its_table_has_the_record(
+        mirror, api, post_events):
+    # the other standard objects come as `object.*` events naming their type id (0-14: quotes)
+    created = api.post("/crm/v3/objects/quotes", json={"properties": {"hs_title": "Via hook"}})
+    quote = created.raise_for_status().json()["id"]
+    post_events([event(1, "object.creation", quote, objectTypeId="0-14")])
+    assert apply() == "events: received=1 applied=1 deferred=0 failed=0"
+    row = HubSpotQuote.objects.get(pk=quote)
+    assert row.properties["hs_title"] == "Via hook" and row.hs_createdate is not None

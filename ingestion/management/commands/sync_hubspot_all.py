@@ -1,19 +1,35 @@
+from django.core.management.base import CommandError
+
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
-from ingestion.sync.hubspot.engines.registry import DEFINITION_ENGINES, RECORD_ENGINES
+from ingestion.sync.hubspot.engines.registry import (
+    DEFINITION_ENGINES,
+    MARKETING_ENGINES,
+    RECORD_ENGINES,
+)
 
 from .. import fan_out
-from ..base_hubspot_sync import EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_PARTIAL
-from ..multi_sync import MultiSyncCommand, Outcome, format_table
+from ..base_hubspot_sync import (
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_NO_ACCESS,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+)
+from ..multi_sync import NO_ACCESS, MultiSyncCommand, Outcome, format_table
 
-# Definitions first (what the records refer to), then the CRM records, then custom objects.
-ENGINES = (*DEFINITION_ENGINES, *RECORD_ENGINES)
+# Definitions first (what the records refer to), then the CRM records, lists and forms
+# (with their memberships and submissions), then custom objects.
+ENGINES = (*DEFINITION_ENGINES, *RECORD_ENGINES, *MARKETING_ENGINES)
 
 
 class Command(MultiSyncCommand):
     help = ("Mirror every HubSpot type in order (properties, owners, pipelines, companies, "
-            "contacts, deals, tickets, products, line items, engagements, custom objects) with "
-            "the flags of the single-type commands. One failing type does not stop the others; "
-            "ends with a table. Exit 1 if any type failed, 3 if only some records did. "
+            "contacts, deals, tickets, products, line items, engagements, quotes, invoices and "
+            "every other standard object, lists, forms, custom objects) with the flags of the "
+            "single-type commands. One failing type does not stop the others; a type the app "
+            "has no access "
+            "to (HubSpot answers 403) is skipped with a warning; ends with a table. Exit 1 if "
+            "any type failed, 3 if only some records did. "
             "--on-workers runs the types as Celery tasks, record types in parallel.")
     title = "every HubSpot type"
 
@@ -25,22 +41,43 @@ class Command(MultiSyncCommand):
                                  "wait for them; needs a broker and running workers")
         parser.add_argument("--queue", metavar="NAME",
                             help="with --on-workers: the Celery queue to send to")
+        parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                            help="run up to N types at once, each in its own process on this "
+                                 "machine (definitions first, then record types, then custom "
+                                 "objects); they share the rate budget (default 1: one after "
+                                 "another in this process)")
 
     def handle(self, *args, **opts) -> None:
-        if not opts["on_workers"]:
+        if opts["parallel"] < 1:
+            raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
+        if not opts["on_workers"] and opts["parallel"] == 1:
             return super().handle(*args, **opts)
+        if opts["with_history"]:
+            # A worker's one-type command reads a bare name as its own type's (strict): give
+            # the workers HUBSPOT_PROPERTY_HISTORY instead, which every process reads.
+            raise CommandError("--with-history cannot be sent to other processes; set "
+                               "HUBSPOT_PROPERTY_HISTORY for them instead",
+                               returncode=EXIT_USAGE)
         with self.prepared(opts, self.title):
             outcomes: list[Outcome] = []
             try:
                 for stage in fan_out.stages(self.job):
                     outcomes += self._on_workers(stage, opts)
+                    if any(o.status == "interrupted" for o in outcomes):
+                        break  # no later stage starts
             finally:
                 self.stdout.write(format_table(outcomes))
+        if any(o.status == "interrupted" for o in outcomes):
+            raise CommandError("interrupted: each type that was running saved its batch in "
+                               "flight and stopped, the others did not start; no watermark "
+                               "moved, the next run resumes", returncode=EXIT_INTERRUPTED)
         self.exit_for(outcomes)
 
     def _on_workers(self, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
         outcomes = []
-        for command, result in fan_out.run_stage(commands, opts, opts["queue"]).items():
+        results = fan_out.run_stage(commands, opts, opts["queue"]) if opts["on_workers"] \
+            else fan_out.run_stage_locally(commands, opts, opts["parallel"])
+        for command, result in results.items():
             output = result.get("output") or []
             for line in output:
                 if ": " in line and "=" in line:
@@ -62,6 +99,11 @@ def _outcomes(command: str, status: int, output: list[str], error: str | None) -
     counts = fan_out.counts_by_type(output)
     if status == EXIT_LOCKED:
         return [Outcome(command.removeprefix("sync_hubspot_"), "running", error=error or "")]
+    if status == EXIT_INTERRUPTED:
+        return [Outcome(command.removeprefix("sync_hubspot_"), "interrupted",
+                        error=error or "")]
+    if status == EXIT_NO_ACCESS:  # HubSpot answered 403 for the type: skipped, not failed
+        return [Outcome(command.removeprefix("sync_hubspot_"), NO_ACCESS, error=error or "")]
     if not counts:
         state = "success" if status == 0 else "partial" if status == EXIT_PARTIAL else "failed"
         return [Outcome(command.removeprefix("sync_hubspot_"), state, error=error or "")]

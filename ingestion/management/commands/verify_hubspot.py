@@ -5,7 +5,8 @@ sync_history (mode `verify`).
 Exit status: 0 exact (or made exact by --fix); 4 not exact (EXIT_NOT_EXACT); 1 fatal
 (HubSpot or the database failed; one line, the token never shown); 2 bad usage (e.g. an
 unknown type); 75 a type was being synced (EX_TEMPFAIL: that type was skipped, the others
-checked); 130 interrupted. When several apply: 1, then 4, then 75.
+checked); 130 interrupted. When several apply: 1, then 4, then 75. A type HubSpot answers 403
+for (no access) is skipped with a warning and changes nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..base_hubspot_sync import (
     EXIT_LOCKED,
     EXIT_USAGE,
     BaseHubSpotSyncCommand,
+    NoAccess,
     check_database,
     logging_for,
     require_token,
@@ -41,7 +43,9 @@ FIX_COUNTS = ("fetched", "created", "updated", "archived", "failed", "requests",
 @dataclass
 class Verdict:
     name: str
-    status: str  # exact | fixed | not exact | locked (skipped: a sync held the type)
+    # exact | fixed | not exact | locked (skipped: a sync held the type) |
+    # skipped (no access) (HubSpot answered 403 for the type)
+    status: str
     details: dict = field(default_factory=dict)
 
 
@@ -53,6 +57,7 @@ class Command(BaseHubSpotSyncCommand):
             "(default 60) are left out. Each result is recorded in sync_history (mode "
             "verify). Exit 0 exact, 4 not exact, 1 failed, 2 bad usage, 75 a type was being "
             "synced (skipped).")
+    check_access_first = True  # a type HubSpot answers 403 for is skipped, not verified
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--types", metavar="A,B", type=_names,
@@ -87,6 +92,10 @@ class Command(BaseHubSpotSyncCommand):
             name = getattr(engine_class, "label", None) or engine_class.object_type
             try:
                 result = self.run_sync(SyncOptions(), engine_class, client=client)
+            except NoAccess as error:  # HubSpot answered 403: nothing to compare against
+                self.stderr.write(self.style.WARNING(f"{name}: skipped (no access): {error}"))
+                verdicts.append(Verdict(name, "skipped (no access)"))
+                continue
             except CommandError as error:
                 if error.returncode != EXIT_LOCKED:
                     raise CommandError(f"{name}: {error}", returncode=error.returncode) from None

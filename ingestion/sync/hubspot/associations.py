@@ -14,6 +14,7 @@ Two halves, on two threads (DESIGN.md §2):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple
@@ -35,6 +36,7 @@ from .errors import (
     HubSpotWaitTooLongError,
 )
 
+log = logging.getLogger("ingestion.sync")
 CHUNK = 5_000
 # Not a per-record problem: a refused token, a spent daily limit, a reply that is not what
 # HubSpot sends (after its retries) or paging that loops stop the run.
@@ -52,6 +54,14 @@ def read_links(client, from_type: str, to_types: tuple[str, ...],
     for to_type in to_types if live_ids else ():
         try:
             sets = catalog.associations(client, from_type, to_type, live_ids)
+        except HubSpotAuthError as error:
+            if error.status != 403:
+                raise
+            # No access to the target type (the app lacks its scope, or the portal the
+            # feature): those links are neither read nor replaced, and nothing fails for
+            # them; the type itself is skipped by sync_hubspot_all.
+            log.warning("%s: links to %s not read: no access (%s)", from_type, to_type, error)
+            continue
         except FATAL:
             raise
         except HubSpotError as error:

@@ -332,10 +332,29 @@ class HubSpotClient:
             if len(page) < limit:
                 return
 
+    def search_descending(self, object_type: str, properties: list[str], *,
+                          below: int | None, limit: int = SEARCH_PAGE_MAX) -> list[dict]:
+        """One page of the live records with ids below `below` (all: None), highest first:
+        the search end of a two-ended full read (two_ended.py)."""
+        filters = [] if below is None else [
+            {"propertyName": "hs_object_id", "operator": "LT", "value": str(below)}]
+        return self._search(object_type, filters, "hs_object_id", properties, limit,
+                            descending=True)
+
+    def search_fits(self, properties: list[str]) -> bool:
+        """Whether a search body can name every property (else search pages are re-read
+        by id, through the general budget: API-FACTS §3's 3,000-character body limit)."""
+        body = {"filterGroups": [{"filters": [{"propertyName": "hs_object_id",
+                                               "operator": "LT", "value": "9" * 20}]}],
+                "sorts": [{"propertyName": "hs_object_id", "direction": "DESCENDING"}],
+                "properties": properties, "limit": SEARCH_PAGE_MAX}
+        return len(orjson.dumps(body)) <= self.search_body_max
+
     def _search(self, object_type: str, filters: list[dict], sort_property: str,
-                properties: list[str], limit: int) -> list[dict]:
-        body = {"filterGroups": [{"filters": filters}],
-                "sorts": [{"propertyName": sort_property, "direction": "ASCENDING"}],
+                properties: list[str], limit: int, *, descending: bool = False) -> list[dict]:
+        direction = "DESCENDING" if descending else "ASCENDING"
+        body = {"filterGroups": [{"filters": filters}] if filters else [],
+                "sorts": [{"propertyName": sort_property, "direction": direction}],
                 "properties": properties, "limit": limit}
         hydrate = len(orjson.dumps(body)) > self.search_body_max
         if hydrate:  # too many properties for a search body: read them by id afterwards

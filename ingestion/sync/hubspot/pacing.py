@@ -93,6 +93,14 @@ class SlidingWindowPacer:
                 # Other clients of the same app used the budget: wait out a whole window.
                 now = self._clock()
                 self._starts.extend([now] * (self.max_requests - len(self._starts)))
+            elif remaining is not None and limit and self.max_requests:
+                # Requests HubSpot counted that this pacer did not send: another client, or
+                # searches on a portal where they count in this window too (HubSpot's specs
+                # say they do not; the emulator can be told they do). Count them as just sent.
+                now = self._clock()
+                self._forget_before(now - self.window_s)
+                unseen = (limit - remaining) - len(self._starts)
+                self._starts.extend([now] * min(max(0, unseen), self.max_requests))
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

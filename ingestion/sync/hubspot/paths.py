@@ -19,6 +19,9 @@ DATED_VERSIONS = ("2026-09", "2026-03")
 VERSIONS = (*DATED_VERSIONS, LEGACY)
 DEFAULT_VERSION = "2026-09"
 OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (API-DATED §1)
+# HubSpot's lists and forms references document these APIs dated 2026-03 (their 2026-09 is a
+# beta): any dated setting uses that version for them.
+MARKETING_DATED_VERSION = "2026-03"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,19 @@ class HubSpotPaths:
 
     def schemas(self) -> str:
         return "/crm/v3/schemas" if self.legacy else f"/crm-object-schemas/{self.version}/schemas"
+
+    def lists(self) -> str:
+        """`…/search` (POST), `…/{listId}`, `…/{listId}/memberships`."""
+        return "/crm/v3/lists" if self.legacy else f"/crm/lists/{MARKETING_DATED_VERSION}"
+
+    def forms(self) -> str:
+        return ("/marketing/v3/forms" if self.legacy
+                else f"/marketing/forms/{MARKETING_DATED_VERSION}")
+
+    def form_submissions(self, form_id: str) -> str:
+        # HubSpot documents submissions only as the v1 form-integrations API, with no dated
+        # twin: both families read them there.
+        return f"/form-integrations/v1/submissions/forms/{form_id}"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

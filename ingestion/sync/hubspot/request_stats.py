@@ -58,7 +58,13 @@ class RequestStats:
 class CountsRequests:
     """For an engine with a HubSpot `client`: its run records the requests it made."""
 
+    # A snapshot taken before work done for the run ahead of it (the command's access check,
+    # which reads the type's properties before the run starts): the run counts from there.
+    counting_since: object | None = None
+
     def source_counters(self) -> object:
+        if self.counting_since is not None:
+            return self.counting_since
         return self.client.stats.snapshot()
 
     def source_counters_since(self, snapshot: object) -> dict:

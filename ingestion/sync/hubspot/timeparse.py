@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 
 def parse_hubspot_datetime(value: object) -> datetime | None:
@@ -13,10 +14,21 @@ def parse_hubspot_datetime(value: object) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    text = str(value).strip()
+    return _parse_text(value if type(value) is str else str(value))
+
+
+# A record's times are read more than once (`updatedAt` to plan the batch and again to build
+# the row; `createdAt`/`updatedAt` again as the `createdate`/`lastmodifieddate` properties):
+# the same strings within a batch, so a small cache halves the parsing. Datetimes are
+# immutable, sharing them is safe.
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> datetime:
+    text = text.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
     parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is UTC:  # HubSpot's own form, `…Z`
+        return parsed
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

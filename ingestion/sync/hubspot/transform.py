@@ -25,6 +25,8 @@ BASE_COLUMNS = {f.name for f in HubSpotObject._meta.get_fields()} | {"synced_at"
 
 
 def _text(value: object) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, dict | list):
         raise ValueError("not a text value")
     return str(value)

@@ -6,6 +6,7 @@ A per-type engine only declares `object_type`, `model` and (if not the default)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -16,6 +17,7 @@ from ingestion.models import HubSpotAssociation
 
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
+from ..errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
 from ..property_history import (
     HISTORY_KEY,
     changed_since,
@@ -26,6 +28,9 @@ from ..property_history import (
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
+from ..two_ended import two_ended_pages
+
+log = logging.getLogger("ingestion.sync")
 
 LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
 LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
@@ -106,7 +111,10 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
         page_size = min(self.options.batch_size, 100)
-        if since is None:
+        if since is None and self._reads_both_ends(properties):
+            yield from two_ended_pages(self.client, self.object_type, properties,
+                                       page_size=page_size)
+        elif since is None:
             yield from self.client.list_pages(self.object_type, properties, page_size=page_size)
         else:
             yield from self.client.modified_since_pages(
@@ -119,6 +127,23 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
             recent = page if since is None else [r for r in page if _archived_since(r, since)]
             if recent:
                 yield recent
+
+    def _reads_both_ends(self, properties: list[str]) -> bool:
+        """A full read spends the search budget too (two_ended.py) when it is worth a count
+        request: a type of more than a few pages whose properties fit a search body."""
+        above = self.options.two_ended_above
+        if above is None or not self.client.search_fits(properties):
+            return False
+        if above == 0:
+            return True
+        try:
+            return self.client.count(self.object_type) > above
+        except (HubSpotAuthError, HubSpotDailyLimitError):
+            raise  # the list end would meet them too
+        except HubSpotError as error:  # search unwell: the list alone reads everything
+            log.warning("%s: full read by the list endpoint alone (search: %s)",
+                        self.object_type, error)
+            return False
 
     def transform(self, record: dict) -> tuple[dict, list[str]]:
         return to_row(record, self.columns)

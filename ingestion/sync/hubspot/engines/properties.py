@@ -6,6 +6,7 @@ from ingestion.base.results import SyncResult
 from ingestion.models import HubSpotProperty
 
 from .. import catalog
+from ..errors import HubSpotAuthError
 from ..typed_views import build_views
 from .custom_objects import readable_schemas
 from .definitions import HubSpotDefinitionSyncEngine, integer
@@ -22,10 +23,25 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
 
     def items(self):
         custom = [s["objectTypeId"] for s in readable_schemas(self.client) or []]
+        self.unreadable: list[str] = []
         for object_type in [*catalog.OBJECT_TYPE_IDS, *custom]:
             for archived in (False, True):
-                yield [(object_type, p) for p in catalog.property_definitions(
-                    self.client, object_type, archived=archived)]
+                try:
+                    definitions = catalog.property_definitions(self.client, object_type,
+                                                               archived=archived)
+                except HubSpotAuthError as error:
+                    if error.status != 403:
+                        raise
+                    # A type the app has no scope for (or the portal no feature): skipped,
+                    # as sync_hubspot_all skips its records; its stored definitions stay.
+                    log.warning("properties of %s skipped: no access (%s)", object_type, error)
+                    self.unreadable.append(object_type)
+                    break
+                yield [(object_type, p) for p in definitions]
+
+    def scope(self):
+        # The sweep archives definitions not read: not those of types that could not be read.
+        return self.model.objects.exclude(object_type__in=getattr(self, "unreadable", []))
 
     def run(self, *, within=None) -> SyncResult:
         result = super().run(within=within)

@@ -1,0 +1,140 @@
+"""Lists (segments) and their memberships.
+
+Every run searches all live lists. A list whose state (`lists.version`: updatedAt, size, last
+add/remove, …) differs from the one its stored memberships were read at is read again: GET
+with its filters, then every membership, replaced exactly in the writer. Unchanged lists cost
+nothing beyond the search. A stored live list the search no longer returns is asked for by id:
+a deleted one comes back with `deletedAt` and is archived (its memberships removed); one
+HubSpot no longer knows at all is archived as vanished by the next full run's sweep.
+
+Records travel as `{"id": listId, "list": <HubSpot's JSON>}`: the base engine hands each
+record its related values by `id`, and HubSpot names a list's id `listId`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from types import MappingProxyType
+
+from ingestion.base.results import Mode, Page, RecordFailure
+from ingestion.models import HubSpotList, HubSpotListMembership
+
+from .. import lists
+from ..timeparse import parse_hubspot_datetime
+from .definitions import integer
+from .marketing import HubSpotMarketingSyncEngine
+
+
+class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
+    object_type = "lists"
+    model = HubSpotList
+
+    def probe(self) -> None:
+        self.client.request("POST", f"{self.client.paths.lists()}/search",
+                            json={"query": "", "offset": 0, "count": 1}, search=True,
+                            shape=lists.ListSearchPage)
+
+    def stored(self):
+        return {pk: (version, archived) for pk, version, archived in
+                HubSpotList.objects.values_list("pk", "membership_version", "archived")}
+
+    def written_tables(self, *, during: bool = False) -> list[str]:
+        return [*super().written_tables(during=during), HubSpotListMembership._meta.db_table]
+
+    # -- the fetch stage -----------------------------------------------------------------------
+
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
+        seen: set[str] = set()
+        for page in lists.search_pages(self.client):
+            seen.update(str(lst.get("listId")) for lst in page if isinstance(lst, dict))
+            yield self._page([self._definition(lst, mode, since) for lst in page])
+        # Search leaves out deleted lists (and offset paging can skip one that moved): ask
+        # for the stored live ones it did not return.
+        missing = [pk for pk, (_, archived) in self.snapshot.items()
+                   if not archived and pk not in seen]
+        if missing:
+            yield self._page([(lists.get_list(self.client, pk), True) for pk in missing])
+
+    def _definition(self, lst: object, mode: Mode, since: datetime | None
+                    ) -> tuple[object, bool]:
+        """(the list as it will be stored, whether its memberships are to be read)."""
+        if not isinstance(lst, dict) or not lst.get("listId") or \
+                not self._changed(lst, mode, since):
+            return lst, False  # (one without an id fails in the transform)
+        return self._read_definition(lst), True
+
+    def _page(self, items: list[tuple[object, bool]]) -> Page:
+        """The lists of a page, with the memberships of those read again (deleted lists have
+        none). None: gone since the search (a full run sweeps it)."""
+        records, related = [], {}
+        for lst, read_members in items:
+            if lst is None:
+                continue
+            if not isinstance(lst, dict):
+                records.append(lst)  # not a list at all: the engine records the failure
+                continue
+            list_id = str(lst.get("listId"))
+            if read_members and lst.get("deletedAt") is None and self.reads_related():
+                related[list_id] = lists.read_members(self.client, lst, lists.version(lst))
+            records.append({"id": list_id, "list": lst})
+        return Page(tuple(records), MappingProxyType(related))
+
+    def _changed(self, lst: dict, mode: Mode, since: datetime | None) -> bool:
+        if self.reads_everything(mode):
+            return True
+        stored_version, archived = self.snapshot.get(str(lst.get("listId")), (None, False))
+        if archived or stored_version != lists.version(lst):
+            return True  # new, changed, or restored upstream (its members were dropped here)
+        after = self.since_for(mode, since)
+        if after is None:
+            return False
+        try:
+            changed = lists.changed_at(lst)
+        except ValueError:
+            return True  # unreadable times: read it again rather than miss a change
+        return changed is None or changed >= after
+
+    def _read_definition(self, lst: dict) -> dict | None:
+        """The list with its filters and size (search carries neither); in a dry run the
+        search answer will do: nothing is written."""
+        if self.options.dry_run:
+            return lst
+        full = lists.get_list(self.client, str(lst["listId"]))
+        if full is None:
+            return None
+        # Keep search's additionalProperties (GET has none): the version is computed on them.
+        return {**full, "additionalProperties": lst.get("additionalProperties") or {}}
+
+    # -- the main thread -------------------------------------------------------------------------
+
+    def row(self, item: dict) -> tuple[dict, dict]:
+        data = item["list"]
+        list_id = str(data["listId"])
+        return data, {
+            "id": list_id, "name": data.get("name"),
+            "object_type_id": str(data["objectTypeId"]),
+            "processing_type": str(data["processingType"]),
+            "processing_status": data.get("processingStatus"),
+            "list_version": integer(data.get("listVersion")),
+            "filters": data.get("filterBranch"), "size": lists.size_of(data),
+            "deleted_at": parse_hubspot_datetime(data.get("deletedAt")),
+            # Kept as stored: the writer sets it once the memberships are stored.
+            "membership_version": self.snapshot.get(list_id, (None, False))[0]}
+
+    def transform(self, item) -> tuple[dict, list[str]]:
+        row, notes = super().transform(item)
+        if row["deleted_at"] is not None:  # lists say deletedAt, not archived/archivedAt
+            row.update(archived=True, archived_at=row["deleted_at"])
+        return row, notes
+
+    # -- the writer ------------------------------------------------------------------------------
+
+    def after_batch(self, rows: list[dict], related) -> list[RecordFailure]:
+        return lists.store_memberships(rows, related)
+
+    def _archive_unseen(self, mode: Mode, started: datetime) -> int:
+        archived = super()._archive_unseen(mode, started)
+        if archived and not self.options.dry_run:
+            lists.drop_memberships_of_archived_lists()  # a swept list keeps no members
+        return archived

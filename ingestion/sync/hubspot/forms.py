@@ -1,0 +1,144 @@
+"""Marketing forms: reading them and their submissions (fetch stage), and storing the
+submissions (writer). Only immutable values (`Submissions`) pass between the two threads.
+
+HubSpot quirks (forms v3 reference; "Get submissions for a form"):
+- `GET /marketing/v3/forms/` lists only HubSpot forms by default, and with `archived=true`
+  only archived ones: both listings are read.
+- Submissions come from the v1 form-integrations API, newest first; `after` pages back in
+  time, `limit` at most 50. `submittedAt` is epoch milliseconds (a number).
+- A submission has no id. Its key here is a digest of (form id, submittedAt, the values as
+  sent), so reading one again adds nothing (see HubSpotFormSubmission).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from django.db import transaction
+from django.utils import timezone
+
+from ingestion.base.results import RecordFailure
+from ingestion.models import HubSpotForm, HubSpotFormSubmission
+
+from .associations import FATAL
+from .client import CursorGuard, HubSpotClient
+from .errors import HubSpotError
+from .timeparse import parse_hubspot_datetime
+
+FORMS_LIMIT = 50  # HubSpot documents no maximum for forms v3; 50 stays inside any
+SUBMISSIONS_LIMIT = 50  # "supports a maximum of 50"
+
+
+@dataclass(frozen=True)
+class Submissions:
+    """What the fetch stage read of one form: submission rows (newest first) and the newest
+    submission time the form has now had read (at least what was stored before)."""
+
+    rows: tuple[dict, ...]
+    newest: datetime | None
+
+
+# -- the fetch stage ---------------------------------------------------------------------------
+
+def form_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list]:
+    path = client.paths.forms()
+    params: dict = {"limit": FORMS_LIMIT, "archived": "true" if archived else "false"}
+    cursors = CursorGuard(f"GET {path}")
+    while True:
+        reply = client.request("GET", path, params=params)
+        if reply.results:
+            yield reply.results
+        if not reply.after:
+            return
+        params["after"] = cursors.check(reply.after)
+
+
+def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | None,
+                     stored: datetime | None) -> Submissions | str:
+    """The form's submissions at or after `cutoff` (None: all), or (a failure for this form
+    alone) why they could not be read."""
+    rows: list[dict] = []
+    try:
+        for page in _submission_pages(client, form_id):
+            rows.extend(row for row in page if cutoff is None or row["submitted_at"] >= cutoff)
+            if cutoff is not None and page and page[-1]["submitted_at"] < cutoff:
+                break  # newest first: everything further back is older still
+    except FATAL:
+        raise
+    except HubSpotError as error:
+        return f"submissions could not be read: {error}"[:500]
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        return f"unreadable submission: {type(error).__name__}: {error}"[:500]
+    newest = max([r["submitted_at"] for r in rows] + ([stored] if stored else []), default=None)
+    return Submissions(tuple(rows), newest)
+
+
+def _submission_pages(client: HubSpotClient, form_id: str) -> Iterator[list[dict]]:
+    path = client.paths.form_submissions(form_id)
+    params: dict = {"limit": SUBMISSIONS_LIMIT}
+    cursors = CursorGuard(f"GET {path}")
+    while True:
+        reply = client.request("GET", path, params=params)
+        yield [submission_row(form_id, entry) for entry in reply.results]
+        if not reply.after:
+            return
+        params["after"] = cursors.check(reply.after)
+
+
+def submission_row(form_id: str, entry: dict) -> dict:
+    """One submission as a row (ValueError/KeyError/TypeError if it is not one)."""
+    submitted = parse_hubspot_datetime(entry["submittedAt"])
+    if submitted is None:
+        raise ValueError("a submission without submittedAt")
+    values = entry.get("values") or []
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise ValueError("`values` is not a list of {name, value}")
+    conversion = entry.get("conversionId")
+    return {"submission_key": submission_key(form_id, entry["submittedAt"], values),
+            "form_id": form_id, "submitted_at": submitted, "page_url": entry.get("pageUrl"),
+            "values": values, "conversion_id": None if conversion is None else str(conversion)}
+
+
+def submission_key(form_id: str, submitted_at: object, values: list[dict]) -> str:
+    """sha1 of (form id, submittedAt as sent, the values as sent, in order)."""
+    text = b"\x1f".join([form_id.encode(), str(submitted_at).encode(), orjson.dumps(values)])
+    return hashlib.sha1(text).hexdigest()
+
+
+# -- the writer --------------------------------------------------------------------------------
+
+def store_submissions(rows: list[dict], related: Mapping[str, Submissions | str], *,
+                      overwrite: bool) -> list[RecordFailure]:
+    """Insert the submissions read with `rows` (those stored already are left alone, or with
+    `overwrite` replaced) and move each form's `submissions_read_until`."""
+    found, failures = {}, []
+    for row in rows:
+        read = related.get(row["id"])
+        if isinstance(read, str):
+            failures.append(RecordFailure(row["id"], read))
+        elif read is not None:
+            found[row["id"]] = read
+    if found:
+        with transaction.atomic():
+            _insert([r for read in found.values() for r in read.rows], overwrite=overwrite)
+            for form_id, read in found.items():
+                if read.newest is not None:
+                    HubSpotForm.objects.filter(pk=form_id).update(
+                        submissions_read_until=read.newest)
+    return failures
+
+
+def _insert(rows: list[dict], *, overwrite: bool) -> None:
+    unique = list({r["submission_key"]: r for r in rows}.values())
+    if overwrite:  # the seed's delete-and-recreate, for submissions too
+        keys = [r["submission_key"] for r in unique]
+        for start in range(0, len(keys), 5_000):
+            HubSpotFormSubmission.objects.filter(pk__in=keys[start:start + 5_000]).delete()
+    synced_at = timezone.now()
+    HubSpotFormSubmission.objects.bulk_create(
+        [HubSpotFormSubmission(**r, synced_at=synced_at) for r in unique], batch_size=1000,
+        ignore_conflicts=True)

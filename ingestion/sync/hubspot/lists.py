@@ -1,0 +1,214 @@
+"""Lists (segments): reading them and their memberships (fetch stage), and making the stored
+memberships exactly HubSpot's (writer). Like associations.py, the two halves run on two
+threads and only immutable values (`MemberSet`) pass between them.
+
+HubSpot quirks (lists v3 reference; SDK models):
+- Search pages by offset: the reply's `offset` is the next one and `hasMore` says whether to
+  go on; `count` is at most 500. Results carry no filters and no `size`: `size` comes as the
+  string `additionalProperties.hs_list_size`, filters only from GET `…/{listId}?
+  includeFilters=true`, answered as `{"list": {…}}`.
+- Search does not return deleted lists; GET still answers one (with `deletedAt`) while it
+  can be restored (90 days).
+- Memberships page with an `after` cursor, `limit` at most 250, entries `{recordId,
+  membershipTimestamp}`.
+- A membership change need not move `updatedAt` (that follows the definition); it moves
+  `hs_list_size` and `hs_last_record_added_at` / `hs_last_record_removed_at`. `version()`
+  takes all of them, so a list whose version is unchanged needs no membership read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from django.db import transaction
+from django.utils import timezone
+
+from ingestion.base.results import RecordFailure
+from ingestion.models import HubSpotList, HubSpotListMembership
+
+from .associations import FATAL
+from .client import CursorGuard, HubSpotClient
+from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
+from .replies import Listing
+from .timeparse import parse_hubspot_datetime
+
+SEARCH_COUNT = 500  # SDK ListSearchRequest: "The max `count` is `500`"
+MEMBERS_LIMIT = 250  # SDK memberships get_page: "The maximum `limit` is 250"
+CHUNK = 5_000
+
+
+class ListSearchPage(Listing, kw_only=True):
+    """`{lists, offset, hasMore, total}`: `lists` read as `results`."""
+
+    results: list[Any] = msgspec.field(name="lists")
+    offset: int
+    has_more: bool = msgspec.field(name="hasMore")
+
+
+class ListReply(msgspec.Struct):
+    """`{"list": {…}}` (GET one list)."""
+
+    list_: dict[str, Any] = msgspec.field(name="list")
+
+    @property
+    def results(self) -> list[dict]:  # what replies.decode repairs text in
+        return [self.list_]
+
+
+@dataclass(frozen=True)
+class MemberSet:
+    """What the fetch stage read of one list: its members (record id, added at), the list
+    state they were read at, and HubSpot's size then."""
+
+    object_type_id: str
+    members: tuple[tuple[str, datetime | None], ...]
+    version: str
+    size: int | None
+
+
+# -- the fetch stage ---------------------------------------------------------------------------
+
+def search_pages(client: HubSpotClient) -> Iterator[list[dict]]:
+    """Every live list (search with an empty query), a page at a time."""
+    path = f"{client.paths.lists()}/search"
+    offset = 0
+    while True:
+        # Paced like a CRM search (5/s): HubSpot does not say which budget it uses.
+        reply = client.request("POST", path, json={"query": "", "offset": offset,
+                                                   "count": SEARCH_COUNT},
+                               search=True, shape=ListSearchPage)
+        if reply.results:
+            yield reply.results
+        if not reply.has_more:
+            return
+        if reply.offset <= offset:
+            raise HubSpotLoopError(f"POST {path} answered offset {reply.offset} after "
+                                   f"{offset}: paging would never end; stopping")
+        offset = reply.offset
+
+
+def get_list(client: HubSpotClient, list_id: str) -> dict | None:
+    """One list with its filters and size; None if HubSpot has no such list (404)."""
+    try:
+        return client.request("GET", f"{client.paths.lists()}/{list_id}",
+                              params={"includeFilters": "true"}, shape=ListReply).list_
+    except HubSpotClientError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def read_members(client: HubSpotClient, lst: dict, version: str) -> MemberSet | str:
+    """The list's whole membership, or (a failure for this list alone) why not."""
+    list_id = str(lst["listId"])
+    try:
+        members = tuple(_member_pages(client, list_id))
+        size = size_of(lst)
+    except FATAL:
+        raise
+    except HubSpotError as error:
+        return f"memberships could not be read: {error}"[:500]
+    except (KeyError, TypeError, ValueError) as error:
+        return f"unreadable membership entry: {type(error).__name__}: {error}"[:500]
+    return MemberSet(str(lst.get("objectTypeId") or ""), members, version, size)
+
+
+def _member_pages(client: HubSpotClient, list_id: str) -> Iterator[tuple[str, datetime | None]]:
+    path = f"{client.paths.lists()}/{list_id}/memberships"
+    params: dict = {"limit": MEMBERS_LIMIT}
+    cursors = CursorGuard(f"GET {path}")
+    while True:
+        reply = client.request("GET", path, params=params)
+        for entry in reply.results:
+            record_id = str(entry["recordId"])
+            if not record_id:
+                raise ValueError("an entry without a recordId")
+            yield record_id, parse_hubspot_datetime(entry.get("membershipTimestamp"))
+        if not reply.after:
+            return
+        params["after"] = cursors.check(reply.after)
+
+
+def version(lst: dict) -> str:
+    """The list state its memberships depend on (see the module doc), as one string."""
+    props = lst.get("additionalProperties") or {}
+    parts = (lst.get("updatedAt"), lst.get("filtersUpdatedAt"), lst.get("listVersion"),
+             props.get("hs_list_size", lst.get("size")), props.get("hs_last_record_added_at"),
+             props.get("hs_last_record_removed_at"))
+    return "|".join("" if p is None else str(p) for p in parts)[:255]
+
+
+def changed_at(lst: dict) -> datetime | None:
+    """The list's latest change HubSpot reports: definition, filters or members."""
+    props = lst.get("additionalProperties") or {}
+    moments = [lst.get("updatedAt"), lst.get("filtersUpdatedAt"),
+               props.get("hs_last_record_added_at"), props.get("hs_last_record_removed_at")]
+    parsed = [parse_hubspot_datetime(m) for m in moments if m not in (None, "")]
+    return max(parsed, default=None)
+
+
+def size_of(lst: dict) -> int | None:
+    size = lst.get("size", (lst.get("additionalProperties") or {}).get("hs_list_size"))
+    return None if size in (None, "") else int(size)
+
+
+# -- the writer --------------------------------------------------------------------------------
+
+def store_memberships(rows: list[dict], related: Mapping[str, MemberSet | str]
+                      ) -> list[RecordFailure]:
+    """Make the memberships read with `rows` each list's whole set (only the difference is
+    written); an archived list has none. A list whose memberships were not read keeps them;
+    one whose read failed fails (its version is not stored, so the next run reads again)."""
+    wanted: dict[str, MemberSet | None] = {}
+    failures = []
+    for row in rows:
+        found = related.get(row["id"])
+        if row.get("archived"):
+            wanted[row["id"]] = None
+        elif isinstance(found, str):
+            failures.append(RecordFailure(row["id"], found))
+        elif found is not None:
+            wanted[row["id"]] = found
+    if wanted:
+        with transaction.atomic():
+            _replace(wanted)
+    return failures
+
+
+def _replace(wanted: dict[str, MemberSet | None]) -> None:
+    ids = sorted(wanted)
+    target = {(list_id, record_id): added for list_id, found in wanted.items() if found
+              for record_id, added in found.members}
+    stale = []
+    for start in range(0, len(ids), CHUNK):
+        for pk, list_id, record_id, added in HubSpotListMembership.objects.filter(
+                list_id__in=ids[start:start + CHUNK]).values_list(
+                "pk", "list_id", "record_id", "added_at"):
+            key = (list_id, record_id)
+            if key in target and target[key] == added:
+                del target[key]  # stored as it is upstream
+            else:
+                stale.append(pk)
+    for start in range(0, len(stale), CHUNK):
+        HubSpotListMembership.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
+    synced_at = timezone.now()
+    HubSpotListMembership.objects.bulk_create(
+        [HubSpotListMembership(list_id=list_id, record_id=record_id, added_at=added,
+                               object_type_id=wanted[list_id].object_type_id,
+                               synced_at=synced_at)
+         for (list_id, record_id), added in target.items()], batch_size=1000)
+    for list_id, found in wanted.items():
+        if found is not None:  # the state these members were read at, and its size
+            HubSpotList.objects.filter(pk=list_id).update(membership_version=found.version,
+                                                          size=found.size)
+
+
+def drop_memberships_of_archived_lists() -> int:
+    """Lists archived outside the save path (the full run's sweep) lose their members too."""
+    archived = HubSpotList.objects.filter(archived=True).values("pk")
+    deleted, _ = HubSpotListMembership.objects.filter(list_id__in=archived).delete()
+    return deleted

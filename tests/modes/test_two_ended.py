@@ -1,0 +1,99 @@
+"""Two-ended full reads (ingestion/sync/hubspot/two_ended.py): the list end reads ids upwards
+while search reads them downwards; together they read every live record once, including
+those created or archived while the run goes on."""
+
+from __future__ import annotations
+
+import pytest
+from sync_commands import run_command
+
+from ingestion.models import HubSpotContact
+from ingestion.sync.hubspot.client import HubSpotClient
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
+
+SEARCH = "/crm/v3/objects/contacts/search"
+LIST = "/crm/v3/objects/contacts"
+
+
+@pytest.fixture
+def portal(hubspot, settings):
+    hubspot.control.reset(contacts=1_500, seed=3)
+    settings.HUBSPOT_TWO_ENDED_MIN_RECORDS = 1_000
+    return hubspot
+
+
+def upstream_ids(api, archived: bool) -> set[str]:
+    ids, params = set(), {"limit": 100, "archived": str(archived).lower()}
+    while True:
+        reply = api.get(LIST, params=params).json()
+        ids |= {r["id"] for r in reply["results"]}
+        if "paging" not in reply:
+            return ids
+        params["after"] = reply["paging"]["next"]["after"]
+
+
+def local_ids(archived: bool) -> set[str]:
+    return set(HubSpotContact.objects.filter(archived=archived).values_list("pk", flat=True))
+
+
+def requests_to(stats: dict, path: str) -> int:
+    return stats["by_path"].get(path, 0)
+
+
+def test_full_run_when_large_then_both_ends_read_every_record_once(portal, api):
+    run = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
+    stats = portal.control.stats()
+    live, archived = upstream_ids(api, False), upstream_ids(api, True)
+    assert local_ids(False) == live and local_ids(True) == archived
+    assert run["contacts"]["created"] == len(live) + len(archived)
+    searches = requests_to(stats, SEARCH)
+    assert searches >= 3  # the count, the search end's pages, the top-up
+    # Each end read its share: fewer list pages than a list-only read would need.
+    assert requests_to(stats, LIST) < len(live | archived) / 100 + 1
+    assert run["contacts"]["fetched"] <= len(live) + len(archived) + 200  # the meeting page
+
+
+def test_full_run_when_list_only_then_no_search_end(portal):
+    run_command("sync_hubspot_contacts", "--full", "--skip-associations", "--list-only")
+    assert requests_to(portal.control.stats(), SEARCH) == 0
+
+
+def test_full_run_when_records_created_and_archived_mid_run_then_mirror_exact(
+        portal, api, monkeypatch):
+    ids = sorted(upstream_ids(api, False), key=int)
+    low, middle, high = ids[5], ids[len(ids) // 2], ids[-5]
+    search_descending = HubSpotClient.search_descending
+    calls = []
+
+    def acting_mid_run(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # both ends are under way
+            for object_id in (low, middle, high):
+                assert api.delete(f"{LIST}/{object_id}").status_code == 204
+            for n in range(3):
+                assert api.post(LIST, json={"properties": {
+                    "email": f"mid-run-{n}@example.com"}}).status_code == 201
+        return search_descending(self, *args, **kwargs)
+
+    monkeypatch.setattr(HubSpotClient, "search_descending", acting_mid_run)
+    run_command("sync_hubspot_contacts", "--full", "--skip-associations")
+    assert len(calls) >= 2
+    live, archived = upstream_ids(api, False), upstream_ids(api, True)
+    assert {low, middle, high} <= archived
+    assert local_ids(False) == live and local_ids(True) == archived  # created ones included
+
+
+def test_full_run_when_search_end_fails_then_list_end_reads_everything(portal, api):
+    portal.control.set_faults(rate=1.0, kinds=["500"], match={"path_prefix": SEARCH,
+                                                              "method": "POST"})
+    run_command("sync_hubspot_contacts", "--full", "--skip-associations",
+                "--batch-size", "100")
+    assert local_ids(False) == upstream_ids(api, False)
+
+
+def test_full_run_when_two_ended_then_second_full_run_changes_nothing(portal):
+    run_command("sync_hubspot_contacts", "--full", "--skip-associations")
+    again = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
+    counts = again["contacts"]
+    assert counts["created"] == counts["updated"] == counts["archived"] == 0

@@ -1,0 +1,68 @@
+"""`sync_hubspot_all --parallel N`: the types as up to N `manage.py` processes at once on this
+machine, definitions first, one table at the end; signals reach every child."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from subprocesses import ROOT, current_database_url
+
+from ingestion.models import HubSpotContact, SyncHistory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def sync_all(hubspot, *flags: str) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy"}
+    return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_parallel_when_full_then_types_overlap_in_processes_and_one_table(hubspot):
+    process = sync_all(hubspot, "--parallel", "3", "--full")
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 0, err[-2000:]
+    table = out[out.index("\ntype ") + 1:].splitlines()[1:]
+    statuses = {line.split()[0]: line.split()[-1] for line in table}
+    assert {"properties", "contacts", "deals", "calls"} <= set(statuses)
+    assert set(statuses.values()) == {"success"}, statuses
+    runs = SyncHistory.objects.exclude(object_type__in=(
+        "properties", "owners", "pipelines", "pipeline_stages"))
+    assert runs.values("pid").distinct().count() > 3  # one process per type
+    spans = sorted(runs.values_list("started_at", "finished_at"))
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
+    properties_done = SyncHistory.objects.get(object_type="properties").finished_at
+    assert properties_done <= spans[0][0]  # definitions first
+    assert HubSpotContact.objects.count() > 0
+
+
+def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
+    hubspot.control.reset(contacts=3000, seed=2)
+    hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 0.3}] * 400,
+                               match={"method": "GET", "path_prefix": "/crm/v3/objects/"})
+    process = sync_all(hubspot, "--parallel", "2", "--full", "--list-only",
+                       "--batch-size", "100")
+    deadline = time.monotonic() + 60
+    while not HubSpotContact.objects.exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert not SyncHistory.objects.filter(status="running").exists()
+    assert SyncHistory.objects.filter(status="failed").exists()
+
+
+def test_parallel_when_below_one_then_usage_error(hubspot):
+    process = sync_all(hubspot, "--parallel", "0")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "--parallel" in err and "Traceback" not in err
