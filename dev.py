@@ -71,8 +71,9 @@ def task_test(args: list[str]) -> None:
     else:
         print("PostgreSQL not reachable on 127.0.0.1:5432: running on SQLite only", flush=True)
     for n, (name, url) in enumerate(backends):
-        # The emulator's own suite (marker `emulator`) touches no database: it runs once.
-        only = [] if n == 0 or "-m" in pytest_args else ["-m", "not emulator"]
+        # The emulator's own suite (marker `emulator`) and tests that use no test database
+        # (marker `once`: the demo's own files) run on the first database only.
+        only = [] if n == 0 or "-m" in pytest_args else ["-m", "not emulator and not once"]
         print(f"\n=== test suite on {name}{' (the product half)' if only else ''} ===",
               flush=True)
         # pytest exits 5 when no test ran; run() turns every non-zero exit into a failure.

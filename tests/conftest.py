@@ -69,3 +69,25 @@ def api(hubspot):
     with httpx.Client(base_url=hubspot.url, timeout=30,
                       headers={"Authorization": f"Bearer {hubspot.token}"}) as client:
         yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_by_delete_on_postgresql():
+    """Between transactional tests Django empties every table with one TRUNCATE, which on
+    PostgreSQL replaces each table's and index's files: 0.25 s for our ~75 nearly empty
+    tables, the largest part of most tests' time. DELETE empties them in a few milliseconds
+    (foreign keys are deferred to the flush's commit, so the order does not matter)."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return truncate(self, style, tables, reset_sequences=reset_sequences,
+                            allow_cascade=allow_cascade)
+        return [f"{style.SQL_KEYWORD('DELETE FROM')} "
+                f"{style.SQL_FIELD(self.quote_name(table))};" for table in tables]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = truncate

@@ -134,6 +134,12 @@ STANDARD = [
 ]
 KINDS += STANDARD
 each_kind = pytest.mark.parametrize("kind", KINDS, ids=[k.name.split()[0] for k in KINDS])
+# The 20 other standard types are one declaration each on one generic engine and table shape:
+# every one of them runs the first test (full, then full again); the rest of the matrix runs
+# on the hand-typed kinds, the custom type and every fifth of them.
+SAMPLED = [k for k in KINDS if k not in STANDARD] + STANDARD[::5]
+sampled_kind = pytest.mark.parametrize("kind", SAMPLED,
+                                       ids=[k.name.split()[0] for k in SAMPLED])
 
 
 def sync(kind: Kind, *flags: str) -> dict[str, int]:
@@ -172,7 +178,7 @@ def test_empty_database_when_full_sync_then_all_created_and_second_full_skips_al
     assert (again["created"], again["updated"], again["overwritten"]) == (0, 0, 0)
 
 
-@each_kind
+@sampled_kind
 def test_silent_upstream_change_when_full_then_skipped_but_full_force_overwrite_replaces(
         hubspot, kind):
     sync(kind, "--full")
@@ -188,7 +194,7 @@ def test_silent_upstream_change_when_full_then_skipped_but_full_force_overwrite_
     assert kind.value(target) == "Silently changed"
 
 
-@each_kind
+@sampled_kind
 def test_any_mode_when_dry_run_then_nothing_written_but_counts_reported(hubspot, kind):
     live, archived = upstream(hubspot, kind)
     counts = sync(kind, "--dry-run")
@@ -203,7 +209,7 @@ def test_any_mode_when_dry_run_then_nothing_written_but_counts_reported(hubspot,
     assert SyncHistory.objects.filter(object_type=kind.object_type).count() == 1
 
 
-@each_kind
+@sampled_kind
 def test_synced_type_when_incremental_run_after_upstream_change_then_change_picked_up(
         hubspot, kind):
     sync(kind, "--full")
@@ -218,7 +224,7 @@ def test_synced_type_when_incremental_run_after_upstream_change_then_change_pick
     assert (run.mode, run.status) == ("incremental", "success")
 
 
-@each_kind
+@sampled_kind
 def test_since_flag_when_one_record_changed_today_then_only_it_read_and_run_is_since(
         hubspot, kind):
     sync(kind, "--full")
@@ -232,7 +238,7 @@ def test_since_flag_when_one_record_changed_today_then_only_it_read_and_run_is_s
     assert (run.mode, run.status) == ("since", "success")
 
 
-@each_kind
+@sampled_kind
 def test_max_records_flag_when_set_then_stops_there_and_leaves_watermark(hubspot, kind):
     hubspot.control.reset(contacts=200, seed=1, rate_limit="none")  # 4 or more of each type
     counts = sync(kind, "--full", "--max-records", "3", "--batch-size", "2")

@@ -15,7 +15,8 @@ from subprocesses import ROOT, clean_environment, run_python
 from ingestion.demo import DEMO_DB, DEMO_LOCK
 
 # var/demo.sqlite3 and .env are the project's own files: one test at a time.
-pytestmark = pytest.mark.xdist_group("outside-state")
+pytestmark = [pytest.mark.xdist_group("outside-state"),
+              pytest.mark.once]  # its own database file, whichever the suite's is
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 # What a user's configuration could hold: a real account, a slow pace, a broken value.
