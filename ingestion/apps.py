@@ -25,10 +25,11 @@ def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
     if not _views_dropped or "hubspot_view_column" not in connections[
             using].introspection.table_names():
         return  # (migrated back past the views' own table: rebuilt when it is back)
+    from .sync.hubspot.engines.registry import RECORD_ENGINES
     from .sync.hubspot.typed_views import build_views
 
     _views_dropped.clear()
-    build_views(rebuild=True)
+    build_views(RECORD_ENGINES, rebuild=True)
 
 
 def _set_up_connection(sender, connection, **kwargs) -> None:

@@ -12,6 +12,7 @@ from django.db import connection
 from sync_commands import run_command
 
 from ingestion.models import HubSpotDeal, HubSpotPropertyHistory, HubSpotViewColumn
+from ingestion.sync.hubspot.engines.registry import RECORD_ENGINES
 from ingestion.sync.hubspot.typed_views import build_views, clean_name, column_names
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -171,9 +172,9 @@ def test_naming_when_same_definitions_then_same_columns_whatever_their_order():
 
 
 def test_build_when_nothing_changed_then_views_left_alone_and_rebuild_recreates(synced):
-    report = build_views()
+    report = build_views(RECORD_ENGINES)
     assert report.built == [] and "hubspot_deal_v" in report.unchanged
-    assert "hubspot_deal_v" in build_views(rebuild=True).built
+    assert "hubspot_deal_v" in build_views(RECORD_ENGINES, rebuild=True).built
 
 
 def test_build_when_run_by_command_then_summary_and_views(hubspot):

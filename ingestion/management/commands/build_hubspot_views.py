@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from ingestion.sync.hubspot.engines.registry import RECORD_ENGINES
 from ingestion.sync.hubspot.typed_views import build_views
 
 from ..base_hubspot_sync import check_database
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         check_database()
         try:
-            report = build_views(rebuild=options["rebuild"])
+            report = build_views(RECORD_ENGINES, rebuild=options["rebuild"])
         except DatabaseError as error:
             raise CommandError(f"the typed views could not be built (nothing changed): "
                                f"{str(error).splitlines()[0]}") from None

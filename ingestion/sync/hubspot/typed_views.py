@@ -23,6 +23,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -107,15 +108,14 @@ def column_names(property_names: list[str]) -> dict[str, str]:
     return names
 
 
-def wanted_views() -> list[ViewSpec]:
-    """A view for every record type (custom types by their defined properties or schema)."""
-    from .engines.registry import RECORD_ENGINES  # the engines import this module's caller
-
+def wanted_views(record_engines: Iterable) -> list[ViewSpec]:
+    """A view for each record type's engine (`object_type`, `model`: engines/registry.py's
+    RECORD_ENGINES), and one per custom type (by its defined properties or schema)."""
     definitions = _definitions()
     views = [_spec(engine.model._meta.db_table + "_v", engine.object_type,
                    engine.model._meta.db_table, "id", None,
                    definitions.get(engine.object_type, []))
-             for engine in RECORD_ENGINES]
+             for engine in record_engines]
     for type_id, label in _custom_types(definitions).items():
         views.append(_spec(label, type_id, HubSpotCustomObject._meta.db_table, "record_id",
                            type_id, definitions.get(type_id, [])))
@@ -181,10 +181,10 @@ def view_sql(spec: ViewSpec) -> str:
             f"(SELECT {', '.join(inner)} FROM {quote_name(spec.table)} t{where}) s")
 
 
-def build_views(*, rebuild: bool = False) -> ViewReport:
+def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewReport:
     """Make the views match the property definitions: (re)create those that changed (all
     with `rebuild`), drop those of types gone, in one transaction."""
-    wanted = wanted_views()
+    wanted = wanted_views(record_engines)
     report = ViewReport([], [], [])
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:

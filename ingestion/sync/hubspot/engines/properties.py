@@ -20,6 +20,9 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
 
     object_type = "properties"
     model = HubSpotProperty
+    # The record types whose typed views follow these definitions (set by registry.py, which
+    # knows them; a run rebuilds their views).
+    record_engines: tuple = ()
 
     def items(self):
         custom = [s["objectTypeId"] for s in readable_schemas(self.client) or []]
@@ -46,7 +49,7 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
     def run(self, *, within=None) -> SyncResult:
         result = super().run(within=within)
         if not self.options.dry_run and result.complete:
-            _rebuild_typed_views()
+            _rebuild_typed_views(self.record_engines)
         return result
 
     def row(self, item):
@@ -63,12 +66,12 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
             "data_sensitivity": prop.get("dataSensitivity")}
 
 
-def _rebuild_typed_views() -> None:
+def _rebuild_typed_views(record_engines: tuple) -> None:
     """The typed views follow the definitions just saved (a new property is a new column).
     A failure leaves the old views in place and the definitions saved: it is reported, and
     `build_hubspot_views` can be run again."""
     try:
-        report = build_views()
+        report = build_views(record_engines)
     except DatabaseError as error:
         log.warning("typed views not rebuilt (the previous ones stay): %s",
                     str(error).splitlines()[0])

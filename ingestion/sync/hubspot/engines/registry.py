@@ -70,6 +70,7 @@ RECORD_ENGINES: tuple[type[HubSpotBaseSyncEngine], ...] = (
 # after the records they name.
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
 BY_NAME = {engine.object_type: engine for engine in RECORD_ENGINES}
+HubSpotPropertySyncEngine.record_engines = RECORD_ENGINES  # their typed views follow
 
 
 class UnknownObjectType(ValueError):
