@@ -15,7 +15,8 @@ from subprocesses import ROOT, current_database_url
 
 from ingestion.models import HubSpotContact, SyncHistory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# About processes and signals, not the database: run on the first database of the suite only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 
 def sync_all(hubspot, *flags: str) -> subprocess.Popen:
