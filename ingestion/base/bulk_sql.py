@@ -26,9 +26,10 @@ class BulkSQL:
         self.columns = [f.column for f in self.fields]
         self.pk = model._meta.pk.column
 
-    def insert(self, rows: list[dict], *, upsert: bool) -> None:
+    def insert(self, rows: list[dict], *, upsert: bool, same: dict | None = None) -> None:
+        """Write `rows`; `same` holds values every row gets (not copied into each row)."""
         if rows:
-            backend().insert(self.table, self.columns, self._values(rows),
+            backend().insert(self.table, self.columns, self._values(rows, same or {}),
                              self._conflict_clause() if upsert else None)
 
     def select_by_ids(self, ids: list[str], fields: list[str]) -> list[tuple]:
@@ -42,10 +43,22 @@ class BulkSQL:
             self.model.objects.filter(pk__in=ids).delete()
 
 
-    def _values(self, rows: list[dict]) -> list[tuple]:
-        adapters = [(f.attname, backend().adapter(f)) for f in self.fields]
-        return [tuple(adapt(row.get(name)) if adapt else row.get(name)
-                      for name, adapt in adapters) for row in rows]
+    def _values(self, rows: list[dict], same: dict) -> list[list]:
+        # The hot loop of every write (27 columns x 1,000 rows a batch): read the row with
+        # one C-level map, then touch only the columns that need it.
+        names = [f.attname for f in self.fields]
+        fixed = [(i, same[name]) for i, name in enumerate(names) if name in same]
+        adapted = [(i, adapt) for i, f in enumerate(self.fields)
+                   if (adapt := backend().adapter(f))]
+        values = []
+        for row in rows:
+            value = list(map(row.get, names))
+            for i, constant in fixed:
+                value[i] = constant
+            for i, adapt in adapted:
+                value[i] = adapt(value[i])
+            values.append(value)
+        return values
 
     def _conflict_clause(self) -> str:
         updates = ", ".join(f'"{c}" = excluded."{c}"' for c in self.columns if c != self.pk)

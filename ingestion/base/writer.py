@@ -127,16 +127,15 @@ class BatchWriter:
             mark_deleted(self.model, ids, "merged", synced_at, merged_into=survivor)
 
     def _write_bulk(self, batch: BatchPlan, synced_at: datetime) -> None:
-        created = [{**row, "synced_at": synced_at} for row in batch.create]
-        replaced = [{**row, "synced_at": synced_at} for row in batch.replace]
+        stamp = {"synced_at": synced_at}
         if self.force_overwrite:
             # Delete-and-recreate: no stale value can survive. Nothing cascades, because
             # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
-            self.sql.delete([r["id"] for r in replaced])
-            self.sql.insert(created + replaced, upsert=False)
+            self.sql.delete([r["id"] for r in batch.replace])
+            self.sql.insert(batch.create + batch.replace, upsert=False, same=stamp)
         else:
-            self.sql.insert(created, upsert=False)
-            self.sql.insert(replaced, upsert=True)
+            self.sql.insert(batch.create, upsert=False, same=stamp)
+            self.sql.insert(batch.replace, upsert=True, same=stamp)
 
     def _write_one_by_one(self, batch: BatchPlan, synced_at: datetime) -> list[RecordFailure]:
         failures = []

@@ -28,6 +28,8 @@ import queue
 import threading
 from collections.abc import Iterator
 
+from django.db import connections
+
 from .client import SEARCH_PAGE_MAX, HubSpotClient
 
 log = logging.getLogger("ingestion.sync")
@@ -55,51 +57,72 @@ class Meeting:
 
     def from_list(self, page: list) -> list:
         """The records of a list page the search end has not read (and notes the page)."""
+        ids = list(map(_id, page))
         with self._lock:
             low = self.search_low
-            kept = [r for r in page if low is None or _id(r) is None or _id(r) < low]
-            self.list_high = max([self.list_high, *filter(None, map(_id, page))])
+            kept = page if low is None else [
+                r for r, i in zip(page, ids, strict=True) if i is None or i < low]
+            self.list_high = max([self.list_high, *filter(None, ids)])
             return kept
 
-    def from_search(self, page: list) -> list:
+    def from_search(self, page: list, ids: list) -> list:
+        """The records of a search page the list end has not read; `ids`: _id of each."""
         with self._lock:
             high = self.list_high
-            kept = [r for r in page if _id(r) is None or _id(r) > high]
-            ids = [i for i in map(_id, page) if i is not None]
-            if ids:
-                self.search_low = min([*ids, *([self.search_low] if self.search_low else [])])
+            kept = [r for r, i in zip(page, ids, strict=True) if i is None or i > high]
+            read = [i for i in ids if i is not None]
+            if read:
+                self.search_low = min([*read, *([self.search_low] if self.search_low else [])])
             return kept
 
 
 def _id(record: object) -> int | None:
-    value = record.get("id") if isinstance(record, dict) else None
-    return int(value) if isinstance(value, str | int) and str(value).isdigit() else None
+    """A record's id as a number, None if it has none (the engine reports such entries)."""
+    value = record.get("id") if type(record) is dict else None
+    if type(value) is str:
+        return int(value) if value.isascii() and value.isdigit() else None
+    return value if type(value) is int and value >= 0 else None
 
 
 def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[str], *,
                     page_size: int) -> Iterator[list]:
     """Every live record of the type, a page at a time, read from both ends (module doc)."""
     meeting = Meeting()
+    # Both ends hand their pages to this one queue, each from its own thread: an end that
+    # waits for its budget (the list end, for a ten-second window to slide) never holds up
+    # the other, and a slow database slows both alike (the queue is bounded).
     pages: queue.Queue = queue.Queue(maxsize=8)
     top: list[int | None] = [None]
-    searcher = threading.Thread(target=_search_end, name="hubspot-search-end", daemon=True,
-                                args=(client, object_type, properties, meeting, pages, top))
-    searcher.start()
+    ends = [threading.Thread(target=_list_end, name="hubspot-list-end", daemon=True,
+                             args=(client, object_type, properties, page_size, meeting, pages)),
+            threading.Thread(target=_search_end, name="hubspot-search-end", daemon=True,
+                             args=(client, object_type, properties, meeting, pages, top))]
+    for end in ends:
+        end.start()
     try:
-        for page in client.list_pages(object_type, properties, page_size=page_size):
-            yield from _ready(pages)
-            kept = meeting.from_list(page)
-            if kept:
-                yield kept
-            if meeting.met():
-                break
-        meeting.stop()  # the list end reached the last id, or the search end
-        yield from _until_done(pages)
+        yield from _until_both_done(pages)
     finally:
         meeting.stop()
-        _drain_quietly(pages, searcher)
+        _drain_quietly(pages, ends)
     if top[0] is not None:  # created during the run: above where the search end began
         yield from client.search_by_id(object_type, [], properties, after_id=top[0])
+
+
+def _list_end(client: HubSpotClient, object_type: str, properties: list[str], page_size: int,
+              meeting: Meeting, pages: queue.Queue) -> None:
+    try:
+        for page in client.list_pages(object_type, properties, page_size=page_size):
+            kept = meeting.from_list(page)
+            if kept:
+                pages.put((_LIST, kept))
+            if meeting.met():
+                break
+    except BaseException as error:  # the run's error: re-raised by the reader
+        pages.put((_LIST, _Failed(error)))
+    finally:
+        meeting.stop()  # the list end reached the last id, or the search end
+        pages.put((_LIST, _DONE))
+        connections.close_all()  # this thread's own, if auth used one (OAuth grant store)
 
 
 def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
@@ -109,57 +132,57 @@ def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
         while not meeting.met():
             page = client.search_descending(object_type, properties, below=below,
                                             limit=SEARCH_PAGE_MAX)
-            ids = [i for i in map(_id, page) if i is not None]
+            each_id = list(map(_id, page))
+            ids = [i for i in each_id if i is not None]
             if top[0] is None:
                 top[0] = max(ids, default=0)
-            kept = meeting.from_search(page)
+            kept = meeting.from_search(page, each_id)
             if kept:
-                pages.put(kept)
+                pages.put((_SEARCH, kept))
             if len(page) < SEARCH_PAGE_MAX or not ids or (below is not None
                                                          and min(ids) >= below):
                 break  # the bottom (or a search that ignores its filter: the list end goes on)
             below = min(ids)
-    except Exception as error:  # handed to the list end, which reads on
-        pages.put(error)
+    except Exception as error:  # the list end reads on (_until_both_done)
+        pages.put((_SEARCH, _Failed(error)))
     finally:
-        pages.put(_DONE)
+        pages.put((_SEARCH, _DONE))
+        connections.close_all()
 
 
-def _ready(pages: queue.Queue) -> Iterator[list]:
-    """Search pages already read, without waiting."""
-    while True:
-        try:
-            item = pages.get_nowait()
-        except queue.Empty:
-            return
+_LIST, _SEARCH = "list", "search"
+
+
+class _Failed:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def _until_both_done(pages: queue.Queue) -> Iterator[list]:
+    """The pages of both ends as they come, until both have finished."""
+    running = 2
+    while running:
+        end, item = pages.get()
         if item is _DONE:
-            pages.put(_DONE)  # seen again by _until_done
-            return
-        yield from _item(item)
+            running -= 1
+        elif not isinstance(item, _Failed):
+            yield item
+        elif end == _LIST:
+            raise item.error
+        else:
+            # What the search end read stays read; the list end reads on up to it, so
+            # nothing is missed, only the speed is lost. (A refused token or a spent day
+            # stops the list end too, on its own next request.)
+            log.warning("the search end of the full read stopped (%s); the list end reads on",
+                        item.error)
 
 
-def _until_done(pages: queue.Queue) -> Iterator[list]:
-    """Every search page still to come, until the search end has finished."""
-    while (item := pages.get()) is not _DONE:
-        yield from _item(item)
-
-
-def _item(item) -> Iterator[list]:
-    if isinstance(item, Exception):
-        # What the search end read stays read; the list end reads on up to it, so nothing
-        # is missed, only the speed is lost. (A refused token or a spent day stops the list
-        # end too, on its own next request.)
-        log.warning("the search end of the full read stopped (%s); the list end reads on",
-                    item)
-    else:
-        yield item
-
-
-def _drain_quietly(pages: queue.Queue, searcher: threading.Thread) -> None:
-    """Unblock and end the search thread (it stops at its next check of the meeting)."""
-    while searcher.is_alive():
+def _drain_quietly(pages: queue.Queue, ends: list[threading.Thread]) -> None:
+    """Unblock and end both threads (each stops at its next check of the meeting)."""
+    while any(end.is_alive() for end in ends):
         try:
             pages.get(timeout=0.1)
         except queue.Empty:
             continue
-    searcher.join()
+    for end in ends:
+        end.join()
