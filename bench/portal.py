@@ -2,7 +2,7 @@
 time and the fewest requests the budgets allow for that mix of records.
 
     .venv/bin/python -m bench.portal [--contacts 100000] [--db postgres|sqlite] [--list-only]
-                                     [--parallel N] [--search-in-window]
+                                     [--parallel N] [--search-in-window] [--redis URL]
 
 Seeds the emulator (its own process) with its realistic mix for N contacts (companies N/5,
 deals N/4, tickets N/10, line items N/4, each engagement type N/2, the other standard types
@@ -49,6 +49,9 @@ def main() -> None:
                         help="sync_hubspot_all --parallel N (types in N processes at once)")
     parser.add_argument("--search-in-window", action="store_true",
                         help="the emulator counts searches in the ten-secondly window too")
+    parser.add_argument("--redis", default="", metavar="URL",
+                        help="HUBSPOT_RATE_LIMIT_REDIS_URL: the processes of --parallel share "
+                             "one budget (without it they split search's)")
     args = parser.parse_args()
     from hubspot_emulator.testing import spawn_emulator
 
@@ -57,7 +60,9 @@ def main() -> None:
         emulator.control.set_rate_limit("pro", search_in_window=args.search_in_window)
         env = {**os.environ, "DATABASE_URL": fresh_database(args.db),
                "HUBSPOT_API_BASE_URL": emulator.url, "HUBSPOT_ACCESS_TOKEN": TOKEN,
-               "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "5", "HUBSPOT_MIRROR_ENV_FILE": ""}
+               "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "5", "HUBSPOT_MIRROR_ENV_FILE": "",
+               # Keys are named by the base URL (a new port each run): nothing to clear.
+               "HUBSPOT_RATE_LIMIT_REDIS_URL": args.redis, "REDIS_URL": ""}
         manage(env, "migrate", "--verbosity", "0")
         flags = ["--full", *(["--list-only"] if args.list_only else []),
                  "--parallel", str(args.parallel)]
@@ -75,13 +80,15 @@ def main() -> None:
     figures["requests_vs_fewest"] = figures["requests"] / figures["fewest_requests"]
     print_table(args, runs, figures)
     variant = (("-list-only" if args.list_only else "") + f"-parallel{args.parallel}"
-               + ("-search-in-window" if args.search_in_window else ""))
+               + ("-search-in-window" if args.search_in_window else "")
+               + ("-redis" if args.redis else ""))
     name = f"portal-{datetime.date.today()}-{args.contacts}{variant}.json"
     out = ROOT / "bench" / "results" / name
     out.write_bytes(orjson.dumps({"machine": machine(), "contacts": args.contacts,
                                   "db": args.db, "list_only": args.list_only,
                                   "parallel": args.parallel,
                                   "search_in_window": args.search_in_window,
+                                  "shared_budget": bool(args.redis),
                                   "totals": figures, "types": runs},
                                  option=orjson.OPT_INDENT_2))
     print(f"\nwritten: {out.relative_to(ROOT)}")

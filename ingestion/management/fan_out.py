@@ -16,6 +16,7 @@ it shares with the others (HUBSPOT_RATE_LIMIT_REDIS_URL), so more workers do not
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -102,6 +103,7 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> dic
     or share HUBSPOT_RATE_LIMIT_REDIS_URL's budget when one is set. SIGINT/SIGTERM are
     passed on to them (each finishes its batch in flight and exits 130)."""
     pending, running, results = list(commands), {}, {}
+    env = child_environment(parallel)
     stopping: list[int] = []  # the signal received, if any: start nothing more
     with _forwarding_signals(running, stopping):
         while pending or running:
@@ -119,10 +121,23 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> dic
                 running[command] = (subprocess.Popen(
                     [sys.executable, "manage.py", command, "--noinput",
                      *cli_flags(flags_for(command, opts))],
-                    cwd=settings.BASE_DIR, stdout=out, stderr=err, text=True), out, err)
+                    cwd=settings.BASE_DIR, env=env, stdout=out, stderr=err, text=True),
+                    out, err)
             command, (process, out, err) = _first_done(running)
             results[command] = _finished(process, out, err)
     return results
+
+
+def child_environment(parallel: int) -> dict[str, str]:
+    """The environment of each of `parallel` processes. Without a shared budget they split
+    search's: its answers carry no rate-limit headers (API-FACTS §3), so unlike the general
+    window no process could learn from them what the others spend, and N processes at the
+    whole 5 per second meet 429s on every search."""
+    env = dict(os.environ)
+    search_rate = settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND
+    if parallel > 1 and search_rate and not settings.HUBSPOT_RATE_LIMIT_REDIS_URL:
+        env["HUBSPOT_SEARCH_REQUESTS_PER_SECOND"] = str(max(1, search_rate // parallel))
+    return env
 
 
 def _finished(process: subprocess.Popen, out, err) -> dict:

@@ -4,10 +4,12 @@ those created or archived while the run goes on."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from sync_commands import run_command
 
-from ingestion.models import HubSpotContact
+from ingestion.models import HubSpotAssociation, HubSpotContact
 from ingestion.sync.hubspot.client import HubSpotClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -97,3 +99,22 @@ def test_full_run_when_two_ended_then_second_full_run_changes_nothing(portal):
     again = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
     counts = again["contacts"]
     assert counts["created"] == counts["updated"] == counts["archived"] == 0
+
+
+def test_full_run_when_two_ended_with_links_then_one_link_read_per_thousand_records(
+        portal, hubspot):
+    # Pages of 100 (list end), 200 (search end) and fewer (where they cross) still make
+    # link reads of exactly 1,000 ids: ceil(live / 1,000) requests per target type.
+    hubspot.control.reset(contacts=2_500, seed=3)
+    run_command("sync_hubspot_contacts", "--full")
+    live = HubSpotContact.objects.filter(archived=False).count()
+    reads = {path: n for path, n in hubspot.control.stats()["by_path"].items()
+             if "/associations/" in path and path.endswith("/batch/read")}
+    assert len(reads) == 3 and set(reads.values()) == {math.ceil(live / 1000)}, reads
+    links = set(HubSpotAssociation.objects.values_list(
+        "from_id", "to_object_type", "to_id", "association_type_id"))
+    assert links
+    # The same links as a list-only read that replaces every row.
+    run_command("sync_hubspot_contacts", "--full", "--list-only", "--force-overwrite")
+    assert set(HubSpotAssociation.objects.values_list(
+        "from_id", "to_object_type", "to_id", "association_type_id")) == links

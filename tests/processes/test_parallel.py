@@ -67,3 +67,28 @@ def test_parallel_when_below_one_then_usage_error(hubspot):
     process = sync_all(hubspot, "--parallel", "0")
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2 and "--parallel" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("parallel", "redis_url", "expected"), [
+    (3, "", "1"),  # 5 // 3: three processes never exceed search's 5 per second
+    (2, "", "2"),
+    (1, "", "5"),  # one process keeps the whole budget
+    (3, "redis://127.0.0.1:6379/0", "5"),  # shared in Redis: each takes from the whole
+])
+def test_parallel_processes_split_search_budget_unless_shared(settings, monkeypatch, parallel,
+                                                              redis_url, expected):
+    from ingestion.management.fan_out import child_environment
+
+    monkeypatch.setenv("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", "5")
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = 5
+    settings.HUBSPOT_RATE_LIMIT_REDIS_URL = redis_url
+    assert child_environment(parallel)["HUBSPOT_SEARCH_REQUESTS_PER_SECOND"] == expected
+
+
+def test_parallel_unpaced_search_stays_unpaced(settings, monkeypatch):
+    from ingestion.management.fan_out import child_environment
+
+    monkeypatch.delenv("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", raising=False)
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = 0  # 0: unpaced (a local emulator)
+    settings.HUBSPOT_RATE_LIMIT_REDIS_URL = ""
+    assert "HUBSPOT_SEARCH_REQUESTS_PER_SECOND" not in child_environment(3)

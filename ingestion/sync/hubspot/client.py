@@ -341,6 +341,12 @@ class HubSpotClient:
         return self._search(object_type, filters, "hs_object_id", properties, limit,
                             descending=True)
 
+    def search_top(self, object_type: str, properties: list[str]) -> tuple[int, list[dict]]:
+        """(how many live records, the first page from the highest id down): the count that
+        decides a two-ended read is the search end's first page too (one request, not two)."""
+        return self._search_reply(object_type, [], "hs_object_id", properties, SEARCH_PAGE_MAX,
+                                  descending=True)
+
     def search_fits(self, properties: list[str]) -> bool:
         """Whether a search body can name every property (else search pages are re-read
         by id, through the general budget: API-FACTS §3's 3,000-character body limit)."""
@@ -352,6 +358,12 @@ class HubSpotClient:
 
     def _search(self, object_type: str, filters: list[dict], sort_property: str,
                 properties: list[str], limit: int, *, descending: bool = False) -> list[dict]:
+        return self._search_reply(object_type, filters, sort_property, properties, limit,
+                                  descending=descending)[1]
+
+    def _search_reply(self, object_type: str, filters: list[dict], sort_property: str,
+                      properties: list[str], limit: int, *, descending: bool = False
+                      ) -> tuple[int, list[dict]]:
         direction = "DESCENDING" if descending else "ASCENDING"
         body = {"filterGroups": [{"filters": filters}] if filters else [],
                 "sorts": [{"propertyName": sort_property, "direction": direction}],
@@ -359,14 +371,15 @@ class HubSpotClient:
         hydrate = len(orjson.dumps(body)) > self.search_body_max
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
-        page = self.request("POST", self.paths.search(object_type), json=body,
-                            search=True, shape=SearchPage).results
+        reply = self.request("POST", self.paths.search(object_type), json=body,
+                             search=True, shape=SearchPage)
+        page = reply.results
         if hydrate and page:
             ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
             full = {r.get("id"): r for r in self.batch_read(object_type, ids, properties)
                     if isinstance(r, dict)}
             page = [full.get(r.get("id"), r) if isinstance(r, dict) else r for r in page]
-        return page
+        return reply.total, page
 
 
 class _SearchWindow:

@@ -85,8 +85,9 @@ def _id(record: object) -> int | None:
 
 
 def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[str], *,
-                    page_size: int) -> Iterator[list]:
-    """Every live record of the type, a page at a time, read from both ends (module doc)."""
+                    page_size: int, first_search_page: list) -> Iterator[list]:
+    """Every live record of the type, a page at a time, read from both ends (module doc).
+    `first_search_page`: the highest ids, already read (client.search_top)."""
     meeting = Meeting()
     # Both ends hand their pages to this one queue, each from its own thread: an end that
     # waits for its budget (the list end, for a ten-second window to slide) never holds up
@@ -96,7 +97,8 @@ def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[st
     ends = [threading.Thread(target=_list_end, name="hubspot-list-end", daemon=True,
                              args=(client, object_type, properties, page_size, meeting, pages)),
             threading.Thread(target=_search_end, name="hubspot-search-end", daemon=True,
-                             args=(client, object_type, properties, meeting, pages, top))]
+                             args=(client, object_type, properties, meeting, pages, top,
+                                   first_search_page))]
     for end in ends:
         end.start()
     try:
@@ -126,12 +128,14 @@ def _list_end(client: HubSpotClient, object_type: str, properties: list[str], pa
 
 
 def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
-                meeting: Meeting, pages: queue.Queue, top: list) -> None:
+                meeting: Meeting, pages: queue.Queue, top: list, first_page: list) -> None:
     try:
         below: int | None = None
+        page: list | None = first_page
         while not meeting.met():
-            page = client.search_descending(object_type, properties, below=below,
-                                            limit=SEARCH_PAGE_MAX)
+            if page is None:
+                page = client.search_descending(object_type, properties, below=below,
+                                                limit=SEARCH_PAGE_MAX)
             each_id = list(map(_id, page))
             ids = [i for i in each_id if i is not None]
             if top[0] is None:
@@ -142,7 +146,7 @@ def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
             if len(page) < SEARCH_PAGE_MAX or not ids or (below is not None
                                                          and min(ids) >= below):
                 break  # the bottom (or a search that ignores its filter: the list end goes on)
-            below = min(ids)
+            below, page = min(ids), None
     except Exception as error:  # the list end reads on (_until_both_done)
         pages.put((_SEARCH, _Failed(error)))
     finally:

@@ -7,6 +7,7 @@ A per-type engine only declares `object_type`, `model` and (if not the default)
 from __future__ import annotations
 
 import logging
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -111,9 +112,10 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
         page_size = min(self.options.batch_size, 100)
-        if since is None and self._reads_both_ends(properties):
+        top_page = self._search_top(properties) if since is None else None
+        if top_page is not None:
             yield from two_ended_pages(self.client, self.object_type, properties,
-                                       page_size=page_size)
+                                       page_size=page_size, first_search_page=top_page)
         elif since is None:
             yield from self.client.list_pages(self.object_type, properties, page_size=page_size)
         else:
@@ -128,22 +130,23 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
             if recent:
                 yield recent
 
-    def _reads_both_ends(self, properties: list[str]) -> bool:
-        """A full read spends the search budget too (two_ended.py) when it is worth a count
-        request: a type of more than a few pages whose properties fit a search body."""
+    def _search_top(self, properties: list[str]) -> list | None:
+        """The search end's first page when a full read spends the search budget too
+        (two_ended.py): a type of more than a few pages whose properties fit a search body.
+        None: the list endpoint alone reads it. The page's `total` decides, so counting
+        costs no request of its own."""
         above = self.options.two_ended_above
         if above is None or not self.client.search_fits(properties):
-            return False
-        if above == 0:
-            return True
+            return None
         try:
-            return self.client.count(self.object_type) > above
+            total, top_page = self.client.search_top(self.object_type, properties)
         except (HubSpotAuthError, HubSpotDailyLimitError):
             raise  # the list end would meet them too
         except HubSpotError as error:  # search unwell: the list alone reads everything
             log.warning("%s: full read by the list endpoint alone (search: %s)",
                         self.object_type, error)
-            return False
+            return None
+        return top_page if total > above else None
 
     def transform(self, record: dict) -> tuple[dict, list[str]]:
         return to_row(record, self.columns)
@@ -181,41 +184,70 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def _read_related_ahead(self, pages: Iterator[list], history_since: datetime | None
                             ) -> Iterator[Page]:
-        """In the fetch thread: read the associations of each ~1,000 records (one v4 request
-        per target type) and, if asked, the property history of those changed since
+        """In the fetch thread: read the associations of each 1,000 live records (one v4
+        request per target type) and, if asked, the property history of those changed since
         `history_since`; hand each page on with what was read for its records, so the
-        writer only writes it."""
+        writer only writes it. Reads take exactly 1,000 ids whatever the page sizes (list
+        pages hold 100, search pages 200, a two-ended read's crossing pages fewer): a page
+        waits until all its records are read, the next pages' records fill the request."""
         if not (self.association_types or self.history_names) or self.options.dry_run:
             yield from (Page(tuple(page)) for page in pages)
             return
-        group: list[list] = []
+        waiting = _Waiting()
+        unread: list[dict] = []  # live records of waiting pages not yet read
         for page in pages:
-            group.append(page)
-            if sum(map(len, group)) >= LINKS_READ_AHEAD:
-                yield from self._pages_with_related(group, history_since)
-                group = []
-        if group:
-            yield from self._pages_with_related(group, history_since)
+            live = [r for r in page if isinstance(r, dict) and r.get("id")
+                    and r.get("archived") in LIVE]
+            waiting.add(page, [str(r["id"]) for r in live])
+            unread += live
+            while len(unread) >= LINKS_READ_AHEAD:
+                chunk, unread = unread[:LINKS_READ_AHEAD], unread[LINKS_READ_AHEAD:]
+                waiting.related.update(self._related_of(chunk, history_since))
+            yield from waiting.pages_read()
+        if unread:
+            waiting.related.update(self._related_of(unread, history_since))
+        yield from waiting.pages_read()
 
-    def _pages_with_related(self, group: list[list], history_since: datetime | None
-                            ) -> Iterator[Page]:
-        live = [r for page in group for r in page
-                if isinstance(r, dict) and r.get("id") and r.get("archived") in LIVE]
+    def _related_of(self, live: list[dict], history_since: datetime | None) -> dict[str, dict]:
+        """By id: what was read for these live records (links, and history if asked)."""
         live_ids = [str(r["id"]) for r in live]
         links = read_links(self.client, self.object_type, self.association_types, live_ids)
         changed = [str(r["id"]) for r in live if changed_since(r, history_since)]
         history = read_history(self.client, self.object_type, self.history_names, changed)
-        for page in group:
-            related = {}
-            for record in page:
-                object_id = str(record["id"]) if isinstance(record, dict) and \
-                    record.get("id") else None
-                found = dict(links.get(object_id) or {})
-                if object_id in history:
-                    found[HISTORY_KEY] = history[object_id]
-                if found:
-                    related[object_id] = MappingProxyType(found)
-            yield Page(tuple(page), MappingProxyType(related))
+        related = {}
+        for object_id in live_ids:
+            found = dict(links.get(object_id) or {})
+            if object_id in history:
+                found[HISTORY_KEY] = history[object_id]
+            related[object_id] = found
+        return related
+
+
+class _Waiting:
+    """Pages whose records' related data is being read, in order, and what was read so far
+    (kept while a waiting page holds the id: the two ends' crossing pages can share one)."""
+
+    def __init__(self) -> None:
+        self.pages: deque[tuple[list, list[str]]] = deque()
+        self.related: dict[str, dict] = {}
+        self._holders: Counter[str] = Counter()
+
+    def add(self, page: list, live_ids: list[str]) -> None:
+        self.pages.append((page, live_ids))
+        self._holders.update(live_ids)
+
+    def pages_read(self) -> Iterator[Page]:
+        """The waiting pages up to the first with a record not read yet."""
+        while self.pages and all(i in self.related for i in self.pages[0][1]):
+            page, live_ids = self.pages.popleft()
+            found = {i: self.related[i] for i in live_ids if self.related[i]}
+            self._holders.subtract(live_ids)
+            for object_id in live_ids:
+                if self._holders[object_id] <= 0:
+                    self.related.pop(object_id, None)
+                    self._holders.pop(object_id, None)
+            yield Page(tuple(page), MappingProxyType(
+                {i: MappingProxyType(f) for i, f in found.items()}))
 
 
 def _answered_ids(records: list) -> set[str]:
