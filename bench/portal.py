@@ -12,9 +12,9 @@ for everything but search, search 5 per second on its own (HubSpot's specs). Run
 `sync_history`: records, requests by endpoint class, 429s, wall time.
 
 The least time, stated with the figures: a run needs, besides reading live records, a fixed
-number of general requests G (archived listings: 100 a page; associations: one per 1,000
-live records per target type; definitions, lists and forms: as counted). Live records
-can be read by the list endpoint (100 a request, general budget: 19/s after the first
+number of general requests G (archived listings: 100 a page, at least one request a type;
+associations: one per 1,000 live records per target type; definitions, lists and forms: as
+counted). Live records can be read by the list endpoint (100 a request, general budget: 19/s after the first
 window's free 190) or by search (200 a request, 5/s), so in list-page equivalents the
 budgets give 19 + 2 x 5 = 29 a second: T_min = (G + live/100 - 190) / 29. The fewest
 requests at that time: G, plus 5 x T_min search pages, plus list pages for the rest.
@@ -150,8 +150,9 @@ def least(runs: list[dict], others: int) -> dict:
     """The least wall time and the fewest requests for this mix (module doc)."""
     records = [r for r in runs if r["live"] is not None]
     live = sum(r["live"] for r in records)
-    fixed = others + sum(math.ceil(r["archived"] / 100)
-                              + math.ceil(r["live"] / 1000) * r["targets"] for r in records)
+    # A type with no archived record still takes one request to learn that.
+    fixed = others + sum(max(1, math.ceil(r["archived"] / 100))
+                         + math.ceil(r["live"] / 1000) * r["targets"] for r in records)
     seconds = max(0.0, (fixed + live / 100 - FREE_BURST) / (GENERAL_PER_S + 2 * SEARCH_PER_S))
     search_pages = min(SEARCH_PER_S * seconds, live / 200)
     list_pages = max(0.0, (live - 200 * search_pages) / 100)

@@ -45,9 +45,11 @@ def stages(job: str | None) -> list[tuple[str, ...]]:
     records = tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES)
     if job is not None:
         return [records, CUSTOM]
-    # Lists and forms name records by id only (no foreign keys): they run beside them.
+    # Lists and forms name records by id only (no foreign keys): they run beside them, and
+    # start first: long chains of small requests (memberships, submissions) that wait on
+    # answers more than on the budget, so started last they would trail the whole run.
     marketing = tuple(f"sync_hubspot_{engine.object_type}" for engine in MARKETING_ENGINES)
-    return [DEFINITIONS, records + marketing, CUSTOM]
+    return [DEFINITIONS, marketing + records, CUSTOM]
 
 
 def run_stage(commands: Iterable[str], opts: dict, queue: str | None) -> dict[str, dict]:
