@@ -14,9 +14,9 @@ for everything but search, search 5 per second on its own (HubSpot's specs). Run
 The least time, stated with the figures: a run needs, besides reading live records, a fixed
 number of general requests G (archived listings: 100 a page, at least one request a type;
 associations: one per 1,000 live records per target type; definitions, lists and forms: as
-counted). Live records can be read by the list endpoint (100 a request, general budget: 19/s after the first
-window's free 190) or by search (200 a request, 5/s), so in list-page equivalents the
-budgets give 19 + 2 x 5 = 29 a second: T_min = (G + live/100 - 190) / 29. The fewest
+counted). Live records can be read by the list endpoint (100 a request, general budget:
+19/s after the first window's free 190) or by search (200 a request, 5/s), so in list-page
+equivalents the budgets give 19 + 2 x 5 = 29 a second: T_min = (G + live/100 - 190) / 29. The fewest
 requests at that time: G, plus 5 x T_min search pages, plus list pages for the rest.
 Results: bench/results/portal-<date>-<N>-<variant>.json.
 """

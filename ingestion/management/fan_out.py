@@ -4,9 +4,10 @@ Stages run one after another; the commands of a stage run at the same time on wh
 workers take them (`ingestion.sync_hubspot` tasks, the same commands with the same flags):
 
   1. definitions   sync_hubspot_properties, _owners, _pipelines: what records refer to
-  2. records       one command per CRM record type, and lists and forms: independent of
-                   each other (links are keyed by HubSpot ids, no foreign keys), so they fan out
-  3. custom        sync_hubspot_custom_objects (its schemas, then each custom type)
+  2. records       lists and forms, one command per CRM record type, and custom objects
+                   (sync_hubspot_custom_objects: their schemas, then each custom type):
+                   independent of each other (links are keyed by HubSpot ids, no foreign
+                   keys), so they fan out
 
 Each command still takes its type's lock, so a type some other run is syncing is skipped
 (exit 75) and never synced twice at once. Every worker paces itself against the rate budget
@@ -44,12 +45,12 @@ def stages(job: str | None) -> list[tuple[str, ...]]:
     types only: custom objects' records are checked by their own command)."""
     records = tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES)
     if job is not None:
-        return [records, CUSTOM]
+        return [records + CUSTOM]
     # Lists and forms name records by id only (no foreign keys): they run beside them, and
     # start first: long chains of small requests (memberships, submissions) that wait on
     # answers more than on the budget, so started last they would trail the whole run.
     marketing = tuple(f"sync_hubspot_{engine.object_type}" for engine in MARKETING_ENGINES)
-    return [DEFINITIONS, marketing + records, CUSTOM]
+    return [DEFINITIONS, marketing + records + CUSTOM]
 
 
 def run_stage(commands: Iterable[str], opts: dict, queue: str | None) -> dict[str, dict]:
@@ -121,7 +122,8 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> dic
                 out = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by _finished
                 err = tempfile.TemporaryFile("w+")  # noqa: SIM115
                 running[command] = (subprocess.Popen(
-                    [sys.executable, "manage.py", command, "--noinput",
+                    # --skip-checks: this command ran Django's system checks already.
+                    [sys.executable, "manage.py", command, "--noinput", "--skip-checks",
                      *cli_flags(flags_for(command, opts))],
                     cwd=settings.BASE_DIR, env=env, stdout=out, stderr=err, text=True),
                     out, err)

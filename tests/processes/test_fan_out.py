@@ -1,5 +1,5 @@
 """`sync_hubspot_all --on-workers`: the types as Celery tasks on real worker processes over
-Redis, definitions first, record types in parallel, custom objects last; one table at the end."""
+Redis, definitions first, then record types and custom objects in parallel; one table at the end."""
 
 from __future__ import annotations
 
