@@ -29,6 +29,7 @@ from django.utils import timezone
 from . import history
 from .backends import backend
 from .bulk_sql import live_ids, mark_deleted, unseen_ids
+from .collector import fewer_collections
 from .prefetch import prefetched
 from .results import (
     Mode,
@@ -147,7 +148,8 @@ class BaseSyncEngine:
         counters = self.source_counters()
         try:
             self.prepare()  # after start_run: a run that fails here is still recorded
-            newest = self._sync_batches(result, run_row, mode, since)
+            with fewer_collections():
+                newest = self._sync_batches(result, run_row, mode, since)
             self._finish(result, mode, previous, started, newest)
         except BaseException as error:
             result.status = "failed"
