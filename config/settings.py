@@ -148,7 +148,7 @@ HUBSPOT_PURGE_VANISHED = reader.choice("HUBSPOT_PURGE_VANISHED", "false",
 HUBSPOT_TWO_ENDED_READS = reader.choice("HUBSPOT_TWO_ENDED_READS", "true",
                                         ("true", "false", "1", "0")) in ("true", "1")
 # ... for types with more live records than this (smaller ones: the ends would meet within
-# a few pages, and deciding costs a count request; 0: always, without counting).
+# a few pages). The count is the `total` of search's first page, which the search end keeps.
 HUBSPOT_TWO_ENDED_MIN_RECORDS = reader.number("HUBSPOT_TWO_ENDED_MIN_RECORDS", 2000,
                                               whole=True, minimum=0)
 # Properties whose change history every sync keeps (hubspot_property_history), as with

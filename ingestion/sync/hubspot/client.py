@@ -148,6 +148,10 @@ class HubSpotClient:
             raise HubSpotTransportError(f"{type(exc).__name__} on {method} {path}") from exc
         finally:
             self.budget.complete(ticket)
+        # httpx binds each response to its stream in a reference cycle (BoundSyncStream),
+        # so a page's bytes would live on until the cycle collector runs, which a run spaces
+        # out (base/collector.py): the body is read, detach the spent stream.
+        response.stream = _SPENT
         self.stats.count(path, response.status_code, search=search)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)
@@ -380,6 +384,9 @@ class HubSpotClient:
                     if isinstance(r, dict)}
             page = [full.get(r.get("id"), r) if isinstance(r, dict) else r for r in page]
         return reply.total, page
+
+
+_SPENT = httpx.ByteStream(b"")
 
 
 class _SearchWindow:
