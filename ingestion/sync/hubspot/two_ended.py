@@ -138,8 +138,8 @@ def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
                                                 limit=SEARCH_PAGE_MAX)
             each_id = list(map(_id, page))
             ids = [i for i in each_id if i is not None]
-            if top[0] is None:
-                top[0] = max(ids, default=0)
+            if top[0] is None and ids:  # none: the list end reads on to the end alone
+                top[0] = max(ids)
             kept = meeting.from_search(page, each_id)
             if kept:
                 pages.put((_SEARCH, kept))
