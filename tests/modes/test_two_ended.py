@@ -9,7 +9,7 @@ import math
 import pytest
 from sync_commands import run_command
 
-from ingestion.models import HubSpotAssociation, HubSpotContact
+from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -118,3 +118,20 @@ def test_full_run_when_two_ended_with_links_then_one_link_read_per_thousand_reco
     run_command("sync_hubspot_contacts", "--full", "--list-only", "--force-overwrite")
     assert set(HubSpotAssociation.objects.values_list(
         "from_id", "to_object_type", "to_id", "association_type_id")) == links
+
+
+@pytest.mark.once  # about pacing against the emulator, not the database
+def test_full_run_when_portal_counts_searches_in_window_then_learnt_after_one_refusal(
+        portal, hubspot, settings):
+    # HubSpot's specs exempt search from the ten-secondly window; on a portal where it
+    # counts, the first search refused for that window teaches the budget to pace searches
+    # in it too, so the run meets no storm of 429s (and loses nothing).
+    hubspot.control.reset(contacts=15_000, seed=3)
+    hubspot.control.set_rate_limit("starter", window_ms=4000, search_in_window=True)
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = 5
+    run = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
+    assert run["contacts"]["failed"] == 0
+    assert HubSpotContact.objects.count() == run["contacts"]["created"] > 14_000
+    refused = SyncHistory.objects.get(object_type="contacts").details["rate_limited_by_class"]
+    assert refused.get("search", 0) <= 1, refused
+    assert sum(refused.values()) <= 3, refused

@@ -144,3 +144,19 @@ def test_pacer_when_headers_match_its_own_requests_then_no_extra_wait():
     for _ in range(7):
         pacer.acquire()
     assert clock.slept == []
+
+
+def test_budget_when_searches_count_in_window_then_each_search_takes_a_general_slot_too():
+    from ingestion.sync.hubspot.pacing import LocalBudget
+
+    clock = FakeClock()
+    budget = LocalBudget(3, 100, clock=clock, sleep=clock.sleep)
+    for _ in range(5):  # exempt (HubSpot's specs): searches leave the general window alone
+        budget.complete(budget.acquire(search=True))
+    budget.complete(budget.acquire())
+    assert clock.slept == []
+    budget.search_counts_in_window()  # a search was refused for the ten-secondly window
+    budget.complete(budget.acquire(search=True))
+    budget.complete(budget.acquire(search=True))
+    budget.acquire()  # the window (3) holds the request and the two searches: wait
+    assert len(clock.slept) == 1 and clock.slept[0] > 9

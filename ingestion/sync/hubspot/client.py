@@ -28,6 +28,7 @@ from .errors import (
     HubSpotError,
     HubSpotLoopError,
     HubSpotMalformedReplyError,
+    HubSpotRateLimitError,
     HubSpotTransportError,
     HubSpotWaitTooLongError,
     error_for_response,
@@ -161,6 +162,12 @@ class HubSpotClient:
             return self._decode(response, method, path, shape)
         except HubSpotAuthError as error:
             error.header = authorization  # which token HubSpot refused, for renew()
+            raise
+        except HubSpotRateLimitError as error:
+            # HubSpot's specs exempt search from the ten-secondly window; a portal that
+            # refuses a search for it counts searches there: pace them in it from now on.
+            if search and error.category == "TEN_SECONDLY_ROLLING":
+                self.budget.search_counts_in_window()
             raise
 
     def _decode(self, response: httpx.Response, method: str, path: str,

@@ -122,6 +122,11 @@ class RateBudget(Protocol):
 
     def observe(self, headers: Mapping[str, str]) -> None: ...
 
+    def search_counts_in_window(self) -> None:
+        """HubSpot refused a search for the ten-secondly window: on this portal searches
+        count there too (its specs say they do not), so from now on each search also takes
+        a general slot."""
+
     def daily_state(self) -> tuple[int | None, int | None]:
         """(the account's daily limit, requests left today) as last learnt, if known."""
         ...
@@ -184,15 +189,20 @@ class LocalBudget:
         self.search = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s,
                                          clock=clock, sleep=sleep)
         self.daily = DailyQuota(reserve_percent)
+        self.search_in_window = False  # learnt: RateBudget.search_counts_in_window
 
-    def acquire(self, search: bool = False) -> tuple[SlidingWindowPacer, float]:
+    def acquire(self, search: bool = False) -> list[tuple[SlidingWindowPacer, float]]:
         self.daily.spend()
-        pacer = self.search if search else self.general
-        return pacer, pacer.acquire()
+        pacers = [self.search, self.general] if search and self.search_in_window else \
+            [self.search if search else self.general]
+        return [(pacer, pacer.acquire()) for pacer in pacers]
 
     def complete(self, ticket: object) -> None:
-        pacer, started = ticket  # type: ignore[misc]
-        pacer.complete(started)
+        for pacer, started in ticket:  # type: ignore[attr-defined]
+            pacer.complete(started)
+
+    def search_counts_in_window(self) -> None:
+        self.search_in_window = True
 
     def observe(self, headers: Mapping[str, str]) -> None:
         self.general.observe(headers)

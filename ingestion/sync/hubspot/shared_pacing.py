@@ -149,26 +149,38 @@ class RedisBudget:
                          (("acquire", ACQUIRE), ("complete", COMPLETE), ("observe", OBSERVE))}
         self._local: LocalBudget | None = None
         self._lock = threading.Lock()
+        self.search_in_window = False  # learnt: RateBudget.search_counts_in_window
 
     # -- RateBudget ---------------------------------------------------------------------------
 
     def acquire(self, search: bool = False) -> object:
         if self._local is None:
             try:
-                return self._acquire_shared(search)
+                tickets = [self._acquire_shared(search)]
+                if search and self.search_in_window:
+                    tickets.append(self._acquire_shared(False))
+                return tickets
             except redis.RedisError as error:
                 self._fall_back(error)
         return self._local.acquire(search)
 
     def complete(self, ticket: object) -> None:
-        if not isinstance(ticket, _Ticket):
+        if not (isinstance(ticket, list) and all(isinstance(t, _Ticket) for t in ticket)):
             self._local.complete(ticket)  # taken from the fallback
             return
-        if self._local is None:
+        for shared in ticket:
+            if self._local is not None:
+                return
             try:
-                self._scripts["complete"](keys=[ticket.key], args=[self._now(), ticket.member])
+                self._scripts["complete"](keys=[shared.key], args=[self._now(), shared.member])
             except redis.RedisError as error:
                 self._fall_back(error)
+
+    def search_counts_in_window(self) -> None:
+        # This process's own finding (each process that meets such a refusal learns it).
+        self.search_in_window = True
+        if self._local is not None:
+            self._local.search_counts_in_window()
 
     def observe(self, headers: Mapping[str, str]) -> None:
         if self._local is not None:
@@ -235,6 +247,7 @@ class RedisBudget:
                                       max_wait_s=self.max_wait_s,
                                       reserve_percent=self.reserve_percent,
                                       clock=self._clock or time.monotonic, sleep=self._sleep)
+            self._local.search_in_window = self.search_in_window
 
 
 def redis_budget(url: str, account: str, **kwargs) -> RedisBudget:
