@@ -119,15 +119,7 @@ def _spoil(unreadable: dict[str, str], ids: list[str], reason: str) -> None:
 def owner_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list[dict]]:
     """Owners a page at a time; HubSpot lists archived owners only with `archived=true`."""
     params: dict = {"limit": OWNERS_PAGE_MAX, "archived": _bool(archived)}
-    path = client.paths.owners()
-    cursors = CursorGuard(f"GET {path}")
-    while True:
-        reply = client.request("GET", path, params=params)
-        if reply.results:
-            yield reply.results
-        if not reply.after:
-            return
-        params["after"] = cursors.check(reply.after)
+    yield from filter(None, client.get_pages(client.paths.owners(), params))
 
 
 def pipelines(client: HubSpotClient, object_type: str) -> list[dict]:

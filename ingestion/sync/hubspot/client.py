@@ -220,13 +220,19 @@ class HubSpotClient:
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if inline:
             params["properties"] = ",".join(properties)
-        path = self.paths.objects(object_type)
+        for results in self.get_pages(self.paths.objects(object_type), params):
+            if results:
+                yield results if inline else self._hydrate(
+                    object_type, results, properties, archived=archived)
+
+    def get_pages(self, path: str, params: dict) -> Iterator[list]:
+        """Each page's `results` of a GET listing, following `paging.next.after`; a cursor
+        that repeats or goes back stops it with HubSpotLoopError (CursorGuard)."""
+        params = dict(params)
         cursors = CursorGuard(f"GET {path}")
         while True:
             reply = self.request("GET", path, params=params)
-            if reply.results:
-                yield reply.results if inline else self._hydrate(
-                    object_type, reply.results, properties, archived=archived)
+            yield reply.results
             if not reply.after:
                 return
             params["after"] = cursors.check(reply.after)

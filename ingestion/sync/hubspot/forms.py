@@ -25,7 +25,7 @@ from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotForm, HubSpotFormSubmission
 
 from .associations import FATAL
-from .client import CursorGuard, HubSpotClient
+from .client import HubSpotClient
 from .errors import HubSpotError
 from .timeparse import parse_hubspot_datetime
 
@@ -45,16 +45,8 @@ class Submissions:
 # -- the fetch stage ---------------------------------------------------------------------------
 
 def form_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list]:
-    path = client.paths.forms()
     params: dict = {"limit": FORMS_LIMIT, "archived": "true" if archived else "false"}
-    cursors = CursorGuard(f"GET {path}")
-    while True:
-        reply = client.request("GET", path, params=params)
-        if reply.results:
-            yield reply.results
-        if not reply.after:
-            return
-        params["after"] = cursors.check(reply.after)
+    yield from filter(None, client.get_pages(client.paths.forms(), params))
 
 
 def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | None,
@@ -78,15 +70,9 @@ def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | Non
 
 
 def _submission_pages(client: HubSpotClient, form_id: str) -> Iterator[list[dict]]:
-    path = client.paths.form_submissions(form_id)
-    params: dict = {"limit": SUBMISSIONS_LIMIT}
-    cursors = CursorGuard(f"GET {path}")
-    while True:
-        reply = client.request("GET", path, params=params)
-        yield [submission_row(form_id, entry) for entry in reply.results]
-        if not reply.after:
-            return
-        params["after"] = cursors.check(reply.after)
+    for results in client.get_pages(client.paths.form_submissions(form_id),
+                                    {"limit": SUBMISSIONS_LIMIT}):
+        yield [submission_row(form_id, entry) for entry in results]
 
 
 def submission_row(form_id: str, entry: dict) -> dict:

@@ -31,7 +31,7 @@ from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotList, HubSpotListMembership
 
 from .associations import FATAL
-from .client import CursorGuard, HubSpotClient
+from .client import HubSpotClient
 from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
 from .replies import Listing
 from .timeparse import parse_hubspot_datetime
@@ -119,18 +119,12 @@ def read_members(client: HubSpotClient, lst: dict, version: str) -> MemberSet | 
 
 def _member_pages(client: HubSpotClient, list_id: str) -> Iterator[tuple[str, datetime | None]]:
     path = f"{client.paths.lists()}/{list_id}/memberships"
-    params: dict = {"limit": MEMBERS_LIMIT}
-    cursors = CursorGuard(f"GET {path}")
-    while True:
-        reply = client.request("GET", path, params=params)
-        for entry in reply.results:
+    for results in client.get_pages(path, {"limit": MEMBERS_LIMIT}):
+        for entry in results:
             record_id = str(entry["recordId"])
             if not record_id:
                 raise ValueError("an entry without a recordId")
             yield record_id, parse_hubspot_datetime(entry.get("membershipTimestamp"))
-        if not reply.after:
-            return
-        params["after"] = cursors.check(reply.after)
 
 
 def version(lst: dict) -> str:
