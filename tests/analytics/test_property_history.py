@@ -74,7 +74,8 @@ def test_history_when_read_again_then_nothing_added_twice(mirrored):
                 "lifecyclestage")
     first = HubSpotPropertyHistory.objects.count()
     assert first >= 1
-    run_command("sync_hubspot_contacts", "--skip-associations", "--since", "2026-01-01",
+    run_command("sync_hubspot_contacts", "--skip-associations", "--since",
+                f"{HubSpotPropertyHistory.objects.latest('timestamp').timestamp:%Y-%m-%d}",
                 "--with-history", "lifecyclestage")  # the same change read again
     assert HubSpotPropertyHistory.objects.count() == first
 

@@ -214,13 +214,18 @@ def test_readme_queries_when_run_on_a_synced_mirror_then_answer(synced):
         by_month = cursor.fetchall()
     live = HubSpotDeal.objects.filter(archived=False).count()
     assert by_stage and sum(row[1] for row in by_stage) == live
-    december = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    # The month the change landed in, from the run's own record of it (never today's date).
+    changed = HubSpotPropertyHistory.objects.get(
+        object_type="contacts", property="lifecyclestage", object_id="10000000001",
+        value="customer").timestamp.astimezone(dt.UTC)
+    month = changed.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_end = (month + dt.timedelta(days=32)).replace(day=1)
     latest: dict[str, str] = {}  # the same answer, worked out in Python from the table
     for version in HubSpotPropertyHistory.objects.filter(
             object_type="contacts", property="lifecyclestage",
-            timestamp__lt=december).order_by("timestamp"):
+            timestamp__lt=month_end).order_by("timestamp"):
         latest[version.object_id] = version.value
     expected = Counter(stage for stage in latest.values() if stage)
-    november = {stage: n for month, stage, n in by_month if (month.year, month.month) == (
-        2026, 11)}
-    assert november == expected and november["customer"] >= 1
+    that_month = {stage: n for when, stage, n in by_month
+                  if (when.year, when.month) == (month.year, month.month)}
+    assert that_month == expected and that_month["customer"] >= 1

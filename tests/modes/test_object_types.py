@@ -229,9 +229,11 @@ def test_since_flag_when_one_record_changed_today_then_only_it_read_and_run_is_s
         hubspot, kind):
     sync(kind, "--full")
     target = local_live_id(kind)
+    # --since the moment just before the change (never the calendar date: a run that spans
+    # midnight would otherwise miss it).
+    before_change = datetime.now(UTC).isoformat(timespec="milliseconds")
     hubspot.control.update(kind.object_type, target, {kind.column: "Changed today"})
-    today = datetime.now(UTC).date().isoformat()
-    counts = sync(kind, "--since", today)
+    counts = sync(kind, "--since", before_change)
     assert (counts["fetched"], counts["updated"], counts["created"]) == (1, 1, 0)
     assert kind.value(target) == "Changed today"
     run = SyncHistory.objects.filter(object_type=kind.object_type).latest("id")
