@@ -49,13 +49,13 @@ def start_run(object_type: str, mode: Mode, options: SyncOptions) -> SyncHistory
 
 
 def _close_abandoned(object_type: str) -> None:
-    """A `running` row whose process is gone was abandoned: mark it failed."""
+    """A `running` row whose process is gone was abandoned: mark it so (a failure)."""
     with transaction.atomic():
         for other in SyncHistory.objects.select_for_update().filter(
                 object_type=object_type, status=SyncHistory.Status.RUNNING):
             if _alive(other):
                 raise SyncAlreadyRunning(_running_message(object_type, other))
-            other.status = SyncHistory.Status.FAILED
+            other.status = SyncHistory.Status.ABANDONED
             other.error_message = "abandoned: the process ended without finishing the run"
             other.finished_at = timezone.now()
             other.save(update_fields=["status", "error_message", "finished_at"])

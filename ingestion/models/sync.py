@@ -9,6 +9,8 @@ class SyncHistory(models.Model):
         SUCCESS = "success"
         PARTIAL = "partial"  # finished, but some records failed (see SyncError)
         FAILED = "failed"  # stopped by a fatal error or a signal
+        ABANDONED = "abandoned"  # its process ended without finishing it (killed, lost)
+        SKIPPED = "skipped"  # not run: HubSpot answered 403 for the type (no access)
 
     object_type = models.CharField(max_length=64, db_index=True)
     # incremental | full | since | ids | links | deletions | verify (results.Mode)

@@ -218,7 +218,7 @@ def test_running_row_of_another_machine_when_starting_then_refused_until_12h_old
     else:
         run([[contact(1)]], full=True)
         other.refresh_from_db()
-        assert other.status == "failed" and "abandoned" in other.error_message
+        assert other.status == "abandoned" and "abandoned" in other.error_message
 
 
 def test_postgresql_when_a_run_ends_then_the_connection_commits_durably_again():
