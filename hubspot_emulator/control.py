@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 _UNSET: Any = object()  # `body=None` is a real fault body (JSON null), so absence needs its own
+
+
+def _segment(value: object) -> str:
+    """A planted id as one path segment (ids with `/` or `?` are what tests plant)."""
+    return quote(str(value), safe="")
 
 
 class EmulatorControl:
@@ -195,38 +201,53 @@ class EmulatorControl:
         return self.webhook_state()["deliveries"]
 
     def list_create(self, name: str, object_type_id: str = "0-1",
-                    processing_type: str = "MANUAL", record_ids: list | None = None) -> dict:
-        """Create a list (lists v3): `{"listId", "size"}`."""
-        return self._post("lists", {"name": name, "objectTypeId": object_type_id,
-                                    "processingType": processing_type,
-                                    "recordIds": [str(i) for i in record_ids or []]})
+                    processing_type: str = "MANUAL", record_ids: list | None = None, *,
+                    list_id: str | None = None, any_ids: bool = False) -> dict:
+        """Create a list (lists v3): `{"listId", "size"}`. `list_id` plants that id (any
+        text); `any_ids` keeps `record_ids` as given, not only the portal's live records."""
+        body: dict[str, Any] = {"name": name, "objectTypeId": object_type_id,
+                                "processingType": processing_type,
+                                "recordIds": [str(i) for i in record_ids or []],
+                                "anyIds": any_ids}
+        if list_id is not None:
+            body["listId"] = list_id
+        return self._post("lists", body)
 
     def list_add_members(self, list_id: str | int, record_ids: list) -> dict:
         """Add records to a list (existing members and unknown records are ignored, as
         HubSpot does): `{"listId", "added", "size"}`. Moves `hs_last_record_added_at` and
         `hs_list_size`, not `updatedAt`."""
-        return self._post(f"lists/{list_id}/add", {"recordIds": [str(i) for i in record_ids]})
+        return self._post(f"lists/{_segment(list_id)}/add",
+                          {"recordIds": [str(i) for i in record_ids]})
 
     def list_remove_members(self, list_id: str | int, record_ids: list) -> dict:
         """Remove records from a list: `{"listId", "removed", "size"}`."""
-        return self._post(f"lists/{list_id}/remove",
+        return self._post(f"lists/{_segment(list_id)}/remove",
                           {"recordIds": [str(i) for i in record_ids]})
 
     def list_rename(self, list_id: str | int, name: str) -> dict:
         """Change a list's definition (its name): `updatedAt` moves."""
-        return self._post(f"lists/{list_id}/rename", {"name": name})
+        return self._post(f"lists/{_segment(list_id)}/rename", {"name": name})
 
     def list_delete(self, list_id: str | int) -> dict:
         """Delete a list: out of search, GET shows `deletedAt`, memberships answer 404."""
-        return self._post(f"lists/{list_id}/delete")
+        return self._post(f"lists/{_segment(list_id)}/delete")
 
     def list_restore(self, list_id: str | int) -> dict:
         """Restore a deleted list: back in search, with its members."""
-        return self._post(f"lists/{list_id}/restore")
+        return self._post(f"lists/{_segment(list_id)}/restore")
+
+    def form_create(self, name: str, form_id: str | None = None) -> dict:
+        """Create a live HubSpot form (`form_id`: plant that id, any text): the form JSON."""
+        body: dict[str, Any] = {"name": name}
+        if form_id is not None:
+            body["formId"] = form_id
+        return self._post("forms", body)
 
     def form_add_submission(self, form_id: str, values: dict | list,
                             page_url: str | None = None,
-                            submitted_at_ms: int | None = None) -> dict:
+                            submitted_at_ms: int | None = None,
+                            conversion_id: str | None = None) -> dict:
         """Submit a form (`values`: `{name: value}` or `[{name, value}]`; time: the emulated
         clock's now unless given): the submission as the API serves it, plus `formId`."""
         body: dict[str, Any] = {"values": values}
@@ -234,7 +255,9 @@ class EmulatorControl:
             body["pageUrl"] = page_url
         if submitted_at_ms is not None:
             body["submittedAt"] = submitted_at_ms
-        return self._post(f"forms/{form_id}/submissions", body)
+        if conversion_id is not None:
+            body["conversionId"] = conversion_id
+        return self._post(f"forms/{_segment(form_id)}/submissions", body)
 
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,

@@ -82,8 +82,8 @@ class FormsState:
     rng: random.Random = field(default_factory=random.Random)
 
     def submit(self, form: PortalForm, submitted_ms: int, values: list[dict],
-               page_url: str) -> Submission:
-        made = Submission(submitted_ms, self.next_seq, values, page_url,
+               page_url: str, conversion_id: str | None = None) -> Submission:
+        made = Submission(submitted_ms, self.next_seq, values, page_url, conversion_id or
                           str(uuid.UUID(int=self.rng.getrandbits(128), version=4)))
         self.next_seq += 1
         form.submissions.append(made)
@@ -263,9 +263,25 @@ async def control_submit(emu: Emulator, request: web.Request) -> dict:
     if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
         raise ValueError("values must be an object or a list of {name, value}")
     at = int(body.get("submittedAt") or emu.clock.now_ms())
+    conversion = body.get("conversionId")  # any text a test plants; default a new GUID
     made = forms_of(emu.store).submit(form, at, values,
-                                      str(body.get("pageUrl") or "https://www.example.com/"))
+                                      str(body.get("pageUrl") or "https://www.example.com/"),
+                                      None if conversion is None else str(conversion))
     return {"formId": form.form_id, **made.json()}
+
+
+async def control_create(emu: Emulator, request: web.Request) -> dict:
+    """Create a live HubSpot form with no submissions: `{name, formId}` (`formId`: plant
+    that id, any text; default a new GUID)."""
+    body = await json_body(request)
+    state = forms_of(emu.store)
+    form_id = str(body.get("formId") or uuid.UUID(int=state.rng.getrandbits(128), version=4))
+    if form_id in state.forms:
+        raise ValueError(f"form {form_id} exists")
+    now = emu.clock.now_ms()
+    form = PortalForm(form_id, str(body.get("name") or "New form"), now, [_EMAIL])
+    state.forms[form_id] = form
+    return form.json()
 
 
 def add_routes(app: web.Application) -> None:
@@ -276,4 +292,5 @@ def add_routes(app: web.Application) -> None:
     serve(app, "GET", FORMS, "/", list_forms, read)  # the SDK's spelling
     serve(app, "GET", FORMS, "/{formId}", get_form, read)
     serve(app, "GET", FORM_SUBMISSIONS, "/{formGuid}", list_submissions, read)
+    app.router.add_post("/_emulator/forms", control_handler(control_create))
     app.router.add_post("/_emulator/forms/{formId}/submissions", control_handler(control_submit))

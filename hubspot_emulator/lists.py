@@ -85,11 +85,14 @@ class ListsState:
     next_id: int = 1
 
     def create(self, name: str, object_type_id: str, processing_type: str, now_ms: int,
-               filter_branch: dict | None = None) -> PortalList:
-        made = PortalList(str(self.next_id), name, object_type_id, processing_type, now_ms,
+               filter_branch: dict | None = None, list_id: str | None = None) -> PortalList:
+        """A new list; `list_id` plants an id of the test's choosing (any text)."""
+        if list_id is None:
+            list_id = str(self.next_id)
+            self.next_id += 1
+        made = PortalList(list_id, name, object_type_id, processing_type, now_ms,
                           filter_branch, updated_ms=now_ms, filters_updated_ms=now_ms)
         self.lists[made.list_id] = made
-        self.next_id += 1
         return made
 
 
@@ -230,7 +233,7 @@ async def list_memberships(request: web.Request) -> web.Response:
     limit = int_param(request.query.get("limit"), "limit", MEMBERS_DEFAULT)
     if not 1 <= limit <= MEMBERS_MAX:
         raise validation(f"limit must be between 1 and {MEMBERS_MAX}")
-    ordered = sorted(lst.members.items(), key=lambda item: int(item[0]))
+    ordered = sorted(lst.members.items(), key=lambda item: _order(item[0]))
     start = _after(request.query.get("after"), ordered)
     page = ordered[start:start + limit]
     out: dict = {"results": [{"recordId": r, "membershipTimestamp": iso_ms(ms)}
@@ -246,18 +249,23 @@ def _cursor(record_id: str) -> str:
     return base64.urlsafe_b64encode(f"r:{record_id}".encode()).decode().rstrip("=")
 
 
+def _order(record_id: str) -> tuple:
+    """Record ids ascending: numbers by value; planted non-numeric ids after them."""
+    return (0, int(record_id), "") if record_id.isdigit() else (1, 0, record_id)
+
+
 def _after(cursor: str | None, ordered: list[tuple[str, int]]) -> int:
     """Where the page after `cursor` starts: past the record the cursor names."""
     if not cursor:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        last = int(text.removeprefix("r:")) if text.startswith("r:") else None
+        last = _order(text.removeprefix("r:")) if text.startswith("r:") else None
     except (binascii.Error, UnicodeDecodeError, ValueError):
         last = None
     if last is None:
         raise validation(f"Invalid after cursor: {cursor}")
-    return next((k for k, (r, _) in enumerate(ordered) if int(r) > last), len(ordered))
+    return next((k for k, (r, _) in enumerate(ordered) if _order(r) > last), len(ordered))
 
 
 # -- control operations (/_emulator/lists/…) ---------------------------------------------------
@@ -270,6 +278,8 @@ def _record_ids(emu: Emulator, lst: PortalList, body: dict) -> list[str]:
     ids = body.get("recordIds")
     if not isinstance(ids, list):
         raise ListControlError('body must be {"recordIds": [ids]}')
+    if body.get("anyIds"):  # planted as given: what a client must survive (tests)
+        return [str(i) for i in ids]
     ts = emu.store.types[TYPE_NAMES[lst.object_type_id]]
     # Records that do not exist are ignored, as HubSpot's membership endpoints do.
     return [str(i) for i in ids if (idx := ts.idx_of(i)) is not None
@@ -291,9 +301,14 @@ async def control_create(emu: Emulator, request: web.Request) -> dict:
         raise ListControlError(f"processingType one of {PROCESSING_TYPES}, objectTypeId one "
                                f"of {sorted(TYPE_NAMES)}")
     now = emu.clock.now_ms()
+    list_id = body.get("listId")
+    if list_id is not None and str(list_id) in lists_of(emu.store).lists:
+        raise ListControlError(f"list {list_id} exists")
     made = lists_of(emu.store).create(str(body.get("name") or "New list"), type_id, kind, now,
-                                      body.get("filterBranch"))
-    made.add(_record_ids(emu, made, {"recordIds": body.get("recordIds") or []}), now)
+                                      body.get("filterBranch"),
+                                      None if list_id is None else str(list_id))
+    made.add(_record_ids(emu, made, {"recordIds": body.get("recordIds") or [],
+                                     "anyIds": body.get("anyIds")}), now)
     return {"listId": made.list_id, "size": len(made.members)}
 
 

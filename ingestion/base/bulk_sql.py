@@ -73,7 +73,8 @@ def unseen_ids(queryset: models.QuerySet, seen_ids: Iterable[str]) -> list[str]:
     pk = queryset.model._meta.pk.column
     scope_sql, scope_params = queryset.filter(archived=False).values("pk").query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute('CREATE TEMP TABLE "_seen_ids" (id varchar(255) NOT NULL)')
+        # text: ids of any length (a definition's id is HubSpot's name for it).
+        cursor.execute('CREATE TEMP TABLE "_seen_ids" (id text NOT NULL)')
         backend().load_ids(cursor, "_seen_ids", seen_ids)
         cursor.execute(
             f'SELECT "{pk}" FROM "{table}" WHERE "{pk}" IN ({scope_sql}) AND NOT EXISTS '

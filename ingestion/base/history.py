@@ -3,6 +3,7 @@ errors and warnings, and the quarantine of records that keep failing."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from ingestion.models import QuarantinedRecord, SyncError, SyncHistory
 
 from .redact import redact
 from .results import Mode, RecordFailure, SyncOptions, SyncResult
+from .writer import KEY_BYTES_MAX
 
 QUARANTINE_AFTER = 3  # runs in a row failing with the same reason
 WARNINGS_KEPT_PER_RUN = 1_000  # warning rows stored per run; the rest are only logged
@@ -88,7 +90,7 @@ def record_failures(history: SyncHistory | None, object_type: str,
     if history is None or not failures:
         return
     SyncError.objects.bulk_create(
-        SyncError(history=history, object_type=object_type, object_id=f.object_id[:64],
+        SyncError(history=history, object_type=object_type, object_id=f.object_id,
                   reason=redact(f.reason), severity=severity) for f in failures)
 
 
@@ -112,24 +114,26 @@ class Quarantine:
 
     def holds(self, failure: RecordFailure) -> bool:
         """Whether this failure (counting this run) puts or keeps the record in quarantine."""
-        row = self._rows.get(failure.object_id)
+        row = self._rows.get(quarantine_key(failure.object_id))
         if not failure.object_id or row is None or row.reason != failure.reason:
             return False
-        streak = row.streak + (0 if failure.object_id in self._bumped else 1)
+        streak = row.streak + (0 if quarantine_key(failure.object_id) in self._bumped else 1)
         return streak >= QUARANTINE_AFTER
 
     def record(self, history: SyncHistory, failures: list[RecordFailure]) -> None:
         """Count this run's failures into the streaks (once per id per run)."""
         now = timezone.now()
         for failure in failures:
-            if not failure.object_id or failure.object_id in self._bumped:
+            key = quarantine_key(failure.object_id)
+            if not key or key in self._bumped:
                 continue
-            self._bumped.add(failure.object_id)
-            self._rows[failure.object_id] = self._bump(failure, history, now)
+            self._bumped.add(key)
+            self._rows[key] = self._bump(failure, key, history, now)
 
-    def _bump(self, failure: RecordFailure, history: SyncHistory, now) -> QuarantinedRecord:
-        row = self._rows.get(failure.object_id) or QuarantinedRecord(
-            object_type=self.object_type, object_id=failure.object_id[:64],
+    def _bump(self, failure: RecordFailure, key: str, history: SyncHistory,
+              now) -> QuarantinedRecord:
+        row = self._rows.get(key) or QuarantinedRecord(
+            object_type=self.object_type, object_id=key,
             reason=failure.reason, streak=0, first_failed_at=now)
         if row.reason != failure.reason:
             row.reason, row.streak, row.first_failed_at, row.quarantined_at = (
@@ -145,12 +149,21 @@ class Quarantine:
         """Records that saved are no longer failing: forget their streaks."""
         if not self._rows:
             return
-        done = [object_id for object_id in saved_ids if object_id in self._rows]
+        done = [key for key in map(quarantine_key, saved_ids) if key in self._rows]
         if done:
             QuarantinedRecord.objects.filter(object_type=self.object_type,
                                              object_id__in=done).delete()
             for object_id in done:
                 del self._rows[object_id]
+
+
+def quarantine_key(object_id: str) -> str:
+    """The id as sync_quarantine keys it: whole, unless too long for a unique index on
+    PostgreSQL (writer.KEY_BYTES_MAX); then its start and a digest, the same every run."""
+    if len(object_id.encode("utf-8", "surrogatepass")) <= KEY_BYTES_MAX:
+        return object_id
+    digest = hashlib.sha1(object_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{object_id[:100]}…sha1:{digest}"
 
 
 # A run on another machine cannot be checked; after this long it is taken as abandoned.

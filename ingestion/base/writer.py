@@ -19,13 +19,28 @@ written like the rest but counted nowhere: an id counts once per run.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import DatabaseError, models, transaction
 
 from .bulk_sql import BulkSQL, mark_deleted, relax_commit_durability
 from .results import RecordFailure, SyncCounts
+
+T = TypeVar("T")
+# The longest key (an id, or one part of a composite key) stored, in UTF-8 bytes, on every
+# database alike: PostgreSQL's btree indexes hold at most 2,704 bytes an entry (two such
+# parts fit), SQLite has no limit, and a mirror must not depend on which one it is.
+KEY_BYTES_MAX = 1_000
+
+
+def key_too_long(key: str) -> str | None:
+    """Why `key` cannot be stored as a key (None: it can)."""
+    size = len(key.encode("utf-8", "surrogatepass"))
+    return f"key of {size} bytes (at most {KEY_BYTES_MAX} are stored)" \
+        if size > KEY_BYTES_MAX else None
 
 
 @dataclass
@@ -175,3 +190,27 @@ def describe_db_error(error: Exception) -> str:
     """The database's reason without its DETAIL lines, which can quote the record's values."""
     first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"database rejected the record: {type(error).__name__}: {first_line}"[:500]
+
+
+def write_each_alone(groups: Mapping[str, T], write: Callable[[Mapping[str, T]], None],
+                     what: str) -> list[RecordFailure]:
+    """Write every group (e.g. a list's memberships, by list id) in one transaction; if the
+    database refuses it, each group in its own, so one it cannot store (a value no column
+    holds) fails alone, by its id, and the others are kept."""
+    if not groups:
+        return []
+    try:
+        with transaction.atomic():
+            write(groups)
+        return []
+    except DatabaseError:
+        pass
+    failures = []
+    for key, group in groups.items():
+        try:
+            with transaction.atomic():
+                write({key: group})
+        except DatabaseError as error:
+            failures.append(RecordFailure(key, f"{what} not stored: "
+                                               f"{describe_db_error(error)}"[:500]))
+    return failures

@@ -17,7 +17,7 @@ class HubSpotPropertyHistory(models.Model):
                            help_text="sha1 of (type, id, property, timestamp, value, source)")
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64)
-    property = models.CharField(max_length=190)
+    property = models.TextField()
     value = models.TextField(null=True)
     timestamp = models.DateTimeField()
     source_type = models.TextField(null=True, help_text="CRM_UI, IMPORT, API, WORKFLOW …")
@@ -39,7 +39,7 @@ class HubSpotPropertyHistory(models.Model):
 
 class HubSpotViewColumn(models.Model):
     view_name = models.CharField(max_length=128)
-    object_type = models.CharField(max_length=64, help_text="`contacts`, or `2-…` (custom)")
+    object_type = models.TextField(help_text="`contacts`, or `2-…` (custom)")
     position = models.IntegerField()
     column_name = models.CharField(max_length=63)
     property_name = models.TextField(null=True, help_text="NULL for the record's own columns")

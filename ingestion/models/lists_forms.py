@@ -16,15 +16,15 @@ from .metadata import HubSpotDefinition
 
 class HubSpotList(HubSpotDefinition):
     name = models.TextField(null=True)
-    object_type_id = models.CharField(max_length=32, help_text="0-1 contacts, 0-2 companies …")
-    processing_type = models.CharField(max_length=16, help_text="MANUAL, DYNAMIC or SNAPSHOT")
-    processing_status = models.CharField(max_length=32, null=True)
+    object_type_id = models.TextField(help_text="0-1 contacts, 0-2 companies …")
+    processing_type = models.TextField(help_text="MANUAL, DYNAMIC or SNAPSHOT")
+    processing_status = models.TextField(null=True)
     list_version = models.IntegerField(null=True)
     filters = models.JSONField(null=True, help_text="HubSpot's filterBranch (none for MANUAL)")
     size = models.BigIntegerField(null=True, help_text="members, as HubSpot counts them")
     deleted_at = models.DateTimeField(null=True, help_text="HubSpot's deletedAt")
-    membership_version = models.CharField(
-        max_length=255, null=True,
+    membership_version = models.TextField(
+        null=True,
         help_text="the list state (updatedAt, size, last add/remove) its stored memberships "
                   "were read at; NULL: read them again on the next run")
 
@@ -33,9 +33,9 @@ class HubSpotList(HubSpotDefinition):
 
 
 class HubSpotListMembership(models.Model):
-    list_id = models.CharField(max_length=64)
-    record_id = models.CharField(max_length=64)
-    object_type_id = models.CharField(max_length=32, help_text="the list's object type")
+    list_id = models.TextField()
+    record_id = models.TextField()
+    object_type_id = models.TextField(help_text="the list's object type")
     added_at = models.DateTimeField(null=True, help_text="HubSpot's membershipTimestamp")
     synced_at = models.DateTimeField()
 
@@ -52,7 +52,7 @@ class HubSpotListMembership(models.Model):
 
 class HubSpotForm(HubSpotDefinition):
     name = models.TextField(null=True)
-    form_type = models.CharField(max_length=32, null=True, help_text="hubspot, captured …")
+    form_type = models.TextField(null=True, help_text="hubspot, captured …")
     fields = models.JSONField(default=list, help_text="HubSpot's fieldGroups")
     submissions_read_until = models.DateTimeField(
         null=True, help_text="the newest submission stored: the next run reads submissions "
@@ -69,11 +69,11 @@ class HubSpotFormSubmission(models.Model):
     submissions of one form in the same millisecond are one row."""
 
     submission_key = models.CharField(primary_key=True, max_length=40)
-    form_id = models.CharField(max_length=64)
+    form_id = models.TextField()
     submitted_at = models.DateTimeField()
     page_url = models.TextField(null=True)
     values = models.JSONField(default=list, help_text="[{name, value}] as HubSpot sent them")
-    conversion_id = models.CharField(max_length=64, null=True)
+    conversion_id = models.TextField(null=True)
     synced_at = models.DateTimeField()
 
     class Meta:

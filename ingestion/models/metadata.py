@@ -13,7 +13,7 @@ from django.db import models
 class HubSpotDefinition(models.Model):
     """The bookkeeping columns the sync engine needs on every mirrored table."""
 
-    id = models.CharField(primary_key=True, max_length=255)
+    id = models.TextField(primary_key=True)
     raw = models.JSONField(default=dict, help_text="HubSpot's JSON for this item, as sent")
     created_at = models.DateTimeField(null=True, help_text="HubSpot's createdAt")
     updated_at = models.DateTimeField(null=True, help_text="HubSpot's updatedAt")
@@ -42,8 +42,8 @@ class HubSpotOwner(HubSpotDefinition):
 
 
 class HubSpotPipeline(HubSpotDefinition):
-    object_type = models.CharField(max_length=64)
-    pipeline_id = models.CharField(max_length=64)
+    object_type = models.TextField()
+    pipeline_id = models.TextField()
     label = models.TextField(null=True)
     display_order = models.IntegerField(null=True)
 
@@ -52,10 +52,10 @@ class HubSpotPipeline(HubSpotDefinition):
 
 
 class HubSpotPipelineStage(HubSpotDefinition):
-    object_type = models.CharField(max_length=64)
-    pipeline_id = models.CharField(max_length=64, help_text="as in deals.pipeline")
-    stage_id = models.CharField(max_length=64, help_text="as in deals.dealstage")
-    pipeline = models.CharField(max_length=130, db_index=True,
+    object_type = models.TextField()
+    pipeline_id = models.TextField(help_text="as in deals.pipeline")
+    stage_id = models.TextField(help_text="as in deals.dealstage")
+    pipeline = models.TextField(db_index=True,
                                 help_text="HubSpotPipeline.id; a key, not a foreign key")
     label = models.TextField(null=True)
     display_order = models.IntegerField(null=True)
@@ -69,8 +69,8 @@ class HubSpotPipelineStage(HubSpotDefinition):
 
 
 class HubSpotProperty(HubSpotDefinition):
-    object_type = models.CharField(max_length=64, db_index=True)
-    name = models.CharField(max_length=190)
+    object_type = models.TextField(db_index=True)
+    name = models.TextField()
     label = models.TextField(null=True)
     type = models.TextField(null=True)
     field_type = models.TextField(null=True)

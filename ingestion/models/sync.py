@@ -68,7 +68,7 @@ class SyncError(models.Model):
 
     history = models.ForeignKey(SyncHistory, on_delete=models.CASCADE, related_name="errors")
     object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64, blank=True, default="")
+    object_id = models.TextField(blank=True, default="")
     reason = models.TextField()
     severity = models.CharField(max_length=16, choices=Severity.choices,
                                 default=Severity.ERROR)
@@ -88,7 +88,7 @@ class QuarantinedRecord(models.Model):
     it again); the row goes away once it saves."""
 
     object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
+    object_id = models.TextField()
     reason = models.TextField()
     streak = models.IntegerField(default=1)  # consecutive runs that failed with `reason`
     first_failed_at = models.DateTimeField()

@@ -9,8 +9,8 @@ from django.db import models
 
 class WebhookEvent(models.Model):
     event_id = models.BigIntegerField(unique=True)  # HubSpot's eventId: a repeat is dropped
-    subscription_type = models.CharField(max_length=64)  # e.g. contact.propertyChange
-    object_type = models.CharField(max_length=64)  # contacts, 0-48, 2-123 …
+    subscription_type = models.TextField()  # e.g. contact.propertyChange
+    object_type = models.TextField()  # contacts, 0-48, 2-123 …
     object_id = models.CharField(max_length=64)
     occurred_at = models.BigIntegerField()  # epoch ms, HubSpot's occurredAt
     portal_id = models.BigIntegerField(null=True)

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from django.db import transaction
 from django.utils import timezone
 
 from ingestion.base.results import RecordFailure
+from ingestion.base.writer import write_each_alone
 from ingestion.models import HubSpotForm, HubSpotFormSubmission
 
 from .associations import FATAL
 from .client import HubSpotClient
-from .errors import HubSpotError
+from .errors import HubSpotError, HubSpotLoopError
+from .replies import REPAIRED
 from .timeparse import parse_hubspot_datetime
 
 FORMS_LIMIT = 50  # HubSpot documents no maximum for forms v3; 50 stays inside any
@@ -40,6 +41,7 @@ class Submissions:
 
     rows: tuple[dict, ...]
     newest: datetime | None
+    repaired: tuple[str, ...] = ()  # text repaired in its submissions (replies.py): warnings
 
 
 # -- the fetch stage ---------------------------------------------------------------------------
@@ -59,6 +61,8 @@ def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | Non
             rows.extend(row for row in page if cutoff is None or row["submitted_at"] >= cutoff)
             if cutoff is not None and page and page[-1]["submitted_at"] < cutoff:
                 break  # newest first: everything further back is older still
+    except HubSpotLoopError as error:  # this form's paging is broken: it fails alone
+        return f"submissions could not be read: {error}"[:500]
     except FATAL:
         raise
     except HubSpotError as error:
@@ -66,7 +70,9 @@ def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | Non
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         return f"unreadable submission: {type(error).__name__}: {error}"[:500]
     newest = max([r["submitted_at"] for r in rows] + ([stored] if stored else []), default=None)
-    return Submissions(tuple(rows), newest)
+    repaired = tuple(f"submission {r['submission_key'][:8]}: {note}"
+                     for r in rows for note in r.pop("repaired"))
+    return Submissions(tuple(rows), newest, repaired)
 
 
 def _submission_pages(client: HubSpotClient, form_id: str) -> Iterator[list[dict]]:
@@ -86,7 +92,8 @@ def submission_row(form_id: str, entry: dict) -> dict:
     conversion = entry.get("conversionId")
     return {"submission_key": submission_key(form_id, entry["submittedAt"], values),
             "form_id": form_id, "submitted_at": submitted, "page_url": entry.get("pageUrl"),
-            "values": values, "conversion_id": None if conversion is None else str(conversion)}
+            "values": values, "conversion_id": None if conversion is None else str(conversion),
+            "repaired": list(entry.get(REPAIRED) or ())}
 
 
 def submission_key(form_id: str, submitted_at: object, values: list[dict]) -> str:
@@ -108,14 +115,16 @@ def store_submissions(rows: list[dict], related: Mapping[str, Submissions | str]
             failures.append(RecordFailure(row["id"], read))
         elif read is not None:
             found[row["id"]] = read
-    if found:
-        with transaction.atomic():
-            _insert([r for read in found.values() for r in read.rows], overwrite=overwrite)
-            for form_id, read in found.items():
-                if read.newest is not None:
-                    HubSpotForm.objects.filter(pk=form_id).update(
-                        submissions_read_until=read.newest)
-    return failures
+
+    def store(forms: Mapping[str, Submissions]) -> None:
+        _insert([r for read in forms.values() for r in read.rows], overwrite=overwrite)
+        for form_id, read in forms.items():
+            if read.newest is not None:
+                HubSpotForm.objects.filter(pk=form_id).update(submissions_read_until=read.newest)
+
+    # A form with a submission no column can hold fails alone (its watermark stays, so the
+    # next run reads it again); the other forms' submissions are stored.
+    return failures + write_each_alone(found, store, "submissions")
 
 
 def _insert(rows: list[dict], *, overwrite: bool) -> None:

@@ -24,16 +24,16 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from django.db import transaction
 from django.utils import timezone
 
 from ingestion.base.results import RecordFailure
+from ingestion.base.writer import key_too_long, write_each_alone
 from ingestion.models import HubSpotList, HubSpotListMembership
 
 from .associations import FATAL
 from .client import HubSpotClient
 from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
-from .replies import Listing
+from .replies import REPAIRED, Listing
 from .timeparse import parse_hubspot_datetime
 
 SEARCH_COUNT = 500  # SDK ListSearchRequest: "The max `count` is `500`"
@@ -68,6 +68,7 @@ class MemberSet:
     members: tuple[tuple[str, datetime | None], ...]
     version: str
     size: int | None
+    repaired: tuple[str, ...] = ()  # text repaired in its entries (replies.py), as warnings
 
 
 # -- the fetch stage ---------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def search_pages(client: HubSpotClient) -> Iterator[list[dict]]:
 def get_list(client: HubSpotClient, list_id: str) -> dict | None:
     """One list with its filters and size; None if HubSpot has no such list (404)."""
     try:
-        return client.request("GET", f"{client.paths.lists()}/{list_id}",
+        return client.request("GET", client.paths.list(list_id),
                               params={"includeFilters": "true"}, shape=ListReply).list_
     except HubSpotClientError as error:
         if error.status == 404:
@@ -105,25 +106,36 @@ def get_list(client: HubSpotClient, list_id: str) -> dict | None:
 def read_members(client: HubSpotClient, lst: dict, version: str) -> MemberSet | str:
     """The list's whole membership, or (a failure for this list alone) why not."""
     list_id = str(lst["listId"])
+    repaired: list[str] = []
     try:
-        members = tuple(_member_pages(client, list_id))
+        members = tuple(_member_pages(client, list_id, repaired))
         size = size_of(lst)
+    except HubSpotLoopError as error:
+        # A cursor that repeats is this list's paging broken, not the account's: the list
+        # fails alone (its version is not stored, so the next run reads it again).
+        return f"memberships could not be read: {error}"[:500]
     except FATAL:
         raise
     except HubSpotError as error:
         return f"memberships could not be read: {error}"[:500]
     except (KeyError, TypeError, ValueError) as error:
         return f"unreadable membership entry: {type(error).__name__}: {error}"[:500]
-    return MemberSet(str(lst.get("objectTypeId") or ""), members, version, size)
+    return MemberSet(str(lst.get("objectTypeId") or ""), members, version, size,
+                     tuple(repaired))
 
 
-def _member_pages(client: HubSpotClient, list_id: str) -> Iterator[tuple[str, datetime | None]]:
-    path = f"{client.paths.lists()}/{list_id}/memberships"
+def _member_pages(client: HubSpotClient, list_id: str, repaired: list[str]
+                  ) -> Iterator[tuple[str, datetime | None]]:
+    path = client.paths.list_memberships(list_id)
     for results in client.get_pages(path, {"limit": MEMBERS_LIMIT}):
         for entry in results:
             record_id = str(entry["recordId"])
             if not record_id:
                 raise ValueError("an entry without a recordId")
+            too_long = key_too_long(record_id)
+            if too_long:  # fails the list alone, on every database alike
+                raise ValueError(f"a member's recordId is too long: {too_long}")
+            repaired += [f"member {record_id}: {note}" for note in entry.get(REPAIRED, ())]
             yield record_id, parse_hubspot_datetime(entry.get("membershipTimestamp"))
 
 
@@ -133,7 +145,7 @@ def version(lst: dict) -> str:
     parts = (lst.get("updatedAt"), lst.get("filtersUpdatedAt"), lst.get("listVersion"),
              props.get("hs_list_size", lst.get("size")), props.get("hs_last_record_added_at"),
              props.get("hs_last_record_removed_at"))
-    return "|".join("" if p is None else str(p) for p in parts)[:255]
+    return "|".join("" if p is None else str(p) for p in parts)
 
 
 def changed_at(lst: dict) -> datetime | None:
@@ -167,13 +179,11 @@ def store_memberships(rows: list[dict], related: Mapping[str, MemberSet | str]
             failures.append(RecordFailure(row["id"], found))
         elif found is not None:
             wanted[row["id"]] = found
-    if wanted:
-        with transaction.atomic():
-            _replace(wanted)
-    return failures
+    # A list whose members no column can hold fails alone; the others are stored.
+    return failures + write_each_alone(wanted, _replace, "memberships")
 
 
-def _replace(wanted: dict[str, MemberSet | None]) -> None:
+def _replace(wanted: Mapping[str, MemberSet | None]) -> None:
     ids = sorted(wanted)
     target = {(list_id, record_id): added for list_id, found in wanted.items() if found
               for record_id, added in found.members}

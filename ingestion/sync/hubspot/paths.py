@@ -8,11 +8,17 @@ the same in both families (§2), so only the paths differ.
 
 Object types are passed as HubSpot names (`contacts`) or type ids (`0-1`, `2-123`): custom
 object types are always addressed by their objectTypeId, never by base name (§2).
+
+Every path segment that comes from data (an object type, a list or form id) goes through
+`segment()`: HubSpot chooses those values, and one holding `/`, `?`, `#` or `..` would send
+the request elsewhere (a list id `../../crm/v3/owners`) or file one form's submissions
+under another (an id `x?after=…`). Nothing else formats a path with data.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 LEGACY = "legacy"
 DATED_VERSIONS = ("2026-09", "2026-03")
@@ -22,6 +28,14 @@ OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (API-DATED §1)
 # HubSpot's lists and forms references document these APIs dated 2026-03 (their 2026-09 is a
 # beta): any dated setting uses that version for them.
 MARKETING_DATED_VERSION = "2026-03"
+
+
+def segment(value: object) -> str:
+    """`value` as one path segment: every character but letters, digits and `-._~`
+    percent-escaped, and a segment of dots (`.`, `..`, which clients and servers resolve
+    as "this" and "the parent" directory) escaped too."""
+    text = quote(str(value), safe="")
+    return text.replace(".", "%2E") if text.strip(".") == "" else text
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class HubSpotPaths:
 
     def objects(self, object_type: str) -> str:
         """List and get; `…/batch/read` and `…/search` below."""
-        return f"{self._crm('objects', '/crm/v3/objects')}/{object_type}"
+        return f"{self._crm('objects', '/crm/v3/objects')}/{segment(object_type)}"
 
     def batch_read(self, object_type: str) -> str:
         return f"{self.objects(object_type)}/batch/read"
@@ -52,26 +66,33 @@ class HubSpotPaths:
 
     def associations_batch_read(self, from_type: str, to_type: str) -> str:
         base = self._crm("associations", "/crm/v4/associations")
-        return f"{base}/{from_type}/{to_type}/batch/read"
+        return f"{base}/{segment(from_type)}/{segment(to_type)}/batch/read"
 
     def association_labels(self, from_type: str, to_type: str) -> str:
-        return f"{self._crm('associations', '/crm/v4/associations')}/{from_type}/{to_type}/labels"
+        base = self._crm("associations", "/crm/v4/associations")
+        return f"{base}/{segment(from_type)}/{segment(to_type)}/labels"
 
     def properties(self, object_type: str) -> str:
-        return f"{self._crm('properties', '/crm/v3/properties')}/{object_type}"
+        return f"{self._crm('properties', '/crm/v3/properties')}/{segment(object_type)}"
 
     def owners(self) -> str:
         return self._crm("owners", "/crm/v3/owners")
 
     def pipelines(self, object_type: str) -> str:
-        return f"{self._crm('pipelines', '/crm/v3/pipelines')}/{object_type}"
+        return f"{self._crm('pipelines', '/crm/v3/pipelines')}/{segment(object_type)}"
 
     def schemas(self) -> str:
         return "/crm/v3/schemas" if self.legacy else f"/crm-object-schemas/{self.version}/schemas"
 
     def lists(self) -> str:
-        """`…/search` (POST), `…/{listId}`, `…/{listId}/memberships`."""
+        """`…/search` (POST); one list: `list()`, its members: `list_memberships()`."""
         return "/crm/v3/lists" if self.legacy else f"/crm/lists/{MARKETING_DATED_VERSION}"
+
+    def list(self, list_id: str) -> str:
+        return f"{self.lists()}/{segment(list_id)}"
+
+    def list_memberships(self, list_id: str) -> str:
+        return f"{self.list(list_id)}/memberships"
 
     def forms(self) -> str:
         return ("/marketing/v3/forms" if self.legacy
@@ -80,7 +101,7 @@ class HubSpotPaths:
     def form_submissions(self, form_id: str) -> str:
         # HubSpot documents submissions only as the v1 form-integrations API, with no dated
         # twin: both families read them there.
-        return f"/form-integrations/v1/submissions/forms/{form_id}"
+        return f"/form-integrations/v1/submissions/forms/{segment(form_id)}"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

@@ -95,27 +95,35 @@ def _decode_tolerantly(content: bytes, shape: type[Listing]) -> Listing:
 
 
 def _repair_records(records: list) -> None:
-    """Repair each record's text in place, noting what was done to which field."""
+    """Repair each record's text in place, at any depth (a list's filters, a submission's
+    `values`), noting what was done to which field."""
     for record in records:
         if not isinstance(record, dict):
             continue
-        notes = []
-        for key, value in list(record.items()):
-            if isinstance(value, dict):
-                for name, text in list(value.items()):
-                    fixed_name, name_note = _repair_text(name)
-                    fixed, note = _repair_text(text)
-                    if note or name_note:
-                        del value[name]
-                        value[fixed_name] = fixed
-                        notes.append(f"{key}.{fixed_name}: {note or name_note}")
-            else:
-                fixed, note = _repair_text(value)
-                if note:
-                    record[key] = fixed
-                    notes.append(f"{key}: {note}")
+        notes: list[str] = []
+        _repair_in(record, "", notes)
         if notes:
             record[REPAIRED] = notes
+
+
+def _repair_in(container: dict | list, path: str, notes: list[str]) -> None:
+    """Repair the keys and values of `container` in place (nested ones too); `path` names
+    it in the notes (`properties.email`, `values[2].value`)."""
+    items = list(container.items()) if isinstance(container, dict) else enumerate(container)
+    for key, value in list(items):
+        fixed_key, key_note = _repair_text(key)
+        where = (f"{path}[{key}]" if isinstance(container, list)
+                 else f"{path}.{fixed_key}" if path else str(fixed_key))
+        if isinstance(value, dict | list):
+            _repair_in(value, where, notes)
+            fixed, note = value, ""
+        else:
+            fixed, note = _repair_text(value)
+        if note or key_note:
+            if key_note:
+                del container[key]
+            container[fixed_key] = fixed
+            notes.append(f"{where}: {note or key_note}")
 
 
 def _repair_text(value: object) -> tuple[object, str]:

@@ -14,8 +14,10 @@ from datetime import datetime
 
 from ingestion.base.results import Mode, RecordError, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
+from ingestion.base.writer import key_too_long
 
 from ..client import HubSpotClient
+from ..replies import REPAIRED
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime
 from ..transform import strict_bool
@@ -43,6 +45,10 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     def transform(self, item) -> tuple[dict, list[str]]:
         try:
             data, row = self.row(item)
+            # Text repaired on the way in (replies.py: NUL removed …) is a warning by id.
+            notes = list(data.get(REPAIRED) or ()) if isinstance(data, dict) else []
+            if notes:
+                data = {k: v for k, v in data.items() if k != REPAIRED}
             row.update(raw=data, created_at=parse_hubspot_datetime(data.get("createdAt")),
                        updated_at=parse_hubspot_datetime(data.get("updatedAt")),
                        archived=strict_bool(data.get("archived", False)),
@@ -50,7 +56,10 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "
                                              f"{type(error).__name__}") from None
-        return row, []
+        too_long = key_too_long(row["id"])
+        if too_long:  # the same on every database (writer.KEY_BYTES_MAX)
+            raise RecordError(row["id"], f"unstorable {self.object_type} id: {too_long}")
+        return row, notes
 
 
 def _key_of(item) -> str:

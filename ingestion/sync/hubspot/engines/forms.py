@@ -69,4 +69,5 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
                       "submissions_read_until": self.snapshot.get(form_id)}
 
     def after_batch(self, rows: list[dict], related) -> list[RecordFailure]:
+        self.record_repairs(related)
         return forms.store_submissions(rows, related, overwrite=self.options.force_overwrite)

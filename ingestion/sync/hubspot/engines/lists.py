@@ -131,6 +131,7 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
     # -- the writer ------------------------------------------------------------------------------
 
     def after_batch(self, rows: list[dict], related) -> list[RecordFailure]:
+        self.record_repairs(related)
         return lists.store_memberships(rows, related)
 
     def _archive_unseen(self, mode: Mode, started: datetime) -> int:

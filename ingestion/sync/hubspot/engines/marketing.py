@@ -10,13 +10,18 @@ compares HubSpot's answer with that snapshot and never touches the database.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 
 from ingestion.base.results import Mode
+from ingestion.models import SyncError
 
 from ..errors import HubSpotAuthError, HubSpotError
 from .definitions import HubSpotDefinitionSyncEngine
+
+log = logging.getLogger("ingestion.sync")
+REPAIRS_KEPT_PER_BATCH = 100  # warning rows a batch stores; the rest are only logged
 
 
 class HubSpotMarketingSyncEngine(HubSpotDefinitionSyncEngine):
@@ -59,3 +64,18 @@ class HubSpotMarketingSyncEngine(HubSpotDefinitionSyncEngine):
     def since_for(self, mode: Mode, since: datetime | None) -> datetime | None:
         """--since DATE: what changed at or after DATE is read again too."""
         return since if mode is Mode.SINCE else None
+
+    def record_repairs(self, related: Mapping[str, object]) -> None:
+        """Text repaired in what hangs off a definition (a NUL removed from a submission's
+        values or a member's id: replies.py), stored as warnings under the definition's id
+        the way a record's repairs are, on either database alike."""
+        notes = [(key, note) for key, read in related.items()
+                 for note in getattr(read, "repaired", ())]
+        for key, note in notes:
+            log.warning("%s %s: %s", self.object_type, key, note)
+        history_id = self.result.history_id if self.result else None
+        if notes and history_id:
+            SyncError.objects.bulk_create(
+                SyncError(history_id=history_id, object_type=self.object_type, object_id=key,
+                          reason=note, severity=SyncError.Severity.WARNING)
+                for key, note in notes[:REPAIRS_KEPT_PER_BATCH])
