@@ -4,6 +4,8 @@ paging loop failing its own list alone, and ids escaped in every path they go in
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sync_commands import run_command, run_failing
 
@@ -15,6 +17,7 @@ from ingestion.models import (
     SyncError,
     SyncHistory,
 )
+from ingestion.sync.hubspot.lists import MemberSet, store_memberships
 from ingestion.sync.hubspot.paths import segment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -173,3 +176,21 @@ def test_form_ids_with_path_characters_when_synced_then_own_submissions_only(hub
         s for s in filed if any(str(v.get("value")).startswith("odd") for v in s.values)]
     assert requests_to(hubspot, "/crm/v3/owners") == owners_before
     assert HubSpotForm.objects.filter(pk__in=odd_ids).count() == 2
+
+
+def test_members_the_database_refuses_when_stored_then_only_their_list_fails():
+    """The writers' fallback (writer.write_each_alone): members without an object type break
+    a NOT NULL column on both databases; their list fails by id, the other list is kept."""
+    now = datetime.now(UTC)
+    good = MemberSet("0-1", (("11", now),), "v-good", 1)
+    bad = MemberSet(None, (("22", now),), "v-bad", 1)
+    for list_id in ("good", "bad"):
+        HubSpotList.objects.create(id=list_id, object_type_id="0-1",
+                                   processing_type="MANUAL", synced_at=now)
+    failures = store_memberships([{"id": "good"}, {"id": "bad"}], {"good": good, "bad": bad})
+    assert [f.object_id for f in failures] == ["bad"]
+    assert failures[0].reason.startswith("memberships not stored: database rejected the "
+                                         "record: IntegrityError")
+    assert local_members("good") == {"11"} and local_members("bad") == set()
+    assert HubSpotList.objects.get(pk="good").membership_version == "v-good"
+    assert HubSpotList.objects.get(pk="bad").membership_version is None
