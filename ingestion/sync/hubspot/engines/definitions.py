@@ -65,7 +65,7 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
 def _key_of(item) -> str:
     data = item[-1] if isinstance(item, tuple) else item
     key = data.get("id") or data.get("name") if isinstance(data, dict) else None
-    return str(key or "")[:64]
+    return str(key or "")
 
 
 def integer(value) -> int | None:
