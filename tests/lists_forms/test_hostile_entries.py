@@ -159,6 +159,22 @@ def test_nul_in_submission_values_when_synced_then_removed_with_a_warning_by_for
     assert SyncHistory.objects.get(object_type="forms").status == "success"
 
 
+def test_submissions_cursor_repeating_on_one_form_when_synced_then_that_form_fails_alone(
+        hubspot, api):
+    looping, other = [f["id"] for f in api.get("/marketing/v3/forms/").json()["results"][:2]]
+    page = {"results": [], "paging": {"next": {"after": "same-cursor"}}}
+    hubspot.control.set_faults(script=[{"kind": "body", "body": page}] * 2,
+                               match={"method": "GET",
+                                      "path_prefix": f"{SUBMISSIONS}/{looping}"})
+    error, run = run_failing("sync_hubspot_forms")
+    assert error.returncode == 3 and run["forms"]["failed"] == 1
+    assert "paging cursor 'same-cursor' a second time" in errors_of("forms")[looping]
+    assert HubSpotForm.objects.get(pk=looping).submissions_read_until is None
+    assert HubSpotFormSubmission.objects.filter(form_id=other).exists()
+    run_command("sync_hubspot_forms")  # read again: its watermark did not move
+    assert HubSpotFormSubmission.objects.filter(form_id=looping).exists()
+
+
 def test_form_ids_with_path_characters_when_synced_then_own_submissions_only(hubspot, api):
     assert api.get(f"{SUBMISSIONS}/{segment(HOSTILE_PATH_ID)}").status_code == 404
     seeded = api.get("/marketing/v3/forms/").json()["results"][0]["id"]
