@@ -24,6 +24,7 @@ from webhooks.upstream import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTACT, OTHER, COMPANY = "10000000001", "10000000002", "20000000001"
+PETS = "2-3508482"  # the emulator's custom object type
 
 
 @pytest.fixture
@@ -236,3 +237,23 @@ def test_apply_when_standard_object_created_then_its_table_has_the_record(
     assert apply() == "events: received=1 applied=1 deferred=0 failed=0"
     row = HubSpotQuote.objects.get(pk=quote)
     assert row.properties["hs_title"] == "Via hook" and row.hs_createdate is not None
+
+
+def test_apply_when_schemas_lookup_fails_for_a_custom_type_then_only_its_events_fail(
+        mirror, post_events, settings):
+    settings.HUBSPOT_MAX_ATTEMPTS = 2
+    mirror.control.set_faults(rate=1.0, kinds=["500"],
+                              match={"method": "GET", "path_prefix": "/crm/v3/schemas"})
+    post_events([event(1, "object.propertyChange", 90000000001, objectTypeId=PETS,
+                       propertyName="name"),
+                 event(2, "contact.creation", CONTACT)])
+    error, run = run_failing("apply_hubspot_events")
+    assert error.returncode == 3
+    assert run.out.strip() == "events: received=2 applied=1 deferred=0 failed=1"
+    [kept] = pending()
+    assert (kept.event_id, kept.attempts) == (1, 1)
+    assert "schemas" in kept.error and "500" in kept.error
+
+    mirror.control.clear_faults()
+    assert apply() == "events: received=1 applied=1 deferred=0 failed=0"
+    assert not pending()

@@ -25,7 +25,9 @@ backlog). What each kind of event does, per object type, in one run per type and
                                                links both ways. It wins over every other event
                                                for the id, in any order: a purged contact is
                                                never re-read again
-A type that is not mirrored: its events are marked applied with a note. A type whose lock
+A type that is not mirrored: its events are marked applied with a note. A custom type whose
+schemas lookup HubSpot fails: its events fail (retried as below), the others are applied. A
+type whose lock
 another run holds: its events stay pending (`deferred`) for the next run. An id whose re-read
 fails: its events stay pending with `attempts` + 1 and the reason, and are given up (applied,
 with the error) after HUBSPOT_WEBHOOK_MAX_ATTEMPTS attempts.
@@ -138,6 +140,10 @@ def _to_type(detail: dict) -> str | None:
     return WEBHOOK_PREFIX_TYPES.get(target.lower()) if sep else None
 
 
+class TypeLookupFailed(Exception):
+    """HubSpot failed to say what a (custom) object type is: its events fail, not the run."""
+
+
 class Outcomes:
     """Each event's worst outcome so far and why."""
 
@@ -202,7 +208,7 @@ class EventApplier:
                                     DEFAULT_MAX_ATTEMPTS)
         self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0}
         self.by_type: dict[str, dict[str, int]] = {}
-        self.engines: dict[str, type | None] = {}
+        self.engines: dict[str, type | TypeLookupFailed | None] = {}
 
     def run(self, limit: int | None) -> None:
         after, taken = None, 0
@@ -273,19 +279,29 @@ class EventApplier:
 
     def _engine(self, object_type: str) -> type | None:
         """The type's engine, None for a type this mirror does not keep. Custom types are
-        looked up in HubSpot's schemas (once a run)."""
+        looked up in HubSpot's schemas (once a run). A lookup HubSpot fails (after the
+        client's retries) raises TypeLookupFailed: only this type's events fail (its links
+        events too: the failure is remembered for the run)."""
         if object_type not in self.engines:
             try:
                 self.engines[object_type] = (BY_NAME.get(object_type)
                                              or record_engines([object_type], self.client)[0])
             except UnknownObjectType:
                 self.engines[object_type] = None
-        return self.engines[object_type]
+            except FATAL:
+                raise
+            except HubSpotError as error:
+                self.engines[object_type] = TypeLookupFailed(
+                    redact(f"looking up {object_type} in HubSpot's schemas failed: {error}"))
+        found = self.engines[object_type]
+        if isinstance(found, TypeLookupFailed):
+            raise found
+        return found
 
     def _reread(self, object_type: str, ids: dict[str, set[int]]) -> set[str]:
         """One Mode.IDS run for the type; returns the ids saved (their links with them)."""
-        engine_class = self._engine(object_type) if ids else None
-        if not ids or not self._mirrored(object_type, engine_class, ids):
+        engine_class = self._engine_for(object_type, ids)
+        if engine_class is None:
             return set()
         engine = engine_class(SyncOptions(
             ids=tuple(ids), dry_run=self.dry_run,
@@ -295,8 +311,8 @@ class EventApplier:
         return set() if failures is None else self._settle(engine, ids, failures)
 
     def _links(self, object_type: str, ids: dict[str, set[int]], saved: set[str]) -> None:
-        engine_class = self._engine(object_type) if ids else None
-        if not ids or not self._mirrored(object_type, engine_class, ids):
+        engine_class = self._engine_for(object_type, ids)
+        if engine_class is None:
             return
         if not self.dry_run:  # a record just re-read had its links re-read with it
             for object_id in saved & set(ids):
@@ -307,6 +323,19 @@ class EventApplier:
             engine_class, self.client, list(ids), dry_run=self.dry_run))
         if failures is not None:
             self._settle(engine_class(SyncOptions(), client=self.client), ids, failures)
+
+    def _engine_for(self, object_type: str, ids: dict[str, set[int]]) -> type | None:
+        """The engine for these ids' events, or None (they are settled here: not mirrored,
+        or the type's lookup failed)."""
+        if not ids:
+            return None
+        try:
+            engine_class = self._engine(object_type)
+        except TypeLookupFailed as failed:
+            log.warning("%d webhook event(s) failed: %s", len(ids), failed)
+            self.outcomes.set(set().union(*ids.values()), FAILED, str(failed))
+            return None
+        return engine_class if self._mirrored(object_type, engine_class, ids) else None
 
     def _mirrored(self, object_type: str, engine_class: type | None,
                   ids: dict[str, set[int]]) -> bool:
