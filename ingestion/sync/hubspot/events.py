@@ -25,6 +25,9 @@ backlog). What each kind of event does, per object type, in one run per type and
                                                links both ways. It wins over every other event
                                                for the id, in any order: a purged contact is
                                                never re-read again
+An event of another portal than the mirrored one (portals.py) is marked applied with the
+reason and never acted on (counted `ignored`); when HubSpot cannot say which portal the
+mirror holds and HUBSPOT_PORTAL_ID is unset, every event waits (deferred).
 A type that is not mirrored: its events are marked applied with a note. A custom type whose
 schemas lookup HubSpot fails: its events fail (retried as below), the others are applied. A
 type whose lock
@@ -65,6 +68,7 @@ from .client import HubSpotClient
 from .engines.registry import BY_NAME, RECORD_ENGINES, UnknownObjectType, record_engines
 from .errors import HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError, HubSpotError
 from .links import refresh_links
+from .portals import mirrored_portal, other_portal
 
 log = logging.getLogger("ingestion.webhooks")
 
@@ -78,6 +82,7 @@ CHUNK = 1_000  # ids per statement
 # Outcomes, worst last: an event touching several records takes its worst one.
 APPLIED, DEFERRED, FAILED = "applied", "deferred", "failed"
 RANK = {APPLIED: 0, DEFERRED: 1, FAILED: 2}
+IGNORED = "ignored"  # another portal's event (portals.py): recorded, never applied
 
 
 @dataclass
@@ -185,6 +190,8 @@ def summary_line(result: SyncResult) -> str:
     d = result.details
     line = (f"events: received={d['pending']} applied={d['applied']} "
             f"deferred={d['deferred']} failed={d['failed']}")
+    if d.get(IGNORED):
+        line += f" ignored={d[IGNORED]} (another portal's)"
     return line + (" (dry run: nothing was written)" if result.options.dry_run else "")
 
 
@@ -206,7 +213,9 @@ class EventApplier:
         self.dry_run = result.options.dry_run
         self.max_attempts = getattr(settings, "HUBSPOT_WEBHOOK_MAX_ATTEMPTS",
                                     DEFAULT_MAX_ATTEMPTS)
-        self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0}
+        self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0,
+                       IGNORED: 0}
+        self.ignored: dict[int, str] = {}  # this page's events of another portal: why
         self.by_type: dict[str, dict[str, int]] = {}
         self.engines: dict[str, type | TypeLookupFailed | None] = {}
 
@@ -222,9 +231,37 @@ class EventApplier:
         left = WebhookEvent.objects.filter(applied_at__isnull=True).count()
         self.result.details = {**self.totals, "left": left, "by_type": self.by_type}
 
-    def _apply(self, events: list[WebhookEvent]) -> None:
-        self.outcomes = Outcomes()
-        plan = plan_events(events)
+    def _apply(self, page: list[WebhookEvent]) -> None:
+        self.outcomes, self.ignored = Outcomes(), {}
+        events = self._of_this_portal(page)
+        if events:
+            self._apply_plan(plan_events(events))
+        self._record(page)
+
+    def _of_this_portal(self, page: list[WebhookEvent]) -> list[WebhookEvent]:
+        """The events of the portal this mirror holds (portals.py); the others are set
+        aside as ignored. When HubSpot cannot say which portal that is, every event waits
+        (deferred): applying another portal's privacy deletion would purge a local record."""
+        try:
+            mirrored = mirrored_portal(self.client)
+        except FATAL:
+            raise
+        except HubSpotError as error:
+            why = redact(f"the mirrored portal is unknown (HubSpot's account details: {error});"
+                         " set HUBSPOT_PORTAL_ID")
+            log.warning("%d webhook event(s) deferred: %s", len(page), why)
+            self.outcomes.set([event.pk for event in page], DEFERRED, why)
+            return []
+        ours = []
+        for event in page:
+            why = other_portal(event.portal_id, mirrored)
+            if why:
+                self.ignored[event.pk] = why
+            else:
+                ours.append(event)
+        return ours
+
+    def _apply_plan(self, plan: Plan) -> None:
         self.outcomes.set(plan.nothing, APPLIED, "nothing to apply for this kind of event")
         self._purge(plan)
         saved: dict[str, set[str]] = {}
@@ -232,7 +269,6 @@ class EventApplier:
             saved[object_type] = self._reread(object_type, plan.reread[object_type])
         for object_type in _in_dependency_order(plan.links):
             self._links(object_type, plan.links[object_type], saved.get(object_type, set()))
-        self._record(events)
 
     # -- privacy deletions -------------------------------------------------------------------
 
@@ -380,6 +416,10 @@ class EventApplier:
         now = timezone.now()
         self.totals["pending"] += len(events)
         for event in events:
+            if event.pk in self.ignored:  # another portal's: recorded, never applied
+                self.totals[IGNORED] += 1
+                event.applied_at, event.error = now, self.ignored[event.pk]
+                continue
             state, why = self.outcomes.of(event.pk)
             self.totals[state] += 1
             kinds = self.by_type.setdefault(event.object_type, dict.fromkeys(RANK, 0))
