@@ -279,10 +279,11 @@ def test_apply_when_privacy_deletion_of_another_portal_then_recorded_and_never_a
     assert (run.status, run.details["ignored"]) == ("success", 1)
 
 
+@pytest.mark.parametrize("answer", ["503", "403"])
 def test_apply_when_the_mirrored_portal_cannot_be_learnt_then_every_event_waits(
-        mirror, post_events, settings):
+        mirror, post_events, settings, answer):
     settings.HUBSPOT_MAX_ATTEMPTS = 2
-    mirror.control.set_faults(rate=1.0, kinds=["503"],
+    mirror.control.set_faults(rate=1.0, kinds=[answer],
                               match={"method": "GET", "path_prefix": "/account-info/"})
     post_events([event(1, "contact.privacyDeletion", CONTACT, portalId=PORTAL_ID + 1)])
     assert apply() == "events: received=1 applied=0 deferred=1 failed=0"

@@ -133,12 +133,15 @@ class OAuthTokens:
         finite number would be a traceback (text) or a refresh before every request
         (negative, zero): the reply is malformed, retried like one."""
         value = next((fields[k] for k in ("expires_in", "expiresIn") if k in fields), 1800)
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not 0 < value < math.inf:
+        try:  # a number, or its digits as text
+            seconds = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not 0 < seconds < math.inf:
             raise HubSpotMalformedReplyError(
                 f"malformed reply to POST {self._path}: expires_in is {_short(value)}, not a "
                 "positive number of seconds")
-        return float(value)
+        return seconds
 
 
 def _refused(response: httpx.Response, body: object, fields: dict) -> HubSpotAPIError:

@@ -244,9 +244,11 @@ class EventApplier:
         (deferred): applying another portal's privacy deletion would purge a local record."""
         try:
             mirrored = mirrored_portal(self.client)
-        except FATAL:
-            raise
         except HubSpotError as error:
+            # A 403 is this one endpoint refused (a token without its scope): the operator
+            # can name the portal. Any other fatal error stops every type alike.
+            if isinstance(error, FATAL) and error.status != 403:
+                raise
             why = redact(f"the mirrored portal is unknown (HubSpot's account details: {error});"
                          " set HUBSPOT_PORTAL_ID")
             log.warning("%d webhook event(s) deferred: %s", len(page), why)
