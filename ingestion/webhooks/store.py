@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, transaction
+from django.db import DataError, IntegrityError, transaction
 
 from ingestion.models import WebhookEvent
 from ingestion.sync.hubspot.catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
@@ -42,6 +42,9 @@ DETAIL_KEYS = ("propertyName", "changeFlag", "primaryObjectId", "mergedObjectIds
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What the database says about one row's data (psycopg refuses NUL in text with a ValueError
+# before sending it); any other database error is the database's, not the row's.
+ROW_ERRORS = (DataError, IntegrityError, ValueError)
 
 
 class UnusableEvent(ValueError):
@@ -153,19 +156,21 @@ def _settle_other_portal(row: WebhookEvent) -> WebhookEvent:
 def _insert(rows: list[WebhookEvent]) -> list[tuple[WebhookEvent, str]]:
     """Insert the rows (a repeat of a stored eventId is ignored: HubSpot retried, or
     delivered twice); the ones the database refused, with why. All in one statement, unless
-    the database refuses it: then each in its own savepoint, so one row cannot fail the rest."""
+    the database refuses the data: then each in its own savepoint, so one row cannot fail
+    the rest. A database that fails as a whole (connection, locks, schema: any other error)
+    raises, and the delivery is answered 500 for HubSpot to resend."""
     try:
         with transaction.atomic():
             WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
         return []
-    except (DatabaseError, ValueError):  # psycopg refuses NUL in text with a ValueError
+    except ROW_ERRORS:
         pass
     refused = []
     for row in rows:
         try:
             with transaction.atomic():
                 WebhookEvent.objects.bulk_create([row], ignore_conflicts=True)
-        except (DatabaseError, ValueError) as error:
+        except ROW_ERRORS as error:
             refused.append((row, _first_line(error)))
     return refused
 
@@ -190,7 +195,7 @@ def _not_stored(event: object, reason: str, received_at: datetime) -> None:
     try:
         with transaction.atomic():
             WebhookEvent.objects.bulk_create([record], ignore_conflicts=True)
-    except (DatabaseError, ValueError) as error:
+    except ROW_ERRORS as error:
         log.warning("webhook event %s could not be recorded either: %s", event_id,
                     _first_line(error))
 

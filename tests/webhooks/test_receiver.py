@@ -187,13 +187,14 @@ def test_receiver_when_an_event_holds_a_lone_surrogate_then_the_delivery_is_not_
 
 @pytest.fixture
 def refuse_object_id_666(django_db_blocker):
-    """The database itself refuses one row (a trigger), as it may for reasons no check
-    here foresees."""
+    """The database itself refuses one row's data (a trigger), as it may for reasons no
+    check here foresees."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
         create = ["CREATE FUNCTION refuse_666() RETURNS trigger AS $$ BEGIN IF NEW.object_id ="
-                  " '666' THEN RAISE EXCEPTION 'row refused'; END IF; RETURN NEW; END $$ "
+                  " '666' THEN RAISE EXCEPTION 'row refused' USING "
+                  "ERRCODE = '22000'; END IF; RETURN NEW; END $$ "
                   "LANGUAGE plpgsql",
                   "CREATE TRIGGER refuse_666 BEFORE INSERT ON hubspot_webhook_event FOR EACH "
                   "ROW EXECUTE FUNCTION refuse_666()"]
@@ -239,3 +240,19 @@ def test_receiver_when_portal_configured_then_other_portals_events_recorded_neve
     assert settled == {
         2: f"ignored: portal {other}, not the mirrored portal {PORTAL_ID} (HUBSPOT_PORTAL_ID)",
         3: f"ignored: no portal, not the mirrored portal {PORTAL_ID} (HUBSPOT_PORTAL_ID)"}
+
+
+def test_receiver_when_the_database_fails_as_a_whole_then_500_for_hubspot_to_resend(
+        client, post_events):
+    from django.db import connection
+
+    client.raise_request_exception = False
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE hubspot_webhook_event RENAME TO hubspot_webhook_gone")
+    try:
+        response = post_events([event(1, "contact.creation", 1)])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE hubspot_webhook_gone RENAME TO hubspot_webhook_event")
+    assert response.status_code == 500
+    assert not stored()
