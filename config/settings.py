@@ -174,6 +174,10 @@ HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT = reader.choice("HUBSPOT_WEBHOOK_APPLY_ON_RECEI
                                                  ("true", "false", "1", "0")) in ("true", "1")
 HUBSPOT_WEBHOOK_MAX_ATTEMPTS = reader.number("HUBSPOT_WEBHOOK_MAX_ATTEMPTS", 5, whole=True,
                                              minimum=1)
+# The HubSpot account (portal id, "Hub ID") this mirror holds: webhook events of any other
+# portal (the app installed in production and a sandbox) are recorded and never applied.
+# Unset: learnt from HubSpot (account details) when events are applied.
+HUBSPOT_PORTAL_ID = reader.number("HUBSPOT_PORTAL_ID", None, whole=True, minimum=1)
 # The status page (/status/, hubspot_status) shows a record type green while its last
 # successful run is at most this many minutes old, amber up to twice that, then red.
 # Definitions (properties, owners, pipelines, schemas) get at least an hour.

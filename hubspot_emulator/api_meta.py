@@ -13,6 +13,7 @@ from .errors import ApiError, not_found, validation
 from .properties import PropDef
 from .relations import targets
 from .routes import (
+    ACCOUNT_INFO,
     ASSOCIATIONS,
     ASSOCIATIONS_V3,
     OBJECT_ASSOCIATIONS,
@@ -307,6 +308,17 @@ async def delete_association(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+# -- account information ----------------------------------------------------------------------
+
+async def account_details(request: web.Request) -> web.Response:
+    """`GET /account-info/{v3,2026-03,2026-09}/details`: the account the token belongs to."""
+    return json_response({"portalId": PORTAL_ID, "accountType": "STANDARD",
+                          "timeZone": "US/Eastern", "companyCurrency": "USD",
+                          "additionalCurrencies": [], "utcOffset": "-05:00",
+                          "utcOffsetMilliseconds": -18000000, "uiDomain": "app.hubspot.com",
+                          "dataHostingLocation": "na1"})
+
+
 # -- schemas ---------------------------------------------------------------------------------
 
 def schema_json(emu: Emulator, otype: ObjectType, with_props: bool = True) -> dict:
@@ -414,6 +426,7 @@ def add_routes(app: web.Application) -> None:
           put_default_association, write)
     serve(app, "DELETE", OBJECT_ASSOCIATIONS, "/{type}/{id}/associations/{to}/{toId}",
           delete_association, write)
+    serve(app, "GET", ACCOUNT_INFO, "/details", account_details, Access("account"))
     serve(app, "GET", SCHEMAS, "", list_schemas, Access("schemas"))
     serve(app, "POST", SCHEMAS, "", create_schema, Access("schemas", write=True))
     serve(app, "GET", SCHEMAS, "/{type}", get_schema, Access("schemas"))

@@ -4,15 +4,33 @@ HubSpot delivers at least once and out of order (API-DATED §4): the same eventI
 again, in a later POST or a retry, so rows are inserted with the eventId unique and conflicts
 ignored. Only what applying needs is kept (`detail`); a property's new value (`propertyValue`)
 is never stored: it can be personal data, and applying re-reads the record anyway.
+
+One bad event must not cost the others: HubSpot resends a whole delivery it got a 5xx for,
+until it gives up, so an event that fails would take the valid ones with it. So:
+- text no database column can hold (NUL; a lone UTF-16 surrogate, which JSON allows) is
+  removed from `detail` (NUL) or replaced by U+FFFD, the same on every database; in the
+  fields that say what the event is (`subscriptionType`, `objectTypeId`) it makes the event
+  unusable;
+- an unusable event, or one the database refuses anyway (each is inserted in its own
+  savepoint when the delivery as a whole is refused), is recorded as a row already settled
+  (`applied_at` set, `error` "not stored: <reason>", no detail) when it has a usable eventId,
+  and logged by its eventId, never its body; the rest are stored;
+- with HUBSPOT_PORTAL_ID set, an event of another portal is recorded settled ("ignored: …")
+  at once: it is never applied (the applier checks again: ingestion/sync/hubspot/portals.py).
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import dataclass
 from datetime import datetime
+
+from django.db import DataError, IntegrityError, transaction
 
 from ingestion.models import WebhookEvent
 from ingestion.sync.hubspot.catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
+from ingestion.sync.hubspot.portals import configured_portal, other_portal
 
 log = logging.getLogger("ingestion.webhooks")
 
@@ -23,8 +41,22 @@ DETAIL_KEYS = ("propertyName", "changeFlag", "primaryObjectId", "mergedObjectIds
                "associationTypeId", "associationCategory")
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What the database says about one row's data (psycopg refuses NUL in text with a ValueError
+# before sending it); any other database error is the database's, not the row's.
+ROW_ERRORS = (DataError, IntegrityError, ValueError)
+
+
 class UnusableEvent(ValueError):
     pass
+
+
+@dataclass
+class Stored:
+    """What became of a delivery's events: stored to apply, or not (recorded or logged)."""
+
+    stored: int = 0
+    skipped: int = 0
 
 
 def object_type_of(event: dict) -> str:
@@ -36,7 +68,7 @@ def object_type_of(event: dict) -> str:
     type_id = event.get("objectTypeId")
     if not isinstance(type_id, str) or not type_id:
         raise UnusableEvent("an object.* event without objectTypeId")
-    return OBJECT_TYPE_NAMES.get(type_id, type_id)
+    return OBJECT_TYPE_NAMES.get(type_id, _storable("objectTypeId", type_id))
 
 
 def event_row(event: object, received_at: datetime) -> WebhookEvent:
@@ -47,12 +79,29 @@ def event_row(event: object, received_at: datetime) -> WebhookEvent:
     if not isinstance(kind, str) or "." not in kind:
         raise UnusableEvent("no subscriptionType")
     return WebhookEvent(
-        event_id=_whole(event, "eventId"), subscription_type=kind[:64],
+        event_id=_whole(event, "eventId"),
+        subscription_type=_storable("subscriptionType", kind)[:64],
         object_type=object_type_of(event)[:64], object_id=str(_object_id(event)),
         occurred_at=_whole(event, "occurredAt"),
         portal_id=_whole(event, "portalId") if event.get("portalId") is not None else None,
-        detail={k: event[k] for k in DETAIL_KEYS if event.get(k) is not None},
+        detail={k: _repaired(event[k]) for k in DETAIL_KEYS if event.get(k) is not None},
         received_at=received_at)
+
+
+def _storable(key: str, text: str) -> str:
+    """A field that says what the event is: text no column can hold makes it unusable."""
+    if "\x00" in text or _LONE_SURROGATE.search(text):
+        raise UnusableEvent(f"{key} holds a NUL or a broken (lone surrogate) character")
+    return text
+
+
+def _repaired(value: object) -> object:
+    """A detail value with NUL removed and lone surrogates replaced (keys are ours)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value).replace("\x00", "")
+    if isinstance(value, list):
+        return [_repaired(item) for item in value]
+    return value
 
 
 def _object_id(event: dict) -> int:
@@ -77,23 +126,87 @@ def _whole(event: dict, key: str) -> int:
     return number
 
 
-def store_events(events: list, received_at: datetime) -> tuple[int, int]:
-    """Store each usable event once; returns (usable, skipped). An unusable one is logged by
-    its eventId (never its body: it can hold personal data) and the rest are stored."""
+def store_events(events: list, received_at: datetime) -> Stored:
+    """Store each usable event once (module doc): what was stored, and what was not."""
     rows: dict[int, WebhookEvent] = {}
-    skipped = 0
+    result = Stored()
     for event in events:
         try:
             row = event_row(event, received_at)
         except UnusableEvent as reason:
-            skipped += 1
-            event_id = event.get("eventId") if isinstance(event, dict) else None
-            log.warning("webhook event %s skipped: %s", _short(event_id), reason)
+            result.skipped += 1
+            _not_stored(event, str(reason), received_at)
             continue
-        rows.setdefault(row.event_id, row)
-    # A repeat of a stored eventId (HubSpot retried, or delivered twice) is ignored.
-    WebhookEvent.objects.bulk_create(rows.values(), ignore_conflicts=True)
-    return len(rows), skipped
+        rows.setdefault(row.event_id, _settle_other_portal(row))
+    refused = _insert(list(rows.values()))
+    for row, reason in refused:
+        _not_stored(row, reason, received_at)
+    result.stored, result.skipped = len(rows) - len(refused), result.skipped + len(refused)
+    return result
+
+
+def _settle_other_portal(row: WebhookEvent) -> WebhookEvent:
+    mirrored = configured_portal()
+    why = other_portal(row.portal_id, mirrored) if mirrored is not None else ""
+    if why:
+        row.applied_at, row.error = row.received_at, why
+    return row
+
+
+def _insert(rows: list[WebhookEvent]) -> list[tuple[WebhookEvent, str]]:
+    """Insert the rows (a repeat of a stored eventId is ignored: HubSpot retried, or
+    delivered twice); the ones the database refused, with why. All in one statement, unless
+    the database refuses the data: then each in its own savepoint, so one row cannot fail
+    the rest. A database that fails as a whole (connection, locks, schema: any other error)
+    raises, and the delivery is answered 500 for HubSpot to resend."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        return []
+    except ROW_ERRORS:
+        pass
+    refused = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                WebhookEvent.objects.bulk_create([row], ignore_conflicts=True)
+        except ROW_ERRORS as error:
+            refused.append((row, _first_line(error)))
+    return refused
+
+
+def _not_stored(event: object, reason: str, received_at: datetime) -> None:
+    """Log an event that is not stored by its eventId (never its body: it can hold personal
+    data) and record it settled, when its eventId can key a row (a resend then adds
+    nothing)."""
+    is_row = isinstance(event, WebhookEvent)
+    raw_id = event.event_id if is_row else event.get("eventId") if isinstance(event, dict) \
+        else None
+    log.warning("webhook event %s not stored: %s", _short(raw_id), reason)
+    try:
+        event_id = _whole({"eventId": raw_id}, "eventId")
+    except UnusableEvent:
+        return
+    kind = event.subscription_type if is_row else event.get("subscriptionType")
+    record = WebhookEvent(
+        event_id=event_id, subscription_type=_clean(kind)[:64], object_type="", object_id="",
+        occurred_at=0, detail={}, received_at=received_at, applied_at=received_at,
+        error=f"not stored: {_clean(reason)}"[:2000])
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.bulk_create([record], ignore_conflicts=True)
+    except ROW_ERRORS as error:
+        log.warning("webhook event %s could not be recorded either: %s", event_id,
+                    _first_line(error))
+
+
+def _clean(value: object) -> str:
+    return str(_repaired(value)) if isinstance(value, str) else ""
+
+
+def _first_line(error: Exception) -> str:
+    text = _clean(str(error)).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
 
 
 def _short(value: object) -> str:

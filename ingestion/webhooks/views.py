@@ -6,18 +6,23 @@ Register that URL (https://<your host>/hubspot/webhooks/) as the app's webhook t
 HubSpot. Settings: HUBSPOT_WEBHOOK_SECRET (the app's client secret, which signs the requests;
 default HUBSPOT_CLIENT_SECRET), HUBSPOT_WEBHOOK_URL (the URL as registered, when a proxy
 changes the scheme, host or path this process sees), HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT (enqueue
-the Celery task `ingestion.apply_hubspot_events` after each delivery; default off: run
-`manage.py apply_hubspot_events` from cron or Celery beat instead).
+the Celery task `ingestion.apply_hubspot_events` after each delivery, from a background
+thread: enqueue.py; default off: run `manage.py apply_hubspot_events` from cron or Celery
+beat instead), HUBSPOT_PORTAL_ID (events of other portals are recorded, never applied).
 
-Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call,
-so HubSpot never times out and retries); 401 with nothing stored for a missing or wrong
-signature or a timestamp more than 5 minutes away; 400 for a body that is not a JSON array;
-405 for another method; 503 when no secret is configured; 500 if the database fails (HubSpot
-retries a 5xx, not a 4xx). Events are applied later by `ingestion.sync.hubspot.events`.
+Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call
+and no wait on the broker, so HubSpot never times out and retries), with `{"stored": n,
+"skipped": n}` (skipped: events that could not be stored, each recorded or logged by its
+eventId: store.py); 401 with nothing stored for a missing or wrong signature or a timestamp
+more than 5 minutes away; 400 for a body that is not a JSON array; 405 for another method;
+503 when no secret is configured; 500 if the database fails as a whole (HubSpot retries a
+5xx, not a 4xx: one event the database refuses does not make a 500). Events are applied
+later by `ingestion.sync.hubspot.events`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -29,8 +34,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ingestion.tasks import apply_hubspot_events
-
+from .enqueue import apply_requests
 from .signature import check_v3
 from .store import store_events
 
@@ -53,16 +57,28 @@ def receive(request: HttpRequest) -> HttpResponse:
     if refused:
         log.warning("webhook refused (401): %s", refused)
         return JsonResponse({"error": "invalid signature"}, status=401)
-    try:
-        events = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        events = None
+    events = parsed(body)
     if not isinstance(events, list):
         return JsonResponse({"error": "expected a JSON array of events"}, status=400)
-    stored, skipped = store_events(events, timezone.now())
-    if stored and getattr(settings, "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", False):
-        transaction.on_commit(_enqueue_apply)
-    return JsonResponse({"stored": stored, "skipped": skipped})
+    result = store_events(events, timezone.now())
+    if result.stored and getattr(settings, "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", False):
+        transaction.on_commit(apply_requests.request)
+    return JsonResponse({"stored": result.stored, "skipped": result.skipped})
+
+
+def parsed(body: bytes) -> object:
+    """The body's JSON, or None. A lone UTF-16 surrogate escape (`"\\ud800"`: valid JSON,
+    refused by orjson) in one event must not refuse the whole delivery with a 400, which
+    HubSpot does not retry: such a body is parsed again by the standard library, and
+    store.py repairs or records that event."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body.decode("utf-8"))
+    except ValueError:  # not UTF-8, or not JSON
+        return None
 
 
 def signed_url(request: HttpRequest) -> str:
@@ -71,13 +87,3 @@ def signed_url(request: HttpRequest) -> str:
     reached (its host checked against ALLOWED_HOSTS)."""
     return (getattr(settings, "HUBSPOT_WEBHOOK_URL", "")
             or request.build_absolute_uri())
-
-
-def _enqueue_apply() -> None:
-    """Ask a worker to apply the new events. A broker that is down must not fail the
-    delivery: the events are stored, and the next scheduled run applies them."""
-    try:
-        apply_hubspot_events.delay()
-    except Exception as error:  # kombu's connection errors have no common base we import
-        log.warning("webhook events stored but the apply task was not enqueued: %s: %s",
-                    type(error).__name__, error)

@@ -264,6 +264,15 @@ def test_schemas_when_dated_then_same_as_both_legacy_paths_and_create_serves_typ
     assert api.get(f"/crm/objects/{v}/{type_id}").json()["results"][0]["id"] == made.json()["id"]
 
 
+def test_account_details_when_dated_then_same_as_legacy_and_token_required(api, emulator, v):
+    from hubspot_emulator import PORTAL_ID
+
+    details = api.get(f"/account-info/{v}/details").json()
+    assert details == api.get("/account-info/v3/details").json()
+    assert details["portalId"] == PORTAL_ID and details["accountType"] == "STANDARD"
+    assert httpx.get(f"{emulator.url}/account-info/{v}/details").status_code == 401
+
+
 # -- unknown versions and the edge --------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/crm/objects/2025-01/contacts", "/crm/objects/v9/contacts",

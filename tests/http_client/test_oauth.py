@@ -101,3 +101,50 @@ def test_rotated_refresh_token_when_next_run_needs_a_refresh_then_uses_the_new_o
     assert refreshes(oauth) == 2
     stored = OAuthGrant.objects.get()
     assert "refresh-token" not in stored.refresh_token  # kept encrypted
+
+
+TOKEN_ENDPOINT = {"method": "POST", "path_prefix": "/oauth/"}
+
+
+def test_token_endpoint_when_it_answers_5xx_then_retried_and_the_run_completes(oauth):
+    oauth.control.set_faults(script=[{"kind": "500"}, {"kind": "503"}], match=TOKEN_ENDPOINT)
+    sync("--full", "--skip-associations")
+    assert HubSpotContact.objects.exists()
+    assert SyncHistory.objects.get().status == "success"
+    assert refreshes(oauth) == 1
+
+
+def test_token_endpoint_when_it_keeps_answering_5xx_then_a_server_error_not_a_revoked_token(
+        oauth, settings):
+    settings.HUBSPOT_MAX_ATTEMPTS = 2
+    oauth.control.set_faults(rate=1.0, kinds=["503"], match=TOKEN_ENDPOINT)
+    with pytest.raises(CommandError) as failed:
+        sync("--full")
+    message = str(failed.value)
+    assert "503" in message and "\n" not in message
+    assert "rejected the OAuth refresh token" not in message and "reinstall" not in message
+    assert oauth.control.oauth_state()["refresh_token"] == APP["refresh_token"]
+
+
+@pytest.mark.parametrize("expires_in", ["soon", -60, 0, None])
+def test_token_endpoint_when_expires_in_is_not_a_positive_number_then_malformed_and_retried(
+        oauth, expires_in):
+    bad = {"token_type": "bearer", "access_token": "not-a-real-token",
+           "refresh_token": APP["refresh_token"], "expires_in": expires_in}
+    oauth.control.set_faults(script=[{"kind": "body", "body": bad}], match=TOKEN_ENDPOINT)
+    sync("--full", "--skip-associations")
+    assert SyncHistory.objects.get().status == "success"
+    # the retry got a real token that lives its 30 minutes: one refresh for the whole run,
+    # not one before every request
+    assert refreshes(oauth) == 1
+
+
+def test_token_endpoint_when_expires_in_always_bad_then_one_line_malformed_reply(
+        oauth, settings):
+    settings.HUBSPOT_MAX_ATTEMPTS = 2
+    bad = {"token_type": "bearer", "access_token": "not-a-real-token", "expires_in": "soon"}
+    oauth.control.set_faults(rate=1.0, kinds=["body"], body=bad, match=TOKEN_ENDPOINT)
+    with pytest.raises(CommandError, match="expires_in") as failed:
+        sync("--full")
+    assert "\n" not in str(failed.value) and "Traceback" not in str(failed.value)
+    assert "reinstall" not in str(failed.value)

@@ -187,6 +187,36 @@ def test_reserve_count_when_not_confirmed_for_a_minute_then_one_request_reads_it
     first.acquire()
 
 
+def test_window_when_it_holds_entries_from_the_future_then_ignored_and_logged_once(
+        shared_redis, prefix, monkeypatch, caplog):
+    monkeypatch.setattr(shared_pacing, "_future_logged", threading.Event())
+    clock = FakeClock()
+    first, second = (budget(shared_redis, prefix, clock, general_limit=2) for _ in range(2))
+    future_ms = int(clock.now * 1000) + 999_998_000  # left by a clock that ran ahead
+    shared_redis.zadd(first.keys["general"], {"ahead-1": future_ms, "ahead-2": future_ms})
+    with caplog.at_level(logging.WARNING, logger="ingestion.hubspot.http"):
+        first.acquire()
+        second.acquire()
+        assert clock.slept == []  # the two slots of the window were free
+        first.acquire()  # the window holds the two real requests: one window's wait
+        shared_redis.zadd(first.keys["general"], {"ahead-3": future_ms})
+        second.acquire()  # one real request in the window: a free slot
+    assert clock.slept == [pytest.approx(10.05)]
+    assert shared_redis.zscore(first.keys["general"], "ahead-3") is None
+    warnings = [r.getMessage() for r in caplog.records if "future" in r.getMessage()]
+    assert len(warnings) == 1 and "2 request time(s)" in warnings[0]
+
+
+def test_window_when_an_entry_is_within_the_tolerance_then_it_still_counts(shared_redis,
+                                                                           prefix):
+    clock = FakeClock()
+    pacer = budget(shared_redis, prefix, clock, general_limit=1)
+    near_ms = int(clock.now * 1000) + shared_pacing.FUTURE_TOLERANCE_MS // 2  # clock jitter
+    shared_redis.zadd(pacer.keys["general"], {"near": near_ms})
+    pacer.acquire()
+    assert clock.slept == [pytest.approx(10.05 + shared_pacing.FUTURE_TOLERANCE_MS / 2000)]
+
+
 # -- Redis down: each process paces alone ----------------------------------------------------------
 
 def test_redis_down_when_pacing_then_local_pacing_and_one_warning(caplog):

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import time
 
+from hubspot_emulator import PORTAL_ID
 from ingestion.models import WebhookEvent
 
 SECRET = "webhook-test-secret-0f9e8d7c"
@@ -27,8 +28,8 @@ def now_ms() -> int:
 
 def event(event_id: int, kind: str, object_id: int | str, occurred_at: int | None = None,
           **fields) -> dict:
-    """One event in HubSpot's shape."""
-    return {"eventId": event_id, "subscriptionId": 1001, "portalId": 62515, "appId": 54321,
+    """One event in HubSpot's shape, of the emulator's portal unless `portalId` is given."""
+    return {"eventId": event_id, "subscriptionId": 1001, "portalId": PORTAL_ID, "appId": 54321,
             "occurredAt": occurred_at or now_ms(), "subscriptionType": kind,
             "attemptNumber": 0, "objectId": int(object_id), "changeSource": "CRM_UI", **fields}
 

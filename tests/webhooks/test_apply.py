@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from sync_commands import run_command, run_failing
 
+from hubspot_emulator import PORTAL_ID
 from ingestion.models import HubSpotContact, HubSpotQuote, SyncHistory
 from ingestion.tasks import SyncFailed, apply_hubspot_events
 from webhooks.signing import event, now_ms, pending, stored
@@ -24,6 +25,7 @@ from webhooks.upstream import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTACT, OTHER, COMPANY = "10000000001", "10000000002", "20000000001"
+PETS = "2-3508482"  # the emulator's custom object type
 
 
 @pytest.fixture
@@ -236,3 +238,59 @@ def test_apply_when_standard_object_created_then_its_table_has_the_record(
     assert apply() == "events: received=1 applied=1 deferred=0 failed=0"
     row = HubSpotQuote.objects.get(pk=quote)
     assert row.properties["hs_title"] == "Via hook" and row.hs_createdate is not None
+
+
+def test_apply_when_schemas_lookup_fails_for_a_custom_type_then_only_its_events_fail(
+        mirror, post_events, settings):
+    settings.HUBSPOT_MAX_ATTEMPTS = 2
+    mirror.control.set_faults(rate=1.0, kinds=["500"],
+                              match={"method": "GET", "path_prefix": "/crm/v3/schemas"})
+    post_events([event(1, "object.propertyChange", 90000000001, objectTypeId=PETS,
+                       propertyName="name"),
+                 event(2, "contact.creation", CONTACT)])
+    error, run = run_failing("apply_hubspot_events")
+    assert error.returncode == 3
+    assert run.out.strip() == "events: received=2 applied=1 deferred=0 failed=1"
+    [kept] = pending()
+    assert (kept.event_id, kept.attempts) == (1, 1)
+    assert "schemas" in kept.error and "500" in kept.error
+
+    mirror.control.clear_faults()
+    assert apply() == "events: received=1 applied=1 deferred=0 failed=0"
+    assert not pending()
+
+
+def test_apply_when_privacy_deletion_of_another_portal_then_recorded_and_never_applied(
+        mirror, post_events):
+    # the app is installed in this portal and a sandbox: the sandbox's contact has our id
+    other = PORTAL_ID + 1
+    kept = HubSpotContact.objects.get(pk=CONTACT)
+    post_events([event(1, "contact.privacyDeletion", CONTACT, portalId=other),
+                 event(2, "contact.creation", OTHER)])
+    assert apply() == ("events: received=2 applied=1 deferred=0 failed=0 ignored=1 "
+                       "(another portal's)")
+    row = HubSpotContact.objects.get(pk=CONTACT)
+    assert (row.deleted_kind, row.properties, row.purged_at) == (None, kept.properties, None)
+    assert links_of("contacts", CONTACT)
+    assert not pending()
+    assert stored()[0].error == (f"ignored: portal {other}, not the mirrored portal "
+                                 f"{PORTAL_ID} (HUBSPOT_PORTAL_ID)")
+    run = SyncHistory.objects.get(object_type="webhooks")
+    assert (run.status, run.details["ignored"]) == ("success", 1)
+
+
+@pytest.mark.parametrize("answer", ["503", "403"])
+def test_apply_when_the_mirrored_portal_cannot_be_learnt_then_every_event_waits(
+        mirror, post_events, settings, answer):
+    settings.HUBSPOT_MAX_ATTEMPTS = 2
+    mirror.control.set_faults(rate=1.0, kinds=[answer],
+                              match={"method": "GET", "path_prefix": "/account-info/"})
+    post_events([event(1, "contact.privacyDeletion", CONTACT, portalId=PORTAL_ID + 1)])
+    assert apply() == "events: received=1 applied=0 deferred=1 failed=0"
+    [waiting] = pending()
+    assert waiting.attempts == 0 and "HUBSPOT_PORTAL_ID" in waiting.error
+    assert HubSpotContact.objects.get(pk=CONTACT).deleted_kind is None
+
+    settings.HUBSPOT_PORTAL_ID = PORTAL_ID  # the operator says which portal: no lookup
+    assert apply().startswith("events: received=1 applied=0 deferred=0 failed=0 ignored=1")
+    assert HubSpotContact.objects.get(pk=CONTACT).deleted_kind is None

@@ -41,8 +41,18 @@ def test_settings_when_public_url_given_then_its_host_is_allowed():
 def test_settings_when_values_are_wrong_then_start_up_names_each():
     result = run_python("-c", SHOW, env=clean_environment(
         DJANGO_SETTINGS_MODULE="config.settings", HUBSPOT_WEBHOOK_URL="crm-sync.example.com",
-        HUBSPOT_WEBHOOK_MAX_ATTEMPTS="0", HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT="maybe"))
+        HUBSPOT_WEBHOOK_MAX_ATTEMPTS="0", HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT="maybe",
+        HUBSPOT_PORTAL_ID="sandbox"))
     assert result.returncode != 0
     for name in ("HUBSPOT_WEBHOOK_URL", "HUBSPOT_WEBHOOK_MAX_ATTEMPTS",
-                 "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT"):
+                 "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", "HUBSPOT_PORTAL_ID"):
         assert name in result.stderr
+
+
+def test_settings_when_portal_id_given_then_a_whole_number_else_none():
+    show = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.HUBSPOT_PORTAL_ID)")
+    for env, expected in (({}, "None"), ({"HUBSPOT_PORTAL_ID": "24681357"}, "24681357")):
+        result = run_python("-c", show, env=clean_environment(
+            DJANGO_SETTINGS_MODULE="config.settings", **env))
+        assert result.returncode == 0 and result.stdout.strip() == expected, result.stderr

@@ -3,9 +3,11 @@
     python manage.py apply_hubspot_events [--limit N] [--dry-run] [--debug]
 
 Ends with one line, `events: received=… applied=… deferred=… failed=…` (received: the pending
-events this run took up). Exit status as the sync commands': 0 done (deferred events, whose
-type another run was syncing, wait for the next run); 1 fatal; 2 bad usage; 3 some events'
-records could not be read (they stay pending and are retried); 75 another applier is running.
+events this run took up), then ` ignored=N (another portal's)` when events of a portal the
+mirror does not hold were set aside (recorded, never applied: sync/hubspot/portals.py).
+Exit status as the sync commands': 0 done (deferred events, whose type another run was
+syncing, wait for the next run); 1 fatal; 2 bad usage; 3 some events' records could not be
+read (they stay pending and are retried); 75 another applier is running.
 """
 
 from __future__ import annotations

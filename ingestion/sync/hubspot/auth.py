@@ -9,11 +9,14 @@ runs out, and once when HubSpot answers 401 `EXPIRED_AUTHENTICATION` (clocks dri
 One refresh serves everyone: threads share this object (a lock), processes share the
 grant through a `GrantStore` (the database, locked while one of them refreshes), so a
 portal's sync processes do not each burn a refresh. A refresh token HubSpot rotates is kept
-there too (encrypted; never logged). A refresh token HubSpot rejects is fatal.
+there too (encrypted; never logged). A refresh token HubSpot rejects (a 4xx) is fatal; a 5xx
+from the token endpoint, a dropped answer or a malformed one (no access token, an
+`expires_in` that is not a positive number) is retried like any request, then fatal.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -25,9 +28,14 @@ import orjson
 from ingestion.base.redact import register_secret
 from ingestion.base.results import Grant
 
-from .errors import HubSpotRefreshTokenError, HubSpotTransportError
-
-EXCHANGE_ATTEMPTS = 3
+from .errors import (
+    HubSpotAPIError,
+    HubSpotDailyLimitError,
+    HubSpotMalformedReplyError,
+    HubSpotRefreshTokenError,
+    HubSpotTransportError,
+    error_for_response,
+)
 
 
 class GrantStore(Protocol):
@@ -93,19 +101,14 @@ class OAuthTokens:
         return grant
 
     def _exchange(self, refresh_token: str) -> Grant:
-        """One refresh at HubSpot's token endpoint (retried on 5xx and dropped answers)."""
+        """One refresh at HubSpot's token endpoint. Not retried here: it runs inside the
+        client's request (header()), whose one retry policy retries what errors.py calls
+        retriable (a 5xx, a dropped answer, a malformed reply) and nothing else."""
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token, **self._client}
-        for attempt in range(1, EXCHANGE_ATTEMPTS + 1):
-            try:
-                response = self._http.post(self._path, data=form)
-            except httpx.TransportError as error:
-                if attempt == EXCHANGE_ATTEMPTS:
-                    raise HubSpotTransportError(
-                        f"{type(error).__name__} on POST {self._path}") from None
-                continue
-            if response.status_code < 500 or attempt == EXCHANGE_ATTEMPTS:
-                break
-            time.sleep(0.2 * attempt)
+        try:
+            response = self._http.post(self._path, data=form)
+        except httpx.TransportError as error:
+            raise HubSpotTransportError(f"{type(error).__name__} on POST {self._path}") from None
         self.refreshes += 1
         return self._grant_from(response, refresh_token)
 
@@ -113,16 +116,48 @@ class OAuthTokens:
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
-            body = {}
-        body = body if isinstance(body, dict) else {}
-        access = body.get("access_token") or body.get("accessToken")
-        if response.status_code != 200 or not isinstance(access, str) or not access:
-            reason = str(body.get("message") or body.get("status") or f"HTTP "
-                                                                      f"{response.status_code}")
-            raise HubSpotRefreshTokenError(
-                f"HubSpot rejected the OAuth refresh token ({reason}): check "
-                "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN, or "
-                "reinstall the app to get a new refresh token", status=response.status_code)
-        lifetime = body.get("expires_in") or body.get("expiresIn") or 1800
-        rotated = body.get("refresh_token") or body.get("refreshToken") or refresh_token
-        return Grant(access, str(rotated), self._clock() + float(lifetime), float(lifetime))
+            body = None
+        fields = body if isinstance(body, dict) else {}
+        if response.status_code != 200:
+            raise _refused(response, body, fields)
+        access = fields.get("access_token") or fields.get("accessToken")
+        if not isinstance(access, str) or not access:
+            raise HubSpotMalformedReplyError(
+                f"malformed reply to POST {self._path}: no access_token")
+        lifetime = self._lifetime(fields)
+        rotated = fields.get("refresh_token") or fields.get("refreshToken") or refresh_token
+        return Grant(access, str(rotated), self._clock() + lifetime, lifetime)
+
+    def _lifetime(self, fields: dict) -> float:
+        """`expires_in` in seconds (1800 when absent). A value that is not a positive
+        finite number would be a traceback (text) or a refresh before every request
+        (negative, zero): the reply is malformed, retried like one."""
+        value = next((fields[k] for k in ("expires_in", "expiresIn") if k in fields), 1800)
+        try:  # a number, or its digits as text
+            seconds = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            seconds = math.nan
+        if not 0 < seconds < math.inf:
+            raise HubSpotMalformedReplyError(
+                f"malformed reply to POST {self._path}: expires_in is {_short(value)}, not a "
+                "positive number of seconds")
+        return seconds
+
+
+def _refused(response: httpx.Response, body: object, fields: dict) -> HubSpotAPIError:
+    """The token endpoint's error answer. A 5xx, 429, 423 or 477 is HubSpot's trouble, not
+    the refresh token's: mapped like any other answer (errors.py; retried). Any other 4xx
+    (400 BAD_REFRESH_TOKEN, invalid_grant …) is the refresh token refused: fatal."""
+    error = error_for_response(response.status_code, body, None)
+    if error.retriable or isinstance(error, HubSpotDailyLimitError):
+        return error
+    reason = str(fields.get("message") or fields.get("status")
+                 or f"HTTP {response.status_code}")
+    return HubSpotRefreshTokenError(
+        f"HubSpot rejected the OAuth refresh token ({reason}): check HUBSPOT_CLIENT_ID, "
+        "HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN, or reinstall the app to get a new "
+        "refresh token", status=response.status_code)
+
+
+def _short(value: object) -> str:
+    return repr(value)[:40]

@@ -25,7 +25,12 @@ backlog). What each kind of event does, per object type, in one run per type and
                                                links both ways. It wins over every other event
                                                for the id, in any order: a purged contact is
                                                never re-read again
-A type that is not mirrored: its events are marked applied with a note. A type whose lock
+An event of another portal than the mirrored one (portals.py) is marked applied with the
+reason and never acted on (counted `ignored`); when HubSpot cannot say which portal the
+mirror holds and HUBSPOT_PORTAL_ID is unset, every event waits (deferred).
+A type that is not mirrored: its events are marked applied with a note. A custom type whose
+schemas lookup HubSpot fails: its events fail (retried as below), the others are applied. A
+type whose lock
 another run holds: its events stay pending (`deferred`) for the next run. An id whose re-read
 fails: its events stay pending with `attempts` + 1 and the reason, and are given up (applied,
 with the error) after HUBSPOT_WEBHOOK_MAX_ATTEMPTS attempts.
@@ -63,6 +68,7 @@ from .client import HubSpotClient
 from .engines.registry import BY_NAME, RECORD_ENGINES, UnknownObjectType, record_engines
 from .errors import HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError, HubSpotError
 from .links import refresh_links
+from .portals import mirrored_portal, other_portal
 
 log = logging.getLogger("ingestion.webhooks")
 
@@ -76,6 +82,7 @@ CHUNK = 1_000  # ids per statement
 # Outcomes, worst last: an event touching several records takes its worst one.
 APPLIED, DEFERRED, FAILED = "applied", "deferred", "failed"
 RANK = {APPLIED: 0, DEFERRED: 1, FAILED: 2}
+IGNORED = "ignored"  # another portal's event (portals.py): recorded, never applied
 
 
 @dataclass
@@ -138,6 +145,10 @@ def _to_type(detail: dict) -> str | None:
     return WEBHOOK_PREFIX_TYPES.get(target.lower()) if sep else None
 
 
+class TypeLookupFailed(Exception):
+    """HubSpot failed to say what a (custom) object type is: its events fail, not the run."""
+
+
 class Outcomes:
     """Each event's worst outcome so far and why."""
 
@@ -179,6 +190,8 @@ def summary_line(result: SyncResult) -> str:
     d = result.details
     line = (f"events: received={d['pending']} applied={d['applied']} "
             f"deferred={d['deferred']} failed={d['failed']}")
+    if d.get(IGNORED):
+        line += f" ignored={d[IGNORED]} (another portal's)"
     return line + (" (dry run: nothing was written)" if result.options.dry_run else "")
 
 
@@ -200,9 +213,11 @@ class EventApplier:
         self.dry_run = result.options.dry_run
         self.max_attempts = getattr(settings, "HUBSPOT_WEBHOOK_MAX_ATTEMPTS",
                                     DEFAULT_MAX_ATTEMPTS)
-        self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0}
+        self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0,
+                       IGNORED: 0}
+        self.ignored: dict[int, str] = {}  # this page's events of another portal: why
         self.by_type: dict[str, dict[str, int]] = {}
-        self.engines: dict[str, type | None] = {}
+        self.engines: dict[str, type | TypeLookupFailed | None] = {}
 
     def run(self, limit: int | None) -> None:
         after, taken = None, 0
@@ -216,9 +231,39 @@ class EventApplier:
         left = WebhookEvent.objects.filter(applied_at__isnull=True).count()
         self.result.details = {**self.totals, "left": left, "by_type": self.by_type}
 
-    def _apply(self, events: list[WebhookEvent]) -> None:
-        self.outcomes = Outcomes()
-        plan = plan_events(events)
+    def _apply(self, page: list[WebhookEvent]) -> None:
+        self.outcomes, self.ignored = Outcomes(), {}
+        events = self._of_this_portal(page)
+        if events:
+            self._apply_plan(plan_events(events))
+        self._record(page)
+
+    def _of_this_portal(self, page: list[WebhookEvent]) -> list[WebhookEvent]:
+        """The events of the portal this mirror holds (portals.py); the others are set
+        aside as ignored. When HubSpot cannot say which portal that is, every event waits
+        (deferred): applying another portal's privacy deletion would purge a local record."""
+        try:
+            mirrored = mirrored_portal(self.client)
+        except HubSpotError as error:
+            # A 403 is this one endpoint refused (a token without its scope): the operator
+            # can name the portal. Any other fatal error stops every type alike.
+            if isinstance(error, FATAL) and error.status != 403:
+                raise
+            why = redact(f"the mirrored portal is unknown (HubSpot's account details: {error});"
+                         " set HUBSPOT_PORTAL_ID")
+            log.warning("%d webhook event(s) deferred: %s", len(page), why)
+            self.outcomes.set([event.pk for event in page], DEFERRED, why)
+            return []
+        ours = []
+        for event in page:
+            why = other_portal(event.portal_id, mirrored)
+            if why:
+                self.ignored[event.pk] = why
+            else:
+                ours.append(event)
+        return ours
+
+    def _apply_plan(self, plan: Plan) -> None:
         self.outcomes.set(plan.nothing, APPLIED, "nothing to apply for this kind of event")
         self._purge(plan)
         saved: dict[str, set[str]] = {}
@@ -226,7 +271,6 @@ class EventApplier:
             saved[object_type] = self._reread(object_type, plan.reread[object_type])
         for object_type in _in_dependency_order(plan.links):
             self._links(object_type, plan.links[object_type], saved.get(object_type, set()))
-        self._record(events)
 
     # -- privacy deletions -------------------------------------------------------------------
 
@@ -273,19 +317,29 @@ class EventApplier:
 
     def _engine(self, object_type: str) -> type | None:
         """The type's engine, None for a type this mirror does not keep. Custom types are
-        looked up in HubSpot's schemas (once a run)."""
+        looked up in HubSpot's schemas (once a run). A lookup HubSpot fails (after the
+        client's retries) raises TypeLookupFailed: only this type's events fail (its links
+        events too: the failure is remembered for the run)."""
         if object_type not in self.engines:
             try:
                 self.engines[object_type] = (BY_NAME.get(object_type)
                                              or record_engines([object_type], self.client)[0])
             except UnknownObjectType:
                 self.engines[object_type] = None
-        return self.engines[object_type]
+            except FATAL:
+                raise
+            except HubSpotError as error:
+                self.engines[object_type] = TypeLookupFailed(
+                    redact(f"looking up {object_type} in HubSpot's schemas failed: {error}"))
+        found = self.engines[object_type]
+        if isinstance(found, TypeLookupFailed):
+            raise found
+        return found
 
     def _reread(self, object_type: str, ids: dict[str, set[int]]) -> set[str]:
         """One Mode.IDS run for the type; returns the ids saved (their links with them)."""
-        engine_class = self._engine(object_type) if ids else None
-        if not ids or not self._mirrored(object_type, engine_class, ids):
+        engine_class = self._engine_for(object_type, ids)
+        if engine_class is None:
             return set()
         engine = engine_class(SyncOptions(
             ids=tuple(ids), dry_run=self.dry_run,
@@ -295,8 +349,8 @@ class EventApplier:
         return set() if failures is None else self._settle(engine, ids, failures)
 
     def _links(self, object_type: str, ids: dict[str, set[int]], saved: set[str]) -> None:
-        engine_class = self._engine(object_type) if ids else None
-        if not ids or not self._mirrored(object_type, engine_class, ids):
+        engine_class = self._engine_for(object_type, ids)
+        if engine_class is None:
             return
         if not self.dry_run:  # a record just re-read had its links re-read with it
             for object_id in saved & set(ids):
@@ -307,6 +361,19 @@ class EventApplier:
             engine_class, self.client, list(ids), dry_run=self.dry_run))
         if failures is not None:
             self._settle(engine_class(SyncOptions(), client=self.client), ids, failures)
+
+    def _engine_for(self, object_type: str, ids: dict[str, set[int]]) -> type | None:
+        """The engine for these ids' events, or None (they are settled here: not mirrored,
+        or the type's lookup failed)."""
+        if not ids:
+            return None
+        try:
+            engine_class = self._engine(object_type)
+        except TypeLookupFailed as failed:
+            log.warning("%d webhook event(s) failed: %s", len(ids), failed)
+            self.outcomes.set(set().union(*ids.values()), FAILED, str(failed))
+            return None
+        return engine_class if self._mirrored(object_type, engine_class, ids) else None
 
     def _mirrored(self, object_type: str, engine_class: type | None,
                   ids: dict[str, set[int]]) -> bool:
@@ -351,6 +418,10 @@ class EventApplier:
         now = timezone.now()
         self.totals["pending"] += len(events)
         for event in events:
+            if event.pk in self.ignored:  # another portal's: recorded, never applied
+                self.totals[IGNORED] += 1
+                event.applied_at, event.error = now, self.ignored[event.pk]
+                continue
             state, why = self.outcomes.of(event.pk)
             self.totals[state] += 1
             kinds = self.by_type.setdefault(event.object_type, dict.fromkeys(RANK, 0))

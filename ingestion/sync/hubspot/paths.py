@@ -28,6 +28,7 @@ OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (API-DATED §1)
 # HubSpot's lists and forms references document these APIs dated 2026-03 (their 2026-09 is a
 # beta): any dated setting uses that version for them.
 MARKETING_DATED_VERSION = "2026-03"
+ACCOUNT_INFO_DATED_VERSION = "2026-03"  # the account information API's documented date
 
 
 def segment(value: object) -> str:
@@ -83,6 +84,11 @@ class HubSpotPaths:
 
     def schemas(self) -> str:
         return "/crm/v3/schemas" if self.legacy else f"/crm-object-schemas/{self.version}/schemas"
+
+    def account_details(self) -> str:
+        """The token's account (`portalId` …)."""
+        return ("/account-info/v3/details" if self.legacy
+                else f"/account-info/{ACCOUNT_INFO_DATED_VERSION}/details")
 
     def lists(self) -> str:
         """`…/search` (POST); one list: `list()`, its members: `list_memberships()`."""

@@ -10,6 +10,11 @@ Keys (`<prefix>:{<account>}:general|search|state`) name the account by a hash of
 URL and the credential (token, or OAuth client id + refresh token), never the credential.
 Times are Redis's own clock (`TIME`), so machines whose clocks differ still agree.
 
+Entries from the future (a score more than FUTURE_TOLERANCE_MS ahead of now: Redis's clock
+stepped back, e.g. after a failover to a replica whose clock is behind, or a process that
+passed a clock of its own) would hold the window shut until then ("would wait 999998 s"):
+`ACQUIRE` drops them from the window it reads, and the first process to meet them logs it once.
+
 Redis unreachable → this process falls back to a `LocalBudget` with one warning: a sync
 never fails because the shared budget is down (it may then meet 429s, which are retried).
 """
@@ -37,12 +42,16 @@ STATE_TTL_MS = 10 * 60 * 1000  # learnt limits and the daily count expire when i
 # At the daily reserve, a count this old is read again from HubSpot with one request: the
 # day may have turned (HubSpot resets at midnight in the account's time zone, unknown here).
 RECHECK_MS = 60 * 1000
+# A window entry further ahead of now than this is from the future: dropped (module doc).
+FUTURE_TOLERANCE_MS = 1000
+_future_logged = threading.Event()  # "logged once per process"
 
 # A slot in the window `KEYS[1]`, or how long to wait for one.
 # KEYS: window log, state hash. ARGV: now ms ('' = Redis's clock), window ms, limit ('' =
 # learnt from headers or none), member, reserve percent, learn (1: limit and window from
-# the state hash), margin ms, recheck ms.
-# Returns {0, now}: taken; {1, wait ms}: full; {-1, remaining, daily}: at the daily reserve.
+# the state hash), margin ms, recheck ms, future tolerance ms.
+# Returns {0, now, dropped}: taken; {1, wait ms, dropped}: full; {-1, remaining, daily}: at
+# the daily reserve. `dropped`: entries from the future removed from the window.
 ACQUIRE = """
 local now = tonumber(ARGV[1])
 if not now then
@@ -67,15 +76,16 @@ if ARGV[6] == '1' then
 end
 window = window + tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local dropped = redis.call('ZREMRANGEBYSCORE', KEYS[1], '(' .. (now + tonumber(ARGV[9])), '+inf')
 local n = redis.call('ZCARD', KEYS[1])
 if limit and limit > 0 and n >= limit then
   local edge = redis.call('ZRANGE', KEYS[1], n - limit, n - limit, 'WITHSCORES')
-  return {1, math.max(1, tonumber(edge[2]) + window - now)}
+  return {1, math.max(1, tonumber(edge[2]) + window - now), dropped}
 end
 redis.call('ZADD', KEYS[1], now, ARGV[4])
 redis.call('PEXPIRE', KEYS[1], window * 2 + 1000)
 if left then redis.call('HINCRBY', KEYS[2], 'daily_remaining', -1) end
-return {0, now}
+return {0, now, dropped}
 """
 
 # The answer came: the request counts from now (HubSpot saw it arrive before), if still there.
@@ -218,7 +228,9 @@ class RedisBudget:
             status, *value = self._scripts["acquire"](
                 keys=[key, self.keys["state"]],
                 args=[self._now(), window_ms, limit or "", member, self.reserve_percent,
-                      0 if search else 1, MARGIN_MS, RECHECK_MS])
+                      0 if search else 1, MARGIN_MS, RECHECK_MS, FUTURE_TOLERANCE_MS])
+            if status != -1 and value[1]:
+                _log_future_entries(key, value[1])
             if status == 0:
                 return _Ticket(key, member)
             if status == -1:
@@ -248,6 +260,14 @@ class RedisBudget:
                                       reserve_percent=self.reserve_percent,
                                       clock=self._clock or time.monotonic, sleep=self._sleep)
             self._local.search_in_window = self.search_in_window
+
+
+def _log_future_entries(key: str, dropped: int) -> None:
+    if not _future_logged.is_set():
+        _future_logged.set()
+        log.warning("the shared HubSpot rate budget held %d request time(s) from the future "
+                    "in %s (Redis's clock stepped back?): ignored; logged once per process",
+                    dropped, key.rpartition(":")[2])
 
 
 def redis_budget(url: str, account: str, **kwargs) -> RedisBudget:
