@@ -96,14 +96,15 @@ class Tally:
         entries = _with_ids(page)
         ids = [object_id for object_id, _ in entries]
         read_before = self.live.add_all(ids)
+        # Whole-page steps in C: this runs for every record of every full read.
+        page_high = max(map(int, filter(str.isdigit, ids)), default=0)
+        self.highest = max(self.highest, page_high)
         top = self.census.top_id
+        if top is None or page_high <= top:
+            return  # nothing above the highest id at the start: nothing created since
         for object_id, record in entries:
-            number = int(object_id) if object_id.isdigit() else None
-            if number is None or object_id in read_before:
-                continue
-            self.highest = max(self.highest, number)
-            if top is not None and number > top and _at_or_after(record, "createdAt",
-                                                                 self.since):
+            if (object_id.isdigit() and int(object_id) > top and object_id not in read_before
+                    and _at_or_after(record, "createdAt", self.since)):
                 self.created += 1
 
     def check(self, object_type: str, reread_from: int | None) -> ReadCheck:
@@ -134,8 +135,8 @@ def unchecked(object_type: str, reason: str) -> ReadCheck:
 
 
 def _with_ids(page: list) -> list[tuple[str, dict]]:
-    return [(str(record["id"]), record) for record in page
-            if isinstance(record, dict) and record.get("id") not in (None, "")]
+    return [(value if type(value) is str else str(value), record) for record in page
+            if type(record) is dict and (value := record.get("id")) not in (None, "")]
 
 
 def _at_or_after(record: dict, field: str, moment: datetime) -> bool:
