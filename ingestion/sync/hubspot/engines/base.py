@@ -175,28 +175,34 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         than a few pages whose properties fit a search body; one request gives both).
         No page: the list endpoint alone reads it. No census: no reconciliation."""
         above = self.options.two_ended_above
-        two_ended = above is not None and self.client.search_fits(properties)
         try:
-            if two_ended:
-                try:
-                    total, page = self.client.search_top(self.object_type, properties)
-                    return (_census_of(total, page),
-                            page if total > above else None)
-                except (HubSpotAuthError, HubSpotDailyLimitError):
-                    raise  # the list end would meet them too
-                except HubSpotError as error:  # search unwell: the list alone reads
-                    log.warning("%s: full read by the list endpoint alone (search: %s)",
-                                self.object_type, error)
-                    self._read_notes["search_end"] = f"not used ({error})"
+            if above is not None and self.client.search_fits(properties):
+                top = self._search_top(properties)
+                if top is not None:
+                    total, page = top
+                    return _census_of(total, page), (page if total > above else None)
             total, page = self.client.search_top(self.object_type, ["hs_object_id"], limit=1)
             return _census_of(total, page), None
         except (HubSpotAuthError, HubSpotDailyLimitError):
-            raise
-        except HubSpotError as error:
+            raise  # the list end would meet them too
+        except HubSpotError as error:  # e.g. a type without search
             log.warning("%s: HubSpot gave no count (%s): the full read is not reconciled",
                         self.object_type, error)
             self._read_check = unchecked(self.object_type, str(error))
             return None, None
+
+    def _search_top(self, properties: list[str]) -> tuple[int, list] | None:
+        """(count, the search end's first page); None if search is unwell (a malformed
+        page included): the list endpoint alone reads, and the run notes why."""
+        try:
+            return self.client.search_top(self.object_type, properties)
+        except (HubSpotAuthError, HubSpotDailyLimitError):
+            raise
+        except HubSpotError as error:
+            log.warning("%s: full read by the list endpoint alone (search: %s)",
+                        self.object_type, error)
+            self._read_notes["search_end"] = f"not used ({error})"
+            return None
 
     def read_check(self) -> ReadCheck | None:
         check = self._read_check
