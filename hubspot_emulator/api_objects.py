@@ -13,7 +13,7 @@ from .relations import targets
 from .render import associations_json, history_json, record_json, select_properties
 from .routes import OBJECTS, Access, serve
 from .search import search
-from .server import EMU, IGNORE_FILTER, Emulator, json_response, next_link
+from .server import EMU, IDS_AS_TEXT, IGNORE_FILTER, Emulator, json_response, next_link
 from .store import ARCHIVED, LIVE, TypeState
 from .timeutil import iso_ms
 
@@ -231,7 +231,8 @@ async def search_objects(request: web.Request) -> web.Response:
         body.pop("filterGroups", None)  # the injected fault: a search that drops its filter
     emu.store.sync_index()
     associated = _association_filter(emu, ts, body)
-    return json_response(search(ts, body, emu.search_limits, associated))
+    return json_response(search(ts, body, emu.search_limits, associated,
+                                text_ids=bool(request.get(IDS_AS_TEXT))))
 
 
 def top_level_filters(body: dict) -> dict:

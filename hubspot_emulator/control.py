@@ -43,7 +43,8 @@ class EmulatorControl:
     def reset(self, **kwargs: Any) -> dict:
         """Reseed: contacts, seed, rate_limit, daily_limit, search_lag_ms, max_url_length,
         token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock,
-        webhooks ({url, client_secret, ...}: see `configure_webhooks`), ..."""
+        webhooks ({url, client_secret, ...}: see `configure_webhooks`), id_bases
+        ({type: base}: the type's first id is base + 1), ..."""
         return self._post("reset", kwargs)
 
     def set_clock(self, now_ms: int | None) -> dict:

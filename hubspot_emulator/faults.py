@@ -17,6 +17,11 @@ Kinds that let the real handler answer (reads only, so they change nothing eithe
 - "repeat_cursor": the real answer with `paging.next.after` (and `link`) replaced by the
   `after` the request sent (query param, or the body field of a search); unchanged without one;
 - "ignore_filter": a search answered as if its body had no `filterGroups`;
+- "ids_as_text": a search that compares and sorts `hs_object_id` as text, not as a number
+  (filters and sort: "9" > "10"), a breach of HubSpot's contract that only shows where ids
+  differ in length (reset `id_bases`);
+- "out_of_order": the real answer with its `results` in reverse order (a page that breaks
+  the sort it was asked for);
 - "pass": let one request through untouched (for scripts);
 - "expire_tokens": every issued OAuth access token expires now (an access token running out
   mid-run); the request itself then answers as its token now does: 401
@@ -35,9 +40,10 @@ from typing import Any
 
 KINDS = {"429", "500", "502", "503", "504", "html_503", "malformed_json", "slow", "drop", "pass",
          "empty_object", "body", "repeat_cursor", "ignore_filter", "retry_after", "echo_auth",
-         "expire_tokens"}
+         "expire_tokens", "ids_as_text", "out_of_order"}
 # the real handler still runs (after `expire_tokens`, unless the request's token expired)
-HANDLER_ANSWERS = {"slow", "repeat_cursor", "ignore_filter", "expire_tokens"}
+HANDLER_ANSWERS = {"slow", "repeat_cursor", "ignore_filter", "expire_tokens", "ids_as_text",
+                   "out_of_order"}
 DEFAULT_KINDS = ["429", "500", "503"]
 
 

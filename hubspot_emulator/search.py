@@ -53,7 +53,12 @@ class Filter:
 
 # -- parsing ---------------------------------------------------------------------------------
 
-def _kind(ts: TypeState, prop: str) -> str:
+ID = "hs_object_id"
+
+
+def _kind(ts: TypeState, prop: str, text_ids: bool = False) -> str:
+    if text_ids and prop == ID:
+        return "string"  # the "ids_as_text" fault: ids compared and sorted as text
     p = ts.otype.by_name.get(prop)
     if p is None:
         return "string"
@@ -85,7 +90,8 @@ def _typed(kind: str, raw: object, prop: str):
     return str(raw)
 
 
-def parse_filters(ts: TypeState, body: dict, limits: SearchLimits) -> list[list[Filter]]:
+def parse_filters(ts: TypeState, body: dict, limits: SearchLimits,
+                  text_ids: bool = False) -> list[list[Filter]]:
     groups = body.get("filterGroups") or []
     if not isinstance(groups, list):
         raise validation("filterGroups must be a list")
@@ -99,19 +105,19 @@ def parse_filters(ts: TypeState, body: dict, limits: SearchLimits) -> list[list[
             raise validation(f"Too many filters in a filter group: {len(filters)} "
                              f"(maximum {limits.max_filters_per_group})")
         total += len(filters)
-        out.append([_parse_filter(ts, f) for f in filters])
+        out.append([_parse_filter(ts, f, text_ids) for f in filters])
     if total > limits.max_filters:
         raise validation(f"Too many filters: {total} (maximum {limits.max_filters} in total)")
     return out
 
 
-def _parse_filter(ts: TypeState, f: dict) -> Filter:
+def _parse_filter(ts: TypeState, f: dict, text_ids: bool = False) -> Filter:
     prop, op = f.get("propertyName"), str(f.get("operator", "EQ")).upper()
     if not prop:
         raise validation("Filter is missing propertyName")
     if op not in OPERATORS:
         raise validation(f"Unknown filter operator: {op}")
-    kind = _kind(ts, prop)
+    kind = _kind(ts, prop, text_ids)
     values = tuple(_typed(kind, v, prop) for v in f.get("values") or ())
     if op in ("IN", "NOT_IN") and not values:
         raise validation(f"Operator {op} requires values")
@@ -201,15 +207,17 @@ def _contains_token(raw: str, pattern: str) -> bool:
 class _Plan:
     """Per-search context: the overlay, the monotone properties and their index bounds."""
 
-    def __init__(self, ts: TypeState, ov: Overlay) -> None:
+    def __init__(self, ts: TypeState, ov: Overlay, text_ids: bool = False) -> None:
         self.ts, self.ov, self.n = ts, ov, ts.data.n
         otype = ts.otype
         data = ts.data
         self.monotone = {
-            "hs_object_id": lambda i: float(otype.id_base + 1 + i),
+            ID: lambda i: float(otype.id_base + 1 + i),
             otype.created_prop: data.created_ms,
             otype.modified_prop: data.modified_ms,
         }
+        if text_ids:  # as text, ids of different lengths do not ascend with the index
+            del self.monotone[ID]
 
     def interval(self, group: list[Filter]) -> tuple[int, int]:
         """The index interval of generated records the group's range filters allow."""
@@ -334,18 +342,21 @@ def parse_paging(body: dict, limits: SearchLimits) -> tuple[int, int]:
 
 
 def search(ts: TypeState, body: dict, limits: SearchLimits,
-           associated: set[int] | None = None) -> dict:
-    """Run a search on the index overlay; `associated` restricts to associated records."""
-    groups = parse_filters(ts, body, limits)
+           associated: set[int] | None = None, text_ids: bool = False) -> dict:
+    """Run a search on the index overlay; `associated` restricts to associated records;
+    `text_ids` (the "ids_as_text" fault) compares and sorts `hs_object_id` as text."""
+    groups = parse_filters(ts, body, limits, text_ids)
     sort_prop, desc = _sort_spec(ts, body)
     limit, after = parse_paging(body, limits)
     ov = ts.index
     query = str(body.get("query") or "").strip()
     cache_key = None if associated is not None else orjson.dumps(
-        [body.get("filterGroups"), sort_prop, desc, query], option=orjson.OPT_SORT_KEYS)
+        [body.get("filterGroups"), sort_prop, desc, query, text_ids],
+        option=orjson.OPT_SORT_KEYS)
     total, window = _cached(ov, cache_key)
     if window is None:
-        total, window = _evaluate(ts, ov, groups, sort_prop, desc, query, associated)
+        total, window = _evaluate(ts, ov, groups, sort_prop, desc, query, associated,
+                                  text_ids)
         _remember(ov, cache_key, total, window)
     page = window[after:after + limit]
     names = select_properties(ts.otype, body.get("properties") or None)
@@ -356,11 +367,11 @@ def search(ts: TypeState, body: dict, limits: SearchLimits,
 
 
 def _evaluate(ts: TypeState, ov: Overlay, groups, sort_prop: str, desc: bool, query: str,
-              associated: set[int] | None) -> tuple[int, list[int]]:
+              associated: set[int] | None, text_ids: bool = False) -> tuple[int, list[int]]:
     """(total, the first 10,000 matches in order): every page of a query is a slice of it."""
-    plan = _Plan(ts, ov)
+    plan = _Plan(ts, ov, text_ids)
     extra = _query_filter(ts, query) if query else None
-    key = _sort_key(ts, ov, sort_prop, desc)
+    key = _sort_key(ts, ov, sort_prop, desc, text_ids)
     fast = (extra is None and associated is None and sort_prop in plan.monotone
             and all(plan.pure(g) for g in groups))
     if fast:
@@ -386,9 +397,9 @@ def _remember(ov: Overlay, key: bytes | None, total: int, window: list[int]) -> 
     entries[key] = (total, window)
 
 
-def _sort_key(ts: TypeState, ov: Overlay, prop: str, desc: bool):
+def _sort_key(ts: TypeState, ov: Overlay, prop: str, desc: bool, text_ids: bool = False):
     """Sort key (value, id): ties break by id ascending; nulls sort last ascending."""
-    kind = _kind(ts, prop)
+    kind = _kind(ts, prop, text_ids)
 
     def key(idx: int):
         value = _stored(kind, ov.value(idx, prop))

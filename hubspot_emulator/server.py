@@ -81,14 +81,14 @@ class Emulator:
               search_limits: dict | None = None, fault_rate: float = 0.0,
               fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
               oauth: dict | None = None, write_lock: dict | None = None,
-              webhooks: dict | None = None) -> None:
+              webhooks: dict | None = None, id_bases: dict | None = None) -> None:
         # Checked before anything is rebuilt: a bad value leaves the portal as it was.
         scopes = scope_set(token_scopes)
         app = None if oauth is None else OAuthApp.from_config(oauth)
         lock = WriteLock.from_config(write_lock)
         hooks = None if webhooks is None else WebhookConfig.from_config(webhooks)
         self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
-                           search_lag_ms=int(search_lag_ms))
+                           search_lag_ms=int(search_lag_ms), id_bases=id_bases)
         self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
         self.max_url_length = int(max_url_length)
         self.search_limits = SearchLimits(**(search_limits or {}))
@@ -109,6 +109,7 @@ class Emulator:
 
 EMU = web.AppKey("emulator", Emulator)
 IGNORE_FILTER = web.RequestKey("ignore_filter", bool)  # set by the "ignore_filter" fault
+IDS_AS_TEXT = web.RequestKey("ids_as_text", bool)  # set by the "ids_as_text" fault
 CID = web.RequestKey("correlation_id", str)  # this request's correlation id
 HEALTH = "/_emulator/health"  # the one control path open without a token (readiness probes)
 
@@ -206,6 +207,8 @@ async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.St
     response = await _call(handler, request, cid)
     if fault is not None and fault.kind == "repeat_cursor":
         await _repeat_cursor(request, response)
+    if fault is not None and fault.kind == "out_of_order":
+        _reverse_results(response)
     response.headers.update(decision.headers)
     return response
 
@@ -275,6 +278,8 @@ async def _before_handler(request: web.Request, fault: Fault) -> None:
         await asyncio.sleep(fault.seconds)
     elif fault.kind == "ignore_filter":
         request[IGNORE_FILTER] = True  # read by the search handler
+    elif fault.kind == "ids_as_text":
+        request[IDS_AS_TEXT] = True  # read by the search handler
 
 
 async def _repeat_cursor(request: web.Request, response: web.StreamResponse) -> None:
@@ -294,6 +299,20 @@ async def _repeat_cursor(request: web.Request, response: web.StreamResponse) -> 
     if "link" in nxt:
         nxt["link"] = next_link(request, after)
     response.body = dumps(data)
+
+
+def _reverse_results(response: web.StreamResponse) -> None:
+    """The answer's `results` in reverse order: a page that breaks the sort it was asked for."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):
+        return
+    try:
+        data, dumps = _loads(body)
+    except ValueError:
+        return
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        data["results"].reverse()
+        response.body = dumps(data)
 
 
 def _paging_next(data) -> dict | None:

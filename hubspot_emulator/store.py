@@ -249,6 +249,17 @@ class TypeState:
         return idx
 
 
+def _set_id_bases(registry, id_bases: dict) -> None:
+    """Move types' ids (`{"contacts": 9_999_999_000}`: the first id is base + 1), e.g. so a
+    portal's ids differ in length, as in portals older than HubSpot's long ids."""
+    for name, base in id_bases.items():
+        otype = registry.resolve(str(name))
+        if otype is None or type(base) is not int or base < 0:
+            raise ValueError(f"id_bases: {name!r} must name a type and map to a whole "
+                             f"number >= 0, not {base!r}")
+        otype.id_base = base
+
+
 class StoreObserver(Protocol):
     def before_op(self, ts: TypeState, op: Op) -> None:
         """Called with the state still as it was before `op` (see the module docstring)."""
@@ -258,12 +269,13 @@ class Store:
     """The whole emulated portal: types, generated data, mutations, associations, clock."""
 
     def __init__(self, seed: int = 1, contacts: int = 1000, clock: Clock | None = None,
-                 search_lag_ms: int = 0) -> None:
+                 search_lag_ms: int = 0, id_bases: dict | None = None) -> None:
         self.seed, self.contacts = seed, contacts
         self.clock = clock or Clock()
         self.search_lag_ms = search_lag_ms
         # Seeded types plus every other documented standard type, empty (standard_types).
         self.registry = standard_registry(builtin_types())
+        _set_id_bases(self.registry, id_bases or {})
         self.data = PortalData(seed, contacts, self.registry.types)
         self.types = {t.name: TypeState(t, self.data.types[t.name]) for t in self.registry.types}
         self.assoc = AssociationOverrides()

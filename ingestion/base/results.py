@@ -123,6 +123,16 @@ class RecordError(ValueError):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class ReadCheck:
+    """A full read measured against the source's own count of records at its start
+    (HubSpot: sync/hubspot/reconcile.py). `details` go to `sync_history.details`; `short`,
+    when set, says the read fell short (expected, read, the gap): the run is partial."""
+
+    details: dict
+    short: str = ""
+
+
 @dataclass
 class SyncResult:
     object_type: str
@@ -142,6 +152,8 @@ class SyncResult:
     unidentified: int = 0
     records_watermark: datetime | None = None  # records only (a --skip-associations run)
     details: dict = field(default_factory=dict)  # what other kinds of run measure
+    # Set when a full read fell short of the source's count (ReadCheck.short): partial.
+    short: str = ""
 
     @property
     def summary(self) -> str:

@@ -34,6 +34,7 @@ from .prefetch import prefetched
 from .results import (
     Mode,
     Page,
+    ReadCheck,
     RecordError,
     RecordFailure,
     SyncCounts,
@@ -94,6 +95,11 @@ class BaseSyncEngine:
         return {}
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
+        return None
+
+    def read_check(self) -> ReadCheck | None:
+        """After a full read's fetch: what it read measured against the source's count at
+        its start (None: not measured). A short read is partial and never swept."""
         return None
 
     def prepare(self) -> None:
@@ -159,7 +165,7 @@ class BaseSyncEngine:
             raise
         result.details.update(self.source_counters_since(counters))
         if run_row and within is None:
-            history.finish_run(run_row, result)
+            history.finish_run(run_row, result, error=result.short)
         self._refresh_statistics(result)
         return result
 
@@ -365,6 +371,8 @@ class BaseSyncEngine:
         result.status = "partial" if result.counts.failed else "success"
         if not result.complete:
             return
+        if mode is Mode.FULL and self._fell_short(result):
+            return  # a short read is not a complete one: no sweep, the watermark stays
         # The sweep needs every id to have been *read* (records that failed to save were
         # read, and are in `seen`), not every record to have saved: one poison record must
         # not stop deletions from ever reaching the mirror. A dry run counts what it would do.
@@ -377,6 +385,17 @@ class BaseSyncEngine:
             result.records_watermark = moved
             if self.options.related or not self.has_related:
                 result.watermark = moved  # links were refreshed with the records
+
+    def _fell_short(self, result: SyncResult) -> bool:
+        """Record the full read's check against the source's count; True if it fell short."""
+        check = self.read_check()
+        if check is None:
+            return False
+        result.details["read_check"] = check.details
+        if check.short:
+            log.warning("%s", check.short)
+            result.status, result.short = "partial", check.short
+        return bool(check.short)
 
     def _may_move_watermark(self, mode: Mode, previous: datetime | None) -> bool:
         if mode is Mode.IDS:

@@ -3,7 +3,9 @@
 Lives outside `commands/` so that `manage.py help` lists only commands that run.
 
 Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
-3 partial (the run finished but some records failed: see the SyncError table);
+3 partial (the run finished but some records failed: see the SyncError table; or a full
+read fell short of HubSpot's count at its start even after re-reading the gap: nothing was
+swept, the message names expected, read and the id range);
 75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
 77 no access: HubSpot answered 403 for the type (EX_NOPERM: the app lacks a scope for it, or
 the portal the feature; nothing was written; `sync_hubspot_all` skips such a type, without
@@ -158,7 +160,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 client_from_settings() as client:  # the run's one client
             result = self.run_sync(options, client=client)
         self.stdout.write(result.summary)
-        if result.counts.failed:
+        if result.counts.failed or result.short:
             raise CommandError(partial_message(result), returncode=EXIT_PARTIAL)
 
     def run_sync(self, options: SyncOptions, engine_class: type | None = None, *,
@@ -309,6 +311,10 @@ def _check_access(job) -> None:
 
 
 def partial_message(result: SyncResult) -> str:
+    if result.short:  # a full read that fell short of HubSpot's count (reconcile.py)
+        failed = (f"; also {result.counts.failed} record(s) failed (the sync_error table)"
+                  if result.counts.failed else "")
+        return f"{result.short} (run #{result.history_id}){failed}."
     failed, where = result.counts.failed, f"see the sync_error table (run #{result.history_id})"
     if result.mode == "links":
         return (f"the links of {failed} {result.object_type} record(s) could not be read and "

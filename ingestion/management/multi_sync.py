@@ -77,9 +77,10 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
             raise CommandError(f"skipped, another run was syncing them: {', '.join(locked)}",
                                returncode=EXIT_LOCKED)
         if partial:
-            raise CommandError(f"some records failed and were not saved ({', '.join(partial)}); "
-                               "see the sync_error table. Their watermarks were not moved, so "
-                               "the next run retries them.", returncode=EXIT_PARTIAL)
+            raise CommandError(f"some records failed and were not saved, or a full read fell "
+                               f"short of HubSpot's count ({', '.join(partial)}); see the "
+                               "sync_error table and sync_history. Their watermarks were not "
+                               "moved, so the next run retries them.", returncode=EXIT_PARTIAL)
 
     def _run_steps(self, options: SyncOptions, outcomes: list[Outcome]) -> None:
         with client_from_settings() as client:  # one client (one rate budget) for every type

@@ -109,6 +109,9 @@ def _outcomes(command: str, status: int, output: list[str], error: str | None) -
         return [Outcome(command.removeprefix("sync_hubspot_"), state, error=error or "")]
     rows = [Outcome(name, "partial" if c.failed else "success", c)
             for name, c in counts.items()]
+    if status == EXIT_PARTIAL and not any(row.status == "partial" for row in rows):
+        for row in rows:  # a full read short of HubSpot's count exits 3 with no failed record
+            row.status = "partial"
     if status not in (0, EXIT_PARTIAL):  # it stopped after these: the rest of it failed
         rows.append(Outcome(command.removeprefix("sync_hubspot_"), "failed", error=error or ""))
     return rows

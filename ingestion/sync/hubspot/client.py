@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -106,11 +106,17 @@ class HubSpotClient:
 
     def request(self, method: str, path: str, *, params: dict | None = None,
                 json: object = None, search: bool = False,
-                shape: type[Listing] = Listing) -> Listing:
-        """One call, paced and retried; the reply checked against `shape`."""
+                shape: type[Listing] = Listing,
+                check: Callable[[Listing], None] | None = None) -> Listing:
+        """One call, paced and retried; the reply checked against `shape`, then by `check`
+        (which raises HubSpotMalformedReplyError for a reply that breaks what was asked:
+        retried like any malformed reply)."""
         for attempt in self._retrying:
             with attempt:
-                return self._send_once(method, path, params, json, search, shape)
+                reply = self._send_once(method, path, params, json, search, shape)
+                if check is not None:
+                    check(reply)
+                return reply
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send_once(self, method: str, path: str, params: dict | None, body: object,
@@ -212,12 +218,17 @@ class HubSpotClient:
     # -- full listing ------------------------------------------------------------------------
 
     def list_pages(self, object_type: str, properties: list[str], *, archived: bool = False,
-                   page_size: int = LIST_PAGE_MAX) -> Iterator[list[dict]]:
-        """Every record of the type in id order, a page at a time (API-FACTS §2)."""
+                   page_size: int = LIST_PAGE_MAX, from_id: int | None = None
+                   ) -> Iterator[list[dict]]:
+        """Every record of the type in id order, a page at a time (API-FACTS §2); with
+        `from_id`, those from that id up (the listing's `after` is "the Record ID of the
+        next" record, API-FACTS §2: a first `after` starts it at any id)."""
         # API-FACTS §7: a long `properties` list gives 414. Past the budget, list ids only
         # and read the properties by id with a POST body instead.
         inline = len(quote(",".join(properties))) <= self.url_budget
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
+        if from_id is not None:
+            params["after"] = str(from_id)
         if inline:
             params["properties"] = ",".join(properties)
         for results in self.get_pages(self.paths.objects(object_type), params):
@@ -352,17 +363,21 @@ class HubSpotClient:
     def search_descending(self, object_type: str, properties: list[str], *,
                           below: int | None, limit: int = SEARCH_PAGE_MAX) -> list[dict]:
         """One page of the live records with ids below `below` (all: None), highest first:
-        the search end of a two-ended full read (two_ended.py)."""
+        the search end of a two-ended full read (two_ended.py). A page whose ids are not
+        strictly falling below `below`, as numbers, is malformed (`falling_ids`)."""
         filters = [] if below is None else [
             {"propertyName": "hs_object_id", "operator": "LT", "value": str(below)}]
         return self._search(object_type, filters, "hs_object_id", properties, limit,
-                            descending=True)
+                            descending=True, check=falling_ids(below, f"{object_type} search"))
 
-    def search_top(self, object_type: str, properties: list[str]) -> tuple[int, list[dict]]:
+    def search_top(self, object_type: str, properties: list[str], *,
+                   limit: int = SEARCH_PAGE_MAX) -> tuple[int, list[dict]]:
         """(how many live records, the first page from the highest id down): the count that
-        decides a two-ended read is the search end's first page too (one request, not two)."""
-        return self._search_reply(object_type, [], "hs_object_id", properties, SEARCH_PAGE_MAX,
-                                  descending=True)
+        decides a two-ended read is the search end's first page too (one request, not two).
+        With `limit=1`: the count a full read reconciles against and the highest id."""
+        return self._search_reply(object_type, [], "hs_object_id", properties, limit,
+                                  descending=True,
+                                  check=falling_ids(None, f"{object_type} search"))
 
     def search_fits(self, properties: list[str]) -> bool:
         """Whether a search body can name every property (else search pages are re-read
@@ -374,12 +389,14 @@ class HubSpotClient:
         return len(orjson.dumps(body)) <= self.search_body_max
 
     def _search(self, object_type: str, filters: list[dict], sort_property: str,
-                properties: list[str], limit: int, *, descending: bool = False) -> list[dict]:
+                properties: list[str], limit: int, *, descending: bool = False,
+                check: Callable[[Listing], None] | None = None) -> list[dict]:
         return self._search_reply(object_type, filters, sort_property, properties, limit,
-                                  descending=descending)[1]
+                                  descending=descending, check=check)[1]
 
     def _search_reply(self, object_type: str, filters: list[dict], sort_property: str,
-                      properties: list[str], limit: int, *, descending: bool = False
+                      properties: list[str], limit: int, *, descending: bool = False,
+                      check: Callable[[Listing], None] | None = None
                       ) -> tuple[int, list[dict]]:
         direction = "DESCENDING" if descending else "ASCENDING"
         body = {"filterGroups": [{"filters": filters}] if filters else [],
@@ -389,7 +406,7 @@ class HubSpotClient:
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
         reply = self.request("POST", self.paths.search(object_type), json=body,
-                             search=True, shape=SearchPage)
+                             search=True, shape=SearchPage, check=check)
         page = reply.results
         if hydrate and page:
             ids = [str(r["id"]) for r in page if isinstance(r, dict) and r.get("id")]
@@ -466,6 +483,29 @@ class CursorGuard:
                 "stopping instead of reading the same pages forever")
         self._seen.add(cursor)
         return cursor
+
+
+def falling_ids(below: int | None, what: str) -> Callable[[Listing], None]:
+    """The check of a page asked for ids below `below` (None: any), highest first: each id,
+    as a number, strictly below the one before it and below `below`. A search that compares
+    or sorts ids as text ("9" > "10") breaks it where ids differ in length; the search end
+    would then skip a range of ids it believes it read. Entries without a numeric id pass
+    (the engine reports them)."""
+
+    def check(reply: Listing) -> None:
+        bound = below
+        for record in reply.results:
+            value = record.get("id") if isinstance(record, dict) else None
+            if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+                continue
+            if bound is not None and int(value) >= bound:
+                raise HubSpotMalformedReplyError(
+                    f"{what} by hs_object_id descending below {below} returned id {value} "
+                    f"where one below {bound} was due: the page is not in falling numeric "
+                    "id order")
+            bound = int(value)
+
+    return check
 
 
 def _past_last_id(page: list, last_id: int, what: str) -> int:

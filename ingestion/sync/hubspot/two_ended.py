@@ -19,6 +19,12 @@ How, without missing or repeating records:
   watermark is never past the run's start);
 - archived records are not in either end: the engine lists them separately as before.
 If the search end fails, the list end carries on to the last id alone: it is the fallback.
+That includes a search page that breaks its own order (an id not below the page's bound or
+the id before it, as numbers: `client.falling_ids`), e.g. a search that compares ids as
+text: malformed, retried, then the search end stops (`Meeting.search_stopped` says why).
+Where the ends meet can still be wrong in ways no single page shows (a search whose text
+order is self-consistent on every page): the engine reconciles the whole read with
+HubSpot's count (reconcile.py) and re-reads above `Meeting.list_high` by the list endpoint.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ class Meeting:
         self.list_high = 0  # highest id the list end handed on
         self.search_low: int | None = None  # lowest id the search end handed on
         self.stopped = False
+        self.list_met = False  # the list end stopped where the ends met, not at the last id
+        self.search_stopped: str | None = None  # why the search end gave up, if it did
 
     def met(self) -> bool:
         with self._lock:
@@ -85,10 +93,12 @@ def _id(record: object) -> int | None:
 
 
 def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[str], *,
-                    page_size: int, first_search_page: list) -> Iterator[list]:
+                    page_size: int, first_search_page: list,
+                    meeting: Meeting | None = None) -> Iterator[list]:
     """Every live record of the type, a page at a time, read from both ends (module doc).
-    `first_search_page`: the highest ids, already read (client.search_top)."""
-    meeting = Meeting()
+    `first_search_page`: the highest ids, already read (client.search_top); `meeting`: the
+    caller's, to learn afterwards where the list end stopped and whether search gave up."""
+    meeting = meeting or Meeting()
     # Both ends hand their pages to this one queue, each from its own thread: an end that
     # waits for its budget (the list end, for a ten-second window to slide) never holds up
     # the other, and a slow database slows both alike (the queue is bounded).
@@ -102,7 +112,7 @@ def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[st
     for end in ends:
         end.start()
     try:
-        yield from _until_both_done(pages)
+        yield from _until_both_done(pages, meeting)
     finally:
         meeting.stop()
         _drain_quietly(pages, ends)
@@ -118,6 +128,7 @@ def _list_end(client: HubSpotClient, object_type: str, properties: list[str], pa
             if kept:
                 pages.put((_LIST, kept))
             if meeting.met():
+                meeting.list_met = True
                 break
     except BaseException as error:  # the run's error: re-raised by the reader
         pages.put((_LIST, _Failed(error)))
@@ -143,9 +154,9 @@ def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
             kept = meeting.from_search(page, each_id)
             if kept:
                 pages.put((_SEARCH, kept))
-            if len(page) < SEARCH_PAGE_MAX or not ids or (below is not None
-                                                         and min(ids) >= below):
-                break  # the bottom (or a search that ignores its filter: the list end goes on)
+            if len(page) < SEARCH_PAGE_MAX or not ids:
+                break  # the bottom
+            # Each page's ids fall below the last (client.falling_ids): the bound moves down.
             below, page = min(ids), None
     except Exception as error:  # the list end reads on (_until_both_done)
         pages.put((_SEARCH, _Failed(error)))
@@ -162,7 +173,7 @@ class _Failed:
         self.error = error
 
 
-def _until_both_done(pages: queue.Queue) -> Iterator[list]:
+def _until_both_done(pages: queue.Queue, meeting: Meeting) -> Iterator[list]:
     """The pages of both ends as they come, until both have finished."""
     running = 2
     while running:
@@ -177,6 +188,7 @@ def _until_both_done(pages: queue.Queue) -> Iterator[list]:
             # What the search end read stays read; the list end reads on up to it, so
             # nothing is missed, only the speed is lost. (A refused token or a spent day
             # stops the list end too, on its own next request.)
+            meeting.search_stopped = str(item.error)
             log.warning("the search end of the full read stopped (%s); the list end reads on",
                         item.error)
 

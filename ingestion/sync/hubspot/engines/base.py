@@ -12,7 +12,9 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
 
-from ingestion.base.results import Mode, Page, RecordFailure, SyncOptions
+from django.utils import timezone
+
+from ingestion.base.results import Mode, Page, ReadCheck, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ingestion.models import HubSpotAssociation
 
@@ -26,10 +28,11 @@ from ..property_history import (
     read_history,
     store_history,
 )
+from ..reconcile import Census, Tally, unchecked
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
-from ..two_ended import two_ended_pages
+from ..two_ended import Meeting, two_ended_pages
 
 log = logging.getLogger("ingestion.sync")
 
@@ -62,6 +65,10 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         self.has_related = bool(self.association_types)
         self.association_types = self.association_types if self.options.related else ()
         self.history_names: list[str] = []  # properties whose history this run reads
+        # A full read's check against HubSpot's count, and what else it noted (set by the
+        # fetch stage when it has read everything: the main thread reads them after).
+        self._read_check: ReadCheck | None = None
+        self._read_notes: dict[str, str] = {}
 
     def written_tables(self, *, during: bool = False) -> list[str]:
         # Each batch's links are looked up by (type, 1,000 ids): planned from statistics.
@@ -112,16 +119,16 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
         page_size = min(self.options.batch_size, 100)
-        top_page = self._search_top(properties) if since is None else None
-        if top_page is not None:
-            yield from two_ended_pages(self.client, self.object_type, properties,
-                                       page_size=page_size, first_search_page=top_page)
-        elif since is None:
-            yield from self.client.list_pages(self.object_type, properties, page_size=page_size)
-        else:
-            yield from self.client.modified_since_pages(
-                self.object_type, self.modified_property, to_epoch_ms(since), properties,
-                page_size=min(self.options.batch_size, 200))
+        if since is None:
+            yield from self._full_read(properties, page_size)
+            return
+        yield from self.client.modified_since_pages(
+            self.object_type, self.modified_property, to_epoch_ms(since), properties,
+            page_size=min(self.options.batch_size, 200))
+        yield from self._archived_pages(properties, page_size, since)
+
+    def _archived_pages(self, properties: list[str], page_size: int,
+                        since: datetime | None) -> Iterator[list[dict]]:
         # Search never returns archived records (API-FACTS §3): list them separately. The
         # archived listing has no time filter, so a windowed run keeps those archived since.
         for page in self.client.list_pages(self.object_type, properties, archived=True,
@@ -130,23 +137,78 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
             if recent:
                 yield recent
 
-    def _search_top(self, properties: list[str]) -> list | None:
-        """The search end's first page when a full read spends the search budget too
-        (two_ended.py): a type of more than a few pages whose properties fit a search body.
-        None: the list endpoint alone reads it. The page's `total` decides, so counting
-        costs no request of its own."""
+    def _full_read(self, properties: list[str], page_size: int) -> Iterator[list[dict]]:
+        """Every live record (both ends, or the list alone), then the archived ones; then the
+        read is reconciled with HubSpot's count at its start, and what fell short is re-read
+        by the list endpoint (reconcile.py). Runs in the fetch stage."""
+        census, top_page = self._census(properties)
+        meeting = Meeting()
+        live = (two_ended_pages(self.client, self.object_type, properties, page_size=page_size,
+                                first_search_page=top_page, meeting=meeting)
+                if top_page is not None else
+                self.client.list_pages(self.object_type, properties, page_size=page_size))
+        tally = Tally(census, self.options.lookback) if census else None
+        yield from tally.live_pages(live) if tally else live
+        archived = self._archived_pages(properties, page_size, None)
+        yield from tally.archived_pages(archived) if tally else archived
+        if meeting.search_stopped:
+            self._read_notes["search_end"] = (f"stopped ({meeting.search_stopped}); the list "
+                                              "end read the rest alone")
+        if tally is None:
+            return
+        reread_from = None
+        if tally.missing():
+            # Only the list end's own range is known whole: above it, or everywhere when
+            # the list end read to the last id (list-only, or the search end gave up).
+            reread_from = meeting.list_high + 1 if meeting.list_met else 0
+            log.warning("%s: the full read is %d short of HubSpot's count at its start; "
+                        "re-reading ids from %d by the list endpoint", self.object_type,
+                        tally.missing(), reread_from)
+            yield from tally.live_pages(self.client.list_pages(
+                self.object_type, properties, page_size=page_size,
+                from_id=reread_from or None))
+        self._read_check = tally.check(self.object_type, reread_from)
+
+    def _census(self, properties: list[str]) -> tuple[Census | None, list | None]:
+        """HubSpot's count at the start of a full read (reconcile.py), and the search end's
+        first page when the read spends the search budget too (two_ended.py: a type of more
+        than a few pages whose properties fit a search body; one request gives both).
+        No page: the list endpoint alone reads it. No census: no reconciliation."""
         above = self.options.two_ended_above
-        if above is None or not self.client.search_fits(properties):
-            return None
         try:
-            total, top_page = self.client.search_top(self.object_type, properties)
+            if above is not None and self.client.search_fits(properties):
+                top = self._search_top(properties)
+                if top is not None:
+                    total, page = top
+                    return _census_of(total, page), (page if total > above else None)
+            total, page = self.client.search_top(self.object_type, ["hs_object_id"], limit=1)
+            return _census_of(total, page), None
         except (HubSpotAuthError, HubSpotDailyLimitError):
             raise  # the list end would meet them too
-        except HubSpotError as error:  # search unwell: the list alone reads everything
+        except HubSpotError as error:  # e.g. a type without search
+            log.warning("%s: HubSpot gave no count (%s): the full read is not reconciled",
+                        self.object_type, error)
+            self._read_check = unchecked(self.object_type, str(error))
+            return None, None
+
+    def _search_top(self, properties: list[str]) -> tuple[int, list] | None:
+        """(count, the search end's first page); None if search is unwell (a malformed
+        page included): the list endpoint alone reads, and the run notes why."""
+        try:
+            return self.client.search_top(self.object_type, properties)
+        except (HubSpotAuthError, HubSpotDailyLimitError):
+            raise
+        except HubSpotError as error:
             log.warning("%s: full read by the list endpoint alone (search: %s)",
                         self.object_type, error)
+            self._read_notes["search_end"] = f"not used ({error})"
             return None
-        return top_page if total > above else None
+
+    def read_check(self) -> ReadCheck | None:
+        check = self._read_check
+        if check is not None and self._read_notes:
+            check = ReadCheck({**check.details, **self._read_notes}, check.short)
+        return check
 
     def transform(self, record: dict) -> tuple[dict, list[str]]:
         return to_row(record, self.columns)
@@ -248,6 +310,12 @@ class _Waiting:
                     self._holders.pop(object_id, None)
             yield Page(tuple(page), MappingProxyType(
                 {i: MappingProxyType(f) for i, f in found.items()}))
+
+
+def _census_of(total: int, top_page: list) -> Census:
+    ids = [int(r["id"]) for r in top_page if isinstance(r, dict)
+           and isinstance(r.get("id"), str) and r["id"].isdigit()]
+    return Census(total, max(ids, default=None), timezone.now())
 
 
 def _answered_ids(records: list) -> set[str]:
