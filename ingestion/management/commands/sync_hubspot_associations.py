@@ -7,6 +7,7 @@ from ..multi_sync import MultiSyncCommand
 
 
 class Command(MultiSyncCommand):
+    kinds = ("links job",)  # the flags it offers (sync_flags.py)
     help = ("Re-read the associations of every stored live record (1,000 records per request "
             "and target type) and make the stored links exactly HubSpot's, without reading the "
             "records: catches association changes, which do not change a record's modified "
