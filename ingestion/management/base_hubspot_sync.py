@@ -2,7 +2,8 @@
 
 Lives outside `commands/` so that `manage.py help` lists only commands that run.
 
-Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
+Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage (nothing was
+recorded: e.g. a flag that cannot apply to the command's types, sync_flags.py);
 3 partial (the run finished but some records failed: see the SyncError table);
 75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
 77 no access: HubSpot answered 403 for the type (EX_NOPERM: the app lacks a scope for it, or
@@ -180,7 +181,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
                                    returncode=EXIT_INTERRUPTED) from None
 
     # Commands that run many types (sync_hubspot_all, verify_hubspot …) skip a type HubSpot
-    # answers 403 for, and check that before its run is recorded (see _check_access). A
+    # answers 403 for, and check that before its run is recorded (see _preflight). A
     # command for one type asked for it: its failure is recorded like any other.
     check_access_first = False
 
@@ -261,7 +262,8 @@ def _preflight(job, *, check_access: bool) -> None:
     Any other failure is left to the run itself, which meets it again and records it."""
     engine = getattr(job, "engine", job)  # link refresh, deletions, verify: their engine
     property_names = getattr(engine, "property_names", None)  # definitions have none
-    wants_history = bool(getattr(engine, "options", None) and engine.options.history)
+    # A sync that keeps history (a link refresh or deletion check keeps none).
+    wants_history = engine is job and bool(engine.options.history)
     if property_names is None or not (check_access or wants_history):
         return
     engine.counting_since = engine.source_counters()  # the run counts these requests too
