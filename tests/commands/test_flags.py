@@ -108,3 +108,19 @@ def test_history_of_defined_property_when_synced_then_runs(hubspot):
     call_command("sync_hubspot_contacts", "--with-history", "lifecyclestage", stdout=out)
     assert out.getvalue().startswith("contacts: fetched=40 ")
     assert SyncHistory.objects.get().status == "success"
+
+
+@pytest.mark.parametrize(("job", "flag"), [("links", "links_only"), ("deletions", "deletions")])
+def test_job_fanned_out_when_staged_then_every_command_takes_the_job_flag(job, flag):
+    """A fanned-out command is given only the flags it takes: one without the job's flag
+    would run a plain sync instead of the job."""
+    from ingestion.management.fan_out import flags_for, stages
+
+    opts = {"full": False, "since": None, "force_overwrite": False, "dry_run": False,
+            "batch_size": 1000, "max_records": None, "skip_associations": False,
+            "links_only": job == "links", "deletions": job == "deletions", "list_only": False}
+    (stage,) = stages(job)
+    assert "sync_hubspot_contacts" in stage
+    assert ("sync_hubspot_products" in stage) == (job == "deletions")  # it has no links
+    for command in stage:
+        assert flags_for(command, opts)[flag] is True, command
