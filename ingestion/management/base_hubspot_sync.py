@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from ingestion.sync.hubspot.property_history import UnknownHistoryProperty, hist
 from .sync_flags import (
     DEFAULTS,
     EXIT_USAGE,
+    KIND_FLAGS,
     TYPE_KINDS,
     add_flags,
     check_job,
@@ -162,6 +164,10 @@ class BaseHubSpotSyncCommand(BaseCommand):
         """Build the engine (`engine_class`, by default the command's) on the command's
         `client` and run it, turning known failures into clear CommandErrors."""
         engine_class = engine_class or self.engine_class
+        if options.since and "since" not in KIND_FLAGS[kind_of(engine_class)]:
+            # sync_hubspot_all --since: definitions have no modified time to filter by, so
+            # they are read as always (whole, then swept), as a fanned-out run reads them.
+            options = replace(options, since=None)
         with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
             engine = self.job_for(engine_class, options, client, on_progress)

@@ -124,3 +124,12 @@ def test_job_fanned_out_when_staged_then_every_command_takes_the_job_flag(job, f
     assert ("sync_hubspot_products" in stage) == (job == "deletions")  # it has no links
     for command in stage:
         assert flags_for(command, opts)[flag] is True, command
+
+
+@pytest.mark.django_db(transaction=True)
+def test_definitions_in_a_multi_type_run_when_since_given_then_read_whole_as_always(hubspot):
+    from hubspot_emulator.schemas import PETS_TYPE_ID
+
+    call_command("sync_hubspot_custom_objects", "--since", "2024-01-01", stdout=io.StringIO())
+    modes = dict(SyncHistory.objects.values_list("object_type", "mode"))
+    assert modes == {"schemas": "full", PETS_TYPE_ID: "since"}
