@@ -2,7 +2,8 @@
 
 Lives outside `commands/` so that `manage.py help` lists only commands that run.
 
-Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage;
+Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage (nothing was
+recorded: e.g. a flag that cannot apply to the command's types, sync_flags.py);
 3 partial (the run finished but some records failed: see the SyncError table; or a full
 read fell short of HubSpot's count at its start even after re-reading the gap: nothing was
 swept, the message names expected, read and the id range);
@@ -22,6 +23,7 @@ import signal
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -44,8 +46,19 @@ from ingestion.sync.hubspot.errors import (
     HubSpotRefreshTokenError,
 )
 from ingestion.sync.hubspot.links import LinkRefresh
+from ingestion.sync.hubspot.property_history import UnknownHistoryProperty, history_names
 
-EXIT_USAGE = 2
+from .sync_flags import (
+    DEFAULTS,
+    EXIT_USAGE,
+    KIND_FLAGS,
+    TYPE_KINDS,
+    add_flags,
+    check_job,
+    check_refused,
+    kind_of,
+)
+
 EXIT_PARTIAL = 3
 EXIT_LOCKED = 75  # sysexits EX_TEMPFAIL: another run holds the type; try again later
 EXIT_NO_ACCESS = 77  # sysexits EX_NOPERM: HubSpot answered 403 for the type
@@ -68,6 +81,11 @@ class NoAccess(CommandError):
 class ConfigurationError(CommandError):
     """A problem no object type can get past (no token, a refused token, an unreachable host
     or database, a database not migrated): `sync_hubspot_all` stops at the first one."""
+
+
+# Django prints a failed command's error as "<class name>: <message>"; a bad setting stops
+# manage.py with "Configuration error: <message>" (config/environment.py): one wording for both.
+ConfigurationError.__name__ = "Configuration error"
 
 
 def parse_since(value: str) -> datetime:
@@ -112,40 +130,20 @@ class BaseHubSpotSyncCommand(BaseCommand):
         return (f"Mirror HubSpot {self.engine_class.object_type} into the database: incremental "
                 "by default, --full for everything, --force-overwrite to replace local rows.")
 
+    # The kinds of type the command runs (sync_flags.py): which flags it offers. None: its
+    # engine's kind (a one-type command), or every kind (sync_hubspot_all).
+    kinds: tuple[str, ...] | None = None
+
+    def flag_kinds(self) -> tuple[str, ...]:
+        engine_class = getattr(self, "engine_class", None)
+        return self.kinds or ((kind_of(engine_class),) if engine_class else TYPE_KINDS)
+
+    @property
+    def command_name(self) -> str:
+        return self.__module__.rpartition(".")[2]
+
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--full", action="store_true",
-                            help="fetch every record, not only those changed since the last run")
-        parser.add_argument("--since", metavar="DATE",
-                            help="fetch records modified at or after DATE (YYYY-MM-DD or ISO "
-                                 "8601; UTC unless an offset is given)")
-        parser.add_argument("--force-overwrite", action="store_true",
-                            help="delete and recreate every fetched local row from HubSpot's "
-                                 "data, whatever the timestamps say")
-        parser.add_argument("--batch-size", type=int, default=1000, metavar="N",
-                            help="records per save batch (1-10000; default 1000)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="fetch and report what would change; write nothing")
-        parser.add_argument("--max-records", type=int, metavar="N",
-                            help="stop after N records (the watermark is not moved)")
-        parser.add_argument("--skip-associations", action="store_true",
-                            help="do not read or update the records' associations")
-        parser.add_argument("--list-only", action="store_true",
-                            help="full reads use the list endpoint alone, not also search "
-                                 "from the other end of the ids (HUBSPOT_TWO_ENDED_READS)")
-        parser.add_argument("--with-history", metavar="PROP[,PROP...]", default="",
-                            help="also keep the change history of these properties (in "
-                                 "hubspot_property_history) for records changed in this run; "
-                                 "`type:prop` names one type's property "
-                                 "(adds to HUBSPOT_PROPERTY_HISTORY)")
-        jobs = parser.add_mutually_exclusive_group()
-        jobs.add_argument("--links-only", action="store_true",
-                          help="re-read only the associations of every stored live record "
-                               "(1,000 per request), not the records: catches link changes, "
-                               "which do not change a record's modified time")
-        jobs.add_argument("--deletions", action="store_true",
-                          help="list only ids (live and archived) to archive records deleted "
-                               "upstream and restore those that came back; reads no records "
-                               "except those")
+        add_flags(parser, self.flag_kinds())
         parser.add_argument("--debug", action="store_true",
                             help="log each HTTP request and batch to stderr")
         parser.add_argument("--noinput", "--no-input", action="store_true",
@@ -168,38 +166,22 @@ class BaseHubSpotSyncCommand(BaseCommand):
         """Build the engine (`engine_class`, by default the command's) on the command's
         `client` and run it, turning known failures into clear CommandErrors."""
         engine_class = engine_class or self.engine_class
+        if options.since and "since" not in KIND_FLAGS[kind_of(engine_class)]:
+            # sync_hubspot_all --since: definitions have no modified time to filter by, so
+            # they are read as always (whole, then swept), as a fanned-out run reads them.
+            options = replace(options, since=None)
         with _progress_bar(engine_class.object_type) as on_progress, \
                 _signals_interrupt():
             engine = self.job_for(engine_class, options, client, on_progress)
             try:
-                if self.check_access_first:
-                    _check_access(engine)  # a 403 refuses the type before a run is recorded
+                _preflight(engine, check_access=self.check_access_first)
                 return engine.run()
-            except HubSpotRefreshTokenError as error:
-                raise ConfigurationError(redact(str(error))) from None
-            except HubSpotAuthError as error:
-                if error.status == 403:
-                    raise NoAccess(redact(
-                        f"no access to {engine_class.object_type}: HubSpot answered {error}. "
-                        "Grant the app the type's scopes (or activate the object in HubSpot); "
-                        "nothing was written.")) from None
-                fatal = ConfigurationError if error.status == 401 else CommandError
-                raise fatal(redact(
-                    f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
-                    "(or the OAuth settings) and the app's scopes; nothing was written.")
-                ) from None
-            except HubSpotConnectError as error:
-                raise ConfigurationError(redact(str(error))) from None
-            except HubSpotDailyLimitError as error:
-                # The day's budget (or what the reserve leaves of it) is the account's: no
-                # other type can get past it either, so sync_hubspot_all stops here.
-                raise ConfigurationError(redact(f"HubSpot sync failed: {error}")) from None
+            except HubSpotError as error:
+                raise command_error(error, engine_class.object_type) from None
             except DatabaseError as error:
                 raise ConfigurationError(redact(
                     f"the database failed: {_first_line(error)}; the run stopped and the "
                     "watermark was not moved")) from None
-            except HubSpotError as error:
-                raise CommandError(redact(f"HubSpot sync failed: {error}")) from None
             except SyncAlreadyRunning as error:
                 raise CommandError(str(error), returncode=EXIT_LOCKED) from None
             except SyncInterrupted as error:
@@ -207,7 +189,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
                                    returncode=EXIT_INTERRUPTED) from None
 
     # Commands that run many types (sync_hubspot_all, verify_hubspot …) skip a type HubSpot
-    # answers 403 for, and check that before its run is recorded (see _check_access). A
+    # answers 403 for, and check that before its run is recorded (see _preflight). A
     # command for one type asked for it: its failure is recorded like any other.
     check_access_first = False
 
@@ -225,37 +207,28 @@ class BaseHubSpotSyncCommand(BaseCommand):
     def _check_job(self, opts: dict) -> None:
         self.job = "links" if opts.get("links_only") else \
             "deletions" if opts.get("deletions") else self.job
-        if self.job is None:
-            return
-        clash = [flag for flag, on in (("--full", opts["full"]), ("--since", opts["since"]),
-                                       ("--force-overwrite", opts["force_overwrite"]),
-                                       ("--max-records", opts["max_records"]),
-                                       ("--with-history", opts.get("with_history")))
-                 if on]
-        if self.job == "links" and opts["skip_associations"]:
-            clash.append("--skip-associations")
-        if clash:
-            what = "--links-only" if self.job == "links" else "--deletions"
-            raise CommandError(f"{what} cannot be combined with {', '.join(clash)}",
-                               returncode=EXIT_USAGE)
+        if self.job is not None:
+            check_job(opts, self.job)
 
     def _options(self, opts: dict) -> SyncOptions:
+        check_refused(opts, self.flag_kinds(), self.command_name)
         self._check_job(opts)
         self.check_access_first = self.check_access_first or bool(opts.get("check_access_first"))
-        since = opts["since"]
+        flag = {dest: opts.get(dest, default) for dest, default in DEFAULTS.items()}
+        since = flag["since"]
         if since is not None and not since.strip():
             raise CommandError("--since needs a date (YYYY-MM-DD or ISO 8601); it was empty",
                                returncode=EXIT_USAGE)
         try:
             return SyncOptions(
-                full=opts["full"], since=parse_since(since) if since else None,
-                force_overwrite=opts["force_overwrite"], dry_run=opts["dry_run"],
-                batch_size=opts["batch_size"], max_records=opts["max_records"],
-                related=not opts["skip_associations"],
+                full=bool(flag["full"]), since=parse_since(since) if since else None,
+                force_overwrite=bool(flag["force_overwrite"]), dry_run=bool(flag["dry_run"]),
+                batch_size=flag["batch_size"], max_records=flag["max_records"],
+                related=not flag["skip_associations"],
                 lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS),
                 purge_vanished=settings.HUBSPOT_PURGE_VANISHED,
-                history=self._history_entries(opts["with_history"]),
-                two_ended_above=None if opts["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
+                history=self._history_entries(flag["with_history"]),
+                two_ended_above=None if flag["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
                 else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS)
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
@@ -268,11 +241,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
             raise CommandError("--with-history takes property names, e.g. "
                                "--with-history lifecyclestage,hs_lead_status",
                                returncode=EXIT_USAGE)
-        own = getattr(self, "engine_class", None)
-        if own is not None and entries:
-            if not hasattr(own, "property_names"):
-                raise CommandError(f"--with-history applies to CRM records, not to "
-                                   f"{own.object_type}", returncode=EXIT_USAGE)
+        own = getattr(self, "engine_class", None)  # offered only where it applies
+        if own is not None:
             entries = [e if ":" in e else f"{own.object_type}:{e}" for e in entries]
         return tuple(dict.fromkeys([*entries, *settings.HUBSPOT_PROPERTY_HISTORY]))
 
@@ -290,24 +260,63 @@ class BaseHubSpotSyncCommand(BaseCommand):
             yield options
 
 
-def _check_access(job) -> None:
-    """Read the type's property definitions (a record sync reads them first anyway, and keeps
-    them; the run counts the requests) before the run is recorded: a type HubSpot answers 403
-    for is refused here, with no failed run left behind (the health check would count that
-    against a type `sync_hubspot_all` only skips, for ever). Any other failure is left to the
-    run itself, which meets it again and records it."""
+def _preflight(job, *, check_access: bool) -> None:
+    """Before the run is recorded: read the type's property definitions (a record sync reads
+    them first anyway, and keeps them; the run counts the requests) to refuse
+    - a type HubSpot answers 403 for, when the command skips such types (`check_access`): no
+      failed run is left behind (the health check would count that against a type
+      `sync_hubspot_all` only skips, for ever);
+    - a --with-history property the type does not define: a usage error (exit 2).
+    Any other failure is left to the run itself, which meets it again and records it."""
     engine = getattr(job, "engine", job)  # link refresh, deletions, verify: their engine
     property_names = getattr(engine, "property_names", None)  # definitions have none
-    if property_names is None:
+    # A sync that keeps history (a link refresh or deletion check keeps none).
+    wants_history = engine is job and bool(engine.options.history)
+    if property_names is None or not (check_access or wants_history):
         return
     engine.counting_since = engine.source_counters()  # the run counts these requests too
     try:
-        property_names()
+        defined = property_names()
     except HubSpotAuthError as error:
-        if error.status == 403:
+        if error.status == 403 and check_access:
             raise
+        return
     except HubSpotError:
-        pass
+        return
+    try:
+        history_names(engine.object_type, engine.options.history, defined)
+    except UnknownHistoryProperty as error:
+        raise CommandError(str(error), returncode=EXIT_USAGE) from None
+
+
+def command_error(error: HubSpotError, object_type: str,
+                  failed: str = "HubSpot sync failed") -> CommandError:
+    """The one-line CommandError a HubSpot failure becomes (its exit status, and what the
+    operator should check): the mapping every command that talks to HubSpot shares."""
+    if isinstance(error, HubSpotRefreshTokenError | HubSpotConnectError):
+        return ConfigurationError(redact(str(error)))
+    if isinstance(error, HubSpotAuthError):
+        if error.status == 403:
+            return NoAccess(redact(
+                f"no access to {object_type}: HubSpot answered {error}. Grant the app the "
+                "type's scopes (see the README's scopes table, or activate the object in "
+                "HubSpot); nothing was written."))
+        fatal = ConfigurationError if error.status == 401 else CommandError
+        return fatal(redact(
+            f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN (or the "
+            "OAuth settings) and the app's scopes; nothing was written."))
+    if isinstance(error, HubSpotDailyLimitError):
+        # The day's budget (or what the reserve leaves of it) is the account's: no other
+        # type can get past it either, so sync_hubspot_all stops here.
+        return ConfigurationError(redact(f"{failed}: {error}"))
+    if error.status == 404:
+        # What a run reads are listings that always exist (one missing record is answered
+        # per id inside a batch read, never with a 404): a 404 means the requests do not
+        # reach HubSpot's API.
+        return CommandError(redact(
+            f"{failed}: {error}; HUBSPOT_API_BASE_URL={settings.HUBSPOT_API_BASE_URL} "
+            "probably does not point at HubSpot's API (https://api.hubapi.com)"))
+    return CommandError(redact(f"{failed}: {error}"))
 
 
 def partial_message(result: SyncResult) -> str:

@@ -32,6 +32,7 @@ from ingestion.base.results import SyncCounts
 from ingestion.sync.hubspot.engines.registry import MARKETING_ENGINES, RECORD_ENGINES
 
 from .base_hubspot_sync import EXIT_INTERRUPTED
+from .sync_flags import KIND_FLAGS, kind_of
 
 DEFINITIONS = ("sync_hubspot_properties", "sync_hubspot_owners", "sync_hubspot_pipelines")
 CUSTOM = ("sync_hubspot_custom_objects",)
@@ -44,8 +45,10 @@ def stages(job: str | None) -> list[tuple[str, ...]]:
     """The commands to run, stage by stage (link refresh and deletion checks are for record
     types only: custom objects' records are checked by their own command)."""
     records = tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES)
-    if job is not None:
-        return [records + CUSTOM]
+    if job is not None:  # only where the job's flag applies: no link refresh without links
+        flag = "links_only" if job == "links" else "deletions"
+        return [tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES
+                      if flag in KIND_FLAGS[kind_of(engine)]) + CUSTOM]
     # Lists and forms name records by id only (no foreign keys): they run beside them, and
     # start first: long chains of small requests (memberships, submissions) that wait on
     # answers more than on the budget, so started last they would trail the whole run.

@@ -115,3 +115,16 @@ def test_valid_non_default_values_when_sync_runs_then_it_succeeds(hubspot):
         HUBSPOT_REQUESTS_PER_10S="", HUBSPOT_SEARCH_REQUESTS_PER_SECOND="0"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("contacts: fetched=40 ")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("command", ["sync_hubspot_contacts", "sync_hubspot_all",
+                                     "verify_hubspot", "apply_hubspot_events"])
+def test_no_credentials_when_a_command_runs_then_worded_as_a_bad_setting(command):
+    """Met at run time rather than at start-up, but the same kind of problem: same prefix."""
+    result = run_python("manage.py", command,
+                        env=clean_environment(DATABASE_URL=current_database_url()))
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Configuration error: no HubSpot credentials")
+    assert "HUBSPOT_ACCESS_TOKEN" in lines[0] and result.stdout == ""

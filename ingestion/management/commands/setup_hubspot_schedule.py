@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from ingestion.management.base_hubspot_sync import check_database
 from ingestion.ops.schedules import DEFAULT_SCHEDULE, SYNC_TASK, Entry
 from ingestion.tasks import command_flags
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
                             help="list what would be created or reset; change nothing")
 
     def handle(self, *args, **opts) -> None:
+        check_database()  # one line, not a traceback, on a database not migrated or down
         for entry in DEFAULT_SCHEDULE:
             check_flags(entry)
         with transaction.atomic():

@@ -1,12 +1,14 @@
 from django.core.management.base import CommandError
 
 from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
+from ingestion.sync.hubspot.errors import HubSpotError
 
-from ..base_hubspot_sync import EXIT_USAGE
+from ..base_hubspot_sync import EXIT_USAGE, command_error
 from ..multi_sync import MultiSyncCommand
 
 
 class Command(MultiSyncCommand):
+    kinds = ("links job",)  # the flags it offers (sync_flags.py)
     help = ("Re-read the associations of every stored live record (1,000 records per request "
             "and target type) and make the stored links exactly HubSpot's, without reading the "
             "records: catches association changes, which do not change a record's modified "
@@ -30,6 +32,9 @@ class Command(MultiSyncCommand):
             yield from record_engines(self.types, client)
         except UnknownObjectType as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
+        except HubSpotError as error:  # listing the custom object types (a refused token…)
+            raise command_error(error, "custom object schemas",
+                                "cannot list the record types") from None
 
 
 def _names(value: str) -> list[str]:

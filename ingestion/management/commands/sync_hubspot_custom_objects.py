@@ -4,6 +4,7 @@ from ..multi_sync import MultiSyncCommand
 
 
 class Command(MultiSyncCommand):
+    kinds = ("definitions", "records")  # the flags it offers (sync_flags.py)
     help = ("Mirror every HubSpot custom object type found through the schemas API: the "
             "schemas, then each type's records (incremental by default, --full for everything, "
             "--force-overwrite to replace local rows).")

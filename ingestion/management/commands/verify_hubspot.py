@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
 
-from ingestion.base.redact import redact
 from ingestion.base.results import SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
@@ -29,6 +28,7 @@ from ..base_hubspot_sync import (
     BaseHubSpotSyncCommand,
     NoAccess,
     check_database,
+    command_error,
     logging_for,
     require_token,
 )
@@ -112,7 +112,8 @@ class Command(BaseHubSpotSyncCommand):
         except UnknownObjectType as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
         except HubSpotError as error:  # reading the custom object schemas
-            raise CommandError(redact(f"cannot list the record types: {error}")) from None
+            raise command_error(error, "custom object schemas",
+                                "cannot list the record types") from None
 
     def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
                 on_progress=None) -> MirrorCheck:

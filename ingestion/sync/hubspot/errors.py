@@ -108,7 +108,9 @@ class HubSpotClientError(HubSpotAPIError):
 def error_for_response(status: int, body: object, retry_after: float | None) -> HubSpotAPIError:
     """Map an error response to its exception class (the one place statuses are classified)."""
     fields = body if isinstance(body, dict) else {}
-    message = str(fields.get("message") or f"HubSpot answered HTTP {status}")
+    # str() prefixes the status: a reply without HubSpot's JSON error body (a proxy's page, a
+    # server that is not HubSpot) is said to be one, not "HTTP 404 … HTTP 404".
+    message = str(fields.get("message") or "(the reply is not a HubSpot error)")
     kwargs = {
         "status": status,
         "category": str(fields.get("category") or fields.get("policyName") or ""),
