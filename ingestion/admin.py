@@ -75,8 +75,9 @@ class LastRunFilter(RunFilter):
 
 @admin.register(m.SyncHistory)
 class SyncHistoryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "object_type", "mode", "status", "started_at", "duration", "fetched",
-                    "created", "updated", "archived", "failed", "short_error")
+    # The error beside the status, before the counts: in sight in a 1,280-pixel window.
+    list_display = ("id", "object_type", "mode", "status", "short_error", "started_at",
+                    "duration", "fetched", "created", "updated", "archived", "failed")
     list_filter = ("object_type", "status", "mode")
     date_hierarchy = "started_at"
     search_fields = ("=object_type",)
