@@ -3,9 +3,10 @@
 three never disagree.
 
 A type is judged by `Check`s, one per kind of run (schedules.KIND_MODES) that is expected of
-it: its main kind always (record syncs: incremental, full, since; `events` for the webhook
-applier, type `webhooks`), and link refreshes, deletion checks and verifications when an
-enabled beat task makes them. Each check looks at the newest *finished* run of its kind:
+it: its main kind always (record syncs: incremental, full, since, and any step recorded
+under a mode of its own; `events` for the webhook applier, type `webhooks`), and link
+refreshes, deletion checks and verifications when an enabled beat task makes them. Each
+check looks at the newest *finished* run of its kind:
 
 - skipped (HubSpot answered 403: no access) -> `skipped`: neither failed nor stale;
 - failed or abandoned (its process died) -> `failed`, red whatever its age;
@@ -241,10 +242,20 @@ def type_checks(name: str, intervals: dict[tuple[str, str], timedelta]) -> list[
         if kind in UPKEEP_KINDS and every is None:
             continue  # a job run by hand now and then: neither its age nor failure counts
         expected = every or (default_interval(name) if kind == "sync" else None)
-        newest = (SyncHistory.objects.filter(object_type=name, mode__in=KIND_MODES[kind])
-                  .exclude(status=Status.RUNNING).order_by("-started_at").first())
+        newest = (_runs_of_kind(name, kind).exclude(status=Status.RUNNING)
+                  .order_by("-started_at").first())
         checks.append(Check(name, kind, newest, expected, scheduled=every is not None))
     return checks
+
+
+def _runs_of_kind(name: str, kind: str):
+    """A kind's runs; record syncs are every run that is no other kind's and not by id, so
+    a failed step recorded under a mode of its own (a discovery, a setup) counts as one."""
+    runs = SyncHistory.objects.filter(object_type=name)
+    if kind != "sync":
+        return runs.filter(mode__in=KIND_MODES[kind])
+    others = [mode for other, modes in KIND_MODES.items() if other != kind for mode in modes]
+    return runs.exclude(mode__in=[*others, "ids"])
 
 
 def all_checks() -> list[Check]:

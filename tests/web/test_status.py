@@ -285,3 +285,14 @@ def test_hubspot_status_when_its_reader_stops_early_then_no_broken_pipe_error():
     stderr = command.stderr.read().decode()
     assert command.wait(timeout=120) == 0, stderr
     assert "BrokenPipeError" not in stderr and "Traceback" not in stderr
+
+
+def test_failed_step_under_a_mode_of_its_own_when_status_built_then_type_red():
+    """A step of sync_hubspot_all recorded under its own mode (a custom-object discovery)
+    counts as the type's sync: its failure turns the row red and is shown first."""
+    record_run("schemas", minutes_ago=5)
+    record_run("schemas", mode="discovery", status=SyncHistory.Status.FAILED, minutes_ago=1,
+               error="read timeout")
+    row = {s.object_type: s for s in status.type_statuses()}["schemas"]
+    assert (row.colour, row.cells()["last run"], row.cells()["error"]) == (
+        "red", "failed (discovery)", "read timeout")
