@@ -81,6 +81,6 @@ def may_see_details(request) -> bool:
 def describe(check: Check, now) -> dict:
     run = check.newest
     return {"state": check.verdict(now), "latest_run": run.status,
-            "finished_at": run.finished_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
             "max_age_minutes": (int(2 * check.expected.total_seconds() // 60)
                                 if check.expected else None)}

@@ -86,7 +86,6 @@ class Check:
     kind: str  # schedules.KIND_MODES
     newest: SyncHistory | None  # the newest finished run of this kind
     expected: timedelta | None  # None: its age is not judged
-    scheduled: bool
 
     @property
     def label(self) -> str:
@@ -94,8 +93,8 @@ class Check:
         return self.object_type if main else f"{self.object_type} {self.kind}"
 
     def age(self, now: datetime) -> timedelta | None:
-        run = self.newest
-        return None if run is None or run.finished_at is None else now - run.finished_at
+        run = self.newest  # a run closed as abandoned may have no end: its start then
+        return None if run is None else now - (run.finished_at or run.started_at)
 
     def verdict(self, now: datetime) -> str:
         run = self.newest
@@ -244,7 +243,7 @@ def type_checks(name: str, intervals: dict[tuple[str, str], timedelta]) -> list[
         expected = every or (default_interval(name) if kind == "sync" else None)
         newest = (_runs_of_kind(name, kind).exclude(status=Status.RUNNING)
                   .order_by("-started_at").first())
-        checks.append(Check(name, kind, newest, expected, scheduled=every is not None))
+        checks.append(Check(name, kind, newest, expected))
     return checks
 
 
