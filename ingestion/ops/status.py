@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from ingestion.models import HubSpotCustomObjectSchema, QuarantinedRecord, SyncHistory
@@ -36,6 +36,7 @@ from ingestion.ops.schedules import (
     ALL_TYPES,
     EVENTS_TASK,
     KIND_MODES,
+    MODE_KIND,
     scheduled_intervals,
     synced_types,
 )
@@ -196,8 +197,9 @@ def type_statuses(now: datetime | None = None) -> list[TypeStatus]:
     quarantined = dict(QuarantinedRecord.objects.filter(quarantined_at__isnull=False)
                        .values_list("object_type").annotate(n=Count("id")))
     labels = custom_labels()
-    return [_type_status(name, now, schedule, quarantined.get(name, 0), labels.get(name, ""))
-            for name in object_types()]
+    newest = newest_finished()
+    return [_type_status(name, now, schedule, newest, quarantined.get(name, 0),
+                         labels.get(name, "")) for name in object_types()]
 
 
 def object_types() -> list[str]:
@@ -212,7 +214,8 @@ def custom_labels() -> dict[str, str]:
     return {type_id: f"{name} ({type_id})" for type_id, name in schemas}
 
 
-def _type_status(name: str, now: datetime, schedule: Schedule, quarantined: int,
+def _type_status(name: str, now: datetime, schedule: Schedule,
+                 newest: dict[tuple[str, str], SyncHistory], quarantined: int,
                  label: str) -> TypeStatus:
     runs = SyncHistory.objects.filter(object_type=name)
     # A partial run (some records failed) still refreshed the rest; its failures show in
@@ -220,7 +223,7 @@ def _type_status(name: str, now: datetime, schedule: Schedule, quarantined: int,
     successes = runs.filter(status__in=SUCCESSFUL, finished_at__isnull=False)
     return TypeStatus(
         object_type=name, now=now, quarantined=quarantined, label=label,
-        checks=type_checks(name, schedule.intervals),
+        checks=type_checks(name, schedule.intervals, newest),
         last_success=successes.exclude(mode__in=UPKEEP_MODES).order_by("-finished_at").first(),
         latest=runs.order_by("-started_at").first(),
         verify=runs.filter(mode="verify").order_by("-started_at").first(),
@@ -232,7 +235,8 @@ def main_kind(name: str) -> str:
     return "events" if name == EVENTS_TYPE else "sync"
 
 
-def type_checks(name: str, intervals: dict[tuple[str, str], timedelta]) -> list[Check]:
+def type_checks(name: str, intervals: dict[tuple[str, str], timedelta],
+                newest: dict[tuple[str, str], SyncHistory]) -> list[Check]:
     """The kinds of run a type is judged by: its main kind, and each scheduled upkeep job."""
     checks = []
     for kind in (main_kind(name), *UPKEEP_KINDS):
@@ -241,26 +245,38 @@ def type_checks(name: str, intervals: dict[tuple[str, str], timedelta]) -> list[
         if kind in UPKEEP_KINDS and every is None:
             continue  # a job run by hand now and then: neither its age nor failure counts
         expected = every or (default_interval(name) if kind == "sync" else None)
-        newest = (_runs_of_kind(name, kind).exclude(status=Status.RUNNING)
-                  .order_by("-started_at").first())
-        checks.append(Check(name, kind, newest, expected))
+        checks.append(Check(name, kind, newest.get((name, kind)), expected))
     return checks
 
 
-def _runs_of_kind(name: str, kind: str):
-    """A kind's runs; record syncs are every run that is no other kind's and not by id, so
-    a failed step recorded under a mode of its own (a discovery, a setup) counts as one."""
-    runs = SyncHistory.objects.filter(object_type=name)
-    if kind != "sync":
-        return runs.filter(mode__in=KIND_MODES[kind])
-    others = [mode for other, modes in KIND_MODES.items() if other != kind for mode in modes]
-    return runs.exclude(mode__in=[*others, "ids"])
+def kind_of(mode: str) -> str | None:
+    """Record syncs are every run that is no other kind's and not by id, so a step recorded
+    under a mode of its own (a discovery, a setup) counts as one."""
+    return None if mode == "ids" else MODE_KIND.get(mode, "sync")
+
+
+def newest_finished() -> dict[tuple[str, str], SyncHistory]:
+    """The newest finished run of each (type, kind): two queries for every type, as a probe
+    calls it every few seconds."""
+    wanted: dict[tuple[str, str], tuple[str, datetime]] = {}
+    for row in (SyncHistory.objects.exclude(status=Status.RUNNING)
+                .values("object_type", "mode").annotate(at=Max("started_at")).order_by()):
+        key = (row["object_type"], kind_of(row["mode"]))
+        if key[1] and (key not in wanted or row["at"] > wanted[key][1]):
+            wanted[key] = (row["mode"], row["at"])
+    if not wanted:
+        return {}
+    match = Q()
+    for (name, _), (mode, at) in wanted.items():
+        match |= Q(object_type=name, mode=mode, started_at=at)
+    runs = SyncHistory.objects.exclude(status=Status.RUNNING).filter(match)
+    return {(run.object_type, kind_of(run.mode)): run for run in runs}
 
 
 def all_checks() -> list[Check]:
     """Every check of every type (/health/ answers from these)."""
-    intervals = scheduled_intervals()
-    return [check for name in object_types() for check in type_checks(name, intervals)]
+    intervals, newest = scheduled_intervals(), newest_finished()
+    return [check for name in object_types() for check in type_checks(name, intervals, newest)]
 
 
 def default_interval(name: str) -> timedelta:
