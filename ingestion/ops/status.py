@@ -246,7 +246,13 @@ def type_checks(name: str, intervals: dict[tuple[str, str], timedelta],
             continue  # a job run by hand now and then: neither its age nor failure counts
         expected = every or (default_interval(name) if kind == "sync" else None)
         checks.append(Check(name, kind, newest.get((name, kind)), expected))
+        if _no_access(checks[0]):
+            return checks  # no upkeep job can read it either: the type is skipped, not stale
     return checks
+
+
+def _no_access(check: Check) -> bool:
+    return check.newest is not None and check.newest.status == Status.SKIPPED
 
 
 def kind_of(mode: str) -> str | None:

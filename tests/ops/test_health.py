@@ -93,13 +93,16 @@ def test_latest_sync_failed_when_health_asked_then_503_whatever_its_age(client, 
 
 
 def test_type_without_access_when_health_asked_then_ignored(client):
+    call_command("setup_hubspot_schedule", stdout=io.StringIO())  # links hourly, for all
     old_run("quotes", "incremental", 600)  # long ago, before the scope was removed
+    old_run("quotes", "links", 600)
     SyncHistory.objects.create(object_type="quotes", mode="incremental", status="skipped",
                                error_message="no access: 403", started_at=timezone.now(),
                                finished_at=timezone.now())
     status, body = health(client)
     assert status == 200, body
     assert body["types"]["quotes"]["state"] == "skipped"
+    assert "quotes links" not in body["types"]  # no job can read it: not stale either
 
 
 def test_anonymous_when_health_asked_then_only_the_verdict(client, django_user_model):
