@@ -296,3 +296,13 @@ def test_failed_step_under_a_mode_of_its_own_when_status_built_then_type_red():
     row = {s.object_type: s for s in status.type_statuses()}["schemas"]
     assert (row.colour, row.cells()["last run"], row.cells()["error"]) == (
         "red", "failed (discovery)", "read timeout")
+
+
+def test_unscheduled_verify_failed_when_on_a_terminal_then_last_run_red_state_green():
+    record_run("contacts", minutes_ago=2)
+    record_run("contacts", mode="verify", status=SyncHistory.Status.FAILED, minutes_ago=1)
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out, force_color=True)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("contacts"))
+    red, green = "\x1b[31;1m", "\x1b[32;1m"  # Django's ERROR and SUCCESS styles
+    assert f"{red}failed (verify)" in line and f"{green}fresh" in line

@@ -15,11 +15,18 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from ingestion.ops.status import AMBER, COLUMNS, GREEN, NUMERIC, RED, type_statuses
+from ingestion.ops.status import (
+    AMBER,
+    COLUMNS,
+    FAILURES,
+    GREEN,
+    NUMERIC,
+    RED,
+    TypeStatus,
+    type_statuses,
+)
 
 from ..base_hubspot_sync import check_database
-
-COLOURED = ("last run", "state")
 
 
 class Command(BaseCommand):
@@ -37,22 +44,27 @@ class Command(BaseCommand):
         statuses = type_statuses()
         rows = [status.cells() for status in statuses]
         widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in COLUMNS}
-        self.stdout.write(self._line({c: c for c in COLUMNS}, widths))
+        self.stdout.write(self._line({c: c for c in COLUMNS}, widths, {}))
         for status, row in zip(statuses, rows, strict=True):
-            self.stdout.write(self._line(row, widths, colour=self._style(status.colour)))
+            self.stdout.write(self._line(row, widths, self._colours(status)))
         self.stdout.flush()  # a closed pipe shows here, inside the try
 
-    def _line(self, row: dict[str, str], widths: dict[str, int], colour=None) -> str:
-        cells = [row[c].rjust(widths[c]) if c in NUMERIC else row[c].ljust(widths[c])
-                 for c in COLUMNS]
-        if colour is not None:  # padded first, so escape codes never shift the columns
-            for name in COLOURED:
-                cells[COLUMNS.index(name)] = colour(cells[COLUMNS.index(name)])
-        return "  ".join(cells).rstrip()
+    def _line(self, row: dict[str, str], widths: dict[str, int], colours: dict) -> str:
+        cells = {c: row[c].rjust(widths[c]) if c in NUMERIC else row[c].ljust(widths[c])
+                 for c in COLUMNS}
+        for name, colour in colours.items():  # padded first: escape codes never shift columns
+            if colour is not None:
+                cells[name] = colour(cells[name])
+        return "  ".join(cells.values()).rstrip()
 
-    def _style(self, colour: str):
+    def _colours(self, status: TypeStatus) -> dict:
+        """The state in the type's colour; the last run red when it failed, whatever the
+        state (a verify run by hand is not judged, but its failure shows)."""
         styles = {GREEN: self.style.SUCCESS, AMBER: self.style.WARNING, RED: self.style.ERROR}
-        return styles.get(colour)  # grey (skipped, no runs): plain
+        state = styles.get(status.colour)  # grey (skipped, no runs): plain
+        run = status.shown_run
+        failed = run is not None and run.status in FAILURES
+        return {"state": state, "last run": self.style.ERROR if failed else state}
 
 
 def _silence_stdout() -> None:
