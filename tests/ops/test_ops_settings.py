@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from subprocesses import clean_environment, run_python
 
 
@@ -35,3 +36,16 @@ def test_ops_settings_when_set_then_read():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["7", "True",
                                      "django_celery_beat.schedulers:DatabaseScheduler"]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("DJANGO_CSRF_TRUSTED_ORIGINS", "mirror.example.com",
+     "must list origins like https://mirror.example.com, not 'mirror.example.com'"),
+    ("DJANGO_SECURE_PROXY_SSL_HEADER", "X Forwarded Proto",
+     "must be a header name like X-Forwarded-Proto, not 'X Forwarded Proto'"),
+    ("DJANGO_SECURE_COOKIES", "yes please", "must be true or false, not 'yes please'"),
+])
+def test_bad_web_setting_when_started_then_one_line_naming_it_and_exit_1(name, value, message):
+    result = run_python("manage.py", "check", env=clean_environment(**{name: value}))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [f"Configuration error: {name} {message}"]
