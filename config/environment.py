@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import warnings
 from urllib.parse import urlsplit
@@ -64,6 +65,37 @@ class EnvironmentReader:
                               default)
         return text
 
+    def flag(self, name: str, default: bool) -> bool:
+        text = (self._raw(name) or str(default)).lower()
+        if text not in ("true", "false", "1", "0"):
+            return self._fail(f"{name} must be true or false, not {text!r}", default)
+        return text in ("true", "1")
+
+    def url_list(self, name: str) -> list[str]:
+        """Comma-separated origins, each `scheme://host[:port]`."""
+        origins = [item.strip() for item in (self._raw(name) or "").split(",") if item.strip()]
+        bad = [item for item in origins if urlsplit(item).scheme not in ("http", "https")
+               or not urlsplit(item).netloc]
+        if bad:
+            return self._fail(f"{name} must list origins like https://mirror.example.com, "
+                              f"not {bad[0]!r}", [])
+        return origins
+
+    def header_name(self, name: str) -> str | None:
+        """An HTTP header's name (X-Forwarded-Proto) as Django's META key, or None."""
+        text = self._raw(name)
+        if text is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9-]+", text):
+            return self._fail(f"{name} must be a header name like X-Forwarded-Proto, "
+                              f"not {text!r}", None)
+        return "HTTP_" + text.upper().replace("-", "_")
+
+    def retired(self, name: str, hint: str) -> None:
+        """A variable no longer read: setting it is an error, not silently ignored."""
+        if self._raw(name) is not None:
+            self.errors.append(f"{name} is no longer read: {hint}")
+
     def http_url(self, name: str, default: str, *, optional: bool = False) -> str:
         """An http(s) URL with a host; with `optional`, unset means "" (no URL)."""
         if optional and self._raw(name) is None:
@@ -112,3 +144,17 @@ def load_settings_or_exit() -> None:
         settings.INSTALLED_APPS  # noqa: B018 - the access loads and checks the settings
     except ImproperlyConfigured as error:
         sys.exit(f"Configuration error: {error}")
+
+
+def check_web_settings() -> None:
+    """Refuse to serve without a secret key while DEBUG is off: sessions and CSRF tokens
+    would be signed with a value anyone can read in this repository. Called where the web
+    side starts (config/wsgi.py; gunicorn.conf.py before it binds), never by the commands.
+    Raises ImproperlyConfigured (a bad setting of any kind raises it here too)."""
+    from django.conf import settings
+
+    if not settings.DEBUG and not settings.SECRET_KEY_SET:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: the web server does not start without it while "
+            "DJANGO_DEBUG is off (generate one: python -c \"import secrets; "
+            "print(secrets.token_urlsafe(50))\")")

@@ -26,9 +26,28 @@ ENV_FILE = os.environ.get("HUBSPOT_MIRROR_ENV_FILE", str(BASE_DIR / ".env"))
 if ENV_FILE:
     reader.read_env_file(ENV_FILE, explicit="HUBSPOT_MIRROR_ENV_FILE" in os.environ)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-only-key")
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+DEBUG = reader.flag("DJANGO_DEBUG", False)
+# Signs the web side's sessions and CSRF tokens: the web server refuses to start without it
+# while DEBUG is off (environment.check_web_settings, called by config/wsgi.py and
+# gunicorn.conf.py). Commands and workers run without it, on the fixed fallback, which also
+# keys the OAuth grant's encryption (ingestion/base/grants.py): set the same value for every
+# process of a deployment, or none of them.
+SECRET_KEY_SET = bool(os.environ.get("DJANGO_SECRET_KEY", "").strip())
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or "insecure-local-only-key"
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"])
+# Behind a proxy that terminates TLS (README "Deploying the web side"): the https:// origins
+# the admin's forms are posted from (its login fails CSRF verification otherwise), the header
+# by which the proxy says a request came over https (e.g. X-Forwarded-Proto: only set it
+# when the proxy always sets or strips it), secure cookies, the redirect to https, and HSTS.
+CSRF_TRUSTED_ORIGINS = reader.url_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+proxy_ssl_header = reader.header_name("DJANGO_SECURE_PROXY_SSL_HEADER")
+if proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (proxy_ssl_header, "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = reader.flag("DJANGO_SECURE_COOKIES", False)
+SECURE_SSL_REDIRECT = reader.flag("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = reader.number("DJANGO_HSTS_SECONDS", 0, whole=True, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = reader.flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = reader.flag("DJANGO_HSTS_PRELOAD", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",  # operators' view (/admin/, /status/): ingestion/admin.py
@@ -178,15 +197,14 @@ HUBSPOT_WEBHOOK_MAX_ATTEMPTS = reader.number("HUBSPOT_WEBHOOK_MAX_ATTEMPTS", 5, 
 # portal (the app installed in production and a sandbox) are recorded and never applied.
 # Unset: learnt from HubSpot (account details) when events are applied.
 HUBSPOT_PORTAL_ID = reader.number("HUBSPOT_PORTAL_ID", None, whole=True, minimum=1)
-# The status page (/status/, hubspot_status) shows a record type green while its last
-# successful run is at most this many minutes old, amber up to twice that, then red.
+# A record type no beat schedule syncs is expected to sync this often: the status page
+# (/status/, hubspot_status) shows it green while its last successful run is at most this
+# many minutes old, amber up to twice that, then red, and /health/ fails when it is red.
 # Definitions (properties, owners, pipelines, schemas) get at least an hour.
 HUBSPOT_STATUS_EXPECTED_MINUTES = reader.number("HUBSPOT_STATUS_EXPECTED_MINUTES", 15,
                                                 whole=True, minimum=1)
-# /health/ answers 503 when a type that has synced before (and has no beat schedule saying
-# how often it runs) has had no successful sync for this long; 0 turns that check off.
-HUBSPOT_HEALTH_MAX_AGE_MINUTES = reader.number("HUBSPOT_HEALTH_MAX_AGE_MINUTES", 60,
-                                               whole=True, minimum=0)
+reader.retired("HUBSPOT_HEALTH_MAX_AGE_MINUTES", "/health/ now fails when the status page is "
+               "red: set HUBSPOT_STATUS_EXPECTED_MINUTES (red at twice it) instead")
 # /metrics: when set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 if HUBSPOT_WEBHOOK_URL and urlsplit(HUBSPOT_WEBHOOK_URL).hostname not in ALLOWED_HOSTS:

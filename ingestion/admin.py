@@ -75,8 +75,9 @@ class LastRunFilter(RunFilter):
 
 @admin.register(m.SyncHistory)
 class SyncHistoryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "object_type", "mode", "status", "started_at", "duration", "fetched",
-                    "created", "updated", "archived", "failed", "short_error")
+    # The error beside the status, before the counts: in sight in a 1,280-pixel window.
+    list_display = ("id", "object_type", "mode", "status", "short_error", "started_at",
+                    "duration", "fetched", "created", "updated", "archived", "failed")
     list_filter = ("object_type", "status", "mode")
     date_hierarchy = "started_at"
     search_fields = ("=object_type",)
@@ -144,6 +145,7 @@ class QuarantinedRecordAdmin(ReadOnlyAdmin):
 
 # Mirrored tables: searchable by id, and by these columns where the model has them.
 SEARCHED = ("email", "name", "domain", "dealname", "subject", "label", "firstname", "lastname")
+FORMATTED = ("properties", "raw")  # JSON columns shown indented on a record's page
 SHOWN = (*SEARCHED, "object_type", "object_type_id", "pipeline", "dealstage")
 MIRRORED = (
     m.HubSpotContact, m.HubSpotCompany, m.HubSpotDeal, m.HubSpotTicket, m.HubSpotProduct,
@@ -155,16 +157,28 @@ MIRRORED = (
 
 
 def mirrored_admin(model) -> type[ReadOnlyAdmin]:
-    """A read-only admin for one mirrored table, its columns chosen from the model's fields."""
+    """A read-only admin for one mirrored table, its columns chosen from the model's fields;
+    a record's `properties` (a definition's `raw`) shown as indented JSON, a key a line."""
     names = {f.name for f in model._meta.get_fields()}
     shown = [n for n in SHOWN if n in names][:4]
     filters = [n for n in ("archived", "deleted_kind", "object_type") if n in names]
+    json_fields = [n for n in FORMATTED if n in names]
+    formatted = {f"pretty_{n}": _pretty_field(n) for n in json_fields}
+    formatted |= {"exclude": json_fields, "readonly_fields": list(formatted)}
     return type(f"{model.__name__}Admin", (ReadOnlyAdmin,), {
         "list_display": ("id", *shown, *filters[:2], "updated_at", "synced_at"),
         "list_filter": filters,
         "search_fields": ("=id", *(n for n in SEARCHED if n in names)),
         "ordering": ("-updated_at",),
+        **formatted,
     })
+
+
+def _pretty_field(name: str):
+    @admin.display(description=name)
+    def pretty(model_admin, record) -> str:
+        return _pretty_json(getattr(record, name))
+    return pretty
 
 
 for _model in MIRRORED:
@@ -217,3 +231,5 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 
 _label_tables()  # after every register() above
+# The header's "View site" opens the status page (the project has no other site).
+admin.site.site_url = "/status/"

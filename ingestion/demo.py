@@ -159,8 +159,10 @@ def print_how_to_look() -> None:
 
 def print_how_to_open_status(db: str, python: str, manage: str) -> None:
     """The operators' view of the demo's runs: /status/ and the admin, on a local server."""
-    # The server answers only to the host names allowed (default: localhost).
-    env = f"DATABASE_URL=sqlite:///{quote(db)} DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost"
+    # The server answers only to the host names allowed (default: localhost); a local try-out
+    # runs in debug mode, which needs no DJANGO_SECRET_KEY (config/environment.py).
+    env = (f"DATABASE_URL=sqlite:///{quote(db)} DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost "
+           "DJANGO_DEBUG=true")
     print("\nOpen the status page (freshness per type, run history) and the admin:\n"
           f"  {env} {python} {manage} createsuperuser\n"
           f"  {env} {python} {manage} runserver\n"

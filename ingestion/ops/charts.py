@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .status import ChartPoint
 
-WIDTH, HEIGHT, PAD = 260, 40, 4
+WIDTH, HEIGHT, PAD = 120, 32, 4
 
 
 def run_chart(points: Sequence[ChartPoint]) -> SafeString:

@@ -1,71 +1,52 @@
-"""GET /health/: 200 `{"status": "ok", ...}` when the mirror can work and is fresh, else 503
-`{"status": "unhealthy", "problems": [...]}`. For monitoring probes: no login, and nothing in
-the answer but type names, times and counts (no record data, no database host or secret).
+"""GET /health/: 200 `{"status": "ok"}` when the mirror can work and no type is red on the
+status page, else 503 `{"status": "unhealthy"}`. For monitoring probes: no login needed.
+
+Anonymous callers get only that verdict. The reasons (`problems`) and each judged type
+(`types`) are added for a caller who sends `Authorization: Bearer <METRICS_TOKEN>` or is
+logged in to the admin as staff: which types a portal has, and when they ran, is not for
+anyone who can reach the port.
 
 Unhealthy when:
 - the database cannot be reached, or is not migrated (the check every command makes first);
-- a kind of run is overdue for a type: no successful run (`success` or `partial`) for longer
-  than twice the shortest interval of an enabled beat schedule making it (one missed or
-  overlapping slot is tolerated). Kinds: record syncs (modes incremental, full, since), link
-  refreshes, deletion checks, verifications, webhook event batches (type `webhooks`). A
-  record sync no schedule names may be HUBSPOT_HEALTH_MAX_AGE_MINUTES old (0: not checked);
-  an unscheduled upkeep job is not checked. A type counts once it has a run of that kind;
-  before its first success, the age runs from its first run's start.
+- a check of ingestion/ops/status.py is red: the newest finished run of a kind failed or was
+  abandoned, or the last success is older than twice the interval expected. The rule, the
+  thresholds and the setting (HUBSPOT_STATUS_EXPECTED_MINUTES) are the status page's: this
+  module only reports them. Skipped types (no access) and types without runs never count.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db import DatabaseError
-from django.db.models import Max, Min, Q
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from ingestion.base.schema import pending_migrations
-from ingestion.models import SyncHistory
-from ingestion.ops.schedules import ALL_TYPES, MODE_KIND, scheduled_intervals
-
-SYNCED = (SyncHistory.Status.SUCCESS, SyncHistory.Status.PARTIAL)
-# A beat schedule's interval, doubled: one slot lost to a run still holding the lock
-# (exit 75) or a slow run must not page anyone.
-SLOTS_TOLERATED = 2
-
-
-@dataclass(frozen=True)
-class Freshness:
-    object_type: str
-    kind: str  # schedules.KIND_MODES
-    last_success: datetime | None
-    since: datetime  # the last success, else the first run's start
-    max_age: timedelta | None  # None: not checked
-
-    @property
-    def label(self) -> str:
-        return self.object_type if self.kind == "sync" else f"{self.object_type} {self.kind}"
-
-    def stale(self, now: datetime) -> bool:
-        return self.max_age is not None and now - self.since > self.max_age
+from ingestion.ops.metrics import token_sent
+from ingestion.ops.status import COLOURS, HEALTH_COLOURS, Check, all_checks
 
 
 @require_safe
 @never_cache
 def health(request) -> JsonResponse:
     problems = database_problems()
-    types: list[Freshness] = []
+    checks: list[Check] = []
     if not problems:
         try:
-            types = freshness()
+            checks = all_checks()
         except DatabaseError:
             problems = ["database: a query failed"]
     now = timezone.now()
-    problems += [stale_message(item, now) for item in types if item.stale(now)]
-    body = {"status": "unhealthy" if problems else "ok", "problems": problems,
-            "types": {item.label: describe(item) for item in types}}
+    problems += [c.problem(now) for c in checks if COLOURS[c.verdict(now)] in HEALTH_COLOURS]
+    body: dict = {"status": "unhealthy" if problems else "ok"}
+    if may_see_details(request):
+        body |= {"problems": problems,
+                 "types": {c.label: describe(c, now) for c in checks if c.newest}}
     return JsonResponse(body, status=503 if problems else 200)
 
 
@@ -81,42 +62,25 @@ def database_problems() -> list[str]:
     return []
 
 
-def freshness() -> list[Freshness]:
-    """Every (type, kind) with a run of that kind, its last success, and how old that may
-    be."""
-    rows = (SyncHistory.objects.filter(mode__in=MODE_KIND).values("object_type", "mode")
-            .annotate(last_success=Max("finished_at", filter=Q(status__in=SYNCED)),
-                      first_start=Min("started_at")).order_by())
-    seen: dict[tuple[str, str], tuple] = {}
-    for row in rows:  # the modes of one kind (incremental, full, since) merged
-        key = (row["object_type"], MODE_KIND[row["mode"]])
-        success, start = seen.get(key, (None, row["first_start"]))
-        if row["last_success"] and (success is None or row["last_success"] > success):
-            success = row["last_success"]
-        seen[key] = (success, min(start, row["first_start"]))
-    intervals = scheduled_intervals()
-    return [Freshness(name, kind, success, success or start, max_age(intervals, kind, name))
-            for (name, kind), (success, start) in sorted(seen.items())]
+def may_see_details(request) -> bool:
+    """The metrics token, or a staff login (this view runs before the session and auth
+    middleware: probes.py), may see the reasons."""
+    if token_sent(request):
+        return True
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        return False
+    engine = import_module(settings.SESSION_ENGINE)
+    request.session = engine.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
+    try:
+        user = get_user(request)
+    except DatabaseError:  # the database is down: the verdict says so already
+        return False
+    return user.is_active and user.is_staff
 
 
-def max_age(intervals: dict, kind: str, name: str) -> timedelta | None:
-    # The shortest of a schedule naming the type and one covering every type.
-    every = min(filter(None, (intervals.get((kind, name)), intervals.get((kind, ALL_TYPES)))),
-                default=None)
-    if every:
-        return every * SLOTS_TOLERATED
-    default = settings.HUBSPOT_HEALTH_MAX_AGE_MINUTES
-    return timedelta(minutes=default) if kind == "sync" and default else None
-
-
-def stale_message(item: Freshness, now: datetime) -> str:
-    age = int((now - item.since).total_seconds() // 60)
-    what = "last successful run" if item.last_success else "no successful run; first run"
-    return (f"{item.label}: {what} {age} min ago "
-            f"(allowed {int(item.max_age.total_seconds() // 60)} min)")
-
-
-def describe(item: Freshness) -> dict:
-    return {"last_success": item.last_success.isoformat() if item.last_success else None,
-            "max_age_minutes": (int(item.max_age.total_seconds() // 60)
-                                if item.max_age else None)}
+def describe(check: Check, now) -> dict:
+    run = check.newest
+    return {"state": check.verdict(now), "latest_run": run.status,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "max_age_minutes": (int(2 * check.expected.total_seconds() // 60)
+                                if check.expected else None)}

@@ -50,9 +50,14 @@ def metrics(request) -> HttpResponse:
 
 
 def authorized(request) -> bool:
+    return not settings.METRICS_TOKEN or token_sent(request)
+
+
+def token_sent(request) -> bool:
+    """Whether the request carries `Authorization: Bearer <METRICS_TOKEN>` (a token is set)."""
     token = settings.METRICS_TOKEN
     if not token:
-        return True
+        return False
     sent = request.headers.get("Authorization", "")
     # Constant time: the comparison must not tell how much of a guess was right.
     return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())

@@ -1,12 +1,23 @@
-"""How fresh the mirror is, per object type: the rows of the status page (/status/) and of
-`manage.py hubspot_status`, built once here so the two never disagree.
+"""How each object type is doing: the rows of the status page (/status/) and of
+`manage.py hubspot_status`, and the verdict /health/ answers with, built once here so the
+three never disagree.
 
-A type's freshness is the age of its last *successful sync* (success or partial, of a run
-that read records: incremental, full, since; `events` for the webhook applier), against the
-interval it is expected to run at: the Celery beat schedule's when one syncs the type, else
-HUBSPOT_STATUS_EXPECTED_MINUTES (definitions: at least an hour). Green within it, amber
-within twice it, red beyond or never. Upkeep runs (links, deletions, verify, by id) do not
-make a type fresh; the latest verify run is shown on its own.
+A type is judged by `Check`s, one per kind of run (schedules.KIND_MODES) that is expected of
+it: its main kind always (record syncs: incremental, full, since, and any step recorded
+under a mode of its own; `events` for the webhook applier, type `webhooks`), and link
+refreshes, deletion checks and verifications when an enabled beat task makes them. Each
+check looks at the newest *finished* run of its kind:
+
+- skipped (HubSpot answered 403: no access) -> `skipped`: neither failed nor stale;
+- failed or abandoned (its process died) -> `failed`, red whatever its age;
+- else its age against the interval expected: the shortest enabled beat task making that
+  kind of run for the type, else, for record syncs only, HUBSPOT_STATUS_EXPECTED_MINUTES
+  (definitions: at least an hour); an unscheduled upkeep job or webhook applier has no age
+  limit. `fresh` (green) within it, `late` (amber) within twice it, `stale` (red) beyond.
+
+The type's verdict is its worst check's; /health/ answers 503 for every red one (status.py
+is its only rule: HEALTH_COLOURS). Upkeep runs (links, deletions, verify, by id) never make
+record syncs fresh; the latest verify result is shown on its own.
 """
 
 from __future__ import annotations
@@ -17,27 +28,45 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from ingestion.models import QuarantinedRecord, SyncHistory
-from ingestion.ops.schedules import ALL_TYPES, EVENTS_TASK, synced_types, task_interval
+from ingestion.models import HubSpotCustomObjectSchema, QuarantinedRecord, SyncHistory
+from ingestion.ops.schedules import (
+    ALL_TYPES,
+    EVENTS_TASK,
+    KIND_MODES,
+    MODE_KIND,
+    scheduled_intervals,
+    synced_types,
+)
 from ingestion.sync.hubspot.engines.registry import DEFINITION_ENGINES, RECORD_ENGINES
 from ingestion.sync.hubspot.events import EVENTS_TYPE
 
 DEFINITION_TYPES = (*(e.object_type for e in DEFINITION_ENGINES), "schemas")
 RECORD_TYPES = tuple(e.object_type for e in RECORD_ENGINES)
 UPKEEP_MODES = ("links", "deletions", "verify", "ids")  # they do not make a type fresh
-SUCCESSFUL = (SyncHistory.Status.SUCCESS, SyncHistory.Status.PARTIAL)
+UPKEEP_KINDS = ("links", "deletions", "verify")  # judged only when a beat task makes them
+NOT_CHARTED = ("links", "verify")  # runs that write no records: not drawn as writing none
+Status = SyncHistory.Status
+SUCCESSFUL = (Status.SUCCESS, Status.PARTIAL)
+FAILURES = (Status.FAILED, Status.ABANDONED)  # an abandoned run's process died mid-run
 CHART_DAYS = 30
 CHART_MAX_RUNS = 300  # a 5-minute schedule makes 8,640 runs a month: the newest are drawn
 DEFINITIONS_AT_LEAST = timedelta(hours=1)
+ERROR_SHOWN = 70  # characters of a run's error in a row (the whole of it: the run's page)
 NONE = "—"  # shown where there is nothing to show
 
-GREEN, AMBER, RED = "green", "amber", "red"
-WORDS = {GREEN: "fresh", AMBER: "late", RED: "stale"}  # the colour in words, for terminals
-COLUMNS = ("type", "fresh", "last success", "age", "mode", "fetched", "written", "duration",
-           "requests", "429s", "failed", "quarantined", "next run", "verify")
+# Verdicts, from best to worst (a type's is its worst check's), and their colours.
+NO_RUNS, SKIPPED, FRESH, LATE, STALE, FAILED = (
+    "no runs", "skipped", "fresh", "late", "stale", "failed")
+RANK = (NO_RUNS, SKIPPED, FRESH, LATE, STALE, FAILED)
+GREEN, AMBER, RED, GREY = "green", "amber", "red", "grey"
+COLOURS = {NO_RUNS: GREY, SKIPPED: GREY, FRESH: GREEN, LATE: AMBER, STALE: RED, FAILED: RED}
+HEALTH_COLOURS = (RED,)  # /health/ answers 503 for these (never for grey: skipped, no runs)
+COLUMNS = ("type", "last run", "error", "state", "last success", "age", "mode", "fetched",
+           "written", "duration", "requests", "429s", "failed", "quarantined", "next run",
+           "verify")
 NUMERIC = ("fetched", "written", "requests", "429s", "failed", "quarantined")  # right-aligned
 
 
@@ -50,28 +79,76 @@ class ChartPoint:
     status: str
 
 
+@dataclass(frozen=True)
+class Check:
+    """One kind of run of one type: its newest finished run and the interval expected."""
+
+    object_type: str
+    kind: str  # schedules.KIND_MODES
+    newest: SyncHistory | None  # the newest finished run of this kind
+    expected: timedelta | None  # None: its age is not judged
+
+    @property
+    def label(self) -> str:
+        main = self.kind in ("sync", "events")
+        return self.object_type if main else f"{self.object_type} {self.kind}"
+
+    def age(self, now: datetime) -> timedelta | None:
+        run = self.newest  # a run closed as abandoned may have no end: its start then
+        return None if run is None else now - (run.finished_at or run.started_at)
+
+    def verdict(self, now: datetime) -> str:
+        run = self.newest
+        if run is None:
+            return NO_RUNS
+        if run.status == Status.SKIPPED:
+            return SKIPPED
+        if run.status in FAILURES:
+            return FAILED
+        age = self.age(now)
+        if self.expected is None or age <= self.expected:
+            return FRESH
+        return LATE if age <= 2 * self.expected else STALE
+
+    def problem(self, now: datetime) -> str:
+        """Why the check is red, in one line (for /health/)."""
+        run, minutes = self.newest, _minutes(self.age(now))
+        if self.verdict(now) == FAILED:
+            return f"{self.label}: latest run {run.status} {minutes} min ago (run {run.pk})"
+        return (f"{self.label}: last successful run {minutes} min ago "
+                f"(allowed {_minutes(2 * self.expected)} min)")
+
+
 @dataclass
 class TypeStatus:
     object_type: str
-    expected: timedelta
-    last_success: SyncHistory | None = None
+    checks: list[Check]
+    label: str = ""  # as the commands name it: `pets (2-3508482)` for a custom type
+    last_success: SyncHistory | None = None  # of a record sync (or webhook events)
     latest: SyncHistory | None = None  # the newest run, whatever its mode and status
     verify: SyncHistory | None = None
     quarantined: int = 0
     next_run: datetime | None = None
-    points: list[ChartPoint] = field(default_factory=list)
     now: datetime = field(default_factory=timezone.now)
+
+    @property
+    def verdict(self) -> str:
+        return max((c.verdict(self.now) for c in self.checks), key=RANK.index, default=NO_RUNS)
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.verdict]
+
+    @property
+    def shown_run(self) -> SyncHistory | None:
+        """The run the row leads with: the failed run that makes the type red, else the
+        newest run of any kind."""
+        failed = [c.newest for c in self.checks if c.verdict(self.now) == FAILED]
+        return max(failed, key=lambda run: run.started_at) if failed else self.latest
 
     @property
     def age(self) -> timedelta | None:
         return None if self.last_success is None else self.now - self.last_success.finished_at
-
-    @property
-    def freshness(self) -> str:
-        age = self.age
-        if age is None or age > 2 * self.expected:
-            return RED
-        return GREEN if age <= self.expected else AMBER
 
     @property
     def verify_text(self) -> str:
@@ -83,15 +160,17 @@ class TypeStatus:
 
     def cells(self) -> dict[str, str]:
         """The row as text, one entry per COLUMNS name: what the page and the terminal show."""
-        run = self.last_success
+        run, shown = self.last_success, self.shown_run
         return {
-            "type": self.object_type,
-            "fresh": WORDS[self.freshness],
+            "type": self.label or self.object_type,
+            "last run": _run_text(shown),
+            "error": _error_text(shown),
+            "state": self.verdict,
             "last success": _when(run.finished_at) if run else "never",
             "age": _duration(self.age) if run else NONE,
             "mode": run.mode if run else NONE,
             "fetched": _number(run.fetched) if run else NONE,
-            "written": _number(written(run)) if run else NONE,
+            "written": written_text(run) if run else NONE,
             "duration": _duration(run.finished_at - run.started_at) if run else NONE,
             "requests": self._recorded("requests"),
             "429s": self._recorded("rate_limited"),
@@ -117,8 +196,10 @@ def type_statuses(now: datetime | None = None) -> list[TypeStatus]:
     schedule = Schedule.load(now)
     quarantined = dict(QuarantinedRecord.objects.filter(quarantined_at__isnull=False)
                        .values_list("object_type").annotate(n=Count("id")))
-    return [_type_status(name, now, schedule, quarantined.get(name, 0))
-            for name in object_types()]
+    labels = custom_labels()
+    newest = newest_finished()
+    return [_type_status(name, now, schedule, newest, quarantined.get(name, 0),
+                         labels.get(name, "")) for name in object_types()]
 
 
 def object_types() -> list[str]:
@@ -127,20 +208,81 @@ def object_types() -> list[str]:
     return standard + sorted(seen - set(standard))
 
 
-def _type_status(name: str, now: datetime, schedule: Schedule, quarantined: int) -> TypeStatus:
+def custom_labels() -> dict[str, str]:
+    """Custom object types named as the commands name them: `pets (2-3508482)`."""
+    schemas = HubSpotCustomObjectSchema.objects.exclude(name=None).values_list("id", "name")
+    return {type_id: f"{name} ({type_id})" for type_id, name in schemas}
+
+
+def _type_status(name: str, now: datetime, schedule: Schedule,
+                 newest: dict[tuple[str, str], SyncHistory], quarantined: int,
+                 label: str) -> TypeStatus:
     runs = SyncHistory.objects.filter(object_type=name)
-    # A partial run (some records failed) still refreshed the rest, as /health/ counts it;
-    # its failures show in the row's `failed`.
+    # A partial run (some records failed) still refreshed the rest; its failures show in
+    # the row's `failed`.
     successes = runs.filter(status__in=SUCCESSFUL, finished_at__isnull=False)
     return TypeStatus(
-        object_type=name, now=now, quarantined=quarantined,
-        expected=schedule.interval(name) or default_interval(name),
+        object_type=name, now=now, quarantined=quarantined, label=label,
+        checks=type_checks(name, schedule.intervals, newest),
         last_success=successes.exclude(mode__in=UPKEEP_MODES).order_by("-finished_at").first(),
         latest=runs.order_by("-started_at").first(),
         verify=runs.filter(mode="verify").order_by("-started_at").first(),
         next_run=schedule.next_run(name),
-        points=chart_points(name, now),
     )
+
+
+def main_kind(name: str) -> str:
+    return "events" if name == EVENTS_TYPE else "sync"
+
+
+def type_checks(name: str, intervals: dict[tuple[str, str], timedelta],
+                newest: dict[tuple[str, str], SyncHistory]) -> list[Check]:
+    """The kinds of run a type is judged by: its main kind, and each scheduled upkeep job."""
+    checks = []
+    for kind in (main_kind(name), *UPKEEP_KINDS):
+        every = min(filter(None, (intervals.get((kind, name)), intervals.get((kind, ALL_TYPES)))),
+                    default=None)
+        if kind in UPKEEP_KINDS and every is None:
+            continue  # a job run by hand now and then: neither its age nor failure counts
+        expected = every or (default_interval(name) if kind == "sync" else None)
+        checks.append(Check(name, kind, newest.get((name, kind)), expected))
+        if _no_access(checks[0]):
+            return checks  # no upkeep job can read it either: the type is skipped, not stale
+    return checks
+
+
+def _no_access(check: Check) -> bool:
+    return check.newest is not None and check.newest.status == Status.SKIPPED
+
+
+def kind_of(mode: str) -> str | None:
+    """Record syncs are every run that is no other kind's and not by id, so a step recorded
+    under a mode of its own (a discovery, a setup) counts as one."""
+    return None if mode == "ids" else MODE_KIND.get(mode, "sync")
+
+
+def newest_finished() -> dict[tuple[str, str], SyncHistory]:
+    """The newest finished run of each (type, kind): two queries for every type, as a probe
+    calls it every few seconds."""
+    wanted: dict[tuple[str, str], tuple[str, datetime]] = {}
+    for row in (SyncHistory.objects.exclude(status=Status.RUNNING)
+                .values("object_type", "mode").annotate(at=Max("started_at")).order_by()):
+        key = (row["object_type"], kind_of(row["mode"]))
+        if key[1] and (key not in wanted or row["at"] > wanted[key][1]):
+            wanted[key] = (row["mode"], row["at"])
+    if not wanted:
+        return {}
+    match = Q()
+    for (name, _), (mode, at) in wanted.items():
+        match |= Q(object_type=name, mode=mode, started_at=at)
+    runs = SyncHistory.objects.exclude(status=Status.RUNNING).filter(match)
+    return {(run.object_type, kind_of(run.mode)): run for run in runs}
+
+
+def all_checks() -> list[Check]:
+    """Every check of every type (/health/ answers from these)."""
+    intervals, newest = scheduled_intervals(), newest_finished()
+    return [check for name in object_types() for check in type_checks(name, intervals, newest)]
 
 
 def default_interval(name: str) -> timedelta:
@@ -150,10 +292,12 @@ def default_interval(name: str) -> timedelta:
 
 def chart_points(name: str, now: datetime) -> list[ChartPoint]:
     """The finished runs of the last CHART_DAYS days (the newest CHART_MAX_RUNS), oldest
-    first: records written and duration of each."""
+    first: records written and duration of each. Verify and link-refresh runs write no
+    records and skipped runs did nothing: drawn, they would read as runs that wrote none."""
     rows = (SyncHistory.objects
             .filter(object_type=name, started_at__gte=now - timedelta(days=CHART_DAYS),
                     finished_at__isnull=False)
+            .exclude(mode__in=NOT_CHARTED).exclude(status=Status.SKIPPED)
             .order_by("-started_at")[:CHART_MAX_RUNS])
     return [ChartPoint(run.started_at, written(run),
                        (run.finished_at - run.started_at).total_seconds(), run.mode, run.status)
@@ -164,29 +308,35 @@ def written(run: SyncHistory) -> int:
     return run.created + run.updated + run.overwritten + run.archived
 
 
-class Schedule:
-    """What Celery beat (django-celery-beat, when installed) has scheduled: per type, the
-    interval and the next run of the enabled tasks that sync it."""
+def written_text(run: SyncHistory) -> str:
+    """Rows saved from what was fetched, then rows archived apart: a full run's sweep and
+    merged-away ids archive rows that were not fetched, so one sum could exceed `fetched`
+    (400 fetched, 404 written)."""
+    saved = _number(run.created + run.updated + run.overwritten)
+    return f"{saved} +{_number(run.archived)} archived" if run.archived else saved
 
-    def __init__(self, now: datetime, tasks: list[tuple[object, tuple[str, ...]]]):
-        self.now, self.tasks = now, tasks
+
+class Schedule:
+    """What Celery beat (django-celery-beat, when installed) has scheduled: the interval of
+    each (kind of run, type) (schedules.scheduled_intervals, as /health/ reads it) and the
+    next run of the enabled tasks syncing each type."""
+
+    def __init__(self, now: datetime, tasks: list[tuple[object, tuple[str, ...]]],
+                 intervals: dict[tuple[str, str], timedelta]):
+        self.now, self.tasks, self.intervals = now, tasks, intervals
 
     @classmethod
     def load(cls, now: datetime) -> Schedule:
         if not apps.is_installed("django_celery_beat"):
-            return cls(now, [])
+            return cls(now, [], {})
         from django_celery_beat.models import PeriodicTask
 
         rows = PeriodicTask.objects.filter(enabled=True).select_related(
             "interval", "crontab", "solar", "clocked")
-        return cls(now, [(task, _types_of(task)) for task in rows])
+        return cls(now, [(task, _types_of(task)) for task in rows], scheduled_intervals())
 
     def _tasks_for(self, name: str) -> list:
         return [task for task, types in self.tasks if name in types or ALL_TYPES in types]
-
-    def interval(self, name: str) -> timedelta | None:
-        intervals = [task_interval(task) for task in self._tasks_for(name)]
-        return min((i for i in intervals if i), default=None)
 
     def next_run(self, name: str) -> datetime | None:
         times = [self._next(task) for task in self._tasks_for(name)]
@@ -209,6 +359,25 @@ def _types_of(task) -> tuple[str, ...]:
     except ValueError:  # edited by hand in the admin: such a task syncs nothing we know of
         kwargs = {}
     return synced_types(task.task, kwargs if isinstance(kwargs, dict) else {})
+
+
+def _run_text(run: SyncHistory | None) -> str:
+    if run is None:
+        return "never"
+    return run.status if run.mode in KIND_MODES["sync"] else f"{run.status} ({run.mode})"
+
+
+def _error_text(run: SyncHistory | None) -> str:
+    """The first line of the run's error, cut to ERROR_SHOWN characters."""
+    lines = (run.error_message if run else "").strip().splitlines()
+    if not lines:
+        return NONE
+    first = lines[0]
+    return first if len(first) <= ERROR_SHOWN else first[:ERROR_SHOWN - 1] + "…"
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
 
 
 def _number(value: int) -> str:

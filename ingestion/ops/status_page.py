@@ -1,4 +1,4 @@
-"""/status/: how fresh the mirror is, per type (rows from status.py), for staff only."""
+"""/status/: how each type is doing (rows from status.py), for staff only."""
 
 from __future__ import annotations
 
@@ -8,36 +8,71 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 
 from .charts import run_chart
-from .status import COLUMNS, NUMERIC, TypeStatus, type_statuses
+from .status import COLUMNS, NUMERIC, TypeStatus, chart_points, type_statuses
 
 REFRESH_SECONDS = 60  # the page reloads itself (a meta refresh: no JavaScript)
+# Verify results that stand out (class `not-exact`, `failed`).
+FLAGGED_VERIFY = ("not exact", "failed")
+# Where long headers and type names may break, so the table fits a 1,280-pixel window
+# (a soft hyphen shows only where the line breaks).
+HEADERS = {"quarantined": "quaran\u00adtined", "requests": "re\u00adquests",
+           "duration": "dura\u00adtion"}
 
 
 @staff_member_required  # anonymous or non-staff: redirected to the admin's login form
 def status(request: HttpRequest) -> HttpResponse:
-    rows = [_row(status) for status in type_statuses()]
+    now = timezone.now()
+    rows = [_row(status, now) for status in type_statuses(now)]
     context = {**admin.site.each_context(request), "title": "HubSpot mirror status",
-               "columns": COLUMNS, "numeric": NUMERIC, "rows": rows, "refresh": REFRESH_SECONDS,
+               "columns": [HEADERS.get(c, c) for c in COLUMNS], "numeric": NUMERIC,
+               "rows": rows, "refresh": REFRESH_SECONDS,
                "expected_minutes": settings.HUBSPOT_STATUS_EXPECTED_MINUTES,
                "is_nav_sidebar_enabled": False}  # the table needs the width
     return render(request, "ingestion/status.html", context)
 
 
-def _row(status: TypeStatus) -> dict:
-    """The row's cells as (column, text, admin link or None), its colour and its chart."""
+def _row(status: TypeStatus, now) -> dict:
+    """The row's cells as (column, text, admin link or None, class), its colour and chart."""
     runs = reverse("admin:ingestion_synchistory_changelist")
     links = {
         "type": f"{runs}?{urlencode({'object_type__exact': status.object_type})}",
+        "last run": _change_url(status.shown_run),
+        "error": _change_url(status.shown_run) if _error_of(status) else None,
         "last success": _change_url(status.last_success),
         "failed": _change_url(status.latest),
         "verify": _change_url(status.verify),
     }
-    return {"freshness": status.freshness, "chart": run_chart(status.points),
-            "type": status.object_type,
-            "cells": [(name, text, links.get(name)) for name, text in status.cells().items()]}
+    cells = [(name, _breakable(text) if name == "type" else text, links.get(name),
+              _cell_class(name, text, status)) for name, text in status.cells().items()]
+    return {"colour": status.colour, "chart": run_chart(chart_points(status.object_type, now)),
+            "type": status.object_type, "cells": cells,
+            "error": _error_of(status)}
+
+
+def _error_of(status: TypeStatus) -> str:
+    return status.shown_run.error_message if status.shown_run else ""
+
+
+def _breakable(name: str) -> SafeString:
+    """`feedback_<wbr>submissions`: a long type name may break after an underscore."""
+    return mark_safe(escape(name).replace("_", "_<wbr>"))  # safe: escaped first
+
+
+def _cell_class(name: str, text: str, status: TypeStatus) -> str:
+    """`run-failed` (red whatever the row's age), `run-abandoned`, `run-skipped` ... on the
+    last run; `not-exact` on the verify result; `num` right-aligns."""
+    run = status.shown_run
+    if name == "last run" and run is not None:
+        return f"run-{run.status}"
+    if name == "verify" and text in FLAGGED_VERIFY:
+        return text.replace(" ", "-")
+    return {"state": "state", "error": "error"}.get(name, "num" if name in NUMERIC else "")
 
 
 def _change_url(run) -> str | None:

@@ -122,3 +122,19 @@ def test_createsuperuser_when_run_without_input_then_user_can_log_in(client, mon
                  verbosity=0)
     assert client.login(username="ops", password="a-long-test-password")
     assert client.get("/admin/").status_code == 200
+
+
+def test_synced_contact_when_its_page_opened_then_properties_shown_indented(synced,
+                                                                           admin_client):
+    contact = HubSpotContact.objects.exclude(email=None).first()
+    page = admin_client.get(admin_url(HubSpotContact, "change", contact.pk)).content.decode()
+    assert f'\n  &quot;email&quot;: &quot;{contact.email}&quot;' in page  # a key a line
+    assert "<pre>" in page.split('class="form-row field-pretty_properties"')[1][:600]
+
+
+def test_admin_when_view_site_followed_then_status_page_not_a_404(admin_client):
+    index = admin_client.get("/admin/").content.decode()
+    assert '<a href="/status/">View site</a>' in index
+    root = admin_client.get("/")
+    assert (root.status_code, root["Location"]) == (302, "/status/")
+    assert admin_client.get("/", follow=True).status_code == 200

@@ -1,12 +1,15 @@
 """The status page (/status/) and `hubspot_status`: one row per type from the same function,
-coloured by the age of the last successful sync, with the runs of the last 30 days drawn as
-server-side SVG and links into the admin."""
+leading with the newest run's status and error, coloured by failure or by the age of the last
+successful sync, with the runs of the last 30 days drawn as server-side SVG and links into
+the admin."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -14,8 +17,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from subprocesses import ROOT, clean_environment, current_database_url
 
-from ingestion.models import QuarantinedRecord, SyncHistory
+from ingestion.models import HubSpotCustomObjectSchema, QuarantinedRecord, SyncHistory
 from ingestion.ops import status
 from web.runs import record_run
 
@@ -54,14 +58,14 @@ def test_last_success_of_an_age_when_status_built_then_coloured_by_expected_inte
         object_type, minutes_ago, colour):
     record_run(object_type, minutes_ago=minutes_ago)
     row = {s.object_type: s for s in status.type_statuses()}[object_type]
-    assert row.freshness == colour  # records: 15 min expected; definitions: 1 h
+    assert row.colour == colour  # records: 15 min expected; definitions: 1 h
 
 
 def test_no_success_when_status_built_then_red_and_never(settings):
     record_run("deals", status=SyncHistory.Status.FAILED, minutes_ago=1, error="boom")
     record_run("deals", mode="verify", minutes_ago=1, details={"exact": True})  # not a sync
     row = {s.object_type: s for s in status.type_statuses()}["deals"]
-    assert (row.freshness, row.cells()["last success"]) == ("red", "never")
+    assert (row.colour, row.cells()["last success"]) == ("red", "never")
 
 
 def test_expected_minutes_setting_when_raised_then_older_success_still_green(settings):
@@ -69,7 +73,7 @@ def test_expected_minutes_setting_when_raised_then_older_success_still_green(set
     record_run("contacts", minutes_ago=100)
     record_run("owners", minutes_ago=100)
     rows = {s.object_type: s for s in status.type_statuses()}
-    assert rows["contacts"].freshness == rows["owners"].freshness == "green"
+    assert rows["contacts"].colour == rows["owners"].colour == "green"
 
 
 def test_runs_of_many_kinds_when_status_built_then_last_sync_counts_and_latest_verify_shown():
@@ -85,11 +89,11 @@ def test_runs_of_many_kinds_when_status_built_then_last_sync_counts_and_latest_v
                                      last_failed_at=timezone.now(), streak=3,
                                      quarantined_at=timezone.now())
     cells = {s.object_type: s for s in status.type_statuses()}["contacts"].cells()
-    assert {k: cells[k] for k in ("fresh", "age", "mode", "fetched", "written", "duration",
+    assert {k: cells[k] for k in ("state", "age", "mode", "fetched", "written", "duration",
                                   "requests", "429s", "failed", "quarantined", "verify")} == {
-        "fresh": "fresh", "age": "5 min", "mode": "incremental", "fetched": "7",
-        "written": "7", "duration": "3.0 s", "requests": "9", "429s": "—", "failed": "3",
-        "quarantined": "1", "verify": "not exact"}
+        "state": "failed", "age": "5 min", "mode": "incremental", "fetched": "7",
+        "written": "6 +1 archived", "duration": "3.0 s", "requests": "9", "429s": "—",
+        "failed": "3", "quarantined": "1", "verify": "not exact"}
 
 
 def test_types_when_listed_then_standard_always_and_others_with_runs():
@@ -99,7 +103,7 @@ def test_types_when_listed_then_standard_always_and_others_with_runs():
     assert types[:5] == ["properties", "owners", "pipelines", "pipeline_stages", "schemas"]
     assert {"contacts", "line_items", "tasks"} <= set(types)
     assert types[-2:] == ["2-123", "webhooks"]
-    assert {s.object_type: s.freshness for s in status.type_statuses()}["webhooks"] == "green"
+    assert {s.object_type: s.colour for s in status.type_statuses()}["webhooks"] == "green"
 
 
 def test_synced_portal_when_status_opened_then_every_type_green_with_admin_links(
@@ -117,14 +121,18 @@ def test_synced_portal_when_status_opened_then_every_type_green_with_admin_links
     assert "/admin/ingestion/synchistory/?object_type__exact=contacts" in contacts
     assert f'/admin/ingestion/synchistory/{last.pk}/change/' in contacts
     assert f'/admin/ingestion/synchistory/{verify.pk}/change/">exact</a>' in contacts
-    assert '<td class="fresh" data-column="fresh">fresh</td>' in contacts
+    assert '<td class="state" data-column="state">fresh</td>' in contacts
+    assert '<td class="run-success" data-column="last run">' in contacts
 
 
-def test_runs_over_31_days_when_page_drawn_then_one_point_per_run_of_the_last_30(admin_client):
+def test_runs_over_31_days_when_page_drawn_then_one_point_per_sync_of_the_last_30(admin_client):
     for day in range(6):
         record_run("deals", minutes_ago=day * 24 * 60 + 1, created=day * 10, seconds=day + 1)
     record_run("deals", minutes_ago=31 * 24 * 60)  # too old for the chart
     record_run("deals", status=SyncHistory.Status.FAILED, minutes_ago=3, error="boom")
+    record_run("deals", mode="verify", minutes_ago=2, details={"exact": True})  # not drawn
+    record_run("deals", mode="links", minutes_ago=2)  # nor a link refresh: it writes no records
+    record_run("deals", status=SyncHistory.Status.SKIPPED, minutes_ago=1)  # nor a skipped run
     deals = rows_by_type(admin_client.get("/status/"))["deals"]
     assert "<svg" in deals and "</svg>" in deals
     assert deals.count('<circle class="run ') == 7
@@ -148,14 +156,16 @@ def test_hubspot_status_when_piped_then_same_rows_fixed_width_without_colour(syn
     out = io.StringIO()
     call_command("hubspot_status", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0].split()[:4] == ["type", "fresh", "last", "success"]
+    assert lines[0].split()[:5] == ["type", "last", "run", "error", "state"]
     assert "\x1b[" not in out.getvalue()
-    by_type = {line.split()[0]: line for line in lines[1:]}
-    page_types = [s.object_type for s in status.type_statuses()]
+    type_width = lines[0].index("last run")
+    by_type = {line[:type_width].strip(): line for line in lines[1:]}
+    page_types = [s.label or s.object_type for s in status.type_statuses()]
     assert list(by_type) == page_types
-    assert by_type["contacts"].split()[1] == "fresh"
-    fresh_at = lines[0].index("fresh")
-    assert {line[fresh_at:fresh_at + 5] for line in lines[1:]} == {"fresh"}  # aligned column
+    assert any(name.endswith(")") and "(2-" in name for name in by_type)  # `pets (2-…)`
+    assert by_type["contacts"].split()[1:5] == ["success", "(verify)", "—", "fresh"]
+    state_at = lines[0].index("state")
+    assert {line[state_at:state_at + 5] for line in lines[1:]} == {"fresh"}  # aligned column
     assert by_type["contacts"].split()[-1] == "exact"
 
 
@@ -164,7 +174,7 @@ def test_hubspot_status_when_on_a_terminal_then_freshness_coloured():
     out = io.StringIO()
     call_command("hubspot_status", stdout=out, force_color=True)
     line = next(x for x in out.getvalue().splitlines() if x.startswith("contacts"))
-    assert "\x1b[" in line and "fresh" in line
+    assert "\x1b[" in line and "fresh" in line and "success" in line
 
 
 @pytest.mark.skipif(not apps.is_installed("django_celery_beat"),
@@ -183,6 +193,116 @@ def test_beat_schedule_when_a_task_syncs_the_type_then_its_interval_and_next_run
                                                    "links_only": True}))  # reads no records
     record_run("contacts", minutes_ago=25)  # amber against the default 15 min
     row = {s.object_type: s for s in status.type_statuses(now)}["contacts"]
-    assert row.freshness == "green"  # the schedule says every 30 min
+    assert row.colour == "green"  # the schedule says every 30 min
     assert abs(row.next_run - (now + timedelta(minutes=20))) < timedelta(seconds=5)
     assert row.cells()["next run"] != "—"
+
+
+def cells_of(object_type: str) -> dict[str, str]:
+    return {s.object_type: s for s in status.type_statuses()}[object_type].cells()
+
+
+@pytest.mark.parametrize("ended", [SyncHistory.Status.FAILED, SyncHistory.Status.ABANDONED])
+def test_fresh_success_then_a_failed_run_when_status_built_then_red_with_its_error_first(ended):
+    record_run("contacts", minutes_ago=3)  # fresh by age alone
+    record_run("contacts", status=ended, minutes_ago=1, error="read timeout on /crm/objects\n...")
+    row = {s.object_type: s for s in status.type_statuses()}["contacts"]
+    cells = row.cells()
+    assert list(cells)[:4] == ["type", "last run", "error", "state"]
+    assert (cells["last run"], cells["error"], cells["state"]) == (
+        ended, "read timeout on /crm/objects", "failed")
+    assert (row.colour, cells["age"]) == ("red", "3 min")  # red though the success is fresh
+
+
+def test_failed_run_then_a_success_when_status_built_then_green_again():
+    record_run("contacts", status=SyncHistory.Status.FAILED, minutes_ago=3, error="boom")
+    record_run("contacts", minutes_ago=1)
+    cells = cells_of("contacts")
+    assert (cells["last run"], cells["error"], cells["state"]) == ("success", "—", "fresh")
+
+
+def test_type_without_access_when_status_built_then_skipped_grey_never_failed_or_stale():
+    record_run("quotes", minutes_ago=600)  # before the scope was removed: long stale
+    record_run("quotes", status=SyncHistory.Status.SKIPPED, minutes_ago=1,
+               error="no access: HubSpot answered 403 for quotes")
+    row = {s.object_type: s for s in status.type_statuses()}["quotes"]
+    assert (row.verdict, row.colour) == ("skipped", "grey")
+    assert row.cells()["error"].startswith("no access: ")
+
+
+def test_unscheduled_verify_failed_when_status_built_then_shown_but_type_not_red():
+    """A verify run by hand is no job the type is expected to do: its failure is shown in
+    the last-run cell (red there), but it does not turn the type (or /health/) red."""
+    record_run("contacts", minutes_ago=2)
+    record_run("contacts", mode="verify", status=SyncHistory.Status.FAILED, minutes_ago=1,
+               error="boom")
+    row = {s.object_type: s for s in status.type_statuses()}["contacts"]
+    assert (row.cells()["last run"], row.colour) == ("failed (verify)", "green")
+
+
+@pytest.mark.skipif(not apps.is_installed("django_celery_beat"),
+                    reason="django-celery-beat is not installed")
+def test_scheduled_link_refresh_failed_when_status_built_then_type_red_showing_it():
+    call_command("setup_hubspot_schedule", stdout=io.StringIO())  # links hourly
+    record_run("contacts", mode="links", status=SyncHistory.Status.FAILED, minutes_ago=3,
+               error="links: boom")
+    record_run("contacts", minutes_ago=1)  # the newest run, a success
+    row = {s.object_type: s for s in status.type_statuses()}["contacts"]
+    cells = row.cells()
+    assert (row.colour, cells["state"]) == ("red", "failed")
+    assert (cells["last run"], cells["error"]) == ("failed (links)", "links: boom")
+
+
+def test_custom_type_when_listed_then_labelled_as_the_commands_name_it(admin_client):
+    HubSpotCustomObjectSchema.objects.create(id="2-3508482", name="pets",
+                                             synced_at=timezone.now())
+    record_run("2-3508482", minutes_ago=1)
+    assert cells_of("2-3508482")["type"] == "pets (2-3508482)"
+    assert ">pets (2-3508482)</a>" in rows_by_type(admin_client.get("/status/"))["2-3508482"]
+
+
+def test_failed_run_and_inexact_verify_when_page_drawn_then_both_cells_highlighted(
+        admin_client):
+    record_run("deals", minutes_ago=3)
+    record_run("deals", mode="verify", minutes_ago=2, details={"exact": False})
+    failed = record_run("deals", status=SyncHistory.Status.FAILED, minutes_ago=1,
+                        error="x" * 300)
+    response = admin_client.get("/status/")
+    deals = rows_by_type(response)["deals"]
+    assert row_class(response, "deals") == "red"
+    assert '<td class="run-failed" data-column="last run">' in deals
+    assert f'title="{"x" * 300}"' in deals  # the whole error on hover; the cell cuts it
+    assert f'/admin/ingestion/synchistory/{failed.pk}/change/">{"x" * 69}…</a>' in deals
+    assert '<td class="not-exact" data-column="verify">' in deals
+
+
+def test_hubspot_status_when_its_reader_stops_early_then_no_broken_pipe_error():
+    """`hubspot_status | head`: the pipe is closed before the table is written."""
+    command = subprocess.Popen(
+        [sys.executable, "manage.py", "hubspot_status"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, env=clean_environment(DATABASE_URL=current_database_url()))
+    command.stdout.close()  # the reader is gone before the first row
+    stderr = command.stderr.read().decode()
+    assert command.wait(timeout=120) == 0, stderr
+    assert "BrokenPipeError" not in stderr and "Traceback" not in stderr
+
+
+def test_failed_step_under_a_mode_of_its_own_when_status_built_then_type_red():
+    """A step of sync_hubspot_all recorded under its own mode (a custom-object discovery)
+    counts as the type's sync: its failure turns the row red and is shown first."""
+    record_run("schemas", minutes_ago=5)
+    record_run("schemas", mode="discovery", status=SyncHistory.Status.FAILED, minutes_ago=1,
+               error="read timeout")
+    row = {s.object_type: s for s in status.type_statuses()}["schemas"]
+    assert (row.colour, row.cells()["last run"], row.cells()["error"]) == (
+        "red", "failed (discovery)", "read timeout")
+
+
+def test_unscheduled_verify_failed_when_on_a_terminal_then_last_run_red_state_green():
+    record_run("contacts", minutes_ago=2)
+    record_run("contacts", mode="verify", status=SyncHistory.Status.FAILED, minutes_ago=1)
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out, force_color=True)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("contacts"))
+    red, green = "\x1b[31;1m", "\x1b[32;1m"  # Django's ERROR and SUCCESS styles
+    assert f"{red}failed (verify)" in line and f"{green}fresh" in line

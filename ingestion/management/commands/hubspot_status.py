@@ -1,40 +1,74 @@
 """hubspot_status: the status page (/status/) as a table for terminals.
 
-One row per object type, built by ingestion/ops/status.py like the page's: freshness of the
-last successful sync, its counts, failures, quarantine, the next scheduled run and the latest
+One row per object type, built by ingestion/ops/status.py like the page's: the newest run's
+status and error first, the type's state (failed, stale, late, fresh, skipped), the last
+successful sync and its counts, failures, quarantine, the next scheduled run and the latest
 verify result. Colour only on a terminal (Django's styles switch themselves off otherwise,
-and with --no-color). Exit 0; 1 when the database cannot be used.
+and with --no-color). Exit 0 (also when the reader stops early: `hubspot_status | head`);
+1 when the database cannot be used.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
 from django.core.management.base import BaseCommand
 
-from ingestion.ops.status import COLUMNS, GREEN, NUMERIC, RED, type_statuses
+from ingestion.ops.status import (
+    AMBER,
+    COLUMNS,
+    FAILURES,
+    GREEN,
+    NUMERIC,
+    RED,
+    TypeStatus,
+    type_statuses,
+)
 
 from ..base_hubspot_sync import check_database
 
 
 class Command(BaseCommand):
-    help = ("Show how fresh the mirror is, per object type: last successful sync, counts, "
-            "failures, quarantine, next scheduled run, latest verify result.")
+    help = ("Show how each object type is doing: its newest run and error, its state, last "
+            "successful sync, counts, failures, quarantine, next scheduled run, latest verify.")
 
     def handle(self, *args, **options) -> None:
         check_database()  # a CommandError in one line when the database cannot be used
+        try:
+            self._print_table()
+        except BrokenPipeError:
+            _silence_stdout()  # the reader (head, less) has what it wanted
+
+    def _print_table(self) -> None:
         statuses = type_statuses()
         rows = [status.cells() for status in statuses]
         widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in COLUMNS}
-        self.stdout.write(self._line({c: c for c in COLUMNS}, widths))
+        self.stdout.write(self._line({c: c for c in COLUMNS}, widths, {}))
         for status, row in zip(statuses, rows, strict=True):
-            self.stdout.write(self._line(row, widths, colour=self._style(status.freshness)))
+            self.stdout.write(self._line(row, widths, self._colours(status)))
+        self.stdout.flush()  # a closed pipe shows here, inside the try
 
-    def _line(self, row: dict[str, str], widths: dict[str, int], colour=None) -> str:
-        cells = [row[c].rjust(widths[c]) if c in NUMERIC else row[c].ljust(widths[c])
-                 for c in COLUMNS]
-        if colour is not None:  # padded first, so escape codes never shift the columns
-            cells[COLUMNS.index("fresh")] = colour(cells[COLUMNS.index("fresh")])
-        return "  ".join(cells).rstrip()
+    def _line(self, row: dict[str, str], widths: dict[str, int], colours: dict) -> str:
+        cells = {c: row[c].rjust(widths[c]) if c in NUMERIC else row[c].ljust(widths[c])
+                 for c in COLUMNS}
+        for name, colour in colours.items():  # padded first: escape codes never shift columns
+            if colour is not None:
+                cells[name] = colour(cells[name])
+        return "  ".join(cells.values()).rstrip()
 
-    def _style(self, freshness: str):
-        return {GREEN: self.style.SUCCESS, RED: self.style.ERROR}.get(freshness,
-                                                                       self.style.WARNING)
+    def _colours(self, status: TypeStatus) -> dict:
+        """The state in the type's colour; the last run red when it failed, whatever the
+        state (a verify run by hand is not judged, but its failure shows)."""
+        styles = {GREEN: self.style.SUCCESS, AMBER: self.style.WARNING, RED: self.style.ERROR}
+        state = styles.get(status.colour)  # grey (skipped, no runs): plain
+        run = status.shown_run
+        failed = run is not None and run.status in FAILURES
+        return {"state": state, "last run": self.style.ERROR if failed else state}
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush at exit cannot raise
+    BrokenPipeError again (the recipe of Python's signal module documentation)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
