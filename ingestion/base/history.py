@@ -82,6 +82,19 @@ def finish_run(history: SyncHistory, result: SyncResult, error: str = "") -> Non
     history.save()
 
 
+def record_step(object_type: str, mode: Mode | str, status: str, error: str,
+                options: SyncOptions | None = None) -> SyncHistory:
+    """One finished row for what ran no sync of its own, so the status page shows it like any
+    run: a type skipped because HubSpot answered 403 (status skipped, why in error_message),
+    or a failed step of `sync_hubspot_all` (finding the custom object types)."""
+    now = timezone.now()
+    return SyncHistory.objects.create(
+        object_type=object_type, mode=str(mode), status=status,
+        force_overwrite=bool(options and options.force_overwrite),
+        flags=_flags(options) if options else {}, started_at=now, finished_at=now,
+        error_message=redact(error)[:2000], pid=os.getpid(), hostname=socket.gethostname())
+
+
 def record_failures(history: SyncHistory | None, object_type: str,
                     failures: list[RecordFailure], *,
                     severity: str = SyncError.Severity.ERROR) -> None:

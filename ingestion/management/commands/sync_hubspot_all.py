@@ -32,6 +32,8 @@ class Command(MultiSyncCommand):
             "any type failed, 3 if only some records did. "
             "--on-workers runs the types as Celery tasks, record types in parallel.")
     title = "every HubSpot type"
+    planned = ENGINES
+    discovered = "custom object types"
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
