@@ -61,6 +61,14 @@ def _close_abandoned(object_type: str) -> None:
             other.save(update_fields=["status", "error_message", "finished_at"])
 
 
+def abandon_runs_of(pid: int, why: str) -> None:
+    """Close the `running` rows of a process of this machine that was killed: abandoned."""
+    SyncHistory.objects.filter(status=SyncHistory.Status.RUNNING, pid=pid,
+                               hostname=socket.gethostname()).update(
+        status=SyncHistory.Status.ABANDONED, finished_at=timezone.now(),
+        error_message=f"abandoned: {why}")
+
+
 def _running_message(object_type: str, other: SyncHistory | None = None) -> str:
     other = other or SyncHistory.objects.filter(
         object_type=object_type, status=SyncHistory.Status.RUNNING).first()

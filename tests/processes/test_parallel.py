@@ -63,6 +63,31 @@ def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
     assert SyncHistory.objects.filter(status="failed").exists()
 
 
+def test_parallel_when_a_child_is_killed_then_that_type_failed_and_the_rest_go_on_exit_1(
+        hubspot):
+    hubspot.control.reset(contacts=3000, seed=2)
+    hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 0.3}] * 400,
+                               match={"method": "GET", "path_prefix": "/crm/v3/objects/contacts"})
+    process = sync_all(hubspot, "--parallel", "2", "--full", "--list-only",
+                       "--batch-size", "100")
+    contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
+    deadline = time.monotonic() + 120
+    while not contacts.exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    os.kill(contacts.get().pid, signal.SIGKILL)  # as the OOM killer would
+    hubspot.control.clear_faults()
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 1, err[-2000:]
+    table = out[out.index("\ntype ") + 1:].splitlines()[1:]
+    statuses = {line.split()[0]: line.split()[-1] for line in table}
+    assert statuses.pop("contacts") == "failed"
+    assert {"deals", "calls", "lists", "forms"} <= set(statuses)  # the rest went on
+    assert set(statuses.values()) == {"success"}, statuses
+    assert "sync_hubspot_contacts: exit 1: its process was killed by SIGKILL" in err
+    assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
+
+
 def test_parallel_when_below_one_then_usage_error(hubspot):
     process = sync_all(hubspot, "--parallel", "0")
     _, err = process.communicate(timeout=60)

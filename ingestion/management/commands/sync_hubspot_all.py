@@ -43,16 +43,21 @@ class Command(MultiSyncCommand):
                                  "wait for them; needs a broker and running workers")
         parser.add_argument("--queue", metavar="NAME",
                             help="with --on-workers: the Celery queue to send to")
-        parser.add_argument("--parallel", type=int, default=1, metavar="N",
+        parser.add_argument("--parallel", type=int, metavar="N",
                             help="run up to N types at once, each in its own process on this "
                                  "machine (definitions first, then record types, then custom "
                                  "objects); they share the rate budget (default 1: one after "
                                  "another in this process)")
 
     def handle(self, *args, **opts) -> None:
-        if opts["parallel"] < 1:
+        if opts["parallel"] is not None and opts["on_workers"]:
+            raise CommandError("--parallel runs processes on this machine, --on-workers "
+                               "tasks on the Celery workers: choose one", returncode=EXIT_USAGE)
+        if opts["parallel"] is not None and opts["parallel"] < 1:
             raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
-        if not opts["on_workers"] and opts["parallel"] == 1:
+        if opts["queue"] and not opts["on_workers"]:
+            raise CommandError("--queue goes with --on-workers", returncode=EXIT_USAGE)
+        if not opts["on_workers"] and (opts["parallel"] or 1) == 1:
             return super().handle(*args, **opts)
         if opts["with_history"]:
             # A worker's one-type command reads a bare name as its own type's (strict): give
@@ -61,10 +66,13 @@ class Command(MultiSyncCommand):
                                "HUBSPOT_PROPERTY_HISTORY for them instead",
                                returncode=EXIT_USAGE)
         with self.prepared(opts, self.title):
+            if opts["on_workers"]:
+                opts["queue"] = opts["queue"] or fan_out.default_queue()
+                fan_out.check_workers(opts["queue"])
             outcomes: list[Outcome] = []
             try:
-                for stage in fan_out.stages(self.job):
-                    outcomes += self._on_workers(stage, opts)
+                for name, stage in fan_out.stages(self.job):
+                    outcomes += self._on_workers(name, stage, opts)
                     if any(o.status == "interrupted" for o in outcomes):
                         break  # no later stage starts
             finally:
@@ -75,10 +83,10 @@ class Command(MultiSyncCommand):
                                "moved, the next run resumes", returncode=EXIT_INTERRUPTED)
         self.exit_for(outcomes)
 
-    def _on_workers(self, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
+    def _on_workers(self, name: str, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
         outcomes = []
-        results = fan_out.run_stage(commands, opts, opts["queue"]) if opts["on_workers"] \
-            else fan_out.run_stage_locally(commands, opts, opts["parallel"])
+        results = fan_out.run_stage(name, commands, opts, opts["queue"], self.stderr.write) \
+            if opts["on_workers"] else fan_out.run_stage_locally(commands, opts, opts["parallel"])
         for command, result in results.items():
             output = result.get("output") or []
             for line in output:
@@ -86,9 +94,8 @@ class Command(MultiSyncCommand):
                     self.stdout.write(line)
             if result["status"] != 0:
                 self.stderr.write(f"{command}: exit {result['status']}: {result.get('error')}")
+            # Every type that ended is reported, also those that ended after an interrupt.
             outcomes += _outcomes(command, result["status"], output, result.get("error"))
-            if result["status"] == EXIT_INTERRUPTED:
-                break
         return outcomes
 
     def steps(self, client):
