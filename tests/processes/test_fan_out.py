@@ -43,12 +43,28 @@ def workers(hubspot, count: int, **env_overrides: str):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for n in range(count)]
     try:
+        _wait_until_listening(queue, count, started)
         yield queue
     finally:
         for worker in started:
             worker.terminate()
         for worker in started:
             worker.wait(timeout=60)
+
+
+def _wait_until_listening(queue: str, count: int, started: list[subprocess.Popen]) -> None:
+    """Workers take seconds to start: `--on-workers` refuses to send to a queue nobody
+    consumes, so wait until every worker answers on it."""
+    import time
+
+    from config.celery import app
+    from ingestion.management.fan_out import listening_workers
+
+    deadline = time.monotonic() + 120
+    while len(listening_workers(app, queue)) < count:
+        assert all(worker.poll() is None for worker in started), "a worker did not start"
+        assert time.monotonic() < deadline, "the workers did not answer in time"
+        time.sleep(0.5)
 
 
 def test_sync_all_on_two_workers_when_full_then_every_type_synced_by_both_and_one_table(
@@ -85,12 +101,11 @@ def test_sync_all_on_workers_when_a_type_is_locked_then_skipped_exit_75_others_s
 
 # -- waits that end ---------------------------------------------------------------------------
 
-BROKER = "redis://127.0.0.1:6379/11"  # these tests' own database of the Redis broker
-
-
-def sync_all_process(hubspot, *flags: str, broker: str = BROKER) -> subprocess.Popen:
-    """`manage.py sync_hubspot_all` as an operator runs it, on these tests' broker."""
-    env = clean_environment(DATABASE_URL=current_database_url(), CELERY_BROKER_URL=broker,
+def sync_all_process(hubspot, *flags: str, broker: str = "") -> subprocess.Popen:
+    """`manage.py sync_hubspot_all` as an operator runs it (on the default broker, as the
+    workers, unless `broker` is given); each test has a queue of its own."""
+    env = clean_environment(DATABASE_URL=current_database_url(),
+                            **({"CELERY_BROKER_URL": broker} if broker else {}),
                             HUBSPOT_API_BASE_URL=hubspot.url, HUBSPOT_API_VERSION="legacy",
                             HUBSPOT_ACCESS_TOKEN=hubspot.token)
     return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
@@ -100,8 +115,9 @@ def sync_all_process(hubspot, *flags: str, broker: str = BROKER) -> subprocess.P
 
 def queued(queue: str) -> int:
     import redis
+    from django.conf import settings
 
-    return redis.Redis.from_url(BROKER).llen(queue)
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue)
 
 
 def test_on_workers_when_no_worker_listens_on_the_queue_then_one_line_exit_1_nothing_sent(
@@ -137,7 +153,7 @@ def test_on_workers_when_a_worker_is_killed_mid_task_then_that_type_failed_rest_
         hubspot):
     hubspot.control.reset(contacts=3000, seed=2)
     slow_list_pages(hubspot)
-    with workers(hubspot, 2, CELERY_BROKER_URL=BROKER, HUBSPOT_API_VERSION="legacy") as queue:
+    with workers(hubspot, 2, HUBSPOT_API_VERSION="legacy") as queue:
         process = sync_all_process(hubspot, "--on-workers", "--queue", queue, "--full",
                                    "--list-only", "--batch-size", "100")
         contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
