@@ -524,16 +524,22 @@ def modified_ms(record: object, modified_property: str) -> int | None:
 
 
 class _AttemptsOf:
-    """Stop after `max_attempts`, or fewer for an error that allows fewer (errors.py:
-    `max_attempts`, e.g. timeouts, each of which costs the whole timeout)."""
+    """Stop after `max_attempts`, or once an error that allows fewer of its own kind
+    (errors.py: `max_attempts`, e.g. timeouts, each of which costs the whole timeout) has
+    failed that many of this request's attempts."""
 
     def __init__(self, max_attempts: int):
         self.max_attempts = max_attempts
 
     def __call__(self, retry_state) -> bool:
         error = retry_state.outcome.exception() if retry_state.outcome else None
-        allowed = min(self.max_attempts, getattr(error, "max_attempts", self.max_attempts))
-        return retry_state.attempt_number >= allowed
+        limit = getattr(error, "max_attempts", None)
+        if limit is not None:  # counted on the request's retry state, by kind
+            seen = retry_state.__dict__.setdefault("limited_failures", {})
+            seen[type(error)] = seen.get(type(error), 0) + 1
+            if seen[type(error)] >= limit:
+                return True
+        return retry_state.attempt_number >= self.max_attempts
 
 
 class _RetryWait:
