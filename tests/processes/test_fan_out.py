@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -55,8 +56,6 @@ def workers(hubspot, count: int, **env_overrides: str):
 def _wait_until_listening(queue: str, count: int, started: list[subprocess.Popen]) -> None:
     """Workers take seconds to start: `--on-workers` refuses to send to a queue nobody
     consumes, so wait until every worker answers on it."""
-    import time
-
     from config.celery import app
     from ingestion.management.fan_out import listening_workers
 
@@ -174,3 +173,31 @@ def test_on_workers_when_a_worker_is_killed_mid_task_then_that_type_failed_rest_
     assert "sync_hubspot_contacts: exit 1: its worker w" in err and "is gone" in err
     assert "records: 0 of " in err and " running, " in err  # progress while it waited
     assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
+
+
+def test_on_workers_when_interrupted_then_tasks_revoked_none_runs_later_exit_130(hubspot):
+    from config.celery import app
+
+    hubspot.control.reset(contacts=3000, seed=2)
+    slow_list_pages(hubspot)
+    with workers(hubspot, 1, HUBSPOT_API_VERSION="legacy") as queue:
+        process = sync_all_process(hubspot, "--on-workers", "--queue", queue, "--full",
+                                   "--list-only", "--batch-size", "100")
+        started = SyncHistory.objects.filter(object_type="contacts")
+        wait_for(started.exists, process, timeout=120)
+        before = set(SyncHistory.objects.values_list("object_type", flat=True))
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 130, err[-3000:]
+        assert "interrupted" in err and "Traceback" not in err
+        hubspot.control.clear_faults()  # the solo pool cannot stop contacts: let it end
+        deadline = time.monotonic() + 180
+        while queued(queue):  # the worker takes each revoked task and drops it
+            assert time.monotonic() < deadline, "the queue was not drained"
+            time.sleep(0.5)
+        revoked = next(iter((app.control.inspect(timeout=10).revoked() or {None: []})
+                            .values()))
+    ran = set(SyncHistory.objects.values_list("object_type", flat=True))
+    # A busy solo worker reads the revoke only after its task: it may have taken one more.
+    assert len(ran - before) <= 1, ran - before
+    assert len(revoked) >= 25  # the record stage's waiting tasks: dropped by the worker
