@@ -13,6 +13,12 @@ Each command still takes its type's lock, so a type some other run is syncing is
 (exit 75) and never synced twice at once. Every worker paces itself against the rate budget
 it shares with the others (HUBSPOT_RATE_LIMIT_REDIS_URL), so more workers do not mean more
 429s. The command waits for every task and prints the same table as a run in one process.
+
+Waits that end: nothing is sent unless the broker answers and a worker consumes the queue
+(`check_workers`); while it waits the command says each stage's progress, takes a task whose
+worker is gone as that type's failure (`WorkerWatch`), and on SIGINT/SIGTERM revokes what
+has not ended (`StageWait`). With `--parallel N` a child killed from outside (the OOM killer)
+is its type's failure, not an interrupt of the whole run (`_finished`).
 """
 
 from __future__ import annotations
