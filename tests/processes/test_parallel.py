@@ -19,10 +19,11 @@ from ingestion.models import HubSpotContact, SyncHistory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 
-def sync_all(hubspot, *flags: str) -> subprocess.Popen:
+def sync_all(hubspot, *flags: str, **overrides: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": current_database_url(),
            "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
-           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy"}
+           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy",
+           **overrides}
     return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -86,6 +87,19 @@ def test_parallel_when_a_child_is_killed_then_that_type_failed_and_the_rest_go_o
     assert set(statuses.values()) == {"success"}, statuses
     assert "sync_hubspot_contacts: exit 1: its process was killed by SIGKILL" in err
     assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("HUBSPOT_API_BASE_URL", "http://127.0.0.1:9", "HubSpot at http://127.0.0.1:9"),
+    ("HUBSPOT_ACCESS_TOKEN", "pat-na1-revoked", "HubSpot refused the access token"),
+])
+def test_parallel_when_hubspot_unreachable_or_token_refused_then_one_line_nothing_started(
+        hubspot, variable, value, said):
+    process = sync_all(hubspot, "--parallel", "3", **{variable: value})
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    assert len(err.strip().splitlines()) == 1 and said in err and "nothing was started" in err
+    assert out == "" and not SyncHistory.objects.exists()
 
 
 def test_parallel_when_below_one_then_usage_error(hubspot):

@@ -1,11 +1,14 @@
 from django.core.management.base import CommandError
 
+from ingestion.base.redact import redact
+from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
 from ingestion.sync.hubspot.engines.registry import (
     DEFINITION_ENGINES,
     MARKETING_ENGINES,
     RECORD_ENGINES,
 )
+from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotConnectError, HubSpotError
 
 from .. import fan_out
 from ..base_hubspot_sync import (
@@ -66,6 +69,7 @@ class Command(MultiSyncCommand):
                                "HUBSPOT_PROPERTY_HISTORY for them instead",
                                returncode=EXIT_USAGE)
         with self.prepared(opts, self.title):
+            hubspot_answers()
             if opts["on_workers"]:
                 opts["queue"] = opts["queue"] or fan_out.default_queue()
                 fan_out.check_workers(opts["queue"])
@@ -101,6 +105,23 @@ class Command(MultiSyncCommand):
     def steps(self, client):
         yield from ENGINES
         yield from custom_object_engines(client)
+
+
+def hubspot_answers() -> None:
+    """Before fanning out: HubSpot reachable and the token accepted, asked once (one cheap
+    request), or every process would meet the same wall on its own (N x the timeouts)."""
+    with client_from_settings() as client:
+        try:
+            client.request("GET", client.paths.owners(), params={"limit": 1})
+        except HubSpotConnectError as error:
+            raise CommandError(redact(f"{error}; nothing was started")) from None
+        except HubSpotAuthError as error:
+            if error.status == 401:
+                raise CommandError(redact(
+                    f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
+                    "(or the OAuth settings); nothing was started")) from None
+        except HubSpotError:
+            pass  # anything else (a scope, a blip) is each type's own to meet and report
 
 
 def _outcomes(command: str, status: int, output: list[str], error: str | None) -> list[Outcome]:
