@@ -175,6 +175,25 @@ def test_on_workers_when_a_worker_is_killed_mid_task_then_that_type_failed_rest_
     assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
 
 
+def test_on_workers_when_the_only_worker_is_killed_then_its_type_and_the_waiting_fail(
+        hubspot):
+    hubspot.control.reset(contacts=3000, seed=2)
+    slow_list_pages(hubspot)
+    with workers(hubspot, 1, HUBSPOT_API_VERSION="legacy") as queue:
+        process = sync_all_process(hubspot, "--on-workers", "--queue", queue, "--full",
+                                   "--list-only", "--batch-size", "100")
+        contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
+        wait_for(contacts.exists, process, timeout=120)
+        os.kill(contacts.get().pid, signal.SIGKILL)
+        _, err = process.communicate(timeout=240)
+    assert process.returncode == 1, err[-3000:]
+    assert "sync_hubspot_contacts: exit 1: its worker w" in err
+    assert f"sync_hubspot_deals: exit 1: not run: no worker has consumed the queue '{queue}' " \
+           "for 60 s" in err
+    assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
+    assert not SyncHistory.objects.filter(object_type="deals").exists()
+
+
 def test_on_workers_when_interrupted_then_tasks_revoked_none_runs_later_exit_130(hubspot):
     from config.celery import app
 
