@@ -87,7 +87,9 @@ def typed_flags(command: str, flags: dict) -> dict:
     return typed
 
 
-@shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True)
+# track_started: `sync_hubspot_all --on-workers` tells running tasks from waiting ones, and
+# finds the worker (hostname, pid) of a running one to notice when it is gone.
+@shared_task(name="ingestion.sync_hubspot", acks_late=True, bind=True, track_started=True)
 def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
     """Run one sync command; return its summary lines, or raise SyncFailed."""
     # No terminal in a worker: never wait for a confirmation prompt (commands that never

@@ -63,6 +63,14 @@ def _close_abandoned(object_type: str) -> None:
             other.save(update_fields=["status", "error_message", "finished_at"])
 
 
+def abandon_runs_of(pid: int, why: str) -> None:
+    """Close the `running` rows of a process of this machine that was killed: abandoned."""
+    SyncHistory.objects.filter(status=SyncHistory.Status.RUNNING, pid=pid,
+                               hostname=socket.gethostname()).update(
+        status=SyncHistory.Status.ABANDONED, finished_at=timezone.now(),
+        error_message=f"abandoned: {why}")
+
+
 def _running_message(object_type: str, other: SyncHistory | None = None) -> str:
     other = other or SyncHistory.objects.filter(
         object_type=object_type, status=SyncHistory.Status.RUNNING).first()
@@ -82,6 +90,19 @@ def finish_run(history: SyncHistory, result: SyncResult, error: str = "") -> Non
     history.error_message = redact(error)[:2000]
     history.finished_at = timezone.now()
     history.save()
+
+
+def record_step(object_type: str, mode: Mode | str, status: str, error: str,
+                options: SyncOptions | None = None) -> SyncHistory:
+    """One finished row for what ran no sync of its own, so the status page shows it like any
+    run: a type skipped because HubSpot answered 403 (status skipped, why in error_message),
+    or a failed step of `sync_hubspot_all` (finding the custom object types)."""
+    now = timezone.now()
+    return SyncHistory.objects.create(
+        object_type=object_type, mode=str(mode), status=status,
+        force_overwrite=bool(options and options.force_overwrite),
+        flags=_flags(options) if options else {}, started_at=now, finished_at=now,
+        error_message=redact(error)[:2000], pid=os.getpid(), hostname=socket.gethostname())
 
 
 def record_failures(history: SyncHistory | None, object_type: str,

@@ -31,10 +31,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from tqdm import tqdm
 
+from ingestion.base import history
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
-from ingestion.base.results import SyncCounts, SyncOptions, SyncResult
+from ingestion.base.results import Mode, SyncCounts, SyncOptions, SyncResult
 from ingestion.base.schema import pending_migrations
+from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.deletions import DeletionCheck
@@ -176,6 +178,10 @@ class BaseHubSpotSyncCommand(BaseCommand):
             try:
                 _preflight(engine, check_access=self.check_access_first)
                 return engine.run()
+            except HubSpotAuthError as error:
+                if error.status == 403:
+                    raise self._no_access(engine, options, error) from None
+                raise command_error(error, engine_class.object_type) from None
             except HubSpotError as error:
                 raise command_error(error, engine_class.object_type) from None
             except DatabaseError as error:
@@ -187,6 +193,23 @@ class BaseHubSpotSyncCommand(BaseCommand):
             except SyncInterrupted as error:
                 raise CommandError(_interrupted(error, engine.result),
                                    returncode=EXIT_INTERRUPTED) from None
+
+    def _no_access(self, job, options: SyncOptions, error: HubSpotAuthError) -> CommandError:
+        """HubSpot answered 403. Checked before the run (commands that run many types): the
+        type is skipped, recorded once as `skipped` with HubSpot's reason. A 403 after its
+        run was recorded failed that run: reported as the failure it is, never hidden."""
+        object_type = getattr(job, "engine", job).object_type
+        refusal = command_error(error, object_type)  # NoAccess, worded once
+        if not self.check_access_first:
+            return refusal
+        message = str(refusal)
+        result = getattr(job, "result", None)
+        if result is not None and result.history_id:
+            return CommandError(message)
+        if not options.dry_run:
+            history.record_step(object_type, _planned_mode(result, options),
+                                SyncHistory.Status.SKIPPED, f"no access: {error}", options)
+        return NoAccess(message)
 
     # Commands that run many types (sync_hubspot_all, verify_hubspot …) skip a type HubSpot
     # answers 403 for, and check that before its run is recorded (see _preflight). A
@@ -277,6 +300,10 @@ def _preflight(job, *, check_access: bool) -> None:
     engine.counting_since = engine.source_counters()  # the run counts these requests too
     try:
         defined = property_names()
+        if check_access:
+            # A type's definitions can be readable while its records are not (HubSpot gives
+            # them separate scopes: crm.schemas.companies.read, crm.objects.companies.read).
+            engine.client.probe_records(engine.object_type)
     except HubSpotAuthError as error:
         if error.status == 403 and check_access:
             raise
@@ -317,6 +344,14 @@ def command_error(error: HubSpotError, object_type: str,
             f"{failed}: {error}; HUBSPOT_API_BASE_URL={settings.HUBSPOT_API_BASE_URL} "
             "probably does not point at HubSpot's API (https://api.hubapi.com)"))
     return CommandError(redact(f"{failed}: {error}"))
+
+
+def _planned_mode(result: SyncResult | None, options: SyncOptions) -> str:
+    """The mode of a run refused before it began: its job's (links, deletions, verify), or
+    the sync's as the flags ask for it."""
+    if result is not None:
+        return str(result.mode)
+    return Mode.FULL if options.full else Mode.SINCE if options.since else Mode.INCREMENTAL
 
 
 def partial_message(result: SyncResult) -> str:

@@ -13,21 +13,33 @@ Each command still takes its type's lock, so a type some other run is syncing is
 (exit 75) and never synced twice at once. Every worker paces itself against the rate budget
 it shares with the others (HUBSPOT_RATE_LIMIT_REDIS_URL), so more workers do not mean more
 429s. The command waits for every task and prints the same table as a run in one process.
+
+Waits that end: nothing is sent unless the broker answers and a worker consumes the queue
+(`check_workers`); while it waits the command says each stage's progress, takes a task whose
+worker is gone as that type's failure (`WorkerWatch`), and on SIGINT/SIGTERM revokes what
+has not ended (`StageWait`). With `--parallel N` a child killed from outside (the OOM killer)
+is its type's failure, not an interrupt of the whole run (`_finished`).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
+from celery.states import READY_STATES
 from django.conf import settings
+from django.core.management.base import CommandError
 
+from ingestion.base import history
+from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts
 from ingestion.sync.hubspot.engines.registry import MARKETING_ENGINES, RECORD_ENGINES
 
@@ -41,33 +53,216 @@ FORWARDED = ("full", "since", "force_overwrite", "dry_run", "batch_size", "max_r
              "skip_associations", "links_only", "deletions", "list_only")
 
 
-def stages(job: str | None) -> list[tuple[str, ...]]:
-    """The commands to run, stage by stage (link refresh and deletion checks are for record
-    types only: custom objects' records are checked by their own command)."""
+def stages(job: str | None) -> list[tuple[str, tuple[str, ...]]]:
+    """The commands to run, stage by stage, with the stage's name (link refresh and deletion
+    checks are for record types only: custom objects' records are checked by their own
+    command)."""
     records = tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES)
     if job is not None:  # only where the job's flag applies: no link refresh without links
         flag = "links_only" if job == "links" else "deletions"
-        return [tuple(f"sync_hubspot_{engine.object_type}" for engine in RECORD_ENGINES
-                      if flag in KIND_FLAGS[kind_of(engine)]) + CUSTOM]
+        return [("records", tuple(f"sync_hubspot_{engine.object_type}"
+                                  for engine in RECORD_ENGINES
+                                  if flag in KIND_FLAGS[kind_of(engine)]) + CUSTOM)]
     # Lists and forms name records by id only (no foreign keys): they run beside them, and
     # start first: long chains of small requests (memberships, submissions) that wait on
     # answers more than on the budget, so started last they would trail the whole run.
     marketing = tuple(f"sync_hubspot_{engine.object_type}" for engine in MARKETING_ENGINES)
-    return [DEFINITIONS, marketing + records + CUSTOM]
+    return [("definitions", DEFINITIONS), ("records", marketing + records + CUSTOM)]
 
 
-def run_stage(commands: Iterable[str], opts: dict, queue: str | None) -> dict[str, dict]:
+def default_queue() -> str:
+    from config.celery import app
+
+    return app.conf.task_default_queue
+
+
+def check_workers(queue: str) -> None:
+    """Before anything is sent: the broker must answer, and a worker must consume `queue`,
+    or the command would wait for ever on tasks nobody takes (and leave them queued)."""
+    from config.celery import app
+
+    with app.connection_for_write() as connection:
+        try:
+            connection.ensure_connection(max_retries=1, interval_start=0,
+                                         timeout=WORKER_ANSWER_S)
+        except Exception as error:  # kombu's OperationalError, or the transport's own
+            raise CommandError(redact(
+                f"cannot reach the Celery broker at {_without_credentials(connection.as_uri())} "
+                f"(CELERY_BROKER_URL): {_first_line(error).rstrip('.')}; nothing was sent")
+            ) from None
+    if not listening_workers(app, queue):
+        raise CommandError(
+            f"no Celery worker answered on the queue {queue!r} within {WORKER_ANSWER_S:g} s: "
+            f"start one (`celery -A config worker -Q {queue}`); nothing was sent")
+
+
+def listening_workers(app, queue: str) -> list[str]:
+    """The workers that answer now and consume `queue`. A worker of the solo pool busy with
+    a task cannot answer (its one thread runs the task)."""
+    replies = app.control.inspect(timeout=WORKER_ANSWER_S).active_queues() or {}
+    return [worker for worker, queues in replies.items()
+            if any(q.get("name") == queue for q in queues or ())]
+
+
+def run_stage(name: str, commands: Iterable[str], opts: dict, queue: str,
+              say) -> dict[str, dict]:
     """Send one task per command, then wait for all: by command, its result
-    ({"status", "output"}) or its failure ({"status", "output", "error"})."""
+    ({"status", "output"}) or its failure ({"status", "output", "error"}). `say` is given
+    the stage's progress; SIGINT/SIGTERM revoke the tasks not yet ended."""
     from config.celery import app  # only here: a run in one process needs no broker
 
     sent = {command: app.send_task("ingestion.sync_hubspot", queue=queue,
                                    kwargs={"command": command, **flags_for(command, opts)})
             for command in commands}
-    # A task runs at most as long as the broker lets it (its visibility timeout).
-    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    return {command: _outcome(task.get(timeout=timeout, propagate=False), task.state)
-            for command, task in sent.items()}
+    stopping: list[int] = []
+    with _forwarding_signals({}, stopping):
+        return StageWait(app, name, sent, queue, say).until_done(stopping)
+
+
+WORKER_ANSWER_S = 2.0  # how long a broker or a worker has to answer a check
+POLL_S = 1.0  # how often task states are read
+LIVENESS_EVERY_S = 5.0  # how often the workers of running tasks are checked
+SILENCE_S = 300.0  # a worker on another machine silent this long (after answering) is lost
+WORKERLESS_S = 60.0  # waiting tasks fail once no worker has consumed their queue this long
+PROGRESS_EVERY_S = 60.0  # progress is said when it changes, and at least this often
+
+
+class StageWait:
+    """Waits for a stage's tasks: takes each result as it ends, notices a task whose worker
+    is gone (the task would otherwise look running until the visibility timeout, 12 h),
+    says how far the stage is, and on an interrupt revokes what has not ended."""
+
+    def __init__(self, app, stage: str, sent: dict, queue: str, say):
+        self.app, self.stage, self.sent, self.queue, self.say = app, stage, sent, queue, say
+        self.results: dict[str, dict] = {}
+        self.watch = WorkerWatch(app)
+        self.shown: tuple | None = None
+        self.shown_at = 0.0
+        self.workerless_since: float | None = None
+
+    def until_done(self, stopping: list[int]) -> dict[str, dict]:
+        while True:
+            states = self._collect()
+            self._progress(states)
+            if len(self.results) == len(self.sent):
+                return self.results
+            if stopping:
+                self._revoke_rest()
+                return self.results
+            time.sleep(POLL_S)
+
+    def _collect(self) -> dict[str, str]:
+        """The state of each task not ended yet; ended ones (or lost ones) into results."""
+        judge = self.watch.due()
+        states = {}
+        for command, task in self.sent.items():
+            if command in self.results:
+                continue
+            state = task.state
+            if state in READY_STATES:
+                self.results[command] = _outcome(task.result, state)
+            elif state == "STARTED" and judge and (lost := self.watch.lost(task.info)):
+                task.revoke()  # a redelivery after the visibility timeout does nothing
+                self.results[command] = {"status": 1, "output": [], "error": lost}
+            else:
+                states[command] = state
+        if judge and states and "STARTED" not in states.values():
+            self._unless_workerless(states)
+        return states
+
+    def _unless_workerless(self, states: dict[str, str]) -> None:
+        """Tasks wait and none runs: if no worker consumes the queue any more (the last one
+        was killed), they would wait for ever. After WORKERLESS_S without one they fail."""
+        if listening_workers(self.app, self.queue):
+            self.workerless_since = None
+            return
+        self.workerless_since = self.workerless_since or time.monotonic()
+        if time.monotonic() - self.workerless_since < WORKERLESS_S:
+            return
+        self.app.control.revoke([self.sent[c].id for c in states])
+        error = (f"not run: no worker has consumed the queue {self.queue!r} for "
+                 f"{WORKERLESS_S:.0f} s")
+        self.results.update({c: {"status": 1, "output": [], "error": error} for c in states})
+        states.clear()
+
+    def _progress(self, states: dict[str, str]) -> None:
+        running = sum(state == "STARTED" for state in states.values())
+        now = (len(self.results), running, len(states) - running)
+        if now != self.shown or time.monotonic() - self.shown_at >= PROGRESS_EVERY_S:
+            self.say(f"{self.stage}: {now[0]} of {len(self.sent)} done, {now[1]} running, "
+                     f"{now[2]} waiting")
+            self.shown, self.shown_at = now, time.monotonic()
+
+    def _revoke_rest(self) -> None:
+        """Interrupted: the waiting tasks are dropped by the workers, the running ones get
+        SIGTERM (each saves its batch in flight; the solo pool cannot pass it on)."""
+        rest = [c for c in self.sent if c not in self.results]
+        self.app.control.revoke([self.sent[c].id for c in rest], terminate=True,
+                                signal="SIGTERM")
+        self.results.update({c: {"status": EXIT_INTERRUPTED, "output": [],
+                                 "error": "interrupted: its task was revoked"} for c in rest})
+
+
+class WorkerWatch:
+    """Is the worker running a task still there? On this machine: its process (exact). On
+    another: it answers pings; one that answered and then fell silent for SILENCE_S is lost.
+    A worker that never answers while it runs a task (the solo pool) is never judged."""
+
+    def __init__(self, app):
+        self.app = app
+        self.checked_at = time.monotonic()
+        self.answered: dict[str, float] = {}
+
+    def due(self) -> bool:
+        if time.monotonic() - self.checked_at < LIVENESS_EVERY_S:
+            return False
+        self.checked_at = time.monotonic()
+        return True
+
+    def lost(self, info: object) -> str:
+        """Why the task's worker is gone, or "" while it may still be running it."""
+        if not isinstance(info, dict) or "hostname" not in info:
+            return ""
+        worker, pid = str(info["hostname"]), info.get("pid")
+        host = worker.partition("@")[2]
+        if host == socket.gethostname() and pid:
+            if _process_alive(int(pid)):
+                return ""
+            history.abandon_runs_of(int(pid), f"its Celery worker {worker} is gone")
+            return f"its worker {worker} (pid {pid}) is gone (killed?); the type failed"
+        now = time.monotonic()
+        if self.app.control.ping(destination=[worker], timeout=WORKER_ANSWER_S):
+            self.answered[worker] = now
+            return ""
+        silent = now - self.answered.get(worker, now)
+        if silent < SILENCE_S:
+            return ""
+        return f"its worker {worker} stopped answering {silent:.0f} s ago; the type failed"
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether the process runs: a killed one that its parent has not reaped yet (a
+    zombie, state Z in /proc on Linux) has ended too."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:  # no /proc (not Linux): the signal reached it, it runs
+        return True
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def flags_for(command: str, opts: dict) -> dict:
@@ -131,7 +326,7 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> dic
                     cwd=settings.BASE_DIR, env=env, stdout=out, stderr=err, text=True),
                     out, err)
             command, (process, out, err) = _first_done(running)
-            results[command] = _finished(process, out, err)
+            results[command] = _finished(process, out, err, interrupted=bool(stopping))
     return results
 
 
@@ -147,15 +342,23 @@ def child_environment(parallel: int) -> dict[str, str]:
     return env
 
 
-def _finished(process: subprocess.Popen, out, err) -> dict:
+def _finished(process: subprocess.Popen, out, err, *, interrupted: bool) -> dict:
     with out, err:
         out.seek(0)
         err.seek(0)
         lines = err.read().strip().splitlines()
-        # Killed by the signal before it could handle it (still starting up): interrupted.
-        status = EXIT_INTERRUPTED if process.returncode < 0 else process.returncode
-        return {"status": status, "output": out.read().splitlines(),
-                "error": lines[-1] if lines else f"ended by signal {-process.returncode}"}
+        result = {"status": process.returncode, "output": out.read().splitlines(),
+                  "error": lines[-1] if lines else ""}
+    if process.returncode >= 0:
+        return result
+    if interrupted:  # killed by the signal we passed on, before it could handle it
+        return {**result, "status": EXIT_INTERRUPTED, "error": "interrupted while starting"}
+    # Killed from outside (the OOM killer's SIGKILL): that type's failure, not the operator
+    # interrupting the run; its `running` row is closed now rather than by its next run.
+    name = signal.Signals(-process.returncode).name
+    history.abandon_runs_of(process.pid, f"killed by {name}")
+    return {**result, "status": 1,
+            "error": f"its process was killed by {name} (out of memory?); the type failed"}
 
 
 def cli_flags(flags: dict) -> list[str]:

@@ -5,7 +5,9 @@ Each engine runs exactly as its own command would run it (`run_sync`). One that 
 not stop the next. A type HubSpot answers 403 for (the app lacks its scopes, or the portal the
 feature) is skipped with a warning and fails nothing: its row says "skipped (no access)". The
 run ends with a table, one row per engine, and exits 1 if any failed, 3 if some finished with
-failed records (EXIT_PARTIAL), 130 at once if interrupted.
+failed records (EXIT_PARTIAL), 130 at once if interrupted. A problem no type can get past
+(ConfigurationError: a refused token, HubSpot or the database unreachable) stops the run at
+once: its last line says where, why, and how many types were not tried.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
 
+from ingestion.base import history
 from ingestion.base.redact import redact
-from ingestion.base.results import SyncCounts, SyncOptions
+from ingestion.base.results import Mode, SyncCounts, SyncOptions
+from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.base import HubSpotBaseSyncEngine
@@ -56,17 +60,26 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         object types exist; a HubSpotError while doing so fails the remaining steps."""
         raise NotImplementedError
 
+    # The steps known before HubSpot is asked anything, and what steps() finds only by
+    # asking it (custom object types): what a stopped run says it did not try.
+    planned: tuple[type, ...] = ()
+    discovered = ""
+    stopped = ""  # why the run stopped before its last step (ConfigurationError), if it did
+
     def handle(self, *args, **opts) -> None:
         with self.prepared(opts, self.title) as options:
             outcomes: list[Outcome] = []
             try:
                 self._run_steps(options, outcomes)
             finally:
-                self.stdout.write(format_table(outcomes))
+                if outcomes:  # a usage error found by steps() prints no table
+                    self.stdout.write(format_table(outcomes))
         self.exit_for(outcomes)
 
     def exit_for(self, outcomes: list[Outcome]) -> None:
         """The worst outcome decides the exit status (see the module doc)."""
+        if self.stopped:
+            raise CommandError(self.stopped, returncode=EXIT_FATAL)
         failed = [o.name for o in outcomes if o.status == "failed"]
         partial = [o.name for o in outcomes if o.status == "partial"]
         locked = [o.name for o in outcomes if o.status == "running"]
@@ -91,16 +104,34 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                 except StopIteration:
                     return
                 except HubSpotError as error:
-                    outcomes.append(self._failed("custom object types", error))
+                    outcomes.append(self._failed_discovery(options, error))
                     return
                 if not self.applies(engine_class):
                     continue
                 outcomes.append(self._run_one(options, engine_class, client))
                 if outcomes[-1].status == "fatal":
                     outcomes[-1].status = "failed"
-                    self.stderr.write(self.style.ERROR(
-                        "stopping: no other type can get past this either"))
+                    self.stopped = self._stop_message(outcomes)
                     return
+
+    def _failed_discovery(self, options: SyncOptions, error: HubSpotError) -> Outcome:
+        """Finding the custom object types (the schemas API) failed: a step like any type,
+        recorded as a failed `schemas` run, which the next successful schemas sync follows."""
+        outcome = self._failed("custom object types", error)
+        if not options.dry_run:
+            history.record_step("schemas", Mode.FULL, SyncHistory.Status.FAILED,
+                                f"finding the custom object types: {outcome.error}", options)
+        return outcome
+
+    def _stop_message(self, outcomes: list[Outcome]) -> str:
+        """One line: where the run stopped, why, and what it did not try."""
+        tried = {o.name for o in outcomes}
+        untried = [name for name in map(step_name, filter(self.applies, self.planned))
+                   if name not in tried]
+        parts = [f"{len(untried)} other type(s) not tried"] if untried else []
+        parts += [f"the {self.discovered} not looked for"] if self.discovered else []
+        rest = f" ({'; '.join(parts)})" if parts else ""
+        return f"the run stopped at {outcomes[-1].name}{rest}: {outcomes[-1].error}"
 
     def applies(self, engine_class: type) -> bool:
         """Link refresh and deletion checks are for record types (with links, for the
@@ -112,13 +143,11 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
 
     def _run_one(self, options: SyncOptions, engine_class: type,
                  client: HubSpotClient) -> Outcome:
-        name = getattr(engine_class, "label", None) or engine_class.object_type
+        name = step_name(engine_class)
         try:
             result = self.run_sync(options, engine_class, client=client)
-        except ConfigurationError as error:
-            outcome = self._failed(name, error)
-            outcome.status = "fatal"
-            return outcome
+        except ConfigurationError as error:  # said once, by the run's last line (exit_for)
+            return Outcome(name, "fatal", error=redact(error))
         except NoAccess as error:
             self.stderr.write(self.style.WARNING(f"{name}: skipped (no access): {error}"))
             return Outcome(name, NO_ACCESS, error=str(error))
@@ -139,6 +168,10 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         message = redact(error)
         self.stderr.write(self.style.ERROR(f"{name}: FAILED: {message}"))
         return Outcome(name, "failed", error=message)
+
+
+def step_name(engine_class: type) -> str:
+    return getattr(engine_class, "label", None) or engine_class.object_type
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")

@@ -71,7 +71,7 @@ def test_sync_all_when_host_is_unreachable_then_stops_once_not_per_type():
                            HUBSPOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.count("connection refused") == 1, result.stderr
-    assert "stopping" in result.stderr and "retrying" not in result.stderr
+    assert "the run stopped at properties" in result.stderr and "retrying" not in result.stderr
     assert SyncHistory.objects.count() == 1
 
 

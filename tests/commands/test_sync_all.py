@@ -118,8 +118,11 @@ def test_app_without_a_types_scope_when_sync_all_then_skipped_with_warning_and_e
     assert "invoices: skipped (no access)" in run.err and "403" in run.err
     assert "properties of invoices skipped" in caplog.text
     assert not HubSpotInvoice.objects.exists() and HubSpotQuote.objects.exists()
-    # no failed run is left behind for the type (the health check would count it for ever)
-    assert not SyncHistory.objects.filter(object_type="invoices").exists()
+    # no failed run is left behind for the type (the health check would count it for ever):
+    # one skipped row says why
+    skipped = SyncHistory.objects.get(object_type="invoices")
+    assert skipped.status == "skipped" and skipped.finished_at is not None
+    assert skipped.error_message.startswith("no access: HTTP 403 MISSING_SCOPES")
     assert not HubSpotProperty.objects.filter(object_type="invoices").exists()
     assert HubSpotProperty.objects.filter(object_type="quotes").exists()
     # links towards the type are not readable either: payments keep their other links
@@ -149,7 +152,8 @@ def test_upkeep_jobs_when_a_type_has_no_access_then_skipped_and_exit_0(hubspot, 
     run = run_command("sync_hubspot_all", flag)
     line = next(row for row in run.out.splitlines() if row.startswith("leads "))
     assert line.endswith("skipped (no access)")
-    assert not SyncHistory.objects.filter(object_type="leads").exists()
+    skipped = SyncHistory.objects.get(object_type="leads")
+    assert (skipped.status, skipped.mode) == ("skipped", flag.removeprefix("--").split("-")[0])
     assert SyncHistory.objects.filter(object_type="quotes").exists()
 
 
@@ -164,9 +168,10 @@ def test_single_type_command_when_no_access_then_clear_error_exit_77_failed_run_
     # asked for by name, the type's failure is recorded like any other (cron sees it)
     failed = SyncHistory.objects.get(object_type="invoices")
     assert failed.status == "failed" and "403" in failed.error_message
-    # fanned out by `sync_hubspot_all --on-workers`: checked first, skipped, nothing recorded
+    # fanned out by `sync_hubspot_all --on-workers`: checked first, skipped, recorded so
     error, _ = run_failing("sync_hubspot_invoices", "--full", "--check-access-first")
-    assert error.returncode == 77 and SyncHistory.objects.count() == 1
+    assert error.returncode == 77
+    assert SyncHistory.objects.latest("pk").status == "skipped"
 
 
 def test_verify_when_a_type_has_no_access_then_skipped_others_checked_exit_0(hubspot):
@@ -177,7 +182,7 @@ def test_verify_when_a_type_has_no_access_then_skipped_others_checked_exit_0(hub
     assert line.endswith("skipped (no access)")
     assert "orders: skipped (no access)" in run.err
     assert SyncHistory.objects.filter(object_type="quotes", mode="verify").exists()
-    assert not SyncHistory.objects.filter(object_type="orders", mode="verify").exists()
+    assert SyncHistory.objects.get(object_type="orders", mode="verify").status == "skipped"
 
 
 def test_fanned_out_command_when_exit_77_then_row_skipped_no_access_and_no_failure():
@@ -196,3 +201,130 @@ def test_fanned_out_commands_when_sent_then_asked_to_check_access_first():
     opts = {**dict.fromkeys(FORWARDED), "full": True}
     assert flags_for("sync_hubspot_invoices", opts) == {"full": True,
                                                         "check_access_first": True}
+
+
+# -- records forbidden, definitions readable: skipped everywhere, one skipped row ------------
+
+@pytest.mark.parametrize(("command", "flags", "mode"), [
+    ("sync_hubspot_all", (), "incremental"),
+    ("sync_hubspot_all", ("--deletions",), "deletions"),
+    ("verify_hubspot", ("--types", "companies,deals"), "verify"),
+])
+def test_records_forbidden_definitions_readable_when_many_types_run_then_one_skipped_row(
+        hubspot, command, flags, mode):
+    if command == "verify_hubspot":
+        run_command("sync_hubspot_deals")  # deals mirrored: exact
+    # HubSpot scopes a type's definitions (crm.schemas.companies.read) apart from its records
+    hubspot.control.deny_scopes(["crm.objects.companies.read"])
+    run = run_command(command, *flags)  # exit 0: a type without access fails nothing
+    line = next(row for row in run.out.splitlines() if row.startswith("companies "))
+    assert line.endswith("skipped (no access)")
+    runs = SyncHistory.objects.filter(object_type="companies")
+    assert [(r.status, r.mode) for r in runs] == [("skipped", mode)]
+    assert runs[0].error_message.startswith("no access: HTTP 403 MISSING_SCOPES")
+    assert not SyncHistory.objects.filter(status="failed").exists()
+
+
+# -- a problem no type can get past: the run stops once, in one line --------------------------
+
+@pytest.fixture
+def silent_hubspot(settings):
+    """A host that accepts connections and never answers; yields the connections it took."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    taken: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                taken.append(server.accept()[0])
+            except OSError:  # closed: the test is over
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings.HUBSPOT_API_BASE_URL = f"http://127.0.0.1:{server.getsockname()[1]}"
+    settings.HUBSPOT_TIMEOUT = 0.2
+    settings.HUBSPOT_MAX_ATTEMPTS = 8
+    yield taken
+    server.close()
+    for connection in taken:
+        connection.close()
+
+
+@pytest.fixture
+def unconnectable_hubspot(settings):
+    """A host whose connections are never completed: its one-place backlog is full, so the
+    kernel drops further connection attempts (a connect timeout)."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0), backlog=0)
+    address = server.getsockname()
+    fillers = [socket.socket() for _ in range(3)]
+    for filler in fillers:
+        filler.setblocking(False)
+        filler.connect_ex(address)
+    settings.HUBSPOT_API_BASE_URL = f"http://127.0.0.1:{address[1]}"
+    settings.HUBSPOT_TIMEOUT = 0.2
+    settings.HUBSPOT_MAX_ATTEMPTS = 8
+    yield
+    for sock in (*fillers, server):
+        sock.close()
+
+
+def test_host_never_answering_when_sync_all_then_stops_once_unreachable_exit_1(
+        hubspot, silent_hubspot):
+    error, run = run_failing("sync_hubspot_all")
+    assert error.returncode == 1
+    message = str(error)
+    assert message.startswith("the run stopped at properties (")
+    assert f"{len(ORDER) - 3} other type(s) not tried" in message  # all but it, schemas, pets
+    assert "custom object types not looked for" in message
+    assert "HubSpot unreachable" in message and "did not answer within 0.2 s" in message
+    assert "HUBSPOT_TIMEOUT" in message and "(3 attempt(s))" in message
+    assert len(silent_hubspot) == 3  # timeouts get 3 attempts, not HUBSPOT_MAX_ATTEMPTS (8)
+    assert "FAILED" not in run.err  # said once: the command's last line
+    assert list(table(run.out)) == ["properties"]
+    failed = SyncHistory.objects.get()
+    assert failed.status == "failed" and "HubSpot unreachable" in failed.error_message
+
+
+def test_host_never_connecting_when_sync_all_then_stops_once_unreachable_exit_1(
+        hubspot, unconnectable_hubspot):
+    error, run = run_failing("sync_hubspot_all")
+    assert error.returncode == 1
+    assert "HubSpot unreachable" in str(error) and "could not connect within 0.2 s" in str(error)
+    assert "(3 attempt(s))" in str(error) and "other type(s) not tried" in str(error)
+    assert list(table(run.out)) == ["properties"]
+
+
+def test_refused_token_when_sync_all_then_says_run_stopped_and_types_not_tried(
+        hubspot, settings):
+    settings.HUBSPOT_ACCESS_TOKEN = "pat-na1-revoked"
+    error, run = run_failing("sync_hubspot_all")
+    assert error.returncode == 1
+    assert str(error).startswith("the run stopped at properties (")
+    assert f"{len(ORDER) - 3} other type(s) not tried" in str(error)
+    assert "refused the access token" in str(error) and "sync(s) failed" not in str(error)
+    assert "pat-na1-revoked" not in str(error) + run.out + run.err
+
+
+def test_custom_object_types_unreadable_when_sync_all_then_failed_schemas_step_recorded(
+        hubspot):
+    hubspot.control.set_faults(rate=1.0, kinds=["500"], match={"path_prefix": "/crm/v3/schemas"})
+    error, run = run_failing("sync_hubspot_all")
+    assert error.returncode == 1 and "custom object types" in str(error)
+    assert table(run.out)["custom object types"] == ["-"] * 7 + ["failed"]
+    step = SyncHistory.objects.get(object_type="schemas")
+    assert step.status == "failed" and step.finished_at is not None
+    assert step.error_message.startswith("finding the custom object types: HTTP 500")
+    assert "HTTP 500" in step.error_message
+    assert SyncHistory.objects.get(object_type="contacts").status == "success"
+
+
+def test_links_for_unknown_type_when_sync_associations_then_usage_error_no_table_no_run(
+        hubspot):
+    error, run = run_failing("sync_hubspot_associations", "--types", "bogus")
+    assert error.returncode == 2 and "unknown object type(s) bogus" in str(error)
+    assert run.out == "" and not SyncHistory.objects.exists()

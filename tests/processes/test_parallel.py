@@ -19,10 +19,11 @@ from ingestion.models import HubSpotContact, SyncHistory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 
-def sync_all(hubspot, *flags: str) -> subprocess.Popen:
+def sync_all(hubspot, *flags: str, **overrides: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": current_database_url(),
            "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
-           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy"}
+           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy",
+           **overrides}
     return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -61,6 +62,44 @@ def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
     assert process.returncode == 130, err[-2000:]
     assert not SyncHistory.objects.filter(status="running").exists()
     assert SyncHistory.objects.filter(status="failed").exists()
+
+
+def test_parallel_when_a_child_is_killed_then_that_type_failed_and_the_rest_go_on_exit_1(
+        hubspot):
+    hubspot.control.reset(contacts=3000, seed=2)
+    hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 0.3}] * 400,
+                               match={"method": "GET", "path_prefix": "/crm/v3/objects/contacts"})
+    process = sync_all(hubspot, "--parallel", "2", "--full", "--list-only",
+                       "--batch-size", "100")
+    contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
+    deadline = time.monotonic() + 120
+    while not contacts.exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.1)
+    os.kill(contacts.get().pid, signal.SIGKILL)  # as the OOM killer would
+    hubspot.control.clear_faults()
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 1, err[-2000:]
+    table = out[out.index("\ntype ") + 1:].splitlines()[1:]
+    statuses = {line.split()[0]: line.split()[-1] for line in table}
+    assert statuses.pop("contacts") == "failed"
+    assert {"deals", "calls", "lists", "forms"} <= set(statuses)  # the rest went on
+    assert set(statuses.values()) == {"success"}, statuses
+    assert "sync_hubspot_contacts: exit 1: its process was killed by SIGKILL" in err
+    assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("HUBSPOT_API_BASE_URL", "http://127.0.0.1:9", "HubSpot at http://127.0.0.1:9"),
+    ("HUBSPOT_ACCESS_TOKEN", "pat-na1-revoked", "HubSpot refused the access token"),
+])
+def test_parallel_when_hubspot_unreachable_or_token_refused_then_one_line_nothing_started(
+        hubspot, variable, value, said):
+    process = sync_all(hubspot, "--parallel", "3", **{variable: value})
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 1, err
+    assert len(err.strip().splitlines()) == 1 and said in err and "nothing was started" in err
+    assert out == "" and not SyncHistory.objects.exists()
 
 
 def test_parallel_when_below_one_then_usage_error(hubspot):

@@ -1,11 +1,14 @@
 from django.core.management.base import CommandError
 
+from ingestion.base.redact import redact
+from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
 from ingestion.sync.hubspot.engines.registry import (
     DEFINITION_ENGINES,
     MARKETING_ENGINES,
     RECORD_ENGINES,
 )
+from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotConnectError, HubSpotError
 
 from .. import fan_out
 from ..base_hubspot_sync import (
@@ -32,6 +35,8 @@ class Command(MultiSyncCommand):
             "any type failed, 3 if only some records did. "
             "--on-workers runs the types as Celery tasks, record types in parallel.")
     title = "every HubSpot type"
+    planned = ENGINES
+    discovered = "custom object types"
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -41,16 +46,21 @@ class Command(MultiSyncCommand):
                                  "wait for them; needs a broker and running workers")
         parser.add_argument("--queue", metavar="NAME",
                             help="with --on-workers: the Celery queue to send to")
-        parser.add_argument("--parallel", type=int, default=1, metavar="N",
+        parser.add_argument("--parallel", type=int, metavar="N",
                             help="run up to N types at once, each in its own process on this "
                                  "machine (definitions first, then record types, then custom "
                                  "objects); they share the rate budget (default 1: one after "
                                  "another in this process)")
 
     def handle(self, *args, **opts) -> None:
-        if opts["parallel"] < 1:
+        if opts["parallel"] is not None and opts["on_workers"]:
+            raise CommandError("--parallel runs processes on this machine, --on-workers "
+                               "tasks on the Celery workers: choose one", returncode=EXIT_USAGE)
+        if opts["parallel"] is not None and opts["parallel"] < 1:
             raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
-        if not opts["on_workers"] and opts["parallel"] == 1:
+        if opts["queue"] and not opts["on_workers"]:
+            raise CommandError("--queue goes with --on-workers", returncode=EXIT_USAGE)
+        if not opts["on_workers"] and (opts["parallel"] or 1) == 1:
             return super().handle(*args, **opts)
         if opts["with_history"]:
             # A worker's one-type command reads a bare name as its own type's (strict): give
@@ -59,10 +69,14 @@ class Command(MultiSyncCommand):
                                "HUBSPOT_PROPERTY_HISTORY for them instead",
                                returncode=EXIT_USAGE)
         with self.prepared(opts, self.title):
+            hubspot_answers()
+            if opts["on_workers"]:
+                opts["queue"] = opts["queue"] or fan_out.default_queue()
+                fan_out.check_workers(opts["queue"])
             outcomes: list[Outcome] = []
             try:
-                for stage in fan_out.stages(self.job):
-                    outcomes += self._on_workers(stage, opts)
+                for name, stage in fan_out.stages(self.job):
+                    outcomes += self._on_workers(name, stage, opts)
                     if any(o.status == "interrupted" for o in outcomes):
                         break  # no later stage starts
             finally:
@@ -73,10 +87,10 @@ class Command(MultiSyncCommand):
                                "moved, the next run resumes", returncode=EXIT_INTERRUPTED)
         self.exit_for(outcomes)
 
-    def _on_workers(self, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
+    def _on_workers(self, name: str, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
         outcomes = []
-        results = fan_out.run_stage(commands, opts, opts["queue"]) if opts["on_workers"] \
-            else fan_out.run_stage_locally(commands, opts, opts["parallel"])
+        results = fan_out.run_stage(name, commands, opts, opts["queue"], self.stderr.write) \
+            if opts["on_workers"] else fan_out.run_stage_locally(commands, opts, opts["parallel"])
         for command, result in results.items():
             output = result.get("output") or []
             for line in output:
@@ -84,14 +98,30 @@ class Command(MultiSyncCommand):
                     self.stdout.write(line)
             if result["status"] != 0:
                 self.stderr.write(f"{command}: exit {result['status']}: {result.get('error')}")
+            # Every type that ended is reported, also those that ended after an interrupt.
             outcomes += _outcomes(command, result["status"], output, result.get("error"))
-            if result["status"] == EXIT_INTERRUPTED:
-                break
         return outcomes
 
     def steps(self, client):
         yield from ENGINES
         yield from custom_object_engines(client)
+
+
+def hubspot_answers() -> None:
+    """Before fanning out: HubSpot reachable and the token accepted, asked once (one cheap
+    request), or every process would meet the same wall on its own (N x the timeouts)."""
+    with client_from_settings() as client:
+        try:
+            client.request("GET", client.paths.owners(), params={"limit": 1})
+        except HubSpotConnectError as error:
+            raise CommandError(redact(f"{error}; nothing was started")) from None
+        except HubSpotAuthError as error:
+            if error.status == 401:
+                raise CommandError(redact(
+                    f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
+                    "(or the OAuth settings); nothing was started")) from None
+        except HubSpotError:
+            pass  # anything else (a scope, a blip) is each type's own to meet and report
 
 
 def _outcomes(command: str, status: int, output: list[str], error: str | None) -> list[Outcome]:

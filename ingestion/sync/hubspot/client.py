@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 import orjson
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
 
 from . import replies
 from .auth import GrantStore, OAuthTokens, StaticToken
@@ -29,8 +29,10 @@ from .errors import (
     HubSpotLoopError,
     HubSpotMalformedReplyError,
     HubSpotRateLimitError,
+    HubSpotTimeoutError,
     HubSpotTransportError,
     HubSpotWaitTooLongError,
+    after_retries,
     error_for_response,
 )
 from .pacing import LocalBudget, RateBudget
@@ -69,10 +71,11 @@ class HubSpotClient:
                  daily_reserve_percent: float = 0.0):
         self.paths = HubSpotPaths(api_version)
         self.max_wait_s = max_wait_s
+        self.timeout, self.connect_timeout = timeout, min(timeout, 10.0)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Accept": "application/json", "User-Agent": "hubspot-sql-mirror/0.1"},
-            timeout=httpx.Timeout(timeout, connect=10.0),
+            timeout=httpx.Timeout(timeout, connect=self.connect_timeout),
         )
         self.auth = (OAuthTokens(self._http, self.paths.oauth_token(), oauth.client_id,
                                  oauth.client_secret, oauth.refresh_token, store=grant_store)
@@ -83,7 +86,7 @@ class HubSpotClient:
                                             reserve_percent=daily_reserve_percent)
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
-            stop=stop_after_attempt(max_attempts),
+            stop=_AttemptsOf(max_attempts),
             wait=_RetryWait(wait_exponential_jitter(multiplier=initial_wait, max=max_wait,
                                                      jitter=initial_wait)),
             before_sleep=_log_retry,
@@ -110,13 +113,23 @@ class HubSpotClient:
                 check: Callable[[Listing], None] | None = None) -> Listing:
         """One call, paced and retried; the reply checked against `shape`, then by `check`
         (which raises HubSpotMalformedReplyError for a reply that breaks what was asked:
-        retried like any malformed reply)."""
-        for attempt in self._retrying:
-            with attempt:
-                reply = self._send_once(method, path, params, json, search, shape)
-                if check is not None:
-                    check(reply)
-                return reply
+        retried like any malformed reply). A retriable error that outlasts its attempts
+        becomes what errors.after_retries says (a timeout: HubSpot unreachable)."""
+        retrying = self._retrying  # its statistics are per thread: this request's
+        try:
+            for attempt in retrying:
+                with attempt:
+                    reply = self._send_once(method, path, params, json, search, shape)
+                    if check is not None:
+                        check(reply)
+                    return reply
+        except HubSpotError as error:
+            if not error.retriable:
+                raise
+            fatal = after_retries(error, retrying.statistics.get("attempt_number", 1))
+            if fatal is error:
+                raise
+            raise fatal from None
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _send_once(self, method: str, path: str, params: dict | None, body: object,
@@ -149,6 +162,9 @@ class HubSpotClient:
             raise HubSpotConnectError(
                 f"cannot connect to HubSpot at {self._http.base_url} (HUBSPOT_API_BASE_URL): "
                 f"{_reason(exc)}") from None
+        except (httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+            self.stats.count(path, None, search=search)
+            raise self._timed_out(exc, method, path) from None
         except httpx.TransportError as exc:
             self.stats.count(path, None, search=search)
             log.debug("%s %s -> %s", method, path, type(exc).__name__)
@@ -175,6 +191,15 @@ class HubSpotClient:
             if search and error.category == "TEN_SECONDLY_ROLLING":
                 self.budget.search_counts_in_window()
             raise
+
+    def _timed_out(self, exc: httpx.TimeoutException, method: str,
+                   path: str) -> HubSpotTimeoutError:
+        connecting = isinstance(exc, httpx.ConnectTimeout)
+        what = (f"could not connect within {self.connect_timeout:g} s" if connecting
+                else f"did not answer within {self.timeout:g} s")
+        log.debug("%s %s -> %s", method, path, type(exc).__name__)
+        return HubSpotTimeoutError(f"HubSpot at {self._http.base_url} {what} (HUBSPOT_TIMEOUT): "
+                                   f"{type(exc).__name__} on {method} {path}")
 
     def _decode(self, response: httpx.Response, method: str, path: str,
                 shape: type[Listing]) -> Listing:
@@ -208,6 +233,11 @@ class HubSpotClient:
             raise HubSpotMalformedReplyError(
                 f"malformed reply to GET {path}: a property without a name")
         return sorted(names)
+
+    def probe_records(self, object_type: str) -> None:
+        """Read one record of the type (one request): a 403 says the app may not read its
+        records, whatever it may read of the type's definitions."""
+        self.request("GET", self.paths.objects(object_type), params={"limit": 1})
 
     def count(self, object_type: str) -> int:
         """How many live records the type has (search `total`), for progress bars."""
@@ -530,6 +560,25 @@ def modified_ms(record: object, modified_property: str) -> int | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return int(parsed.timestamp() * 1000) if parsed else None
+
+
+class _AttemptsOf:
+    """Stop after `max_attempts`, or once an error that allows fewer of its own kind
+    (errors.py: `max_attempts`, e.g. timeouts, each of which costs the whole timeout) has
+    failed that many of this request's attempts."""
+
+    def __init__(self, max_attempts: int):
+        self.max_attempts = max_attempts
+
+    def __call__(self, retry_state) -> bool:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        limit = getattr(error, "max_attempts", None)
+        if limit is not None:  # counted on the request's retry state, by kind
+            seen = retry_state.__dict__.setdefault("limited_failures", {})
+            seen[type(error)] = seen.get(type(error), 0) + 1
+            if seen[type(error)] >= limit:
+                return True
+        return retry_state.attempt_number >= self.max_attempts
 
 
 class _RetryWait:

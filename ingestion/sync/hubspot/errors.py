@@ -1,9 +1,11 @@
 """The exception tree of the HubSpot client (shaped like httpx's).
 
     HubSpotError                   anything the client raises
-    ├── HubSpotTransportError      no usable answer: dropped, timeout, cut-off    retriable
-    ├── HubSpotConnectError        refused connection, unknown host, bad URL:
-    │                              a configuration problem, not a blip           fatal
+    ├── HubSpotTransportError      no usable answer: dropped, cut-off             retriable
+    │   └── HubSpotTimeoutError    no connection or no answer within HUBSPOT_TIMEOUT:
+    │                              retriable, but TIMEOUT_ATTEMPTS times at most
+    ├── HubSpotConnectError        HubSpot unreachable: refused connection, unknown
+    │                              host, bad URL, or timeouts past their attempts fatal
     ├── HubSpotMalformedReplyError a 2xx whose body lacks its expected shape      retriable
     ├── HubSpotLoopError           paging that repeats or a search that ignores
     │                              its filter: retrying cannot help              fatal
@@ -53,8 +55,29 @@ class HubSpotTransportError(HubSpotError):
     retriable = True
 
 
+class HubSpotTimeoutError(HubSpotTransportError):
+    """No connection, or no answer, within the timeout. Each attempt costs the whole timeout
+    (30 s by default), so a host that accepts connections and never answers would hold a run
+    for HUBSPOT_MAX_ATTEMPTS x HUBSPOT_TIMEOUT per request: timeouts get TIMEOUT_ATTEMPTS in
+    all (a blip gets its second chance), then HubSpot counts as unreachable."""
+
+    max_attempts = 3
+
+
+TIMEOUT_ATTEMPTS = HubSpotTimeoutError.max_attempts
+
+
 class HubSpotConnectError(HubSpotError):
-    pass
+    """HubSpot unreachable: no run of any type can get past it (`sync_hubspot_all` stops)."""
+
+
+def after_retries(error: HubSpotError, attempts: int) -> HubSpotError:
+    """What a retriable error that outlasted its `attempts` is to the run: itself (fatal), or
+    for a timeout, HubSpot unreachable (the message names the host and HUBSPOT_TIMEOUT)."""
+    if isinstance(error, HubSpotTimeoutError):
+        return HubSpotConnectError(f"HubSpot unreachable: {error.message} "
+                                   f"({attempts} attempt(s))")
+    return error
 
 
 class HubSpotMalformedReplyError(HubSpotError):
