@@ -119,8 +119,8 @@ def test_job_fanned_out_when_staged_then_every_command_takes_the_job_flag(job, f
     opts = {"full": False, "since": None, "force_overwrite": False, "dry_run": False,
             "batch_size": 1000, "max_records": None, "skip_associations": False,
             "links_only": job == "links", "deletions": job == "deletions", "list_only": False}
-    (stage,) = stages(job)
-    assert "sync_hubspot_contacts" in stage
+    ((name, stage),) = stages(job)
+    assert name == "records" and "sync_hubspot_contacts" in stage
     assert ("sync_hubspot_products" in stage) == (job == "deletions")  # it has no links
     for command in stage:
         assert flags_for(command, opts)[flag] is True, command
