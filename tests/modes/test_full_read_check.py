@@ -5,9 +5,9 @@ on ids can no longer make a full read end with records silently missing."""
 from __future__ import annotations
 
 import pytest
+from contacts_runs import archived_ids, last_run, live_ids, upstream_ids
 from sync_commands import run_command, run_failing
 
-from ingestion.models import HubSpotContact, SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -17,24 +17,6 @@ LIST = "/crm/v3/objects/contacts"
 # 2,500 ten-digit ids (9999997500..9999999999), then eleven-digit ones: compared as text,
 # every eleven-digit id sorts below every ten-digit one ("1…" < "9…").
 MIXED_LENGTHS = {"contacts": 9_999_997_499}
-
-
-def upstream_ids(api, archived: bool = False) -> set[str]:
-    ids, params = set(), {"limit": 100, "archived": str(archived).lower()}
-    while True:
-        reply = api.get(LIST, params=params).json()
-        ids |= {r["id"] for r in reply["results"]}
-        if "paging" not in reply:
-            return ids
-        params["after"] = reply["paging"]["next"]["after"]
-
-
-def local_ids(archived: bool = False) -> set[str]:
-    return set(HubSpotContact.objects.filter(archived=archived).values_list("pk", flat=True))
-
-
-def last_run() -> SyncHistory:
-    return SyncHistory.objects.filter(object_type="contacts").latest("started_at")
 
 
 @pytest.fixture
@@ -48,9 +30,9 @@ def test_search_comparing_ids_as_text_when_full_run_then_every_record_read(hubsp
     hubspot.control.reset(contacts=3_000, seed=3, id_bases=MIXED_LENGTHS)
     hubspot.control.set_faults(rate=1.0, kinds=["ids_as_text"], match={"path_prefix": SEARCH})
     run_command("sync_hubspot_contacts", "--full", "--skip-associations")
-    live = upstream_ids(api)
+    live = set(upstream_ids(api))
     assert {len(i) for i in live} == {10, 11}
-    assert local_ids() == live  # before the check, the two ends "met" with 500+ never read
+    assert live_ids() == live  # before the check, the two ends "met" with 500+ never read
     run = last_run()
     assert run.status == "success"
     check = run.details["read_check"]
@@ -66,7 +48,7 @@ def test_search_comparing_ids_as_text_when_ends_meet_short_then_gap_reread_by_li
     # The ends met inside the ten-digit ids; the re-read began above the list end's reach.
     assert 9_999_997_500 < check["reread_from_id"] < 10_000_000_000
     assert check["read"] == len(upstream_ids(api)) and check["missing"] == 0
-    assert local_ids() == upstream_ids(api)
+    assert live_ids() == set(upstream_ids(api))
 
 
 @pytest.mark.usefixtures("read_ends")
@@ -93,7 +75,7 @@ def test_full_run_when_records_vanish_mid_run_then_exit_3_naming_gap_and_nothing
     assert f"read {expected - 3} of them" in str(error) and "3 missing in ids" in str(error)
     assert run.status == "partial" and "3 missing in ids" in run.error_message
     assert run.details["read_check"]["missing"] == 3 and run.watermark is None
-    assert set(gone) <= local_ids()  # a short read sweeps nothing: not marked vanished
+    assert set(gone) <= live_ids()  # a short read sweeps nothing: not marked vanished
 
 
 @pytest.mark.usefixtures("read_ends")
@@ -120,7 +102,7 @@ def test_full_run_when_created_and_archived_mid_run_then_allowed_for_and_success
     assert run.status == "success" and check["missing"] == 0
     assert check["created_during_run"] == 2 and check["archived_during_run"] == 3
     assert check["expected"] == len(ids) and "reread_from_id" not in check
-    assert local_ids() == upstream_ids(api) and set(archived) <= local_ids(archived=True)
+    assert live_ids() == set(upstream_ids(api)) and set(archived) <= archived_ids()
 
 
 def test_search_page_out_of_order_once_when_full_run_then_retried_and_search_end_goes_on(
@@ -133,7 +115,7 @@ def test_search_page_out_of_order_once_when_full_run_then_retried_and_search_end
     assert hubspot.control.stats()["faults_injected"] == 1
     run = last_run()
     assert run.status == "success" and "search_end" not in run.details["read_check"]
-    assert local_ids() == upstream_ids(api)
+    assert live_ids() == set(upstream_ids(api))
 
 
 def test_search_pages_out_of_order_when_persisting_then_list_end_reads_rest_and_says_so(
@@ -149,7 +131,7 @@ def test_search_pages_out_of_order_when_persisting_then_list_end_reads_rest_and_
     assert stopped.startswith("stopped (") and "not in falling numeric id order" in stopped
     assert any("the search end of the full read stopped" in r.getMessage()
                and r.levelname == "WARNING" for r in caplog.records)
-    assert local_ids() == upstream_ids(api)
+    assert live_ids() == set(upstream_ids(api))
 
 
 def test_full_run_when_search_refuses_to_count_then_read_whole_and_says_unchecked(
@@ -160,7 +142,7 @@ def test_full_run_when_search_refuses_to_count_then_read_whole_and_says_unchecke
     run = last_run()
     assert run.status == "success" and run.details["read_check"]["expected"] is None
     assert "no count of contacts" in run.details["read_check"]["unchecked"]
-    assert local_ids() == upstream_ids(api)
+    assert live_ids() == set(upstream_ids(api))
 
 
 def test_search_first_page_out_of_order_when_persisting_then_list_alone_still_reconciled(
@@ -174,4 +156,4 @@ def test_search_first_page_out_of_order_when_persisting_then_list_alone_still_re
     check = run.details["read_check"]
     assert check["search_end"].startswith("not used (")
     assert check["expected"] == len(upstream_ids(api)) and check["missing"] == 0
-    assert run.status == "success" and local_ids() == upstream_ids(api)
+    assert run.status == "success" and live_ids() == set(upstream_ids(api))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from contacts_runs import archived_ids, live_ids, upstream_ids
 from sync_commands import run_command
 
 from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
@@ -25,20 +26,6 @@ def portal(hubspot, settings):
     return hubspot
 
 
-def upstream_ids(api, archived: bool) -> set[str]:
-    ids, params = set(), {"limit": 100, "archived": str(archived).lower()}
-    while True:
-        reply = api.get(LIST, params=params).json()
-        ids |= {r["id"] for r in reply["results"]}
-        if "paging" not in reply:
-            return ids
-        params["after"] = reply["paging"]["next"]["after"]
-
-
-def local_ids(archived: bool) -> set[str]:
-    return set(HubSpotContact.objects.filter(archived=archived).values_list("pk", flat=True))
-
-
 def requests_to(stats: dict, path: str) -> int:
     return stats["by_path"].get(path, 0)
 
@@ -46,8 +33,8 @@ def requests_to(stats: dict, path: str) -> int:
 def test_full_run_when_large_then_both_ends_read_every_record_once(portal, api):
     run = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
     stats = portal.control.stats()
-    live, archived = upstream_ids(api, False), upstream_ids(api, True)
-    assert local_ids(False) == live and local_ids(True) == archived
+    live, archived = set(upstream_ids(api)), set(upstream_ids(api, archived=True))
+    assert live_ids() == live and archived_ids() == archived
     assert run["contacts"]["created"] == len(live) + len(archived)
     searches = requests_to(stats, SEARCH)
     assert searches >= 3  # the count, the search end's pages, the top-up
@@ -64,7 +51,7 @@ def test_full_run_when_list_only_then_no_search_end(portal):
 
 def test_full_run_when_records_created_and_archived_mid_run_then_mirror_exact(
         portal, api, monkeypatch):
-    ids = sorted(upstream_ids(api, False), key=int)
+    ids = sorted(upstream_ids(api), key=int)
     low, middle, high = ids[5], ids[len(ids) // 2], ids[-5]
     search_descending = HubSpotClient.search_descending
     calls = []
@@ -82,9 +69,9 @@ def test_full_run_when_records_created_and_archived_mid_run_then_mirror_exact(
     monkeypatch.setattr(HubSpotClient, "search_descending", acting_mid_run)
     run_command("sync_hubspot_contacts", "--full", "--skip-associations")
     assert len(calls) >= 2
-    live, archived = upstream_ids(api, False), upstream_ids(api, True)
+    live, archived = set(upstream_ids(api)), set(upstream_ids(api, archived=True))
     assert {low, middle, high} <= archived
-    assert local_ids(False) == live and local_ids(True) == archived  # created ones included
+    assert live_ids() == live and archived_ids() == archived  # created ones included
 
 
 def test_full_run_when_search_end_fails_then_list_end_reads_everything(portal, api):
@@ -92,7 +79,7 @@ def test_full_run_when_search_end_fails_then_list_end_reads_everything(portal, a
                                                               "method": "POST"})
     run_command("sync_hubspot_contacts", "--full", "--skip-associations",
                 "--batch-size", "100")
-    assert local_ids(False) == upstream_ids(api, False)
+    assert live_ids() == set(upstream_ids(api))
 
 
 def test_full_run_when_two_ended_then_second_full_run_changes_nothing(portal):
