@@ -23,6 +23,9 @@ from ingestion.models import HubSpotContact, SyncHistory
 from .test_celery_task import needs_redis
 from .test_manage_py import slow_list_pages, wait_for
 
+# What the command does about workers, brokers and signals does not depend on the database:
+# those tests run on the suite's first database only (CI time).
+PROCESSES_ONLY = pytest.mark.once
 pytestmark = [pytest.mark.django_db(transaction=True), needs_redis,
               pytest.mark.xdist_group("outside-state")]  # Redis
 
@@ -120,6 +123,7 @@ def queued(queue: str) -> int:
     return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(queue)
 
 
+@PROCESSES_ONLY
 def test_on_workers_when_no_worker_listens_on_the_queue_then_one_line_exit_1_nothing_sent(
         hubspot):
     queue = f"test-{uuid.uuid4().hex}"
@@ -132,6 +136,7 @@ def test_on_workers_when_no_worker_listens_on_the_queue_then_one_line_exit_1_not
     assert out == "" and queued(queue) == 0 and not SyncHistory.objects.exists()
 
 
+@PROCESSES_ONLY
 def test_on_workers_when_the_broker_is_down_then_one_line_exit_1(hubspot):
     process = sync_all_process(hubspot, "--on-workers", broker="redis://127.0.0.1:1/0")
     out, err = process.communicate(timeout=120)
@@ -149,6 +154,7 @@ def test_on_workers_beside_parallel_when_run_then_usage_error_exit_2(flags):
     assert error.returncode == 2 and "choose one" in str(error) and run.out == ""
 
 
+@PROCESSES_ONLY
 def test_on_workers_when_a_worker_is_killed_mid_task_then_that_type_failed_rest_synced(
         hubspot):
     hubspot.control.reset(contacts=3000, seed=2)
@@ -177,6 +183,7 @@ def test_on_workers_when_a_worker_is_killed_mid_task_then_that_type_failed_rest_
     assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
 
 
+@PROCESSES_ONLY
 def test_on_workers_when_the_only_worker_is_killed_then_its_type_and_the_waiting_fail(
         hubspot):
     hubspot.control.reset(contacts=3000, seed=2)
@@ -196,6 +203,7 @@ def test_on_workers_when_the_only_worker_is_killed_then_its_type_and_the_waiting
     assert not SyncHistory.objects.filter(object_type="deals").exists()
 
 
+@PROCESSES_ONLY
 def test_on_workers_when_interrupted_then_tasks_revoked_none_runs_later_exit_130(hubspot):
     from config.celery import app
 
