@@ -251,8 +251,8 @@ class HubSpotClient:
                    page_size: int = LIST_PAGE_MAX, from_id: int | None = None
                    ) -> Iterator[list[dict]]:
         """Every record of the type in id order, a page at a time (API-FACTS §2); with
-        `from_id`, those from that id up (the listing's `after` is "the Record ID of the
-        next" record, API-FACTS §2: a first `after` starts it at any id)."""
+        `from_id`, those from that id up (HubSpot documents the listing's `after` as the id
+        of the next record, so a first `after` starts the listing at any id)."""
         # API-FACTS §7: a long `properties` list gives 414. Past the budget, list ids only
         # and read the properties by id with a POST body instead.
         inline = len(quote(",".join(properties))) <= self.url_budget
