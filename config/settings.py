@@ -219,6 +219,9 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 # seconds). A duplicate that slips through is refused by the runner lock (one run per type).
 celery_visibility_timeout = reader.number("CELERY_VISIBILITY_TIMEOUT", 12 * 3600,
                                           whole=True, minimum=1)
+# sync_hubspot_all --on-workers: tasks still waiting fail once no worker has consumed their
+# queue for this long (the last worker was killed or stopped), instead of waiting for ever.
+HUBSPOT_WORKERLESS_SECONDS = reader.number("HUBSPOT_WORKERLESS_SECONDS", 60, minimum=1)
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": celery_visibility_timeout}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": celery_visibility_timeout}

@@ -123,7 +123,6 @@ WORKER_ANSWER_S = 2.0  # how long a broker or a worker has to answer a check
 POLL_S = 1.0  # how often task states are read
 LIVENESS_EVERY_S = 5.0  # how often the workers of running tasks are checked
 SILENCE_S = 300.0  # a worker on another machine silent this long (after answering) is lost
-WORKERLESS_S = 60.0  # waiting tasks fail once no worker has consumed their queue this long
 PROGRESS_EVERY_S = 60.0  # progress is said when it changes, and at least this often
 
 
@@ -172,16 +171,18 @@ class StageWait:
 
     def _unless_workerless(self, states: dict[str, str]) -> None:
         """Tasks wait and none runs: if no worker consumes the queue any more (the last one
-        was killed), they would wait for ever. After WORKERLESS_S without one they fail."""
+        was killed), they would wait for ever. After HUBSPOT_WORKERLESS_SECONDS without one
+        they fail."""
         if listening_workers(self.app, self.queue):
             self.workerless_since = None
             return
         self.workerless_since = self.workerless_since or time.monotonic()
-        if time.monotonic() - self.workerless_since < WORKERLESS_S:
+        patience = settings.HUBSPOT_WORKERLESS_SECONDS
+        if time.monotonic() - self.workerless_since < patience:
             return
         self.app.control.revoke([self.sent[c].id for c in states])
         error = (f"not run: no worker has consumed the queue {self.queue!r} for "
-                 f"{WORKERLESS_S:.0f} s")
+                 f"{patience:.0f} s")
         self.results.update({c: {"status": 1, "output": [], "error": error} for c in states})
         states.clear()
 

@@ -104,13 +104,14 @@ def test_sync_all_on_workers_when_a_type_is_locked_then_skipped_exit_75_others_s
 
 # -- waits that end ---------------------------------------------------------------------------
 
-def sync_all_process(hubspot, *flags: str, broker: str = "") -> subprocess.Popen:
+def sync_all_process(hubspot, *flags: str, broker: str = "", **settings: str
+                     ) -> subprocess.Popen:
     """`manage.py sync_hubspot_all` as an operator runs it (on the default broker, as the
     workers, unless `broker` is given); each test has a queue of its own."""
     env = clean_environment(DATABASE_URL=current_database_url(),
                             **({"CELERY_BROKER_URL": broker} if broker else {}),
                             HUBSPOT_API_BASE_URL=hubspot.url, HUBSPOT_API_VERSION="legacy",
-                            HUBSPOT_ACCESS_TOKEN=hubspot.token)
+                            HUBSPOT_ACCESS_TOKEN=hubspot.token, **settings)
     return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -190,7 +191,8 @@ def test_on_workers_when_the_only_worker_is_killed_then_its_type_and_the_waiting
     slow_list_pages(hubspot)
     with workers(hubspot, 1, HUBSPOT_API_VERSION="legacy") as queue:
         process = sync_all_process(hubspot, "--on-workers", "--queue", queue, "--full",
-                                   "--list-only", "--batch-size", "100")
+                                   "--list-only", "--batch-size", "100",
+                                   HUBSPOT_WORKERLESS_SECONDS="5")
         contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
         wait_for(contacts.exists, process, timeout=120)
         os.kill(contacts.get().pid, signal.SIGKILL)
@@ -198,7 +200,7 @@ def test_on_workers_when_the_only_worker_is_killed_then_its_type_and_the_waiting
     assert process.returncode == 1, err[-3000:]
     assert "sync_hubspot_contacts: exit 1: its worker w" in err
     assert f"sync_hubspot_deals: exit 1: not run: no worker has consumed the queue '{queue}' " \
-           "for 60 s" in err
+           "for 5 s" in err
     assert SyncHistory.objects.get(object_type="contacts").status == "abandoned"
     assert not SyncHistory.objects.filter(object_type="deals").exists()
 
