@@ -317,21 +317,24 @@ def _preflight(job, *, check_access: bool) -> None:
 
 
 def command_error(error: HubSpotError, object_type: str,
-                  failed: str = "HubSpot sync failed") -> CommandError:
+                  failed: str = "HubSpot sync failed",
+                  done: str = "nothing was written") -> CommandError:
     """The one-line CommandError a HubSpot failure becomes (its exit status, and what the
-    operator should check): the mapping every command that talks to HubSpot shares."""
+    operator should check): the mapping every command that talks to HubSpot shares. `done`:
+    what the command left undone, as it says it."""
     if isinstance(error, HubSpotRefreshTokenError | HubSpotConnectError):
-        return ConfigurationError(redact(str(error)))
+        return ConfigurationError(redact(str(error) if done == "nothing was written"
+                                         else f"{error}; {done}"))
     if isinstance(error, HubSpotAuthError):
         if error.status == 403:
             return NoAccess(redact(
                 f"no access to {object_type}: HubSpot answered {error}. Grant the app the "
                 "type's scopes (see the README's scopes table, or activate the object in "
-                "HubSpot); nothing was written."))
+                f"HubSpot); {done}."))
         fatal = ConfigurationError if error.status == 401 else CommandError
         return fatal(redact(
             f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN (or the "
-            "OAuth settings) and the app's scopes; nothing was written."))
+            f"OAuth settings) and the app's scopes; {done}."))
     if isinstance(error, HubSpotDailyLimitError):
         # The day's budget (or what the reserve leaves of it) is the account's: no other
         # type can get past it either, so sync_hubspot_all stops here.

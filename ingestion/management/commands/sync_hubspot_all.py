@@ -1,6 +1,5 @@
 from django.core.management.base import CommandError
 
-from ingestion.base.redact import redact
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
 from ingestion.sync.hubspot.engines.registry import (
@@ -17,6 +16,7 @@ from ..base_hubspot_sync import (
     EXIT_NO_ACCESS,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    command_error,
 )
 from ..multi_sync import NO_ACCESS, MultiSyncCommand, Outcome, format_table
 
@@ -113,15 +113,11 @@ def hubspot_answers() -> None:
     with client_from_settings() as client:
         try:
             client.request("GET", client.paths.owners(), params={"limit": 1})
-        except HubSpotConnectError as error:
-            raise CommandError(redact(f"{error}; nothing was started")) from None
-        except HubSpotAuthError as error:
-            if error.status == 401:
-                raise CommandError(redact(
-                    f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN "
-                    "(or the OAuth settings); nothing was started")) from None
-        except HubSpotError:
-            pass  # anything else (a scope, a blip) is each type's own to meet and report
+        except HubSpotError as error:
+            refused = isinstance(error, HubSpotAuthError) and error.status == 401
+            if refused or isinstance(error, HubSpotConnectError):
+                raise command_error(error, "every type", done="nothing was started") from None
+            # anything else (a scope, a blip) is each type's own to meet and report
 
 
 def _outcomes(command: str, status: int, output: list[str], error: str | None) -> list[Outcome]:
