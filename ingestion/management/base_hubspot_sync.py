@@ -107,7 +107,7 @@ def check_database() -> None:
     try:
         pending = pending_migrations()
     except DatabaseError as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = first_line(error)
         raise ConfigurationError(redact(
             f"cannot use the database {where} (DATABASE_URL): {reason}")) from None
     if pending:
@@ -186,7 +186,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 raise command_error(error, engine_class.object_type) from None
             except DatabaseError as error:
                 raise ConfigurationError(redact(
-                    f"the database failed: {_first_line(error)}; the run stopped and the "
+                    f"the database failed: {first_line(error)}; the run stopped and the "
                     "watermark was not moved")) from None
             except SyncAlreadyRunning as error:
                 raise CommandError(str(error), returncode=EXIT_LOCKED) from None
@@ -460,7 +460,8 @@ def require_token() -> None:
             "they are never logged or stored in clear")
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """An error's first line (its class name if it has no text): what one-line messages quote."""
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 

@@ -43,7 +43,7 @@ from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts
 from ingestion.sync.hubspot.engines.registry import MARKETING_ENGINES, RECORD_ENGINES
 
-from .base_hubspot_sync import EXIT_INTERRUPTED
+from .base_hubspot_sync import EXIT_INTERRUPTED, first_line
 from .sync_flags import KIND_FLAGS, kind_of
 
 DEFINITIONS = ("sync_hubspot_properties", "sync_hubspot_owners", "sync_hubspot_pipelines")
@@ -88,7 +88,7 @@ def check_workers(queue: str) -> None:
         except Exception as error:  # kombu's OperationalError, or the transport's own
             raise CommandError(redact(
                 f"cannot reach the Celery broker at {_without_credentials(connection.as_uri())} "
-                f"(CELERY_BROKER_URL): {_first_line(error).rstrip('.')}; nothing was sent")
+                f"(CELERY_BROKER_URL): {first_line(error).rstrip('.')}; nothing was sent")
             ) from None
     if not listening_workers(app, queue):
         raise CommandError(
@@ -260,10 +260,6 @@ def _process_alive(pid: int) -> bool:
 def _without_credentials(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def flags_for(command: str, opts: dict) -> dict:
