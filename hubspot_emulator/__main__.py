@@ -10,7 +10,8 @@ import asyncio
 import os
 import signal
 
-from .server import DEFAULT_MAX_URL, Emulator, start_site
+from .server import start_site
+from .state import DEFAULT_MAX_URL, Emulator
 from .testing import CONTROL_TOKEN_ENV, READY_PREFIX, TOKEN_ENV
 
 

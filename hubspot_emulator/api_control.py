@@ -1,7 +1,7 @@
 """The control surface under `/_emulator/`: reset, clock, silent changes, restores, faults, rate
 limits, search lag, raw records, OAuth app and token scopes, write locks, webhooks, stats. Not
 part of HubSpot's API. Every endpoint but `GET health` needs the control token (the edge
-middleware in `server` checks it)."""
+middleware in `edge` checks it)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ import orjson
 from aiohttp import web
 
 from .auth import OAuthApp, every_scope, scope_set
+from .handling import ControlError, control_handler
 from .locks import WriteLock
+from .properties import prop_from_json
 from .ratelimit import PROFILES, RateLimiter
-from .server import EMU, Emulator, json_response
+from .state import Emulator
 from .store import ARCHIVED, HARD_DELETE, LIVE, Op, TypeState
 from .webhooks import WebhookConfig
 
 _RESET_KEYS = set(inspect.signature(Emulator.reset).parameters) - {"self"}
-
-
-class ControlError(Exception):
-    pass
 
 
 async def _body(request: web.Request) -> dict:
@@ -35,16 +33,6 @@ async def _body(request: web.Request) -> dict:
     if not isinstance(body, dict):
         raise ControlError("expected a JSON object")
     return body
-
-
-def _handler(fn):
-    """Wrap a control handler: bad input gives 400 {"error": ...}."""
-    async def wrapped(request: web.Request) -> web.Response:
-        try:
-            return json_response(await fn(request.app[EMU], request))
-        except (ControlError, ValueError, TypeError, KeyError) as err:
-            return json_response({"error": str(err)}, 400)
-    return wrapped
 
 
 def _record(emu: Emulator, request: web.Request) -> tuple[TypeState, int]:
@@ -88,8 +76,6 @@ async def update_record(emu: Emulator, request: web.Request) -> dict:
 async def add_property(emu: Emulator, request: web.Request) -> dict:
     """Define a new property on a type, as a portal admin would (values come with later
     writes). The name is taken as given, unchecked: tests plant names HubSpot might send."""
-    from .api_meta import _prop_from_json
-
     otype = emu.store.registry.resolve(request.match_info["type"])
     if otype is None:
         raise ControlError(f"unknown object type {request.match_info['type']}")
@@ -98,7 +84,7 @@ async def add_property(emu: Emulator, request: web.Request) -> dict:
         raise ControlError("a property needs a `name`")
     if body["name"] in otype.by_name:
         raise ControlError(f"{otype.name} already has a property {body['name']}")
-    prop = _prop_from_json(body)
+    prop = prop_from_json(body)
     otype.props.append(prop)
     otype.by_name[prop.name] = prop
     return {"name": prop.name}
@@ -335,31 +321,31 @@ async def health(emu: Emulator, request: web.Request) -> dict:
 
 def add_routes(app: web.Application) -> None:
     r = app.router
-    r.add_post("/_emulator/reset", _handler(reset))
-    r.add_post("/_emulator/clock", _handler(clock))
-    r.add_post("/_emulator/records/{type}/{id}", _handler(update_record))
-    r.add_post("/_emulator/restore/{type}/{id}", _handler(restore))
-    r.add_post("/_emulator/properties/{type}", _handler(add_property))
-    r.add_post("/_emulator/touch", _handler(touch))
-    r.add_post("/_emulator/hard_delete/{type}/{id}", _handler(hard_delete))
-    r.add_post("/_emulator/raw/{type}/{id}", _handler(raw))
-    r.add_post("/_emulator/raw_json/{type}/{id}", _handler(raw_json))
-    r.add_post("/_emulator/faults", _handler(faults))
-    r.add_delete("/_emulator/faults", _handler(clear_faults))
-    r.add_post("/_emulator/rate_limit", _handler(rate_limit))
-    r.add_post("/_emulator/search_lag", _handler(search_lag))
-    r.add_post("/_emulator/search_limits", _handler(search_limits))
-    r.add_post("/_emulator/oauth", _handler(oauth))
-    r.add_delete("/_emulator/oauth", _handler(remove_oauth))
-    r.add_get("/_emulator/oauth", _handler(get_oauth))
-    r.add_post("/_emulator/oauth/revoke", _handler(revoke_refresh_token))
-    r.add_post("/_emulator/oauth/expire", _handler(expire_access_tokens))
-    r.add_post("/_emulator/token_scopes", _handler(token_scopes))
-    r.add_post("/_emulator/write_lock", _handler(write_lock))
-    r.add_post("/_emulator/lock", _handler(lock))
-    r.add_post("/_emulator/webhooks", _handler(webhooks))
-    r.add_delete("/_emulator/webhooks", _handler(remove_webhooks))
-    r.add_get("/_emulator/webhooks", _handler(get_webhooks))
-    r.add_post("/_emulator/webhooks/flush", _handler(flush_webhooks))
-    r.add_get("/_emulator/stats", _handler(stats))
-    r.add_get("/_emulator/health", _handler(health))
+    r.add_post("/_emulator/reset", control_handler(reset))
+    r.add_post("/_emulator/clock", control_handler(clock))
+    r.add_post("/_emulator/records/{type}/{id}", control_handler(update_record))
+    r.add_post("/_emulator/restore/{type}/{id}", control_handler(restore))
+    r.add_post("/_emulator/properties/{type}", control_handler(add_property))
+    r.add_post("/_emulator/touch", control_handler(touch))
+    r.add_post("/_emulator/hard_delete/{type}/{id}", control_handler(hard_delete))
+    r.add_post("/_emulator/raw/{type}/{id}", control_handler(raw))
+    r.add_post("/_emulator/raw_json/{type}/{id}", control_handler(raw_json))
+    r.add_post("/_emulator/faults", control_handler(faults))
+    r.add_delete("/_emulator/faults", control_handler(clear_faults))
+    r.add_post("/_emulator/rate_limit", control_handler(rate_limit))
+    r.add_post("/_emulator/search_lag", control_handler(search_lag))
+    r.add_post("/_emulator/search_limits", control_handler(search_limits))
+    r.add_post("/_emulator/oauth", control_handler(oauth))
+    r.add_delete("/_emulator/oauth", control_handler(remove_oauth))
+    r.add_get("/_emulator/oauth", control_handler(get_oauth))
+    r.add_post("/_emulator/oauth/revoke", control_handler(revoke_refresh_token))
+    r.add_post("/_emulator/oauth/expire", control_handler(expire_access_tokens))
+    r.add_post("/_emulator/token_scopes", control_handler(token_scopes))
+    r.add_post("/_emulator/write_lock", control_handler(write_lock))
+    r.add_post("/_emulator/lock", control_handler(lock))
+    r.add_post("/_emulator/webhooks", control_handler(webhooks))
+    r.add_delete("/_emulator/webhooks", control_handler(remove_webhooks))
+    r.add_get("/_emulator/webhooks", control_handler(get_webhooks))
+    r.add_post("/_emulator/webhooks/flush", control_handler(flush_webhooks))
+    r.add_get("/_emulator/stats", control_handler(stats))
+    r.add_get("/_emulator/health", control_handler(health))

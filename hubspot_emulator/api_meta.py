@@ -7,10 +7,10 @@ import time
 from aiohttp import web
 
 from . import PORTAL_ID
-from .api_objects import batch_inputs, emulator, flag, int_param, json_body, multi
 from .associations import default_types, labels
 from .errors import ApiError, not_found, validation
-from .properties import PropDef
+from .handling import batch_inputs, emulator, flag, int_param, json_body, json_response, multi
+from .properties import assemble, prop_from_json
 from .relations import targets
 from .routes import (
     ACCOUNT_INFO,
@@ -26,7 +26,7 @@ from .routes import (
     serve,
 )
 from .schemas import ObjectType, owners, pipelines, property_json
-from .server import Emulator, json_response
+from .state import Emulator
 from .store import LIVE, TypeState
 from .timeutil import iso_ms
 
@@ -372,17 +372,15 @@ async def create_schema(request: web.Request) -> web.Response:
 
 
 def _custom_type(emu: Emulator, name: str, body: dict) -> ObjectType:
-    from . import properties as P
-
     labels_ = body.get("labels") or {}
-    props = [_prop_from_json(p) for p in body.get("properties") or []]
+    props = [prop_from_json(p) for p in body.get("properties") or []]
     display = body.get("primaryDisplayProperty") or (props[0].name if props else "hs_object_id")
     type_id = emu.store.registry.next_custom_id()
     k = len(emu.store.registry.custom_types())
     otype = ObjectType(
         name, type_id, labels_.get("singular", name).lower().replace(" ", "_"),
         f"P{PORTAL_ID}_{name.upper()}", "hs_createdate", "hs_lastmodifieddate",
-        (display,), P.assemble("hs_createdate", "hs_lastmodifieddate", f"{name}_information",
+        (display,), assemble("hs_createdate", "hs_lastmodifieddate", f"{name}_information",
                                props, []),
         90_000_000_000 + 1_000_000_000 * (k + 1), lambda n: 0,
         tuple(body.get("searchableProperties") or [display]), display, custom=True,
@@ -390,14 +388,6 @@ def _custom_type(emu: Emulator, name: str, body: dict) -> ObjectType:
         labels=(labels_.get("singular", name), labels_.get("plural", name)),
         created_at_ms=emu.clock.now_ms())
     return otype
-
-
-def _prop_from_json(p: dict) -> PropDef:
-    options = tuple(str(o.get("value")) for o in p.get("options") or [])
-    return PropDef(str(p["name"]), str(p.get("type", "string")),
-                   str(p.get("fieldType", "text")), (), options, label=str(p.get("label", "")),
-                   group=str(p.get("groupName", "")), custom=True,
-                   unique=bool(p.get("hasUniqueValue")))
 
 
 def add_routes(app: web.Application) -> None:

@@ -20,8 +20,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from .auth import OAuthError, bad_refresh_token
+from .handling import CID, EMU, json_response
 from .routes import OAUTH, OAUTH_DATED, OAUTH_V1, Access, serve
-from .server import CID, EMU, Emulator, json_response
+from .state import Emulator
 
 
 def _refused(emu: Emulator, request: web.Request, err: OAuthError) -> web.Response:

@@ -5,74 +5,32 @@ from __future__ import annotations
 import time
 from itertools import islice
 
-import orjson
 from aiohttp import web
 
-from .errors import batch_not_found, invalid_json, not_found, validation
+from .errors import batch_not_found, not_found, validation
+from .handling import (
+    IDS_AS_TEXT,
+    IGNORE_FILTER,
+    batch_inputs,
+    emulator,
+    flag,
+    int_param,
+    json_body,
+    json_response,
+    multi,
+    next_link,
+)
 from .relations import targets
 from .render import associations_json, history_json, record_json, select_properties
 from .routes import OBJECTS, Access, serve
 from .search import search
-from .server import EMU, IDS_AS_TEXT, IGNORE_FILTER, Emulator, json_response, next_link
+from .state import Emulator
 from .store import ARCHIVED, LIVE, TypeState
 from .timeutil import iso_ms
 
 LIST_MAX = 100  # "up to 100 ... in one request" (API-FACTS §2); more is a 400 here
 HISTORY_MAX = 50  # pages with propertiesWithHistory are capped at 50 (API-FACTS §2)
 BATCH_MAX = 100  # batch endpoints take at most 100 inputs (API-FACTS §4)
-
-
-# -- request helpers -------------------------------------------------------------------------
-
-def multi(query, name: str) -> list[str]:
-    """An array query param, comma-separated and/or repeated (API-FACTS §2)."""
-    out: list[str] = []
-    for raw in query.getall(name, []):
-        out += [p.strip() for p in raw.split(",") if p.strip()]
-    return out
-
-
-def flag(value: str | None) -> bool:
-    return str(value).lower() == "true"
-
-
-def int_param(value, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise validation(f"Invalid value for {name}: {value}") from None
-
-
-def batch_inputs(body: dict, limit: int) -> list:
-    """A batch body's `inputs`, at most `limit` of them (API-FACTS §4, §5)."""
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise validation("inputs is required and must be a list")
-    if len(inputs) > limit:
-        raise validation(f"Batch input is limited to {limit} inputs, got {len(inputs)}")
-    return inputs
-
-
-async def json_body(request: web.Request, max_chars: int | None = None) -> dict:
-    raw = await request.read()
-    if max_chars is not None and len(raw.decode("utf-8", "replace")) > max_chars:
-        # Search bodies over 3,000 characters are rejected (API-FACTS §3).
-        raise validation(f"The request body exceeds the maximum of {max_chars} characters.")
-    if not raw.strip():
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as err:
-        raise invalid_json(str(err)) from None
-    if not isinstance(body, dict):
-        raise invalid_json("expected a JSON object")
-    return body
-
-
-def emulator(request: web.Request) -> Emulator:
-    return request.app[EMU]
 
 
 def to_types(emu: Emulator, names: list[str]) -> list[TypeState]:
@@ -272,6 +230,3 @@ def add_routes(app: web.Application) -> None:
     serve(app, "POST", OBJECTS, "/{type}/batch/read", batch_read, read)
     serve(app, "GET", OBJECTS, "/{type}", list_objects, read)
     serve(app, "GET", OBJECTS, "/{type}/{id}", get_object, read)
-    from . import api_writes
-
-    api_writes.add_routes(app)

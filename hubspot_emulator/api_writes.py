@@ -10,20 +10,13 @@ import time
 
 from aiohttp import web
 
-from .api_objects import (
-    BATCH_MAX,
-    batch_inputs,
-    batch_response,
-    emulator,
-    find_by_unique,
-    find_record,
-    json_body,
-)
+from .api_objects import BATCH_MAX, batch_response, find_by_unique, find_record
 from .associations import LINKS, AssocType
 from .errors import ApiError, not_found, validation
+from .handling import batch_inputs, emulator, json_body, json_response
 from .render import record_json, select_properties
 from .routes import OBJECTS, Access, serve
-from .server import Emulator, json_response
+from .state import Emulator
 from .store import ARCHIVED, LIVE, Op, TypeState
 from .timeutil import iso_ms
 from .values import validate_properties

@@ -29,10 +29,19 @@ from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
-from .api_objects import emulator, flag, int_param, json_body, multi
 from .errors import ApiError, validation
+from .handling import (
+    control_handler,
+    emulator,
+    flag,
+    int_param,
+    json_body,
+    json_response,
+    multi,
+    next_link,
+)
 from .routes import FORM_SUBMISSIONS, FORMS, Access, serve
-from .server import Emulator, json_response, next_link
+from .state import Emulator
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
 
@@ -285,8 +294,6 @@ async def control_create(emu: Emulator, request: web.Request) -> dict:
 
 
 def add_routes(app: web.Application) -> None:
-    from .api_control import _handler as control_handler  # bad input: 400 {"error"}
-
     read = Access("forms")
     serve(app, "GET", FORMS, "", list_forms, read)
     serve(app, "GET", FORMS, "/", list_forms, read)  # the SDK's spelling

@@ -31,20 +31,13 @@ from aiohttp import web
 
 from . import legacy_render as R
 from .api_meta import ASSOC_BATCH_MAX
-from .api_objects import (
-    batch_inputs,
-    emulator,
-    flag,
-    int_param,
-    json_body,
-    list_objects,
-    multi,
-)
+from .api_objects import list_objects
 from .errors import ApiError, not_found, validation
+from .handling import batch_inputs, emulator, flag, int_param, json_body, json_response, multi
 from .relations import targets
 from .routes import ASSOCIATIONS_V3, Access, Family, serve
 from .schemas import owners, pipelines
-from .server import Emulator, json_response
+from .state import Emulator
 from .store import LIVE, TypeState
 from .timeutil import DAY_MS, iso_ms
 

@@ -32,10 +32,18 @@ from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
-from .api_objects import emulator, flag, int_param, json_body
 from .errors import ApiError, validation
+from .handling import (
+    control_handler,
+    emulator,
+    flag,
+    int_param,
+    json_body,
+    json_response,
+    next_link,
+)
 from .routes import LISTS, Access, serve
-from .server import Emulator, json_response, next_link
+from .state import Emulator
 from .store import LIVE, Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
 
@@ -362,8 +370,6 @@ async def _control_body(request: web.Request) -> dict:
 
 
 def add_routes(app: web.Application) -> None:
-    from .api_control import _handler as control_handler  # bad input: 400 {"error"}
-
     read = Access("lists")
     serve(app, "POST", LISTS, "/search", search_lists, read)
     serve(app, "GET", LISTS, "/{listId}", get_list, read)

@@ -43,6 +43,16 @@ class PropDef:
         return base.replace("_", " ").capitalize()
 
 
+def prop_from_json(p: dict) -> PropDef:
+    """A custom property from its JSON definition (a schema's `properties`, or the control
+    surface's new property)."""
+    options = tuple(str(o.get("value")) for o in p.get("options") or [])
+    return PropDef(str(p["name"]), str(p.get("type", "string")),
+                   str(p.get("fieldType", "text")), (), options, label=str(p.get("label", "")),
+                   group=str(p.get("groupName", "")), custom=True,
+                   unique=bool(p.get("hasUniqueValue")))
+
+
 def S(name, gen=(), ft="text", **kw) -> PropDef:
     return PropDef(name, "string", ft, gen, **kw)
 

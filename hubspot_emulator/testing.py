@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import httpx
 
 from .control import EmulatorControl
-from .server import Emulator, start_site
+from .server import start_site
+from .state import Emulator
 
 READY_PREFIX = "HubSpot emulator listening on "
 TOKEN_ENV = "HUBSPOT_EMULATOR_TOKEN"

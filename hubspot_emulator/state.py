@@ -1,0 +1,85 @@
+"""All of one emulator's state (`Emulator`) and its request counts (`Stats`); no HTTP here.
+The handler modules reach it through `handling.emulator(request)`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .auth import OAuthApp, scope_set
+from .errors import unknown_type
+from .faults import FaultInjector
+from .locks import WriteLock
+from .ratelimit import RateLimiter
+from .search import SearchLimits
+from .store import Store, TypeState
+from .timeutil import Clock
+from .webhooks import WebhookConfig, Webhooks
+
+DEFAULT_MAX_URL = 8000
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_path: Counter = field(default_factory=Counter)
+    oauth_refreshes: int = 0  # successful refresh grants
+    oauth_refresh_failures: int = 0  # refused token requests (400)
+
+    def as_json(self, faults_injected: int) -> dict:
+        return {"requests": self.requests, "by_status": dict(self.by_status),
+                "by_path": dict(self.by_path), "faults_injected": faults_injected,
+                "oauth_refreshes": self.oauth_refreshes,
+                "oauth_refresh_failures": self.oauth_refresh_failures}
+
+
+class Emulator:
+    """All server state; `reset` rebuilds it from a portal description.
+
+    `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`.
+    `token_scopes` (reset) limits the static token's scopes (None: all); `oauth` (reset) installs
+    an OAuth app whose issued access tokens are accepted too (see `auth.OAuthApp`); `webhooks`
+    (reset) configures event delivery (see `webhooks.WebhookConfig`)."""
+
+    def __init__(self, token: str, control_token: str | None = None, **reset_kwargs) -> None:
+        if not token:
+            raise ValueError("the emulator needs a token")
+        self.token = token
+        self.control_token = control_token or token
+        self.clock = Clock()
+        self.faults = FaultInjector()
+        self.search_limits = SearchLimits()
+        self.webhooks = Webhooks()
+        self.reset(**reset_kwargs)
+
+    def reset(self, contacts: int = 1000, seed: int = 1, rate_limit: str = "none",
+              daily_limit: int | None = None, search_lag_ms: int = 0,
+              max_url_length: int = DEFAULT_MAX_URL, rate_window_ms: int = 10_000,
+              search_limits: dict | None = None, fault_rate: float = 0.0,
+              fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
+              oauth: dict | None = None, write_lock: dict | None = None,
+              webhooks: dict | None = None, id_bases: dict | None = None) -> None:
+        # Checked before anything is rebuilt: a bad value leaves the portal as it was.
+        scopes = scope_set(token_scopes)
+        app = None if oauth is None else OAuthApp.from_config(oauth)
+        lock = WriteLock.from_config(write_lock)
+        hooks = None if webhooks is None else WebhookConfig.from_config(webhooks)
+        self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
+                           search_lag_ms=int(search_lag_ms), id_bases=id_bases)
+        self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
+        self.max_url_length = int(max_url_length)
+        self.search_limits = SearchLimits(**(search_limits or {}))
+        self.faults.clear()
+        self.faults.injected = 0
+        if fault_rate:
+            self.faults.configure({"rate": fault_rate, "kinds": fault_kinds or None})
+        self.token_scopes, self.oauth, self.write_lock = scopes, app, lock
+        self.webhooks.reset(self.store, hooks)  # what was queued for the old portal is dropped
+        self.stats = Stats()
+
+    def resolve(self, token: str) -> TypeState:
+        otype = self.store.registry.resolve(token)
+        if otype is None:
+            raise unknown_type(token)
+        return self.store.state(otype)
