@@ -25,19 +25,29 @@ STAMP = VENV / ".installed"
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 
 
+# What setup installs, each in editable mode: the product with its dev extra, and the
+# emulator, a distribution of its own that the product's wheel leaves out.
+# Each target with the file whose change means installing again.
+DISTRIBUTIONS = {".[dev]": "pyproject.toml",
+                 "./hubspot_emulator": "hubspot_emulator/pyproject.toml"}
+
+
 def setup() -> None:
-    """Create .venv and install the project with its dev extra, once per pyproject change."""
+    """Create .venv and install the project with its dev extra and the emulator, once per
+    change of their pyproject files."""
     if sys.version_info < (3, 11):  # noqa: UP036 - runs before the venv exists
         sys.exit("Python 3.11 or newer is required")
     if not PY.exists():
         print("creating .venv ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join((ROOT / manifest).read_bytes()
+                                     for manifest in DISTRIBUTIONS.values())).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     print("installing dependencies into .venv ...", flush=True)
     run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"])
-    run([PY, "-m", "pip", "install", "-q", "-e", ".[dev]"])
+    editable = [arg for target in DISTRIBUTIONS for arg in ("-e", target)]
+    run([PY, "-m", "pip", "install", "-q", *editable])
     STAMP.write_text(digest)
 
 
@@ -89,7 +99,7 @@ def task_test(args: list[str]) -> None:
 
 
 def task_demo(args: list[str]) -> None:
-    run([PY, "-m", "ingestion.demo", *args])
+    run([PY, "-m", "devtools.demo", *args])
 
 
 def task_bench(args: list[str]) -> None:

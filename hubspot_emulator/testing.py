@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -22,6 +23,7 @@ from .state import Emulator
 READY_PREFIX = "HubSpot emulator listening on "
 TOKEN_ENV = "HUBSPOT_EMULATOR_TOKEN"
 CONTROL_TOKEN_ENV = "HUBSPOT_EMULATOR_CONTROL_TOKEN"
+EMULATOR_HOME = str(Path(__file__).resolve().parent.parent)  # the folder that holds the package
 
 
 @dataclass
@@ -100,6 +102,8 @@ def spawn_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int
 def _child_env(token: str, control_token: str | None) -> dict[str, str]:
     """Tokens go through the environment: argv is readable by every user (`ps`)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", TOKEN_ENV: token}
+    # The child runs this very copy of the emulator, installed or not, wherever it starts.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, (EMULATOR_HOME, env.get("PYTHONPATH"))))
     env.pop(CONTROL_TOKEN_ENV, None)  # an inherited one would lock our own control client out
     if control_token:
         env[CONTROL_TOKEN_ENV] = control_token

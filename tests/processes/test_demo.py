@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from subprocesses import ROOT, clean_environment, run_python
 
-from ingestion.demo import DEMO_DB, DEMO_LOCK
+from devtools.demo import DEMO_DB, DEMO_LOCK
 
 # var/demo.sqlite3 and .env are the project's own files: one test at a time.
 pytestmark = [pytest.mark.xdist_group("outside-state"),
@@ -130,7 +130,7 @@ def test_demo_running_when_another_demo_starts_then_refused_before_touching_its_
     before = DEMO_DB.stat().st_mtime_ns if DEMO_DB.exists() else None
     with open(DEMO_LOCK, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run_python("-m", "ingestion.demo", "--contacts", "5", env=clean_environment())
+        result = run_python("-m", "devtools.demo", "--contacts", "5", env=clean_environment())
     assert result.returncode == 1
     assert result.stderr.strip() == (f"Another demo is running (it holds {DEMO_LOCK}); "
                                      "wait for it to end.")

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from hubspot_emulator.testing import spawn_emulator
+
 DEMO_TOKEN = "pat-na1-demo-token"
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DB = ROOT / "var" / "demo.sqlite3"
@@ -31,8 +33,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=2000, help="portal size (default 2000)")
     args = parser.parse_args(argv)
-
-    from hubspot_emulator.testing import spawn_emulator
 
     with demo_lock(), spawn_emulator(token=DEMO_TOKEN, contacts=args.contacts) as emulator:
         isolate_environment(emulator.url)
