@@ -279,7 +279,7 @@ def _after(cursor: str | None, ordered: list[tuple[str, int]]) -> int:
 # -- control operations (/_emulator/lists/…) ---------------------------------------------------
 
 class ListControlError(ValueError):
-    """Bad control input: answered 400 by api_control's wrapper."""
+    """Bad control input: answered 400 by `handling.control_handler`."""
 
 
 def _record_ids(emu: Emulator, lst: PortalList, body: dict) -> list[str]:

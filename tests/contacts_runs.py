@@ -8,6 +8,7 @@ import httpx
 from django.apps import apps
 from django.core.management.base import CommandError
 from sync_commands import Run, run_command, run_failing
+from upstream import listing
 
 from ingestion.base.history import last_watermark
 from ingestion.models import HubSpotContact, SyncHistory
@@ -27,14 +28,8 @@ def contacts_failing(*flags: str) -> tuple[CommandError, Run]:
 
 def upstream_ids(api: httpx.Client, *, archived: bool = False) -> list[str]:
     """Every contact id HubSpot lists (live, or the archived listing)."""
-    ids, params = [], {"limit": 100, "archived": "true" if archived else "false"}
-    while True:
-        data = api.get(CONTACTS_LIST, params=params).raise_for_status().json()
-        ids += [r["id"] for r in data["results"]]
-        after = ((data.get("paging") or {}).get("next") or {}).get("after")
-        if not after:
-            return ids
-        params["after"] = after
+    params = {"limit": 100, "archived": "true" if archived else "false"}
+    return [record["id"] for record in listing(api, CONTACTS_LIST, params)]
 
 
 def everything_upstream(api: httpx.Client) -> set[str]:

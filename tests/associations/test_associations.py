@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sync_commands import run_command, run_failing
+from upstream import listing
 
 from ingestion.models import (
     HubSpotAssociation,
@@ -27,15 +28,8 @@ def links(**filters) -> set[tuple]:
 
 def upstream_targets(api, from_type: str, from_id: str, to_type: str) -> set[str]:
     """Every target id HubSpot lists for one record (v4 list endpoint, all pages)."""
-    found, params = set(), {"limit": 500}
-    while True:
-        data = api.get(f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}",
-                       params=params).raise_for_status().json()
-        found |= {str(r["toObjectId"]) for r in data["results"]}
-        after = ((data.get("paging") or {}).get("next") or {}).get("after")
-        if not after:
-            return found
-        params["after"] = after
+    path = f"/crm/v4/objects/{from_type}/{from_id}/associations/{to_type}"
+    return {str(link["toObjectId"]) for link in listing(api, path, {"limit": 500})}
 
 
 def test_contacts_and_companies_when_force_overwrite_either_side_then_other_rows_and_links_intact(

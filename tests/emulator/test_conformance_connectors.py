@@ -10,6 +10,7 @@ The object-type tests pin that every documented standard type is answered (issue
 from __future__ import annotations
 
 import pytest
+from upstream import listing, pages
 
 from hubspot_emulator.standard_types import STANDARD_TYPES
 from hubspot_emulator.timeutil import FIXED_EPOCH_MS
@@ -28,14 +29,7 @@ ENGAGEMENTS = ("calls", "emails", "meetings", "notes", "tasks")
 
 
 def all_live_ids(api, type_name: str) -> list[int]:
-    ids, after = [], None
-    while True:
-        page = api.get(f"/crm/v3/objects/{type_name}",
-                       params={"limit": 100, **({"after": after} if after else {})}).json()
-        ids += [int(r["id"]) for r in page["results"]]
-        after = page.get("paging", {}).get("next", {}).get("after")
-        if not after:
-            return ids
+    return [int(r["id"]) for r in listing(api, f"/crm/v3/objects/{type_name}", {"limit": 100})]
 
 
 # -- object types: every documented standard type resolves ----------------------------------
@@ -284,14 +278,10 @@ def test_search_when_top_level_filters_and_groups_then_filters_join_every_group(
 
 def test_airbyte_engagements_paged_when_count_sent_then_limit_default_and_offset_paging(api):
     # Airbyte sends `count=250`; `/paged` reads `limit` (default 100), so pages hold 100.
-    seen, params = [], {"count": 250}
-    while True:
-        page = api.get("/engagements/v1/engagements/paged", params=params).json()
+    seen = []
+    for page in pages(api, "/engagements/v1/engagements/paged", {"count": 250}):
         assert set(page) == {"results", "hasMore", "offset"} and len(page["results"]) <= 100
         seen += [r["engagement"]["id"] for r in page["results"]]
-        if not page["hasMore"]:
-            break
-        params = {"count": 250, "offset": page["offset"]}
     assert seen == sorted(i for t in ENGAGEMENTS for i in all_live_ids(api, t))
 
 
@@ -332,16 +322,12 @@ def test_singer_property_when_named_then_one_definition_or_404(api):
 
 def test_singer_companies_paged_when_offset_followed_then_every_company_once(api):
     seen, params = [], {"limit": 7, "properties": ["createdate", "hs_lastmodifieddate"]}
-    while True:
-        page = api.get("/companies/v2/companies/paged", params=params).json()
+    for page in pages(api, "/companies/v2/companies/paged", params):
         assert set(page) == {"companies", "has-more", "offset"}
         for row in page["companies"]:
             modified = row["properties"]["hs_lastmodifieddate"]
             assert isinstance(modified["timestamp"], int) and modified["value"].isdigit()
         seen += [row["companyId"] for row in page["companies"]]
-        if not page["has-more"]:
-            break
-        params["offset"] = page["offset"]
     assert seen == all_live_ids(api, "companies")
 
 
@@ -422,13 +408,9 @@ def test_singer_engagements_when_paged_then_engagement_associations_metadata(api
 def test_singer_engagements_modified_after_when_cursor_followed_then_every_one_in_order(api):
     # tap-hubspot 4.5: `after` = start-date epoch ms, then the cursor each answer returns.
     seen, params = [], {"limit": 190, "after": 946684800000}
-    while True:
-        page = api.get("/engagements/v1/engagements/modified/after", params=params).json()
+    for page in pages(api, "/engagements/v1/engagements/modified/after", params):
         assert set(page) == {"results", "hasMore", "after"}
         seen += [(r["engagement"]["lastUpdated"], r["engagement"]["id"]) for r in page["results"]]
-        if not page["hasMore"]:
-            break
-        params["after"] = page["after"]
     assert seen == sorted(seen)
     assert sorted(i for _, i in seen) == sorted(i for t in ENGAGEMENTS
                                                 for i in all_live_ids(api, t))
@@ -448,13 +430,9 @@ def test_singer_engagements_modified_after_when_written_then_it_comes_last(api):
 
 def test_singer_contacts_v1_when_vid_offset_paged_then_every_contact_once(api):
     seen, params = [], {"showListMemberships": "True", "includeVersion": "True", "count": 15}
-    while True:
-        page = api.get("/contacts/v1/lists/all/contacts/all", params=params).json()
+    for page in pages(api, "/contacts/v1/lists/all/contacts/all", params):
         assert set(page) == {"contacts", "has-more", "vid-offset"}
         seen += [c["vid"] for c in page["contacts"]]
-        if not page["has-more"]:
-            break
-        params["vidOffset"] = page["vid-offset"]
     assert seen == all_live_ids(api, "contacts")
     contact = page["contacts"][0]
     assert {"vid", "canonical-vid", "portal-id", "is-contact", "properties",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hubspot
 import pytest
 from hubspot.crm.lists import ListSearchRequest
+from upstream import listing
 from urllib3.util.retry import Retry
 
 from .conftest import COMPANY, CONTACT
@@ -23,13 +24,8 @@ def search(api, prefix: str = LISTS, **body) -> dict:
 
 
 def members(api, list_id: str, prefix: str = LISTS, limit: int = 250) -> list[str]:
-    out, params = [], {"limit": limit}
-    while True:
-        page = api.get(f"{prefix}/{list_id}/memberships", params=params).json()
-        out += [m["recordId"] for m in page["results"]]
-        if "paging" not in page:
-            return out
-        params["after"] = page["paging"]["next"]["after"]
+    return [m["recordId"] for m in listing(api, f"{prefix}/{list_id}/memberships",
+                                           {"limit": limit})]
 
 
 def forms_by_name(api) -> dict[str, dict]:
@@ -37,13 +33,7 @@ def forms_by_name(api) -> dict[str, dict]:
 
 
 def submissions(api, form_id: str, limit: int = 50) -> list[dict]:
-    out, params = [], {"limit": limit}
-    while True:
-        page = api.get(f"{SUBMISSIONS}/{form_id}", params=params).json()
-        out += page["results"]
-        if "paging" not in page:
-            return out
-        params["after"] = page["paging"]["next"]["after"]
+    return listing(api, f"{SUBMISSIONS}/{form_id}", {"limit": limit})
 
 
 # -- lists -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from upstream import listing
 
 from .conftest import COMPANY, CONTACT
 
@@ -97,15 +98,8 @@ def test_v4_batch_read_when_over_1000_inputs_then_400(api):
 
 def test_v4_list_when_many_then_paged_per_object(api, emulator):
     emulator.control.reset(contacts=3000)
-    rows, after = [], None
-    while True:
-        params = {"limit": 100, **({"after": after} if after else {})}
-        body = api.get(f"/crm/v4/objects/companies/{COMPANY + 1}/associations/contacts",
-                       params=params).json()
-        rows += body["results"]
-        if "paging" not in body:
-            break
-        after = body["paging"]["next"]["after"]
+    rows = listing(api, f"/crm/v4/objects/companies/{COMPANY + 1}/associations/contacts",
+                   {"limit": 100})
     ids = [r["toObjectId"] for r in rows]
     assert len(ids) > 1 and ids == sorted(set(ids))
     assert api.get(f"/crm/v4/objects/companies/{COMPANY + 1}/associations/contacts",

@@ -6,20 +6,11 @@ import re
 
 import httpx
 import pytest
+from upstream import listing
 
 from .conftest import CONTACT
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def all_pages(api, path: str, **params) -> list[dict]:
-    out, after = [], None
-    while True:
-        body = api.get(path, params={**params, **({"after": after} if after else {})}).json()
-        out += body["results"]
-        if "paging" not in body:
-            return out
-        after = body["paging"]["next"]["after"]
 
 
 # -- auth (§1) -------------------------------------------------------------------------------
@@ -68,7 +59,7 @@ def test_list_when_not_contacts_then_last_modified_is_hs_lastmodifieddate(api, t
 
 
 def test_list_when_paging_to_the_end_then_ids_ascending_and_no_paging_on_last_page(api):
-    records = all_pages(api, "/crm/v3/objects/contacts", limit=7)
+    records = listing(api, "/crm/v3/objects/contacts", {"limit": 7})
     ids = [int(r["id"]) for r in records]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert len(records) == 39  # 40 generated, one of them archived
@@ -100,7 +91,8 @@ def test_properties_when_comma_separated_or_repeated_then_same_and_unknown_left_
 
 def test_values_when_typed_properties_then_strings_or_null_and_multiselect_joined(api):
     names = [p["name"] for p in api.get("/crm/v3/properties/contacts").json()["results"]]
-    records = all_pages(api, "/crm/v3/objects/contacts", limit=100, properties=",".join(names))
+    records = listing(api, "/crm/v3/objects/contacts",
+                      {"limit": 100, "properties": ",".join(names)})
     values = [v for r in records for v in r["properties"].values()]
     assert all(v is None or isinstance(v, str) for v in values)
     assert None in values
@@ -111,10 +103,10 @@ def test_values_when_typed_properties_then_strings_or_null_and_multiselect_joine
 
 
 def test_archived_true_when_listing_then_only_archived_records_with_archived_at(api):
-    archived = all_pages(api, "/crm/v3/objects/contacts", archived="true")
+    archived = listing(api, "/crm/v3/objects/contacts", {"archived": "true"})
     assert len(archived) == 1
     assert archived[0]["archived"] is True and ISO_MS.match(archived[0]["archivedAt"])
-    live_ids = {r["id"] for r in all_pages(api, "/crm/v3/objects/contacts", limit=100)}
+    live_ids = {r["id"] for r in listing(api, "/crm/v3/objects/contacts", {"limit": 100})}
     assert archived[0]["id"] not in live_ids
 
 

@@ -4,6 +4,7 @@ what a full read must notice when search breaks HubSpot's contract that ids are 
 from __future__ import annotations
 
 import pytest
+from upstream import listing
 
 LIST = "/crm/v3/objects/contacts"
 SEARCH = f"{LIST}/search"
@@ -19,13 +20,7 @@ def descending(limit: int, below: int | None = None) -> dict:
 
 
 def live_ids(api) -> list[int]:
-    ids, params = [], {"limit": 100}
-    while True:
-        reply = api.get(LIST, params=params).json()
-        ids += [int(r["id"]) for r in reply["results"]]
-        if "paging" not in reply:
-            return ids
-        params["after"] = reply["paging"]["next"]["after"]
+    return [int(r["id"]) for r in listing(api, LIST, {"limit": 100})]
 
 
 @pytest.fixture

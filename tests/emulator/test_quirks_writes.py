@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from upstream import listing
+
 from .conftest import COMPANY, CONTACT
 
 LIST = "/crm/v3/objects/contacts"
@@ -13,13 +15,7 @@ FROZEN_ISO = "2030-01-01T00:00:00.000Z"
 
 
 def live_ids(api, path=LIST) -> list[str]:
-    out, after = [], None
-    while True:
-        body = api.get(path, params={"limit": 100, **({"after": after} if after else {})}).json()
-        out += [r["id"] for r in body["results"]]
-        if "paging" not in body:
-            return out
-        after = body["paging"]["next"]["after"]
+    return [r["id"] for r in listing(api, path, {"limit": 100})]
 
 
 def test_create_when_posted_then_201_new_id_after_generated_ones_and_clock_stamps(api,

@@ -6,8 +6,7 @@ properties and associations as every type; each guarded by its own scope (BEHAVI
 from __future__ import annotations
 
 import pytest
-
-from .test_quirks_objects import all_pages
+from upstream import listing
 
 B = 1_000_000_000
 # name, type id, singular, first id - 1, display property, records for 1,000 contacts
@@ -65,10 +64,10 @@ def test_volumes_when_portal_of_1000_contacts_then_each_standard_object_has_its_
 def test_standard_object_when_listed_to_the_end_then_every_id_once_archived_apart(
         emulator, api, name):
     emulator.control.reset(contacts=400, seed=1, rate_limit="none")
-    live = all_pages(api, f"/crm/v3/objects/{name}", limit=7)
+    live = listing(api, f"/crm/v3/objects/{name}", {"limit": 7})
     ids = [int(r["id"]) for r in live]
     assert ids == sorted(set(ids)) and not any(r["archived"] for r in live)
-    gone = all_pages(api, f"/crm/v3/objects/{name}", archived="true")
+    gone = listing(api, f"/crm/v3/objects/{name}", {"archived": "true"})
     assert gone and all(r["archived"] and r["archivedAt"] for r in gone)
     assert not {r["id"] for r in gone} & {r["id"] for r in live}
     total = api.post(f"/crm/v3/objects/{name}/search", json={"limit": 1}).json()["total"]
@@ -164,7 +163,7 @@ def test_standard_object_when_only_its_scope_granted_then_readable(emulator, api
 
 
 def test_standard_object_when_created_then_id_follows_the_generated_ones(api):
-    last = all_pages(api, "/crm/v3/objects/quotes")[-1]["id"]
+    last = listing(api, "/crm/v3/objects/quotes")[-1]["id"]
     created = api.post("/crm/v3/objects/quotes", json={"properties": {"hs_title": "New"}})
     assert created.status_code == 201
     assert int(created.json()["id"]) > int(last)

@@ -19,6 +19,7 @@ from contacts_runs import (
     watermark,
 )
 from django.conf import settings
+from upstream import requests_by_path
 
 from ingestion.models import HubSpotAssociation, HubSpotContact
 
@@ -121,7 +122,7 @@ def test_prior_full_sync_when_list_cursor_repeats_then_fails_within_seconds_noth
         hubspot):
     contacts("--full")
     live_before, watermark_before = live_ids(), watermark()
-    listed_before = hubspot.control.stats()["by_path"][CONTACTS_LIST]
+    listed_before = requests_by_path(hubspot)[CONTACTS_LIST]
     hubspot.control.set_faults(rate=1.0, kinds=["repeat_cursor"], match=LIST_GET)
 
     started = time.monotonic()
@@ -132,7 +133,7 @@ def test_prior_full_sync_when_list_cursor_repeats_then_fails_within_seconds_noth
     assert "cursor" in str(error) and "second time" in str(error)
     _assert_failed_run_changed_nothing(error, live_before, watermark_before, "cursor")
     # page 1, then page 2 whose cursor repeats: stopped there, not looping
-    assert hubspot.control.stats()["by_path"][CONTACTS_LIST] - listed_before == 2
+    assert requests_by_path(hubspot)[CONTACTS_LIST] - listed_before == 2
 
 
 def test_touched_contacts_when_search_ignores_its_filter_then_fails_fast_naming_the_search(
@@ -151,7 +152,7 @@ def test_touched_contacts_when_search_ignores_its_filter_then_fails_fast_naming_
     assert error.returncode == 1
     assert "search" in str(error) and "ignored the search's filter" in str(error)
     assert "lastmodifieddate" in str(error)
-    assert hubspot.control.stats()["by_path"].get(CONTACTS_SEARCH, 0) <= 3  # no loop
+    assert requests_by_path(hubspot)[CONTACTS_SEARCH] <= 3  # no loop
     run = last_run()
     assert (run.mode, run.status) == ("incremental", "failed")
     assert "ignored the search's filter" in run.error_message

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sync_commands import run_command
+from upstream import listing, requests_by_path
 
 from ingestion.models import HubSpotForm, HubSpotFormSubmission, SyncHistory
 from ingestion.sync.hubspot.forms import submission_key, submission_row
@@ -22,13 +23,7 @@ def upstream_forms(api) -> list[dict]:
 
 
 def upstream_submissions(api, form_id: str) -> list[dict]:
-    out, params = [], {"limit": 50}
-    while True:
-        page = api.get(f"{SUBMISSIONS}/{form_id}", params=params).json()
-        out += page["results"]
-        if "paging" not in page:
-            return out
-        params["after"] = page["paging"]["next"]["after"]
+    return listing(api, f"{SUBMISSIONS}/{form_id}", {"limit": 50})
 
 
 def form_named(name: str) -> HubSpotForm:
@@ -40,8 +35,7 @@ def stored(form_id: str) -> int:
 
 
 def submission_requests(hubspot) -> int:
-    return sum(n for path, n in hubspot.control.stats()["by_path"].items()
-               if path.startswith(SUBMISSIONS))
+    return requests_by_path(hubspot, lambda path: path.startswith(SUBMISSIONS)).total()
 
 
 @pytest.mark.usefixtures("api_family")

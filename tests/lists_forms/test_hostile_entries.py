@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sync_commands import run_command, run_failing
+from upstream import listing, requests_by_path
 
 from ingestion.models import (
     HubSpotForm,
@@ -33,22 +34,13 @@ def local_members(list_id: str) -> set[str]:
 
 
 def upstream_members(api, list_id: str) -> set[str]:
-    out, params = set(), {"limit": 250}
-    while True:
-        page = api.get(f"/crm/v3/lists/{segment(list_id)}/memberships", params=params).json()
-        out |= {m["recordId"] for m in page["results"]}
-        if "paging" not in page:
-            return out
-        params["after"] = page["paging"]["next"]["after"]
+    members = listing(api, f"/crm/v3/lists/{segment(list_id)}/memberships", {"limit": 250})
+    return {m["recordId"] for m in members}
 
 
 def errors_of(object_type: str, severity: str = "error") -> dict[str, str]:
     return dict(SyncError.objects.filter(object_type=object_type, severity=severity)
                 .values_list("object_id", "reason"))
-
-
-def requests_to(hubspot, path: str) -> int:
-    return hubspot.control.stats()["by_path"].get(path, 0)
 
 
 # -- lists -----------------------------------------------------------------------------------
@@ -121,14 +113,14 @@ def test_list_ids_with_path_characters_when_synced_then_each_read_at_its_own_pat
     odd_ids = [HOSTILE_PATH_ID, "1?includeFilters=false", "a/b#c"]
     for n, list_id in enumerate(odd_ids):
         hubspot.control.list_create(f"Odd {n}", list_id=list_id, record_ids=[CONTACT + n + 1])
-    owners_before = requests_to(hubspot, "/crm/v3/owners")
+    owners_before = requests_by_path(hubspot)["/crm/v3/owners"]
     run_command("sync_hubspot_lists")
     for n, list_id in enumerate(odd_ids):
         assert HubSpotList.objects.get(pk=list_id).name == f"Odd {n}"
         assert local_members(list_id) == {str(CONTACT + n + 1)}
     assert local_members("1") == upstream_members(api, "1")  # not list 1's members filed
-    assert requests_to(hubspot, "/crm/v3/owners") == owners_before
-    assert requests_to(hubspot, f"/crm/v3/lists/{HOSTILE_PATH_ID}/memberships") == 1
+    assert requests_by_path(hubspot)["/crm/v3/owners"] == owners_before
+    assert requests_by_path(hubspot)[f"/crm/v3/lists/{HOSTILE_PATH_ID}/memberships"] == 1
 
 
 # -- forms -----------------------------------------------------------------------------------
@@ -182,7 +174,7 @@ def test_form_ids_with_path_characters_when_synced_then_own_submissions_only(hub
     for n, form_id in enumerate(odd_ids):
         hubspot.control.form_create(f"Odd {n}", form_id=form_id)
         hubspot.control.form_add_submission(form_id, {"email": f"odd{n}@example.com"})
-    owners_before = requests_to(hubspot, "/crm/v3/owners")
+    owners_before = requests_by_path(hubspot)["/crm/v3/owners"]
     run_command("sync_hubspot_forms")
     for n, form_id in enumerate(odd_ids):
         [stored] = HubSpotFormSubmission.objects.filter(form_id=form_id)
@@ -190,7 +182,7 @@ def test_form_ids_with_path_characters_when_synced_then_own_submissions_only(hub
     filed = HubSpotFormSubmission.objects.filter(form_id=seeded)
     assert filed.exists() and not [
         s for s in filed if any(str(v.get("value")).startswith("odd") for v in s.values)]
-    assert requests_to(hubspot, "/crm/v3/owners") == owners_before
+    assert requests_by_path(hubspot)["/crm/v3/owners"] == owners_before
     assert HubSpotForm.objects.filter(pk__in=odd_ids).count() == 2
 
 

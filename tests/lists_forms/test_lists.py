@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sync_commands import run_command, run_failing
+from upstream import listing, requests_by_path
 
 from ingestion.models import HubSpotList, HubSpotListMembership, SyncHistory
 
@@ -22,13 +23,8 @@ def upstream_lists(api, prefix: str = "/crm/v3/lists") -> list[dict]:
 
 
 def upstream_members(api, list_id: str) -> dict[str, str]:
-    out, params = {}, {"limit": 250}
-    while True:
-        page = api.get(f"/crm/v3/lists/{list_id}/memberships", params=params).json()
-        out.update({m["recordId"]: m["membershipTimestamp"] for m in page["results"]})
-        if "paging" not in page:
-            return out
-        params["after"] = page["paging"]["next"]["after"]
+    members = listing(api, f"/crm/v3/lists/{list_id}/memberships", {"limit": 250})
+    return {m["recordId"]: m["membershipTimestamp"] for m in members}
 
 
 def local_members(list_id: str) -> set[str]:
@@ -39,10 +35,6 @@ def local_members(list_id: str) -> set[str]:
 def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime(
         "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def requests_to(hubspot, path: str) -> int:
-    return hubspot.control.stats()["by_path"].get(path, 0)
 
 
 @pytest.mark.usefixtures("api_family")
@@ -84,11 +76,11 @@ def test_members_added_and_removed_upstream_when_synced_then_exact_local_set(hub
 
 def test_incremental_when_one_list_changed_then_only_its_memberships_read(hubspot):
     run_command("sync_hubspot_lists")
-    before = {n: requests_to(hubspot, f"/crm/v3/lists/{n}/memberships") for n in "1234"}
+    before = {n: requests_by_path(hubspot)[f"/crm/v3/lists/{n}/memberships"] for n in "1234"}
     run_command("sync_hubspot_lists")
     hubspot.control.list_add_members(3, [CONTACT + 2])
     run_command("sync_hubspot_lists")
-    after = {n: requests_to(hubspot, f"/crm/v3/lists/{n}/memberships") for n in "1234"}
+    after = {n: requests_by_path(hubspot)[f"/crm/v3/lists/{n}/memberships"] for n in "1234"}
     assert {n: after[n] - before[n] for n in after} == {"1": 0, "2": 0, "3": 1, "4": 0}
     assert str(CONTACT + 2) in local_members("3")
 
@@ -97,9 +89,9 @@ def test_full_run_when_nothing_changed_then_every_membership_read_again(hubspot)
     run_command("sync_hubspot_lists")
     HubSpotListMembership.objects.create(list_id="2", record_id="123", object_type_id="0-1",
                                          synced_at=datetime.now(UTC))  # stale local row
-    before = requests_to(hubspot, "/crm/v3/lists/2/memberships")
+    before = requests_by_path(hubspot)["/crm/v3/lists/2/memberships"]
     run_command("sync_hubspot_lists", "--full")
-    assert requests_to(hubspot, "/crm/v3/lists/2/memberships") == before + 1
+    assert requests_by_path(hubspot)["/crm/v3/lists/2/memberships"] == before + 1
     assert "123" not in local_members("2")
 
 
@@ -151,7 +143,7 @@ def test_dry_run_when_lists_new_then_nothing_written_nor_memberships_read(hubspo
     assert dry["created"] == 4
     assert HubSpotList.objects.count() == HubSpotListMembership.objects.count() == 0
     assert not SyncHistory.objects.filter(object_type="lists").exists()
-    assert requests_to(hubspot, "/crm/v3/lists/1/memberships") == 0
+    assert requests_by_path(hubspot)["/crm/v3/lists/1/memberships"] == 0
 
 
 def test_force_overwrite_when_local_edits_then_definitions_and_memberships_replaced(

@@ -9,6 +9,7 @@ import math
 import pytest
 from contacts_runs import archived_ids, live_ids, upstream_ids
 from sync_commands import run_command
+from upstream import requests_by_path
 
 from ingestion.models import HubSpotAssociation, HubSpotContact, SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
@@ -26,27 +27,23 @@ def portal(hubspot, settings):
     return hubspot
 
 
-def requests_to(stats: dict, path: str) -> int:
-    return stats["by_path"].get(path, 0)
-
-
 def test_full_run_when_large_then_both_ends_read_every_record_once(portal, api):
     run = run_command("sync_hubspot_contacts", "--full", "--skip-associations")
-    stats = portal.control.stats()
+    requests = requests_by_path(portal)  # before the test's own reads below
     live, archived = set(upstream_ids(api)), set(upstream_ids(api, archived=True))
     assert live_ids() == live and archived_ids() == archived
     assert run["contacts"]["created"] == len(live) + len(archived)
-    searches = requests_to(stats, SEARCH)
+    searches = requests[SEARCH]
     assert searches >= 3  # the count, the search end's pages, the top-up
     # Each end read its share: fewer list pages than a list-only read would need.
-    assert requests_to(stats, LIST) < len(live | archived) / 100 + 1
+    assert requests[LIST] < len(live | archived) / 100 + 1
     assert run["contacts"]["fetched"] <= len(live) + len(archived) + 200  # the meeting page
 
 
 def test_full_run_when_list_only_then_no_search_end(portal):
     run_command("sync_hubspot_contacts", "--full", "--skip-associations", "--list-only")
     # One search of one record: HubSpot's count the read is reconciled with (reconcile.py).
-    assert requests_to(portal.control.stats(), SEARCH) == 1
+    assert requests_by_path(portal)[SEARCH] == 1
 
 
 def test_full_run_when_records_created_and_archived_mid_run_then_mirror_exact(
@@ -96,8 +93,8 @@ def test_full_run_when_two_ended_with_links_then_one_link_read_per_thousand_reco
     hubspot.control.reset(contacts=2_500, seed=3)
     run_command("sync_hubspot_contacts", "--full")
     live = HubSpotContact.objects.filter(archived=False).count()
-    reads = {path: n for path, n in hubspot.control.stats()["by_path"].items()
-             if "/associations/" in path and path.endswith("/batch/read")}
+    reads = requests_by_path(
+        hubspot, lambda path: "/associations/" in path and path.endswith("/batch/read"))
     assert len(reads) == 3 and set(reads.values()) == {math.ceil(live / 1000)}, reads
     links = set(HubSpotAssociation.objects.values_list(
         "from_id", "to_object_type", "to_id", "association_type_id"))
