@@ -27,11 +27,9 @@ from ingestion.models import HubSpotForm, HubSpotFormSubmission
 from .associations import FATAL
 from .client import HubSpotClient
 from .errors import HubSpotError, HubSpotLoopError
+from .limits import FORMS_PAGE, SUBMISSIONS_PAGE_MAX
 from .replies import REPAIRED
 from .timeparse import parse_hubspot_datetime
-
-FORMS_LIMIT = 50  # HubSpot documents no maximum for forms v3; 50 stays inside any
-SUBMISSIONS_LIMIT = 50  # "supports a maximum of 50"
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class Submissions:
 # -- the fetch stage ---------------------------------------------------------------------------
 
 def form_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list]:
-    params: dict = {"limit": FORMS_LIMIT, "archived": "true" if archived else "false"}
+    params: dict = {"limit": FORMS_PAGE, "archived": "true" if archived else "false"}
     yield from filter(None, client.get_pages(client.paths.forms(), params))
 
 
@@ -77,7 +75,7 @@ def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | Non
 
 def _submission_pages(client: HubSpotClient, form_id: str) -> Iterator[list[dict]]:
     for results in client.get_pages(client.paths.form_submissions(form_id),
-                                    {"limit": SUBMISSIONS_LIMIT}):
+                                    {"limit": SUBMISSIONS_PAGE_MAX}):
         yield [submission_row(form_id, entry) for entry in results]
 
 

@@ -25,9 +25,9 @@ from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
 from ingestion.models import HubSpotAssociation
 
 from .associations import LinkChanges, read_links, replace_associations
-from .catalog import ASSOCIATION_BATCH_MAX
 from .client import HubSpotClient
 from .jobs import RecordedJob
+from .limits import ASSOCIATION_BATCH_MAX
 
 COUNTS = ("read", "added", "removed", "unchanged", "failed", "records")
 

@@ -33,11 +33,10 @@ from ingestion.models import HubSpotList, HubSpotListMembership
 from .associations import FATAL
 from .client import HubSpotClient
 from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
+from .limits import LISTS_SEARCH_MAX, MEMBERSHIPS_PAGE_MAX
 from .replies import REPAIRED, Listing
 from .timeparse import parse_hubspot_datetime
 
-SEARCH_COUNT = 500  # SDK ListSearchRequest: "The max `count` is `500`"
-MEMBERS_LIMIT = 250  # SDK memberships get_page: "The maximum `limit` is 250"
 CHUNK = 5_000
 
 
@@ -80,7 +79,7 @@ def search_pages(client: HubSpotClient) -> Iterator[list[dict]]:
     while True:
         # Paced like a CRM search (5/s): HubSpot does not say which budget it uses.
         reply = client.request("POST", path, json={"query": "", "offset": offset,
-                                                   "count": SEARCH_COUNT},
+                                                   "count": LISTS_SEARCH_MAX},
                                search=True, shape=ListSearchPage)
         if reply.results:
             yield reply.results
@@ -127,7 +126,7 @@ def read_members(client: HubSpotClient, lst: dict, version: str) -> MemberSet | 
 def _member_pages(client: HubSpotClient, list_id: str, repaired: list[str]
                   ) -> Iterator[tuple[str, datetime | None]]:
     path = client.paths.list_memberships(list_id)
-    for results in client.get_pages(path, {"limit": MEMBERS_LIMIT}):
+    for results in client.get_pages(path, {"limit": MEMBERSHIPS_PAGE_MAX}):
         for entry in results:
             record_id = str(entry["recordId"])
             if not record_id:

@@ -36,7 +36,8 @@ from collections.abc import Iterator
 
 from django.db import connections
 
-from .client import SEARCH_PAGE_MAX, HubSpotClient
+from .client import HubSpotClient
+from .limits import SEARCH_PAGE_MAX
 
 log = logging.getLogger("ingestion.sync")
 

@@ -56,7 +56,8 @@ from django.db.models import Min
 from ingestion.base import history
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 
-from .client import LIST_PAGE_MAX, SEARCH_PAGE_MAX, HubSpotClient
+from .client import HubSpotClient
+from .limits import LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from .timeparse import parse_hubspot_datetime
 
 LEAF_SIZE = SEARCH_PAGE_MAX  # a window this small is listed by the request that counts it

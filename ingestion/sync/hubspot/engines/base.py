@@ -21,6 +21,7 @@ from ingestion.models import HubSpotAssociation
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
 from ..errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
+from ..limits import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX
 from ..property_history import (
     HISTORY_KEY,
     changed_since,
@@ -37,8 +38,6 @@ from ..two_ended import Meeting, two_ended_pages
 log = logging.getLogger("ingestion.sync")
 
 LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
-LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
-BATCH_READ_MAX = 100  # object batch reads take up to 100 inputs (API-FACTS §4)
 
 
 class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
@@ -262,8 +261,9 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
                     and r.get("archived") in LIVE]
             waiting.add(page, [str(r["id"]) for r in live])
             unread += live
-            while len(unread) >= LINKS_READ_AHEAD:
-                chunk, unread = unread[:LINKS_READ_AHEAD], unread[LINKS_READ_AHEAD:]
+            while len(unread) >= ASSOCIATION_BATCH_MAX:
+                chunk, unread = (unread[:ASSOCIATION_BATCH_MAX],
+                                 unread[ASSOCIATION_BATCH_MAX:])
                 waiting.related.update(self._related_of(chunk, history_since))
             yield from waiting.pages_read()
         if unread:
