@@ -73,7 +73,6 @@ from .portals import mirrored_portal, other_portal
 log = logging.getLogger("ingestion.webhooks")
 
 EVENTS_TYPE = "webhooks"  # the apply run's name in sync_history (and its lock)
-DEFAULT_MAX_ATTEMPTS = 5
 # Not one type's problem: every other type would fail the same way, so the run stops.
 FATAL = (HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError)
 REREAD_KINDS = {"creation", "propertyChange", "restore", "deletion", "merge"}
@@ -211,8 +210,7 @@ class EventApplier:
     def __init__(self, client: HubSpotClient, result: SyncResult):
         self.client, self.result = client, result
         self.dry_run = result.options.dry_run
-        self.max_attempts = getattr(settings, "HUBSPOT_WEBHOOK_MAX_ATTEMPTS",
-                                    DEFAULT_MAX_ATTEMPTS)
+        self.max_attempts = settings.HUBSPOT_WEBHOOK_MAX_ATTEMPTS
         self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0,
                        IGNORED: 0}
         self.ignored: dict[int, str] = {}  # this page's events of another portal: why
@@ -343,7 +341,7 @@ class EventApplier:
             return set()
         engine = engine_class(SyncOptions(
             ids=tuple(ids), dry_run=self.dry_run,
-            purge_vanished=getattr(settings, "HUBSPOT_PURGE_VANISHED", False)),
+            purge_vanished=settings.HUBSPOT_PURGE_VANISHED),
             client=self.client)
         failures = self._run_type(ids, engine.run)
         return set() if failures is None else self._settle(engine, ids, failures)

@@ -72,7 +72,7 @@ MS = timedelta(milliseconds=1)
 
 
 def settle_time() -> timedelta:
-    return timedelta(seconds=getattr(settings, "HUBSPOT_VERIFY_SETTLE_SECONDS", 60))
+    return timedelta(seconds=settings.HUBSPOT_VERIFY_SETTLE_SECONDS)
 
 
 def to_ms(moment: datetime | None) -> int | None:
@@ -496,7 +496,7 @@ class MirrorCheck:
         """Through the normal save path, in this run (its row holds the type's lock)."""
         before = self.client.requests_sent
         options = SyncOptions(ids=tuple(report.ids),
-                              purge_vanished=getattr(settings, "HUBSPOT_PURGE_VANISHED", False))
+                              purge_vanished=settings.HUBSPOT_PURGE_VANISHED)
         reread = self.engine_class(options, client=self.client).run(within=run_row)
         self.result.counts = reread.counts
         self.result.failures.extend(reread.failures)
