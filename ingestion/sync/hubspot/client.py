@@ -20,6 +20,8 @@ import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
 
+from ingestion.base.chunks import chunked
+
 from . import replies
 from .auth import GrantStore, OAuthTokens, StaticToken
 from .errors import (
@@ -289,9 +291,8 @@ class HubSpotClient:
                    archived: bool = False) -> list[dict]:
         """Records by id, properties sent in the body (no URL limit). Missing ids are left out."""
         records: list[dict] = []
-        for start in range(0, len(ids), BATCH_READ_MAX):
-            body = {"inputs": [{"id": i} for i in ids[start:start + BATCH_READ_MAX]],
-                    "properties": properties}
+        for chunk in chunked(ids, BATCH_READ_MAX):
+            body = {"inputs": [{"id": i} for i in chunk], "properties": properties}
             reply = self.request("POST", self.paths.batch_read(object_type),
                                  params={"archived": _bool(archived)}, json=body)
             records.extend(reply.results)  # a 207 lists missing ids in `errors`
@@ -305,8 +306,8 @@ class HubSpotClient:
         (HubSpot takes fewer inputs with history than without: API-DATED §3). Only
         `hs_object_id` as a plain property: the values are in the history."""
         records: list[dict] = []
-        for start in range(0, len(ids), chunk):
-            body = {"inputs": [{"id": i} for i in ids[start:start + chunk]],
+        for some in chunked(ids, chunk):
+            body = {"inputs": [{"id": i} for i in some],
                     "properties": ["hs_object_id"], "propertiesWithHistory": names}
             records.extend(self.request("POST", self.paths.batch_read(object_type),
                                         params={"archived": "false"}, json=body).results)

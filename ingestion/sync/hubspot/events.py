@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from ingestion.base import history
 from ingestion.base.bulk_sql import purge_rows
+from ingestion.base.chunks import chunked
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import Mode, SyncOptions, SyncResult
@@ -297,8 +298,7 @@ class EventApplier:
             deleted_kind=DeletedKind.PRIVACY_DELETED, purged_at__isnull=False), ids)
         ids = [i for i in ids if i not in done]  # purged before: left as they are
         purge_rows(HubSpotContact, ids, at, kind=DeletedKind.PRIVACY_DELETED)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
+        for chunk in chunked(ids, CHUNK):
             HubSpotContact.objects.filter(pk__in=chunk, archived_at__isnull=True).update(
                 archived_at=at)
             HubSpotAssociation.objects.filter(
@@ -451,8 +451,8 @@ def failed_ids(done: SyncResult) -> dict[str, str]:
 def _held(rows, ids) -> set[str]:
     """Those of `ids` that are rows of the queryset `rows` (chunked: any number of ids)."""
     ids, found = list(ids), set()
-    for start in range(0, len(ids), CHUNK):
-        found.update(rows.filter(pk__in=ids[start:start + CHUNK]).values_list("pk", flat=True))
+    for chunk in chunked(ids, CHUNK):
+        found.update(rows.filter(pk__in=chunk).values_list("pk", flat=True))
     return found
 
 

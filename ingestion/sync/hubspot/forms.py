@@ -20,6 +20,7 @@ from datetime import datetime
 import orjson
 from django.utils import timezone
 
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.base.writer import write_each_alone
 from ingestion.models import HubSpotForm, HubSpotFormSubmission
@@ -129,8 +130,8 @@ def _insert(rows: list[dict], *, overwrite: bool) -> None:
     unique = list({r["submission_key"]: r for r in rows}.values())
     if overwrite:  # the seed's delete-and-recreate, for submissions too
         keys = [r["submission_key"] for r in unique]
-        for start in range(0, len(keys), 5_000):
-            HubSpotFormSubmission.objects.filter(pk__in=keys[start:start + 5_000]).delete()
+        for chunk in chunked(keys, IDS_PER_STATEMENT):
+            HubSpotFormSubmission.objects.filter(pk__in=chunk).delete()
     synced_at = timezone.now()
     HubSpotFormSubmission.objects.bulk_create(
         [HubSpotFormSubmission(**r, synced_at=synced_at) for r in unique], batch_size=1000,

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from ingestion.base import history
 from ingestion.base.backends import backend
+from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
 from ingestion.models import HubSpotAssociation
 
@@ -70,9 +71,7 @@ class LinkRefresh(RecordedJob):
         """HubSpot ids, a v4 request's worth at a time: those given, or every stored live
         record's (keyset paging: the table may hold millions)."""
         if self.ids is not None:
-            ids = list(dict.fromkeys(self.ids))
-            for start in range(0, len(ids), ASSOCIATION_BATCH_MAX):
-                yield ids[start:start + ASSOCIATION_BATCH_MAX]
+            yield from chunked(list(dict.fromkeys(self.ids)), ASSOCIATION_BATCH_MAX)
             return
         rows = self.engine.scope().filter(archived=False).order_by("pk")
         column = self.engine.source_id_column

@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 from django.utils import timezone
 
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.base.writer import key_too_long, write_each_alone
 from ingestion.models import HubSpotList, HubSpotListMembership
@@ -36,8 +37,6 @@ from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
 from .limits import LISTS_SEARCH_MAX, MEMBERSHIPS_PAGE_MAX
 from .replies import REPAIRED, Listing
 from .timeparse import parse_hubspot_datetime
-
-CHUNK = 5_000
 
 
 class ListSearchPage(Listing, kw_only=True):
@@ -187,17 +186,17 @@ def _replace(wanted: Mapping[str, MemberSet | None]) -> None:
     target = {(list_id, record_id): added for list_id, found in wanted.items() if found
               for record_id, added in found.members}
     stale = []
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunked(ids, IDS_PER_STATEMENT):
         for pk, list_id, record_id, added in HubSpotListMembership.objects.filter(
-                list_id__in=ids[start:start + CHUNK]).values_list(
+                list_id__in=chunk).values_list(
                 "pk", "list_id", "record_id", "added_at"):
             key = (list_id, record_id)
             if key in target and target[key] == added:
                 del target[key]  # stored as it is upstream
             else:
                 stale.append(pk)
-    for start in range(0, len(stale), CHUNK):
-        HubSpotListMembership.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
+    for chunk in chunked(stale, IDS_PER_STATEMENT):
+        HubSpotListMembership.objects.filter(pk__in=chunk).delete()
     synced_at = timezone.now()
     HubSpotListMembership.objects.bulk_create(
         [HubSpotListMembership(list_id=list_id, record_id=record_id, added_at=added,

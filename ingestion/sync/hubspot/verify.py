@@ -54,6 +54,7 @@ from django.db import models
 from django.db.models import Min
 
 from ingestion.base import history
+from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 
 from .client import HubSpotClient
@@ -270,9 +271,8 @@ class Sides:
     def local_by_ids(self, ids: list[str]) -> dict[str, Copy]:
         found: dict[str, Copy] = {}
         local_ids = [self.engine.local_id(i) for i in ids]
-        for start in range(0, len(local_ids), LOOKUP_CHUNK):
-            found.update(self.local_copies(
-                self.live().filter(pk__in=local_ids[start:start + LOOKUP_CHUNK])))
+        for chunk in chunked(local_ids, LOOKUP_CHUNK):
+            found.update(self.local_copies(self.live().filter(pk__in=chunk)))
         return found
 
     def floor(self, axis: str) -> int:

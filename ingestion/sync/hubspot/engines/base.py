@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from django.utils import timezone
 
+from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, Page, ReadCheck, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ingestion.models import HubSpotAssociation
@@ -105,8 +106,7 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         nowhere is archived as vanished when the run ends (`_archive_unseen`)."""
         properties = self.property_names()
         asked = list(dict.fromkeys(str(i) for i in self.options.ids))
-        for start in range(0, len(asked), BATCH_READ_MAX):
-            chunk = asked[start:start + BATCH_READ_MAX]
+        for chunk in chunked(asked, BATCH_READ_MAX):
             live = self.client.batch_read(self.object_type, chunk, properties)
             answered = _answered_ids(live)
             missing = [i for i in chunk if i not in answered]
