@@ -55,8 +55,8 @@ class OAuthApp:
     where its grant is shared with other processes (None: this process only)."""
 
     client_id: str
-    client_secret: str
-    refresh_token: str
+    client_secret: str = field(repr=False)  # secrets never in a log line
+    refresh_token: str = field(repr=False)
     store: GrantStore | None = field(default=None, compare=False, repr=False)
 
 
