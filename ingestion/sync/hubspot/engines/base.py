@@ -22,7 +22,7 @@ from ingestion.models import HubSpotAssociation
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
 from ..errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
-from ..limits import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX
+from ..limits import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX, LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from ..property_history import (
     HISTORY_KEY,
     changed_since,
@@ -117,13 +117,13 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
-        page_size = min(self.options.batch_size, 100)
+        page_size = min(self.options.batch_size, LIST_PAGE_MAX)
         if since is None:
             yield from self._full_read(properties, page_size)
             return
         yield from self.client.modified_since_pages(
             self.object_type, self.modified_property, to_epoch_ms(since), properties,
-            page_size=min(self.options.batch_size, 200))
+            page_size=min(self.options.batch_size, SEARCH_PAGE_MAX))
         yield from self._archived_pages(properties, page_size, since)
 
     def _archived_pages(self, properties: list[str], page_size: int,
