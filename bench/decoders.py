@@ -24,6 +24,8 @@ import pydantic
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from ingestion.base.chunks import chunked
+
 OUT = Path(__file__).resolve().parent / "results" / "decoders.txt"
 RECORDS_PER_KIND, REPEATS = 30_000, 5  # 300 pages of 100 (30 association replies of 1,000)
 BUDGET = 0.05 * 0.048  # CPU s per 1,000 records: 5% of a full sync
@@ -272,8 +274,8 @@ def fetch_bodies() -> dict[str, list[bytes]]:
                 break
             search["after"] = after
         for to in ("companies", "deals"):
-            for start in range(0, len(ids), 1000):
-                inputs = [{"id": i} for i in ids[start:start + 1000]]
+            for chunk in chunked(ids, 1000):
+                inputs = [{"id": i} for i in chunk]
                 bodies["assoc"].append(http.post(
                     f"/crm/v4/associations/contacts/{to}/batch/read",
                     json={"inputs": inputs}).raise_for_status().content)

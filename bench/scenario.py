@@ -45,8 +45,8 @@ def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
     `links`, also read each 1,000 records' associations, as a sync with associations does."""
     from ingestion.sync.hubspot.associations import read_links
     from ingestion.sync.hubspot.connection import client_from_settings
-    from ingestion.sync.hubspot.engines.base import LINKS_READ_AHEAD
     from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
+    from ingestion.sync.hubspot.limits import ASSOCIATION_BATCH_MAX
 
     with client_from_settings() as client:
         names = client.property_names("contacts")
@@ -57,7 +57,7 @@ def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
                 if not links:
                     continue
                 group += [r["id"] for r in page if not archived]
-                if len(group) >= LINKS_READ_AHEAD or archived:
+                if len(group) >= ASSOCIATION_BATCH_MAX or archived:
                     read_links(client, "contacts", HubSpotContactSyncEngine.association_types,
                                group)
                     group = []

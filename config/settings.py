@@ -134,8 +134,13 @@ HUBSPOT_REQUESTS_PER_10S = reader.number("HUBSPOT_REQUESTS_PER_10S", None, whole
 # 0 turns pacing off (e.g. against a local emulator without limits).
 HUBSPOT_SEARCH_REQUESTS_PER_SECOND = reader.number("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", 5,
                                                    whole=True, minimum=0)
+# Each request is tried this many times (the first included) while its failure is
+# retriable (429, 5xx, dropped connection, malformed reply; timeouts: 3 at most).
 HUBSPOT_MAX_ATTEMPTS = reader.number("HUBSPOT_MAX_ATTEMPTS", 8, whole=True, minimum=1)
+# Seconds before the first retry; each later wait doubles (with as much jitter), up to a
+# minute, and is never shorter than HubSpot's Retry-After.
 HUBSPOT_RETRY_INITIAL_WAIT = reader.number("HUBSPOT_RETRY_INITIAL_WAIT", 0.5, minimum=0)
+# Seconds a request may take (connecting: at most 10 of them).
 HUBSPOT_TIMEOUT = reader.number("HUBSPOT_TIMEOUT", 30.0, above=0)
 # The longest single wait (Retry-After or pacing) a run accepts; beyond it the run fails.
 HUBSPOT_MAX_WAIT_SECONDS = reader.number("HUBSPOT_MAX_WAIT_SECONDS", 120.0, minimum=0)

@@ -53,7 +53,7 @@ class IngestionConfig(AppConfig):
         post_migrate.connect(_rebuild_views_after_migrating, sender=self)
         for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN",
                      "HUBSPOT_WEBHOOK_SECRET"):
-            register_secret(getattr(settings, name, ""))
+            register_secret(getattr(settings, name))
         for name in ("", "ingestion"):  # whatever handler prints our records masks secrets
             for handler in logging.getLogger(name).handlers:
                 handler.addFilter(RedactingFilter())

@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 
 from .backends import backend
 from .backends.base import column_list
+from .chunks import IDS_PER_STATEMENT, chunked
 
 
 class BulkSQL:
@@ -89,9 +90,8 @@ def live_ids(queryset: models.QuerySet, ids: Iterable[str]) -> list[str]:
     """Those of `ids` that are live rows of `queryset` (chunked: any number of ids)."""
     ids = list(ids)
     found: list[str] = []
-    for start in range(0, len(ids), CHUNK):
-        found += queryset.filter(pk__in=ids[start:start + CHUNK], archived=False
-                                 ).values_list("pk", flat=True)
+    for chunk in chunked(ids, IDS_PER_STATEMENT):
+        found += queryset.filter(pk__in=chunk, archived=False).values_list("pk", flat=True)
     return found
 
 
@@ -106,8 +106,7 @@ def mark_deleted(model: type[models.Model], ids: Iterable[str], kind: str, at: o
     # properties: their archived flag and time say it all.
     records = any(f.name == "deleted_kind" for f in model._meta.fields)
     facts = {"deleted_kind": kind, "merged_into": merged_into} if records else {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+    for chunk in chunked(ids, IDS_PER_STATEMENT):
         changed += model.objects.filter(pk__in=chunk, archived=False).update(
             archived=True, archived_at=at, **facts)
         if purge and records:
@@ -126,12 +125,11 @@ def purge_rows(model: type[models.Model], ids: Iterable[str], at: object,
         values["deleted_kind"] = kind
     ids = list(ids)
     purged = 0
-    for start in range(0, len(ids), CHUNK):
-        purged += model.objects.filter(pk__in=ids[start:start + CHUNK]).update(**values)
+    for chunk in chunked(ids, IDS_PER_STATEMENT):
+        purged += model.objects.filter(pk__in=chunk).update(**values)
     return purged
 
 
-CHUNK = 5_000  # ids per statement: well inside every database's parameter limit
 # The deletion facts a purge keeps (and `archived_at`, set by whoever archives the row).
 KEPT_ON_PURGE = {"archived_at", "deleted_kind", "merged_into", "purged_at", "created_at",
                  "updated_at", "synced_at"}

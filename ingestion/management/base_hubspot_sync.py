@@ -445,7 +445,7 @@ OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH
 
 def require_token() -> None:
     """Credentials: a private app's token, or an OAuth app's three settings."""
-    oauth = {name: getattr(settings, name, "") for name in OAUTH_SETTINGS}
+    oauth = {name: getattr(settings, name) for name in OAUTH_SETTINGS}
     # The client secret alone is not OAuth: a private app signs its webhooks with one too.
     if settings.HUBSPOT_CLIENT_ID or settings.HUBSPOT_REFRESH_TOKEN:
         missing = [name for name, value in oauth.items() if not value]

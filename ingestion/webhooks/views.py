@@ -44,7 +44,7 @@ log = logging.getLogger("ingestion.webhooks")
 @csrf_exempt  # HubSpot cannot send a CSRF token; the signature authenticates the request
 @require_POST
 def receive(request: HttpRequest) -> HttpResponse:
-    secret = getattr(settings, "HUBSPOT_WEBHOOK_SECRET", "")
+    secret = settings.HUBSPOT_WEBHOOK_SECRET
     if not secret:
         log.error("webhook refused: HUBSPOT_WEBHOOK_SECRET (or HUBSPOT_CLIENT_SECRET) is not "
                   "set, so HubSpot's signature cannot be checked")
@@ -61,7 +61,7 @@ def receive(request: HttpRequest) -> HttpResponse:
     if not isinstance(events, list):
         return JsonResponse({"error": "expected a JSON array of events"}, status=400)
     result = store_events(events, timezone.now())
-    if result.stored and getattr(settings, "HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT", False):
+    if result.stored and settings.HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT:
         transaction.on_commit(apply_requests.request)
     return JsonResponse({"stored": result.stored, "skipped": result.skipped})
 
@@ -85,5 +85,4 @@ def signed_url(request: HttpRequest) -> str:
     """The URL HubSpot called, as it signed it: the registered one when configured (behind a
     proxy this process may see another scheme, host or path), else the one this request
     reached (its host checked against ALLOWED_HOSTS)."""
-    return (getattr(settings, "HUBSPOT_WEBHOOK_URL", "")
-            or request.build_absolute_uri())
+    return settings.HUBSPOT_WEBHOOK_URL or request.build_absolute_uri()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
@@ -58,6 +59,7 @@ def test_debug_when_set_then_each_request_logged_without_token(hubspot, caplog):
 def test_property_list_too_long_for_url_or_search_body_when_syncing_then_read_by_id(hubspot):
     from ingestion.base.results import SyncOptions
     from ingestion.sync.hubspot.client import HubSpotClient
+    from ingestion.sync.hubspot.connection import limits_from_settings
     from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
 
     # A portal whose property list is longer than HubSpot accepts in a URL (414) or in a
@@ -66,8 +68,9 @@ def test_property_list_too_long_for_url_or_search_body_when_syncing_then_read_by
     hubspot.control.set_search_limits(max_body_chars=600)
 
     def client():
-        return HubSpotClient(hubspot.token, hubspot.url, search_per_second=None,
-                             url_budget=500, search_body_max=500)
+        limits = replace(limits_from_settings(), url_budget_chars=500,
+                         search_body_max_bytes=500)
+        return HubSpotClient(hubspot.url, hubspot.token, limits=limits)
 
     HubSpotContactSyncEngine(SyncOptions(full=True), client=client()).run()
     names = set(client().property_names("contacts"))

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 import uuid
+from dataclasses import replace
 
 import pytest
 import redis
@@ -21,7 +22,9 @@ from ingestion.base.history import last_watermark
 from ingestion.models import HubSpotContact, SyncHistory
 from ingestion.sync.hubspot import shared_pacing
 from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.connection import limits_from_settings
 from ingestion.sync.hubspot.errors import HubSpotDailyLimitError, HubSpotDailyReserveError
+from ingestion.sync.hubspot.limits import ClientLimits
 from ingestion.sync.hubspot.pacing import LocalBudget
 from ingestion.sync.hubspot.shared_pacing import RedisBudget
 
@@ -70,10 +73,15 @@ class FakeClock:
         self.now += seconds
 
 
-def budget(client, prefix, clock=None, **kwargs) -> RedisBudget:
-    kwargs = {"general_limit": None, "search_per_second": None, **kwargs}
-    return RedisBudget(client, "acct", prefix=prefix, clock=clock,
-                       sleep=clock.sleep if clock else time.sleep, **kwargs)
+def limits(**overrides) -> ClientLimits:
+    """The configured limits, unpaced unless `overrides` say otherwise."""
+    return replace(limits_from_settings(), **{"general_per_10s": None, "search_per_s": None,
+                                              **overrides})
+
+
+def budget(client, prefix, clock=None, **overrides) -> RedisBudget:
+    return RedisBudget(client, "acct", limits(**overrides), prefix=prefix, clock=clock,
+                       sleep=clock.sleep if clock else time.sleep)
 
 
 def most_in_any_window(starts: list[float], window_s: float) -> int:
@@ -86,7 +94,7 @@ def most_in_any_window(starts: list[float], window_s: float) -> int:
 def test_two_pacers_when_sharing_one_window_then_never_over_the_limit_together(shared_redis,
                                                                                 prefix):
     clock = FakeClock()
-    first, second = (budget(shared_redis, prefix, clock, general_limit=10) for _ in range(2))
+    first, second = (budget(shared_redis, prefix, clock, general_per_10s=10) for _ in range(2))
     starts = []
     for i in range(60):  # they take turns, each as fast as it may
         pacer = first if i % 2 else second
@@ -101,7 +109,7 @@ def test_two_pacers_when_sharing_one_window_then_never_over_the_limit_together(s
 
 def test_search_window_when_shared_then_five_per_second_for_both(shared_redis, prefix):
     clock = FakeClock()
-    first, second = (budget(shared_redis, prefix, clock, search_per_second=5)
+    first, second = (budget(shared_redis, prefix, clock, search_per_s=5)
                      for _ in range(2))
     starts = []
     for i in range(20):
@@ -114,7 +122,7 @@ def test_two_clients_when_syncing_at_once_in_real_time_then_no_429(hubspot, shar
                                                                    prefix):
     hubspot.control.reset(contacts=1500, seed=4)
     hubspot.control.set_rate_limit("starter", window_ms=1000)  # 100 per 1 s, from headers
-    clients = [HubSpotClient(hubspot.token, hubspot.url, initial_wait=0.01, max_attempts=2,
+    clients = [HubSpotClient(hubspot.url, hubspot.token, limits=limits(max_attempts=2),
                              budget=budget(shared_redis, prefix)) for _ in range(2)]
     counts = [0, 0]
 
@@ -160,8 +168,8 @@ def test_remaining_zero_when_seen_by_one_then_everyone_waits_a_whole_window(shar
 def test_daily_remaining_when_one_saw_it_at_the_reserve_then_the_other_stops(shared_redis,
                                                                             prefix):
     clock = FakeClock()
-    reader = budget(shared_redis, prefix, clock, reserve_percent=20)
-    other = budget(shared_redis, prefix, clock, reserve_percent=20)
+    reader = budget(shared_redis, prefix, clock, daily_reserve_percent=20)
+    other = budget(shared_redis, prefix, clock, daily_reserve_percent=20)
     reader.observe({"x-hubspot-ratelimit-daily": "1000",
                     "x-hubspot-ratelimit-daily-remaining": "201"})
     other.acquire(search=True)  # search counts too: 200 left now, the reserve
@@ -173,7 +181,8 @@ def test_daily_remaining_when_one_saw_it_at_the_reserve_then_the_other_stops(sha
 def test_reserve_count_when_not_confirmed_for_a_minute_then_one_request_reads_it_again(
         shared_redis, prefix):
     clock = FakeClock()
-    first, second = (budget(shared_redis, prefix, clock, reserve_percent=20) for _ in range(2))
+    first, second = (budget(shared_redis, prefix, clock, daily_reserve_percent=20)
+                     for _ in range(2))
     first.observe({"x-hubspot-ratelimit-daily": "1000",
                    "x-hubspot-ratelimit-daily-remaining": "100"})
     with pytest.raises(HubSpotDailyReserveError):
@@ -191,7 +200,7 @@ def test_window_when_it_holds_entries_from_the_future_then_ignored_and_logged_on
         shared_redis, prefix, monkeypatch, caplog):
     monkeypatch.setattr(shared_pacing, "_future_logged", threading.Event())
     clock = FakeClock()
-    first, second = (budget(shared_redis, prefix, clock, general_limit=2) for _ in range(2))
+    first, second = (budget(shared_redis, prefix, clock, general_per_10s=2) for _ in range(2))
     future_ms = int(clock.now * 1000) + 999_998_000  # left by a clock that ran ahead
     shared_redis.zadd(first.keys["general"], {"ahead-1": future_ms, "ahead-2": future_ms})
     with caplog.at_level(logging.WARNING, logger="ingestion.hubspot.http"):
@@ -210,7 +219,7 @@ def test_window_when_it_holds_entries_from_the_future_then_ignored_and_logged_on
 def test_window_when_an_entry_is_within_the_tolerance_then_it_still_counts(shared_redis,
                                                                            prefix):
     clock = FakeClock()
-    pacer = budget(shared_redis, prefix, clock, general_limit=1)
+    pacer = budget(shared_redis, prefix, clock, general_per_10s=1)
     near_ms = int(clock.now * 1000) + shared_pacing.FUTURE_TOLERANCE_MS // 2  # clock jitter
     shared_redis.zadd(pacer.keys["general"], {"near": near_ms})
     pacer.acquire()
@@ -222,8 +231,8 @@ def test_window_when_an_entry_is_within_the_tolerance_then_it_still_counts(share
 def test_redis_down_when_pacing_then_local_pacing_and_one_warning(caplog):
     nowhere = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
     clock = FakeClock()
-    pacer = RedisBudget(nowhere, "acct", general_limit=2, search_per_second=None,
-                        clock=clock, sleep=clock.sleep)
+    pacer = RedisBudget(nowhere, "acct", limits(general_per_10s=2), clock=clock,
+                        sleep=clock.sleep)
     with caplog.at_level(logging.WARNING, logger="ingestion.hubspot.http"):
         for _ in range(3):
             pacer.complete(pacer.acquire())

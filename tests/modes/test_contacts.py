@@ -40,9 +40,9 @@ def live_ids() -> list[str]:
 
 def upstream_total(hubspot) -> tuple[int, int]:
     """(live, archived) contact counts as HubSpot reports them, read via the client."""
-    from ingestion.sync.hubspot.client import HubSpotClient
+    from ingestion.sync.hubspot.connection import client_from_settings
 
-    with HubSpotClient(hubspot.token, hubspot.url) as client:
+    with client_from_settings() as client:
         live = sum(len(p) for p in client.list_pages("contacts", ["email"]))
         archived = sum(len(p) for p in client.list_pages("contacts", ["email"], archived=True))
     return live, archived
@@ -142,9 +142,9 @@ def test_max_records_when_set_then_stops_there_and_leaves_watermark(hubspot):
 
 def test_every_property_when_synced_then_custom_ones_land_in_properties(hubspot):
     sync("--full")
-    from ingestion.sync.hubspot.client import HubSpotClient
+    from ingestion.sync.hubspot.connection import client_from_settings
 
-    with HubSpotClient(hubspot.token, hubspot.url) as client:
+    with client_from_settings() as client:
         names = set(client.property_names("contacts"))
     row = HubSpotContact.objects.filter(archived=False).first()
     assert names <= set(row.properties)

@@ -45,7 +45,7 @@ from ingestion.models import (
     HubSpotUser,
     SyncHistory,
 )
-from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.registry import BY_NAME
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -148,7 +148,7 @@ def sync(kind: Kind, *flags: str) -> dict[str, int]:
 
 def upstream(hubspot, kind: Kind) -> tuple[set[str], set[str]]:
     """(live ids, archived ids) as HubSpot lists them."""
-    with HubSpotClient(hubspot.token, hubspot.url) as client:
+    with client_from_settings() as client:
         live = {r["id"] for p in client.list_pages(kind.object_type, []) for r in p}
         gone = {r["id"] for p in client.list_pages(kind.object_type, [], archived=True)
                 for r in p}

@@ -10,7 +10,10 @@ from ingestion.sync.hubspot.errors import (
     HubSpotServerError,
     error_for_response,
 )
+from ingestion.sync.hubspot.limits import ClientLimits
 from ingestion.sync.hubspot.pacing import SlidingWindowPacer
+
+WAIT_S = 120.0  # the longest wait pacing may take (none of these tests comes near it)
 
 
 class FakeClock:
@@ -28,7 +31,8 @@ class FakeClock:
 
 def test_pacer_when_window_full_then_waits_until_oldest_start_leaves_it():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(3, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(3, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     for _ in range(3):
         pacer.acquire()
         clock.now += 1
@@ -38,7 +42,8 @@ def test_pacer_when_window_full_then_waits_until_oldest_start_leaves_it():
 
 def test_pacer_when_answer_came_late_then_request_counts_from_its_answer():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(1, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(1, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     departed = pacer.acquire()
     clock.now += 0.5  # the answer took half a second: HubSpot saw it arrive in between
     pacer.complete(departed)
@@ -48,7 +53,8 @@ def test_pacer_when_answer_came_late_then_request_counts_from_its_answer():
 
 def test_pacer_when_headers_announce_limit_then_adopts_it_minus_safety_margin():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(None, 10.0, margin_s=0.1, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(None, 10.0, margin_s=0.1, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     pacer.observe({"x-hubspot-ratelimit-max": "190",
                    "x-hubspot-ratelimit-interval-milliseconds": "10000"})
     assert (pacer.max_requests, pacer.window_s) == (189, pytest.approx(10.1))
@@ -56,7 +62,8 @@ def test_pacer_when_headers_announce_limit_then_adopts_it_minus_safety_margin():
 
 def test_pacer_when_remaining_is_zero_then_next_request_waits_a_whole_window():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(5, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(5, 1.0, margin_s=0.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     pacer.observe({"x-hubspot-ratelimit-remaining": "0"})
     pacer.acquire()
     assert clock.slept == [pytest.approx(1.0)]
@@ -64,7 +71,8 @@ def test_pacer_when_remaining_is_zero_then_next_request_waits_a_whole_window():
 
 def test_unpaced_when_no_limit_known_then_never_waits():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(None, 10.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(None, 10.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     for _ in range(1000):
         pacer.acquire()
     assert clock.slept == []
@@ -91,7 +99,7 @@ def test_pacer_when_announced_window_is_a_day_then_refuses_to_wait_past_the_cap(
 
     clock = FakeClock()
     pacer = SlidingWindowPacer(1, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep,
-                               max_wait_s=120.0)
+                               longest_wait_s=120.0)
     pacer.observe({"x-hubspot-ratelimit-max": "2",
                    "x-hubspot-ratelimit-interval-milliseconds": "86400000"})
     pacer.acquire()
@@ -124,7 +132,8 @@ def headers(limit: int, remaining: int) -> dict:
 
 def test_pacer_when_headers_show_others_requests_then_waits_for_them():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(10, 10.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(10, 10.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     started = pacer.acquire()
     pacer.complete(started)
     pacer.observe(headers(10, 4), safety_margin=0)  # 6 used: ours and 5 unseen
@@ -137,7 +146,8 @@ def test_pacer_when_headers_show_others_requests_then_waits_for_them():
 
 def test_pacer_when_headers_match_its_own_requests_then_no_extra_wait():
     clock = FakeClock()
-    pacer = SlidingWindowPacer(10, 10.0, clock=clock, sleep=clock.sleep)
+    pacer = SlidingWindowPacer(10, 10.0, clock=clock, sleep=clock.sleep,
+                               longest_wait_s=WAIT_S)
     for n in range(3):
         pacer.complete(pacer.acquire())
         pacer.observe(headers(10, 10 - (n + 1)), safety_margin=0)
@@ -150,7 +160,10 @@ def test_budget_when_searches_count_in_window_then_each_search_takes_a_general_s
     from ingestion.sync.hubspot.pacing import LocalBudget
 
     clock = FakeClock()
-    budget = LocalBudget(3, 100, clock=clock, sleep=clock.sleep)
+    limits = ClientLimits(timeout_s=30.0, max_attempts=8, backoff_first_s=0.5,
+                          longest_wait_s=WAIT_S, general_per_10s=3, search_per_s=100,
+                          daily_reserve_percent=0.0)
+    budget = LocalBudget(limits, clock=clock, sleep=clock.sleep)
     for _ in range(5):  # exempt (HubSpot's specs): searches leave the general window alone
         budget.complete(budget.acquire(search=True))
     budget.complete(budget.acquire())

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ingestion.base.bulk_sql import BulkSQL
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotAssociation
 
@@ -37,7 +38,6 @@ from .errors import (
 )
 
 log = logging.getLogger("ingestion.sync")
-CHUNK = 5_000
 # Not a per-record problem: a refused token, a spent daily limit, a reply that is not what
 # HubSpot sends (after its retries) or paging that loops stop the run.
 FATAL = (HubSpotAuthError, HubSpotDailyLimitError, HubSpotMalformedReplyError, HubSpotLoopError,
@@ -112,10 +112,10 @@ def replace_associations(from_type: str, wanted_sets: dict[tuple[str, str], tupl
     distinct = len(wanted)
     with transaction.atomic():
         stale = []
-        for start in range(0, len(ids), CHUNK):
+        for chunk in chunked(ids, IDS_PER_STATEMENT):
             for pk, *key, label in HubSpotAssociation.objects.filter(
                     from_object_type=from_type, to_object_type__in=to_types,
-                    from_id__in=ids[start:start + CHUNK]).values_list(
+                    from_id__in=chunk).values_list(
                     "pk", "from_id", "to_object_type", "to_id", "association_type_id",
                     "category", "label"):
                 key = tuple(key)
@@ -126,8 +126,8 @@ def replace_associations(from_type: str, wanted_sets: dict[tuple[str, str], tupl
                 else:
                     stale.append(pk)
         unchanged = distinct - len(wanted)
-        for start in range(0, len(stale), CHUNK):
-            HubSpotAssociation.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
+        for chunk in chunked(stale, IDS_PER_STATEMENT):
+            HubSpotAssociation.objects.filter(pk__in=chunk).delete()
         synced_at = timezone.now()
         _ASSOCIATION_SQL.insert([
             {"from_object_type": from_type, "from_id": from_id, "to_object_type": to_type,

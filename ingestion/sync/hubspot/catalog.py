@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from .client import CursorGuard, HubSpotClient
+from .limits import ASSOCIATION_BATCH_MAX, OWNERS_PAGE_MAX
 
 # The standard CRM object types, by API name, and their type ids (API-FACTS §2; the others
 # from HubSpot's "Using the object APIs" guide, see hubspot_emulator/BEHAVIOR.md).
@@ -31,8 +32,6 @@ OBJECT_TYPE_NAMES = {type_id: name for name, type_id in OBJECT_TYPE_IDS.items()}
 WEBHOOK_PREFIX_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals",
                         "ticket": "tickets", "product": "products", "line_item": "line_items"}
 PIPELINE_OBJECT_TYPES = ("deals", "tickets")
-ASSOCIATION_BATCH_MAX = 1_000  # §5: v4 batch read takes at most 1,000 inputs
-OWNERS_PAGE_MAX = 100
 
 
 class Association(NamedTuple):

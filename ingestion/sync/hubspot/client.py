@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import httpx
 import orjson
 from tenacity import Retrying, retry_if_exception, wait_exponential_jitter
+
+from ingestion.base.chunks import chunked
 
 from . import replies
 from .auth import GrantStore, OAuthTokens, StaticToken
@@ -35,6 +37,7 @@ from .errors import (
     after_retries,
     error_for_response,
 )
+from .limits import BATCH_READ_MAX, LIST_PAGE_MAX, SEARCH_PAGE_MAX, ClientLimits
 from .pacing import LocalBudget, RateBudget
 from .paths import DEFAULT_VERSION, HubSpotPaths
 from .replies import Listing, SearchPage
@@ -43,58 +46,55 @@ from .timeparse import parse_hubspot_datetime
 
 log = logging.getLogger("ingestion.hubspot.http")
 
-LIST_PAGE_MAX = 100  # API-FACTS §2: list endpoints return at most 100 per page
-SEARCH_PAGE_MAX = 200  # §3: search pages hold at most 200
-SEARCH_RESULT_CAP = 10_000  # §3: a search query can never page past 10,000 results
-SEARCH_BODY_MAX = 3_000  # §3: search bodies over 3,000 characters are rejected
-BATCH_READ_MAX = 100  # §4: batch endpoints take at most 100 inputs
-URL_BUDGET = 6_000  # §7: long `properties` lists give 414; stay well below
+CONNECT_TIMEOUT_MAX_S = 10.0  # a host that takes longer to accept a connection is down
 
 
 @dataclass(frozen=True)
 class OAuthApp:
-    """An OAuth app's credentials (settings HUBSPOT_CLIENT_ID, _SECRET, _REFRESH_TOKEN)."""
+    """An OAuth app's credentials (settings HUBSPOT_CLIENT_ID, _SECRET, _REFRESH_TOKEN) and
+    where its grant is shared with other processes (None: this process only)."""
 
     client_id: str
-    client_secret: str
-    refresh_token: str
+    client_secret: str = field(repr=False)  # secrets never in a log line
+    refresh_token: str = field(repr=False)
+    store: GrantStore | None = field(default=None, compare=False, repr=False)
 
 
 class HubSpotClient:
-    def __init__(self, token: str | None, base_url: str = "https://api.hubapi.com", *,
-                 timeout: float = 30.0, max_attempts: int = 8, initial_wait: float = 0.5,
-                 max_wait: float = 60.0, general_limit: int | None = None,
-                 search_per_second: int | None = 5, url_budget: int = URL_BUDGET,
-                 search_body_max: int = SEARCH_BODY_MAX, max_wait_s: float = 120.0,
-                 api_version: str = DEFAULT_VERSION, oauth: OAuthApp | None = None,
-                 grant_store: GrantStore | None = None, budget: RateBudget | None = None,
-                 daily_reserve_percent: float = 0.0):
+    """`credentials`: a private app's token, or an OAuth app; `limits`: pacing, waits and
+    retries; `budget`: a rate budget shared with other processes (None: this process's own,
+    from `limits`)."""
+
+    def __init__(self, base_url: str, credentials: str | OAuthApp, *, limits: ClientLimits,
+                 api_version: str = DEFAULT_VERSION, budget: RateBudget | None = None):
         self.paths = HubSpotPaths(api_version)
-        self.max_wait_s = max_wait_s
-        self.timeout, self.connect_timeout = timeout, min(timeout, 10.0)
+        self.limits = limits
+        self.connect_timeout_s = min(limits.timeout_s, CONNECT_TIMEOUT_MAX_S)
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Accept": "application/json", "User-Agent": "hubspot-sql-mirror/0.1"},
-            timeout=httpx.Timeout(timeout, connect=self.connect_timeout),
+            timeout=httpx.Timeout(limits.timeout_s, connect=self.connect_timeout_s),
         )
-        self.auth = (OAuthTokens(self._http, self.paths.oauth_token(), oauth.client_id,
-                                 oauth.client_secret, oauth.refresh_token, store=grant_store)
-                     if oauth else StaticToken(token or ""))
-        # The rate budget: this process's own, unless one shared with others is given.
-        self.budget = budget or LocalBudget(general_limit, search_per_second,
-                                            max_wait_s=max_wait_s,
-                                            reserve_percent=daily_reserve_percent)
+        self.auth = self._auth(credentials)
+        self.budget = budget or LocalBudget(limits)
         self._retrying = Retrying(
             retry=retry_if_exception(lambda exc: getattr(exc, "retriable", False)),
-            stop=_AttemptsOf(max_attempts),
-            wait=_RetryWait(wait_exponential_jitter(multiplier=initial_wait, max=max_wait,
-                                                     jitter=initial_wait)),
+            stop=_AttemptsOf(limits.max_attempts),
+            wait=_RetryWait(wait_exponential_jitter(multiplier=limits.backoff_first_s,
+                                                     max=limits.backoff_cap_s,
+                                                     jitter=limits.backoff_first_s)),
             before_sleep=_log_retry,
             reraise=True,
         )
-        self.url_budget, self.search_body_max = url_budget, search_body_max
         self.requests_sent = 0
         self.stats = RequestStats()  # by endpoint class, with 429s: each run's share recorded
+
+    def _auth(self, credentials: str | OAuthApp) -> StaticToken | OAuthTokens:
+        if isinstance(credentials, OAuthApp):
+            return OAuthTokens(self._http, self.paths.oauth_token(), credentials.client_id,
+                               credentials.client_secret, credentials.refresh_token,
+                               store=credentials.store)
+        return StaticToken(credentials or "")
 
     def close(self) -> None:
         self._http.close()
@@ -195,8 +195,8 @@ class HubSpotClient:
     def _timed_out(self, exc: httpx.TimeoutException, method: str,
                    path: str) -> HubSpotTimeoutError:
         connecting = isinstance(exc, httpx.ConnectTimeout)
-        what = (f"could not connect within {self.connect_timeout:g} s" if connecting
-                else f"did not answer within {self.timeout:g} s")
+        what = (f"could not connect within {self.connect_timeout_s:g} s" if connecting
+                else f"did not answer within {self.limits.timeout_s:g} s")
         log.debug("%s %s -> %s", method, path, type(exc).__name__)
         return HubSpotTimeoutError(f"HubSpot at {self._http.base_url} {what} (HUBSPOT_TIMEOUT): "
                                    f"{type(exc).__name__} on {method} {path}")
@@ -214,10 +214,11 @@ class HubSpotClient:
         except orjson.JSONDecodeError:
             body = None
         error = error_for_response(response.status_code, body, _retry_after(response))
-        if error.retriable and (error.retry_after or 0) > self.max_wait_s:
+        longest_wait_s = self.limits.longest_wait_s
+        if error.retriable and (error.retry_after or 0) > longest_wait_s:
             raise HubSpotWaitTooLongError(
                 f"HubSpot asked to wait {error.retry_after:.0f} s (Retry-After) before "
-                f"retrying {method} {path}; a run waits at most {self.max_wait_s:.0f} s "
+                f"retrying {method} {path}; a run waits at most {longest_wait_s:.0f} s "
                 "(HUBSPOT_MAX_WAIT_SECONDS), so it stops here", status=error.status)
         raise error
 
@@ -255,7 +256,7 @@ class HubSpotClient:
         of the next record, so a first `after` starts the listing at any id)."""
         # API-FACTS §7: a long `properties` list gives 414. Past the budget, list ids only
         # and read the properties by id with a POST body instead.
-        inline = len(quote(",".join(properties))) <= self.url_budget
+        inline = len(quote(",".join(properties))) <= self.limits.url_budget_chars
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if from_id is not None:
             params["after"] = str(from_id)
@@ -290,9 +291,8 @@ class HubSpotClient:
                    archived: bool = False) -> list[dict]:
         """Records by id, properties sent in the body (no URL limit). Missing ids are left out."""
         records: list[dict] = []
-        for start in range(0, len(ids), BATCH_READ_MAX):
-            body = {"inputs": [{"id": i} for i in ids[start:start + BATCH_READ_MAX]],
-                    "properties": properties}
+        for chunk in chunked(ids, BATCH_READ_MAX):
+            body = {"inputs": [{"id": i} for i in chunk], "properties": properties}
             reply = self.request("POST", self.paths.batch_read(object_type),
                                  params={"archived": _bool(archived)}, json=body)
             records.extend(reply.results)  # a 207 lists missing ids in `errors`
@@ -306,8 +306,8 @@ class HubSpotClient:
         (HubSpot takes fewer inputs with history than without: API-DATED §3). Only
         `hs_object_id` as a plain property: the values are in the history."""
         records: list[dict] = []
-        for start in range(0, len(ids), chunk):
-            body = {"inputs": [{"id": i} for i in ids[start:start + chunk]],
+        for some in chunked(ids, chunk):
+            body = {"inputs": [{"id": i} for i in some],
                     "properties": ["hs_object_id"], "propertiesWithHistory": names}
             records.extend(self.request("POST", self.paths.batch_read(object_type),
                                         params={"archived": "false"}, json=body).results)
@@ -416,7 +416,7 @@ class HubSpotClient:
                                                "operator": "LT", "value": "9" * 20}]}],
                 "sorts": [{"propertyName": "hs_object_id", "direction": "DESCENDING"}],
                 "properties": properties, "limit": SEARCH_PAGE_MAX}
-        return len(orjson.dumps(body)) <= self.search_body_max
+        return len(orjson.dumps(body)) <= self.limits.search_body_max_bytes
 
     def _search(self, object_type: str, filters: list[dict], sort_property: str,
                 properties: list[str], limit: int, *, descending: bool = False,
@@ -432,7 +432,7 @@ class HubSpotClient:
         body = {"filterGroups": [{"filters": filters}] if filters else [],
                 "sorts": [{"propertyName": sort_property, "direction": direction}],
                 "properties": properties, "limit": limit}
-        hydrate = len(orjson.dumps(body)) > self.search_body_max
+        hydrate = len(orjson.dumps(body)) > self.limits.search_body_max_bytes
         if hydrate:  # too many properties for a search body: read them by id afterwards
             body["properties"] = [sort_property]
         reply = self.request("POST", self.paths.search(object_type), json=body,

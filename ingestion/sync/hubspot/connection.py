@@ -11,32 +11,37 @@ from django.conf import settings
 from ingestion.base.grants import DatabaseGrantStore
 
 from .client import HubSpotClient, OAuthApp
+from .limits import ClientLimits
 from .pacing import RateBudget
-from .paths import DEFAULT_VERSION
 
 
 def client_from_settings() -> HubSpotClient:
     """The client the settings describe: OAuth when a refresh token is configured (its grant
     shared with the other processes through the database), else the private app's token."""
     oauth = oauth_app_from_settings()
-    return HubSpotClient(
-        settings.HUBSPOT_ACCESS_TOKEN, settings.HUBSPOT_API_BASE_URL,
-        timeout=settings.HUBSPOT_TIMEOUT, max_attempts=settings.HUBSPOT_MAX_ATTEMPTS,
-        initial_wait=settings.HUBSPOT_RETRY_INITIAL_WAIT,
-        general_limit=settings.HUBSPOT_REQUESTS_PER_10S,
-        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND,
-        max_wait_s=getattr(settings, "HUBSPOT_MAX_WAIT_SECONDS", 120.0),
-        api_version=getattr(settings, "HUBSPOT_API_VERSION", DEFAULT_VERSION), oauth=oauth,
-        grant_store=DatabaseGrantStore(oauth.client_id, oauth.client_secret,
-                                       clock=time.time) if oauth else None,
-        budget=shared_budget_from_settings(oauth),
-        daily_reserve_percent=getattr(settings, "HUBSPOT_DAILY_RESERVE_PERCENT", 0.0))
+    limits = limits_from_settings()
+    return HubSpotClient(settings.HUBSPOT_API_BASE_URL, oauth or settings.HUBSPOT_ACCESS_TOKEN,
+                         limits=limits, api_version=settings.HUBSPOT_API_VERSION,
+                         budget=shared_budget_from_settings(oauth, limits))
 
 
-def shared_budget_from_settings(oauth: OAuthApp | None) -> RateBudget | None:
+def limits_from_settings() -> ClientLimits:
+    """Pacing, waits and retries as configured (config/settings.py: meanings, defaults)."""
+    return ClientLimits(
+        timeout_s=settings.HUBSPOT_TIMEOUT,
+        max_attempts=settings.HUBSPOT_MAX_ATTEMPTS,
+        backoff_first_s=settings.HUBSPOT_RETRY_INITIAL_WAIT,
+        longest_wait_s=settings.HUBSPOT_MAX_WAIT_SECONDS,
+        general_per_10s=settings.HUBSPOT_REQUESTS_PER_10S,
+        search_per_s=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND,
+        daily_reserve_percent=settings.HUBSPOT_DAILY_RESERVE_PERCENT)
+
+
+def shared_budget_from_settings(oauth: OAuthApp | None,
+                                limits: ClientLimits) -> RateBudget | None:
     """The rate budget shared through Redis when HUBSPOT_RATE_LIMIT_REDIS_URL (or REDIS_URL)
     names one, keyed by the account; None: the client paces itself alone."""
-    url = getattr(settings, "HUBSPOT_RATE_LIMIT_REDIS_URL", "")
+    url = settings.HUBSPOT_RATE_LIMIT_REDIS_URL
     if not url:
         return None
     from . import shared_pacing  # imported only when a shared budget is configured
@@ -46,16 +51,14 @@ def shared_budget_from_settings(oauth: OAuthApp | None) -> RateBudget | None:
     credential = (f"oauth:{oauth.client_id}:{oauth.refresh_token}" if oauth
                   else f"token:{settings.HUBSPOT_ACCESS_TOKEN}")
     return shared_pacing.redis_budget(
-        url, shared_pacing.account_key(settings.HUBSPOT_API_BASE_URL, credential),
-        prefix=shared_pacing.DEFAULT_PREFIX,
-        general_limit=settings.HUBSPOT_REQUESTS_PER_10S,
-        search_per_second=settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND,
-        max_wait_s=getattr(settings, "HUBSPOT_MAX_WAIT_SECONDS", 120.0),
-        reserve_percent=getattr(settings, "HUBSPOT_DAILY_RESERVE_PERCENT", 0.0))
+        url, shared_pacing.account_key(settings.HUBSPOT_API_BASE_URL, credential), limits,
+        prefix=shared_pacing.DEFAULT_PREFIX)
 
 
 def oauth_app_from_settings() -> OAuthApp | None:
-    refresh_token = getattr(settings, "HUBSPOT_REFRESH_TOKEN", "")
-    if not refresh_token:
+    """The OAuth app, its grant shared through the database; None: a private app's token."""
+    if not settings.HUBSPOT_REFRESH_TOKEN:
         return None
-    return OAuthApp(settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET, refresh_token)
+    client_id, secret = settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET
+    return OAuthApp(client_id, secret, settings.HUBSPOT_REFRESH_TOKEN,
+                    store=DatabaseGrantStore(client_id, secret, clock=time.time))

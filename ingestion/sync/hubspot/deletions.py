@@ -19,6 +19,7 @@ Nothing is decided on a partial listing: a failed read fails the run before any 
 from __future__ import annotations
 
 from ingestion.base.bulk_sql import live_ids, unseen_ids
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import Mode, SyncOptions
 from ingestion.base.seen import SeenIds
 
@@ -55,8 +56,8 @@ class DeletionCheck(RecordedJob):
         if source_ids:
             self._reread(source_ids, run_row)
             vanished = self.engine.scope().filter(deleted_kind="vanished")
-            details["vanished"] = sum(vanished.filter(pk__in=unlisted[n:n + 5_000]).count()
-                                      for n in range(0, len(unlisted), 5_000))
+            details["vanished"] = sum(vanished.filter(pk__in=chunk).count()
+                                      for chunk in chunked(unlisted, IDS_PER_STATEMENT))
 
     def _listed(self, *, archived: bool) -> dict[str, str]:
         """Local id → HubSpot id of every record in one listing, ids only."""

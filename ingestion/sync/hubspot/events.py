@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from ingestion.base import history
 from ingestion.base.bulk_sql import purge_rows
+from ingestion.base.chunks import chunked
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import Mode, SyncOptions, SyncResult
@@ -73,7 +74,6 @@ from .portals import mirrored_portal, other_portal
 log = logging.getLogger("ingestion.webhooks")
 
 EVENTS_TYPE = "webhooks"  # the apply run's name in sync_history (and its lock)
-DEFAULT_MAX_ATTEMPTS = 5
 # Not one type's problem: every other type would fail the same way, so the run stops.
 FATAL = (HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError)
 REREAD_KINDS = {"creation", "propertyChange", "restore", "deletion", "merge"}
@@ -211,8 +211,7 @@ class EventApplier:
     def __init__(self, client: HubSpotClient, result: SyncResult):
         self.client, self.result = client, result
         self.dry_run = result.options.dry_run
-        self.max_attempts = getattr(settings, "HUBSPOT_WEBHOOK_MAX_ATTEMPTS",
-                                    DEFAULT_MAX_ATTEMPTS)
+        self.max_attempts = settings.HUBSPOT_WEBHOOK_MAX_ATTEMPTS
         self.totals = {"pending": 0, APPLIED: 0, DEFERRED: 0, FAILED: 0, "gave_up": 0,
                        IGNORED: 0}
         self.ignored: dict[int, str] = {}  # this page's events of another portal: why
@@ -299,8 +298,7 @@ class EventApplier:
             deleted_kind=DeletedKind.PRIVACY_DELETED, purged_at__isnull=False), ids)
         ids = [i for i in ids if i not in done]  # purged before: left as they are
         purge_rows(HubSpotContact, ids, at, kind=DeletedKind.PRIVACY_DELETED)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
+        for chunk in chunked(ids, CHUNK):
             HubSpotContact.objects.filter(pk__in=chunk, archived_at__isnull=True).update(
                 archived_at=at)
             HubSpotAssociation.objects.filter(
@@ -343,7 +341,7 @@ class EventApplier:
             return set()
         engine = engine_class(SyncOptions(
             ids=tuple(ids), dry_run=self.dry_run,
-            purge_vanished=getattr(settings, "HUBSPOT_PURGE_VANISHED", False)),
+            purge_vanished=settings.HUBSPOT_PURGE_VANISHED),
             client=self.client)
         failures = self._run_type(ids, engine.run)
         return set() if failures is None else self._settle(engine, ids, failures)
@@ -453,8 +451,8 @@ def failed_ids(done: SyncResult) -> dict[str, str]:
 def _held(rows, ids) -> set[str]:
     """Those of `ids` that are rows of the queryset `rows` (chunked: any number of ids)."""
     ids, found = list(ids), set()
-    for start in range(0, len(ids), CHUNK):
-        found.update(rows.filter(pk__in=ids[start:start + CHUNK]).values_list("pk", flat=True))
+    for chunk in chunked(ids, CHUNK):
+        found.update(rows.filter(pk__in=chunk).values_list("pk", flat=True))
     return found
 
 

@@ -20,6 +20,7 @@ from datetime import datetime
 import orjson
 from django.utils import timezone
 
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.base.writer import write_each_alone
 from ingestion.models import HubSpotForm, HubSpotFormSubmission
@@ -27,11 +28,9 @@ from ingestion.models import HubSpotForm, HubSpotFormSubmission
 from .associations import FATAL
 from .client import HubSpotClient
 from .errors import HubSpotError, HubSpotLoopError
+from .limits import FORMS_PAGE, SUBMISSIONS_PAGE_MAX
 from .replies import REPAIRED
 from .timeparse import parse_hubspot_datetime
-
-FORMS_LIMIT = 50  # HubSpot documents no maximum for forms v3; 50 stays inside any
-SUBMISSIONS_LIMIT = 50  # "supports a maximum of 50"
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class Submissions:
 # -- the fetch stage ---------------------------------------------------------------------------
 
 def form_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list]:
-    params: dict = {"limit": FORMS_LIMIT, "archived": "true" if archived else "false"}
+    params: dict = {"limit": FORMS_PAGE, "archived": "true" if archived else "false"}
     yield from filter(None, client.get_pages(client.paths.forms(), params))
 
 
@@ -77,7 +76,7 @@ def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | Non
 
 def _submission_pages(client: HubSpotClient, form_id: str) -> Iterator[list[dict]]:
     for results in client.get_pages(client.paths.form_submissions(form_id),
-                                    {"limit": SUBMISSIONS_LIMIT}):
+                                    {"limit": SUBMISSIONS_PAGE_MAX}):
         yield [submission_row(form_id, entry) for entry in results]
 
 
@@ -131,8 +130,8 @@ def _insert(rows: list[dict], *, overwrite: bool) -> None:
     unique = list({r["submission_key"]: r for r in rows}.values())
     if overwrite:  # the seed's delete-and-recreate, for submissions too
         keys = [r["submission_key"] for r in unique]
-        for start in range(0, len(keys), 5_000):
-            HubSpotFormSubmission.objects.filter(pk__in=keys[start:start + 5_000]).delete()
+        for chunk in chunked(keys, IDS_PER_STATEMENT):
+            HubSpotFormSubmission.objects.filter(pk__in=chunk).delete()
     synced_at = timezone.now()
     HubSpotFormSubmission.objects.bulk_create(
         [HubSpotFormSubmission(**r, synced_at=synced_at) for r in unique], batch_size=1000,

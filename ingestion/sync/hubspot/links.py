@@ -8,28 +8,32 @@ and makes each set exactly what HubSpot answered: stale links removed, new ones 
 whose read failed or was incomplete keeps its stored links (the record is counted `failed`).
 Links of records archived here are removed: HubSpot keeps no live links for them.
 
-Threads: the main thread pages through the local ids (keyset on the primary key) and writes;
-one `hubspot-fetch` thread reads the next chunk's links while the current chunk is written.
+Threads: one `hubspot-fetch` thread (base/prefetch.py) pages through the local ids (keyset
+on the primary key) and reads the next chunk's links while the main thread writes the current
+chunk's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import transaction
 
 from ingestion.base import history
 from ingestion.base.backends import backend
+from ingestion.base.chunks import chunked
+from ingestion.base.prefetch import Producer, produced
 from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
 from ingestion.models import HubSpotAssociation
 
-from .associations import LinkChanges, read_links, replace_associations
-from .catalog import ASSOCIATION_BATCH_MAX
+from .associations import LinkChanges, RecordLinks, read_links, replace_associations
 from .client import HubSpotClient
 from .jobs import RecordedJob
+from .limits import ASSOCIATION_BATCH_MAX
 
 COUNTS = ("read", "added", "removed", "unchanged", "failed", "records")
+CHUNKS_AHEAD = 1  # chunks read and waiting while the one before is stored
+ReadLinks = dict[str, RecordLinks]  # by record id: its links by target type, or why unread
 
 
 class LinkRefresh(RecordedJob):
@@ -49,16 +53,10 @@ class LinkRefresh(RecordedJob):
             self._refresh(run_row)
 
     def _refresh(self, run_row) -> None:
-        with ThreadPoolExecutor(1, thread_name_prefix="hubspot-fetch") as reader:
-            reading: tuple[list[str], Future] | None = None
-            for chunk in self._id_chunks():
-                ahead = (chunk, reader.submit(read_links, self.client, self.engine.object_type,
-                                              self.targets, chunk))
-                if reading:
-                    self._store(*reading, run_row)
-                reading = ahead
-            if reading:
-                self._store(*reading, run_row)
+        reads = Producer("hubspot-fetch", self._read_chunks())
+        with produced(reads, depth=CHUNKS_AHEAD) as chunks:
+            for ids, links in chunks:
+                self._store(ids, links, run_row)
         if self.ids is None and not self.options.dry_run:
             self.result.details["removed"] += self._clear_archived()
         details = self.result.details
@@ -66,13 +64,16 @@ class LinkRefresh(RecordedJob):
                                          >= self.engine.STATISTICS_AFTER_ROWS):
             backend().refresh_statistics([HubSpotAssociation._meta.db_table])
 
+    def _read_chunks(self) -> Iterator[tuple[list[str], ReadLinks]]:
+        """(ids, their links) a chunk at a time: the fetch stage, in its own thread."""
+        for ids in self._id_chunks():
+            yield ids, read_links(self.client, self.engine.object_type, self.targets, ids)
+
     def _id_chunks(self) -> Iterator[list[str]]:
         """HubSpot ids, a v4 request's worth at a time: those given, or every stored live
         record's (keyset paging: the table may hold millions)."""
         if self.ids is not None:
-            ids = list(dict.fromkeys(self.ids))
-            for start in range(0, len(ids), ASSOCIATION_BATCH_MAX):
-                yield ids[start:start + ASSOCIATION_BATCH_MAX]
+            yield from chunked(list(dict.fromkeys(self.ids)), ASSOCIATION_BATCH_MAX)
             return
         rows = self.engine.scope().filter(archived=False).order_by("pk")
         column = self.engine.source_id_column
@@ -85,8 +86,7 @@ class LinkRefresh(RecordedJob):
             last = chunk[-1][0]
             yield [source_id for _, source_id in chunk]
 
-    def _store(self, ids: list[str], reading: Future, run_row) -> None:
-        links = reading.result()
+    def _store(self, ids: list[str], links: ReadLinks, run_row) -> None:
         wanted, failures = {}, []
         for object_id in ids:
             for to_type, found in links.get(object_id, {}).items():

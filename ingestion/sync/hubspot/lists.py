@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 from django.utils import timezone
 
+from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.base.writer import key_too_long, write_each_alone
 from ingestion.models import HubSpotList, HubSpotListMembership
@@ -33,12 +34,9 @@ from ingestion.models import HubSpotList, HubSpotListMembership
 from .associations import FATAL
 from .client import HubSpotClient
 from .errors import HubSpotClientError, HubSpotError, HubSpotLoopError
+from .limits import LISTS_SEARCH_MAX, MEMBERSHIPS_PAGE_MAX
 from .replies import REPAIRED, Listing
 from .timeparse import parse_hubspot_datetime
-
-SEARCH_COUNT = 500  # SDK ListSearchRequest: "The max `count` is `500`"
-MEMBERS_LIMIT = 250  # SDK memberships get_page: "The maximum `limit` is 250"
-CHUNK = 5_000
 
 
 class ListSearchPage(Listing, kw_only=True):
@@ -80,7 +78,7 @@ def search_pages(client: HubSpotClient) -> Iterator[list[dict]]:
     while True:
         # Paced like a CRM search (5/s): HubSpot does not say which budget it uses.
         reply = client.request("POST", path, json={"query": "", "offset": offset,
-                                                   "count": SEARCH_COUNT},
+                                                   "count": LISTS_SEARCH_MAX},
                                search=True, shape=ListSearchPage)
         if reply.results:
             yield reply.results
@@ -127,7 +125,7 @@ def read_members(client: HubSpotClient, lst: dict, version: str) -> MemberSet | 
 def _member_pages(client: HubSpotClient, list_id: str, repaired: list[str]
                   ) -> Iterator[tuple[str, datetime | None]]:
     path = client.paths.list_memberships(list_id)
-    for results in client.get_pages(path, {"limit": MEMBERS_LIMIT}):
+    for results in client.get_pages(path, {"limit": MEMBERSHIPS_PAGE_MAX}):
         for entry in results:
             record_id = str(entry["recordId"])
             if not record_id:
@@ -188,17 +186,17 @@ def _replace(wanted: Mapping[str, MemberSet | None]) -> None:
     target = {(list_id, record_id): added for list_id, found in wanted.items() if found
               for record_id, added in found.members}
     stale = []
-    for start in range(0, len(ids), CHUNK):
+    for chunk in chunked(ids, IDS_PER_STATEMENT):
         for pk, list_id, record_id, added in HubSpotListMembership.objects.filter(
-                list_id__in=ids[start:start + CHUNK]).values_list(
+                list_id__in=chunk).values_list(
                 "pk", "list_id", "record_id", "added_at"):
             key = (list_id, record_id)
             if key in target and target[key] == added:
                 del target[key]  # stored as it is upstream
             else:
                 stale.append(pk)
-    for start in range(0, len(stale), CHUNK):
-        HubSpotListMembership.objects.filter(pk__in=stale[start:start + CHUNK]).delete()
+    for chunk in chunked(stale, IDS_PER_STATEMENT):
+        HubSpotListMembership.objects.filter(pk__in=chunk).delete()
     synced_at = timezone.now()
     HubSpotListMembership.objects.bulk_create(
         [HubSpotListMembership(list_id=list_id, record_id=record_id, added_at=added,

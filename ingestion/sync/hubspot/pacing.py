@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from .errors import HubSpotDailyReserveError, HubSpotWaitTooLongError
+from .limits import GENERAL_WINDOW_S, SEARCH_WINDOW_S, ClientLimits
 
 
 class SlidingWindowPacer:
@@ -31,11 +32,11 @@ class SlidingWindowPacer:
     from its departure until `complete()` moves it to the time its answer came (after its
     arrival, whatever the delays); `margin_s` covers the rest of the jitter."""
 
-    def __init__(self, max_requests: int | None, window_s: float, *, margin_s: float = 0.05,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, max_wait_s: float = 120.0):
+    def __init__(self, max_requests: int | None, window_s: float, *, longest_wait_s: float,
+                 margin_s: float = 0.05, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         self.max_requests = max_requests
-        self.max_wait_s = max_wait_s
+        self.longest_wait_s = longest_wait_s
         self.margin_s = margin_s
         self.window_s = window_s + margin_s
         self._clock, self._sleep = clock, sleep
@@ -68,11 +69,11 @@ class SlidingWindowPacer:
     def _bounded(self, wait_s: float) -> float:
         """A window announced as hours long (a hostile header) must not make a run sleep
         for hours: past the limit, stop with a message naming the wait."""
-        if wait_s > self.max_wait_s:
+        if wait_s > self.longest_wait_s:
             raise HubSpotWaitTooLongError(
                 f"pacing would wait {wait_s:.0f} s for HubSpot's rate-limit window "
-                f"({self.window_s:.0f} s announced); a run waits at most {self.max_wait_s:.0f} s "
-                "(HUBSPOT_MAX_WAIT_SECONDS), so it stops here")
+                f"({self.window_s:.0f} s announced); a run waits at most "
+                f"{self.longest_wait_s:.0f} s (HUBSPOT_MAX_WAIT_SECONDS), so it stops here")
         return wait_s
 
     def _forget_before(self, cutoff: float) -> None:
@@ -180,15 +181,15 @@ class LocalBudget:
     """This process's budget: the general (ten-secondly) and search (secondly) windows and
     the daily quota, in memory. The default when no Redis is configured."""
 
-    def __init__(self, general_limit: int | None, search_per_second: int | None, *,
-                 max_wait_s: float = 120.0, reserve_percent: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic,
+    def __init__(self, limits: ClientLimits, *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep):
-        self.general = SlidingWindowPacer(general_limit, 10.0, max_wait_s=max_wait_s,
+        self.general = SlidingWindowPacer(limits.general_per_10s, GENERAL_WINDOW_S,
+                                          longest_wait_s=limits.longest_wait_s,
                                           clock=clock, sleep=sleep)
-        self.search = SlidingWindowPacer(search_per_second, 1.0, max_wait_s=max_wait_s,
+        self.search = SlidingWindowPacer(limits.search_per_s, SEARCH_WINDOW_S,
+                                         longest_wait_s=limits.longest_wait_s,
                                          clock=clock, sleep=sleep)
-        self.daily = DailyQuota(reserve_percent)
+        self.daily = DailyQuota(limits.daily_reserve_percent)
         self.search_in_window = False  # learnt: RateBudget.search_counts_in_window
 
     def acquire(self, search: bool = False) -> list[tuple[SlidingWindowPacer, float]]:

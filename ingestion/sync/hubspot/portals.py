@@ -36,7 +36,7 @@ class AccountDetails(msgspec.Struct):
 
 
 def configured_portal() -> int | None:
-    return getattr(settings, "HUBSPOT_PORTAL_ID", None)
+    return settings.HUBSPOT_PORTAL_ID
 
 
 def mirrored_portal(client: HubSpotClient) -> int:

@@ -29,10 +29,10 @@ from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotPropertyHistory
 
 from .errors import HubSpotError
+from .limits import HISTORY_BATCH_MAX
 from .timeparse import parse_hubspot_datetime
 
 HISTORY_KEY = "propertiesWithHistory"  # in a record's related mapping, beside its links
-HISTORY_BATCH_MAX = 50  # batch read with propertiesWithHistory (API-DATED §3)
 
 Versions = tuple[dict, ...] | str  # a record's history rows, or why they could not be read
 

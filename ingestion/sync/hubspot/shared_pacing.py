@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import redis
 
 from .errors import HubSpotDailyReserveError, HubSpotWaitTooLongError
+from .limits import GENERAL_WINDOW_S, SEARCH_WINDOW_S, ClientLimits
 from .pacing import LocalBudget, _int_header, reserve_message
 
 log = logging.getLogger("ingestion.hubspot.http")
@@ -143,14 +144,11 @@ class RedisBudget:
 
     `clock` (seconds) is for tests: by default every time is Redis's own."""
 
-    def __init__(self, client: redis.Redis, account: str, *, general_limit: int | None,
-                 search_per_second: int | None, max_wait_s: float = 120.0,
-                 reserve_percent: float = 0.0, prefix: str = DEFAULT_PREFIX,
-                 clock: Callable[[], float] | None = None,
+    def __init__(self, client: redis.Redis, account: str, limits: ClientLimits, *,
+                 prefix: str = DEFAULT_PREFIX, clock: Callable[[], float] | None = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.redis = client
-        self.general_limit, self.search_per_second = general_limit, search_per_second
-        self.max_wait_s, self.reserve_percent = max_wait_s, reserve_percent
+        self.limits = limits
         base = f"{prefix}:{{{account}}}"  # {…}: one hash slot, so scripts work on a cluster
         self.keys = {"general": f"{base}:general", "search": f"{base}:search",
                      "state": f"{base}:state"}
@@ -221,13 +219,14 @@ class RedisBudget:
 
     def _acquire_shared(self, search: bool) -> _Ticket:
         key = self.keys["search" if search else "general"]
-        limit = self.search_per_second if search else self.general_limit
-        window_ms = 1000 if search else 10_000
+        limit = self.limits.search_per_s if search else self.limits.general_per_10s
+        window_ms = int(1000 * (SEARCH_WINDOW_S if search else GENERAL_WINDOW_S))
         member = uuid.uuid4().hex
         while True:
             status, *value = self._scripts["acquire"](
                 keys=[key, self.keys["state"]],
-                args=[self._now(), window_ms, limit or "", member, self.reserve_percent,
+                args=[self._now(), window_ms, limit or "", member,
+                      self.limits.daily_reserve_percent,
                       0 if search else 1, MARGIN_MS, RECHECK_MS, FUTURE_TOLERANCE_MS])
             if status != -1 and value[1]:
                 _log_future_entries(key, value[1])
@@ -236,14 +235,15 @@ class RedisBudget:
             if status == -1:
                 remaining, daily = value
                 raise HubSpotDailyReserveError(
-                    reserve_message(self.reserve_percent, remaining, daily))
+                    reserve_message(self.limits.daily_reserve_percent, remaining, daily))
             self._sleep(self._bounded(value[0] / 1000))
 
     def _bounded(self, wait_s: float) -> float:
-        if wait_s > self.max_wait_s:
+        if wait_s > self.limits.longest_wait_s:
             raise HubSpotWaitTooLongError(
                 f"the shared rate budget would wait {wait_s:.0f} s for a slot; a run waits "
-                f"at most {self.max_wait_s:.0f} s (HUBSPOT_MAX_WAIT_SECONDS), so it stops here")
+                f"at most {self.limits.longest_wait_s:.0f} s (HUBSPOT_MAX_WAIT_SECONDS), "
+                "so it stops here")
         return wait_s
 
     def _now(self) -> int | str:
@@ -255,10 +255,8 @@ class RedisBudget:
                 return
             log.warning("the shared HubSpot rate budget in Redis is unreachable (%s): this "
                         "process paces itself alone from now on", type(error).__name__)
-            self._local = LocalBudget(self.general_limit, self.search_per_second,
-                                      max_wait_s=self.max_wait_s,
-                                      reserve_percent=self.reserve_percent,
-                                      clock=self._clock or time.monotonic, sleep=self._sleep)
+            self._local = LocalBudget(self.limits, clock=self._clock or time.monotonic,
+                                      sleep=self._sleep)
             self._local.search_in_window = self.search_in_window
 
 
@@ -270,8 +268,8 @@ def _log_future_entries(key: str, dropped: int) -> None:
                     dropped, key.rpartition(":")[2])
 
 
-def redis_budget(url: str, account: str, **kwargs) -> RedisBudget:
+def redis_budget(url: str, account: str, limits: ClientLimits, **kwargs) -> RedisBudget:
     """A budget on the Redis at `url`, with short timeouts: a Redis that hangs must not hang
     the sync (it falls back instead)."""
     client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0)
-    return RedisBudget(client, account, **kwargs)
+    return RedisBudget(client, account, limits, **kwargs)

@@ -30,17 +30,17 @@ HubSpot's count (reconcile.py) and re-reads above `Meeting.list_high` by the lis
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 from collections.abc import Iterator
 
-from django.db import connections
+from ingestion.base.prefetch import Producer, produced
 
-from .client import SEARCH_PAGE_MAX, HubSpotClient
+from .client import HubSpotClient
+from .limits import SEARCH_PAGE_MAX
 
 log = logging.getLogger("ingestion.sync")
 
-_DONE = object()
+PAGES_QUEUED = 8  # pages of both ends waiting for the fetch thread
 
 
 class Meeting:
@@ -53,6 +53,7 @@ class Meeting:
         self.stopped = False
         self.list_met = False  # the list end stopped where the ends met, not at the last id
         self.search_stopped: str | None = None  # why the search end gave up, if it did
+        self.search_top: int | None = None  # the highest id when the search end began
 
     def met(self) -> bool:
         with self._lock:
@@ -62,6 +63,16 @@ class Meeting:
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
+
+    def search_gave_up(self, error: BaseException) -> None:
+        """The search end failed: what it read stays read, and the list end reads on up to
+        it, so nothing is missed, only the speed is lost. (A refused token or a spent day
+        stops the list end too, on its own next request.)"""
+        if not isinstance(error, Exception):
+            raise error
+        self.search_stopped = str(error)
+        log.warning("the search end of the full read stopped (%s); the list end reads on",
+                    error)
 
     def from_list(self, page: list) -> list:
         """The records of a list page the search end has not read (and notes the page)."""
@@ -99,106 +110,54 @@ def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[st
     `first_search_page`: the highest ids, already read (client.search_top); `meeting`: the
     caller's, to learn afterwards where the list end stopped and whether search gave up."""
     meeting = meeting or Meeting()
-    # Both ends hand their pages to this one queue, each from its own thread: an end that
+    # Each end in its own thread, into one bounded queue (base/prefetch.py): an end that
     # waits for its budget (the list end, for a ten-second window to slide) never holds up
-    # the other, and a slow database slows both alike (the queue is bounded).
-    pages: queue.Queue = queue.Queue(maxsize=8)
-    top: list[int | None] = [None]
-    ends = [threading.Thread(target=_list_end, name="hubspot-list-end", daemon=True,
-                             args=(client, object_type, properties, page_size, meeting, pages)),
-            threading.Thread(target=_search_end, name="hubspot-search-end", daemon=True,
-                             args=(client, object_type, properties, meeting, pages, top,
-                                   first_search_page))]
-    for end in ends:
-        end.start()
-    try:
-        yield from _until_both_done(pages, meeting)
-    finally:
-        meeting.stop()
-        _drain_quietly(pages, ends)
-    if top[0] is not None:  # created during the run: above where the search end began
-        yield from client.search_by_id(object_type, [], properties, after_id=top[0])
+    # the other, and a slow database slows both alike.
+    ends = (Producer("hubspot-list-end",
+                     _list_end(client, object_type, properties, page_size, meeting)),
+            Producer("hubspot-search-end",
+                     _search_end(client, object_type, properties, meeting, first_search_page),
+                     on_failure=meeting.search_gave_up))
+    with produced(*ends, depth=PAGES_QUEUED) as pages:
+        try:
+            yield from pages
+        finally:
+            meeting.stop()  # each end stops at its next check of the meeting
+    if meeting.search_top is not None:  # created during the run: above where search began
+        yield from client.search_by_id(object_type, [], properties,
+                                       after_id=meeting.search_top)
 
 
 def _list_end(client: HubSpotClient, object_type: str, properties: list[str], page_size: int,
-              meeting: Meeting, pages: queue.Queue) -> None:
+              meeting: Meeting) -> Iterator[list]:
     try:
         for page in client.list_pages(object_type, properties, page_size=page_size):
             kept = meeting.from_list(page)
             if kept:
-                pages.put((_LIST, kept))
+                yield kept
             if meeting.met():
                 meeting.list_met = True
                 break
-    except BaseException as error:  # the run's error: re-raised by the reader
-        pages.put((_LIST, _Failed(error)))
     finally:
-        meeting.stop()  # the list end reached the last id, or the search end
-        pages.put((_LIST, _DONE))
-        connections.close_all()  # this thread's own, if auth used one (OAuth grant store)
+        meeting.stop()  # the list end reached the last id, or the search end, or failed
 
 
 def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
-                meeting: Meeting, pages: queue.Queue, top: list, first_page: list) -> None:
-    try:
-        below: int | None = None
-        page: list | None = first_page
-        while not meeting.met():
-            if page is None:
-                page = client.search_descending(object_type, properties, below=below,
-                                                limit=SEARCH_PAGE_MAX)
-            each_id = list(map(_id, page))
-            ids = [i for i in each_id if i is not None]
-            if top[0] is None and ids:  # none: the list end reads on to the end alone
-                top[0] = max(ids)
-            kept = meeting.from_search(page, each_id)
-            if kept:
-                pages.put((_SEARCH, kept))
-            if len(page) < SEARCH_PAGE_MAX or not ids:
-                break  # the bottom
-            # Each page's ids fall below the last (client.falling_ids): the bound moves down.
-            below, page = min(ids), None
-    except Exception as error:  # the list end reads on (_until_both_done)
-        pages.put((_SEARCH, _Failed(error)))
-    finally:
-        pages.put((_SEARCH, _DONE))
-        connections.close_all()
-
-
-_LIST, _SEARCH = "list", "search"
-
-
-class _Failed:
-    def __init__(self, error: BaseException):
-        self.error = error
-
-
-def _until_both_done(pages: queue.Queue, meeting: Meeting) -> Iterator[list]:
-    """The pages of both ends as they come, until both have finished."""
-    running = 2
-    while running:
-        end, item = pages.get()
-        if item is _DONE:
-            running -= 1
-        elif not isinstance(item, _Failed):
-            yield item
-        elif end == _LIST:
-            raise item.error
-        else:
-            # What the search end read stays read; the list end reads on up to it, so
-            # nothing is missed, only the speed is lost. (A refused token or a spent day
-            # stops the list end too, on its own next request.)
-            meeting.search_stopped = str(item.error)
-            log.warning("the search end of the full read stopped (%s); the list end reads on",
-                        item.error)
-
-
-def _drain_quietly(pages: queue.Queue, ends: list[threading.Thread]) -> None:
-    """Unblock and end both threads (each stops at its next check of the meeting)."""
-    while any(end.is_alive() for end in ends):
-        try:
-            pages.get(timeout=0.1)
-        except queue.Empty:
-            continue
-    for end in ends:
-        end.join()
+                meeting: Meeting, first_page: list) -> Iterator[list]:
+    below: int | None = None
+    page: list | None = first_page
+    while not meeting.met():
+        if page is None:
+            page = client.search_descending(object_type, properties, below=below,
+                                            limit=SEARCH_PAGE_MAX)
+        each_id = list(map(_id, page))
+        ids = [i for i in each_id if i is not None]
+        if meeting.search_top is None and ids:  # none: the list end reads on to the end
+            meeting.search_top = max(ids)
+        kept = meeting.from_search(page, each_id)
+        if kept:
+            yield kept
+        if len(page) < SEARCH_PAGE_MAX or not ids:
+            return  # the bottom
+        # Each page's ids fall below the last (client.falling_ids): the bound moves down.
+        below, page = min(ids), None

@@ -54,9 +54,11 @@ from django.db import models
 from django.db.models import Min
 
 from ingestion.base import history
+from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 
-from .client import LIST_PAGE_MAX, SEARCH_PAGE_MAX, HubSpotClient
+from .client import HubSpotClient
+from .limits import LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from .timeparse import parse_hubspot_datetime
 
 LEAF_SIZE = SEARCH_PAGE_MAX  # a window this small is listed by the request that counts it
@@ -71,7 +73,7 @@ MS = timedelta(milliseconds=1)
 
 
 def settle_time() -> timedelta:
-    return timedelta(seconds=getattr(settings, "HUBSPOT_VERIFY_SETTLE_SECONDS", 60))
+    return timedelta(seconds=settings.HUBSPOT_VERIFY_SETTLE_SECONDS)
 
 
 def to_ms(moment: datetime | None) -> int | None:
@@ -269,9 +271,8 @@ class Sides:
     def local_by_ids(self, ids: list[str]) -> dict[str, Copy]:
         found: dict[str, Copy] = {}
         local_ids = [self.engine.local_id(i) for i in ids]
-        for start in range(0, len(local_ids), LOOKUP_CHUNK):
-            found.update(self.local_copies(
-                self.live().filter(pk__in=local_ids[start:start + LOOKUP_CHUNK])))
+        for chunk in chunked(local_ids, LOOKUP_CHUNK):
+            found.update(self.local_copies(self.live().filter(pk__in=chunk)))
         return found
 
     def floor(self, axis: str) -> int:
@@ -495,7 +496,7 @@ class MirrorCheck:
         """Through the normal save path, in this run (its row holds the type's lock)."""
         before = self.client.requests_sent
         options = SyncOptions(ids=tuple(report.ids),
-                              purge_vanished=getattr(settings, "HUBSPOT_PURGE_VANISHED", False))
+                              purge_vanished=settings.HUBSPOT_PURGE_VANISHED)
         reread = self.engine_class(options, client=self.client).run(within=run_row)
         self.result.counts = reread.counts
         self.result.failures.extend(reread.failures)

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from django.utils import timezone
 
+from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, Page, ReadCheck, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ingestion.models import HubSpotAssociation
@@ -21,6 +22,7 @@ from ingestion.models import HubSpotAssociation
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
 from ..errors import HubSpotAuthError, HubSpotDailyLimitError, HubSpotError
+from ..limits import ASSOCIATION_BATCH_MAX, BATCH_READ_MAX, LIST_PAGE_MAX, SEARCH_PAGE_MAX
 from ..property_history import (
     HISTORY_KEY,
     changed_since,
@@ -37,8 +39,6 @@ from ..two_ended import Meeting, two_ended_pages
 log = logging.getLogger("ingestion.sync")
 
 LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects the rest)
-LINKS_READ_AHEAD = 1_000  # v4 association batch reads take up to 1,000 inputs (API-FACTS §5)
-BATCH_READ_MAX = 100  # object batch reads take up to 100 inputs (API-FACTS §4)
 
 
 class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
@@ -106,8 +106,7 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         nowhere is archived as vanished when the run ends (`_archive_unseen`)."""
         properties = self.property_names()
         asked = list(dict.fromkeys(str(i) for i in self.options.ids))
-        for start in range(0, len(asked), BATCH_READ_MAX):
-            chunk = asked[start:start + BATCH_READ_MAX]
+        for chunk in chunked(asked, BATCH_READ_MAX):
             live = self.client.batch_read(self.object_type, chunk, properties)
             answered = _answered_ids(live)
             missing = [i for i in chunk if i not in answered]
@@ -118,13 +117,13 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def _record_pages(self, since: datetime | None) -> Iterator[list[dict]]:
         properties = self.property_names()
-        page_size = min(self.options.batch_size, 100)
+        page_size = min(self.options.batch_size, LIST_PAGE_MAX)
         if since is None:
             yield from self._full_read(properties, page_size)
             return
         yield from self.client.modified_since_pages(
             self.object_type, self.modified_property, to_epoch_ms(since), properties,
-            page_size=min(self.options.batch_size, 200))
+            page_size=min(self.options.batch_size, SEARCH_PAGE_MAX))
         yield from self._archived_pages(properties, page_size, since)
 
     def _archived_pages(self, properties: list[str], page_size: int,
@@ -262,8 +261,9 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
                     and r.get("archived") in LIVE]
             waiting.add(page, [str(r["id"]) for r in live])
             unread += live
-            while len(unread) >= LINKS_READ_AHEAD:
-                chunk, unread = unread[:LINKS_READ_AHEAD], unread[LINKS_READ_AHEAD:]
+            while len(unread) >= ASSOCIATION_BATCH_MAX:
+                chunk, unread = (unread[:ASSOCIATION_BATCH_MAX],
+                                 unread[ASSOCIATION_BATCH_MAX:])
                 waiting.related.update(self._related_of(chunk, history_since))
             yield from waiting.pages_read()
         if unread:

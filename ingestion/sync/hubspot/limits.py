@@ -1,0 +1,57 @@
+"""HubSpot's limits, each named once, and the client's limits and retry policy (one object).
+
+Module constants are what HubSpot imposes (each tested against the emulator:
+hubspot_emulator/BEHAVIOR.md lists them); every other module imports them from here.
+`ClientLimits` is what an operator may tune (settings, built by
+`connection.limits_from_settings`): one frozen value handed to the client and its budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# -- pages and batches ---------------------------------------------------------------------
+LIST_PAGE_MAX = 100  # a list endpoint answers at most 100 records a page (more: 400)
+SEARCH_PAGE_MAX = 200  # a search page holds at most 200 records
+SEARCH_RESULT_CAP = 10_000  # a search never pages past 10,000 results: we page by keyset
+BATCH_READ_MAX = 100  # an object batch read takes at most 100 ids
+HISTORY_BATCH_MAX = 50  # ... with propertiesWithHistory, at most 50
+ASSOCIATION_BATCH_MAX = 1_000  # a v4 association batch read takes at most 1,000 ids
+OWNERS_PAGE_MAX = 100  # owners are listed like records, 100 a page
+LISTS_SEARCH_MAX = 500  # list search: "The max `count` is `500`" (SDK ListSearchRequest)
+MEMBERSHIPS_PAGE_MAX = 250  # list memberships: "The maximum `limit` is 250"
+FORMS_PAGE = 50  # forms: no documented maximum; 50 stays inside any
+SUBMISSIONS_PAGE_MAX = 50  # form submissions: "supports a maximum of 50"
+
+# -- request sizes -------------------------------------------------------------------------
+# A search body over 3,000 characters is refused (400): past it, search asks for the sort
+# property only and reads the rest by id. Measured as UTF-8 bytes (never fewer).
+SEARCH_BODY_MAX_BYTES = 3_000
+# A long `properties` list in a URL gives 414 (the limit is not documented; the emulator's
+# is 8,000): past this budget a listing asks for ids only and reads properties by id.
+URL_BUDGET_CHARS = 6_000
+
+# -- rate windows --------------------------------------------------------------------------
+GENERAL_WINDOW_S = 10.0  # the general limit counts requests in a rolling ten seconds
+SEARCH_WINDOW_S = 1.0  # search has its own limit, per second, and sends no rate headers
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """How the client paces, waits and retries (defaults and meanings: config/settings.py,
+    except the last three, which are HubSpot's limits above, overridable for tests).
+
+    `backoff_cap_s` caps our own exponential backoff between attempts; `longest_wait_s` is
+    the longest single wait a run accepts from HubSpot (Retry-After) or from pacing, beyond
+    which it stops (HubSpotWaitTooLongError)."""
+
+    timeout_s: float  # per request (connecting: at most 10 s of it)
+    max_attempts: int  # per request, the first included
+    backoff_first_s: float  # the first backoff; doubles, with as much jitter
+    longest_wait_s: float
+    general_per_10s: int | None  # None: learnt from HubSpot's rate-limit headers
+    search_per_s: int | None  # None or 0: search unpaced (an emulator without limits)
+    daily_reserve_percent: float  # share of the daily limit left for other apps
+    backoff_cap_s: float = 60.0
+    url_budget_chars: int = URL_BUDGET_CHARS
+    search_body_max_bytes: int = SEARCH_BODY_MAX_BYTES
