@@ -19,6 +19,10 @@ alone does the bookkeeping around it:
 - the reconnect: a signal (SIGTERM, SIGINT) can land mid-query and leave the connection
   unusable ("another command is already in progress"), so a failure that cannot be recorded
   on it is recorded again on a fresh connection. No `running` row is left behind.
+- the interrupt: a signal handler raises `Interrupted` wherever the main thread is, and code
+  it lands in can raise another error while unwinding (e.g. inside `Thread.start`, a
+  KeyError). An error raised while an `Interrupted` was unwinding is that interrupt: it is
+  what is recorded and what goes on up, so the caller reports an interrupt.
 
 A job, in full:
 
@@ -45,6 +49,10 @@ from .results import SyncResult
 Work = Callable[[SyncHistory | None], None]
 
 
+class Interrupted(Exception):
+    """A signal stopped the run (raised by the entry point's signal handler)."""
+
+
 class Counters(Protocol):
     """What the source counts (e.g. requests made), read before and after the work."""
 
@@ -64,8 +72,9 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
                  partial: Callable[[SyncResult], bool] = something_failed) -> SyncResult:
     """Run `work` as one recorded run of `result.object_type` in `result.mode` (or as part
     of the run `within`); returns `result`, finished. `flags`: what the row records of how
-    the job was asked (default: `result.options`'). Raises what the work raised, once its
-    failure is recorded; `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
+    the job was asked (default: `result.options`'). Raises what the work raised (the
+    `Interrupted`, if it was raised while one unwound), once its failure is recorded;
+    `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
     run_row = within
     if within is None and not result.options.dry_run:
         run_row = history.start_run(result.object_type, result.mode, result.options,
@@ -74,7 +83,7 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     finishes_row = run_row is not None and within is None
     snapshot = counters.source_counters() if counters else None
     try:
-        work(run_row)
+        _work_or_interrupt(work, run_row)
     except BaseException as error:
         result.status = "failed"
         _fold_counters(result, counters, snapshot)
@@ -86,6 +95,27 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     if finishes_row:
         history.finish_run(run_row, result, error=result.short)
     return result
+
+
+def _work_or_interrupt(work: Work, run_row: SyncHistory | None) -> None:
+    try:
+        work(run_row)
+    except BaseException as error:
+        interrupt = interruption(error)
+        if interrupt is None or interrupt is error:
+            raise
+        raise interrupt from None  # what the signal did, not what it broke on the way out
+
+
+def interruption(error: BaseException) -> Interrupted | None:
+    """The `Interrupted` this error is, or was raised while unwinding (its context)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, Interrupted):
+            return error
+        seen.add(id(error))
+        error = error.__context__
+    return None
 
 
 def _fold_counters(result: SyncResult, counters: Counters | None, snapshot: object) -> None:
