@@ -92,35 +92,29 @@ def finish_all(processes: dict[str, subprocess.Popen]) -> dict[str, tuple[int, s
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_each_kind_of_job_when_killed_mid_run_then_no_running_row_after_its_next_run(
         hubspot, api, how):
-    t0=time.monotonic()
     stored_work(api)
-    print("stored", time.monotonic()-t0)
-    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=1.5)  # every request
+    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=1.0)  # every request
     victims = {name: start(hubspot, args) for name, (args, _) in JOBS.items()}
     try:
         killed = signal_each_mid_run(victims, how)
-        print("signalled", time.monotonic()-t0)
     finally:
         ended = finish_all(victims)
     hubspot.control.clear_faults()
-    print("ended", time.monotonic()-t0)
-
-    for name, (code, stderr) in ended.items():
-        row = SyncHistory.objects.get(pk=killed[name].pk)
-        if how == signal.SIGTERM:  # the run itself recorded its failure
+    if how == signal.SIGTERM:
+        for name, (code, stderr) in ended.items():  # the run itself recorded its failure
             assert code == 130, (name, stderr[-2000:])
             assert "interrupted by SIGTERM" in stderr and "Traceback" not in stderr, name
+            row = SyncHistory.objects.get(pk=killed[name].pk)
             assert (row.status, row.error_message) == (
                 "failed", "SyncInterrupted: interrupted by SIGTERM"), name
-        else:
-            assert code == -signal.SIGKILL and row.status == "running", name
-
-    after = finish_all({name: start(hubspot, args) for name, (args, _) in JOBS.items()})
-    for name, (code, stderr) in after.items():
-        assert code >= 0 and code != EXIT_LOCKED, (name, stderr[-2000:])
-        runs = SyncHistory.objects.filter(object_type=JOBS[name][1], pk__gte=killed[name].pk)
-        statuses = list(runs.order_by("pk").values_list("status", flat=True))
-        expected = "failed" if how == signal.SIGTERM else "abandoned"
-        assert statuses[0] == expected and len(statuses) == 2, (name, statuses)
+    else:
+        assert {code for code, _ in ended.values()} == {-signal.SIGKILL}
+        assert SyncHistory.objects.filter(status="running").count() >= len(JOBS)
+        next_runs = finish_all({name: start(hubspot, args) for name, (args, _) in JOBS.items()})
+        for name, (code, stderr) in next_runs.items():
+            assert code >= 0 and code != EXIT_LOCKED, (name, stderr[-2000:])
+            runs = SyncHistory.objects.filter(object_type=JOBS[name][1],
+                                              pk__gte=killed[name].pk).order_by("pk")
+            assert list(runs.values_list("status", flat=True))[:1] == ["abandoned"], name
+            assert runs.count() == 2, name  # the killed run, then the next one
     assert not SyncHistory.objects.filter(status="running").exists()
-    print("after", time.monotonic()-t0, {n: c for n, (c, _) in after.items()})
