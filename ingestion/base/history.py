@@ -1,5 +1,6 @@
 """SyncHistory bookkeeping: one row per run, the watermarks, the single-runner lock, record
-errors and warnings, and the quarantine of records that keep failing."""
+errors and warnings, and the quarantine of records that keep failing. A run's row is taken
+and finished by the one runner (`runner.run_recorded`), never by a job itself."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ fails: its events stay pending with `attempts` + 1 and the reason, and are given
 with the error) after HUBSPOT_WEBHOOK_MAX_ATTEMPTS attempts.
 
 One applier at a time: the run is a `sync_history` row (object_type `webhooks`, mode
-`events`) and, like a sync, holds that name's lock.
+`events`) and, like a sync, holds that name's lock (the one runner: ingestion/base/runner.py).
 """
 
 from __future__ import annotations

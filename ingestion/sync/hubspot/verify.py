@@ -453,7 +453,8 @@ def recheck(sides: Sides, ids: list[str]) -> list[str]:
 
 class MirrorCheck:
     """One type's verification as a recorded run (`sync_history` mode `verify`, holding
-    the type's lock); with `fix`, the differing records re-read by id within it."""
+    the type's lock: `runner.run_recorded`); with `fix`, the differing records re-read by
+    id within it."""
 
     def __init__(self, engine_class: type, *, client: HubSpotClient, exhaustive: bool = False,
                  fix: bool = False,
