@@ -1,7 +1,8 @@
 """Every kind of recorded job, killed mid-run, leaves no `running` row past the next run of
 its type (ingestion/base/runner.py). SIGTERM: the killed run records its own failure (after
-reconnecting, if the signal broke the connection). SIGKILL: nothing can run in the killed
-process, so the next run of the type marks the row abandoned and proceeds.
+reconnecting, if the signal broke the connection), so none is left even before the next run.
+SIGKILL: nothing can run in the killed process, so the next run of the type marks the row
+abandoned and proceeds.
 
 Each job holds the lock of a different type, so all of them run at once, in `manage.py`
 processes against one emulator that answers every request slowly; each is signalled as soon
@@ -75,7 +76,6 @@ def signal_each_mid_run(processes: dict[str, subprocess.Popen], how: signal.Sign
             if row is not None:
                 process.send_signal(how)
                 killed[name] = row
-                print(name, time.monotonic())
             elif process.poll() is not None:
                 raise AssertionError(f"{name} ended before it was signalled: "
                                      f"{process.communicate()}")
@@ -85,18 +85,26 @@ def signal_each_mid_run(processes: dict[str, subprocess.Popen], how: signal.Sign
 
 
 def finish_all(processes: dict[str, subprocess.Popen]) -> dict[str, tuple[int, str]]:
-    return {name: (process.wait(timeout=180), process.communicate()[1])
-            for name, process in processes.items()}
+    """Each process's exit status and stderr, once it ended."""
+    ended = {}
+    for name, process in processes.items():
+        _, stderr = process.communicate(timeout=180)
+        ended[name] = (process.returncode, stderr)
+    return ended
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_each_kind_of_job_when_killed_mid_run_then_no_running_row_after_its_next_run(
         hubspot, api, how):
     stored_work(api)
-    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=1.0)  # every request
+    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=2.0)  # every request
     victims = {name: start(hubspot, args) for name, (args, _) in JOBS.items()}
     try:
         killed = signal_each_mid_run(victims, how)
+    except BaseException:
+        for process in victims.values():
+            process.kill()  # not left to run on (slowly) after a failed test
+        raise
     finally:
         ended = finish_all(victims)
     hubspot.control.clear_faults()
