@@ -1,5 +1,6 @@
 """SyncHistory bookkeeping: one row per run, the watermarks, the single-runner lock, record
-errors and warnings, and the quarantine of records that keep failing."""
+errors and warnings, and the quarantine of records that keep failing. A run's row is taken
+and finished by the one runner (`runner.run_recorded`), never by a job itself."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def last_watermark(object_type: str, *, records_only: bool = False) -> datetime 
     return found or (last_watermark(object_type) if records_only else None)
 
 
-def start_run(object_type: str, mode: Mode, options: SyncOptions) -> SyncHistory:
+def start_run(object_type: str, mode: Mode, options: SyncOptions, *,
+              flags: dict | None = None) -> SyncHistory:
     """Record the run as running, unless another live process is syncing this type.
+    `flags`: what the row records of how the run was asked (default: from `options`).
 
     The lock is the row itself: a unique constraint allows one `running` row per type, so
     of two runs starting in the same instant (on any machines) exactly one inserts it."""
@@ -44,7 +47,8 @@ def start_run(object_type: str, mode: Mode, options: SyncOptions) -> SyncHistory
         with transaction.atomic():
             return SyncHistory.objects.create(
                 object_type=object_type, mode=mode.value,
-                force_overwrite=options.force_overwrite, flags=_flags(options),
+                force_overwrite=options.force_overwrite,
+                flags=_flags(options) if flags is None else flags,
                 started_at=timezone.now(), pid=os.getpid(), hostname=socket.gethostname())
     except IntegrityError:
         raise SyncAlreadyRunning(_running_message(object_type)) from None

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from types import MappingProxyType
 
-from django.db import DatabaseError, connection, models
+from django.db import models
 from django.utils import timezone
 
 from . import history
@@ -41,6 +41,7 @@ from .results import (
     SyncOptions,
     SyncResult,
 )
+from .runner import run_recorded
 from .seen import SeenIds
 from .write_behind import WriteBehind
 from .writer import BatchPlan, BatchWriter, supersedes
@@ -138,36 +139,28 @@ class BaseSyncEngine:
     # -- the run -----------------------------------------------------------------------------
 
     def run(self, *, within=None) -> SyncResult:
-        """One recorded run; or, `within` another job's running `sync_history` row (which
-        holds the type's lock), part of that job: its failures go there, and the job
-        finishes the row."""
+        """One recorded run (`runner.run_recorded`: the lock, the history row, the status);
+        or, `within` another job's running `sync_history` row (which holds the type's
+        lock), part of that job: its failures go there, and the job finishes the row."""
         records_only = self.has_related and not self.options.related
         previous = history.last_watermark(self.object_type, records_only=records_only)
         self.previous_watermark = previous
         mode, since = self._plan(previous)
-        result = self.result = SyncResult(self.object_type, mode, self.options)
-        run_row = within if within is not None or self.options.dry_run else history.start_run(
-            self.object_type, mode, self.options)
-        result.history_id = run_row.pk if run_row else None
+        self.result = SyncResult(self.object_type, mode, self.options)
+        run_recorded(self.result, lambda run_row: self._work(run_row, mode, since, previous),
+                     within=within, counters=self)
+        self._refresh_statistics(self.result)
+        return self.result
+
+    def _work(self, run_row, mode: Mode, since: datetime | None,
+              previous: datetime | None) -> None:
+        result = self.result
         self.quarantine = history.Quarantine(self.object_type)
         started = timezone.now()
-        counters = self.source_counters()
-        try:
-            self.prepare()  # after start_run: a run that fails here is still recorded
-            with fewer_collections():
-                newest = self._sync_batches(result, run_row, mode, since)
-            self._finish(result, mode, previous, started, newest)
-        except BaseException as error:
-            result.status = "failed"
-            result.details.update(self.source_counters_since(counters))
-            if run_row and within is None:
-                _record_failed_run(run_row, result, error)
-            raise
-        result.details.update(self.source_counters_since(counters))
-        if run_row and within is None:
-            history.finish_run(run_row, result, error=result.short)
-        self._refresh_statistics(result)
-        return result
+        self.prepare()  # after start_run: a run that fails here is still recorded
+        with fewer_collections():
+            newest = self._sync_batches(result, run_row, mode, since)
+        self._finish(result, mode, previous, started, newest)
 
     # Rows written in one run past which the tables' planner statistics are refreshed: at the
     # end of the run, and during it each time the rows written double (a first load grows a
@@ -368,7 +361,6 @@ class BaseSyncEngine:
 
     def _finish(self, result: SyncResult, mode: Mode, previous: datetime | None,
                 started: datetime, newest: datetime | None) -> None:
-        result.status = "partial" if result.counts.failed else "success"
         if not result.complete:
             return
         if mode is Mode.FULL and self._fell_short(result):
@@ -380,7 +372,7 @@ class BaseSyncEngine:
             result.counts.archived += self._archive_unseen(mode, started)
         if self.options.dry_run:
             return
-        if result.status == "success" and self._may_move_watermark(mode, previous):
+        if not result.counts.failed and self._may_move_watermark(mode, previous):
             moved = _new_watermark(mode, started, newest, previous)
             result.records_watermark = moved
             if self.options.related or not self.has_related:
@@ -394,7 +386,7 @@ class BaseSyncEngine:
         result.details["read_check"] = check.details
         if check.short:
             log.warning("%s", check.short)
-            result.status, result.short = "partial", check.short
+            result.short = check.short  # partial (runner.something_failed)
         return bool(check.short)
 
     def _may_move_watermark(self, mode: Mode, previous: datetime | None) -> bool:
@@ -430,8 +422,6 @@ def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
     return started if mode is Mode.FULL else previous
 
 
-
-
 def _take_related(records: list, pending: dict[str, object]) -> Mapping[str, object]:
     """The related values of these records, taken out of `pending` (a frozen mapping: the
     writer thread reads it while the main thread goes on)."""
@@ -453,16 +443,3 @@ def _wait_quietly(future: Future) -> bool:
         return False
     return True
 
-
-def _record_failed_run(run_row, result: SyncResult, error: BaseException) -> None:
-    try:
-        history.finish_run(run_row, result, error=_describe(error))
-    except DatabaseError:
-        # A signal can land mid-query and leave the connection unusable ("another command
-        # is already in progress"): reconnect once to record the failure.
-        connection.close()
-        history.finish_run(run_row, result, error=_describe(error))
-
-
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"

@@ -35,6 +35,7 @@ from ingestion.base import history
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import Mode, SyncCounts, SyncOptions, SyncResult
+from ingestion.base.runner import Interrupted
 from ingestion.base.schema import pending_migrations
 from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
@@ -67,8 +68,8 @@ EXIT_NO_ACCESS = 77  # sysexits EX_NOPERM: HubSpot answered 403 for the type
 EXIT_INTERRUPTED = 130
 
 
-class SyncInterrupted(Exception):
-    pass
+class SyncInterrupted(Interrupted):
+    """SIGINT/SIGTERM during a run (`_signals_interrupt`); the runner records it."""
 
 
 class NoAccess(CommandError):

@@ -7,7 +7,8 @@ events this run took up), then ` ignored=N (another portal's)` when events of a 
 mirror does not hold were set aside (recorded, never applied: sync/hubspot/portals.py).
 Exit status as the sync commands': 0 done (deferred events, whose type another run was
 syncing, wait for the next run); 1 fatal; 2 bad usage; 3 some events' records could not be
-read (they stay pending and are retried); 75 another applier is running.
+read (they stay pending and are retried); 75 another applier is running; 130 interrupted
+(SIGINT/SIGTERM: the run is recorded as failed, the events not applied stay pending).
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncResult
 from ingestion.management.base_hubspot_sync import (
+    EXIT_INTERRUPTED,
     EXIT_LOCKED,
     EXIT_PARTIAL,
     EXIT_USAGE,
     ConfigurationError,
+    SyncInterrupted,
+    _signals_interrupt,
     check_database,
     logging_for,
     require_token,
@@ -76,7 +80,11 @@ class Command(BaseCommand):
 def apply(client: HubSpotClient, **options) -> SyncResult:
     """apply_events, with known failures as one-line CommandErrors."""
     try:
-        return apply_events(client, **options)
+        with _signals_interrupt():  # a SIGTERM fails the run (recorded), as it does a sync's
+            return apply_events(client, **options)
+    except SyncInterrupted as error:
+        raise CommandError(f"{error}; the events not applied stay pending",
+                           returncode=EXIT_INTERRUPTED) from None
     except SyncAlreadyRunning as error:
         raise CommandError(f"another applier is running: {error}",
                            returncode=EXIT_LOCKED) from None

@@ -36,7 +36,7 @@ fails: its events stay pending with `attempts` + 1 and the reason, and are given
 with the error) after HUBSPOT_WEBHOOK_MAX_ATTEMPTS attempts.
 
 One applier at a time: the run is a `sync_history` row (object_type `webhooks`, mode
-`events`) and, like a sync, holds that name's lock.
+`events`) and, like a sync, holds that name's lock (the one runner: ingestion/base/runner.py).
 """
 
 from __future__ import annotations
@@ -49,12 +49,12 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from ingestion.base import history
 from ingestion.base.bulk_sql import purge_rows
 from ingestion.base.chunks import chunked
 from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import Mode, SyncOptions, SyncResult
+from ingestion.base.runner import run_recorded
 from ingestion.models import (
     DeletedKind,
     HubSpotAssociation,
@@ -169,21 +169,9 @@ def apply_events(client: HubSpotClient, *, limit: int | None = None,
                  dry_run: bool = False) -> SyncResult:
     """Apply the pending events (oldest `limit` of them), as one recorded run. Raises
     SyncAlreadyRunning when another applier is running."""
-    options = SyncOptions(dry_run=dry_run)
-    result = SyncResult(EVENTS_TYPE, Mode.EVENTS, options)
-    run_row = None if dry_run else history.start_run(EVENTS_TYPE, Mode.EVENTS, options)
-    result.history_id = run_row.pk if run_row else None
-    try:
-        EventApplier(client, result).run(limit)
-    except BaseException as error:
-        result.status = "failed"
-        if run_row:
-            history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
-        raise
-    result.status = "partial" if result.details["failed"] else "success"
-    if run_row:
-        history.finish_run(run_row, result)
-    return result
+    result = SyncResult(EVENTS_TYPE, Mode.EVENTS, SyncOptions(dry_run=dry_run))
+    return run_recorded(result, lambda run_row: EventApplier(client, result).run(limit),
+                        partial=lambda done: bool(done.details["failed"]))
 
 
 def summary_line(result: SyncResult) -> str:

@@ -1,11 +1,12 @@
 """RecordedJob: a run of one type that reads no records of its own (link refresh, deletion
-check), recorded in `sync_history` like a sync: the type's lock, its counts and `details`
-(with the requests it made), its status, and its error if it fails."""
+check), recorded in `sync_history` like a sync through the one runner
+(`ingestion/base/runner.py`: the type's lock, its status, its error if it fails), with its
+counts and `details` (the requests it made: its engine's counters)."""
 
 from __future__ import annotations
 
-from ingestion.base import history
 from ingestion.base.results import Mode, SyncOptions, SyncResult
+from ingestion.base.runner import run_recorded
 
 from .client import HubSpotClient
 
@@ -27,21 +28,4 @@ class RecordedJob:
         raise NotImplementedError
 
     def run(self) -> SyncResult:
-        result, run_row = self.result, None
-        if not self.options.dry_run:
-            run_row = history.start_run(self.engine.object_type, self.mode, self.options)
-            result.history_id = run_row.pk
-        counters = self.engine.source_counters()
-        try:
-            self.work(run_row)
-            result.status = "partial" if result.counts.failed else "success"
-        except BaseException as error:
-            result.status = "failed"
-            result.details.update(self.engine.source_counters_since(counters))
-            if run_row:
-                history.finish_run(run_row, result, error=f"{type(error).__name__}: {error}")
-            raise
-        result.details.update(self.engine.source_counters_since(counters))
-        if run_row:
-            history.finish_run(run_row, result)
-        return result
+        return run_recorded(self.result, self.work, counters=self.engine)

@@ -53,9 +53,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Min
 
-from ingestion.base import history
 from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, SyncOptions, SyncResult
+from ingestion.base.runner import run_recorded
 
 from .client import HubSpotClient
 from .limits import LIST_PAGE_MAX, SEARCH_PAGE_MAX
@@ -454,7 +454,8 @@ def recheck(sides: Sides, ids: list[str]) -> list[str]:
 
 class MirrorCheck:
     """One type's verification as a recorded run (`sync_history` mode `verify`, holding
-    the type's lock); with `fix`, the differing records re-read by id within it."""
+    the type's lock: `runner.run_recorded`); with `fix`, the differing records re-read by
+    id within it."""
 
     def __init__(self, engine_class: type, *, client: HubSpotClient, exhaustive: bool = False,
                  fix: bool = False,
@@ -467,19 +468,11 @@ class MirrorCheck:
         self.report: Report | None = None
 
     def run(self) -> SyncResult:
-        run_row = history.start_run(self.engine.object_type, Mode.VERIFY, self.result.options)
-        self.result.history_id = run_row.pk
-        try:
-            self.report = self._check(run_row)
-            self.result.status = "partial" if self.result.counts.failed else "success"
-        except BaseException as error:
-            self.result.status = "failed"
-            self._finish(run_row, error=f"{type(error).__name__}: {error}")
-            raise
-        self._finish(run_row)
-        return self.result
+        flags = {"ids": self.exhaustive, "fix": self.fix,
+                 "settle_seconds": self.settle.total_seconds()}
+        return run_recorded(self.result, self._check, flags=flags)
 
-    def _check(self, run_row) -> Report:
+    def _check(self, run_row) -> None:
         started = run_row.started_at
         sides = Sides(self.engine, self.client, to_ms(started - self.settle))
         report, known = by_ids(sides) if self.exhaustive else by_windows(sides)
@@ -487,10 +480,11 @@ class MirrorCheck:
             report.differing[kind] = sorted((i for i, f in known.items() if f.kind == kind),
                                             key=lambda i: (len(i), i))
         report.requests = sides.spent
-        self.report = report  # recorded even if the fix below fails
+        self.report = report
+        self.result.details = report.details()  # recorded even if the fix below fails
         if self.fix and report.ids:
             self._fix(report, sides, run_row)
-        return report
+            self.result.details = report.details()
 
     def _fix(self, report: Report, sides: Sides, run_row) -> None:
         """Through the normal save path, in this run (its row holds the type's lock)."""
@@ -504,10 +498,3 @@ class MirrorCheck:
         report.fixed = {**reread.counts.as_dict(), "requests": self.client.requests_sent - before,
                         "still_differing": len(still), "exact": not still,
                         "still_differing_ids": still[:IDS_KEPT]}
-
-    def _finish(self, run_row, error: str = "") -> None:
-        if self.report is not None:
-            self.result.details = self.report.details()
-        run_row.flags = {"ids": self.exhaustive, "fix": self.fix,
-                         "settle_seconds": self.settle.total_seconds()}
-        history.finish_run(run_row, self.result, error=error)

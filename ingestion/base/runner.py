@@ -1,0 +1,138 @@
+"""The one runner of every recorded job: `run_recorded`. Knows no HubSpot.
+
+A recorded job is one run of one type that shows in `sync_history` as one row: a sync, a
+link refresh, a deletion check, a verification, the webhook applier, and whatever job comes
+next. The job supplies only its work (and, where it has them, its counters); the runner
+alone does the bookkeeping around it:
+
+- the lock: `history.start_run` inserts the type's `running` row (one per type, on any
+  machine; `SyncAlreadyRunning` when another live process holds it). A dry run records
+  nothing: its work is given `None` for the row.
+- `within=` another job's running row: the work is part of that job (its failures are
+  recorded under that row, and the job that holds the lock finishes it): no row of its own.
+- the source's counters (HubSpot: requests and 429s made by the work) folded into
+  `result.details`, whether the work succeeds or fails.
+- the final status: `failed` when the work raised, `partial` when something failed
+  (`partial(result)`; by default a failed record or a read that fell short), else `success`.
+- the failure text, `"<Class>: <message>"` (redacted by `history.finish_run`), recorded
+  before the exception goes on up to the caller.
+- the reconnect: a signal (SIGTERM, SIGINT) can land mid-query and leave the connection
+  unusable ("another command is already in progress"), so a failure that cannot be recorded
+  on it is recorded again on a fresh connection. No `running` row is left behind.
+- the interrupt: a signal handler raises `Interrupted` wherever the main thread is, and code
+  it lands in can raise another error while unwinding (e.g. inside `Thread.start`, a
+  KeyError). An error raised while an `Interrupted` was unwinding is that interrupt: it is
+  what is recorded and what goes on up, so the caller reports an interrupt.
+
+A job, in full:
+
+    result = SyncResult(object_type, Mode.LINKS, options)      # type, mode, options
+    run_recorded(result, work, counters=engine)                # work(run_row) -> None
+
+`work` counts into `result` (counts, failures, details, `short`); `counters` is anything
+with `source_counters()` (a snapshot) and `source_counters_since(snapshot)` (a dict for
+`details`), as every engine has (`BaseSyncEngine`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from django.db import DatabaseError, connection
+
+from ingestion.models import SyncHistory
+
+from . import history
+from .results import SyncResult
+
+Work = Callable[[SyncHistory | None], None]
+
+
+class Interrupted(Exception):
+    """A signal stopped the run (raised by the entry point's signal handler)."""
+
+
+class Counters(Protocol):
+    """What the source counts (e.g. requests made), read before and after the work."""
+
+    def source_counters(self) -> object: ...
+
+    def source_counters_since(self, snapshot: object) -> dict: ...
+
+
+def something_failed(result: SyncResult) -> bool:
+    """The default test for `partial`: a record failed, or a read fell short of the
+    source's count (`result.short`)."""
+    return bool(result.counts.failed or result.short)
+
+
+def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None = None,
+                 counters: Counters | None = None, flags: dict | None = None,
+                 partial: Callable[[SyncResult], bool] = something_failed) -> SyncResult:
+    """Run `work` as one recorded run of `result.object_type` in `result.mode` (or as part
+    of the run `within`); returns `result`, finished. `flags`: what the row records of how
+    the job was asked (default: `result.options`'). Raises what the work raised (the
+    `Interrupted`, if it was raised while one unwound), once its failure is recorded;
+    `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
+    run_row = within
+    if within is None and not result.options.dry_run:
+        run_row = history.start_run(result.object_type, result.mode, result.options,
+                                    flags=flags)
+    result.history_id = run_row.pk if run_row else None
+    finishes_row = run_row is not None and within is None
+    snapshot = counters.source_counters() if counters else None
+    try:
+        _work_or_interrupt(work, run_row)
+    except BaseException as error:
+        result.status = "failed"
+        _fold_counters(result, counters, snapshot)
+        if finishes_row:
+            _record_failure(run_row, result, error)
+        raise
+    result.status = "partial" if partial(result) else "success"
+    _fold_counters(result, counters, snapshot)
+    if finishes_row:
+        history.finish_run(run_row, result, error=result.short)
+    return result
+
+
+def _work_or_interrupt(work: Work, run_row: SyncHistory | None) -> None:
+    try:
+        work(run_row)
+    except BaseException as error:
+        interrupt = interruption(error)
+        if interrupt is None or interrupt is error:
+            raise
+        raise interrupt from None  # what the signal did, not what it broke on the way out
+
+
+def interruption(error: BaseException) -> Interrupted | None:
+    """The `Interrupted` this error is, or was raised while unwinding (its context)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, Interrupted):
+            return error
+        seen.add(id(error))
+        error = error.__context__
+    return None
+
+
+def _fold_counters(result: SyncResult, counters: Counters | None, snapshot: object) -> None:
+    if counters is not None:
+        result.details.update(counters.source_counters_since(snapshot))
+
+
+def _record_failure(run_row: SyncHistory, result: SyncResult, error: BaseException) -> None:
+    try:
+        history.finish_run(run_row, result, error=describe(error))
+    except DatabaseError:
+        # A signal can land mid-query and leave the connection unusable: reconnect once to
+        # record the failure (else the row stays `running` until the next run abandons it).
+        connection.close()
+        history.finish_run(run_row, result, error=describe(error))
+
+
+def describe(error: BaseException) -> str:
+    """A failure as the run's row records it (history.finish_run redacts it)."""
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,58 @@
+"""The one runner of recorded jobs (ingestion/base/runner.py), past what each job's own tests
+show: what it records when a signal's interrupt turns into another error on the way out, and
+when the interrupt left the database connection unusable. The kill test of every kind of job
+is tests/processes/test_killed_jobs.py."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from ingestion.base.results import Mode, SyncOptions, SyncResult
+from ingestion.base.runner import Interrupted, run_recorded
+from ingestion.models import SyncHistory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def a_job() -> SyncResult:
+    return SyncResult("widgets", Mode.LINKS, SyncOptions())
+
+
+def interrupted_then_broken(run_row) -> None:
+    try:
+        raise Interrupted("interrupted by SIGTERM")
+    except Interrupted:
+        raise KeyError("limbo")  # noqa: B904 (as Thread.start does when a signal lands in it)
+
+
+@pytest.mark.once
+def test_error_raised_while_an_interrupt_unwinds_when_run_then_recorded_and_raised_as_it():
+    with pytest.raises(Interrupted, match="interrupted by SIGTERM"):
+        run_recorded(a_job(), interrupted_then_broken)
+    run = SyncHistory.objects.get()
+    assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
+
+
+@pytest.mark.once
+def test_error_of_its_own_when_run_then_recorded_as_it_is():
+    def fails(run_row) -> None:
+        raise KeyError("limbo")
+
+    with pytest.raises(KeyError):
+        run_recorded(a_job(), fails)
+    assert SyncHistory.objects.get().error_message == "KeyError: 'limbo'"
+
+
+def test_connection_broken_by_a_signal_when_the_run_fails_then_recorded_on_a_new_one():
+    if connection.vendor == "sqlite":
+        pytest.skip("an in-memory SQLite database does not outlive its connection")
+
+    def breaks_the_connection(run_row) -> None:
+        connection.connection.close()  # under Django's feet, as a signal mid-query leaves it
+        raise Interrupted("interrupted by SIGTERM")
+
+    with pytest.raises(Interrupted):
+        run_recorded(a_job(), breaks_the_connection)
+    run = SyncHistory.objects.get()
+    assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
