@@ -186,6 +186,8 @@ class ConfigurationError(CommandError):
 # Django prints a failed command's error as "<class name>: <message>"; a bad setting stops
 # manage.py with "Configuration error: <message>" (config/environment.py): one wording for both.
 ConfigurationError.__name__ = "Configuration error"
+# The lock and an interrupt print as they always have (caught by class, worded as before).
+Locked.__name__ = Interrupted.__name__ = CommandError.__name__
 
 
 class SyncInterrupted(Exception):
