@@ -18,6 +18,9 @@ The kinds (what the engine supports):
                        (HubSpot gives them no modified time to filter by), and each run
                        archives those gone; no links, no history, no deletion check
     links job          the link refresh (`sync_hubspot_associations`): reads links only
+
+`command_flags`: the flags a command the Celery task may run defines, read from its parser;
+the task (ingestion/tasks.py), the beat schedule and the fan-out check their flags against it.
 """
 
 from __future__ import annotations
