@@ -7,10 +7,13 @@
 (or, with the database scheduler, `manage.py setup_hubspot_schedule`: ingestion/ops/schedules.py)
 
 The task takes the command's flags as keyword arguments (`full=True`, `since="2024-01-01"`,
-`batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines]}` on
-success and raises SyncFailed on any other exit status (1 fatal, 2 bad flag value, 3 some
-records failed, 75 another run of the type holds the lock, 130 interrupted), so Celery records
-the task as FAILURE and its result carries the exit status and the output. A flag the command
+`batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines],
+"outcomes": [...]}` on success and raises SyncFailed on any other exit status (the table:
+ingestion/management/outcomes.py; 1 fatal, 2 bad flag value, 3 some records failed, 75 locked:
+another run of the type holds the lock, 77 no access, 130 interrupted), so Celery records the
+task as FAILURE and its result carries the exit status, the output and the outcomes.
+`outcomes`: one dict per type the command ran (name, status, counts, error, summary,
+history_id: outcomes.Outcome), what `sync_hubspot_all --on-workers` reads. A flag the command
 does not define, or a command that is neither a sync command nor `verify_hubspot` /
 `apply_hubspot_events`, raises ValueError (e.g. `{"command": "verify_hubspot",
 "types": "contacts"}`; verify's "not exact" is exit 4, a failure).
@@ -26,47 +29,28 @@ import io
 import os
 import signal
 import threading
-from functools import cache
 
 from celery import shared_task
 from django.core.management import call_command, get_commands, load_command_class
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-EXIT_INTERRUPTED = 130  # the commands' status when SIGTERM or SIGINT stopped the run
-
-
-# Besides the sync_hubspot_* commands, the task runs these (their flags as keywords too).
-UPKEEP_COMMANDS = ("verify_hubspot", "apply_hubspot_events")
+from ingestion.management.outcomes import EXIT_INTERRUPTED, EXIT_USAGE
+from ingestion.management.sync_flags import command_flags
 
 
 class SyncFailed(Exception):
     """A sync command ended with a non-zero exit status."""
 
-    def __init__(self, command: str, status: int, output: list[str]) -> None:
-        # All three in args: Celery stores args and rebuilds the exception from them.
-        super().__init__(command, status, output)
+    def __init__(self, command: str, status: int, output: list[str],
+                 outcomes: list[dict] | None = None) -> None:
+        # All in args: Celery stores args and rebuilds the exception from them.
+        super().__init__(command, status, output, outcomes or [])
         self.command, self.status, self.output = command, status, output
+        self.outcomes = outcomes or []
 
     def __str__(self) -> str:
         last = self.output[-1] if self.output else "no output"
         return f"{self.command} exited with status {self.status}: {last}"
-
-
-@cache
-def command_flags(command: str) -> dict[str, object]:
-    """The options the command itself defines (its add_arguments), read from its parser, so
-    a new flag needs no change here, each with its argparse type (or None). Django's own
-    options (--settings ...) are not flags."""
-    runnable = command.startswith("sync_hubspot_") or command in UPKEEP_COMMANDS
-    if not runnable or command not in get_commands():
-        raise ValueError(f"not a sync command: {command}")
-    own = _options(load_command_class(get_commands()[command], command))
-    return {dest: kind for dest, kind in own.items() if dest not in _options(BaseCommand())}
-
-
-def _options(command: BaseCommand) -> dict[str, object]:
-    parser = command.create_parser("manage.py", "command")
-    return {action.dest: action.type for action in parser._actions}  # call_command's names
 
 
 def typed_flags(command: str, flags: dict) -> dict:
@@ -82,8 +66,8 @@ def typed_flags(command: str, flags: dict) -> dict:
         try:
             typed[name] = kind(value) if callable(kind) and isinstance(value, str) else value
         except ValueError:
-            raise SyncFailed(command, 2, [f"--{name.replace('_', '-')}: not a valid value: "
-                                          f"{value!r}"]) from None
+            raise SyncFailed(command, EXIT_USAGE, [
+                f"--{name.replace('_', '-')}: not a valid value: {value!r}"]) from None
     return typed
 
 
@@ -107,22 +91,30 @@ def apply_hubspot_events(task, limit: int | str | None = None) -> dict:
     try:
         flags = {} if limit is None else {"limit": int(limit)}
     except ValueError:
-        raise SyncFailed(command, 2, [f"--limit: not a valid value: {limit!r}"]) from None
+        raise SyncFailed(command, EXIT_USAGE,
+                         [f"--limit: not a valid value: {limit!r}"]) from None
     return run_command(task, command, flags)
 
 
 def run_command(task, command: str, options: dict) -> dict:
-    """Run a management command in the task; its output, or SyncFailed on a non-zero exit."""
+    """Run a management command in the task; its output and outcomes (as data: what the
+    command kept of each type it ran), or SyncFailed on a non-zero exit."""
     out = io.StringIO()
+    runner = load_command_class(get_commands()[command], command)
     try:
-        call_command(command, stdout=out, stderr=io.StringIO(), **options)
+        call_command(runner, stdout=out, stderr=io.StringIO(), **options)
     except CommandError as error:
         in_worker = not (task.request.called_directly or task.request.is_eager)
         if error.returncode == EXIT_INTERRUPTED and in_worker:
             pass_interrupt_on_to_worker()
-        raise SyncFailed(command, error.returncode,
-                         [*out.getvalue().splitlines(), str(error)]) from error
-    return {"command": command, "status": 0, "output": out.getvalue().splitlines()}
+        raise SyncFailed(command, error.returncode, [*out.getvalue().splitlines(), str(error)],
+                         _outcomes(runner)) from error
+    return {"command": command, "status": 0, "output": out.getvalue().splitlines(),
+            "outcomes": _outcomes(runner)}
+
+
+def _outcomes(runner) -> list[dict]:
+    return [outcome.as_dict() for outcome in getattr(runner, "outcomes", [])]
 
 
 def pass_interrupt_on_to_worker() -> None:

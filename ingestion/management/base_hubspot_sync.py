@@ -1,13 +1,15 @@
-"""BaseHubSpotSyncCommand: the flags, warnings, progress and summary of every sync command.
+"""BaseHubSpotSyncCommand: the flags, warnings, progress and summary of every sync command;
+`run_job`: one type's recorded job run with the one error mapping (outcomes.py), which
+`verify_hubspot` uses too.
 
 Lives outside `commands/` so that `manage.py help` lists only commands that run.
 
-Exit status: 0 success; 1 fatal error (nothing more was written); 2 bad usage (nothing was
-recorded: e.g. a flag that cannot apply to the command's types, sync_flags.py);
-3 partial (the run finished but some records failed: see the SyncError table; or a full
-read fell short of HubSpot's count at its start even after re-reading the gap: nothing was
-swept, the message names expected, read and the id range);
-75 another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
+Exit status (the table: outcomes.py): 0 success; 1 fatal error (nothing more was written);
+2 bad usage (nothing was recorded: e.g. a flag that cannot apply to the command's types,
+sync_flags.py); 3 partial (the run finished but some records failed: see the SyncError table;
+or a full read fell short of HubSpot's count at its start even after re-reading the gap:
+nothing was swept, the message names expected, read and the id range);
+75 locked: another run of the type is in progress (EX_TEMPFAIL: nothing was done, try later);
 77 no access: HubSpot answered 403 for the type (EX_NOPERM: the app lacks a scope for it, or
 the portal the feature; nothing was written; `sync_hubspot_all` skips such a type, without
 recording a run for it);
@@ -19,9 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import shutil
-import signal
 import sys
-import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -32,28 +32,33 @@ from django.db import DatabaseError, connection
 from tqdm import tqdm
 
 from ingestion.base import history
-from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import Mode, SyncCounts, SyncOptions, SyncResult
-from ingestion.base.runner import Interrupted
 from ingestion.base.schema import pending_migrations
 from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.deletions import DeletionCheck
-from ingestion.sync.hubspot.errors import (
-    HubSpotAuthError,
-    HubSpotConnectError,
-    HubSpotDailyLimitError,
-    HubSpotError,
-    HubSpotRefreshTokenError,
-)
+from ingestion.sync.hubspot.errors import HubSpotError, HubSpotForbiddenError
 from ingestion.sync.hubspot.links import LinkRefresh
 from ingestion.sync.hubspot.property_history import UnknownHistoryProperty, history_names
 
+from .outcomes import (
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    ConfigurationError,
+    NoAccess,
+    Outcome,
+    OutcomeFile,
+    Status,
+    SyncInterrupted,
+    command_error,
+    command_errors,
+    first_line,
+    signals_interrupt,
+)
 from .sync_flags import (
     DEFAULTS,
-    EXIT_USAGE,
     KIND_FLAGS,
     TYPE_KINDS,
     add_flags,
@@ -61,34 +66,6 @@ from .sync_flags import (
     check_refused,
     kind_of,
 )
-
-EXIT_PARTIAL = 3
-EXIT_LOCKED = 75  # sysexits EX_TEMPFAIL: another run holds the type; try again later
-EXIT_NO_ACCESS = 77  # sysexits EX_NOPERM: HubSpot answered 403 for the type
-EXIT_INTERRUPTED = 130
-
-
-class SyncInterrupted(Interrupted):
-    """SIGINT/SIGTERM during a run (`_signals_interrupt`); the runner records it."""
-
-
-class NoAccess(CommandError):
-    """HubSpot answered 403 for the type: the app lacks a scope for it, or the portal the
-    feature (an object not activated, a hub not bought). A command for that type fails with
-    it; `sync_hubspot_all`, the link refresh, deletion checks and `verify_hubspot` skip it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, returncode=EXIT_NO_ACCESS)
-
-
-class ConfigurationError(CommandError):
-    """A problem no object type can get past (no token, a refused token, an unreachable host
-    or database, a database not migrated): `sync_hubspot_all` stops at the first one."""
-
-
-# Django prints a failed command's error as "<class name>: <message>"; a bad setting stops
-# manage.py with "Configuration error: <message>" (config/environment.py): one wording for both.
-ConfigurationError.__name__ = "Configuration error"
 
 
 def parse_since(value: str) -> datetime:
@@ -155,62 +132,50 @@ class BaseHubSpotSyncCommand(BaseCommand):
         # type as the command in one process would (exit 77, no run recorded).
         parser.add_argument("--check-access-first", action="store_true",
                             help=argparse.SUPPRESS)
+        # Set by `sync_hubspot_all --parallel` for its child processes: each writes its
+        # outcomes there as data (outcomes.OutcomeFile), which the parent reads back.
+        parser.add_argument("--outcome-file", help=argparse.SUPPRESS)
+
+    def execute(self, *args, **options):
+        """Django's execute, keeping what the run came to: `outcomes` (read by the Celery
+        task) and, with --outcome-file, the same in that file, then the error it ended with."""
+        self.outcomes: list[Outcome] = []
+        self.outcome_file = OutcomeFile(options.get("outcome_file"))
+        try:
+            return super().execute(*args, **options)
+        except CommandError as error:
+            self.outcome_file.end(str(error))
+            raise
+        except Exception as error:  # a bug: the traceback goes to stderr as always
+            self.outcome_file.end(redact(f"{type(error).__name__}: {first_line(error)}"))
+            raise
+
+    def record(self, outcome: Outcome) -> None:
+        """One type's outcome, as it ends (a child killed later has told these already)."""
+        self.outcomes.append(outcome)
+        self.outcome_file.add(outcome)
 
     def handle(self, *args, **opts) -> None:
         with self.prepared(opts, self.engine_class.object_type) as options, \
                 client_from_settings() as client:  # the run's one client
             result = self.run_sync(options, client=client)
         self.stdout.write(result.summary)
+        self.record(outcome_of(result))
         if result.counts.failed or result.short:
             raise CommandError(partial_message(result), returncode=EXIT_PARTIAL)
 
     def run_sync(self, options: SyncOptions, engine_class: type | None = None, *,
                  client: HubSpotClient) -> SyncResult:
         """Build the engine (`engine_class`, by default the command's) on the command's
-        `client` and run it, turning known failures into clear CommandErrors."""
+        `client` and run it (`run_job`)."""
         engine_class = engine_class or self.engine_class
         if options.since and "since" not in KIND_FLAGS[kind_of(engine_class)]:
             # sync_hubspot_all --since: definitions have no modified time to filter by, so
             # they are read as always (whole, then swept), as a fanned-out run reads them.
             options = replace(options, since=None)
-        with _progress_bar(engine_class.object_type) as on_progress, \
-                _signals_interrupt():
-            engine = self.job_for(engine_class, options, client, on_progress)
-            try:
-                _preflight(engine, check_access=self.check_access_first)
-                return engine.run()
-            except HubSpotAuthError as error:
-                if error.status == 403:
-                    raise self._no_access(engine, options, error) from None
-                raise command_error(error, engine_class.object_type) from None
-            except HubSpotError as error:
-                raise command_error(error, engine_class.object_type) from None
-            except DatabaseError as error:
-                raise ConfigurationError(redact(
-                    f"the database failed: {first_line(error)}; the run stopped and the "
-                    "watermark was not moved")) from None
-            except SyncAlreadyRunning as error:
-                raise CommandError(str(error), returncode=EXIT_LOCKED) from None
-            except SyncInterrupted as error:
-                raise CommandError(_interrupted(error, engine.result),
-                                   returncode=EXIT_INTERRUPTED) from None
-
-    def _no_access(self, job, options: SyncOptions, error: HubSpotAuthError) -> CommandError:
-        """HubSpot answered 403. Checked before the run (commands that run many types): the
-        type is skipped, recorded once as `skipped` with HubSpot's reason. A 403 after its
-        run was recorded failed that run: reported as the failure it is, never hidden."""
-        object_type = getattr(job, "engine", job).object_type
-        refusal = command_error(error, object_type)  # NoAccess, worded once
-        if not self.check_access_first:
-            return refusal
-        message = str(refusal)
-        result = getattr(job, "result", None)
-        if result is not None and result.history_id:
-            return CommandError(message)
-        if not options.dry_run:
-            history.record_step(object_type, _planned_mode(result, options),
-                                SyncHistory.Status.SKIPPED, f"no access: {error}", options)
-        return NoAccess(message)
+        with _progress_bar(engine_class.object_type) as on_progress:
+            job = self.job_for(engine_class, options, client, on_progress)
+            return run_job(job, options, check_access=self.check_access_first)
 
     # Commands that run many types (sync_hubspot_all, verify_hubspot …) skip a type HubSpot
     # answers 403 for, and check that before its run is recorded (see _preflight). A
@@ -284,6 +249,48 @@ class BaseHubSpotSyncCommand(BaseCommand):
             yield options
 
 
+def run_job(job, options: SyncOptions, *, check_access: bool) -> SyncResult:
+    """Run one type's recorded job (a sync, link refresh, deletion check or verify: its
+    `.run()` and `.result`), its failures turned into one-line CommandErrors with their exit
+    codes (outcomes.command_errors). With `check_access`, a type HubSpot answers 403 for is
+    refused before its run is recorded, and skipped (`_skipped`)."""
+    object_type = getattr(job, "engine", job).object_type
+    with signals_interrupt(), command_errors(
+            object_type,
+            interrupted=lambda error: _interrupted(error, getattr(job, "result", None))):
+        try:
+            _preflight(job, check_access=check_access)
+            return job.run()
+        except HubSpotForbiddenError as error:
+            if not check_access:
+                raise
+            raise _skipped(job, options, error) from None
+
+
+def _skipped(job, options: SyncOptions, error: HubSpotForbiddenError) -> CommandError:
+    """HubSpot answered 403 to a command that skips such types. Checked before the run: the
+    type is skipped, recorded once as `skipped` with HubSpot's reason. A 403 after its run
+    was recorded failed that run: reported as the failure it is, never hidden."""
+    object_type = getattr(job, "engine", job).object_type
+    message = str(command_error(error, object_type))  # worded once
+    result = getattr(job, "result", None)
+    if result is not None and result.history_id:
+        return CommandError(message)
+    if not options.dry_run:
+        history.record_step(object_type, _planned_mode(result, options),
+                            SyncHistory.Status.SKIPPED, f"no access: {error}", options)
+    return NoAccess(message)
+
+
+def outcome_of(result: SyncResult, name: str = "") -> Outcome:
+    """A finished run's outcome; `name`: what the table calls its type (a custom object's
+    label), its object type if none."""
+    name = name or result.object_type
+    return Outcome(name, Status(result.status), result.counts,
+                   summary=result.summary.replace(result.object_type, name, 1),
+                   history_id=result.history_id)
+
+
 def _preflight(job, *, check_access: bool) -> None:
     """Before the run is recorded: read the type's property definitions (a record sync reads
     them first anyway, and keeps them; the run counts the requests) to refuse
@@ -305,8 +312,8 @@ def _preflight(job, *, check_access: bool) -> None:
             # A type's definitions can be readable while its records are not (HubSpot gives
             # them separate scopes: crm.schemas.companies.read, crm.objects.companies.read).
             engine.client.probe_records(engine.object_type)
-    except HubSpotAuthError as error:
-        if error.status == 403 and check_access:
+    except HubSpotForbiddenError:
+        if check_access:
             raise
         return
     except HubSpotError:
@@ -315,39 +322,6 @@ def _preflight(job, *, check_access: bool) -> None:
         history_names(engine.object_type, engine.options.history, defined)
     except UnknownHistoryProperty as error:
         raise CommandError(str(error), returncode=EXIT_USAGE) from None
-
-
-def command_error(error: HubSpotError, object_type: str,
-                  failed: str = "HubSpot sync failed",
-                  done: str = "nothing was written") -> CommandError:
-    """The one-line CommandError a HubSpot failure becomes (its exit status, and what the
-    operator should check): the mapping every command that talks to HubSpot shares. `done`:
-    what the command left undone, as it says it."""
-    if isinstance(error, HubSpotRefreshTokenError | HubSpotConnectError):
-        return ConfigurationError(redact(str(error) if done == "nothing was written"
-                                         else f"{error}; {done}"))
-    if isinstance(error, HubSpotAuthError):
-        if error.status == 403:
-            return NoAccess(redact(
-                f"no access to {object_type}: HubSpot answered {error}. Grant the app the "
-                "type's scopes (see the README's scopes table, or activate the object in "
-                f"HubSpot); {done}."))
-        fatal = ConfigurationError if error.status == 401 else CommandError
-        return fatal(redact(
-            f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN (or the "
-            f"OAuth settings) and the app's scopes; {done}."))
-    if isinstance(error, HubSpotDailyLimitError):
-        # The day's budget (or what the reserve leaves of it) is the account's: no other
-        # type can get past it either, so sync_hubspot_all stops here.
-        return ConfigurationError(redact(f"{failed}: {error}"))
-    if error.status == 404:
-        # What a run reads are listings that always exist (one missing record is answered
-        # per id inside a batch read, never with a 404): a 404 means the requests do not
-        # reach HubSpot's API.
-        return CommandError(redact(
-            f"{failed}: {error}; HUBSPOT_API_BASE_URL={settings.HUBSPOT_API_BASE_URL} "
-            "probably does not point at HubSpot's API (https://api.hubapi.com)"))
-    return CommandError(redact(f"{failed}: {error}"))
 
 
 def _planned_mode(result: SyncResult | None, options: SyncOptions) -> str:
@@ -422,25 +396,6 @@ def _progress_bar(object_type: str):
         bar.close()
 
 
-@contextmanager
-def _signals_interrupt():
-    """SIGTERM (cron/Celery/systemd stopping us) ends the run like Ctrl-C: the open batch
-    transaction rolls back and the run is recorded as failed."""
-
-    def interrupt(signum, frame):
-        raise SyncInterrupted(f"interrupted by {signal.Signals(signum).name}")
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may handle signals (e.g. a threaded Celery pool)
-        return
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN")
 
 
@@ -459,11 +414,6 @@ def require_token() -> None:
             "no HubSpot credentials: set HUBSPOT_ACCESS_TOKEN (a private app's token) or "
             "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN (OAuth); "
             "they are never logged or stored in clear")
-
-
-def first_line(error: BaseException) -> str:
-    """An error's first line (its class name if it has no text): what one-line messages quote."""
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 @contextmanager

@@ -12,7 +12,9 @@ workers take them (`ingestion.sync_hubspot` tasks, the same commands with the sa
 Each command still takes its type's lock, so a type some other run is syncing is skipped
 (exit 75) and never synced twice at once. Every worker paces itself against the rate budget
 it shares with the others (HUBSPOT_RATE_LIMIT_REDIS_URL), so more workers do not mean more
-429s. The command waits for every task and prints the same table as a run in one process.
+429s. The command waits for every task and prints the same table as a run in one process, from
+the outcomes each command hands back as data (outcomes.Report: the task's result, or with
+`--parallel` the child's outcome file), never from what it printed.
 
 Waits that end: nothing is sent unless the broker answers and a worker consumes the queue
 (`check_workers`); while it waits the command says each stage's progress, takes a task whose
@@ -40,11 +42,10 @@ from django.core.management.base import CommandError
 
 from ingestion.base import history
 from ingestion.base.redact import redact
-from ingestion.base.results import SyncCounts
 from ingestion.sync.hubspot.engines.registry import MARKETING_ENGINES, RECORD_ENGINES
 
-from .base_hubspot_sync import EXIT_INTERRUPTED, first_line
-from .sync_flags import KIND_FLAGS, kind_of
+from .outcomes import EXIT_FAILED, EXIT_INTERRUPTED, Outcome, OutcomeFile, Report, first_line
+from .sync_flags import KIND_FLAGS, command_flags, kind_of
 
 DEFINITIONS = ("sync_hubspot_properties", "sync_hubspot_owners", "sync_hubspot_pipelines")
 CUSTOM = ("sync_hubspot_custom_objects",)
@@ -105,10 +106,10 @@ def listening_workers(app, queue: str) -> list[str]:
 
 
 def run_stage(name: str, commands: Iterable[str], opts: dict, queue: str,
-              say) -> dict[str, dict]:
-    """Send one task per command, then wait for all: by command, its result
-    ({"status", "output"}) or its failure ({"status", "output", "error"}). `say` is given
-    the stage's progress; SIGINT/SIGTERM revoke the tasks not yet ended."""
+              say) -> list[Report]:
+    """Send one task per command, then wait for all: what each came to, in the order they
+    ended. `say` is given the stage's progress; SIGINT/SIGTERM revoke the tasks not yet
+    ended."""
     from config.celery import app  # only here: a run in one process needs no broker
 
     sent = {command: app.send_task("ingestion.sync_hubspot", queue=queue,
@@ -133,21 +134,21 @@ class StageWait:
 
     def __init__(self, app, stage: str, sent: dict, queue: str, say):
         self.app, self.stage, self.sent, self.queue, self.say = app, stage, sent, queue, say
-        self.results: dict[str, dict] = {}
+        self.results: dict[str, Report] = {}
         self.watch = WorkerWatch(app)
         self.shown: tuple | None = None
         self.shown_at = 0.0
         self.workerless_since: float | None = None
 
-    def until_done(self, stopping: list[int]) -> dict[str, dict]:
+    def until_done(self, stopping: list[int]) -> list[Report]:
         while True:
             states = self._collect()
             self._progress(states)
             if len(self.results) == len(self.sent):
-                return self.results
+                return list(self.results.values())
             if stopping:
                 self._revoke_rest()
-                return self.results
+                return list(self.results.values())
             time.sleep(POLL_S)
 
     def _collect(self) -> dict[str, str]:
@@ -159,10 +160,10 @@ class StageWait:
                 continue
             state = task.state
             if state in READY_STATES:
-                self.results[command] = _outcome(task.result, state)
+                self.results[command] = task_report(command, task.result, state)
             elif state == "STARTED" and judge and (lost := self.watch.lost(task.info)):
                 task.revoke()  # a redelivery after the visibility timeout does nothing
-                self.results[command] = {"status": 1, "output": [], "error": lost}
+                self.results[command] = Report(command, EXIT_FAILED, error=lost)
             else:
                 states[command] = state
         if judge and states and "STARTED" not in states.values():
@@ -183,7 +184,7 @@ class StageWait:
         self.app.control.revoke([self.sent[c].id for c in states])
         error = (f"not run: no worker has consumed the queue {self.queue!r} for "
                  f"{patience:.0f} s")
-        self.results.update({c: {"status": 1, "output": [], "error": error} for c in states})
+        self.results.update({c: Report(c, EXIT_FAILED, error=error) for c in states})
         states.clear()
 
     def _progress(self, states: dict[str, str]) -> None:
@@ -200,8 +201,9 @@ class StageWait:
         rest = [c for c in self.sent if c not in self.results]
         self.app.control.revoke([self.sent[c].id for c in rest], terminate=True,
                                 signal="SIGTERM")
-        self.results.update({c: {"status": EXIT_INTERRUPTED, "output": [],
-                                 "error": "interrupted: its task was revoked"} for c in rest})
+        self.results.update({c: Report(c, EXIT_INTERRUPTED,
+                                       error="interrupted: its task was revoked")
+                             for c in rest})
 
 
 class WorkerWatch:
@@ -263,8 +265,6 @@ def _without_credentials(url: str) -> str:
 
 
 def flags_for(command: str, opts: dict) -> dict:
-    from ingestion.tasks import command_flags
-
     accepted = command_flags(command)
     flags = {name: opts[name] for name in FORWARDED
              if name in accepted and opts.get(name) not in (None, False)}
@@ -273,58 +273,60 @@ def flags_for(command: str, opts: dict) -> dict:
     return flags
 
 
-def _outcome(result: object, state: str) -> dict:
+def task_report(command: str, result: object, state: str) -> Report:
+    """What an ended task came to: its result (ingestion.tasks.run_command), or its failure
+    (SyncFailed, or any exception: a flag refused, the task revoked)."""
     if state == "SUCCESS" and isinstance(result, dict):
-        return result
-    status = getattr(result, "status", 1)
+        return Report(command, result["status"], _outcomes(result.get("outcomes")))
     output = list(getattr(result, "output", []) or [])
-    return {"status": status, "output": output, "error": output[-1] if output else str(result)}
+    return Report(command, getattr(result, "status", EXIT_FAILED),
+                  _outcomes(getattr(result, "outcomes", None)),
+                  error=output[-1] if output else str(result))
 
 
-def counts_by_type(output: list[str]) -> dict[str, SyncCounts]:
-    """The summary lines of a command's output (`contacts: fetched=… failed=…`) as counts."""
-    found = {}
-    for line in output:
-        name, sep, rest = line.partition(": fetched=")
-        if sep:
-            pairs = dict(p.split("=", 1) for p in ("fetched=" + rest).split(" (")[0].split())
-            found[name] = SyncCounts(**{k: int(v) for k, v in pairs.items()
-                                        if k in SyncCounts.__dataclass_fields__})
-    return found
+def _outcomes(handed: list[dict] | None) -> list[Outcome]:
+    return [Outcome.from_dict(outcome) for outcome in handed or ()]
 
 
-def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> dict[str, dict]:
+def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> list[Report]:
     """`sync_hubspot_all --parallel N`: the stage's commands as up to N `manage.py`
-    processes at once on this machine, each with its own client, lock and run row; by
-    command, {"status", "output", "error"} as from a worker. They pace themselves from
-    HubSpot's rate-limit headers (each counts the others' requests it sees there: pacing.py),
-    or share HUBSPOT_RATE_LIMIT_REDIS_URL's budget when one is set. SIGINT/SIGTERM are
-    passed on to them (each finishes its batch in flight and exits 130)."""
-    pending, running, results = list(commands), {}, {}
+    processes at once on this machine, each with its own client, lock and run row; what
+    each came to (read from the outcome file it wrote), in the order they ended. They pace
+    themselves from HubSpot's rate-limit headers (each counts the others' requests it sees
+    there: pacing.py), or share HUBSPOT_RATE_LIMIT_REDIS_URL's budget when one is set.
+    SIGINT/SIGTERM are passed on to them (each finishes its batch in flight and exits 130)."""
+    pending, running, reports = list(commands), {}, []
     env = child_environment(parallel)
     stopping: list[int] = []  # the signal received, if any: start nothing more
-    with _forwarding_signals(running, stopping):
+    with _forwarding_signals(running, stopping), tempfile.TemporaryDirectory() as folder:
         while pending or running:
             if stopping:
-                results.update({c: {"status": EXIT_INTERRUPTED, "output": [],
-                                    "error": "not started: interrupted"} for c in pending})
+                reports += [Report(c, EXIT_INTERRUPTED, error="not started: interrupted")
+                            for c in pending]
                 pending = []
                 if not running:
                     break
             while pending and len(running) < parallel:
                 command = pending.pop(0)
-                # Files, not pipes: a chatty child never blocks on a full pipe.
-                out = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by _finished
-                err = tempfile.TemporaryFile("w+")  # noqa: SIM115
-                running[command] = (subprocess.Popen(
-                    # --skip-checks: this command ran Django's system checks already.
-                    [sys.executable, "manage.py", command, "--noinput", "--skip-checks",
-                     *cli_flags(flags_for(command, opts))],
-                    cwd=settings.BASE_DIR, env=env, stdout=out, stderr=err, text=True),
-                    out, err)
-            command, (process, out, err) = _first_done(running)
-            results[command] = _finished(process, out, err, interrupted=bool(stopping))
-    return results
+                running[command] = _start(command, opts, env, os.path.join(folder, command))
+            command, (process, err, path) = _first_done(running)
+            reports.append(_finished(command, process, err, path, interrupted=bool(stopping)))
+    return reports
+
+
+def _start(command: str, opts: dict, env: dict, path: str) -> tuple:
+    """A child process for `command`, writing its outcomes to `path`. Its output is not
+    read (what it came to is in that file); its stderr is kept in a file (not a pipe: a
+    chatty child never blocks on a full one) for its last line, should it die before it
+    says why."""
+    open(path, "w").close()  # an empty file: a child that dies at once wrote nothing
+    err = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by _finished
+    process = subprocess.Popen(
+        # --skip-checks: this command ran Django's system checks already.
+        [sys.executable, "manage.py", command, "--noinput", "--skip-checks",
+         "--outcome-file", path, *cli_flags(flags_for(command, opts))],
+        cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
+    return process, err, path
 
 
 def child_environment(parallel: int) -> dict[str, str]:
@@ -339,23 +341,22 @@ def child_environment(parallel: int) -> dict[str, str]:
     return env
 
 
-def _finished(process: subprocess.Popen, out, err, *, interrupted: bool) -> dict:
-    with out, err:
-        out.seek(0)
+def _finished(command: str, process: subprocess.Popen, err, path: str, *,
+              interrupted: bool) -> Report:
+    with err:
         err.seek(0)
         lines = err.read().strip().splitlines()
-        result = {"status": process.returncode, "output": out.read().splitlines(),
-                  "error": lines[-1] if lines else ""}
     if process.returncode >= 0:
-        return result
+        return OutcomeFile.read(command, process.returncode, path, lines[-1] if lines else "")
     if interrupted:  # killed by the signal we passed on, before it could handle it
-        return {**result, "status": EXIT_INTERRUPTED, "error": "interrupted while starting"}
+        return OutcomeFile.read(command, EXIT_INTERRUPTED, path, "interrupted while starting")
     # Killed from outside (the OOM killer's SIGKILL): that type's failure, not the operator
     # interrupting the run; its `running` row is closed now rather than by its next run.
     name = signal.Signals(-process.returncode).name
     history.abandon_runs_of(process.pid, f"killed by {name}")
-    return {**result, "status": 1,
-            "error": f"its process was killed by {name} (out of memory?); the type failed"}
+    return OutcomeFile.read(command, EXIT_FAILED, path,
+                            f"its process was killed by {name} (out of memory?); the type "
+                            "failed")
 
 
 def cli_flags(flags: dict) -> list[str]:

@@ -3,9 +3,11 @@
 
 Each engine runs exactly as its own command would run it (`run_sync`). One that fails does
 not stop the next. A type HubSpot answers 403 for (the app lacks its scopes, or the portal the
-feature) is skipped with a warning and fails nothing: its row says "skipped (no access)". The
-run ends with a table, one row per engine, and exits 1 if any failed, 3 if some finished with
-failed records (EXIT_PARTIAL), 130 at once if interrupted. A problem no type can get past
+feature) is skipped with a warning and fails nothing: its row says "skipped (no access)"; a
+type another run holds (locked) is skipped too, its row says "running". The run ends with a
+table, one row per engine (each an outcomes.Outcome), and exits 1 if any failed, else 75 if
+any was locked, else 3 if some finished with failed records, 130 at once if interrupted
+(the codes: outcomes.py). A problem no type can get past
 (ConfigurationError: a refused token, HubSpot or the database unreachable) stops the run at
 once: its last line says where, why, and how many types were not tried.
 """
@@ -14,41 +16,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from django.core.management.base import CommandError
 
 from ingestion.base import history
 from ingestion.base.redact import redact
-from ingestion.base.results import Mode, SyncCounts, SyncOptions
+from ingestion.base.results import Mode, SyncOptions
 from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.base import HubSpotBaseSyncEngine
 from ingestion.sync.hubspot.errors import HubSpotError
 
-from .base_hubspot_sync import (
-    EXIT_INTERRUPTED,
+from .base_hubspot_sync import BaseHubSpotSyncCommand, outcome_of
+from .outcomes import (
+    EXIT_FAILED,
     EXIT_LOCKED,
     EXIT_PARTIAL,
-    BaseHubSpotSyncCommand,
     ConfigurationError,
+    Interrupted,
+    Locked,
     NoAccess,
+    Outcome,
+    Status,
 )
 
 log = logging.getLogger("ingestion.sync")
-EXIT_FATAL = 1
-NO_ACCESS = "no access"  # the status of a type skipped because HubSpot answered 403
-
-
-@dataclass
-class Outcome:
-    name: str
-    # success | partial | failed | running (another run held the type: skipped) |
-    # no access (HubSpot answered 403 for the type: skipped)
-    status: str
-    counts: SyncCounts = field(default_factory=SyncCounts)
-    error: str = ""
 
 
 class MultiSyncCommand(BaseHubSpotSyncCommand):
@@ -68,24 +61,23 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
 
     def handle(self, *args, **opts) -> None:
         with self.prepared(opts, self.title) as options:
-            outcomes: list[Outcome] = []
             try:
-                self._run_steps(options, outcomes)
+                self._run_steps(options)
             finally:
-                if outcomes:  # a usage error found by steps() prints no table
-                    self.stdout.write(format_table(outcomes))
-        self.exit_for(outcomes)
+                if self.outcomes:  # a usage error found by steps() prints no table
+                    self.stdout.write(format_table(self.outcomes))
+        self.exit_for(self.outcomes)
 
     def exit_for(self, outcomes: list[Outcome]) -> None:
         """The worst outcome decides the exit status (see the module doc)."""
         if self.stopped:
-            raise CommandError(self.stopped, returncode=EXIT_FATAL)
-        failed = [o.name for o in outcomes if o.status == "failed"]
-        partial = [o.name for o in outcomes if o.status == "partial"]
-        locked = [o.name for o in outcomes if o.status == "running"]
+            raise CommandError(self.stopped, returncode=EXIT_FAILED)
+        failed = [o.name for o in outcomes if o.status == Status.FAILED]
+        partial = [o.name for o in outcomes if o.status == Status.PARTIAL]
+        locked = [o.name for o in outcomes if o.status == Status.LOCKED]
         if failed:
             raise CommandError(f"{len(failed)} of {len(outcomes)} sync(s) failed: "
-                               f"{', '.join(failed)}", returncode=EXIT_FATAL)
+                               f"{', '.join(failed)}", returncode=EXIT_FAILED)
         if locked:
             raise CommandError(f"skipped, another run was syncing them: {', '.join(locked)}",
                                returncode=EXIT_LOCKED)
@@ -95,7 +87,7 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                                "sync_error table and sync_history. Their watermarks were not "
                                "moved, so the next run retries them.", returncode=EXIT_PARTIAL)
 
-    def _run_steps(self, options: SyncOptions, outcomes: list[Outcome]) -> None:
+    def _run_steps(self, options: SyncOptions) -> None:
         with client_from_settings() as client:  # one client (one rate budget) for every type
             steps = self.steps(client)
             while True:
@@ -104,14 +96,16 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
                 except StopIteration:
                     return
                 except HubSpotError as error:
-                    outcomes.append(self._failed_discovery(options, error))
+                    self.record(self._failed_discovery(options, error))
                     return
                 if not self.applies(engine_class):
                     continue
-                outcomes.append(self._run_one(options, engine_class, client))
-                if outcomes[-1].status == "fatal":
-                    outcomes[-1].status = "failed"
-                    self.stopped = self._stop_message(outcomes)
+                try:
+                    self.record(self._run_one(options, engine_class, client))
+                except ConfigurationError as error:  # said once, by the last line (exit_for)
+                    self.record(Outcome(step_name(engine_class), Status.FAILED,
+                                        error=redact(error)))
+                    self.stopped = self._stop_message(self.outcomes)
                     return
 
     def _failed_discovery(self, options: SyncOptions, error: HubSpotError) -> Outcome:
@@ -146,28 +140,27 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
         name = step_name(engine_class)
         try:
             result = self.run_sync(options, engine_class, client=client)
-        except ConfigurationError as error:  # said once, by the run's last line (exit_for)
-            return Outcome(name, "fatal", error=redact(error))
+        except (ConfigurationError, Interrupted):
+            raise  # the whole run stops
         except NoAccess as error:
             self.stderr.write(self.style.WARNING(f"{name}: skipped (no access): {error}"))
-            return Outcome(name, NO_ACCESS, error=str(error))
+            return Outcome(name, Status.NO_ACCESS, error=str(error))
+        except Locked as error:
+            self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
+            return Outcome(name, Status.LOCKED, error=str(error))
         except CommandError as error:
-            if error.returncode == EXIT_INTERRUPTED:
-                raise
-            if error.returncode == EXIT_LOCKED:
-                self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
-                return Outcome(name, "running", error=str(error))
             return self._failed(name, error)
         except Exception as error:  # a bug or a database outage in one type: go on, loudly
             log.exception("%s sync failed", name)
             return self._failed(name, f"{type(error).__name__}: {error}")
-        self.stdout.write(result.summary.replace(result.object_type, name, 1))
-        return Outcome(name, result.status, result.counts)
+        outcome = outcome_of(result, name)
+        self.stdout.write(outcome.summary)
+        return outcome
 
     def _failed(self, name: str, error: object) -> Outcome:
         message = redact(error)
         self.stderr.write(self.style.ERROR(f"{name}: FAILED: {message}"))
-        return Outcome(name, "failed", error=message)
+        return Outcome(name, Status.FAILED, error=message)
 
 
 def step_name(engine_class: type) -> str:
@@ -175,7 +168,9 @@ def step_name(engine_class: type) -> str:
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")
-STATUS_TEXT = {NO_ACCESS: "skipped (no access)"}
+# How the table words a status (the others as they are named).
+STATUS_TEXT = {Status.NO_ACCESS: "skipped (no access)", Status.LOCKED: "running"}
+NO_COUNTS = (Status.FAILED, Status.LOCKED, Status.NO_ACCESS)  # rows without counts
 
 
 def format_table(outcomes: list[Outcome]) -> str:
@@ -185,8 +180,7 @@ def format_table(outcomes: list[Outcome]) -> str:
     lines = ["  ".join([f"{'type':<{width}}", *(f"{c:>{n}}" for c, n in sized), "status"])]
     for o in outcomes:
         values = o.counts.as_dict()
-        cells = [f"{'-' if o.status in ('failed', 'running', NO_ACCESS) else values[c]:>{n}}"
-                 for c, n in sized]
+        cells = [f"{'-' if o.status in NO_COUNTS else values[c]:>{n}}" for c, n in sized]
         lines.append("  ".join([f"{o.name:<{width}}", *cells,
                                 STATUS_TEXT.get(o.status, o.status)]))
     return "\n".join(lines)

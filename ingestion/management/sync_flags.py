@@ -18,16 +18,21 @@ The kinds (what the engine supports):
                        (HubSpot gives them no modified time to filter by), and each run
                        archives those gone; no links, no history, no deletion check
     links job          the link refresh (`sync_hubspot_associations`): reads links only
+
+`command_flags`: the flags a command the Celery task may run defines, read from its parser;
+the task (ingestion/tasks.py), the beat schedule and the fan-out check their flags against it.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
+from functools import cache
 
-from django.core.management.base import CommandError
+from django.core.management import get_commands, load_command_class
+from django.core.management.base import BaseCommand, CommandError
 
-EXIT_USAGE = 2
+from .outcomes import EXIT_USAGE
 
 
 @dataclass(frozen=True)
@@ -170,3 +175,24 @@ def check_job(opts: dict, job: str) -> None:
 
 def _refused_dest(flag: Flag) -> str:
     return f"refused_{flag.dest}"
+
+
+# Besides the sync_hubspot_* commands, the Celery task runs these (their flags as keywords too).
+UPKEEP_COMMANDS = ("verify_hubspot", "apply_hubspot_events")
+
+
+@cache
+def command_flags(command: str) -> dict[str, object]:
+    """The options the command itself defines (its add_arguments), read from its parser, so
+    a new flag needs no change here, each with its argparse type (or None). Django's own
+    options (--settings ...) are not flags."""
+    runnable = command.startswith("sync_hubspot_") or command in UPKEEP_COMMANDS
+    if not runnable or command not in get_commands():
+        raise ValueError(f"not a sync command: {command}")
+    own = _options(load_command_class(get_commands()[command], command))
+    return {dest: kind for dest, kind in own.items() if dest not in _options(BaseCommand())}
+
+
+def _options(command: BaseCommand) -> dict[str, object]:
+    parser = command.create_parser("manage.py", "command")
+    return {action.dest: action.type for action in parser._actions}  # call_command's names

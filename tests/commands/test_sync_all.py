@@ -185,11 +185,13 @@ def test_verify_when_a_type_has_no_access_then_skipped_others_checked_exit_0(hub
     assert SyncHistory.objects.get(object_type="orders", mode="verify").status == "skipped"
 
 
+@pytest.mark.once
 def test_fanned_out_command_when_exit_77_then_row_skipped_no_access_and_no_failure():
-    from ingestion.management.commands.sync_hubspot_all import Command, _outcomes
+    from ingestion.management.commands.sync_hubspot_all import Command
     from ingestion.management.multi_sync import format_table
+    from ingestion.management.outcomes import Report
 
-    rows = _outcomes("sync_hubspot_invoices", 77, ["no access to invoices"], "no access")
+    rows = Report("sync_hubspot_invoices", 77, error="no access to invoices").rows()
     assert [(o.name, o.status) for o in rows] == [("invoices", "no access")]
     assert format_table(rows).splitlines()[-1].endswith("skipped (no access)")
     Command().exit_for(rows)  # raises nothing: a skipped type fails nothing

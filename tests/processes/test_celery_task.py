@@ -38,6 +38,38 @@ def test_task_when_called_then_runs_the_command_and_reports_summary(hubspot):
     assert HubSpotContact.objects.exists()
 
 
+def test_task_when_run_then_hands_back_each_types_outcome_as_data_which_the_fan_out_reads(
+        hubspot):
+    from ingestion.management.fan_out import task_report
+
+    result = sync_hubspot.apply(kwargs={"command": "sync_hubspot_pipelines"}).get()
+    runs = dict(SyncHistory.objects.values_list("object_type", "pk"))
+    handed = {o["name"]: o for o in result["outcomes"]}
+    assert set(handed) == {"pipelines", "pipeline_stages"} == set(runs)
+    stages = handed["pipeline_stages"]
+    assert stages["status"] == "success" and stages["history_id"] == runs["pipeline_stages"]
+    assert stages["counts"]["created"] == SyncHistory.objects.get(
+        pk=runs["pipeline_stages"]).created > 0
+    # `sync_hubspot_all --on-workers` takes the counts from there, whatever the output says.
+    lying = {**result, "output": ["pipeline_stages: fetched=999 created=999 failed=999"]}
+    rows = task_report("sync_hubspot_pipelines", lying, "SUCCESS").rows()
+    assert [(o.name, o.status, o.counts.created) for o in rows] == [
+        ("pipelines", "success", handed["pipelines"]["counts"]["created"]),
+        ("pipeline_stages", "success", stages["counts"]["created"])]
+
+
+def test_task_when_the_type_is_forbidden_then_sync_failed_77_and_a_no_access_row(hubspot):
+    from ingestion.management.fan_out import task_report
+
+    hubspot.control.deny_scopes(["crm.objects.invoices.read"])
+    outcome = sync_hubspot.apply(kwargs={"command": "sync_hubspot_invoices",
+                                         "check_access_first": True})
+    assert outcome.state == "FAILURE" and outcome.result.status == 77
+    [row] = task_report("sync_hubspot_invoices", outcome.result, outcome.state).rows()
+    assert (row.name, row.status) == ("invoices", "no access")
+    assert row.error.startswith("no access to invoices")
+
+
 def test_task_when_given_unknown_flag_or_command_then_refuses():
     with pytest.raises(ValueError, match="unknown flags"):
         sync_hubspot.apply(kwargs={"command": "sync_hubspot_contacts", "wipe": True}).get()

@@ -29,14 +29,40 @@ def sync_all(hubspot, *flags: str, **overrides: str) -> subprocess.Popen:
                             text=True)
 
 
-def test_parallel_when_full_then_types_overlap_in_processes_and_one_table(hubspot):
-    process = sync_all(hubspot, "--parallel", "3", "--full")
+# Loaded by every process it is on the path of: each child (not sync_hubspot_all itself)
+# prints 999 for every count of its summary lines, and says so in `lied`.
+LYING_CHILDREN = """
+import os, re, sys
+if len(sys.argv) > 1 and sys.argv[1].startswith("sync_hubspot_") and \\
+        sys.argv[1] != "sync_hubspot_all":
+    class Liar:
+        def __init__(self, stream):
+            self.stream = stream
+        def write(self, text):
+            lie = re.sub(r"=\\d+", "=999", text)
+            if lie != text:
+                open(os.path.join(os.path.dirname(__file__), "lied"), "a").close()
+            return self.stream.write(lie)
+        def __getattr__(self, name):
+            return getattr(self.stream, name)
+    sys.stdout = Liar(sys.stdout)
+"""
+
+
+def test_parallel_when_full_then_types_overlap_in_processes_and_one_table(hubspot, tmp_path):
+    # The children's output says 999 everywhere: the table has what they recorded.
+    (tmp_path / "sitecustomize.py").write_text(LYING_CHILDREN)
+    process = sync_all(hubspot, "--parallel", "3", "--full", PYTHONPATH=str(tmp_path))
     out, err = process.communicate(timeout=240)
     assert process.returncode == 0, err[-2000:]
     table = out[out.index("\ntype ") + 1:].splitlines()[1:]
     statuses = {line.split()[0]: line.split()[-1] for line in table}
     assert {"properties", "contacts", "deals", "calls"} <= set(statuses)
     assert set(statuses.values()) == {"success"}, statuses
+    assert (tmp_path / "lied").exists() and "=999" not in out
+    contacts = next(line.split() for line in table if line.startswith("contacts "))
+    assert int(contacts[2]) == HubSpotContact.objects.count()  # created
+    assert f"contacts: fetched={HubSpotContact.objects.count()} " in out
     runs = SyncHistory.objects.exclude(object_type__in=(
         "properties", "owners", "pipelines", "pipeline_stages"))
     assert runs.values("pid").distinct().count() > 3  # one process per type

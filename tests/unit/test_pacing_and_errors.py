@@ -6,8 +6,11 @@ from ingestion.sync.hubspot.errors import (
     HubSpotAuthError,
     HubSpotClientError,
     HubSpotDailyLimitError,
+    HubSpotForbiddenError,
     HubSpotRateLimitError,
+    HubSpotRefreshTokenError,
     HubSpotServerError,
+    HubSpotUnauthorizedError,
     error_for_response,
 )
 from ingestion.sync.hubspot.limits import ClientLimits
@@ -82,8 +85,8 @@ def test_unpaced_when_no_limit_known_then_never_waits():
     (429, {"policyName": "TEN_SECONDLY_ROLLING"}, HubSpotRateLimitError, True),
     (429, {"policyName": "SECONDLY"}, HubSpotRateLimitError, True),
     (429, {"policyName": "DAILY"}, HubSpotDailyLimitError, False),
-    (401, {"category": "EXPIRED_AUTHENTICATION"}, HubSpotAuthError, False),
-    (403, {"category": "MISSING_SCOPES"}, HubSpotAuthError, False),
+    (401, {"category": "EXPIRED_AUTHENTICATION"}, HubSpotUnauthorizedError, False),
+    (403, {"category": "MISSING_SCOPES"}, HubSpotForbiddenError, False),
     (502, None, HubSpotServerError, True),
     (477, {}, HubSpotServerError, True),
     (400, {"category": "VALIDATION_ERROR"}, HubSpotClientError, False),
@@ -92,6 +95,16 @@ def test_error_response_when_classified_then_class_says_whether_to_retry(status,
                                                                           retriable):
     error = error_for_response(status, body, None)
     assert type(error) is kind and error.retriable is retriable
+
+
+@pytest.mark.once
+def test_auth_errors_when_401_or_403_then_apart_under_one_parent_refresh_token_a_401_kind():
+    unauthorized = error_for_response(401, {}, None)
+    forbidden = error_for_response(403, {}, None)
+    assert isinstance(unauthorized, HubSpotAuthError) and isinstance(forbidden, HubSpotAuthError)
+    assert not isinstance(forbidden, HubSpotUnauthorizedError)
+    assert not isinstance(unauthorized, HubSpotForbiddenError)
+    assert issubclass(HubSpotRefreshTokenError, HubSpotUnauthorizedError)
 
 
 def test_pacer_when_announced_window_is_a_day_then_refuses_to_wait_past_the_cap():

@@ -102,6 +102,29 @@ def test_apply_when_another_applier_runs_then_exit_75_and_nothing_applied(mirror
     assert len(pending()) == 1
 
 
+def test_apply_when_token_refused_then_exit_1_refused_token_events_stay_pending(
+        hubspot, settings, post_events):
+    post_events([event(1, "contact.creation", CONTACT)])
+    settings.HUBSPOT_ACCESS_TOKEN = "pat-na1-revoked-0000"
+    error, _ = run_failing("apply_hubspot_events")
+    assert error.returncode == 1 and type(error).__name__ == "Configuration error"
+    assert str(error).startswith("HubSpot refused the access token (HTTP 401"), error
+    assert str(error).endswith("; the events stay pending.") and "no access" not in str(error)
+    assert len(pending()) == 1
+
+
+def test_apply_when_a_type_is_forbidden_then_exit_77_no_access_events_stay_pending(
+        hubspot, post_events):
+    hubspot.control.deny_scopes(["crm.objects.contacts.read"])
+    post_events([event(1, "contact.creation", CONTACT)])
+    error, _ = run_failing("apply_hubspot_events")
+    assert error.returncode == 77, error
+    assert str(error).startswith("no access to a type the events name: HubSpot answered "
+                                 "HTTP 403"), error
+    assert str(error).endswith("; the events stay pending.") and "refused" not in str(error)
+    assert len(pending()) == 1 and not HubSpotContact.objects.exists()
+
+
 def test_apply_when_record_cannot_be_read_then_retried_then_given_up(
         mirror, post_events, settings):
     settings.HUBSPOT_WEBHOOK_MAX_ATTEMPTS = 2

@@ -5,41 +5,37 @@
 Ends with one line, `events: received=… applied=… deferred=… failed=…` (received: the pending
 events this run took up), then ` ignored=N (another portal's)` when events of a portal the
 mirror does not hold were set aside (recorded, never applied: sync/hubspot/portals.py).
-Exit status as the sync commands': 0 done (deferred events, whose type another run was
-syncing, wait for the next run); 1 fatal; 2 bad usage; 3 some events' records could not be
-read (they stay pending and are retried); 75 another applier is running; 130 interrupted
-(SIGINT/SIGTERM: the run is recorded as failed, the events not applied stay pending).
+Exit status as the sync commands' (the table and the one mapping of failures:
+ingestion/management/outcomes.py): 0 done (deferred events, whose type another run was
+syncing, wait for the next run); 1 fatal (HubSpot refused the token, or is unreachable, or the
+database failed); 2 bad usage; 3 some events' records could not be read (they stay pending
+and are retried); 75 locked: another applier is running; 77 no access: HubSpot answered 403
+for a type the events name (the app lacks its scope); 130 interrupted (SIGINT/SIGTERM). On
+any failure the events not applied stay pending.
 """
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
 
-from ingestion.base.history import SyncAlreadyRunning
-from ingestion.base.redact import redact
 from ingestion.base.results import SyncResult
-from ingestion.management.base_hubspot_sync import (
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
+from ingestion.management.base_hubspot_sync import check_database, logging_for, require_token
+from ingestion.management.outcomes import (
     EXIT_PARTIAL,
     EXIT_USAGE,
-    ConfigurationError,
-    SyncInterrupted,
-    _signals_interrupt,
-    check_database,
-    logging_for,
-    require_token,
+    Wording,
+    command_errors,
+    signals_interrupt,
 )
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
-from ingestion.sync.hubspot.errors import (
-    HubSpotAuthError,
-    HubSpotConnectError,
-    HubSpotError,
-    HubSpotRefreshTokenError,
-)
 from ingestion.sync.hubspot.events import apply_events, summary_line
+
+# How this command words its failures (outcomes.command_errors).
+EVENTS = Wording(failed="applying webhook events failed", done="the events stay pending",
+                 after="the events not applied stay pending",
+                 stopped="the events not applied stay pending",
+                 locked="another applier is running")
 
 
 class Command(BaseCommand):
@@ -78,25 +74,8 @@ class Command(BaseCommand):
 
 
 def apply(client: HubSpotClient, **options) -> SyncResult:
-    """apply_events, with known failures as one-line CommandErrors."""
-    try:
-        with _signals_interrupt():  # a SIGTERM fails the run (recorded), as it does a sync's
-            return apply_events(client, **options)
-    except SyncInterrupted as error:
-        raise CommandError(f"{error}; the events not applied stay pending",
-                           returncode=EXIT_INTERRUPTED) from None
-    except SyncAlreadyRunning as error:
-        raise CommandError(f"another applier is running: {error}",
-                           returncode=EXIT_LOCKED) from None
-    except (HubSpotRefreshTokenError, HubSpotConnectError) as error:
-        raise ConfigurationError(redact(str(error))) from None
-    except HubSpotAuthError as error:
-        raise CommandError(redact(
-            f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN (or the "
-            "OAuth settings) and the app's scopes; the events stay pending.")) from None
-    except HubSpotError as error:
-        raise CommandError(redact(f"applying webhook events failed: {error}; the events "
-                                  "not applied stay pending")) from None
-    except DatabaseError as error:
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise CommandError(redact(f"the database failed: {first}")) from None
+    """apply_events, with its failures as one-line CommandErrors (outcomes.py)."""
+    with signals_interrupt(), command_errors(
+            "a type the events name", EVENTS,
+            interrupted=lambda error: f"{error}; {EVENTS.after}"):
+        return apply_events(client, **options)

@@ -15,8 +15,8 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from ingestion.management.base_hubspot_sync import check_database
+from ingestion.management.sync_flags import command_flags
 from ingestion.ops.schedules import DEFAULT_SCHEDULE, SYNC_TASK, Entry
-from ingestion.tasks import command_flags
 
 
 class Command(BaseCommand):

@@ -7,18 +7,15 @@ from ingestion.sync.hubspot.engines.registry import (
     MARKETING_ENGINES,
     RECORD_ENGINES,
 )
-from ingestion.sync.hubspot.errors import HubSpotAuthError, HubSpotConnectError, HubSpotError
+from ingestion.sync.hubspot.errors import (
+    HubSpotConnectError,
+    HubSpotError,
+    HubSpotUnauthorizedError,
+)
 
 from .. import fan_out
-from ..base_hubspot_sync import (
-    EXIT_INTERRUPTED,
-    EXIT_LOCKED,
-    EXIT_NO_ACCESS,
-    EXIT_PARTIAL,
-    EXIT_USAGE,
-    command_error,
-)
-from ..multi_sync import NO_ACCESS, MultiSyncCommand, Outcome, format_table
+from ..multi_sync import MultiSyncCommand, format_table
+from ..outcomes import EXIT_INTERRUPTED, EXIT_USAGE, Outcome, Status, Wording, command_error
 
 # Definitions first (what the records refer to), then the CRM records, lists and forms
 # (with their memberships and submissions), then custom objects.
@@ -73,34 +70,33 @@ class Command(MultiSyncCommand):
             if opts["on_workers"]:
                 opts["queue"] = opts["queue"] or fan_out.default_queue()
                 fan_out.check_workers(opts["queue"])
-            outcomes: list[Outcome] = []
             try:
                 for name, stage in fan_out.stages(self.job):
-                    outcomes += self._on_workers(name, stage, opts)
-                    if any(o.status == "interrupted" for o in outcomes):
+                    self._fan_out(name, stage, opts)
+                    if _interrupted(self.outcomes):
                         break  # no later stage starts
             finally:
-                self.stdout.write(format_table(outcomes))
-        if any(o.status == "interrupted" for o in outcomes):
+                self.stdout.write(format_table(self.outcomes))
+        if _interrupted(self.outcomes):
             raise CommandError("interrupted: each type that was running saved its batch in "
                                "flight and stopped, the others did not start; no watermark "
                                "moved, the next run resumes", returncode=EXIT_INTERRUPTED)
-        self.exit_for(outcomes)
+        self.exit_for(self.outcomes)
 
-    def _on_workers(self, name: str, commands: tuple[str, ...], opts: dict) -> list[Outcome]:
-        outcomes = []
-        results = fan_out.run_stage(name, commands, opts, opts["queue"], self.stderr.write) \
+    def _fan_out(self, name: str, commands: tuple[str, ...], opts: dict) -> None:
+        """One stage on the workers or in local processes: the outcomes each command handed
+        back (fan_out.Report), with their summary lines, and why each that failed did."""
+        reports = fan_out.run_stage(name, commands, opts, opts["queue"], self.stderr.write) \
             if opts["on_workers"] else fan_out.run_stage_locally(commands, opts, opts["parallel"])
-        for command, result in results.items():
-            output = result.get("output") or []
-            for line in output:
-                if ": " in line and "=" in line:
-                    self.stdout.write(line)
-            if result["status"] != 0:
-                self.stderr.write(f"{command}: exit {result['status']}: {result.get('error')}")
+        for report in reports:
+            for outcome in report.outcomes:
+                if outcome.summary:
+                    self.stdout.write(outcome.summary)
+            if report.exit_code != 0:
+                self.stderr.write(f"{report.command}: exit {report.exit_code}: {report.error}")
             # Every type that ended is reported, also those that ended after an interrupt.
-            outcomes += _outcomes(command, result["status"], output, result.get("error"))
-        return outcomes
+            for outcome in report.rows():
+                self.record(outcome)
 
     def steps(self, client):
         yield from ENGINES
@@ -114,30 +110,11 @@ def hubspot_answers() -> None:
         try:
             client.request("GET", client.paths.owners(), params={"limit": 1})
         except HubSpotError as error:
-            refused = isinstance(error, HubSpotAuthError) and error.status == 401
-            if refused or isinstance(error, HubSpotConnectError):
-                raise command_error(error, "every type", done="nothing was started") from None
+            if isinstance(error, HubSpotUnauthorizedError | HubSpotConnectError):
+                raise command_error(error, "every type",
+                                    Wording(done="nothing was started")) from None
             # anything else (a scope, a blip) is each type's own to meet and report
 
 
-def _outcomes(command: str, status: int, output: list[str], error: str | None) -> list[Outcome]:
-    """A fanned-out command's rows of the table: one per summary line it printed."""
-    counts = fan_out.counts_by_type(output)
-    if status == EXIT_LOCKED:
-        return [Outcome(command.removeprefix("sync_hubspot_"), "running", error=error or "")]
-    if status == EXIT_INTERRUPTED:
-        return [Outcome(command.removeprefix("sync_hubspot_"), "interrupted",
-                        error=error or "")]
-    if status == EXIT_NO_ACCESS:  # HubSpot answered 403 for the type: skipped, not failed
-        return [Outcome(command.removeprefix("sync_hubspot_"), NO_ACCESS, error=error or "")]
-    if not counts:
-        state = "success" if status == 0 else "partial" if status == EXIT_PARTIAL else "failed"
-        return [Outcome(command.removeprefix("sync_hubspot_"), state, error=error or "")]
-    rows = [Outcome(name, "partial" if c.failed else "success", c)
-            for name, c in counts.items()]
-    if status == EXIT_PARTIAL and not any(row.status == "partial" for row in rows):
-        for row in rows:  # a full read short of HubSpot's count exits 3 with no failed record
-            row.status = "partial"
-    if status not in (0, EXIT_PARTIAL):  # it stopped after these: the rest of it failed
-        rows.append(Outcome(command.removeprefix("sync_hubspot_"), "failed", error=error or ""))
-    return rows
+def _interrupted(outcomes: list[Outcome]) -> bool:
+    return any(o.status == Status.INTERRUPTED for o in outcomes)

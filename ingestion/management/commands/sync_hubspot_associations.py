@@ -3,8 +3,8 @@ from django.core.management.base import CommandError
 from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
 from ingestion.sync.hubspot.errors import HubSpotError
 
-from ..base_hubspot_sync import EXIT_USAGE, command_error
 from ..multi_sync import MultiSyncCommand
+from ..outcomes import EXIT_USAGE, Wording, command_error
 
 
 class Command(MultiSyncCommand):
@@ -34,7 +34,7 @@ class Command(MultiSyncCommand):
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
         except HubSpotError as error:  # listing the custom object types (a refused token…)
             raise command_error(error, "custom object schemas",
-                                "cannot list the record types") from None
+                                Wording(failed="cannot list the record types")) from None
 
 
 def _names(value: str) -> list[str]:

@@ -2,18 +2,21 @@
 record type, cheaply (see ingestion/sync/hubspot/verify.py), each result recorded in
 sync_history (mode `verify`).
 
-Exit status: 0 exact (or made exact by --fix); 4 not exact (EXIT_NOT_EXACT); 1 fatal
-(HubSpot or the database failed; one line, the token never shown); 2 bad usage (e.g. an
-unknown type); 75 a type was being synced (EX_TEMPFAIL: that type was skipped, the others
-checked); 130 interrupted. When several apply: 1, then 4, then 75. A type HubSpot answers 403
-for (no access) is skipped with a warning and changes nothing.
+Exit status (the table: ingestion/management/outcomes.py): 0 exact (or made exact by --fix);
+4 not exact; 1 fatal (HubSpot or the database failed; one line, the token never shown); 2 bad
+usage (e.g. an unknown type); 75 locked: a type was being synced (EX_TEMPFAIL: that type was
+skipped, the others checked); 130 interrupted. When several apply: 1, then 4, then 75. A type
+HubSpot answers 403 for (no access) is skipped with a warning and changes nothing.
+
+Each type is checked as a sync command runs its type (base_hubspot_sync.run_job: the type's
+lock, failures mapped by outcomes.py, a type without access skipped before it is recorded).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.base.results import SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
@@ -22,34 +25,45 @@ from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_en
 from ingestion.sync.hubspot.errors import HubSpotError
 from ingestion.sync.hubspot.verify import KINDS, MirrorCheck
 
-from ..base_hubspot_sync import (
+from ..base_hubspot_sync import check_database, logging_for, require_token, run_job
+from ..outcomes import (
     EXIT_LOCKED,
+    EXIT_NOT_EXACT,
     EXIT_USAGE,
-    BaseHubSpotSyncCommand,
+    Locked,
     NoAccess,
-    check_database,
+    Status,
+    Wording,
     command_error,
-    logging_for,
-    require_token,
 )
 
-EXIT_NOT_EXACT = 4
 EXAMPLES = 10  # differing ids shown per kind (ids only: never a record's values)
 COLUMNS = ("hubspot", "local", "missing", "extra", "stale", "requests")
 FIX_COUNTS = ("fetched", "created", "updated", "archived", "failed", "requests",
               "still_differing")
 
 
+# How the table words each status (a success is "exact", or "fixed" by --fix).
+STATUS_TEXT = {Status.NOT_EXACT: "not exact", Status.LOCKED: "locked",
+               Status.NO_ACCESS: "skipped (no access)"}
+
+
 @dataclass
 class Verdict:
     name: str
-    # exact | fixed | not exact | locked (skipped: a sync held the type) |
-    # skipped (no access) (HubSpot answered 403 for the type)
-    status: str
+    # success (exact or fixed) | not exact | locked (skipped: a sync held the type) |
+    # no access (skipped: HubSpot answered 403 for the type)
+    status: Status
     details: dict = field(default_factory=dict)
 
+    @property
+    def text(self) -> str:
+        if self.status is Status.SUCCESS:
+            return "fixed" if self.details.get("fixed") else "exact"
+        return STATUS_TEXT[self.status]
 
-class Command(BaseHubSpotSyncCommand):
+
+class Command(BaseCommand):
     help = ("Check that the mirror is exact: per record type, HubSpot's live records against "
             "the local rows (missing, extra, stale), cheaply through search totals over "
             "created-date and modified-date windows, or with --ids through a listing of "
@@ -57,7 +71,6 @@ class Command(BaseHubSpotSyncCommand):
             "(default 60) are left out. Each result is recorded in sync_history (mode "
             "verify). Exit 0 exact, 4 not exact, 1 failed, 2 bad usage, 75 a type was being "
             "synced (skipped).")
-    check_access_first = True  # a type HubSpot answers 403 for is skipped, not verified
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--types", metavar="A,B", type=_names,
@@ -90,18 +103,24 @@ class Command(BaseHubSpotSyncCommand):
     def verify_all(self, client: HubSpotClient, verdicts: list[Verdict]) -> None:
         for engine_class in self._engines(client):
             name = getattr(engine_class, "label", None) or engine_class.object_type
+            # No confirmation for --fix: it only re-reads records from HubSpot through the
+            # normal save path (nothing local is kept over HubSpot's copy that a sync would
+            # not replace), and a prompt would hold the type's lock while waiting.
+            check = MirrorCheck(engine_class, client=client, exhaustive=self.opts["ids"],
+                                fix=self.opts["fix"])
             try:
-                result = self.run_sync(SyncOptions(), engine_class, client=client)
+                # A type HubSpot answers 403 for is skipped, not verified (check_access).
+                result = run_job(check, SyncOptions(), check_access=True)
             except NoAccess as error:  # HubSpot answered 403: nothing to compare against
                 self.stderr.write(self.style.WARNING(f"{name}: skipped (no access): {error}"))
-                verdicts.append(Verdict(name, "skipped (no access)"))
+                verdicts.append(Verdict(name, Status.NO_ACCESS))
+                continue
+            except Locked as error:
+                self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
+                verdicts.append(Verdict(name, Status.LOCKED))
                 continue
             except CommandError as error:
-                if error.returncode != EXIT_LOCKED:
-                    raise CommandError(f"{name}: {error}", returncode=error.returncode) from None
-                self.stderr.write(self.style.WARNING(f"{name}: skipped: {error}"))
-                verdicts.append(Verdict(name, "locked"))
-                continue
+                raise CommandError(f"{name}: {error}", returncode=error.returncode) from None
             verdicts.append(Verdict(name, _status(result.details), result.details))
 
     def _engines(self, client: HubSpotClient) -> list[type]:
@@ -113,31 +132,20 @@ class Command(BaseHubSpotSyncCommand):
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
         except HubSpotError as error:  # reading the custom object schemas
             raise command_error(error, "custom object schemas",
-                                "cannot list the record types") from None
-
-    def job_for(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
-                on_progress=None) -> MirrorCheck:
-        """`run_sync` runs this instead of a sync (and maps its failures to exit codes)."""
-        # No confirmation for --fix: it only re-reads records from HubSpot through the normal
-        # save path (nothing local is kept over HubSpot's copy that a sync would not replace),
-        # and a prompt would hold the type's lock while waiting.
-        return MirrorCheck(engine_class, client=client, exhaustive=self.opts["ids"],
-                           fix=self.opts["fix"])
+                                Wording(failed="cannot list the record types")) from None
 
 
 def _names(value: str) -> list[str]:
     return [name.strip() for name in value.split(",") if name.strip()]
 
 
-def _status(details: dict) -> str:
-    if not details["exact"]:
-        return "not exact"
-    return "fixed" if details.get("fixed") else "exact"
+def _status(details: dict) -> Status:
+    return Status.SUCCESS if details["exact"] else Status.NOT_EXACT
 
 
 def _exit_status(verdicts: list[Verdict]) -> None:
-    differing = [v.name for v in verdicts if v.status == "not exact"]
-    locked = [v.name for v in verdicts if v.status == "locked"]
+    differing = [v.name for v in verdicts if v.status is Status.NOT_EXACT]
+    locked = [v.name for v in verdicts if v.status is Status.LOCKED]
     if differing:
         raise CommandError(
             f"the mirror is not exact for {', '.join(differing)}: run again with --fix to "
@@ -174,5 +182,5 @@ def format_table(verdicts: list[Verdict]) -> str:
     for v in verdicts:
         cells = [f"{v.details.get(c, '-'):>{n}}" for c, n in sized]
         lines.append("  ".join([f"{v.name:<{width}}", *cells,
-                                f"{v.details.get('mode', '-'):<7}", v.status]))
+                                f"{v.details.get('mode', '-'):<7}", v.text]))
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from .errors import (
     HubSpotAuthError,
     HubSpotDailyLimitError,
     HubSpotError,
+    HubSpotForbiddenError,
     HubSpotLoopError,
     HubSpotMalformedReplyError,
     HubSpotWaitTooLongError,
@@ -54,9 +55,7 @@ def read_links(client, from_type: str, to_types: tuple[str, ...],
     for to_type in to_types if live_ids else ():
         try:
             sets = catalog.associations(client, from_type, to_type, live_ids)
-        except HubSpotAuthError as error:
-            if error.status != 403:
-                raise
+        except HubSpotForbiddenError as error:
             # No access to the target type (the app lacks its scope, or the portal the
             # feature): those links are neither read nor replaced, and nothing fails for
             # them; the type itself is skipped by sync_hubspot_all.

@@ -25,7 +25,6 @@ from ingestion.base.chunks import chunked
 from . import replies
 from .auth import GrantStore, OAuthTokens, StaticToken
 from .errors import (
-    HubSpotAuthError,
     HubSpotConnectError,
     HubSpotError,
     HubSpotLoopError,
@@ -33,6 +32,7 @@ from .errors import (
     HubSpotRateLimitError,
     HubSpotTimeoutError,
     HubSpotTransportError,
+    HubSpotUnauthorizedError,
     HubSpotWaitTooLongError,
     after_retries,
     error_for_response,
@@ -136,7 +136,7 @@ class HubSpotClient:
                    search: bool, shape: type[Listing]) -> Listing:
         try:
             return self._send(method, path, params, body, search, shape)
-        except HubSpotAuthError as error:
+        except HubSpotUnauthorizedError as error:
             # OAuth: HubSpot says the token expired (clocks differ): renew once and resend.
             if error.category != "EXPIRED_AUTHENTICATION" or not self.auth.renew(error.header):
                 raise
@@ -182,7 +182,7 @@ class HubSpotClient:
             self.budget.observe(response.headers)
         try:
             return self._decode(response, method, path, shape)
-        except HubSpotAuthError as error:
+        except HubSpotUnauthorizedError as error:
             error.header = authorization  # which token HubSpot refused, for renew()
             raise
         except HubSpotRateLimitError as error:

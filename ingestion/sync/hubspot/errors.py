@@ -16,8 +16,13 @@
         │       └── HubSpotDailyReserveError  the daily reserve for other apps
         │                                     (HUBSPOT_DAILY_RESERVE_PERCENT) reached  fatal
         ├── HubSpotServerError     5xx, 423 Locked, 477 Migration in progress    retriable
-        ├── HubSpotAuthError       401 bad/expired token, 403 missing scopes     fatal
-        │   └── HubSpotRefreshTokenError  the OAuth refresh token was refused    fatal
+        ├── HubSpotAuthError       HubSpot refused who we are, or what we may do  fatal
+        │   ├── HubSpotUnauthorizedError  401: a bad, expired or revoked token:
+        │   │   │                         nothing works until it is replaced     fatal
+        │   │   └── HubSpotRefreshTokenError  the OAuth refresh token was refused fatal
+        │   └── HubSpotForbiddenError     403: a good token without this scope, or
+        │                                 a portal without the feature: that type
+        │                                 or endpoint alone                      fatal
         └── HubSpotClientError     any other 4xx: our request was wrong          fatal
 
 Whether to retry is decided in one place: the class attribute `retriable`. A retriable
@@ -117,11 +122,21 @@ class HubSpotServerError(HubSpotAPIError):
 
 
 class HubSpotAuthError(HubSpotAPIError):
-    pass
+    """HubSpot refused the request's credentials (401) or what they may reach (403): catch
+    the subclass that is meant, they are handled apart (a 403 skips one type)."""
 
 
-class HubSpotRefreshTokenError(HubSpotAuthError):
+class HubSpotUnauthorizedError(HubSpotAuthError):
+    """401: the token is missing, wrong, expired or revoked: no request gets past it."""
+
+
+class HubSpotRefreshTokenError(HubSpotUnauthorizedError):
     """The OAuth refresh token was refused: nothing works until it is replaced."""
+
+
+class HubSpotForbiddenError(HubSpotAuthError):
+    """403: the token is good but may not read this (the app lacks the type's scope, or the
+    portal the feature): other types and endpoints still answer."""
 
 
 class HubSpotClientError(HubSpotAPIError):
@@ -144,8 +159,10 @@ def error_for_response(status: int, body: object, retry_after: float | None) -> 
         # HubSpot quirk (API-FACTS §6): the policy is in `policyName`, not `category`.
         daily = fields.get("policyName") == "DAILY"
         return (HubSpotDailyLimitError if daily else HubSpotRateLimitError)(message, **kwargs)
-    if status in (401, 403):
-        return HubSpotAuthError(message, **kwargs)
+    if status == 401:
+        return HubSpotUnauthorizedError(message, **kwargs)
+    if status == 403:
+        return HubSpotForbiddenError(message, **kwargs)
     if status >= 500 or status in (423, 477):
         return HubSpotServerError(message, **kwargs)
     return HubSpotClientError(message, **kwargs)

@@ -67,7 +67,13 @@ from ingestion.models import (
 from .catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
 from .client import HubSpotClient
 from .engines.registry import BY_NAME, RECORD_ENGINES, UnknownObjectType, record_engines
-from .errors import HubSpotAuthError, HubSpotConnectError, HubSpotDailyLimitError, HubSpotError
+from .errors import (
+    HubSpotAuthError,
+    HubSpotConnectError,
+    HubSpotDailyLimitError,
+    HubSpotError,
+    HubSpotForbiddenError,
+)
 from .links import refresh_links
 from .portals import mirrored_portal, other_portal
 
@@ -234,7 +240,7 @@ class EventApplier:
         except HubSpotError as error:
             # A 403 is this one endpoint refused (a token without its scope): the operator
             # can name the portal. Any other fatal error stops every type alike.
-            if isinstance(error, FATAL) and error.status != 403:
+            if isinstance(error, FATAL) and not isinstance(error, HubSpotForbiddenError):
                 raise
             why = redact(f"the mirrored portal is unknown (HubSpot's account details: {error});"
                          " set HUBSPOT_PORTAL_ID")

@@ -28,7 +28,7 @@ from django.utils import timezone
 from ingestion.base.results import RecordFailure
 from ingestion.models import HubSpotPropertyHistory
 
-from .errors import HubSpotError
+from .errors import HubSpotAuthError, HubSpotError, HubSpotRateLimitError
 from .limits import HISTORY_BATCH_MAX
 from .timeparse import parse_hubspot_datetime
 
@@ -70,7 +70,7 @@ def read_history(client, object_type: str, names: list[str],
     try:
         records = client.batch_read_history(object_type, ids, names, HISTORY_BATCH_MAX)
     except HubSpotError as error:
-        if error.status is None or error.status in (401, 403, 429):
+        if error.status is None or isinstance(error, HubSpotAuthError | HubSpotRateLimitError):
             raise  # not about these records: the run stops, as for any read
         reason = f"property history could not be read: {error}"[:500]
         return dict.fromkeys(ids, reason)

@@ -14,7 +14,7 @@ from ingestion.models import HubSpotCustomObject, HubSpotCustomObjectSchema
 
 from .. import catalog
 from ..client import HubSpotClient
-from ..errors import HubSpotAuthError
+from ..errors import HubSpotForbiddenError
 from ..transform import identify as identify_record
 from ..transform import to_row
 from .base import HubSpotBaseSyncEngine
@@ -99,9 +99,7 @@ def readable_schemas(client: HubSpotClient) -> list[dict] | None:
     a portal without custom objects, or a token without `crm.schemas.custom.read`)."""
     try:
         schemas = catalog.schemas(client)
-    except HubSpotAuthError as error:
-        if error.status != 403:
-            raise
+    except HubSpotForbiddenError as error:
         log.warning("custom objects skipped: this app may not read object schemas (%s)", error)
         return None
     return [schema for schema in schemas if not schema.get("archived")]

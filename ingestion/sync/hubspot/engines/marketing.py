@@ -17,7 +17,7 @@ from datetime import datetime
 from ingestion.base.results import Mode
 from ingestion.models import SyncError
 
-from ..errors import HubSpotAuthError, HubSpotError
+from ..errors import HubSpotError, HubSpotForbiddenError
 from .definitions import HubSpotDefinitionSyncEngine
 
 log = logging.getLogger("ingestion.sync")
@@ -42,9 +42,8 @@ class HubSpotMarketingSyncEngine(HubSpotDefinitionSyncEngine):
         # errors are left to the run, which meets them again and records them.
         try:
             self.probe()
-        except HubSpotAuthError as error:
-            if error.status == 403:
-                raise
+        except HubSpotForbiddenError:
+            raise
         except HubSpotError:
             pass
         return super().run(within=within)

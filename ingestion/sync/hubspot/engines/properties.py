@@ -6,7 +6,7 @@ from ingestion.base.results import SyncResult
 from ingestion.models import HubSpotProperty
 
 from .. import catalog
-from ..errors import HubSpotAuthError
+from ..errors import HubSpotForbiddenError
 from ..typed_views import build_views
 from .custom_objects import readable_schemas
 from .definitions import HubSpotDefinitionSyncEngine, integer
@@ -32,9 +32,7 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
                 try:
                     definitions = catalog.property_definitions(self.client, object_type,
                                                                archived=archived)
-                except HubSpotAuthError as error:
-                    if error.status != 403:
-                        raise
+                except HubSpotForbiddenError as error:
                     # A type the app has no scope for (or the portal no feature): skipped,
                     # as sync_hubspot_all skips its records; its stored definitions stay.
                     log.warning("properties of %s skipped: no access (%s)", object_type, error)
