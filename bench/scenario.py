@@ -43,9 +43,9 @@ def _cpu_seconds() -> float:
 def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
     """The floor: page through every record as the sync does, and keep nothing. With
     `links`, also read each 1,000 records' associations, as a sync with associations does."""
+    from ingestion.object_types import BY_NAME
     from ingestion.sync.hubspot.associations import read_links
     from ingestion.sync.hubspot.connection import client_from_settings
-    from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
     from ingestion.sync.hubspot.limits import ASSOCIATION_BATCH_MAX
 
     with client_from_settings() as client:
@@ -58,7 +58,7 @@ def fetch_only(limit: int | None, *, links: bool = False) -> tuple[int, dict]:
                     continue
                 group += [r["id"] for r in page if not archived]
                 if len(group) >= ASSOCIATION_BATCH_MAX or archived:
-                    read_links(client, "contacts", HubSpotContactSyncEngine.association_types,
+                    read_links(client, "contacts", BY_NAME["contacts"].associations,
                                group)
                     group = []
         return count, {"requests": client.requests_sent}

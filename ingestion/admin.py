@@ -148,9 +148,7 @@ SEARCHED = ("email", "name", "domain", "dealname", "subject", "label", "firstnam
 FORMATTED = ("properties", "raw")  # JSON columns shown indented on a record's page
 SHOWN = (*SEARCHED, "object_type", "object_type_id", "pipeline", "dealstage")
 MIRRORED = (
-    m.HubSpotContact, m.HubSpotCompany, m.HubSpotDeal, m.HubSpotTicket, m.HubSpotProduct,
-    m.HubSpotLineItem, m.HubSpotCall, m.HubSpotEmail, m.HubSpotMeeting, m.HubSpotNote,
-    m.HubSpotTask, *m.STANDARD_OBJECT_MODELS, m.HubSpotCustomObject, m.HubSpotOwner,
+    *m.OBJECT_MODELS.values(), m.HubSpotCustomObject, m.HubSpotOwner,
     m.HubSpotPipeline, m.HubSpotPipelineStage, m.HubSpotProperty, m.HubSpotCustomObjectSchema,
     m.HubSpotList, m.HubSpotForm,
 )

@@ -1,91 +1,38 @@
 from .analytics import HubSpotPropertyHistory, HubSpotViewColumn
 from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
-from .contacts import HubSpotContact
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
-from .engagements import HubSpotCall, HubSpotEmail, HubSpotMeeting, HubSpotNote, HubSpotTask
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
-from .objects import HubSpotCompany, HubSpotDeal, HubSpotLineItem, HubSpotProduct, HubSpotTicket
-from .standard import (
-    STANDARD_OBJECT_MODELS,
-    HubSpotAppointment,
-    HubSpotCart,
-    HubSpotCommercePayment,
-    HubSpotCommunication,
-    HubSpotCourse,
-    HubSpotDiscount,
-    HubSpotFee,
-    HubSpotFeedbackSubmission,
-    HubSpotGoalTarget,
-    HubSpotInvoice,
-    HubSpotLead,
-    HubSpotListing,
-    HubSpotOrder,
-    HubSpotPostalMail,
-    HubSpotProject,
-    HubSpotQuote,
-    HubSpotService,
-    HubSpotStandardObject,
-    HubSpotSubscription,
-    HubSpotTax,
-    HubSpotUser,
-)
+from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
 from .webhooks import WebhookEvent
 
+# The standard object types' models (HubSpotContact, HubSpotQuote …), built from the table in
+# ingestion/object_types.py, are names of this package like the models written by hand.
+globals().update({model.__name__: model for model in OBJECT_MODELS.values()})
+
 __all__ = [
-    "STANDARD_OBJECT_MODELS",
+    "OBJECT_MODELS",
     "DeletedKind",
-    "HubSpotAppointment",
     "HubSpotAssociation",
-    "HubSpotCall",
-    "HubSpotCart",
-    "HubSpotCommercePayment",
-    "HubSpotCommunication",
-    "HubSpotCompany",
-    "HubSpotContact",
-    "HubSpotCourse",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
-    "HubSpotDeal",
-    "HubSpotDiscount",
-    "HubSpotEmail",
-    "HubSpotFee",
-    "HubSpotFeedbackSubmission",
     "HubSpotForm",
     "HubSpotFormSubmission",
-    "HubSpotGoalTarget",
-    "HubSpotInvoice",
-    "HubSpotLead",
-    "HubSpotLineItem",
     "HubSpotList",
     "HubSpotListMembership",
-    "HubSpotListing",
-    "HubSpotMeeting",
-    "HubSpotNote",
     "HubSpotObject",
-    "HubSpotOrder",
     "HubSpotOwner",
     "HubSpotPipeline",
     "HubSpotPipelineStage",
-    "HubSpotPostalMail",
-    "HubSpotProduct",
-    "HubSpotProject",
     "HubSpotProperty",
     "HubSpotPropertyHistory",
-    "HubSpotQuote",
-    "HubSpotService",
-    "HubSpotStandardObject",
-    "HubSpotSubscription",
-    "HubSpotTask",
-    "HubSpotTax",
-    "HubSpotTicket",
-    "HubSpotUser",
     "HubSpotViewColumn",
     "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",
     "SyncHistory",
     "WebhookEvent",
+    *(model.__name__ for model in OBJECT_MODELS.values()),
 ]

@@ -1,97 +1,46 @@
-"""Companies, deals, tickets, products and line items (DESIGN.md §4).
+"""The standard object types' models, one table each, built from `ingestion/object_types.py`.
 
-Typed columns are named exactly as the HubSpot properties; every property (custom ones
-too) stays raw in `properties`. Money and quantities are decimals: HubSpot sends numbers
-as strings, and a float would round them.
+Each is a `HubSpotObject` with the entry's typed columns (its family's first), named
+`entry.model_name` on table `entry.table`; like a model written by hand, each is an
+attribute of this module and of `ingestion.models` (`HubSpotContact`, `HubSpotQuote` …).
 """
 
+from __future__ import annotations
+
 from django.db import models
+
+from ingestion.object_types import OBJECT_TYPES, Column, ObjectType
 
 from .base import HubSpotObject
 
 
-def _decimal() -> models.DecimalField:
-    return models.DecimalField(max_digits=24, decimal_places=6, null=True)
+def _field(column: Column) -> models.Field:
+    """The Django field of a typed column: nullable (HubSpot may leave any property empty)."""
+    options: dict = {"null": True}
+    if column.indexed:
+        options["db_index"] = True
+    if column.help:
+        options["help_text"] = column.help
+    if column.kind == "text":
+        return models.TextField(**options)
+    if column.kind == "datetime":
+        return models.DateTimeField(**options)
+    if column.kind == "bigint":
+        return models.BigIntegerField(**options)
+    if column.kind == "boolean":
+        return models.BooleanField(**options)
+    if column.kind == "decimal":
+        return models.DecimalField(max_digits=24, decimal_places=6, **options)
+    raise ValueError(f"unknown column kind {column.kind!r}")
 
 
-class HubSpotCompany(HubSpotObject):
-    name = models.TextField(null=True)
-    domain = models.TextField(null=True, db_index=True)
-    website = models.TextField(null=True)
-    industry = models.TextField(null=True)
-    type = models.TextField(null=True)
-    city = models.TextField(null=True)
-    state = models.TextField(null=True)
-    country = models.TextField(null=True)
-    phone = models.TextField(null=True)
-    numberofemployees = models.BigIntegerField(null=True)
-    annualrevenue = _decimal()
-    hubspot_owner_id = models.TextField(null=True, db_index=True)
-    lifecyclestage = models.TextField(null=True)
-    createdate = models.DateTimeField(null=True)
-    hs_lastmodifieddate = models.DateTimeField(null=True)
-
-    class Meta:
-        db_table = "hubspot_company"
+def _model(entry: ObjectType) -> type[HubSpotObject]:
+    attributes: dict = {name: _field(column) for name, column in entry.all_columns}
+    attributes["Meta"] = type("Meta", (), {"db_table": entry.table})
+    attributes["__module__"] = __name__
+    return type(entry.model_name, (HubSpotObject,), attributes)
 
 
-class HubSpotDeal(HubSpotObject):
-    dealname = models.TextField(null=True)
-    amount = _decimal()
-    closedate = models.DateTimeField(null=True)
-    pipeline = models.TextField(null=True)
-    dealstage = models.TextField(null=True)
-    dealtype = models.TextField(null=True)
-    hubspot_owner_id = models.TextField(null=True, db_index=True)
-    deal_currency_code = models.TextField(null=True)
-    hs_is_closed_won = models.BooleanField(null=True)
-    createdate = models.DateTimeField(null=True)
-    hs_lastmodifieddate = models.DateTimeField(null=True)
-
-    class Meta:
-        db_table = "hubspot_deal"
-
-
-class HubSpotTicket(HubSpotObject):
-    subject = models.TextField(null=True)
-    content = models.TextField(null=True)
-    hs_pipeline = models.TextField(null=True)
-    hs_pipeline_stage = models.TextField(null=True)
-    hs_ticket_priority = models.TextField(null=True)
-    hs_ticket_category = models.TextField(null=True)
-    hubspot_owner_id = models.TextField(null=True, db_index=True)
-    closed_date = models.DateTimeField(null=True)
-    createdate = models.DateTimeField(null=True)
-    hs_lastmodifieddate = models.DateTimeField(null=True)
-
-    class Meta:
-        db_table = "hubspot_ticket"
-
-
-class HubSpotProduct(HubSpotObject):
-    name = models.TextField(null=True)
-    description = models.TextField(null=True)
-    price = _decimal()
-    hs_sku = models.TextField(null=True)
-    hs_cost_of_goods_sold = _decimal()
-    hs_recurring_billing_period = models.TextField(null=True)
-    createdate = models.DateTimeField(null=True)
-    hs_lastmodifieddate = models.DateTimeField(null=True)
-
-    class Meta:
-        db_table = "hubspot_product"
-
-
-class HubSpotLineItem(HubSpotObject):
-    name = models.TextField(null=True)
-    quantity = _decimal()
-    price = _decimal()
-    amount = _decimal()
-    hs_product_id = models.TextField(null=True, db_index=True)
-    hs_sku = models.TextField(null=True)
-    hs_line_item_currency_code = models.TextField(null=True)
-    createdate = models.DateTimeField(null=True)
-    hs_lastmodifieddate = models.DateTimeField(null=True)
-
-    class Meta:
-        db_table = "hubspot_line_item"
+# By type name, in the table's (dependency) order.
+OBJECT_MODELS: dict[str, type[HubSpotObject]] = {e.name: _model(e) for e in OBJECT_TYPES}
+globals().update({model.__name__: model for model in OBJECT_MODELS.values()})

@@ -60,7 +60,7 @@ def test_property_list_too_long_for_url_or_search_body_when_syncing_then_read_by
     from ingestion.base.results import SyncOptions
     from ingestion.sync.hubspot.client import HubSpotClient
     from ingestion.sync.hubspot.connection import limits_from_settings
-    from ingestion.sync.hubspot.engines.contacts import HubSpotContactSyncEngine
+    from ingestion.sync.hubspot.engines.registry import BY_NAME
 
     # A portal whose property list is longer than HubSpot accepts in a URL (414) or in a
     # search body (400): shrink both limits instead of defining hundreds of properties.
@@ -72,12 +72,13 @@ def test_property_list_too_long_for_url_or_search_body_when_syncing_then_read_by
                          search_body_max_bytes=500)
         return HubSpotClient(hubspot.url, hubspot.token, limits=limits)
 
-    HubSpotContactSyncEngine(SyncOptions(full=True), client=client()).run()
+    contacts_engine = BY_NAME["contacts"]
+    contacts_engine(SyncOptions(full=True), client=client()).run()
     names = set(client().property_names("contacts"))
     rows = HubSpotContact.objects.filter(archived=False)
     assert rows.count() > 250 and all(names <= set(r.properties) for r in rows)
     hubspot.control.touch("contacts", count=50, modified_ms=int(time.time() * 1000))
-    result = HubSpotContactSyncEngine(SyncOptions(), client=client()).run()
+    result = contacts_engine(SyncOptions(), client=client()).run()
     assert result.counts.updated == 50
     stats = hubspot.control.stats()["by_status"]
     assert "414" not in stats and "400" not in stats

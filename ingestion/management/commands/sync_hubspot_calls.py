@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.calls import HubSpotCallSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotCallSyncEngine
+Command = record_command("calls")

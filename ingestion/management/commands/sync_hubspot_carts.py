@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.carts import HubSpotCartSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotCartSyncEngine
+Command = record_command("carts")

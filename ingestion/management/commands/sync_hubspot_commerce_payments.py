@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.commerce_payments import HubSpotCommercePaymentSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotCommercePaymentSyncEngine
+Command = record_command("commerce_payments")

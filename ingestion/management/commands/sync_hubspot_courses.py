@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.courses import HubSpotCourseSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotCourseSyncEngine
+Command = record_command("courses")

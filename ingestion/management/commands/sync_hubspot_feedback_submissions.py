@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.feedback_submissions import HubSpotFeedbackSubmissionSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotFeedbackSubmissionSyncEngine
+Command = record_command("feedback_submissions")

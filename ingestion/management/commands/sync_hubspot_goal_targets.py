@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.goal_targets import HubSpotGoalTargetSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotGoalTargetSyncEngine
+Command = record_command("goal_targets")

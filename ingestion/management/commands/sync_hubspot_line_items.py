@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.line_items import HubSpotLineItemSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotLineItemSyncEngine
+Command = record_command("line_items")

@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.postal_mail import HubSpotPostalMailSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotPostalMailSyncEngine
+Command = record_command("postal_mail")

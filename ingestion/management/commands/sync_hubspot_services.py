@@ -1,7 +1,3 @@
-from ingestion.sync.hubspot.engines.services import HubSpotServiceSyncEngine
+from ..type_commands import record_command
 
-from ..base_hubspot_sync import BaseHubSpotSyncCommand
-
-
-class Command(BaseHubSpotSyncCommand):
-    engine_class = HubSpotServiceSyncEngine
+Command = record_command("services")

@@ -9,29 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ingestion.object_types import OBJECT_TYPES
+
 from .client import CursorGuard, HubSpotClient
 from .limits import ASSOCIATION_BATCH_MAX, OWNERS_PAGE_MAX
 
 # The standard CRM object types, by API name, and their type ids (API-FACTS §2; the others
 # from HubSpot's "Using the object APIs" guide, see hubspot_emulator/BEHAVIOR.md).
-OBJECT_TYPE_IDS = {
-    "contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5",
-    "products": "0-7", "line_items": "0-8", "calls": "0-48", "emails": "0-49",
-    "meetings": "0-47", "notes": "0-46", "tasks": "0-27",
-    "quotes": "0-14", "communications": "0-18", "feedback_submissions": "0-19",
-    "invoices": "0-53", "subscriptions": "0-69", "goal_targets": "0-74", "discounts": "0-84",
-    "fees": "0-85", "taxes": "0-86", "commerce_payments": "0-101", "users": "0-115",
-    "postal_mail": "0-116", "orders": "0-123", "leads": "0-136", "carts": "0-142",
-    "services": "0-162", "courses": "0-410", "listings": "0-420", "appointments": "0-421",
-    "projects": "0-970",
-}
+# These maps are derived from the table of standard types (ingestion/object_types.py).
+OBJECT_TYPE_IDS = {entry.name: entry.type_id for entry in OBJECT_TYPES}
 OBJECT_TYPE_NAMES = {type_id: name for name, type_id in OBJECT_TYPE_IDS.items()}
 # Webhook subscription types name the standard objects in the singular (`contact.creation`,
 # and `CONTACT_TO_COMPANY` in association events); `object.*` events name the type by
 # `objectTypeId` instead (engagements, custom objects) (API-DATED §4).
-WEBHOOK_PREFIX_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals",
-                        "ticket": "tickets", "product": "products", "line_item": "line_items"}
-PIPELINE_OBJECT_TYPES = ("deals", "tickets")
+WEBHOOK_PREFIX_TYPES = {entry.webhook_prefix: entry.name for entry in OBJECT_TYPES
+                        if entry.webhook_prefix}
+PIPELINE_OBJECT_TYPES = tuple(entry.name for entry in OBJECT_TYPES if entry.has_pipelines)
 
 
 class Association(NamedTuple):

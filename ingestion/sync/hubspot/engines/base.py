@@ -1,7 +1,7 @@
 """HubSpotBaseSyncEngine: HubSpot fetching and transforming on top of BaseSyncEngine.
 
-A per-type engine only declares `object_type`, `model` and (if not the default)
-`modified_property`; its typed columns come from the model's fields.
+A standard object type's engine is built from its entry in ingestion/object_types.py
+(`for_type`); its typed columns come from the model's fields.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.utils import timezone
 from ingestion.base.chunks import chunked
 from ingestion.base.results import Mode, Page, ReadCheck, RecordFailure, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
-from ingestion.models import HubSpotAssociation
+from ingestion.models import OBJECT_MODELS, HubSpotAssociation
+from ingestion.object_types import ObjectType
 
 from ..associations import read_links, store_links
 from ..client import HubSpotClient
@@ -55,6 +56,16 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     mergeable = False
     # The column holding HubSpot's record id (a shared table keys rows otherwise).
     source_id_column = "id"
+
+    @classmethod
+    def for_type(cls, entry: ObjectType) -> type[HubSpotBaseSyncEngine]:
+        """The engine class of a standard object type (`HubSpotContactSyncEngine` …): its
+        model and quirks from its entry in the table."""
+        return type(f"{entry.model_name}SyncEngine", (cls,), {
+            "__module__": cls.__module__, "object_type": entry.name,
+            "model": OBJECT_MODELS[entry.name], "modified_property": entry.modified_property,
+            "created_property": entry.created_property,
+            "association_types": entry.associations, "mergeable": entry.mergeable})
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):

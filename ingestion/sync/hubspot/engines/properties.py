@@ -10,6 +10,7 @@ from ..errors import HubSpotForbiddenError
 from ..typed_views import build_views
 from .custom_objects import readable_schemas
 from .definitions import HubSpotDefinitionSyncEngine, integer
+from .standard import RECORD_ENGINES
 
 log = logging.getLogger("ingestion.sync")
 
@@ -20,9 +21,6 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
 
     object_type = "properties"
     model = HubSpotProperty
-    # The record types whose typed views follow these definitions (set by registry.py, which
-    # knows them; a run rebuilds their views).
-    record_engines: tuple = ()
 
     def items(self):
         custom = [s["objectTypeId"] for s in readable_schemas(self.client) or []]
@@ -47,7 +45,7 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
     def run(self, *, within=None) -> SyncResult:
         result = super().run(within=within)
         if not self.options.dry_run and result.complete:
-            _rebuild_typed_views(self.record_engines)
+            _rebuild_typed_views(RECORD_ENGINES)  # the standard types' views follow them
         return result
 
     def row(self, item):

@@ -8,69 +8,26 @@ link refresh, deletion detection, verification and webhook events work on; defin
 from __future__ import annotations
 
 from ..client import HubSpotClient
-from .appointments import HubSpotAppointmentSyncEngine
 from .base import HubSpotBaseSyncEngine
-from .calls import HubSpotCallSyncEngine
-from .carts import HubSpotCartSyncEngine
-from .commerce_payments import HubSpotCommercePaymentSyncEngine
-from .communications import HubSpotCommunicationSyncEngine
-from .companies import HubSpotCompanySyncEngine
-from .contacts import HubSpotContactSyncEngine
-from .courses import HubSpotCourseSyncEngine
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
-from .deals import HubSpotDealSyncEngine
-from .discounts import HubSpotDiscountSyncEngine
-from .emails import HubSpotEmailSyncEngine
-from .feedback_submissions import HubSpotFeedbackSubmissionSyncEngine
-from .fees import HubSpotFeeSyncEngine
 from .forms import HubSpotFormSyncEngine
-from .goal_targets import HubSpotGoalTargetSyncEngine
-from .invoices import HubSpotInvoiceSyncEngine
-from .leads import HubSpotLeadSyncEngine
-from .line_items import HubSpotLineItemSyncEngine
-from .listings import HubSpotListingSyncEngine
 from .lists import HubSpotListSyncEngine
-from .meetings import HubSpotMeetingSyncEngine
-from .notes import HubSpotNoteSyncEngine
-from .orders import HubSpotOrderSyncEngine
 from .owners import HubSpotOwnerSyncEngine
 from .pipelines import HubSpotPipelineStageSyncEngine, HubSpotPipelineSyncEngine
-from .postal_mail import HubSpotPostalMailSyncEngine
-from .products import HubSpotProductSyncEngine
-from .projects import HubSpotProjectSyncEngine
 from .properties import HubSpotPropertySyncEngine
-from .quotes import HubSpotQuoteSyncEngine
-from .services import HubSpotServiceSyncEngine
-from .subscriptions import HubSpotSubscriptionSyncEngine
-from .tasks import HubSpotTaskSyncEngine
-from .taxes import HubSpotTaxSyncEngine
-from .tickets import HubSpotTicketSyncEngine
-from .users import HubSpotUserSyncEngine
+from .standard import BY_NAME, RECORD_ENGINES
 
 DEFINITION_ENGINES = (
     HubSpotPropertySyncEngine, HubSpotOwnerSyncEngine,
     HubSpotPipelineSyncEngine, HubSpotPipelineStageSyncEngine,
 )
-# In dependency order: what records refer to comes first.
-RECORD_ENGINES: tuple[type[HubSpotBaseSyncEngine], ...] = (
-    HubSpotCompanySyncEngine, HubSpotContactSyncEngine, HubSpotDealSyncEngine,
-    HubSpotTicketSyncEngine, HubSpotProductSyncEngine, HubSpotLineItemSyncEngine,
-    HubSpotCallSyncEngine, HubSpotEmailSyncEngine, HubSpotMeetingSyncEngine,
-    HubSpotNoteSyncEngine, HubSpotTaskSyncEngine,
-    # The other standard objects (models/standard.py): no typed columns but their times.
-    HubSpotQuoteSyncEngine, HubSpotCommunicationSyncEngine, HubSpotFeedbackSubmissionSyncEngine,
-    HubSpotInvoiceSyncEngine, HubSpotSubscriptionSyncEngine, HubSpotGoalTargetSyncEngine,
-    HubSpotDiscountSyncEngine, HubSpotFeeSyncEngine, HubSpotTaxSyncEngine,
-    HubSpotCommercePaymentSyncEngine, HubSpotUserSyncEngine, HubSpotPostalMailSyncEngine,
-    HubSpotOrderSyncEngine, HubSpotLeadSyncEngine, HubSpotCartSyncEngine, HubSpotServiceSyncEngine,
-    HubSpotCourseSyncEngine, HubSpotListingSyncEngine, HubSpotAppointmentSyncEngine,
-    HubSpotProjectSyncEngine,
-)
+# RECORD_ENGINES (in dependency order: what records refer to comes first) and BY_NAME are
+# built from the table of standard types (ingestion/object_types.py) by standard.py.
 # Lists and forms: definitions with what hangs off them (memberships, submissions), read
 # after the records they name.
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
-BY_NAME = {engine.object_type: engine for engine in RECORD_ENGINES}
-HubSpotPropertySyncEngine.record_engines = RECORD_ENGINES  # their typed views follow
+__all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
+           "UnknownObjectType", "record_engines"]
 
 
 class UnknownObjectType(ValueError):

@@ -1,8 +1,0 @@
-from ingestion.models import HubSpotProduct
-
-from .base import HubSpotBaseSyncEngine
-
-
-class HubSpotProductSyncEngine(HubSpotBaseSyncEngine):
-    object_type = "products"
-    model = HubSpotProduct
