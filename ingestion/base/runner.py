@@ -19,6 +19,9 @@ alone does the bookkeeping around it:
 - the reconnect: a signal (SIGTERM, SIGINT) can land mid-query and leave the connection
   unusable ("another command is already in progress"), so a failure that cannot be recorded
   on it is recorded again on a fresh connection. No `running` row is left behind.
+- the signals' window: SIGINT and SIGTERM are held from before the lock row is inserted
+  until inside the `try` that records failures, so a signal in between is delivered there
+  (recorded as the run's failure) instead of leaving the row `running`.
 - the interrupt: a signal handler raises `Interrupted` wherever the main thread is, and code
   it lands in can raise another error while unwinding (e.g. inside `Thread.start`, a
   KeyError). An error raised while an `Interrupted` was unwinding is that interrupt: it is
@@ -36,6 +39,7 @@ with `source_counters()` (a snapshot) and `source_counters_since(snapshot)` (a d
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Protocol
 
@@ -75,14 +79,20 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     the job was asked (default: `result.options`'). Raises what the work raised (the
     `Interrupted`, if it was raised while one unwound), once its failure is recorded;
     `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
-    run_row = within
-    if within is None and not result.options.dry_run:
-        run_row = history.start_run(result.object_type, result.mode, result.options,
-                                    flags=flags)
+    held = _hold_signals()  # released first thing inside the `try` that records failures
+    try:
+        run_row = within
+        if within is None and not result.options.dry_run:
+            run_row = history.start_run(result.object_type, result.mode, result.options,
+                                        flags=flags)
+    except BaseException:
+        _release_signals(held)
+        raise
     result.history_id = run_row.pk if run_row else None
     finishes_row = run_row is not None and within is None
     snapshot = counters.source_counters() if counters else None
     try:
+        _release_signals(held)  # a signal that came meanwhile is raised here
         _work_or_interrupt(work, run_row)
     except BaseException as error:
         result.status = "failed"
@@ -95,6 +105,20 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     if finishes_row:
         history.finish_run(run_row, result, error=result.short)
     return result
+
+
+# A signal that landed after the lock row was inserted and before the `try` that records a
+# failure would leave that row `running` (until the next run marks it abandoned): SIGINT and
+# SIGTERM are held from before the insert until inside the `try`, then delivered there.
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> set:
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def _release_signals(previous: set) -> None:
+    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _work_or_interrupt(work: Work, run_row: SyncHistory | None) -> None:

@@ -5,6 +5,9 @@ is tests/processes/test_killed_jobs.py."""
 
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 from django.db import connection
 
@@ -56,3 +59,31 @@ def test_connection_broken_by_a_signal_when_the_run_fails_then_recorded_on_a_new
         run_recorded(a_job(), breaks_the_connection)
     run = SyncHistory.objects.get()
     assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
+
+
+@pytest.mark.once
+def test_signal_right_after_the_lock_row_is_inserted_when_run_then_recorded_not_left_running(
+        monkeypatch):
+    from ingestion.base import history
+
+    insert = history.start_run
+
+    def start_run_then_signalled(*args, **kwargs):
+        row = insert(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # before the runner's `try` is entered
+        return row
+
+    def interrupt(signum, frame):
+        raise Interrupted("interrupted by SIGTERM")
+
+    worked = []
+    monkeypatch.setattr(history, "start_run", start_run_then_signalled)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        with pytest.raises(Interrupted):
+            run_recorded(a_job(), worked.append)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    run = SyncHistory.objects.get()
+    assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
+    assert worked == []  # the signal was delivered before the work began
