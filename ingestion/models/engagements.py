@@ -1,4 +1,4 @@
-"""Engagements: calls, emails, meetings, notes and tasks (DESIGN.md §4).
+"""Engagements: calls, emails, meetings, notes and tasks (docs/data-model.md).
 
 HubSpot's engagement objects say `hs_createdate` (not `createdate`) and share
 `hs_timestamp` (the activity date) and `hubspot_owner_id`.

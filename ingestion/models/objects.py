@@ -1,4 +1,4 @@
-"""Companies, deals, tickets, products and line items (DESIGN.md §4).
+"""Companies, deals, tickets, products and line items (docs/data-model.md).
 
 Typed columns are named exactly as the HubSpot properties; every property (custom ones
 too) stays raw in `properties`. Money and quantities are decimals: HubSpot sends numbers

@@ -1,4 +1,5 @@
-"""HubSpot's definition and association endpoints (API-FACTS §5), on HubSpotClient.request().
+"""HubSpot's definition and association endpoints (docs/hubspot-api.md#definitions, #associations),
+on HubSpotClient.request().
 
 Like the client, these functions only read HTTP and hand back HubSpot's JSON (or plain
 tuples); saving is the engines' job.
@@ -11,8 +12,8 @@ from typing import NamedTuple
 
 from .client import CursorGuard, HubSpotClient
 
-# The standard CRM object types, by API name, and their type ids (API-FACTS §2; the others
-# from HubSpot's "Using the object APIs" guide, see hubspot_emulator/BEHAVIOR.md).
+# The standard CRM object types, by API name, and their type ids (docs/hubspot-api.md#object-types;
+# the others from HubSpot's "Using the object APIs" guide, see hubspot_emulator/BEHAVIOR.md).
 OBJECT_TYPE_IDS = {
     "contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5",
     "products": "0-7", "line_items": "0-8", "calls": "0-48", "emails": "0-49",
@@ -27,11 +28,12 @@ OBJECT_TYPE_IDS = {
 OBJECT_TYPE_NAMES = {type_id: name for name, type_id in OBJECT_TYPE_IDS.items()}
 # Webhook subscription types name the standard objects in the singular (`contact.creation`,
 # and `CONTACT_TO_COMPANY` in association events); `object.*` events name the type by
-# `objectTypeId` instead (engagements, custom objects) (API-DATED §4).
+# `objectTypeId` instead (engagements, custom objects) (docs/hubspot-api.md#webhooks).
 WEBHOOK_PREFIX_TYPES = {"contact": "contacts", "company": "companies", "deal": "deals",
                         "ticket": "tickets", "product": "products", "line_item": "line_items"}
 PIPELINE_OBJECT_TYPES = ("deals", "tickets")
-ASSOCIATION_BATCH_MAX = 1_000  # §5: v4 batch read takes at most 1,000 inputs
+# v4 batch read takes at most 1,000 inputs (docs/hubspot-api.md#associations)
+ASSOCIATION_BATCH_MAX = 1_000
 OWNERS_PAGE_MAX = 100
 
 

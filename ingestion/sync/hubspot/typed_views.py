@@ -1,7 +1,7 @@
 """Typed views for analysts: one database view per object type (`hubspot_contact_v` …, one per
 custom object type), one column per property definition, typed from the definition.
 
-The tables keep every property as HubSpot's strings in `properties` (DESIGN.md §4); a view
+The tables keep every property as HubSpot's strings in `properties` (docs/data-model.md); a view
 casts them safely (a value that does not parse is NULL in the view, intact in the table),
 so `SELECT dealstage, sum(amount) FROM hubspot_deal_v GROUP BY 1` needs no cast and cannot
 fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync
