@@ -35,10 +35,11 @@ DEBUG = reader.flag("DJANGO_DEBUG", False)
 SECRET_KEY_SET = bool(os.environ.get("DJANGO_SECRET_KEY", "").strip())
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or "insecure-local-only-key"
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"])
-# Behind a proxy that terminates TLS (README "Deploying the web side"): the https:// origins
-# the admin's forms are posted from (its login fails CSRF verification otherwise), the header
-# by which the proxy says a request came over https (e.g. X-Forwarded-Proto: only set it
-# when the proxy always sets or strips it), secure cookies, the redirect to https, and HSTS.
+# Behind a proxy that terminates TLS (docs/operations.md#deploying-the-web-side): the
+# https:// origins the admin's forms are posted from (its login fails CSRF verification
+# otherwise), the header by which the proxy says a request came over https (e.g.
+# X-Forwarded-Proto: only set it when the proxy always sets or strips it), secure cookies,
+# the redirect to https, and HSTS.
 CSRF_TRUSTED_ORIGINS = reader.url_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 proxy_ssl_header = reader.header_name("DJANGO_SECURE_PROXY_SSL_HEADER")
 if proxy_ssl_header:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +119,9 @@ class SourceIndex:
             found += [child for classes in node.members.values() for cls in classes
                       if cls.kind == "class" for child in cls.members.get(name, [])]
         return found
+
+
+@cache
+def source_index() -> SourceIndex:
+    """The index of this checkout's source, built once per test process."""
+    return SourceIndex()

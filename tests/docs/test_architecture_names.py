@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.docs.source_index import ROOT, SourceIndex
+from tests.docs.source_index import ROOT, SourceIndex, source_index
 
 ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
 FILE_SUFFIXES = (".py", ".html", ".md", ".toml", ".png", ".example", ".txt")
@@ -70,7 +70,7 @@ def dead_names(text: str, index: SourceIndex, files: list[str]) -> list[str]:
 
 @pytest.mark.once
 def test_architecture_when_read_then_every_cited_name_exists_in_the_source():
-    dead = dead_names(ARCHITECTURE.read_text(), SourceIndex(), repo_files())
+    dead = dead_names(ARCHITECTURE.read_text(), source_index(), repo_files())
     assert not dead, ("docs/ARCHITECTURE.md names what the source no longer has (renamed or "
                       "removed?): " + ", ".join(dead))
 
@@ -81,6 +81,6 @@ def test_name_check_when_a_name_is_gone_then_it_is_reported_and_live_names_are_n
             "`bulk_sql.archive_missing`, `DeletionCheck._check`, `gone_module.py`, "
             "`sync_history.details`, `--full`, `links`, `NoSuchClass`\n"
             "```\n  writer.py   no_such_file.py\n```\n")
-    assert dead_names(text, SourceIndex(), repo_files()) == [
+    assert dead_names(text, source_index(), repo_files()) == [
         "DeletionCheck._check", "NoSuchClass", "bulk_sql.archive_missing", "gone_module.py",
         "no_such_file.py"]

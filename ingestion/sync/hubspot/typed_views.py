@@ -8,7 +8,7 @@ fail on a bad value. Views are rebuilt from `hubspot_property` after every prope
 (and by `manage.py build_hubspot_views`), in one transaction: readers see the old views or
 the new ones, never none. `hubspot_view_column` records each column's property and type.
 
-Naming (README, "Typed views"), deterministic for a given set of definitions:
+Naming (docs/analysts.md#column-names), deterministic for a given set of definitions:
 - a property's column is its name lowercased, every run of characters other than a-z, 0-9
   and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
   `property` if nothing is left; at most 63 characters (PostgreSQL's identifier limit);
