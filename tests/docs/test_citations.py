@@ -84,6 +84,10 @@ def broken_citations(path: Path, root: Path = ROOT) -> list[str]:
                 if anchor not in anchors_of(document):
                     problems.append(f"{where}:{number}: {match.group(1)} has no section "
                                     f"#{anchor}")
+        if path.suffix == ".md":  # links within the page: [text](#heading)
+            problems += [f"{where}:{number}: this page has no section #{anchor}"
+                         for anchor in re.findall(r"\]\(#([\w-]+)\)", line)
+                         if anchor not in anchors_of(path)]
     return problems
 
 
@@ -98,7 +102,8 @@ def test_repository_when_scanned_then_every_cited_document_and_section_exists():
 @pytest.mark.once
 def test_citation_check_when_a_document_or_section_is_missing_then_reported(tmp_path):
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "api.md").write_text("# API\n\n## Search\n\n```\n## not a heading\n```\n")
+    (tmp_path / "docs" / "api.md").write_text("# API\n\n## Search\n\n```\n## not a heading\n```\n"
+                                              "[up](#api), [gone](#paging)\n")
     code = tmp_path / "module.py"
     code.write_text("# (docs/api.md#search) fine; (docs/api.md#search, #paging) not\n"
                     "# (docs/gone.md) gone; (API-" + "FACTS §3) outside; (§2) bare\n"
@@ -110,3 +115,5 @@ def test_citation_check_when_a_document_or_section_is_missing_then_reported(tmp_
         "module.py:2: docs/gone.md is not in the repository",
         "module.py:3: docs/api.md has no section #not-a-heading",
     ]
+    assert broken_citations(tmp_path / "docs" / "api.md", tmp_path) == [
+        "docs/api.md:8: this page has no section #paging"]
