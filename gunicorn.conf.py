@@ -1,6 +1,6 @@
 """gunicorn's settings for the web side, read by `gunicorn config.wsgi` started in the
-project's directory (README "Deploying the web side"). GUNICORN_CMD_ARGS or flags override
-them (e.g. `--bind 0.0.0.0:8000 --workers 3`)."""
+project's directory (docs/operations.md#deploying-the-web-side). GUNICORN_CMD_ARGS or flags
+override them (e.g. `--bind 0.0.0.0:8000 --workers 3`)."""
 
 import os
 import sys

@@ -35,10 +35,11 @@ DEBUG = reader.flag("DJANGO_DEBUG", False)
 SECRET_KEY_SET = bool(os.environ.get("DJANGO_SECRET_KEY", "").strip())
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip() or "insecure-local-only-key"
 ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost"])
-# Behind a proxy that terminates TLS (README "Deploying the web side"): the https:// origins
-# the admin's forms are posted from (its login fails CSRF verification otherwise), the header
-# by which the proxy says a request came over https (e.g. X-Forwarded-Proto: only set it
-# when the proxy always sets or strips it), secure cookies, the redirect to https, and HSTS.
+# Behind a proxy that terminates TLS (docs/operations.md#deploying-the-web-side): the
+# https:// origins the admin's forms are posted from (its login fails CSRF verification
+# otherwise), the header by which the proxy says a request came over https (e.g.
+# X-Forwarded-Proto: only set it when the proxy always sets or strips it), secure cookies,
+# the redirect to https, and HSTS.
 CSRF_TRUSTED_ORIGINS = reader.url_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 proxy_ssl_header = reader.header_name("DJANGO_SECURE_PROXY_SSL_HEADER")
 if proxy_ssl_header:
@@ -129,7 +130,7 @@ HUBSPOT_API_BASE_URL = reader.http_url("HUBSPOT_API_BASE_URL", default="https://
 HUBSPOT_API_VERSION = reader.choice("HUBSPOT_API_VERSION", "2026-09",
                                     ("2026-09", "2026-03", "legacy"))
 # Pacing: the general limit is learnt from HubSpot's X-HubSpot-RateLimit-* headers unless
-# set here; search has no headers, so its budget (5/s, API-FACTS §3) is configured.
+# set here; search has no headers, so its budget (5/s, docs/hubspot-api.md#search) is configured.
 HUBSPOT_REQUESTS_PER_10S = reader.number("HUBSPOT_REQUESTS_PER_10S", None, whole=True, minimum=1)
 # 0 turns pacing off (e.g. against a local emulator without limits).
 HUBSPOT_SEARCH_REQUESTS_PER_SECOND = reader.number("HUBSPOT_SEARCH_REQUESTS_PER_SECOND", 5,
@@ -184,7 +185,7 @@ HUBSPOT_PROPERTY_HISTORY = tuple(
 if any(not entry.rpartition(":")[2] for entry in HUBSPOT_PROPERTY_HISTORY):
     reader.errors.append("HUBSPOT_PROPERTY_HISTORY entries are `type:property` or `property`")
 # verify_hubspot leaves out records created or modified this long before it starts, on both
-# sides: search answers lag behind writes (API-FACTS §3).
+# sides: search answers lag behind writes (docs/hubspot-api.md#search).
 HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,
                                               minimum=0)
 # Webhooks (ingestion/webhooks/views.py, POST /hubspot/webhooks/): the secret HubSpot signs

@@ -91,8 +91,8 @@ async def add_property(emu: Emulator, request: web.Request) -> dict:
 
 
 async def restore(emu: Emulator, request: web.Request) -> dict:
-    """Take an archived record out of the recycle bin (API-DATED §5): live again, its
-    last-modified time unchanged (*choice*, see BEHAVIOR.md)."""
+    """Take an archived record out of the recycle bin (docs/hubspot-api.md#deletions-and-merges):
+    live again, its last-modified time unchanged (*choice*, see BEHAVIOR.md)."""
     ts, idx = _record(emu, request)
     why = _not_restorable(ts, idx)
     if why is not None:
@@ -104,7 +104,7 @@ async def restore(emu: Emulator, request: web.Request) -> dict:
 async def hard_delete(emu: Emulator, request: web.Request) -> dict:
     """Delete a record for good, not through GDPR (the recycle bin emptied after 90 days, a
     permanent delete in the UI): gone from every listing and read, like a GDPR delete, but the
-    webhook is a plain deletion (API-DATED §5)."""
+    webhook is a plain deletion (docs/hubspot-api.md#deletions-and-merges)."""
     ts, idx = _record(emu, request)
     if ts.live.status(idx) not in (LIVE, ARCHIVED):
         raise ControlError(f"{ts.otype.name} record {ts.id_of(idx)} is already gone")

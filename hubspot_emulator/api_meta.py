@@ -1,4 +1,5 @@
-"""Properties, owners, pipelines, associations v4 and schemas (API-FACTS §5)."""
+"""Properties, owners, pipelines, associations v4 and schemas (docs/hubspot-api.md#definitions,
+#associations)."""
 
 from __future__ import annotations
 
@@ -30,15 +31,16 @@ from .state import Emulator
 from .store import LIVE, TypeState
 from .timeutil import iso_ms
 
-ASSOC_BATCH_MAX = 1000  # v4 batch read inputs since 2025-02-10 (API-FACTS §5)
-ASSOC_PAGE = 500  # v4 list: "Limit 500 per call" (API-FACTS §5)
+ASSOC_BATCH_MAX = 1000  # v4 batch read inputs since 2025-02-10 (docs/hubspot-api.md#associations)
+ASSOC_PAGE = 500  # v4 list: "Limit 500 per call" (docs/hubspot-api.md#associations)
 OWNERS_MAX = 500
 
 
 # -- properties ------------------------------------------------------------------------------
 
 async def list_properties(request: web.Request) -> web.Response:
-    """All property definitions; only non-sensitive ones unless asked (API-FACTS §5)."""
+    """All property definitions; only non-sensitive ones unless asked
+    (docs/hubspot-api.md#definitions)."""
     emu = emulator(request)
     otype = emu.resolve(request.match_info["type"]).otype
     q = request.query
@@ -163,7 +165,8 @@ async def list_stages(request: web.Request) -> web.Response:
 # -- associations v4 -------------------------------------------------------------------------
 
 def _assoc_rows(emu: Emulator, a: TypeState, idx: int, b: TypeState) -> list[dict]:
-    return [{"toObjectId": int(b.id_of(t)),  # a JSON number in real responses (API-FACTS §5)
+    return [{"toObjectId": int(b.id_of(t)),  # a JSON number in real responses
+                                             # (docs/hubspot-api.md#associations)
              "associationTypes": [x.v4() for x in types]}
             for t, types in targets(emu.store, a, idx, b)]
 
@@ -215,7 +218,8 @@ async def batch_read_associations(request: web.Request) -> web.Response:
         rows = _assoc_rows(emu, a, a.live.resolve(idx), b)
         page, nxt = _page(rows, (item or {}).get("after"), ASSOC_PAGE)
         entry: dict = {"from": {"id": raw_id}, "to": page}
-        if nxt:  # paging is per `from` object, only when there is more (API-FACTS §5)
+        if nxt:  # paging is per `from` object, only when there is more
+                 # (docs/hubspot-api.md#associations)
             entry["paging"] = {"next": {"after": nxt}}
         results.append(entry)
     out: dict = {"status": "COMPLETE", "results": results, "startedAt": started,
@@ -240,7 +244,7 @@ async def association_labels(request: web.Request) -> web.Response:
 
 async def association_types(request: web.Request) -> web.Response:
     """v3 association types `{"results": [{"id", "name"}]}`: legacy only; dated versions have
-    no such endpoint, labels replace it (API-DATED §2)."""
+    no such endpoint, labels replace it (docs/hubspot-api.md#dated-paths)."""
     emu = emulator(request)
     a = emu.resolve(request.match_info["from"]).otype
     b = emu.resolve(request.match_info["to"]).otype
@@ -250,7 +254,8 @@ async def association_types(request: web.Request) -> web.Response:
 
 async def batch_archive_associations(request: web.Request) -> web.Response:
     """Remove every association between each `from` record and its `to` records. v4 answers
-    204; the dated versions 200 with a batch body (API-DATED §2). Unknown ids are skipped."""
+    204; the dated versions 200 with a batch body (docs/hubspot-api.md#dated-paths). Unknown ids are
+    skipped."""
     emu = emulator(request)
     a = emu.resolve(request.match_info["from"])
     b = emu.resolve(request.match_info["to"])

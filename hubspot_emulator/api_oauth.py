@@ -1,7 +1,7 @@
 """HubSpot's OAuth token endpoints for the emulated app (`auth.OAuthApp`).
 
 - `POST /oauth/v1/token` (deprecated 2027-02-16) and `POST /oauth/{2026-03,2026-09}/token`
-  (API-DATED §1): form-urlencoded `grant_type=refresh_token&client_id&client_secret&
+  (docs/hubspot-api.md#oauth): form-urlencoded `grant_type=refresh_token&client_id&client_secret&
   refresh_token` → 200 `{"token_type":"bearer","refresh_token","access_token","expires_in"}`;
   a bad client or refresh token → 400 `{"status":"BAD_REFRESH_TOKEN","message":"missing or
   unknown refresh token","correlationId"}` on both (v1 style); another grant type → 400

@@ -1,4 +1,5 @@
-"""Object read endpoints: list, get, batch read and search (API-FACTS §2, §3, §4)."""
+"""Object read endpoints: list, get, batch read and search (docs/hubspot-api.md#paging, #search,
+#batch-reads)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ from .state import Emulator
 from .store import ARCHIVED, LIVE, TypeState
 from .timeutil import iso_ms
 
-LIST_MAX = 100  # "up to 100 ... in one request" (API-FACTS §2); more is a 400 here
-HISTORY_MAX = 50  # pages with propertiesWithHistory are capped at 50 (API-FACTS §2)
-BATCH_MAX = 100  # batch endpoints take at most 100 inputs (API-FACTS §4)
+LIST_MAX = 100  # "up to 100 ... in one request" (docs/hubspot-api.md#paging); more is a 400 here
+HISTORY_MAX = 50  # pages with propertiesWithHistory are capped at 50 (docs/hubspot-api.md#paging)
+BATCH_MAX = 100  # batch endpoints take at most 100 inputs (docs/hubspot-api.md#batch-reads)
 
 
 def to_types(emu: Emulator, names: list[str]) -> list[TypeState]:
@@ -78,7 +79,7 @@ async def list_objects(request: web.Request) -> web.Response:
                for idx in found[:limit]]
     out: dict = {"results": results}
     if len(found) > limit:
-        after = ts.id_of(found[limit])  # the id of the next record (API-FACTS §2)
+        after = ts.id_of(found[limit])  # the id of the next record (docs/hubspot-api.md#paging)
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return json_response(out)
 
@@ -121,7 +122,7 @@ def find_record(ts: TypeState, raw_id: str, id_property: str | None = None) -> i
 
 
 def find_by_unique(ts: TypeState, prop: str, value: str) -> int | None:
-    """Look a record up by a unique property such as `email` (API-FACTS §4)."""
+    """Look a record up by a unique property such as `email` (docs/hubspot-api.md#batch-reads)."""
     wanted = value.strip().lower()
     ov = ts.live
     for idx, props in ov.props.items():
@@ -149,7 +150,8 @@ async def batch_read(request: web.Request) -> web.Response:
     started = iso_ms(int(time.time() * 1000))
     body = await json_body(request)
     history = body.get("propertiesWithHistory") or []
-    # With history HubSpot takes at most 50 inputs, and says so in a 400 (API-DATED §3).
+    # With history HubSpot takes at most 50 inputs, and says so in a 400
+    # (docs/hubspot-api.md#property-history).
     inputs = batch_inputs(body, HISTORY_MAX if history else BATCH_MAX)
     archived = flag(request.query.get("archived"))
     want = ARCHIVED if archived else LIVE
@@ -172,7 +174,8 @@ def batch_response(ts: TypeState, results: list, missing: list[str], started: st
     out = {"status": "COMPLETE", "results": results, "startedAt": started,
            "completedAt": iso_ms(int(time.time() * 1000))}
     if missing:
-        # Missing ids: 207 Multi-Status with one OBJECT_NOT_FOUND error (API-FACTS §4).
+        # Missing ids: 207 Multi-Status with one OBJECT_NOT_FOUND error
+        # (docs/hubspot-api.md#batch-reads).
         out["numErrors"] = 1
         out["errors"] = [batch_not_found(ts.otype.error_word, missing)]
         return json_response(out, 207)
@@ -208,7 +211,8 @@ def top_level_filters(body: dict) -> dict:
 
 
 def _association_filter(emu: Emulator, ts: TypeState, body: dict) -> set[int] | None:
-    """`associations.{type}` EQ id pseudo-filters (API-FACTS §3): the records linked to it."""
+    """`associations.{type}` EQ id pseudo-filters (docs/hubspot-api.md#search): the records linked
+    to it."""
     result = None
     for group in body.get("filterGroups") or []:
         filters = (group or {}).get("filters") or []

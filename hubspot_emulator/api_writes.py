@@ -1,4 +1,5 @@
-"""Object writes: create, update, archive, GDPR delete, merge (API-FACTS §4, §8).
+"""Object writes: create, update, archive, GDPR delete, merge
+(docs/hubspot-api.md#deletions-and-merges).
 
 Every write stamps the last-modified time with the emulated clock, and reaches search only
 after the configured search lag.
@@ -21,7 +22,8 @@ from .store import ARCHIVED, LIVE, Op, TypeState
 from .timeutil import iso_ms
 from .values import validate_properties
 
-NEW_RECORD_MERGE = {"contacts", "companies"}  # merges that mint a new id (API-FACTS §8)
+NEW_RECORD_MERGE = {"contacts", "companies"}  # merges that mint a new id
+                                              # (docs/hubspot-api.md#deletions-and-merges)
 MERGEABLE = NEW_RECORD_MERGE | {"deals", "tickets"}
 
 
@@ -190,7 +192,8 @@ def _archive(emu: Emulator, ts: TypeState, idx: int) -> None:
 
 
 async def archive(request: web.Request) -> web.Response:
-    """Moves the record to the recycle bin: listed only with archived=true (API-FACTS §4)."""
+    """Moves the record to the recycle bin: listed only with archived=true
+    (docs/hubspot-api.md#deletions-and-merges)."""
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     idx = find_record(ts, request.match_info["id"])
@@ -213,7 +216,8 @@ async def batch_archive(request: web.Request) -> web.Response:
 
 
 async def gdpr_delete(request: web.Request) -> web.Response:
-    """Permanently deletes a contact: 404 afterwards, not in the recycle bin (API-FACTS §8)."""
+    """Permanently deletes a contact: 404 afterwards, not in the recycle bin
+    (docs/hubspot-api.md#deletions-and-merges)."""
     emu = emulator(request)
     ts = emu.resolve(request.match_info["type"])
     if ts.otype.name != "contacts":
@@ -250,7 +254,8 @@ async def merge(request: web.Request) -> web.Response:
 
 
 def _merge(emu: Emulator, ts: TypeState, primary: int, other: int) -> int:
-    """Contacts/companies get a NEW id; both old ids then resolve to it (API-FACTS §8)."""
+    """Contacts/companies get a NEW id; both old ids then resolve to it
+    (docs/hubspot-api.md#deletions-and-merges)."""
     ov, now = ts.live, emu.clock.now_ms()
     merged = {k: v for k, v in ov.values(other).items() if v is not None}
     merged.update({k: v for k, v in ov.values(primary).items() if v is not None})

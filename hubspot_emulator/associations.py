@@ -1,4 +1,4 @@
-"""Associations between records (API-FACTS §2 v3 shape, §5 v4 shape).
+"""Associations between records (docs/hubspot-api.md#associations: the v3 and v4 shapes).
 
 Generated links are arithmetic, so they cost no memory and are computable from either side:
 a child record i (e.g. a contact) links to parent (i*a + b) mod P (e.g. a company) when a
@@ -108,7 +108,7 @@ def _other_links() -> list[Link]:
     ]
 
 
-# HubSpot's default association type ids where known (API-FACTS §5, partly [?]).
+# HubSpot's default association type ids where known (docs/hubspot-api.md#associations, partly [?]).
 LINKS: list[Link] = [
     Link("contacts", "companies", 90,
          (_hd(1, "contact", "company", "Primary"), _hd(279, "contact", "company", unlabeled=True)),

@@ -1,12 +1,13 @@
 """Who may call: the static private-app token, OAuth access tokens issued by the emulated
-OAuth app (API-FACTS §1, API-DATED §1), and the scopes each of them carries.
+OAuth app (docs/hubspot-api.md#authentication, #oauth), and the scopes each of them carries.
 
 Scopes: `None` means every scope (the default, so nothing is refused); otherwise a set of
 HubSpot scope names. A route needs one scope out of each group `required_scopes` lists
-("One or more of the following scopes are required", API-FACTS §1); the first group the
-token has none of is named in the 403.
+("One or more of the following scopes are required", docs/hubspot-api.md#authentication); the first
+group the token has none of is named in the 403.
 
-Scope table (HubSpot's scope names per API-FACTS §1; *choice* where the docs name none):
+Scope table (HubSpot's scope names per docs/hubspot-api.md#authentication; *choice* where the docs
+name none):
 
 | route kind | needs |
 |---|---|
@@ -138,7 +139,8 @@ def missing_group(granted: frozenset[str] | None, groups: list[list[str]]) -> li
 
 
 def missing_scopes_body(group: list[str], cid: str) -> dict:
-    # API-FACTS §1 (hubspot-api-nodejs#268; `requiredGranularScopes` in newer responses).
+    # docs/hubspot-api.md#authentication (hubspot-api-nodejs#268; `requiredGranularScopes` in newer
+    # responses).
     return {"status": "error",
             "message": "This app hasn't been granted all required scopes to make this call. "
                        f"Read more about required scopes here: {SCOPES_URL}.",
@@ -149,8 +151,8 @@ def missing_scopes_body(group: list[str], cid: str) -> dict:
 
 
 def expired_body(expires_at: float, now: float, cid: str) -> dict:
-    # Observed body (API-FACTS §1, airbyte#74726): the age in whole units, context key
-    # "expire time" with the ISO expiry.
+    # Observed body (docs/hubspot-api.md#authentication, airbyte#74726): the age in whole units,
+    # context key "expire time" with the ISO expiry.
     return {"status": "error",
             "message": f"The OAuth token used to make this call expired {_age(now - expires_at)}"
                        " ago.",

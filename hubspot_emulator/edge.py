@@ -114,7 +114,7 @@ async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.St
 
 def _authenticate(emu: Emulator, request: web.Request, access, cid: str) -> web.Response | None:
     """401 unless the static token or a live OAuth access token is sent; 403 if that token
-    lacks a scope the route needs (API-FACTS §1). None: go on."""
+    lacks a scope the route needs (docs/hubspot-api.md#authentication). None: go on."""
     if _authorized(request, emu.token):
         granted = emu.token_scopes
     else:
@@ -156,7 +156,7 @@ async def _call(handler, request: web.Request, cid: str) -> web.StreamResponse:
 
 
 def _uri_too_long() -> web.Response:
-    # The edge proxy answers 414 with an HTML page, before auth (API-FACTS §7).
+    # The edge proxy answers 414 with an HTML page, before auth (docs/hubspot-api.md#errors).
     html = ("<html><head><title>414 Request-URI Too Large</title></head><body>"
             "<center><h1>414 Request-URI Too Large</h1></center></body></html>")
     return web.Response(text=html, status=414, content_type="text/html")
@@ -168,7 +168,7 @@ def _unauthorized(cid: str) -> web.Response:
                        "authentication and you can find more details at "
                        "https://developers.hubspot.com/docs/methods/auth/oauth-overview",
             "correlationId": cid, "category": "INVALID_AUTHENTICATION"}
-    # Body and headers as observed (API-FACTS §1).
+    # Body and headers as observed (docs/hubspot-api.md#authentication).
     return json_response(body, 401, {"X-HubSpot-Auth-Failure": "401 Unauthorized"})
 
 

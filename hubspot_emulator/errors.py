@@ -1,4 +1,5 @@
-"""HubSpot's error bodies (API-FACTS §7) and the exception handlers raise to produce them."""
+"""HubSpot's error bodies (docs/hubspot-api.md#errors) and the exception handlers raise to produce
+them."""
 
 from __future__ import annotations
 
@@ -36,23 +37,24 @@ def validation(message: str, errors: list | None = None, context: dict | None = 
 
 
 def not_found(record_id: str) -> ApiError:
-    # The message really has two spaces (API-FACTS §4).
+    # The message really has two spaces (docs/hubspot-api.md#batch-reads).
     return ApiError(404, "Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND",
                     context={"id": [record_id]})
 
 
 def unknown_type(token: str) -> ApiError:
-    # No category in the observed body; we answer 400 (400 or 404 is [?] in API-FACTS §2).
+    # No category in the observed body; we answer 400 (400 or 404 is uncertain:
+    # docs/hubspot-api.md#object-types).
     return ApiError(400, f"Unable to infer object type from: {token}", None)
 
 
 def invalid_json(detail: str) -> ApiError:
-    # "Invalid input JSON on line 1, column 42: ..." with no category (API-FACTS §7).
+    # "Invalid input JSON on line 1, column 42: ..." with no category (docs/hubspot-api.md#errors).
     return ApiError(400, f"Invalid input JSON on line 1, column 1: {detail}", None)
 
 
 def batch_not_found(error_word: str, ids: list[str]) -> dict:
-    """The per-batch error listing missing ids (API-FACTS §4)."""
+    """The per-batch error listing missing ids (docs/hubspot-api.md#batch-reads)."""
     return {"status": "error", "category": "OBJECT_NOT_FOUND",
             "message": f"Could not get some {error_word} objects, they may be deleted or not "
                        "exist. Check that ids are valid.",

@@ -31,7 +31,7 @@ def json_response(data, status: int = 200, headers: dict | None = None) -> web.R
 
 
 def next_link(request: web.Request, after: str) -> str:
-    """`paging.next.link`: this request's URL with `after` replaced (API-FACTS §2)."""
+    """`paging.next.link`: this request's URL with `after` replaced (docs/hubspot-api.md#paging)."""
     params = [(k, v) for k, v in request.query.items() if k != "after"] + [("after", after)]
     return f"{request.scheme}://{request.host}{request.path}?{urlencode(params)}"
 
@@ -39,7 +39,7 @@ def next_link(request: web.Request, after: str) -> str:
 # -- request helpers -------------------------------------------------------------------------
 
 def multi(query, name: str) -> list[str]:
-    """An array query param, comma-separated and/or repeated (API-FACTS §2)."""
+    """An array query param, comma-separated and/or repeated (docs/hubspot-api.md#paging)."""
     out: list[str] = []
     for raw in query.getall(name, []):
         out += [p.strip() for p in raw.split(",") if p.strip()]
@@ -60,7 +60,8 @@ def int_param(value, name: str, default: int) -> int:
 
 
 def batch_inputs(body: dict, limit: int) -> list:
-    """A batch body's `inputs`, at most `limit` of them (API-FACTS §4, §5)."""
+    """A batch body's `inputs`, at most `limit` of them (docs/hubspot-api.md#batch-reads,
+    #associations)."""
     inputs = body.get("inputs")
     if not isinstance(inputs, list):
         raise validation("inputs is required and must be a list")
@@ -72,7 +73,7 @@ def batch_inputs(body: dict, limit: int) -> list:
 async def json_body(request: web.Request, max_chars: int | None = None) -> dict:
     raw = await request.read()
     if max_chars is not None and len(raw.decode("utf-8", "replace")) > max_chars:
-        # Search bodies over 3,000 characters are rejected (API-FACTS §3).
+        # Search bodies over 3,000 characters are rejected (docs/hubspot-api.md#search).
         raise validation(f"The request body exceeds the maximum of {max_chars} characters.")
     if not raw.strip():
         return {}

@@ -1,6 +1,6 @@
-"""423 Locked on high-volume writes (API-FACTS §7, ERR: "Returned when attempting to sync a
-large volume of data (e.g., upserting thousands of company records in a very short period of
-time). Locks will last for 2 seconds").
+"""423 Locked on high-volume writes (docs/hubspot-api.md#errors; the error handling guide: "Returned
+when attempting to sync a large volume of data (e.g., upserting thousands of company records in a
+very short period of time). Locks will last for 2 seconds").
 
 Off by default. When on, each object type counts the records written to it (one per single
 write, one per batch input, two per merge) over a rolling `window_ms`; the write that would

@@ -1,5 +1,6 @@
 """Property definitions per object type: what `GET /crm/v3/properties/{type}` lists and
-what the data generator fills (API-FACTS §5 for the property model, §2 for values).
+what the data generator fills (docs/hubspot-api.md#definitions for the property model, #records for
+values).
 
 Each `PropDef.gen` says how `datagen` fills the property for a generated record:
     ("opt",)              one of `options`          ("multi",)  1-3 options joined by ';'
@@ -66,7 +67,7 @@ def E(name, options, gen=("opt",), ft="select", **kw) -> PropDef:
 
 
 def M(name, options, **kw) -> PropDef:
-    """Multi-select: values are joined with ';' (API-FACTS §2)."""
+    """Multi-select: values are joined with ';' (docs/hubspot-api.md#records)."""
     return PropDef(name, "enumeration", "checkbox", ("multi",), tuple(options), **kw)
 
 
@@ -103,7 +104,7 @@ BILLING_FREQ = ("monthly", "quarterly", "annually")
 
 
 def _system(created: str, modified: str) -> list[PropDef]:
-    """The properties HubSpot maintains itself on every object (API-FACTS §2)."""
+    """The properties HubSpot maintains itself on every object (docs/hubspot-api.md#records)."""
     return [
         RO("hs_object_id", "number", "number", label="Record ID", unique=True),
         RO(created, "datetime", "date", label="Create Date"),
@@ -658,7 +659,8 @@ PROJECT_PROPS = [
     STATUS_OWNER,
 ]
 
-# Properties that were deleted by an admin: only listed with `?archived=true` (API-FACTS §5).
+# Properties that were deleted by an admin: only listed with `?archived=true`
+# (docs/hubspot-api.md#definitions).
 ARCHIVED_CUSTOM = [
     S("old_campaign_code", archived=True),
     N("legacy_score", archived=True),

@@ -1,8 +1,8 @@
-"""HubSpot's rate limits for private apps (API-FACTS §6).
+"""HubSpot's rate limits for private apps (docs/hubspot-api.md#rate-limits).
 
 Three independent policies:
   TEN_SECONDLY_ROLLING  per-app burst limit over a rolling window (10 s by default);
-  SECONDLY              search only: 5 requests per rolling second (API-FACTS §3);
+  SECONDLY              search only: 5 requests per rolling second (docs/hubspot-api.md#search);
   DAILY                 per-account quota, counting every accepted request.
 """
 
@@ -49,9 +49,10 @@ class RateLimiter:
                                                                          else None)
         # The window is HubSpot's 10 s; tests may shorten it to keep the suite fast.
         self.window_ms, self.search_window_ms = window_ms, search_window_ms
-        # HubSpot's specs mark search as exempt from the ten-secondly limit (API-DATED §2),
-        # its docs do not say so outright: *choice*, default exempt; True counts each search
-        # in the ten-secondly window too (and refuses it there when the window is full).
+        # HubSpot's specs mark search as exempt from the ten-secondly limit
+        # (docs/hubspot-api.md#dated-paths), its docs do not say so outright: *choice*, default
+        # exempt; True counts each search in the ten-secondly window too (and refuses it there when
+        # the window is full).
         self.search_in_window = search_in_window
         self._burst_log: deque[float] = deque()
         self._search_log: deque[float] = deque()
@@ -91,7 +92,8 @@ class RateLimiter:
         return Decision(True, self._headers(now, is_search))
 
     def _headers(self, now: float, is_search: bool) -> dict[str, str]:
-        # Search responses carry no rate-limit headers (API-FACTS §3); none without a profile.
+        # Search responses carry no rate-limit headers (docs/hubspot-api.md#search); none without a
+        # profile.
         if is_search or self.burst is None:
             return {}
         self._trim(self._burst_log, now, self.window_ms)
@@ -110,6 +112,6 @@ class RateLimiter:
 
 
 def _body(message: str, policy: str, cid: str, **extra: str) -> dict:
-    """429 body as documented/observed (API-FACTS §6): no `category`."""
+    """429 body as documented/observed (docs/hubspot-api.md#rate-limits): no `category`."""
     return {"status": "error", "message": message, "errorType": "RATE_LIMIT",
             "correlationId": cid, "policyName": policy, **extra}

@@ -7,7 +7,8 @@ from .store import LIVE, Store, TypeState
 
 
 def _sources(ts: TypeState, idx: int) -> list[int]:
-    """idx plus every record merged into it (its associations carry over, API-FACTS §8)."""
+    """idx plus every record merged into it (its associations carry over,
+    docs/hubspot-api.md#deletions-and-merges)."""
     out, todo = [], [idx]
     while todo:
         cur = todo.pop()

@@ -1,4 +1,4 @@
-"""Turning stored records into HubSpot's `SimplePublicObject` JSON (API-FACTS §2)."""
+"""Turning stored records into HubSpot's `SimplePublicObject` JSON (docs/hubspot-api.md#records)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def select_properties(otype: ObjectType, requested: list[str] | None) -> list[st
 
     Without `properties` a type's defaults are used. Unknown names are silently left out,
     and `hs_object_id`, the creation and the last-modified property are always added
-    (API-FACTS §2)."""
+    (docs/hubspot-api.md#records)."""
     names = set(otype.default_props if requested is None else requested)
     names = {n for n in names if n in otype.by_name}
     names |= {"hs_object_id", otype.created_prop, otype.modified_prop}
@@ -68,7 +68,7 @@ def _version(value, ms: int, source: str) -> dict:
 
 
 def associations_json(store: Store, ts: TypeState, idx: int, to_types: list[TypeState]) -> dict:
-    """The v3 inline shape: one entry per association label (API-FACTS §2)."""
+    """The v3 inline shape: one entry per association label (docs/hubspot-api.md#associations)."""
     out = {}
     for other in to_types:
         results = [{"id": other.id_of(tgt), "type": t.v3_name}

@@ -1,5 +1,6 @@
 """One route table for both path families: every handler is registered once per family by
-`serve`, under its legacy path(s) and under the date-versioned path (API-DATED §2), e.g.
+`serve`, under its legacy path(s) and under the date-versioned path
+(docs/hubspot-api.md#dated-paths), e.g.
 
     serve(app, "GET", OBJECTS, "/{type}", list_objects, Access("objects"))
 
@@ -36,8 +37,9 @@ class Family:
         return out
 
 
-# API-DATED §2's table. `/crm/v4/objects/{t}/{id}/associations/...` moves under the dated
-# objects API; the v3-style association `types` endpoint has no dated counterpart.
+# The table in docs/hubspot-api.md#dated-paths. `/crm/v4/objects/{t}/{id}/associations/...`
+# moves under the dated objects API; the v3-style association `types` endpoint has no dated
+# counterpart.
 OBJECTS = Family(("/crm/v3/objects",), f"/crm/objects/{VERSION}")
 OBJECT_ASSOCIATIONS = Family(("/crm/v4/objects",), f"/crm/objects/{VERSION}")
 ASSOCIATIONS = Family(("/crm/v4/associations",), f"/crm/associations/{VERSION}")
@@ -47,7 +49,8 @@ OWNERS = Family(("/crm/v3/owners",), f"/crm/owners/{VERSION}")
 PIPELINES = Family(("/crm/v3/pipelines",), f"/crm/pipelines/{VERSION}")
 SCHEMAS = Family(("/crm/v3/schemas", "/crm-object-schemas/v3/schemas"),
                  f"/crm-object-schemas/{VERSION}/schemas")
-# OAuth: `/oauth/v1/...` (deprecated 2027-02-16) and the dated OAuth API (API-DATED §1).
+# OAuth: `/oauth/v1/...` (deprecated 2027-02-16) and the dated OAuth API
+# (docs/hubspot-api.md#oauth).
 OAUTH = Family(("/oauth/v1",), f"/oauth/{VERSION}")
 OAUTH_V1 = Family(("/oauth/v1",), None)
 OAUTH_DATED = Family((), f"/oauth/{VERSION}")

@@ -1,4 +1,5 @@
-"""Object types, owners and pipelines of an emulated portal (API-FACTS §2, §5).
+"""Object types, owners and pipelines of an emulated portal (docs/hubspot-api.md#object-types,
+#definitions).
 
 An `ObjectType` knows its names (plural, singular, type id, fully qualified name), its
 creation / last-modified property names, its default properties and its property list.
@@ -23,7 +24,8 @@ class ObjectType:
     name: str  # plural API name, e.g. "contacts"
     type_id: str  # "0-1"
     singular: str  # "contact"
-    error_word: str  # "CONTACT", used in batch OBJECT_NOT_FOUND messages (API-FACTS §4)
+    error_word: str  # "CONTACT", used in batch OBJECT_NOT_FOUND messages
+                     # (docs/hubspot-api.md#batch-reads)
     created_prop: str
     modified_prop: str
     default_props: tuple[str, ...]
@@ -70,7 +72,7 @@ def _standard(name, type_id, singular, word, id_base, share, defaults, searchabl
 
 
 def _engagement(name, type_id, singular, id_base, specific, display) -> ObjectType:
-    # Engagements use hs_createdate rather than createdate (API-FACTS §2).
+    # Engagements use hs_createdate rather than createdate (docs/hubspot-api.md#records).
     return _standard(name, type_id, singular, singular.upper(), id_base, _n(2),
                      (display, "hs_timestamp"), (display,), display, singular,
                      P.ENGAGEMENT_COMMON + specific, P.COMMON_CUSTOM,
@@ -85,7 +87,7 @@ def _cap(div: int, cap: int) -> Callable[[int], int]:
 def _object(name, type_id, singular, id_base, share, display, hubspot, scope,
             activity=False) -> ObjectType:
     """One of the other standard objects: created/modified as `hs_createdate`/
-    `hs_lastmodifieddate` (API-FACTS §2: quotes and the newer objects), HubSpot's own
+    `hs_lastmodifieddate` (docs/hubspot-api.md#records: quotes and the newer objects), HubSpot's own
     properties plus the portal's custom ones, and its own scope (`crm.objects.<x>`)."""
     hubspot = P.ENGAGEMENT_COMMON + hubspot if activity else hubspot
     defaults = (display, "hs_timestamp") if activity else (display,)
@@ -164,7 +166,8 @@ def builtin_types() -> list[ObjectType]:
         "contacts", "0-1", "contact", "CONTACT", 10_000_000_000, lambda n: max(0, n),
         ("firstname", "lastname", "email"), ("firstname", "lastname", "email", "phone", "company"),
         "email", "contactinformation", P.CONTACT_PROPS, P.CONTACT_CUSTOM,
-        modified="lastmodifieddate")  # contacts alone use lastmodifieddate (API-FACTS §2)
+        modified="lastmodifieddate")  # contacts alone use lastmodifieddate
+                                      # (docs/hubspot-api.md#records)
     types = [
         contacts,
         _standard("companies", "0-2", "company", "COMPANY", 20_000_000_000, _n(5),
@@ -226,7 +229,7 @@ class TypeRegistry:
         return f"2-{highest + 1}"
 
 
-# ---- owners (API-FACTS §5) -------------------------------------------------------------
+# ---- owners (docs/hubspot-api.md#definitions) ----------------------------------------------------
 
 _OWNER_NAMES = [
     ("Ava", "Thompson"), ("Liam", "Okafor"), ("Mia", "Schneider"), ("Noah", "Fernández"),
@@ -273,7 +276,7 @@ def active_owner_ids() -> list[str]:
     return [str(OWNER_BASE_ID + k + 1) for k in range(ACTIVE_OWNER_COUNT)]
 
 
-# ---- pipelines (API-FACTS §5) ----------------------------------------------------------
+# ---- pipelines (docs/hubspot-api.md#definitions) -------------------------------------------------
 
 _EPOCH0 = "1970-01-01T00:00:00Z"  # default pipelines report createdAt = epoch 0
 
@@ -339,7 +342,7 @@ def _ticket_pipeline(pid, label, order, created):
             "createdAt": created, "updatedAt": created, "stages": stages}
 
 
-# ---- property JSON (API-FACTS §5) ------------------------------------------------------
+# ---- property JSON (docs/hubspot-api.md#definitions) ---------------------------------------------
 
 PROPERTY_CREATED = iso_ms(FIXED_EPOCH_MS - 1000 * 86_400_000)
 

@@ -1,4 +1,4 @@
-"""`POST /crm/v3/objects/{type}/search` over the search-index overlay (API-FACTS §3).
+"""`POST /crm/v3/objects/{type}/search` over the search-index overlay (docs/hubspot-api.md#search).
 
 Speed on a million records comes from one property of the generated data: id, creation time
 and last-modified time all ascend with the record index. A filter group made only of range
@@ -26,13 +26,15 @@ from .timeutil import parse_time_ms
 OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
              "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
 RANGE_OPS = {"EQ", "LT", "LTE", "GT", "GTE", "BETWEEN"}
-MAX_RESULTS = 10_000  # "limited to 10,000 total results for any given query" (API-FACTS §3)
+MAX_RESULTS = 10_000  # "limited to 10,000 total results for any given query"
+                      # (docs/hubspot-api.md#search)
 _TOKEN_SPLIT = re.compile(r"[\s,;:.@/\\\-_()\"'<>!?]+")
 
 
 @dataclass
 class SearchLimits:
-    """Filter limits differ between HubSpot's docs and changelog (API-FACTS §3): configurable."""
+    """Filter limits differ between HubSpot's docs and changelog (docs/hubspot-api.md#search):
+    configurable."""
 
     max_groups: int = 5
     max_filters_per_group: int = 6
@@ -148,7 +150,8 @@ def _stored(kind: str, raw: str | None):
 
 
 def _text_eq(f: Filter, stored: str, wanted: str) -> bool:
-    # String values compare case-insensitively; enumerations are case-sensitive (API-FACTS §3).
+    # String values compare case-insensitively; enumerations are case-sensitive
+    # (docs/hubspot-api.md#search).
     return stored == wanted if f.kind == "enum" else stored.lower() == wanted.lower()
 
 
@@ -188,8 +191,8 @@ def _equal(f: Filter, value, wanted) -> bool:
 
 def _in(f: Filter, value) -> bool:
     if f.kind == "string":
-        # String IN/NOT_IN values must be given in lowercase (API-FACTS §3): only the stored
-        # value is lowercased before comparing.
+        # String IN/NOT_IN values must be given in lowercase (docs/hubspot-api.md#search): only the
+        # stored value is lowercased before comparing.
         return str(value).lower() in f.values
     return value in f.values
 
@@ -302,9 +305,9 @@ def _sort_spec(ts: TypeState, body: dict) -> tuple[str, bool]:
     if not isinstance(sorts, list):
         raise validation("sorts must be a list")
     if len(sorts) > 1:
-        raise validation("Only one sorting rule can be applied")  # API-FACTS §3
+        raise validation("Only one sorting rule can be applied")  # docs/hubspot-api.md#search
     if not sorts:
-        # A free-text query defaults to creation order, oldest first (API-FACTS §3).
+        # A free-text query defaults to creation order, oldest first (docs/hubspot-api.md#search).
         return (ts.otype.created_prop if body.get("query") else "hs_object_id"), False
     sort = sorts[0]
     if isinstance(sort, str):
@@ -335,7 +338,7 @@ def parse_paging(body: dict, limits: SearchLimits) -> tuple[int, int]:
     if after < 0:
         raise validation("after must not be negative")
     if after + limit > MAX_RESULTS:
-        # Paging beyond the 10,000th result is a 400 (API-FACTS §3).
+        # Paging beyond the 10,000th result is a 400 (docs/hubspot-api.md#search).
         raise validation(f"Search is limited to {MAX_RESULTS} results: after ({after}) + limit "
                          f"({limit}) exceeds it. Narrow the query (e.g. by a time window).")
     return limit, after

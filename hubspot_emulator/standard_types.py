@@ -76,7 +76,7 @@ CREATED, MODIFIED = "hs_createdate", "hs_lastmodifieddate"  # as quotes and newe
 
 class StandardRegistry(TypeRegistry):
     """A `TypeRegistry` that also knows the guide's other names and `p_{name}` for custom
-    objects (API-DATED §2 lists `p_{name}` among the accepted spellings)."""
+    objects (docs/hubspot-api.md#object-types lists `p_{name}` among the accepted spellings)."""
 
     def resolve(self, token: str) -> ObjectType | None:
         found = super().resolve(token)

@@ -3,7 +3,7 @@
 Every change is an `Op` applied to an `Overlay`. Each object type has two overlays over the
 same generated data: `live` (what GET, list and batch read see, changed at once) and `index`
 (what search sees). An op reaches `index` only `search_lag_ms` after it happened, which is how
-the emulator reproduces HubSpot's search-index delay (API-FACTS §3).
+the emulator reproduces HubSpot's search-index delay (docs/hubspot-api.md#search).
 
 `Store.observer` (the webhooks) sees every op just before it is applied, while the old state
 can still be read, which is what a change event needs (old value vs new one).
@@ -79,7 +79,8 @@ class Overlay:
         self.archived[op.idx] = op.at
 
     def _op_restore(self, op: Op, keep_history: bool) -> None:
-        # Out of the recycle bin (API-DATED §5); the last-modified time stays (*choice*).
+        # Out of the recycle bin (docs/hubspot-api.md#deletions-and-merges); the last-modified time
+        # stays (*choice*).
         self.archived.pop(op.idx, None)
         if op.idx < self.data.n and self.data.is_archived(op.idx):
             self.restored.add(op.idx)
@@ -135,7 +136,8 @@ class Overlay:
         return self.data.is_archived(idx) and idx not in self.restored
 
     def resolve(self, idx: int) -> int:
-        """Follow merges: a merged-away index answers with its survivor (API-FACTS §8)."""
+        """Follow merges: a merged-away index answers with its survivor
+        (docs/hubspot-api.md#deletions-and-merges)."""
         seen = 0
         while idx in self.merged_into and seen < 300:
             idx, seen = self.merged_into[idx], seen + 1
@@ -295,7 +297,7 @@ class Store:
     # -- mutations ------------------------------------------------------------------------
 
     def apply(self, ts: TypeState, op: Op) -> None:
-        """Apply now for reads; for search after the configured lag (API-FACTS §3)."""
+        """Apply now for reads; for search after the configured lag (docs/hubspot-api.md#search)."""
         if self.observer is not None:
             self.observer.before_op(ts, op)
         ts.live.apply(op, keep_history=True)

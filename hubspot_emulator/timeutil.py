@@ -1,8 +1,8 @@
 """Time helpers: the emulated clock and HubSpot's timestamp formats.
 
 All times inside the emulator are integer epoch milliseconds (UTC). HubSpot renders
-system timestamps as ISO 8601 with milliseconds and a `Z` (API-FACTS §2), and accepts
-epoch-ms strings or ISO strings in search filters (API-FACTS §3).
+system timestamps as ISO 8601 with milliseconds and a `Z` (docs/hubspot-api.md#records), and accepts
+epoch-ms strings or ISO strings in search filters (docs/hubspot-api.md#search).
 """
 
 from __future__ import annotations
@@ -46,14 +46,15 @@ _HMS = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s i
 
 
 def iso_ms(ms: int) -> str:
-    """`2025-07-07T20:27:17.947Z`: HubSpot's rendering of datetime values (API-FACTS §2)."""
+    """`2025-07-07T20:27:17.947Z`: HubSpot's rendering of datetime values
+    (docs/hubspot-api.md#records)."""
     secs, millis = divmod(ms, 1000)
     days, second_of_day = divmod(secs, 86_400)
     return f"{day_str(days)}T{_HMS[second_of_day]}.{millis:03d}Z"
 
 
 def iso_date(ms: int) -> str:
-    """`YYYY-MM-DD` for a `date` property (always midnight UTC, API-FACTS §2)."""
+    """`YYYY-MM-DD` for a `date` property (always midnight UTC, docs/hubspot-api.md#records)."""
     return day_str(ms // DAY_MS)
 
 

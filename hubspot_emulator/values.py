@@ -1,4 +1,4 @@
-"""Validating and normalising written property values (API-FACTS §2 value formats, §7 errors).
+"""Validating and normalising written property values (docs/hubspot-api.md#records, #errors).
 
 Everything is stored as HubSpot returns it: strings, `"true"`/`"false"`, datetimes as ISO
 with milliseconds, dates as `YYYY-MM-DD`, multi-select values joined with `;`. An empty
@@ -50,7 +50,7 @@ def normalize(p: PropDef, otype: ObjectType, value: object) -> str | None:
     if p.type == "date":
         ms = parse_time_ms(value)
         if ms is None or ms % DAY_MS:
-            # Date values must be midnight UTC (API-FACTS §2).
+            # Date values must be midnight UTC (docs/hubspot-api.md#records).
             raise InvalidValue("INVALID_DATE", f"{value!r} is not a valid date at midnight UTC")
         return iso_date(ms)
     text = value if isinstance(value, str) else json.dumps(value) if isinstance(

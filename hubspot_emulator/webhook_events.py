@@ -1,4 +1,5 @@
-"""The change-specific part of HubSpot webhook events (API-DATED §4, API-FACTS §8).
+"""The change-specific part of HubSpot webhook events (docs/hubspot-api.md#webhooks,
+#deletions-and-merges).
 
 Built from a store op or an association change just before it is applied, so old values and
 old links can still be read. `webhooks` adds the common fields (`eventId`, `subscriptionId`,
@@ -14,7 +15,7 @@ from .relations import targets
 from .store import HARD_DELETE, Op, Store, TypeState
 
 # Types with subscription types of their own (`contact.creation`); the others use `object.*`
-# and carry `objectTypeId` (API-DATED §4).
+# and carry `objectTypeId` (docs/hubspot-api.md#webhooks).
 NAMED = {"contacts", "companies", "deals", "tickets", "products", "line_items"}
 PREFIXES = {"contact", "company", "deal", "ticket", "product", "line_item", "object"}
 KINDS = {"creation", "deletion", "propertyChange", "merge", "restore", "associationChange"}
@@ -83,7 +84,8 @@ def _on_gone(store: Store, ts: TypeState, op: Op) -> list[dict]:
 
 def _on_merge(store: Store, ts: TypeState, op: Op) -> list[dict]:
     """`<type>.merge` for the resulting record, then a deletion for each id that stops being a
-    record of its own (both old ids when a new record is minted; API-FACTS §8)."""
+    record of its own (both old ids when a new record is minted;
+    docs/hubspot-api.md#deletions-and-merges)."""
     primary, other = op.others
     ov, source = ts.live, _source(op)
     merged = _event(ts, "merge", op.idx, op.ms, source, changeFlag="MERGED",
@@ -117,8 +119,8 @@ def op_events(store: Store, ts: TypeState, op: Op) -> list[dict]:
 def association_events(store: Store, a_name: str, ai: int, b_name: str, bi: int,
                        fwd: tuple[AssocType, ...], back: tuple[AssocType, ...],
                        removed: bool) -> list[dict]:
-    """One event per association type and direction, from each side (API-DATED §4): only
-    for links that really appear or disappear."""
+    """One event per association type and direction, from each side (docs/hubspot-api.md#webhooks):
+    only for links that really appear or disappear."""
     a, b = store.types[a_name], store.types[b_name]
     had_fwd, had_back = _linked(store, a, ai, b, bi), _linked(store, b, bi, a, ai)
     if removed:

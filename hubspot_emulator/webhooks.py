@@ -1,6 +1,6 @@
-"""App webhooks like HubSpot's (API-DATED §4): every change made through the emulator becomes
-events, POSTed as JSON arrays signed with signature v3 from a background task on the
-emulator's own event loop, so an API handler never waits for a receiver.
+"""App webhooks like HubSpot's (docs/hubspot-api.md#webhooks): every change made through the
+emulator becomes events, POSTed as JSON arrays signed with signature v3 from a background task on
+the emulator's own event loop, so an API handler never waits for a receiver.
 
 `Webhooks` is the store's observer (see `store.Store.observer`): it stamps events and hands
 them to the current `Delivery`, which batches, duplicates, reorders and retries them as
@@ -52,7 +52,7 @@ def signed_uri(uri: str) -> str:
 
 def sign_v3(secret: str, method: str, uri: str, body: bytes, timestamp: str) -> str:
     """`X-HubSpot-Signature-v3`: base64(HMAC-SHA256(secret, method + uri + body + timestamp))
-    over the exact bytes sent, `uri` being the configured URL (API-DATED §4)."""
+    over the exact bytes sent, `uri` being the configured URL (docs/hubspot-api.md#webhooks)."""
     message = method.encode() + signed_uri(uri).encode() + body + timestamp.encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
     return base64.b64encode(digest).decode("ascii")
@@ -278,7 +278,8 @@ class Delivery:
         if status is not None and 200 <= status < 300:
             self._settle(len(events), delivered=True)
         elif (status is None or status >= 500) and attempt + 1 < self.config.max_attempts:
-            # 5xx, timeouts and connection errors are retried; a 4xx is not (API-DATED §4).
+            # 5xx, timeouts and connection errors are retried; a 4xx is not
+            # (docs/hubspot-api.md#webhooks).
             delay = self.config.retry_delay_ms * 2 ** attempt / 1000
             heapq.heappush(self.due, (time.monotonic() + delay, order, attempt + 1, events))
         else:

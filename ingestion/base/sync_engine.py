@@ -1,10 +1,10 @@
 """BaseSyncEngine: modes, batches, transactions, counts and the watermark. Knows no HubSpot.
 
 A subclass says where records come from (`fetch`) and how one becomes a row (`transform`);
-everything in DESIGN.md §3 — incremental/full/since, normal save vs force overwrite,
+everything in docs/modes.md — incremental/full/since, normal save vs force overwrite,
 dry runs, --max-records, failures, the watermark — lives here, once, for every type.
 
-Threads and queues (DESIGN.md §2, docs/ARCHITECTURE.md):
+Threads and queues (docs/ARCHITECTURE.md#run-time-flow-of-one-object-type):
 
 fetch stage  thread `hubspot-fetch` (`prefetch.prefetched`) runs `fetch()`: all source I/O.
              It hands immutable `Page(records, related)` values over a bounded queue.

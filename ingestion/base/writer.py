@@ -145,7 +145,7 @@ class BatchWriter:
         stamp = {"synced_at": synced_at}
         if self.force_overwrite:
             # Delete-and-recreate: no stale value can survive. Nothing cascades, because
-            # association rows hold HubSpot ids, not foreign keys (DESIGN.md §4).
+            # association rows hold HubSpot ids, not foreign keys (docs/data-model.md).
             self.sql.delete([r["id"] for r in batch.replace])
             self.sql.insert(batch.create + batch.replace, upsert=False, same=stamp)
         else:

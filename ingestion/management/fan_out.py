@@ -331,8 +331,8 @@ def _start(command: str, opts: dict, env: dict, path: str) -> tuple:
 
 def child_environment(parallel: int) -> dict[str, str]:
     """The environment of each of `parallel` processes. Without a shared budget they split
-    search's: its answers carry no rate-limit headers (API-FACTS §3), so unlike the general
-    window no process could learn from them what the others spend, and N processes at the
+    search's: its answers carry no rate-limit headers (docs/hubspot-api.md#search), so unlike the
+    general window no process could learn from them what the others spend, and N processes at the
     whole 5 per second meet 429s on every search."""
     env = dict(os.environ)
     search_rate = settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND

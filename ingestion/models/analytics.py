@@ -6,7 +6,7 @@ reading the same history again adds nothing; it has no foreign key, so a force o
 a record leaves its history alone.
 
 `hubspot_view_column` says, for every typed view (`hubspot_contact_v` …), which column holds
-which property and with which SQL type: the naming rules (README, "Typed views") applied.
+which property and with which SQL type: the naming rules (docs/analysts.md#column-names) applied.
 """
 
 from django.db import models

@@ -1,4 +1,4 @@
-"""Columns every mirrored HubSpot object has (DESIGN.md §4)."""
+"""Columns every mirrored HubSpot object has (docs/data-model.md)."""
 
 from django.db import models
 

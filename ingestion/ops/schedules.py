@@ -32,7 +32,7 @@ class Entry:
 DEFAULT_SCHEDULE = (
     Entry("hubspot: incremental sync", SYNC_TASK, {"command": "sync_hubspot_all"},
           every_minutes=15, description="records changed since the last run, every type"),
-    # Hourly jobs at fixed minutes (as the README's cron block), away from each other.
+    # Hourly jobs at fixed minutes (as the cron block in docs/operations.md), away from each other.
     Entry("hubspot: link refresh", SYNC_TASK,
           {"command": "sync_hubspot_all", "links_only": True}, crontab={"minute": "17"},
           description="association sets of every stored record"),

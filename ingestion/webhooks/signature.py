@@ -1,4 +1,5 @@
-"""HubSpot's request signature v3 (API-DATED §4; HubSpot's request-validation guide).
+"""HubSpot's request signature v3 (docs/hubspot-api.md#webhooks; HubSpot's request-validation
+guide).
 
     X-HubSpot-Signature-v3     base64(HMAC-SHA256(secret, method + uri + body + timestamp))
     X-HubSpot-Request-Timestamp  epoch milliseconds when HubSpot sent the request

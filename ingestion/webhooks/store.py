@@ -1,7 +1,7 @@
 """HubSpot's webhook events → `WebhookEvent` rows, each stored once.
 
-HubSpot delivers at least once and out of order (API-DATED §4): the same eventId can come
-again, in a later POST or a retry, so rows are inserted with the eventId unique and conflicts
+HubSpot delivers at least once and out of order (docs/hubspot-api.md#webhooks): the same eventId can
+come again, in a later POST or a retry, so rows are inserted with the eventId unique and conflicts
 ignored. Only what applying needs is kept (`detail`); a property's new value (`propertyValue`)
 is never stored: it can be personal data, and applying re-reads the record anyway.
 

@@ -191,22 +191,21 @@ def test_migrate_when_views_exist_then_tables_can_still_be_rebuilt(synced):
     assert view_rows("hubspot_deal_v", ["id"], f"WHERE id = '{DEAL}'") == [(DEAL,)]
 
 
-def readme_queries() -> list[str]:
-    """The SQL examples of the README's "For analysts" section, as written there."""
+def documented_queries() -> list[str]:
+    """The SQL examples of docs/analysts.md, as written there."""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = text.split("## For analysts", 1)[1].split("\n## ", 1)[0]
-    return [block.split("```", 1)[0] for block in section.split("```sql\n")[1:]]
+    text = (Path(__file__).resolve().parents[2] / "docs" / "analysts.md").read_text()
+    return [block.split("```", 1)[0] for block in text.split("```sql\n")[1:]]
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_readme_queries_when_run_on_a_synced_mirror_then_answer(synced):
+def test_documented_queries_when_run_on_a_synced_mirror_then_answer(synced):
     synced.control.update("contacts", "10000000001", {"lifecyclestage": "customer"})
     run_command("sync_hubspot_pipelines")
     run_command("sync_hubspot_contacts", "--skip-associations", "--with-history",
                 "lifecyclestage")
-    pipeline, lifecycle = readme_queries()
+    pipeline, lifecycle = documented_queries()
     with connection.cursor() as cursor:
         cursor.execute(pipeline)
         by_stage = cursor.fetchall()

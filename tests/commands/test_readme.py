@@ -1,6 +1,6 @@
-"""What the README promises about the commands holds: the summary line's format, the cron
-schedule (the one `setup_hubspot_schedule` creates), and the scopes each command needs, as
-the emulator's scope map checks them."""
+"""What the docs promise about the commands holds: the summary line's format (docs/modes.md),
+the cron schedule (the one `setup_hubspot_schedule` creates) and the scopes each command needs,
+as the emulator's scope map checks them (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from django.core.management.base import CommandError
 
 from ingestion.ops.schedules import DEFAULT_SCHEDULE, SYNC_TASK
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+MODES = (DOCS / "modes.md").read_text()
+OPERATIONS = (DOCS / "operations.md").read_text()
 SUMMARY = re.compile(r"^(\w+): ((?:\w+=\d+ ?)+)$")
 
 
@@ -23,9 +25,9 @@ def summary_counts(line: str) -> tuple[str, dict[str, int]]:
     return name, {key: int(value) for key, value in (p.split("=") for p in pairs.split())}
 
 
-def readme_scopes() -> dict[str, tuple[list[str], list[str]]]:
-    """The README's scopes table: command -> (scopes it needs, scopes for its links)."""
-    section = README.split("### Scopes", 1)[1].split("\n\n|", 1)[1]
+def documented_scopes() -> dict[str, tuple[list[str], list[str]]]:
+    """The scopes table: command -> (scopes it needs, scopes for its links)."""
+    section = OPERATIONS.split("### Scopes", 1)[1].split("\n\n|", 1)[1]
     rows = {}
     for line in ("|" + section).split("\n\n", 1)[0].splitlines()[2:]:
         command, needs, links = (cell.strip() for cell in line.strip("|").split("|"))
@@ -34,14 +36,14 @@ def readme_scopes() -> dict[str, tuple[list[str], list[str]]]:
     return rows
 
 
-SCOPES = readme_scopes()
+SCOPES = documented_scopes()
 # The rows that list their scopes (the others say "the rows above of the types it runs").
 LISTED = sorted(command for command, (needs, _) in SCOPES.items() if needs)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readme_summary_example_when_compared_with_a_real_run_then_same_format(hubspot):
-    example = re.search(r"^`(contacts: fetched=[^`]+)`$", README, re.MULTILINE).group(1)
+def test_documented_summary_example_when_compared_with_a_real_run_then_same_format(hubspot):
+    example = re.search(r"^`(contacts: fetched=[^`]+)`$", MODES, re.MULTILINE).group(1)
     out = io.StringIO()
     call_command("sync_hubspot_contacts", stdout=out)
     real = out.getvalue().splitlines()[-1]
@@ -63,15 +65,15 @@ def cron_line(entry) -> str:
     return f"{when} manage.py {command}{flags}"
 
 
-def test_readme_crontab_when_compared_with_the_beat_schedule_then_the_same_jobs():
-    block = README.split("```cron\n", 1)[1].split("```", 1)[0]
-    readme = {re.sub(r"\s+", " ", re.sub(r"cd /srv/mirror && \.venv/bin/python ", "",
-                                         line.split("#")[0])).strip()
-              for line in block.splitlines()}
-    assert readme == {cron_line(entry) for entry in DEFAULT_SCHEDULE}
+def test_documented_crontab_when_compared_with_the_beat_schedule_then_the_same_jobs():
+    block = OPERATIONS.split("```cron\n", 1)[1].split("```", 1)[0]
+    documented = {re.sub(r"\s+", " ", re.sub(r"cd /srv/mirror && \.venv/bin/python ", "",
+                                             line.split("#")[0])).strip()
+                  for line in block.splitlines()}
+    assert documented == {cron_line(entry) for entry in DEFAULT_SCHEDULE}
 
 
-def test_readme_scopes_when_listed_then_every_runnable_command_has_a_row():
+def test_documented_scopes_when_listed_then_every_runnable_command_has_a_row():
     runnable = {name for name in get_commands()
                 if name.startswith("sync_hubspot_") or name in ("verify_hubspot",
                                                                 "apply_hubspot_events")}
@@ -93,7 +95,7 @@ def run_with_scopes(hubspot, command: str, scopes: list[str]) -> tuple[int, int]
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("command", LISTED)
-def test_readme_scopes_when_granted_exactly_then_nothing_refused_and_each_needed(
+def test_documented_scopes_when_granted_exactly_then_nothing_refused_and_each_needed(
         command, hubspot):
     needs, links = SCOPES[command]
     assert run_with_scopes(hubspot, command, needs + links) == (0, 0)

@@ -1,5 +1,6 @@
-"""Conformance of the date-versioned paths (API-DATED §2) with plain httpx: the same bodies,
-paging, limits and edge behaviour as the legacy v3/v4 paths, for 2026-03 and 2026-09."""
+"""Conformance of the date-versioned paths (docs/hubspot-api.md#dated-paths) with plain httpx: the
+same bodies, paging, limits and edge behaviour as the legacy v3/v4 paths, for 2026-03 and
+2026-09."""
 
 from __future__ import annotations
 

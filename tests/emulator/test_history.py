@@ -1,5 +1,5 @@
-"""`propertiesWithHistory` on batch read: at most 50 inputs (API-DATED §3); every write is
-a version."""
+"""`propertiesWithHistory` on batch read: at most 50 inputs (docs/hubspot-api.md#property-history);
+every write is a version."""
 
 import pytest
 

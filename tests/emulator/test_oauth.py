@@ -1,5 +1,5 @@
 """OAuth refresh grant, access-token expiry, rotation, revocation and counters; 403 for a
-missing scope (API-FACTS §1, API-DATED §1)."""
+missing scope (docs/hubspot-api.md#authentication, #oauth)."""
 
 from __future__ import annotations
 

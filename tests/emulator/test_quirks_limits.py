@@ -1,4 +1,5 @@
-"""Rate limits, their headers and 429 bodies (API-FACTS §6); injected faults; stats."""
+"""Rate limits, their headers and 429 bodies (docs/hubspot-api.md#rate-limits); injected faults;
+stats."""
 
 from __future__ import annotations
 
@@ -49,7 +50,8 @@ def test_ten_secondly_when_burst_exceeded_then_429_policy_and_recovers_after_win
     assert body["status"] == "error" and "category" not in body
     assert body["correlationId"] == response.headers["X-HubSpot-Correlation-Id"]
     assert response.headers["X-HubSpot-RateLimit-Remaining"] == "0"
-    assert "Retry-After" not in response.headers  # not documented for 429 (API-FACTS §6)
+    assert "Retry-After" not in response.headers  # not documented for 429
+                                                  # (docs/hubspot-api.md#rate-limits)
     time.sleep(4.05)
     assert api.get(LIST).status_code == 200
 

@@ -1,4 +1,5 @@
-"""Properties, owners, pipelines, associations v4 and schemas (API-FACTS §5)."""
+"""Properties, owners, pipelines, associations v4 and schemas (docs/hubspot-api.md#definitions,
+#associations)."""
 
 from __future__ import annotations
 

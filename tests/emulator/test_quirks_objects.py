@@ -1,4 +1,5 @@
-"""Object reads: list, get, batch read, auth, 414 (API-FACTS §1, §2, §4, §7)."""
+"""Object reads: list, get, batch read, auth, 414 (docs/hubspot-api.md#authentication, #paging,
+#batch-reads, #errors)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .conftest import CONTACT
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-# -- auth (§1) -------------------------------------------------------------------------------
+# -- auth (docs/hubspot-api.md#authentication) -----------------------------------------------
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
                                      {"Authorization": "test-token"}])
@@ -33,7 +34,7 @@ def test_control_health_when_called_without_token_then_allowed(emulator):
     assert httpx.get(f"{emulator.url}/_emulator/health").json()["status"] == "ok"
 
 
-# -- list (§2) -------------------------------------------------------------------------------
+# -- list (docs/hubspot-api.md#paging) -------------------------------------------------------------
 
 def test_list_when_no_properties_then_defaults_plus_system_properties(api):
     body = api.get("/crm/v3/objects/contacts").json()
@@ -153,7 +154,7 @@ def test_custom_object_when_addressed_by_name_id_or_fqn_then_served(api, alias):
         record["properties"])
 
 
-# -- get by id (§4) --------------------------------------------------------------------------
+# -- get by id (docs/hubspot-api.md#batch-reads) ---------------------------------------------------
 
 def test_get_when_missing_then_404_message_with_two_spaces(api):
     response = api.get("/crm/v3/objects/contacts/12345")
@@ -177,7 +178,7 @@ def test_get_when_archived_record_then_404_unless_archived_true(api):
     assert again["archived"] is True
 
 
-# -- batch read (§4) -------------------------------------------------------------------------
+# -- batch read (docs/hubspot-api.md#batch-reads) --------------------------------------------------
 
 def test_batch_read_when_some_ids_missing_then_207_with_object_not_found(api):
     inputs = [{"id": str(CONTACT + 1)}, {"id": "999"}, {"id": "998"}]
@@ -219,7 +220,7 @@ def test_invalid_json_body_when_posted_then_400_without_category(api):
     assert response.json()["message"].startswith("Invalid input JSON")
 
 
-# -- 414 (§7) --------------------------------------------------------------------------------
+# -- 414 (docs/hubspot-api.md#errors) --------------------------------------------------------------
 
 def test_long_url_when_over_max_length_then_414_before_auth(emulator, api):
     props = ",".join(f"property_{k}" for k in range(800))

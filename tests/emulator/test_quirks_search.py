@@ -1,4 +1,4 @@
-"""Search: operators, limits, the 10,000-result cap, index lag (API-FACTS §3)."""
+"""Search: operators, limits, the 10,000-result cap, index lag (docs/hubspot-api.md#search)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Writes, archive, GDPR delete, merge (API-FACTS §4, §7, §8) and the control surface
-(clock, silent changes, touch, raw records)."""
+"""Writes, archive, GDPR delete, merge (docs/hubspot-api.md#deletions-and-merges, #errors) and the
+control surface (clock, silent changes, touch, raw records)."""
 
 from __future__ import annotations
 
@@ -181,7 +181,7 @@ def test_reset_when_called_then_mutations_gone_and_data_identical(api, emulator)
     assert api.get(LIST, params={"limit": 5}).json() != first
 
 
-# -- 423 Locked (API-FACTS §7) -----------------------------------------------------------------
+# -- 423 Locked (docs/hubspot-api.md#errors) -------------------------------------------------------
 
 def _creates(k: int, n: int) -> dict:
     return {"inputs": [{"properties": {"email": f"lock{k}.{i}@example.com"}} for i in range(n)]}

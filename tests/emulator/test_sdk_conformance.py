@@ -1,7 +1,7 @@
 """Conformance: HubSpot's official Python SDK (hubspot-api-client v12) against the emulator.
 
 Each test drives the unmodified SDK at the emulator and asserts that the SDK parses the
-emulator's answer into its own models with the values that API-FACTS.md says HubSpot sends.
+emulator's answer into its own models with the values that docs/hubspot-api.md says HubSpot sends.
 
 How the SDK is pointed at the emulator: ``hubspot.Client.create(**kwargs)`` copies every
 keyword onto each generated ``Configuration`` with ``setattr`` (see
@@ -82,7 +82,7 @@ def client(emulator):
 
 
 # ---------------------------------------------------------------------------------------------
-# Facts from API-FACTS.md used by several tests
+# Facts from docs/hubspot-api.md used by several tests
 # ---------------------------------------------------------------------------------------------
 
 # The `emulator` fixture's portal: 40 generated contacts (a few of them already archived).
@@ -143,7 +143,7 @@ def iso(value: str) -> datetime:
 
 
 def assert_record(obj, object_type: str, *, archived: bool = False) -> None:
-    """The invariants every CRM object record satisfies (API-FACTS §2)."""
+    """The invariants every CRM object record satisfies (docs/hubspot-api.md#records)."""
     assert isinstance(obj.id, str) and NUMERIC_ID.match(obj.id), obj.id
     assert isinstance(obj.properties, dict)
     assert obj.properties.get("hs_object_id") == obj.id
@@ -164,7 +164,7 @@ def all_contacts(client, **kwargs) -> list:
 
 
 def email_or_null(value) -> bool:
-    """An existing property without a value is JSON null (API-FACTS §2)."""
+    """An existing property without a value is JSON null (docs/hubspot-api.md#records)."""
     return value is None or (isinstance(value, str) and "@" in value)
 
 
@@ -242,7 +242,7 @@ def test_default_portal_when_getting_first_contacts_page_then_models_hold_defaul
     assert len(page.results) == 10
     for contact in page.results:
         assert_record(contact, "contacts")
-        # Default properties plus the always-added ones, nothing else (API-FACTS §2).
+        # Default properties plus the always-added ones, nothing else (docs/hubspot-api.md#records).
         assert set(contact.properties) == {
             "firstname",
             "lastname",
@@ -361,7 +361,8 @@ def test_associations_param_when_getting_contacts_page_then_company_ids_parse_as
         for item in assoc.results:
             assert item.id in company_ids
             assert isinstance(item.type, str) and item.type
-        # HubSpot-defined types are named contact_to_company[_unlabeled] (API-FACTS §2).
+        # HubSpot-defined types are named contact_to_company[_unlabeled]
+        # (docs/hubspot-api.md#associations).
         assert any(a.type.startswith("contact_to_company") for a in assoc.results)
 
 
@@ -428,7 +429,7 @@ def test_missing_id_when_get_by_id_then_404_object_not_found_with_documented_bod
 def test_email_eq_filter_when_searching_then_exactly_that_contact_with_total_one(client):
     target = contacts_with_email(client)[4]
     email = target.properties["email"]
-    for value in (email, email.upper()):  # values are case-insensitive (API-FACTS §3)
+    for value in (email, email.upper()):  # values are case-insensitive (docs/hubspot-api.md#search)
         request = PublicObjectSearchRequest(
             filter_groups=[
                 FilterGroup(filters=[Filter(property_name="email", operator="EQ", value=value)])
@@ -441,7 +442,7 @@ def test_email_eq_filter_when_searching_then_exactly_that_contact_with_total_one
         result = found.results[0]
         assert_record(result, "contacts")
         assert result.properties["email"] == email
-        # Search returns the default properties (API-FACTS §3).
+        # Search returns the default properties (docs/hubspot-api.md#search).
         assert set(result.properties) == {
             "createdate",
             "email",
@@ -553,9 +554,9 @@ def test_three_existing_ids_when_batch_reading_then_200_complete_with_those_reco
 
 
 def test_one_missing_id_when_batch_reading_then_207_with_object_not_found_error(emulator):
-    # Lenient client here: HubSpot's captured 207 bodies (API-FACTS §4) have error items without
-    # `links`/`errors`, which the SDK's StandardError model marks required. Values are
-    # asserted explicitly below instead.
+    # Lenient client here: HubSpot's captured 207 bodies (docs/hubspot-api.md#batch-reads) have
+    # error items without `links`/`errors`, which the SDK's StandardError model marks required.
+    # Values are asserted explicitly below instead.
     client = make_client(emulator, strict=False)
     ids = [c.id for c in client.crm.contacts.basic_api.get_page(limit=2).results]
     absent = missing_id(client)
@@ -651,7 +652,8 @@ def test_object_type_when_searching_without_filters_then_total_matches_get_all(c
         assert {r.id for r in found.results} <= {r.id for r in records}
     for record in found.results:
         assert_record(record, object_type)
-        if object_type in DEFAULT_PROPERTIES:  # search returns the same defaults (API-FACTS §3)
+        if object_type in DEFAULT_PROPERTIES:  # search returns the same defaults
+                                               # (docs/hubspot-api.md#search)
             assert set(record.properties) == DEFAULT_PROPERTIES[object_type] | {
                 "hs_object_id",
                 created_prop(object_type),
@@ -1102,7 +1104,8 @@ def test_two_contacts_when_merged_then_new_record_answers_for_both_old_ids(clien
     assert merged is not None
     assert NUMERIC_ID.match(merged.id)
     assert merged.properties["hs_object_id"] == merged.id
-    # Contacts/companies merges create a new record with a new ID (API-FACTS §8).
+    # Contacts/companies merges create a new record with a new ID
+    # (docs/hubspot-api.md#deletions-and-merges).
     assert merged.id not in {primary.id, secondary.id}
     for old in (primary.id, secondary.id):
         got = api.get_by_id(old, properties=["email", "hs_merged_object_ids"])
@@ -1581,7 +1584,8 @@ def test_contact_without_company_when_default_association_created_then_visible_i
     for result in made.results:
         assert result._from.id == contact_id and result.to.id == company_id
         assert result.association_spec.association_category == "HUBSPOT_DEFINED"
-    # The default (most generic) contact→company type is 279, unlabeled (API-FACTS §5).
+    # The default (most generic) contact→company type is 279, unlabeled
+    # (docs/hubspot-api.md#associations).
     assert 279 in {r.association_spec.association_type_id for r in made.results}
 
     listed = api.get_page("contacts", contact_id, "companies")

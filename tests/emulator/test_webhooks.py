@@ -1,6 +1,7 @@
-"""Webhooks (API-DATED §4, §5; API-FACTS §8): every change becomes HubSpot-shaped events,
-POSTed in signed (v3) batches from the emulator's loop, duplicated, reordered and retried as
-configured; restore from the recycle bin.
+"""Webhooks (docs/hubspot-api.md#webhooks, #deletions-and-merges;
+docs/hubspot-api.md#deletions-and-merges): every change becomes HubSpot-shaped events, POSTed in
+signed (v3) batches from the emulator's loop, duplicated, reordered and retried as configured;
+restore from the recycle bin.
 
 A `Receiver` (a `http.server` on a free loopback port, in a thread) records each request and
 answers the statuses it is told to. `deliver` flushes, so every test is deterministic."""

@@ -1,4 +1,4 @@
-"""A malformed reply is never data (DESIGN.md §3): `{}`, a wrong shape, a cursor that
+"""A malformed reply is never data (docs/modes.md): `{}`, a wrong shape, a cursor that
 repeats, a search that ignores its filter or a wait HubSpot asks for that no run can afford
 stop the run; nothing is archived or unlinked on the strength of them."""
 

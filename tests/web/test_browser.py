@@ -1,7 +1,7 @@
 """The operators' view in a real browser (headless Debian Chromium through Selenium) in a
 1,280-pixel window: log in through the admin's form, read the status page, open a run from
 it; nothing wider than the window, errors in sight, the admin's dark theme followed.
-With UPDATE_SCREENSHOT=1, writes the screenshot the README shows (docs/status-page.png);
+With UPDATE_SCREENSHOT=1, writes the screenshot docs/operations.md shows (docs/status-page.png);
 otherwise the tree is left as it was."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The web side as README "Deploying the web side" runs it: gunicorn (a dependency) under
-docs/deploy.env.example, behind a proxy that terminates TLS. It refuses to start without a
+"""The web side as docs/operations.md#deploying-the-web-side runs it: gunicorn (a dependency)
+under docs/deploy.env.example, behind a proxy that terminates TLS. It refuses to start without a
 secret key, `check --deploy` is clean, and the admin's login works through the proxy."""
 
 from __future__ import annotations

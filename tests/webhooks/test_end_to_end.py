@@ -111,7 +111,8 @@ def test_merge_when_applied_then_merged_ids_archived_into_the_new_record(hubspot
     merged = api.post(f"{CONTACTS}/merge", json={"primaryObjectId": primary,
                                                  "objectIdToMerge": other}
                       ).raise_for_status().json()["id"]
-    assert merged not in (primary, other)  # contacts merge into a new record (API-FACTS §8)
+    assert merged not in (primary, other)  # contacts merge into a new record
+                                           # (docs/hubspot-api.md#deletions-and-merges)
     deliver(hubspot)
     assert "contact.merge" in {e.subscription_type for e in stored()}
     apply()

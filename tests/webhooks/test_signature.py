@@ -1,5 +1,5 @@
-"""Signature v3 (API-DATED §4): the receiver's computation agrees with HubSpot's recipe as
-written, with HubSpot's own SDK, and with the guide's URI decoding; stale, future, missing
+"""Signature v3 (docs/hubspot-api.md#webhooks): the receiver's computation agrees with HubSpot's
+recipe as written, with HubSpot's own SDK, and with the guide's URI decoding; stale, future, missing
 and wrong signatures are refused."""
 
 from __future__ import annotations

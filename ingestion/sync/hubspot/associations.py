@@ -1,6 +1,6 @@
 """Keeping the association table in step with HubSpot, a batch of records at a time.
 
-Two halves, on two threads (DESIGN.md §2):
+Two halves, on two threads (docs/ARCHITECTURE.md#run-time-flow-of-one-object-type):
 - `read_links` runs in the fetch stage: for each target type the engine declares, the v4
   batch endpoint reads the links of up to 1,000 live records; the result travels with the
   records' pages as immutable values (`Page.related`).

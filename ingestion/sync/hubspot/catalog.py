@@ -1,4 +1,5 @@
-"""HubSpot's definition and association endpoints (API-FACTS §5), on HubSpotClient.request().
+"""HubSpot's definition and association endpoints (docs/hubspot-api.md#definitions, #associations),
+on HubSpotClient.request().
 
 Like the client, these functions only read HTTP and hand back HubSpot's JSON (or plain
 tuples); saving is the engines' job.
@@ -14,14 +15,14 @@ from ingestion.object_types import OBJECT_TYPES
 from .client import CursorGuard, HubSpotClient
 from .limits import ASSOCIATION_BATCH_MAX, OWNERS_PAGE_MAX
 
-# The standard CRM object types, by API name, and their type ids (API-FACTS §2; the others
-# from HubSpot's "Using the object APIs" guide, see hubspot_emulator/BEHAVIOR.md).
+# The standard CRM object types, by API name, and their type ids
+# (docs/hubspot-api.md#object-types).
 # These maps are derived from the table of standard types (ingestion/object_types.py).
 OBJECT_TYPE_IDS = {entry.name: entry.type_id for entry in OBJECT_TYPES}
 OBJECT_TYPE_NAMES = {type_id: name for name, type_id in OBJECT_TYPE_IDS.items()}
 # Webhook subscription types name the standard objects in the singular (`contact.creation`,
 # and `CONTACT_TO_COMPANY` in association events); `object.*` events name the type by
-# `objectTypeId` instead (engagements, custom objects) (API-DATED §4).
+# `objectTypeId` instead (engagements, custom objects) (docs/hubspot-api.md#webhooks).
 WEBHOOK_PREFIX_TYPES = {entry.webhook_prefix: entry.name for entry in OBJECT_TYPES
                         if entry.webhook_prefix}
 PIPELINE_OBJECT_TYPES = tuple(entry.name for entry in OBJECT_TYPES if entry.has_pipelines)

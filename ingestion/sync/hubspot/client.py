@@ -178,7 +178,7 @@ class HubSpotClient:
         self.stats.count(path, response.status_code, search=search)
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code,
                   (time.perf_counter() - started) * 1000)
-        if not search:  # search answers carry no rate-limit headers (API-FACTS §3)
+        if not search:  # search answers carry no rate-limit headers (docs/hubspot-api.md#search)
             self.budget.observe(response.headers)
         try:
             return self._decode(response, method, path, shape)
@@ -225,7 +225,7 @@ class HubSpotClient:
     # -- discovery -----------------------------------------------------------------------------
 
     def property_names(self, object_type: str) -> list[str]:
-        """Every property of the type, custom ones included (API-FACTS §5)."""
+        """Every property of the type, custom ones included (docs/hubspot-api.md#definitions)."""
         path = self.paths.properties(object_type)
         reply = self.request("GET", path)
         names = {p.get("name") for p in reply.results if isinstance(p, dict)
@@ -251,11 +251,11 @@ class HubSpotClient:
     def list_pages(self, object_type: str, properties: list[str], *, archived: bool = False,
                    page_size: int = LIST_PAGE_MAX, from_id: int | None = None
                    ) -> Iterator[list[dict]]:
-        """Every record of the type in id order, a page at a time (API-FACTS §2); with
+        """Every record of the type in id order, a page at a time (docs/hubspot-api.md#paging); with
         `from_id`, those from that id up (HubSpot documents the listing's `after` as the id
         of the next record, so a first `after` starts the listing at any id)."""
-        # API-FACTS §7: a long `properties` list gives 414. Past the budget, list ids only
-        # and read the properties by id with a POST body instead.
+        # A long `properties` list gives 414 (docs/hubspot-api.md#errors). Past the budget,
+        # list ids only and read the properties by id with a POST body instead.
         inline = len(quote(",".join(properties))) <= self.limits.url_budget_chars
         params: dict = {"limit": min(page_size, LIST_PAGE_MAX), "archived": _bool(archived)}
         if from_id is not None:
@@ -303,7 +303,8 @@ class HubSpotClient:
     def batch_read_history(self, object_type: str, ids: list[str], names: list[str],
                            chunk: int) -> list[dict]:
         """Live records by id with `propertiesWithHistory` for `names`, `chunk` ids a request
-        (HubSpot takes fewer inputs with history than without: API-DATED §3). Only
+        (HubSpot takes fewer inputs with history than without:
+        docs/hubspot-api.md#property-history). Only
         `hs_object_id` as a plain property: the values are in the history."""
         records: list[dict] = []
         for some in chunked(ids, chunk):
@@ -322,8 +323,8 @@ class HubSpotClient:
 
         Keyset paging on the modified time instead of search offsets: each page is a fresh
         query `modified >= lower`, so records changing mid-run cannot shift others out of
-        view, and the 10,000-result cap (API-FACTS §3) is never reached. When a whole page
-        shares one millisecond, that instant is drained by `hs_object_id` keyset, so even
+        view, and the 10,000-result cap (docs/hubspot-api.md#search) is never reached. When a whole
+        page shares one millisecond, that instant is drained by `hs_object_id` keyset, so even
         more than 10,000 records modified in the same millisecond are all read, once.
         """
         window = _SearchWindow(modified_property, since_ms,
@@ -377,7 +378,7 @@ class HubSpotClient:
                      after_id: int = 0, limit: int = SEARCH_PAGE_MAX) -> Iterator[list]:
         """Every live record matching every filter whose id is past `after_id`, a page at a
         time in id order: keyset on `hs_object_id`, so however many match, no query pages
-        past the 10,000-result cap (API-FACTS §3)."""
+        past the 10,000-result cap (docs/hubspot-api.md#search)."""
         last_id = after_id
         while True:
             keyset = {"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)}
@@ -411,7 +412,8 @@ class HubSpotClient:
 
     def search_fits(self, properties: list[str]) -> bool:
         """Whether a search body can name every property (else search pages are re-read
-        by id, through the general budget: API-FACTS §3's 3,000-character body limit)."""
+        by id, through the general budget: search's 3,000-character body limit,
+        docs/hubspot-api.md#search)."""
         body = {"filterGroups": [{"filters": [{"propertyName": "hs_object_id",
                                                "operator": "LT", "value": "9" * 20}]}],
                 "sorts": [{"propertyName": "hs_object_id", "direction": "DESCENDING"}],

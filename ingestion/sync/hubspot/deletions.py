@@ -1,10 +1,10 @@
 """Deletion detection without re-reading records: ids only.
 
-Hard and GDPR deletions vanish from every HubSpot listing (API-DATED §5), and a restore from
-the recycle bin need not move the modified time, so neither reaches an incremental run
-(which reads records by modified time). This job lists only ids (`properties=hs_object_id`,
-about 1/50 of a full read's bytes; the same number of list requests) from the live and the
-archived listings, then, in the database:
+Hard and GDPR deletions vanish from every HubSpot listing
+(docs/hubspot-api.md#deletions-and-merges), and a restore from the recycle bin need not move the
+modified time, so neither reaches an incremental run (which reads records by modified time). This
+job lists only ids (`properties=hs_object_id`, about 1/50 of a full read's bytes; the same number of
+list requests) from the live and the archived listings, then, in the database:
 
 - a local live row whose id is in neither listing, a local live row archived upstream, and a
   local archived row that is live again upstream (restored) are re-read by id (batch read,

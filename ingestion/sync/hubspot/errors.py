@@ -156,7 +156,8 @@ def error_for_response(status: int, body: object, retry_after: float | None) -> 
         "retry_after": retry_after,
     }
     if status == 429:
-        # HubSpot quirk (API-FACTS §6): the policy is in `policyName`, not `category`.
+        # HubSpot quirk (docs/hubspot-api.md#rate-limits): the policy is in `policyName`, not
+        # `category`.
         daily = fields.get("policyName") == "DAILY"
         return (HubSpotDailyLimitError if daily else HubSpotRateLimitError)(message, **kwargs)
     if status == 401:

@@ -123,7 +123,8 @@ def plan_events(events: list[WebhookEvent]) -> Plan:
 
 def _record_ids(event: WebhookEvent) -> list[str]:
     """The event's record, and for a merge every id it names: HubSpot mints a new record for
-    contacts and companies, and both old ids then answer with it (API-FACTS §8)."""
+    contacts and companies, and both old ids then answer with it
+    (docs/hubspot-api.md#deletions-and-merges)."""
     detail = event.detail
     merged = detail.get("mergedObjectIds") or []
     named = [event.object_id, detail.get("newObjectId"), detail.get("primaryObjectId"),

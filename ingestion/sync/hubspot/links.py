@@ -1,7 +1,8 @@
 """Link refresh: the association sets of stored live records, re-read without the records.
 
-HubSpot does not move a record's modified time when only its associations change (API-FACTS
-§5), so an incremental run, which reads records by modified time, never sees a link added
+HubSpot does not move a record's modified time when only its associations change
+(docs/hubspot-api.md#associations), so an incremental run, which reads records by modified
+time, never sees a link added
 or removed on its own. This job reads the links of every stored live record of a type (or of
 the ids given, e.g. by webhook events), 1,000 records per v4 batch request and target type,
 and makes each set exactly what HubSpot answered: stale links removed, new ones added. A set

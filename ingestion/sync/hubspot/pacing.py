@@ -1,9 +1,9 @@
 """Client-side pacing, so a sync uses HubSpot's rate budget without leaning on 429s.
 
-HubSpot counts requests in a rolling window (API-FACTS §6): general endpoints per 10 s
-(100 starter, 190 pro/enterprise), search at 5 per second (§3). General responses say
-the limit in `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` / `-Remaining`; search
-responses carry no such headers, so the search pacer has a fixed budget.
+HubSpot counts requests in a rolling window (docs/hubspot-api.md#rate-limits): general endpoints per
+10 s (100 starter, 190 pro/enterprise), search at 5 per second (docs/hubspot-api.md#search). General
+responses say the limit in `X-HubSpot-RateLimit-Max` / `-Interval-Milliseconds` / `-Remaining`;
+search responses carry no such headers, so the search pacer has a fixed budget.
 
 The budget a client uses is a `RateBudget`: `LocalBudget` here (one process), or
 `shared_pacing.RedisBudget` (every process and machine syncing the same account), chosen by
@@ -166,8 +166,8 @@ class DailyQuota:
                 self.remaining -= 1
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        # HubSpot quirk (API-FACTS §6): OAuth apps get no Daily headers, so for them the
-        # reserve cannot be known and is not applied.
+        # HubSpot quirk (docs/hubspot-api.md#rate-limits): OAuth apps get no Daily headers, so for
+        # them the reserve cannot be known and is not applied.
         daily = _int_header(headers, "x-hubspot-ratelimit-daily")
         remaining = _int_header(headers, "x-hubspot-ratelimit-daily-remaining")
         with self._lock:

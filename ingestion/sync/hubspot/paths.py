@@ -3,11 +3,12 @@
 HubSpot moved to date-versioned paths (`/crm/objects/2026-09/contacts`) in March 2026; the
 numeric ones (`/crm/v3/…`, `/crm/v4/associations/…`) become unsupported: v4 associations on
 2027-03-30, every v1-v4 path in September 2027, and the v1 OAuth token endpoint is
-deprecated from 2027-02-16 (shared/hubspot/API-DATED.md §1). Bodies, paging and limits are
-the same in both families (§2), so only the paths differ.
+deprecated from 2027-02-16 (docs/hubspot-api.md#dated-paths). Bodies, paging and limits are
+the same in both families (docs/hubspot-api.md#dated-paths), so only the paths differ.
 
 Object types are passed as HubSpot names (`contacts`) or type ids (`0-1`, `2-123`): custom
-object types are always addressed by their objectTypeId, never by base name (§2).
+object types are always addressed by their objectTypeId, never by base name
+(docs/hubspot-api.md#object-types).
 
 Every path segment that comes from data (an object type, a list or form id) goes through
 `segment()`: HubSpot chooses those values, and one holding `/`, `?`, `#` or `..` would send
@@ -24,7 +25,7 @@ LEGACY = "legacy"
 DATED_VERSIONS = ("2026-09", "2026-03")
 VERSIONS = (*DATED_VERSIONS, LEGACY)
 DEFAULT_VERSION = "2026-09"
-OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (API-DATED §1)
+OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (docs/hubspot-api.md#oauth)
 # HubSpot's lists and forms references document these APIs dated 2026-03 (their 2026-09 is a
 # beta): any dated setting uses that version for them.
 MARKETING_DATED_VERSION = "2026-03"

@@ -6,8 +6,8 @@ Like links (associations.py), in two halves on two threads:
   records of a page group modified since the run's history threshold (the incremental
   window; in a full run, the previous watermark: the records that changed since the last
   run, or all of them on the first). HubSpot takes at most 50 inputs per such request
-  (API-DATED §3). The versions travel with the records' pages (`Page.related`, under
-  HISTORY_KEY beside the links by target type).
+  (docs/hubspot-api.md#property-history). The versions travel with the records' pages
+  (`Page.related`, under HISTORY_KEY beside the links by target type).
 - `store_history` runs in the writer after the batch is saved: inserts the versions,
   ignoring those already stored. A version's key is a digest of the version itself, so a
   re-read adds nothing, and no foreign key ties it to the record: a force overwrite of the

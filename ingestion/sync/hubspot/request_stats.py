@@ -1,9 +1,10 @@
 """How many requests a client sent, and how many HubSpot answered 429, by endpoint class.
 
-Rate limits bite per endpoint class (search has its own, API-FACTS §3, §6), so operators
-want the split: each run records the difference over its lifetime in `sync_history.details`
-(`requests`, `rate_limited`, `requests_by_class`, `rate_limited_by_class`), which the status
-page and /metrics read. Counted from the fetch thread and the main thread: under a lock.
+Rate limits bite per endpoint class (search has its own, docs/hubspot-api.md#search, #rate-limits),
+so operators want the split: each run records the difference over its lifetime in
+`sync_history.details` (`requests`, `rate_limited`, `requests_by_class`, `rate_limited_by_class`),
+which the status page and /metrics read. Counted from the fetch thread and the main thread: under
+a lock.
 """
 
 from __future__ import annotations

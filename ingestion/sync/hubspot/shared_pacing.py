@@ -1,10 +1,11 @@
 """One rate budget for every process and machine syncing the same HubSpot account: the
 pacer's windows and the daily quota live in Redis (HUBSPOT_RATE_LIMIT_REDIS_URL).
 
-HubSpot counts the ten-secondly limit per app and the daily limit per account (API-FACTS §6),
-whichever process sends: two syncs that pace themselves alone each take the whole budget and
-meet in 429s. Here every request takes its slot in a shared sliding-window log (a sorted set
-of request times), in one atomic Lua script, so processes never exceed the limit together.
+HubSpot counts the ten-secondly limit per app and the daily limit per account
+(docs/hubspot-api.md#rate-limits), whichever process sends: two syncs that pace themselves alone
+each take the whole budget and meet in 429s. Here every request takes its slot in a shared
+sliding-window log (a sorted set of request times), in one atomic Lua script, so processes never
+exceed the limit together.
 
 Keys (`<prefix>:{<account>}:general|search|state`) name the account by a hash of the base
 URL and the credential (token, or OAuth client id + refresh token), never the credential.

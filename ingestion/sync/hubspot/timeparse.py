@@ -1,4 +1,5 @@
-"""HubSpot's time values (API-FACTS §2): ISO 8601 UTC with milliseconds and `Z` in responses,
+"""HubSpot's time values (docs/hubspot-api.md#records): ISO 8601 UTC with milliseconds and `Z` in
+responses,
 `YYYY-MM-DD` for date properties, and epoch milliseconds wherever HubSpot accepts input
 (some portals echo them back, e.g. `"1572480000000"`)."""
 

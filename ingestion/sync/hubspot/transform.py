@@ -33,7 +33,8 @@ def _text(value: object) -> str:
 
 
 def strict_bool(value: object) -> bool:
-    """HubSpot sends booleans as "true"/"false" (API-FACTS §2); anything else is not one."""
+    """HubSpot sends booleans as "true"/"false" (docs/hubspot-api.md#records); anything else is not
+    one."""
     if value is True or value == "true":
         return True
     if value is False or value == "false":

@@ -2,7 +2,7 @@
 downwards, at the same time, until the two ends meet.
 
 Why: HubSpot's search API has its own budget (5 requests/s x 200 records) and its answers
-carry no ten-secondly headers (API-FACTS §3, API-DATED §2: search is exempt from the
+carry no ten-secondly headers (docs/hubspot-api.md#search, #dated-paths: search is exempt from the
 ten-secondly limit), so a full read that spends both budgets approaches 1,900 + 1,000
 records/s on Pro instead of the list endpoint's 1,900.
 

@@ -1,14 +1,14 @@
 """Typed views for analysts: one database view per object type (`hubspot_contact_v` …, one per
 custom object type), one column per property definition, typed from the definition.
 
-The tables keep every property as HubSpot's strings in `properties` (DESIGN.md §4); a view
+The tables keep every property as HubSpot's strings in `properties` (docs/data-model.md); a view
 casts them safely (a value that does not parse is NULL in the view, intact in the table),
 so `SELECT dealstage, sum(amount) FROM hubspot_deal_v GROUP BY 1` needs no cast and cannot
 fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync
 (and by `manage.py build_hubspot_views`), in one transaction: readers see the old views or
 the new ones, never none. `hubspot_view_column` records each column's property and type.
 
-Naming (README, "Typed views"), deterministic for a given set of definitions:
+Naming (docs/analysts.md#column-names), deterministic for a given set of definitions:
 - a property's column is its name lowercased, every run of characters other than a-z, 0-9
   and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
   `property` if nothing is left; at most 63 characters (PostgreSQL's identifier limit);

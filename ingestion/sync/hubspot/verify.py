@@ -7,7 +7,7 @@ Values are not compared: the save path writes whole records, so a copy with HubS
 modified time holds HubSpot's values (a change that did not move the modified time is only
 caught by a `--full --force-overwrite` sync).
 
-Cutoff: search answers lag behind writes ("a few moments", API-FACTS §3), so records
+Cutoff: search answers lag behind writes ("a few moments", docs/hubspot-api.md#search), so records
 created or modified in the last HUBSPOT_VERIFY_SETTLE_SECONDS (default 60) before the check
 starts are left out on both sides: neither total counts a record created since the cutoff,
 and a record whose copy on either side changed (or that HubSpot archived) since the cutoff

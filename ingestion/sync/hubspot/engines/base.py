@@ -43,16 +43,16 @@ LIVE = (None, False, "false")  # `archived` of a live record (identify() rejects
 
 
 class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
-    # API-FACTS §2: contacts say `lastmodifieddate`; the other standard objects say
+    # docs/hubspot-api.md#records: contacts say `lastmodifieddate`; the other standard objects say
     # `hs_lastmodifieddate`.
     modified_property = "hs_lastmodifieddate"
     # The creation-time property search filters on (verify); engagements and custom objects
-    # say `hs_createdate` (API-FACTS §2).
+    # say `hs_createdate` (docs/hubspot-api.md#records).
     created_property = "createdate"
     # Object types whose associations (v4) with each saved batch are read and replaced after
     # the batch is written, e.g. ("companies", "deals"). See ..associations.
     association_types: tuple[str, ...] = ()
-    # Contacts and companies can be merged (API-FACTS §8).
+    # Contacts and companies can be merged (docs/hubspot-api.md#deletions-and-merges).
     mergeable = False
     # The column holding HubSpot's record id (a shared table keys rows otherwise).
     source_id_column = "id"
@@ -111,10 +111,11 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         yield from self._read_related_ahead(pages, self.history_since(mode, since))
 
     def _pages_by_id(self) -> Iterator[list[dict]]:
-        """The asked records as HubSpot has them now, 100 per batch read (API-FACTS §4): live,
-        else from the recycle bin (archived). A merged-away id answers with the record that
-        absorbed it (API-DATED §5), whose `hs_merged_object_ids` names it; an id answered
-        nowhere is archived as vanished when the run ends (`_archive_unseen`)."""
+        """The asked records as HubSpot has them now, 100 per batch read
+        (docs/hubspot-api.md#batch-reads): live, else from the recycle bin (archived). A merged-away
+        id answers with the record that absorbed it (docs/hubspot-api.md#deletions-and-merges),
+        whose `hs_merged_object_ids` names it; an id answered nowhere is archived as vanished when
+        the run ends (`_archive_unseen`)."""
         properties = self.property_names()
         asked = list(dict.fromkeys(str(i) for i in self.options.ids))
         for chunk in chunked(asked, BATCH_READ_MAX):
@@ -139,8 +140,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def _archived_pages(self, properties: list[str], page_size: int,
                         since: datetime | None) -> Iterator[list[dict]]:
-        # Search never returns archived records (API-FACTS §3): list them separately. The
-        # archived listing has no time filter, so a windowed run keeps those archived since.
+        # Search never returns archived records (docs/hubspot-api.md#search): list them separately.
+        # The archived listing has no time filter, so a windowed run keeps those archived since.
         for page in self.client.list_pages(self.object_type, properties, archived=True,
                                            page_size=page_size):
             recent = page if since is None else [r for r in page if _archived_since(r, since)]
@@ -241,9 +242,9 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def absorbed_ids(self, keys: list[dict]) -> dict[str, str]:
         """A merge makes a new record that lists the ids it absorbed in
-        `hs_merged_object_ids` (API-FACTS §8); those ids leave list and search without being
-        archived, so an incremental run would leave them live here: archive them too, as
-        merged into the record that lists them."""
+        `hs_merged_object_ids` (docs/hubspot-api.md#deletions-and-merges); those ids leave list and
+        search without being archived, so an incremental run would leave them live here: archive
+        them too, as merged into the record that lists them."""
         if not self.mergeable:
             return {}
         merged = [(key["id"], key["record"]["properties"].get("hs_merged_object_ids"))
