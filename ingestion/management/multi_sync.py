@@ -4,7 +4,7 @@
 Each engine runs exactly as its own command would run it (`run_sync`). One that fails does
 not stop the next. A type HubSpot answers 403 for (the app lacks its scopes, or the portal the
 feature) is skipped with a warning and fails nothing: its row says "skipped (no access)"; a
-type another run holds (locked) is skipped too, its row says "running". The run ends with a
+type another run holds is skipped too, its row says "locked". The run ends with a
 table, one row per engine (each an outcomes.Outcome), and exits 1 if any failed, else 75 if
 any was locked, else 3 if some finished with failed records, 130 at once if interrupted
 (the codes: outcomes.py). A problem no type can get past
@@ -39,6 +39,7 @@ from .outcomes import (
     NoAccess,
     Outcome,
     Status,
+    status_text,
 )
 
 log = logging.getLogger("ingestion.sync")
@@ -168,8 +169,6 @@ def step_name(engine_class: type) -> str:
 
 
 COLUMNS = ("fetched", "created", "updated", "overwritten", "skipped", "archived", "failed")
-# How the table words a status (the others as they are named).
-STATUS_TEXT = {Status.NO_ACCESS: "skipped (no access)", Status.LOCKED: "running"}
 NO_COUNTS = (Status.FAILED, Status.LOCKED, Status.NO_ACCESS)  # rows without counts
 
 
@@ -182,5 +181,5 @@ def format_table(outcomes: list[Outcome]) -> str:
         values = o.counts.as_dict()
         cells = [f"{'-' if o.status in NO_COUNTS else values[c]:>{n}}" for c, n in sized]
         lines.append("  ".join([f"{o.name:<{width}}", *cells,
-                                STATUS_TEXT.get(o.status, o.status)]))
+                                status_text(o.status)]))
     return "\n".join(lines)

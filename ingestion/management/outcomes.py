@@ -76,6 +76,12 @@ EXIT_NO_ACCESS = EXIT_CODES[Status.NO_ACCESS]
 EXIT_INTERRUPTED = EXIT_CODES[Status.INTERRUPTED]
 
 
+def status_text(status: Status) -> str:
+    """How the commands' tables word a status (`sync_hubspot_all`'s, verify's): its name, but
+    a type skipped for want of access says so."""
+    return "skipped (no access)" if status is Status.NO_ACCESS else str(status)
+
+
 def status_of(exit_code: int) -> Status:
     """The status an exit code says; any code outside the table is a failure."""
     return _BY_EXIT_CODE.get(exit_code, Status.FAILED)
@@ -257,7 +263,8 @@ def command_error(error: HubSpotError, what: str, wording: Wording = SYNC) -> Co
     if isinstance(error, HubSpotForbiddenError):
         return NoAccess(redact(
             f"no access to {what}: HubSpot answered {error}. Grant the app the type's scopes "
-            f"(see the README's scopes table, or activate the object in HubSpot); {done}."))
+            "(see the scopes table in docs/operations.md, or activate the object in HubSpot); "
+            f"{done}."))
     if isinstance(error, HubSpotUnauthorizedError):
         return ConfigurationError(redact(
             f"HubSpot refused the access token ({error}). Check HUBSPOT_ACCESS_TOKEN (or the "

@@ -35,17 +35,13 @@ from ..outcomes import (
     Status,
     Wording,
     command_error,
+    status_text,
 )
 
 EXAMPLES = 10  # differing ids shown per kind (ids only: never a record's values)
 COLUMNS = ("hubspot", "local", "missing", "extra", "stale", "requests")
 FIX_COUNTS = ("fetched", "created", "updated", "archived", "failed", "requests",
               "still_differing")
-
-
-# How the table words each status (a success is "exact", or "fixed" by --fix).
-STATUS_TEXT = {Status.NOT_EXACT: "not exact", Status.LOCKED: "locked",
-               Status.NO_ACCESS: "skipped (no access)"}
 
 
 @dataclass
@@ -60,7 +56,7 @@ class Verdict:
     def text(self) -> str:
         if self.status is Status.SUCCESS:
             return "fixed" if self.details.get("fixed") else "exact"
-        return STATUS_TEXT[self.status]
+        return status_text(self.status)  # a success is "exact", or "fixed" by --fix
 
 
 class Command(BaseCommand):
