@@ -1,7 +1,9 @@
 """HubSpot's limits, each named once, and the client's limits and retry policy (one object).
 
-Module constants are what HubSpot imposes (each tested against the emulator:
-hubspot_emulator/BEHAVIOR.md lists them); every other module imports them from here.
+Module constants are what HubSpot imposes (the facts and their sources:
+docs/hubspot-api.md#paging, #search, #batch-reads, #associations, #lists-and-forms,
+#rate-limits; the emulator plays each: hubspot_emulator/BEHAVIOR.md); every other module
+imports them from here.
 `ClientLimits` is what an operator may tune (settings, built by
 `connection.limits_from_settings`): one frozen value handed to the client and its budget.
 """
