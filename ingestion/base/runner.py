@@ -19,9 +19,10 @@ alone does the bookkeeping around it:
 - the reconnect: a signal (SIGTERM, SIGINT) can land mid-query and leave the connection
   unusable ("another command is already in progress"), so a failure that cannot be recorded
   on it is recorded again on a fresh connection. No `running` row is left behind.
-- the signals' window: SIGINT and SIGTERM are held from before the lock row is inserted
-  until inside the `try` that records failures, so a signal in between is delivered there
-  (recorded as the run's failure) instead of leaving the row `running`.
+- the interrupts' window: an interrupt raised after the lock row is inserted and before the
+  `try` that records failures would leave the row `running`. The entry point's signal
+  handler raises through `interrupt()`, which holds an interrupt back while a run takes its
+  lock; it is raised first thing inside that `try`, recorded as the run's failure.
 - the interrupt: a signal handler raises `Interrupted` wherever the main thread is, and code
   it lands in can raise another error while unwinding (e.g. inside `Thread.start`, a
   KeyError). An error raised while an `Interrupted` was unwinding is that interrupt: it is
@@ -39,7 +40,6 @@ with `source_counters()` (a snapshot) and `source_counters_since(snapshot)` (a d
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from typing import Protocol
 
@@ -79,20 +79,20 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     the job was asked (default: `result.options`'). Raises what the work raised (the
     `Interrupted`, if it was raised while one unwound), once its failure is recorded;
     `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
-    held = _hold_signals()  # released first thing inside the `try` that records failures
+    _GATE.holding += 1  # an interrupt now waits for the `try` below (`interrupt`)
     try:
         run_row = within
         if within is None and not result.options.dry_run:
             run_row = history.start_run(result.object_type, result.mode, result.options,
                                         flags=flags)
     except BaseException:
-        _release_signals(held)
+        _GATE.release()  # an interrupt held meanwhile is raised instead
         raise
     result.history_id = run_row.pk if run_row else None
     finishes_row = run_row is not None and within is None
     snapshot = counters.source_counters() if counters else None
     try:
-        _release_signals(held)  # a signal that came meanwhile is raised here
+        _GATE.release()  # an interrupt that came meanwhile is raised here
         _work_or_interrupt(work, run_row)
     except BaseException as error:
         result.status = "failed"
@@ -107,18 +107,32 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
     return result
 
 
-# A signal that landed after the lock row was inserted and before the `try` that records a
-# failure would leave that row `running` (until the next run marks it abandoned): SIGINT and
-# SIGTERM are held from before the insert until inside the `try`, then delivered there.
-_HELD = {signal.SIGINT, signal.SIGTERM}
+class _Gate:
+    """Interrupts held back while a run takes its lock (signal handlers run in the main
+    thread, between two bytecodes: masking the signal would not do, since another thread
+    of the process can receive it and the handler still runs in the main thread)."""
+
+    def __init__(self) -> None:
+        self.holding = 0
+        self.pending: Interrupted | None = None
+
+    def release(self) -> None:
+        self.holding -= 1
+        if not self.holding and self.pending is not None:
+            pending, self.pending = self.pending, None
+            raise pending
 
 
-def _hold_signals() -> set:
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+_GATE = _Gate()
 
 
-def _release_signals(previous: set) -> None:
-    signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+def interrupt(error: Interrupted) -> None:
+    """What a signal handler calls to stop the run: raises `error`, unless a run is taking
+    its lock; then it is raised as soon as that run can record it."""
+    if _GATE.holding:
+        _GATE.pending = _GATE.pending or error
+        return
+    raise error
 
 
 def _work_or_interrupt(work: Work, run_row: SyncHistory | None) -> None:

@@ -39,6 +39,7 @@ from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.redact import redact
 from ingestion.base.results import SyncCounts
 from ingestion.base.runner import Interrupted as RunInterrupted
+from ingestion.base.runner import interrupt as run_interrupt
 from ingestion.sync.hubspot.errors import (
     HubSpotConnectError,
     HubSpotDailyLimitError,
@@ -208,7 +209,8 @@ def signals_interrupt():
     transaction rolls back and the run is recorded as failed."""
 
     def interrupt(signum, frame):
-        raise SyncInterrupted(f"interrupted by {signal.Signals(signum).name}")
+        # Through the runner: held back while a run takes its lock (runner.interrupt).
+        run_interrupt(SyncInterrupted(f"interrupted by {signal.Signals(signum).name}"))
 
     if threading.current_thread() is not threading.main_thread():
         yield  # only the main thread may handle signals (e.g. a threaded Celery pool)

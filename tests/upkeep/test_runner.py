@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 from django.db import connection
 
+from ingestion.base import runner
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 from ingestion.base.runner import Interrupted, run_recorded
 from ingestion.models import SyncHistory
@@ -73,17 +75,23 @@ def test_signal_right_after_the_lock_row_is_inserted_when_run_then_recorded_not_
         os.kill(os.getpid(), signal.SIGTERM)  # before the runner's `try` is entered
         return row
 
-    def interrupt(signum, frame):
-        raise Interrupted("interrupted by SIGTERM")
+    def interrupt(signum, frame):  # as the commands' handler (outcomes.signals_interrupt)
+        runner.interrupt(Interrupted("interrupted by SIGTERM"))
 
-    worked = []
+    worked, done = [], threading.Event()
     monkeypatch.setattr(history, "start_run", start_run_then_signalled)
     previous = signal.signal(signal.SIGTERM, interrupt)
+    # Another thread that may take the signal (as a run's own threads can): the handler
+    # still runs in the main thread, wherever the signal lands.
+    other = threading.Thread(target=done.wait, name="bystander")
+    other.start()
     try:
         with pytest.raises(Interrupted):
             run_recorded(a_job(), worked.append)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        done.set()
+        other.join()
     run = SyncHistory.objects.get()
     assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
     assert worked == []  # the signal was delivered before the work began
