@@ -139,10 +139,10 @@ def _work_or_interrupt(work: Work, run_row: SyncHistory | None) -> None:
     try:
         work(run_row)
     except BaseException as error:
-        interrupt = interruption(error)
-        if interrupt is None or interrupt is error:
+        signalled = interruption(error)
+        if signalled is None or signalled is error:
             raise
-        raise interrupt from None  # what the signal did, not what it broke on the way out
+        raise signalled from None  # what the signal did, not what it broke on the way out
 
 
 def interruption(error: BaseException) -> Interrupted | None:
