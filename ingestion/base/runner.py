@@ -22,7 +22,9 @@ alone does the bookkeeping around it:
 - the interrupts' window: an interrupt raised after the lock row is inserted and before the
   `try` that records failures would leave the row `running`. The entry point's signal
   handler raises through `interrupt()`, which holds an interrupt back while a run takes its
-  lock; it is raised first thing inside that `try`, recorded as the run's failure.
+  lock; it is raised first thing inside that `try`, recorded as the run's failure. Work has
+  the same need where a step must happen whole or not at all (counting a batch that has
+  committed): `interrupts_held()`.
 - the interrupt: a signal handler raises `Interrupted` wherever the main thread is, and code
   it lands in can raise another error while unwinding (e.g. inside `Thread.start`, a
   KeyError). An error raised while an `Interrupted` was unwinding is that interrupt: it is
@@ -40,7 +42,8 @@ with `source_counters()` (a snapshot) and `source_counters_since(snapshot)` (a d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
 from django.db import DatabaseError, connection
@@ -124,6 +127,16 @@ class _Gate:
 
 
 _GATE = _Gate()
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Run the block whole: an interrupt that comes meanwhile is raised when it ends."""
+    _GATE.holding += 1
+    try:
+        yield
+    finally:
+        _GATE.release()
 
 
 def interrupt(error: Interrupted) -> None:

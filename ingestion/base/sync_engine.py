@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import datetime
+from itertools import chain
 from types import MappingProxyType
 
 from django.db import models
@@ -41,7 +42,7 @@ from .results import (
     SyncOptions,
     SyncResult,
 )
-from .runner import run_recorded
+from .runner import interrupts_held, run_recorded
 from .seen import SeenIds
 from .write_behind import WriteBehind
 from .writer import BatchPlan, BatchWriter, supersedes
@@ -205,15 +206,15 @@ class BaseSyncEngine:
         with prefetched(self.fetch(mode, since), depth=depth) as pages, \
                 WriteBehind(enabled=not self.options.dry_run) as writer:
             try:
-                for records, related in self._batches(pages, result):
-                    prepared = self._prepare_batch(records, related, result)
+                for batch in chain(self._batches(pages, result), [None]):  # None: the end
+                    prepared = batch and self._prepare_batch(*batch, result)
                     if in_flight:
-                        outcome, in_flight = in_flight.result(), None
-                        self._account(outcome, result, run_row, newest, total)
-                    in_flight = writer.submit(self._write_batch, *prepared)
-                if in_flight:
-                    outcome, in_flight = in_flight.result(), None
-                    self._account(outcome, result, run_row, newest, total)
+                        in_flight.exception()  # waits for the write (an interrupt may land)
+                        with interrupts_held():  # counted once: here, or below if not here
+                            outcome, in_flight = in_flight.result(), None
+                            self._account(outcome, result, run_row, newest, total)
+                    if prepared:
+                        in_flight = writer.submit(self._write_batch, *prepared)
             except BaseException:
                 # Interrupted (a signal, a fetch error) while a batch was being written: that
                 # batch still commits or rolls back whole; count it if it committed.

@@ -95,3 +95,39 @@ def test_signal_right_after_the_lock_row_is_inserted_when_run_then_recorded_not_
     run = SyncHistory.objects.get()
     assert (run.status, run.error_message) == ("failed", "Interrupted: interrupted by SIGTERM")
     assert worked == []  # the signal was delivered before the work began
+
+
+def test_interrupt_in_interrupts_held_when_raised_then_block_ends_first():
+    ran = []
+    with pytest.raises(Interrupted):
+        with runner.interrupts_held():
+            runner.interrupt(Interrupted("interrupted by SIGTERM"))
+            ran.append("the rest of the block")
+    assert ran == ["the rest of the block"]
+    with pytest.raises(Interrupted):  # nothing held any more: raised where it lands
+        runner.interrupt(Interrupted("interrupted by SIGTERM"))
+
+
+def test_signal_while_a_written_batch_is_counted_when_sync_runs_then_counted_once(
+        hubspot, monkeypatch):
+    from sync_commands import run_failing
+
+    from ingestion.base import sync_engine
+    from ingestion.models import HubSpotContact
+
+    hubspot.control.reset(contacts=600, seed=2)
+    debug = sync_engine.log.debug
+
+    def signalled_while_counting(message, *args):
+        if "batch written" in message and not signalled:  # committed, not yet counted
+            signalled.append(os.kill(os.getpid(), signal.SIGTERM))
+        debug(message, *args)
+
+    signalled: list = []
+    monkeypatch.setattr(sync_engine.log, "debug", signalled_while_counting)
+    error, _ = run_failing("sync_hubspot_contacts", "--full", "--batch-size", "200")
+    assert "interrupted by SIGTERM" in str(error)
+    run = SyncHistory.objects.get()
+    saved = HubSpotContact.objects.count()
+    assert run.status == "failed" and saved >= 200
+    assert run.created == saved  # the batch the signal came after is counted, and once
