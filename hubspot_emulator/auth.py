@@ -21,6 +21,8 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| marketing emails, their statistics | `content`, `marketing-email` or `transactional-email` |
+| marketing campaigns (assets and budget too) | `marketing.campaigns.read` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -52,6 +54,9 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
+# Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns).
+_API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),
+                      "campaigns": ("marketing.campaigns.read",)}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
@@ -91,7 +96,7 @@ def every_scope(types) -> frozenset[str]:
     """Every scope a route of these types (or owners, schemas) can need: a token with all of
     them but a few is refused exactly what those few guard (`deny` on the control surface)."""
     out = {"crm.objects.owners.read", "crm.schemas.custom.read", "crm.schemas.custom.write",
-           *_API_SCOPES.values()}
+           *_API_SCOPES.values(), *(s for group in _API_SCOPE_CHOICES.values() for s in group)}
     for otype in types:
         for write in (False, True):
             out |= {object_scope(otype, write), schema_scope(otype, write)}
@@ -108,6 +113,8 @@ def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
         return [["crm.objects.owners.read"]]
     if kind in _API_SCOPES:
         return [[_API_SCOPES[kind]]]
+    if kind in _API_SCOPE_CHOICES:
+        return [list(_API_SCOPE_CHOICES[kind])]
     if kind == "schemas":
         return [["crm.schemas.custom.write" if write else "crm.schemas.custom.read"]]
     names = [match_info.get("type") or match_info.get("from")]

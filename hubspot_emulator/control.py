@@ -260,6 +260,19 @@ class EmulatorControl:
             body["conversionId"] = conversion_id
         return self._post(f"forms/{_segment(form_id)}/submissions", body)
 
+    def marketing_email(self, email_id: str | None = None, **fields: Any) -> dict:
+        """Create (no `email_id`) or change a marketing email: `name`, `subject`, `state`,
+        `campaign` (a guid or None), `archived` (bool), `counters` ({name: n}); its
+        `updatedAt` becomes the emulated clock's now. The email as served with stats."""
+        body = dict(fields) if email_id is None else {"id": email_id, **fields}
+        return self._post("marketing/emails", body)
+
+    def campaign(self, guid: str | None = None, **fields: Any) -> dict:
+        """Create (no `guid`) or change a marketing campaign: `name`, `budget` and `spend`
+        (lists of amounts); its `updatedAt` becomes the emulated clock's now."""
+        body = dict(fields) if guid is None else {"id": guid, **fields}
+        return self._post("marketing/campaigns", body)
+
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,
         `oauth_refresh_failures`."""

@@ -29,6 +29,7 @@ from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
+from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import (
     control_handler,
@@ -40,7 +41,7 @@ from .handling import (
     multi,
     next_link,
 )
-from .routes import FORM_SUBMISSIONS, FORMS, Access, serve
+from .routes import FORM_SUBMISSIONS, FORMS, FORMS_V2, Access, serve
 from .state import Emulator
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
@@ -189,7 +190,10 @@ async def list_forms(request: web.Request) -> web.Response:
     limit = int_param(q.get("limit"), "limit", FORMS_DEFAULT)
     if not 1 <= limit <= FORMS_MAX:
         raise validation(f"limit must be between 1 and {FORMS_MAX}")
-    kinds = multi(q, "formTypes") or ["hubspot"]  # HubSpot's default: HubSpot forms only
+    # HubSpot's default: HubSpot forms only. Airbyte sends a Python list literal
+    # (`['hubspot', 'captured', 'flow']`): quotes and brackets around a name are dropped
+    # (*choice*, as for `associations=`; its forms stream reads forms from HubSpot that way).
+    kinds = [k.strip("[]'\" ") for k in multi(q, "formTypes")] or ["hubspot"]
     archived = flag(q.get("archived"))
     rows = [f for f in forms_of(emulator(request).store).forms.values()
             if (f.archived_ms is not None) == archived
@@ -204,6 +208,40 @@ async def list_forms(request: web.Request) -> web.Response:
 
 async def get_form(request: web.Request) -> web.Response:
     return json_response(_find(emulator(request), request.match_info["formId"]).json())
+
+
+def v2_json(form: PortalForm, portal_id: int) -> dict:
+    """The legacy forms v2 shape (docs/hubspot-api.md#lists-and-forms): epoch-ms times,
+    `guid`, `formFieldGroups` of v2 fields."""
+    groups = [{"fields": [{"name": name, "label": label, "type": "string",
+                           "fieldType": "textarea" if kind == "multi_line_text" else "text",
+                           "required": name == "email", "enabled": True, "hidden": False,
+                           "groupName": "contactinformation", "displayOrder": k,
+                           "selectedOptions": [], "options": [], "objectTypeId": "0-1"}],
+               "default": True, "isSmartGroup": False}
+              for k, (name, label, kind) in enumerate(form.fields)]
+    return {"portalId": portal_id, "guid": form.form_id, "name": form.name, "action": "",
+            "method": "POST", "cssClass": "hs-form", "redirect": "",
+            "submitText": "Submit", "notifyRecipients": "", "formFieldGroups": groups,
+            "createdAt": form.created_ms, "updatedAt": form.created_ms,
+            "deletedAt": 0, "formType": "HUBSPOT", "captchaEnabled": False,
+            "cloneable": True, "editable": True, "deletable": True, "metaData": [],
+            "inlineMessage": "Thanks for submitting the form.", "ignoreCurrentValues": False}
+
+
+async def list_forms_v2(request: web.Request) -> web.Response:
+    """`GET /forms/v2/forms`: every live form as a bare array, no paging (*choice*: the
+    legacy reference documents no paging parameters; archived forms are left out)."""
+    emu = emulator(request)
+    return json_response([v2_json(f, PORTAL_ID) for f in forms_of(emu.store).forms.values()
+                          if f.archived_ms is None])
+
+
+async def get_form_v2(request: web.Request) -> web.Response:
+    form = _find(emulator(request), request.match_info["formId"])
+    if form.archived_ms is not None:
+        raise ApiError(404, f"Form {form.form_id} does not exist", "OBJECT_NOT_FOUND")
+    return json_response(v2_json(form, PORTAL_ID))
 
 
 def _find(emu: Emulator, form_id: str) -> PortalForm:
@@ -299,5 +337,8 @@ def add_routes(app: web.Application) -> None:
     serve(app, "GET", FORMS, "/", list_forms, read)  # the SDK's spelling
     serve(app, "GET", FORMS, "/{formId}", get_form, read)
     serve(app, "GET", FORM_SUBMISSIONS, "/{formGuid}", list_submissions, read)
+    serve(app, "GET", FORMS_V2, "", list_forms_v2, read)
+    serve(app, "GET", FORMS_V2, "/", list_forms_v2, read)
+    serve(app, "GET", FORMS_V2, "/{formId}", get_form_v2, read)
     app.router.add_post("/_emulator/forms", control_handler(control_create))
     app.router.add_post("/_emulator/forms/{formId}/submissions", control_handler(control_submit))

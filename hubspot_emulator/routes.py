@@ -59,6 +59,12 @@ OAUTH_DATED = Family((), f"/oauth/{VERSION}")
 LISTS = Family(("/crm/v3/lists",), f"/crm/lists/{VERSION}")
 FORMS = Family(("/marketing/v3/forms",), f"/marketing/forms/{VERSION}")
 FORM_SUBMISSIONS = Family(("/form-integrations/v1/submissions/forms",), None)
+# Legacy forms v2 (a bare array of forms; singer-io tap-hubspot still reads it): no dated path.
+FORMS_V2 = Family(("/forms/v2/forms",), None)
+# Marketing emails and campaigns: `/marketing/v3/…` and `/marketing/{emails,campaigns}/{v}`
+# (docs/hubspot-api.md#marketing-emails, #campaigns).
+MARKETING_EMAILS = Family(("/marketing/v3/emails",), f"/marketing/emails/{VERSION}")
+CAMPAIGNS = Family(("/marketing/v3/campaigns",), f"/marketing/campaigns/{VERSION}")
 # Account information: `/account-info/v3/details` and `/account-info/{v}/details`.
 ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 
@@ -66,9 +72,9 @@ ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | account (any valid token: HubSpot asks only for `oauth`, which
-    every app has) | public (no bearer token: the OAuth token endpoints). `write`: a write
-    scope.
+    schemas | lists | forms | marketing_emails | campaigns | account (any valid token: HubSpot
+    asks only for `oauth`, which every app has) | public (no bearer token: the OAuth token
+    endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str
