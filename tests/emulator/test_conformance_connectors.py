@@ -491,3 +491,57 @@ def test_legacy_paths_when_scope_missing_then_403_for_the_fixed_path_type(api, e
     denied = api.get("/companies/v2/companies/paged")
     assert denied.status_code == 403 and denied.json()["category"] == "MISSING_SCOPES"
     assert api.get("/companies/v2/properties").status_code == 403
+
+
+# -- forms and marketing emails (issue 24) ------------------------------------------------------
+
+FORM_V2 = {"portalId", "guid", "name", "formFieldGroups", "createdAt", "updatedAt", "formType"}
+
+
+def test_singer_forms_when_v2_listed_then_bare_array_of_live_forms_by_guid(api):
+    # tap-hubspot reads `/forms/v2/forms` whole (no paging) and keys forms by `guid`, with
+    # `updatedAt` in epoch ms as its bookmark; then each form's submissions, 50 a page.
+    forms = api.get("/forms/v2/forms").json()
+    live = listing(api, "/marketing/v3/forms")
+    assert isinstance(forms, list) and all(set(f) >= FORM_V2 for f in forms)
+    assert [f["guid"] for f in forms] == [f["id"] for f in live]
+    assert all(isinstance(f["updatedAt"], int) for f in forms)
+    first = forms[0]["guid"]
+    assert api.get(f"/forms/v2/forms/{first}").json()["guid"] == first
+    submissions = api.get(f"/form-integrations/v1/submissions/forms/{first}",
+                          params={"limit": 50}).json()
+    assert submissions["results"] and "conversionId" in submissions["results"][0]
+
+
+def test_airbyte_forms_when_form_types_list_literal_then_forms_and_their_submissions(api):
+    # source-hubspot's forms stream sends formTypes as a Python list literal and properties
+    # from `/properties/v2/form/properties` (an empty list here: no CRM type "form").
+    params = {"formTypes": "['hubspot', 'captured', 'flow']", "limit": 100}
+    forms = listing(api, "/marketing/v3/forms", params)
+    assert forms and {f["id"] for f in forms} == {f["id"] for f in
+                                                  listing(api, "/marketing/v3/forms")}
+    assert all(f.get("updatedAt") or f["createdAt"] for f in forms)
+    form_id = forms[0]["id"]
+    subs = listing(api, f"/form-integrations/v1/submissions/forms/{form_id}", {"limit": 50})
+    assert subs and all(isinstance(s["submittedAt"], int) for s in subs)
+
+
+def test_airbyte_5_7_marketing_emails_when_v1_with_statistics_then_404_it_is_retired(api):
+    # 5.7.0's marketing_emails stream reads `/marketing-emails/v1/emails/with-statistics`.
+    # HubSpot retired it on 2025-10-01 (docs/hubspot-api.md#marketing-emails): the docs win,
+    # so that stream fails here as it does against HubSpot; 6.0.0 moved to v3 (next test).
+    reply = api.get("/marketing-emails/v1/emails/with-statistics",
+                    params={"limit": 250, "offset": 0})
+    assert reply.status_code == 404
+
+
+def test_airbyte_6_marketing_emails_when_v3_with_stats_and_updated_after_then_records(api):
+    # 6.x: `/marketing/v3/emails?includeStats=true&limit=250&offset=N&updatedAfter=…`; its
+    # `offset` is not one of HubSpot's parameters and is ignored (it pages with `after`).
+    params = {"includeStats": "true", "limit": 250, "offset": 0,
+              "updatedAfter": "2006-06-01T00:00:00.000000Z"}
+    page = api.get("/marketing/v3/emails", params=params).json()
+    assert page["results"] and len(page["results"]) == page["total"] < 250
+    assert all(e["stats"]["counters"].keys() >= {"sent", "open", "click"}
+               for e in page["results"])
+    assert api.get("/marketing/v3/emails", params={**params, "offset": 250}).json() == page
