@@ -3,6 +3,7 @@ from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
+from .marketing import HubSpotCampaign, HubSpotMarketingEmail
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
@@ -15,6 +16,7 @@ globals().update({model.__name__: model for model in OBJECT_MODELS.values()})
 __all__ = [
     "OBJECT_MODELS",
     "DeletedKind",
+    "HubSpotCampaign",
     "HubSpotAssociation",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
@@ -22,6 +24,7 @@ __all__ = [
     "HubSpotFormSubmission",
     "HubSpotList",
     "HubSpotListMembership",
+    "HubSpotMarketingEmail",
     "HubSpotObject",
     "HubSpotOwner",
     "HubSpotPipeline",
