@@ -26,8 +26,8 @@ DATED_VERSIONS = ("2026-09", "2026-03")
 VERSIONS = (*DATED_VERSIONS, LEGACY)
 DEFAULT_VERSION = "2026-09"
 OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (docs/hubspot-api.md#oauth)
-# HubSpot's lists and forms references document these APIs dated 2026-03 (their 2026-09 is a
-# beta): any dated setting uses that version for them.
+# HubSpot's lists, forms, marketing emails and campaigns references document these APIs dated
+# 2026-03 (their 2026-09 is a beta): any dated setting uses that version for them.
 MARKETING_DATED_VERSION = "2026-03"
 ACCOUNT_INFO_DATED_VERSION = "2026-03"  # the account information API's documented date
 
@@ -109,6 +109,25 @@ class HubSpotPaths:
         # HubSpot documents submissions only as the v1 form-integrations API, with no dated
         # twin: both families read them there.
         return f"/form-integrations/v1/submissions/forms/{segment(form_id)}"
+
+    def marketing_emails(self) -> str:
+        """List (`includeStats`, `updatedAfter` …); docs/hubspot-api.md#marketing-emails."""
+        return ("/marketing/v3/emails" if self.legacy
+                else f"/marketing/emails/{MARKETING_DATED_VERSION}")
+
+    def campaigns(self) -> str:
+        """List; one campaign (with its assets): `campaign()`; docs/hubspot-api.md#campaigns."""
+        return ("/marketing/v3/campaigns" if self.legacy
+                else f"/marketing/campaigns/{MARKETING_DATED_VERSION}")
+
+    def campaign(self, guid: str) -> str:
+        return f"{self.campaigns()}/{segment(guid)}"
+
+    def campaign_assets(self, guid: str, asset_type: str) -> str:
+        return f"{self.campaign(guid)}/assets/{segment(asset_type)}"
+
+    def campaign_budget(self, guid: str) -> str:
+        return f"{self.campaign(guid)}/budget/totals"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

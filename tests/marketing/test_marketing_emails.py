@@ -1,0 +1,90 @@
+"""sync_hubspot_marketing_emails: every marketing email, live and archived, with its
+statistics counters, read incrementally by update time (engines/marketing_emails.py)."""
+
+from __future__ import annotations
+
+import pytest
+from sync_commands import run_command, run_failing
+from upstream import listing
+
+from ingestion.models import HubSpotMarketingEmail, SyncError, SyncHistory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
+
+EMAILS = "/marketing/v3/emails"
+
+
+def upstream(api) -> list[dict]:
+    params = {"includeStats": "true"}
+    return [*listing(api, EMAILS, params), *listing(api, EMAILS, {**params, "archived": "true"})]
+
+
+@pytest.mark.usefixtures("api_family")
+def test_portal_when_synced_then_live_and_archived_emails_with_their_counters(hubspot, api):
+    counts = run_command("sync_hubspot_marketing_emails")["marketing_emails"]
+    emails = upstream(api)
+    assert counts["created"] == len(emails) == HubSpotMarketingEmail.objects.count() == 14
+    for email in emails:
+        row = HubSpotMarketingEmail.objects.get(pk=email["id"])
+        counters = email["stats"]["counters"]
+        assert row.raw == email and row.statistics == email["stats"]
+        assert (row.name, row.subject, row.state, row.campaign) == (
+            email["name"], email["subject"], email["state"], email.get("campaign"))
+        assert (row.sent, row.delivered, row.opens, row.clicks, row.bounces) == (
+            counters["sent"], counters["delivered"], counters["open"], counters["click"],
+            counters["bounce"])
+        assert (row.unsubscribes, row.spam_reports) == (counters["unsubscribed"],
+                                                        counters["spamreport"])
+        assert row.archived == email["archived"] and (row.archived_at is None) != row.archived
+        assert (row.published_at is None) == (email["state"] == "DRAFT")
+
+
+def test_email_changed_when_synced_again_then_only_it_read_and_updated(hubspot, api):
+    run_command("sync_hubspot_marketing_emails")
+    hubspot.control.marketing_email("100000002", subject="Changed", counters={"open": 999})
+    counts = run_command("sync_hubspot_marketing_emails")["marketing_emails"]
+    assert counts["fetched"] == 1 and counts["updated"] == 1
+    row = HubSpotMarketingEmail.objects.get(pk="100000002")
+    assert (row.subject, row.opens) == ("Changed", 999)
+    assert SyncHistory.objects.filter(object_type="marketing_emails").latest("pk").mode == \
+        "incremental"
+    hubspot.control.marketing_email("100000003", archived=True)  # archiving is an update too
+    assert run_command("sync_hubspot_marketing_emails")["marketing_emails"]["fetched"] == 1
+    assert HubSpotMarketingEmail.objects.get(pk="100000003").archived
+
+
+def test_force_overwrite_and_dry_run_when_rows_edited_locally_then_replaced_or_untouched(
+        hubspot):
+    dry = run_command("sync_hubspot_marketing_emails", "--dry-run")["marketing_emails"]
+    assert dry["created"] == 14 and not HubSpotMarketingEmail.objects.exists()
+    run_command("sync_hubspot_marketing_emails")
+    HubSpotMarketingEmail.objects.filter(pk="100000001").update(name="edited", opens=-1)
+    run_command("sync_hubspot_marketing_emails")  # normal save: unchanged upstream, kept
+    assert HubSpotMarketingEmail.objects.get(pk="100000001").name == "edited"
+    forced = run_command("sync_hubspot_marketing_emails", "--force-overwrite", "--noinput")
+    assert forced["marketing_emails"]["overwritten"] == 14
+    row = HubSpotMarketingEmail.objects.get(pk="100000001")
+    assert row.name == "Email 2" and row.opens >= 0
+
+
+def test_malformed_email_when_synced_then_it_fails_alone_with_its_id(hubspot, api):
+    good = api.get(f"{EMAILS}/100000000", params={"includeStats": "true"}).json()
+    bad = {**good, "id": "777", "stats": {"counters": {"sent": "many"}}}
+    hubspot.control.set_faults(script=[{"kind": "pass"}, {"kind": "body", "body": {
+        "total": 2, "results": [good, bad]}}], match={"path_prefix": EMAILS})
+    error, run = run_failing("sync_hubspot_marketing_emails")
+    assert error.returncode == 3 and run["marketing_emails"]["failed"] == 1
+    reason = SyncError.objects.get(object_type="marketing_emails", object_id="777").reason
+    assert "counter 'sent' is not a whole number" in reason
+    assert HubSpotMarketingEmail.objects.filter(pk="100000000").exists()
+    assert HubSpotMarketingEmail.objects.filter(archived=True).count() == 2
+    assert not HubSpotMarketingEmail.objects.filter(pk="777").exists()
+
+
+def test_no_statistics_when_email_has_none_then_counters_null(hubspot):
+    hubspot.control.set_faults(script=[{"kind": "pass"}, {"kind": "body", "body": {
+        "total": 1, "results": [{"id": "5", "name": "Bare", "archived": False}]}}],
+        match={"path_prefix": EMAILS})
+    run_command("sync_hubspot_marketing_emails")
+    row = HubSpotMarketingEmail.objects.get(pk="5")
+    assert row.statistics is None and row.sent is None and row.opens is None
