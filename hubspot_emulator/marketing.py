@@ -217,12 +217,14 @@ def _seed_email(state: MarketingState, k: int, campaign: str | None) -> None:
     created = FIXED_EPOCH_MS - (300 - 20 * k) * DAY_MS
     draft = k % 7 == 5
     sent = 0 if draft else 200 + state.rng.randrange(800)
+    archived = FIXED_EPOCH_MS - 10 * DAY_MS if k >= EMAILS_SEEDED - 2 else None
+    # Archiving an email is a change: its updatedAt is the archive time (*choice*).
+    updated = archived or created + (k % 4) * DAY_MS
     email = MarketingEmail(str(100_000_000 + k), f"Email {k + 1}", f"News number {k + 1}",
                            "BATCH_EMAIL" if k % 3 else "AUTOMATED_EMAIL",
-                           "DRAFT" if draft else "PUBLISHED", campaign, created,
-                           created + (k % 4) * DAY_MS, None if draft else created + DAY_MS,
-                           _counters(state.rng, sent),
-                           FIXED_EPOCH_MS - 10 * DAY_MS if k >= EMAILS_SEEDED - 2 else None)
+                           "DRAFT" if draft else "PUBLISHED", campaign, created, updated,
+                           None if draft else created + DAY_MS, _counters(state.rng, sent),
+                           archived)
     state.emails[email.email_id] = email
     if campaign:
         state.campaigns[campaign].assets.setdefault("MARKETING_EMAIL", []).append(

@@ -43,13 +43,15 @@ def test_email_changed_when_synced_again_then_only_it_read_and_updated(hubspot, 
     run_command("sync_hubspot_marketing_emails")
     hubspot.control.marketing_email("100000002", subject="Changed", counters={"open": 999})
     counts = run_command("sync_hubspot_marketing_emails")["marketing_emails"]
-    assert counts["fetched"] == 1 and counts["updated"] == 1
+    # Read from the watermark (the newest live email saved) minus the lookback: the changed
+    # email and the few updated since, not the older ones.
+    assert counts["updated"] == 1 and counts["created"] == 0 and counts["fetched"] < 14 / 2
     row = HubSpotMarketingEmail.objects.get(pk="100000002")
     assert (row.subject, row.opens) == ("Changed", 999)
     assert SyncHistory.objects.filter(object_type="marketing_emails").latest("pk").mode == \
         "incremental"
     hubspot.control.marketing_email("100000003", archived=True)  # archiving is an update too
-    assert run_command("sync_hubspot_marketing_emails")["marketing_emails"]["fetched"] == 1
+    assert run_command("sync_hubspot_marketing_emails")["marketing_emails"]["updated"] == 1
     assert HubSpotMarketingEmail.objects.get(pk="100000003").archived
 
 
@@ -61,7 +63,8 @@ def test_force_overwrite_and_dry_run_when_rows_edited_locally_then_replaced_or_u
     HubSpotMarketingEmail.objects.filter(pk="100000001").update(name="edited", opens=-1)
     run_command("sync_hubspot_marketing_emails")  # normal save: unchanged upstream, kept
     assert HubSpotMarketingEmail.objects.get(pk="100000001").name == "edited"
-    forced = run_command("sync_hubspot_marketing_emails", "--force-overwrite", "--noinput")
+    forced = run_command("sync_hubspot_marketing_emails", "--full", "--force-overwrite",
+                         "--noinput")
     assert forced["marketing_emails"]["overwritten"] == 14
     row = HubSpotMarketingEmail.objects.get(pk="100000001")
     assert row.name == "Email 2" and row.opens >= 0
