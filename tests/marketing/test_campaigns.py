@@ -10,6 +10,9 @@ from sync_commands import run_command, run_failing
 from upstream import listing
 
 from ingestion.models import HubSpotCampaign, HubSpotMarketingEmail, SyncError, SyncHistory
+from ingestion.sync.hubspot.connection import client_from_settings
+from ingestion.sync.hubspot.engines.campaigns import HubSpotCampaignSyncEngine
+from ingestion.sync.hubspot.engines.marketing_emails import HubSpotMarketingEmailSyncEngine
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
@@ -86,3 +89,12 @@ def test_scopes_missing_when_sync_all_then_campaigns_and_emails_skipped(hubspot)
     assert rows["marketing_emails"].endswith("skipped (no access)")
     assert not HubSpotCampaign.objects.exists() and not HubSpotMarketingEmail.objects.exists()
     assert run["contacts"]["created"] > 0
+
+
+@pytest.mark.usefixtures("api_family")
+def test_upstream_totals_when_asked_then_hubspot_live_counts(hubspot):
+    # verify_hubspot compares these with the mirror: the listings' `total`.
+    hubspot.control.marketing_email(name="One more")
+    with client_from_settings() as client:
+        assert HubSpotCampaignSyncEngine(client=client).upstream_total() == 4
+        assert HubSpotMarketingEmailSyncEngine(client=client).upstream_total() == 13
