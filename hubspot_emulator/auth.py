@@ -21,6 +21,7 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| workflows (v4 flows, v3 workflows) | `automation` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -51,7 +52,7 @@ _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
-_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation"}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
