@@ -21,6 +21,7 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| workflows (v4 flows, v3 workflows) | `automation` |
 | marketing emails, their statistics | `content`, `marketing-email` or `transactional-email` |
 | marketing campaigns (assets and budget too) | `marketing.campaigns.read` |
 
@@ -53,7 +54,7 @@ _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
-_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),
                       "campaigns": ("marketing.campaigns.read",)}

@@ -59,6 +59,10 @@ OAUTH_DATED = Family((), f"/oauth/{VERSION}")
 LISTS = Family(("/crm/v3/lists",), f"/crm/lists/{VERSION}")
 FORMS = Family(("/marketing/v3/forms",), f"/marketing/forms/{VERSION}")
 FORM_SUBMISSIONS = Family(("/form-integrations/v1/submissions/forms",), None)
+# Workflows: the automation v4 flows API (no dated version out of beta) and the v3 workflows
+# API (docs/hubspot-api.md#workflows).
+FLOWS = Family(("/automation/v4/flows",), None)
+WORKFLOWS_V3 = Family(("/automation/v3/workflows",), None)
 # Legacy forms v2 (a bare array of forms; singer-io tap-hubspot still reads it): no dated path.
 FORMS_V2 = Family(("/forms/v2/forms",), None)
 # Marketing emails and campaigns: `/marketing/v3/…` and `/marketing/{emails,campaigns}/{v}`
@@ -72,9 +76,9 @@ ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | marketing_emails | campaigns | account (any valid token: HubSpot
-    asks only for `oauth`, which every app has) | public (no bearer token: the OAuth token
-    endpoints). `write`: a write scope.
+    schemas | lists | forms | workflows | marketing_emails | campaigns | account (any valid
+    token: HubSpot asks only for `oauth`, which every app has) | public (no bearer token: the
+    OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

@@ -3,7 +3,12 @@ from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
-from .marketing import HubSpotCampaign, HubSpotMarketingEmail
+from .marketing import (
+    SOURCE_MODELS,
+    HubSpotCampaign,
+    HubSpotMarketingEmail,
+    HubSpotWorkflow,
+)
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
@@ -15,6 +20,7 @@ globals().update({model.__name__: model for model in OBJECT_MODELS.values()})
 
 __all__ = [
     "OBJECT_MODELS",
+    "SOURCE_MODELS",
     "DeletedKind",
     "HubSpotCampaign",
     "HubSpotAssociation",
@@ -32,6 +38,7 @@ __all__ = [
     "HubSpotProperty",
     "HubSpotPropertyHistory",
     "HubSpotViewColumn",
+    "HubSpotWorkflow",
     "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",

@@ -9,6 +9,20 @@ from django.db import models
 from .metadata import HubSpotDefinition
 
 
+class HubSpotWorkflow(HubSpotDefinition):
+    """A workflow (automation flow) with its definition: actions, enrollment criteria … in
+    `raw` (the flows API); from the legacy v3 API, the summary it lists."""
+
+    name = models.TextField(null=True)
+    flow_type = models.TextField(null=True, help_text="WORKFLOW, ACTION_SET … (v3: its type)")
+    object_type_id = models.TextField(null=True, help_text="what it enrolls: 0-1 contacts …")
+    enabled = models.BooleanField(null=True)
+    revision_id = models.TextField(null=True)
+
+    class Meta:
+        db_table = "hubspot_workflow"
+
+
 class HubSpotMarketingEmail(HubSpotDefinition):
     """A marketing email (live or archived) with its statistics: the aggregate counters
     HubSpot keeps per email, as typed columns (NULL: HubSpot gave no statistics for it) and
@@ -56,3 +70,10 @@ class HubSpotCampaign(HubSpotDefinition):
 
     class Meta:
         db_table = "hubspot_campaign"
+
+
+# The marketing sources' tables by source name (sync_hubspot_<name>): each gets its typed view
+# `<table>_v` (ingestion/sync/hubspot/typed_views.py).
+SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
+    "workflows": HubSpotWorkflow, "campaigns": HubSpotCampaign,
+    "marketing_emails": HubSpotMarketingEmail}

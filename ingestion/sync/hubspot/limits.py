@@ -24,6 +24,7 @@ LISTS_SEARCH_MAX = 500  # list search: "The max `count` is `500`" (SDK ListSearc
 MEMBERSHIPS_PAGE_MAX = 250  # list memberships: "The maximum `limit` is 250"
 FORMS_PAGE = 50  # forms: no documented maximum; 50 stays inside any
 SUBMISSIONS_PAGE_MAX = 50  # form submissions: "supports a maximum of 50"
+FLOWS_PAGE = 100  # workflows (v4 flows): the documented default page; no maximum documented
 MARKETING_EMAILS_PAGE = 100  # marketing emails: the documented default; no maximum documented
 CAMPAIGNS_PAGE_MAX = 100  # campaigns: `limit` "from 1 to 100"
 CAMPAIGN_ASSETS_PAGE_MAX = 100  # one campaign's assets of one type (*uncertain* maximum)

@@ -110,6 +110,14 @@ class HubSpotPaths:
         # twin: both families read them there.
         return f"/form-integrations/v1/submissions/forms/{segment(form_id)}"
 
+    def workflows(self) -> str:
+        # The flows API has no dated version out of beta yet (docs/hubspot-api.md#workflows):
+        # dated settings read v4, legacy the v3 workflows API the peers read.
+        return "/automation/v3/workflows" if self.legacy else "/automation/v4/flows"
+
+    def workflows_batch_read(self) -> str:
+        return "/automation/v4/flows/batch/read"
+
     def marketing_emails(self) -> str:
         """List (`includeStats`, `updatedAfter` …); docs/hubspot-api.md#marketing-emails."""
         return ("/marketing/v3/emails" if self.legacy

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from ..client import HubSpotClient
 from .base import HubSpotBaseSyncEngine
+from .campaigns import HubSpotCampaignSyncEngine
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
+from .marketing_emails import HubSpotMarketingEmailSyncEngine
 from .owners import HubSpotOwnerSyncEngine
 from .pipelines import HubSpotPipelineStageSyncEngine, HubSpotPipelineSyncEngine
 from .properties import HubSpotPropertySyncEngine
 from .standard import BY_NAME, RECORD_ENGINES
+from .workflows import HubSpotWorkflowSyncEngine
 
 DEFINITION_ENGINES = (
     HubSpotPropertySyncEngine, HubSpotOwnerSyncEngine,
@@ -26,8 +29,13 @@ DEFINITION_ENGINES = (
 # Lists and forms: definitions with what hangs off them (memberships, submissions), read
 # after the records they name.
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
+# The marketing sources (engines/sources.py), each one table read from one API; in order:
+# what the others name first.
+SOURCE_ENGINES = (HubSpotWorkflowSyncEngine, HubSpotCampaignSyncEngine,
+                  HubSpotMarketingEmailSyncEngine)
+SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
-           "UnknownObjectType", "record_engines"]
+           "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
 
 
 class UnknownObjectType(ValueError):
