@@ -98,3 +98,14 @@ def test_upstream_totals_when_asked_then_hubspot_live_counts(hubspot):
     with client_from_settings() as client:
         assert HubSpotCampaignSyncEngine(client=client).upstream_total() == 4
         assert HubSpotMarketingEmailSyncEngine(client=client).upstream_total() == 13
+
+
+def test_rows_missing_when_verified_then_not_exact_and_fix_restores(hubspot):
+    run_command("sync_hubspot_campaigns")
+    HubSpotCampaign.objects.filter(pk=by_name()["Black Friday"].pk).delete()
+    error, run = run_failing("verify_hubspot", "--types", "campaigns")
+    assert error.returncode == 4
+    row = next(line for line in run.out.splitlines() if line.startswith("campaigns "))
+    assert row.split()[1:5] == ["4", "3", "1", "0"]  # hubspot, local, missing, extra
+    fixed = run_command("verify_hubspot", "--types", "campaigns", "--fix")
+    assert "fixed" in fixed.out and HubSpotCampaign.objects.count() == 4

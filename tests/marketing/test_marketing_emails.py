@@ -4,6 +4,7 @@ statistics counters, read incrementally by update time (engines/marketing_emails
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from sync_commands import run_command, run_failing
 from upstream import listing
 
@@ -91,3 +92,19 @@ def test_no_statistics_when_email_has_none_then_counters_null(hubspot):
     run_command("sync_hubspot_marketing_emails")
     row = HubSpotMarketingEmail.objects.get(pk="5")
     assert row.statistics is None and row.sent is None and row.opens is None
+
+
+def test_synced_when_verified_and_viewed_then_live_count_matches_and_view_typed(hubspot):
+    run_command("sync_hubspot_marketing_emails")
+    run = run_command("verify_hubspot", "--types", "marketing_emails")
+    row = next(line for line in run.out.splitlines() if line.startswith("marketing_emails "))
+    assert row.split()[1:5] == ["12", "12", "0", "0"]  # archived emails are not counted
+    run_command("build_hubspot_views")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, sent, opens, published_at FROM hubspot_marketing_email_v "
+                       "WHERE NOT archived AND sent > 0 ORDER BY id")
+        rows = cursor.fetchall()
+        described = [c.name for c in connection.introspection.get_table_description(
+            cursor, "hubspot_marketing_email_v")]
+    assert len(rows) == HubSpotMarketingEmail.objects.filter(archived=False, sent__gt=0).count()
+    assert rows and isinstance(rows[0][1], int) and "raw" not in described

@@ -57,8 +57,8 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
                        updated_at=_first_time(data, self.updated_fields),
                        archived=strict_bool(data.get("archived", False)),
                        archived_at=parse_hubspot_datetime(data.get("archivedAt")))
-        except RecordError:
-            raise  # `row` said what is wrong with the item: keep its id and reason
+        except RecordError as error:  # `row` said what is wrong: keep its reason
+            raise RecordError(error.object_id or _key_of(item), error.reason) from None
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "
                                              f"{type(error).__name__}") from None
