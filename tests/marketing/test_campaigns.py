@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from sync_commands import run_command, run_failing
 from upstream import listing
 
@@ -102,6 +103,12 @@ def test_upstream_totals_when_asked_then_hubspot_live_counts(hubspot):
 
 def test_rows_missing_when_verified_then_not_exact_and_fix_restores(hubspot):
     run_command("sync_hubspot_campaigns")
+    run_command("build_hubspot_views")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, start_date, budget_total FROM hubspot_campaign_v "
+                       "WHERE budget_total > 5000 ORDER BY name")
+        assert [(r[0], Decimal(str(r[2]))) for r in cursor.fetchall()] == [
+            ("Black Friday", 12000), ("Spring launch", 7500), ("Summer webinar series", 8000)]
     HubSpotCampaign.objects.filter(pk=by_name()["Black Friday"].pk).delete()
     error, run = run_failing("verify_hubspot", "--types", "campaigns")
     assert error.returncode == 4
