@@ -1,6 +1,6 @@
 """Marketing emails (with statistics) and marketing campaigns (with assets and budget): paths
 in both families, bodies, paging, limits, scopes and the control operations
-(hubspot_emulator/marketing.py; BEHAVIOR.md "Marketing emails and campaigns")."""
+(hubspot_emulator/marketing.py; BEHAVIOR.md "Marketing sources")."""
 
 from __future__ import annotations
 
