@@ -269,7 +269,8 @@ class EmulatorControl:
 
     def campaign(self, guid: str | None = None, **fields: Any) -> dict:
         """Create (no `guid`) or change a marketing campaign: `name`, `budget` and `spend`
-        (lists of amounts); its `updatedAt` becomes the emulated clock's now."""
+        (lists of amounts); its `updatedAt` becomes the emulated clock's now. `delete=True`
+        deletes it."""
         body = dict(fields) if guid is None else {"id": guid, **fields}
         return self._post("marketing/campaigns", body)
 

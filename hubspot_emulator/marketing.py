@@ -477,10 +477,15 @@ def _apply_email(state: MarketingState, email: MarketingEmail, body: dict, now: 
 
 async def control_campaign(emu: Emulator, request: web.Request) -> dict:
     """Create or change a campaign: `{id?, name, budget: [amounts], spend: [amounts]}`; its
-    `updatedAt` becomes the emulated clock's now."""
+    `updatedAt` becomes the emulated clock's now. `{id, delete: true}` deletes it (HubSpot
+    keeps no archived campaigns: it is gone from every answer)."""
     body = await json_body(request)
     state, now = marketing_of(emu.store), emu.clock.now_ms()
     guid = str(body.get("id") or state.guid())
+    if body.get("delete"):
+        if state.campaigns.pop(guid, None) is None:
+            raise ValueError(f"no campaign {guid}")
+        return {"id": guid, "deleted": True}
     campaign = state.campaigns.get(guid) or Campaign(guid, "New campaign", now, now, None, None)
     if "name" in body:
         campaign.name = str(body["name"])

@@ -163,3 +163,12 @@ def test_control_when_campaign_and_email_added_then_listed_and_related(api, emul
     assert "555" in {e["id"] for e in listing(api, EMAILS, {"archived": "true"})}
     with pytest.raises(RuntimeError):
         emulator.control.marketing_email("556", campaign="no-such-campaign")
+
+
+def test_control_when_campaign_deleted_then_gone(api, emulator):
+    guid = campaigns(api)[0]["id"]
+    assert emulator.control.campaign(guid, delete=True) == {"id": guid, "deleted": True}
+    assert guid not in {c["id"] for c in campaigns(api)}
+    assert api.get(f"{CAMPAIGNS}/{guid}").status_code == 404
+    with pytest.raises(RuntimeError):
+        emulator.control.campaign(guid, delete=True)

@@ -116,3 +116,22 @@ def test_rows_missing_when_verified_then_not_exact_and_fix_restores(hubspot):
     assert row.split()[1:5] == ["4", "3", "1", "0"]  # hubspot, local, missing, extra
     fixed = run_command("verify_hubspot", "--types", "campaigns", "--fix")
     assert "fixed" in fixed.out and HubSpotCampaign.objects.count() == 4
+
+
+def test_campaign_deleted_upstream_when_synced_again_then_archived(hubspot):
+    run_command("sync_hubspot_campaigns")
+    gone = by_name()["Customer newsletter"].pk
+    hubspot.control.campaign(gone, delete=True)
+    counts = run_command("sync_hubspot_campaigns")["campaigns"]
+    assert counts["archived"] == 1 and counts["skipped"] == 3
+    assert HubSpotCampaign.objects.get(pk=gone).archived
+    assert HubSpotCampaign.objects.filter(archived=False).count() == 3
+
+
+@pytest.mark.parametrize(("command", "flag"), [("sync_hubspot_campaigns", "--since=2026-01-01"),
+                                               ("sync_hubspot_marketing_emails",
+                                                "--skip-associations")])
+def test_flag_that_cannot_apply_when_given_then_usage_error_before_any_run(hubspot, command,
+                                                                          flag):
+    error, _ = run_failing(command, flag)
+    assert error.returncode == 2 and not SyncHistory.objects.exists()

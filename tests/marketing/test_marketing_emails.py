@@ -108,3 +108,10 @@ def test_synced_when_verified_and_viewed_then_live_count_matches_and_view_typed(
             cursor, "hubspot_marketing_email_v")]
     assert len(rows) == HubSpotMarketingEmail.objects.filter(archived=False, sent__gt=0).count()
     assert rows and isinstance(rows[0][1], int) and "raw" not in described
+
+
+def test_since_when_given_then_emails_changed_from_that_day_read(hubspot, api):
+    run_command("sync_hubspot_marketing_emails", "--since", "2025-09-01")
+    expected = {e["id"] for e in upstream(api) if e["updatedAt"] >= "2025-09-01"}
+    assert set(HubSpotMarketingEmail.objects.values_list("pk", flat=True)) == expected
+    assert 0 < len(expected) < 14
