@@ -496,6 +496,11 @@ def test_legacy_paths_when_scope_missing_then_403_for_the_fixed_path_type(api, e
 # -- forms and marketing emails (issue 24) ------------------------------------------------------
 
 FORM_V2 = {"portalId", "guid", "name", "formFieldGroups", "createdAt", "updatedAt", "formType"}
+SINGER_FORM_TYPES = {"deletedAt": int, "portalId": int, "guid": str, "name": str, "action": str,
+                     "method": str, "cssClass": str, "redirect": str, "submitText": str,
+                     "notifyRecipients": str, "formFieldGroups": list, "inlineMessage": str,
+                     "ignoreCurrentValues": bool, "deletable": bool, "captchaEnabled": bool,
+                     "cloneable": bool, "editable": bool, "formType": str, "metaData": list}
 
 
 def test_singer_forms_when_v2_listed_then_bare_array_of_live_forms_by_guid(api):
@@ -506,6 +511,11 @@ def test_singer_forms_when_v2_listed_then_bare_array_of_live_forms_by_guid(api):
     assert isinstance(forms, list) and all(set(f) >= FORM_V2 for f in forms)
     assert [f["guid"] for f in forms] == [f["id"] for f in live]
     assert all(isinstance(f["updatedAt"], int) for f in forms)
+    for form in forms:  # the types tap-hubspot's forms schema declares (each also nullable)
+        for name, kind in SINGER_FORM_TYPES.items():
+            assert form.get(name) is None or isinstance(form[name], kind), name
+        for group in form["formFieldGroups"]:
+            assert isinstance(group["fields"], list) and isinstance(group["default"], bool)
     first = forms[0]["guid"]
     assert api.get(f"/forms/v2/forms/{first}").json()["guid"] == first
     submissions = api.get(f"/form-integrations/v1/submissions/forms/{first}",
