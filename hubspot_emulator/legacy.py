@@ -50,9 +50,13 @@ CRM_PIPELINES_V1 = Family(("/crm-pipelines/v1/pipelines",), None)
 OWNERS_V2 = Family(("/owners/v2/owners",), None)
 OBJECTS_V4 = Family(("/crm/v4/objects",), None)
 
-# Airbyte reads `/properties/v2/form/properties` at discovery; forms are no CRM object type
-# here, so the answer is an empty definition list (*choice*: HubSpot answers 200).
+# Airbyte reads `/properties/v2/form/properties` for its forms stream's schema; forms are no
+# CRM object type here. Its CDK cannot build a schema from an empty list (Airbyte 5.7.0's forms
+# stream then fails), so HubSpot's answer is not empty: the emulator answers the v3 form's own
+# top-level fields as definitions (*choice*: HubSpot's list is not documented).
 NO_PROPERTIES = {"form", "forms"}
+FORM_FIELDS = (("name", "Name", "string", "text"), ("formType", "Form type", "string", "text"),
+               ("archived", "Archived", "bool", "booleancheckbox"))
 # Paging limits from the legacy reference; larger values are clamped (*choice*: the legacy
 # docs give maxima, not errors).
 CONTACTS_PAGE, CONTACTS_MAX = 20, 100
@@ -86,11 +90,22 @@ def _type(request: web.Request) -> TypeState:
 
 def _definitions(emu: Emulator, type_name: str) -> list[dict]:
     if type_name.lower() in NO_PROPERTIES:
-        return []
+        return [_form_definition(k, *field) for k, field in enumerate(FORM_FIELDS)]
     otype = emu.resolve(type_name).otype
     # Live, non-sensitive definitions: what the v3 list gives without parameters.
     return [R.property_definition(p, otype) for p in otype.props
             if not p.archived and p.sensitivity == "non_sensitive"]
+
+
+def _form_definition(order: int, name: str, label: str, kind: str, field_type: str) -> dict:
+    return {"name": name, "label": label, "description": "", "groupName": "forminformation",
+            "type": kind, "fieldType": field_type, "options": [], "displayOrder": order,
+            "formField": False, "readOnlyValue": True, "readOnlyDefinition": True,
+            "hidden": False, "mutableDefinitionNotDeletable": True, "favorited": False,
+            "favoritedOrder": -1, "calculated": False, "externalOptions": False,
+            "displayMode": "current_value", "deleted": False, "hubspotDefined": True,
+            "createdAt": R.PROPERTY_CREATED_MS, "updatedAt": R.PROPERTY_CREATED_MS,
+            "createdUserId": None, "updatedUserId": None}
 
 
 async def list_properties(request: web.Request) -> web.Response:
