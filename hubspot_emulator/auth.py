@@ -21,6 +21,9 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| subscription types, one contact's statuses | `communication_preferences.read` or `…read_write` |
+| subscription statuses batch read | `communication_preferences.statuses.batch.read` |
+| `/email/public/v1/subscriptions`, its timeline | `content` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -52,6 +55,13 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
+# Subscriptions (docs/hubspot-api.md#subscriptions): each kind needs one scope of its group.
+_SUBSCRIPTION_SCOPES = {
+    "communication_preferences": ["communication_preferences.read",
+                                  "communication_preferences.read_write"],
+    "subscription_statuses_batch": ["communication_preferences.statuses.batch.read"],
+    "email_v1": ["content"],
+}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
@@ -91,7 +101,7 @@ def every_scope(types) -> frozenset[str]:
     """Every scope a route of these types (or owners, schemas) can need: a token with all of
     them but a few is refused exactly what those few guard (`deny` on the control surface)."""
     out = {"crm.objects.owners.read", "crm.schemas.custom.read", "crm.schemas.custom.write",
-           *_API_SCOPES.values()}
+           *_API_SCOPES.values(), *(g[0] for g in _SUBSCRIPTION_SCOPES.values())}
     for otype in types:
         for write in (False, True):
             out |= {object_scope(otype, write), schema_scope(otype, write)}
@@ -108,6 +118,8 @@ def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
         return [["crm.objects.owners.read"]]
     if kind in _API_SCOPES:
         return [[_API_SCOPES[kind]]]
+    if kind in _SUBSCRIPTION_SCOPES:
+        return [list(_SUBSCRIPTION_SCOPES[kind])]
     if kind == "schemas":
         return [["crm.schemas.custom.write" if write else "crm.schemas.custom.read"]]
     names = [match_info.get("type") or match_info.get("from")]

@@ -17,6 +17,7 @@ from . import (
     forms,
     legacy,
     lists,
+    subscriptions,
 )
 from .edge import edge
 from .handling import EMU
@@ -25,7 +26,7 @@ from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 legacy)  # legacy: the v1/v2 endpoints connectors still call
+                 subscriptions, legacy)  # legacy: the v1/v2 endpoints connectors still call
 
 
 def make_app(emu: Emulator) -> web.Application:
