@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
 
+from django.db.models import Q
+
 from ingestion.base.results import Mode, RecordError
 from ingestion.models import (
     OBJECT_MODELS,
@@ -166,7 +168,11 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
         else:
             since = (self.options.since if mode is Mode.SINCE
                      else self.previous_watermark - self.options.lookback)
-            found = HubSpotSubscriptionChange.objects.filter(updated_at__gte=since).order_by(
+            # Changes HubSpot dates from `since` on, and those stored since then whatever
+            # their date (a change stored after the last statuses run, even one HubSpot
+            # dates before it: the changes run may have finished later).
+            found = HubSpotSubscriptionChange.objects.filter(
+                Q(updated_at__gte=since) | Q(synced_at__gte=since)).order_by(
                 "recipient").values_list("recipient", flat=True).distinct()
         return list(dict.fromkeys(email.strip().lower() for email in found.iterator()))
 
