@@ -21,6 +21,7 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| workflows (v4 flows, v3 workflows) | `automation` |
 | subscription types, one contact's statuses | `communication_preferences.read` or `…read_write` |
 | subscription statuses batch read | `communication_preferences.statuses.batch.read` |
 | `/email/public/v1/subscriptions`, its timeline | `content` |
@@ -54,7 +55,7 @@ _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
-_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms"}
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation"}
 # Subscriptions (docs/hubspot-api.md#subscriptions): each kind needs one scope of its group.
 _SUBSCRIPTION_SCOPES = {
     "communication_preferences": ["communication_preferences.read",

@@ -18,6 +18,7 @@ from . import (
     legacy,
     lists,
     subscriptions,
+    workflows,
 )
 from .edge import edge
 from .handling import EMU
@@ -25,8 +26,9 @@ from .routes import ROUTE_ACCESS
 from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
+# legacy: the v1/v2 endpoints connectors still call.
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 subscriptions, legacy)  # legacy: the v1/v2 endpoints connectors still call
+                 workflows, subscriptions, legacy)
 
 
 def make_app(emu: Emulator) -> web.Application:
