@@ -3,7 +3,13 @@ from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
-from .marketing import SOURCE_MODELS, HubSpotWorkflow
+from .marketing import (
+    SOURCE_MODELS,
+    HubSpotSubscriptionChange,
+    HubSpotSubscriptionStatus,
+    HubSpotSubscriptionType,
+    HubSpotWorkflow,
+)
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
@@ -30,6 +36,9 @@ __all__ = [
     "HubSpotPipelineStage",
     "HubSpotProperty",
     "HubSpotPropertyHistory",
+    "HubSpotSubscriptionChange",
+    "HubSpotSubscriptionStatus",
+    "HubSpotSubscriptionType",
     "HubSpotViewColumn",
     "HubSpotWorkflow",
     "OAuthGrant",

@@ -25,6 +25,8 @@ MEMBERSHIPS_PAGE_MAX = 250  # list memberships: "The maximum `limit` is 250"
 FORMS_PAGE = 50  # forms: no documented maximum; 50 stays inside any
 SUBMISSIONS_PAGE_MAX = 50  # form submissions: "supports a maximum of 50"
 FLOWS_PAGE = 100  # workflows (v4 flows): the documented default page; no maximum documented
+SUBSCRIPTION_TIMELINE_PAGE = 1000  # subscription timeline: what the peers send; none documented
+SUBSCRIPTION_STATUSES_BATCH = 100  # statuses batch read: none documented; the CRM batch limit
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -31,6 +31,7 @@ from ingestion.models import (
     HubSpotSubscriptionChange,
     HubSpotSubscriptionStatus,
     HubSpotSubscriptionType,
+    SyncHistory,
 )
 
 from ..limits import SUBSCRIPTION_STATUSES_BATCH, SUBSCRIPTION_TIMELINE_PAGE
@@ -166,15 +167,23 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
             found = OBJECT_MODELS["contacts"].objects.filter(archived=False).exclude(
                 email=None).exclude(email="").order_by("pk").values_list("email", flat=True)
         else:
-            since = (self.options.since if mode is Mode.SINCE
-                     else self.previous_watermark - self.options.lookback)
-            # Changes HubSpot dates from `since` on, and those stored since then whatever
-            # their date (a change stored after the last statuses run, even one HubSpot
-            # dates before it: the changes run may have finished later).
-            found = HubSpotSubscriptionChange.objects.filter(
-                Q(updated_at__gte=since) | Q(synced_at__gte=since)).order_by(
+            found = HubSpotSubscriptionChange.objects.filter(self._changed(mode)).order_by(
                 "recipient").values_list("recipient", flat=True).distinct()
         return list(dict.fromkeys(email.strip().lower() for email in found.iterator()))
+
+    def _changed(self, mode: Mode) -> Q:
+        """The stored changes whose recipients to read: those HubSpot dates from the run's
+        start time on and, incrementally, those stored since the last statuses run began,
+        whatever their date: the changes run may have stored them after that statuses run
+        read its list."""
+        if mode is Mode.SINCE:
+            return Q(updated_at__gte=self.options.since)
+        lookback = self.options.lookback
+        began = (SyncHistory.objects.filter(object_type=self.object_type,
+                                            watermark__isnull=False)
+                 .order_by("-finished_at").values_list("started_at", flat=True).first())
+        stored_since = Q(synced_at__gte=began) if began else Q()
+        return Q(updated_at__gte=self.previous_watermark - lookback) | stored_since
 
     def pages(self, since: datetime | None) -> Iterator[list]:
         path = self.client.paths.subscription_statuses_batch_read()
