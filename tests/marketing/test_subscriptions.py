@@ -147,3 +147,15 @@ def test_malformed_timeline_item_when_synced_then_it_fails_alone(hubspot, api):
         upstream_changes(api)) - 1
     failure = SyncError.objects.get(object_type="subscription_changes")
     assert failure.object_id == "42@soon" and "recipient" in failure.reason
+
+
+def test_types_when_a_row_is_lost_then_verify_counts_it_missing_and_fix_restores(hubspot):
+    # The definitions come whole in one answer: its length is HubSpot's count of them.
+    run_command("sync_hubspot_subscription_types")
+    assert run_command("verify_hubspot", "--types", "subscription_types")
+    HubSpotSubscriptionType.objects.filter(pk="101002").delete()
+    error, run = run_failing("verify_hubspot", "--types", "subscription_types")
+    row = next(line for line in run.out.splitlines() if line.startswith("subscription_types "))
+    assert error.returncode == 4 and row.split()[1:5] == ["5", "4", "1", "0"]
+    run_command("verify_hubspot", "--types", "subscription_types", "--fix")
+    assert HubSpotSubscriptionType.objects.count() == 5
