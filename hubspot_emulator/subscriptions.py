@@ -96,7 +96,8 @@ class Status:
 
 @dataclass
 class Entry:
-    """One timeline item: a recipient's changes at one instant (one email event)."""
+    """One timeline item: a recipient's changes at one instant (one email event); `body`
+    is what the API serves (planted raw items: any JSON)."""
 
     timestamp_ms: int
     seq: int  # arrival order: ties in timestamp keep a stable order
@@ -112,6 +113,9 @@ class SubscriptionsState:
     types: dict[int, SubscriptionType] = field(default_factory=dict)
     statuses: dict[str, dict[int, Status]] = field(default_factory=dict)  # email (lower) → …
     timeline: list[Entry] = field(default_factory=list)  # ascending by (timestamp, seq)
+    # (timestamp, recipient) → its item: changes at one instant share an item, as the changes
+    # one email event causes do (docs/hubspot-api.md#subscriptions).
+    items: dict[tuple[int, str], Entry] = field(default_factory=dict)
     next_seq: int = 0
     rng: random.Random = field(default_factory=random.Random)
 
@@ -135,16 +139,24 @@ class SubscriptionsState:
         if current is None or current.timestamp_ms <= at_ms:
             self.statuses[email.lower()][sub_id] = Status(status, source, at_ms, legal_basis,
                                                           explanation)
-        return self.plant(at_ms, {"timestamp": at_ms, "portalId": PORTAL_ID,
-                                  "recipient": email, "changes": [one]})
+        return self.item(email, at_ms, one)
+
+    def item(self, email: str, at_ms: int, change: dict) -> Entry:
+        """Add `change` to the recipient's item at that instant, or to a new item."""
+        entry = self.items.get((at_ms, email.lower()))
+        if entry is None:
+            entry = self.items[(at_ms, email.lower())] = self.plant(
+                at_ms, {"timestamp": at_ms, "portalId": PORTAL_ID, "recipient": email,
+                        "changes": []})
+        entry.body["changes"].append(change)
+        return entry
 
     def bounce(self, email: str, at_ms: int) -> Entry:
         """A portal-wide bounce: no subscription type, so no per-type status moves."""
         event = {"id": self.new_id(), "created": at_ms}
         one = {"change": "BOUNCED", "source": "SOURCE_NON_DELIVERY_REPORT",
                "portalId": PORTAL_ID, "changeType": "PORTAL_BOUNCE", "causedByEvent": event}
-        return self.plant(at_ms, {"timestamp": at_ms, "portalId": PORTAL_ID,
-                                  "recipient": email, "changes": [one]})
+        return self.item(email, at_ms, one)
 
     def new_id(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -195,7 +207,8 @@ def _seed(store: Store) -> SubscriptionsState:
 def _seed_contact(state: SubscriptionsState, email: str, created_ms: int) -> None:
     rng = state.rng
     latest = FIXED_EPOCH_MS - DAY_MS
-    at = min(latest - 20 * DAY_MS, created_ms + rng.randrange(1, 30 * DAY_MS))
+    at = min(latest - 20 * DAY_MS - rng.randrange(DAY_MS),
+             created_ms + rng.randrange(1, 30 * DAY_MS))
     if rng.random() < 0.8:
         state.change(email, MARKETING, "SUBSCRIBED", "SOURCE_IMPORT", at, "CONSENT_WITH_NOTICE",
                      "Opted in on the signup form.")
