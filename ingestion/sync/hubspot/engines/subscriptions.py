@@ -10,9 +10,10 @@ statuses (docs/hubspot-api.md#subscriptions; modes in docs/modes.md#subscription
   no id), so a re-read change is the same row.
 - `subscription_statuses`: each contact's statuses from the batch read, 100 emails a request.
   HubSpot lists no subscribers: the emails are those of the contacts already mirrored (a full
-  run), or of the recipients of the changes stored since the watermark minus the lookback (an
-  incremental run). They are taken in the main thread before the run reads (`prepare`): the
-  fetch stage never touches the database.
+  run), or of the recipients of the stored changes dated from the watermark minus the
+  lookback on, or stored since the last statuses run began (an incremental run). They are
+  taken in the main thread before the run reads (`prepare`): the fetch stage never touches
+  the database. A full run holds them all in memory (a list of strings).
 """
 
 from __future__ import annotations
