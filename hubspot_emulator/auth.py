@@ -24,6 +24,9 @@ name none):
 | workflows (v4 flows, v3 workflows) | `automation` |
 | marketing emails, their statistics | `content`, `marketing-email` or `transactional-email` |
 | marketing campaigns (assets and budget too) | `marketing.campaigns.read` |
+| subscription types, one contact's statuses | `communication_preferences.read` or `…read_write` |
+| subscription statuses batch read | `communication_preferences.statuses.batch.read` |
+| `/email/public/v1/subscriptions`, its timeline | `content` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -55,9 +58,15 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms").
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation"}
-# Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns).
+# Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
+# #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),
-                      "campaigns": ("marketing.campaigns.read",)}
+                      "campaigns": ("marketing.campaigns.read",),
+                      "communication_preferences": ("communication_preferences.read",
+                                                    "communication_preferences.read_write"),
+                      "subscription_statuses_batch": (
+                          "communication_preferences.statuses.batch.read",),
+                      "email_v1": ("content",)}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
@@ -97,7 +106,7 @@ def every_scope(types) -> frozenset[str]:
     """Every scope a route of these types (or owners, schemas) can need: a token with all of
     them but a few is refused exactly what those few guard (`deny` on the control surface)."""
     out = {"crm.objects.owners.read", "crm.schemas.custom.read", "crm.schemas.custom.write",
-           *_API_SCOPES.values(), *(s for group in _API_SCOPE_CHOICES.values() for s in group)}
+           *_API_SCOPES.values(), *(group[0] for group in _API_SCOPE_CHOICES.values())}
     for otype in types:
         for write in (False, True):
             out |= {object_scope(otype, write), schema_scope(otype, write)}

@@ -273,6 +273,35 @@ class EmulatorControl:
         deletes it."""
         body = dict(fields) if guid is None else {"id": guid, **fields}
         return self._post("marketing/campaigns", body)
+    def subscription_change(self, email: str, subscription_id: int, status: str,
+                            source: str = "SOURCE_RECIPIENT", timestamp_ms: int | None = None,
+                            legal_basis: str | None = None,
+                            caused_by_event: dict | None = None) -> dict:
+        """Change a contact's subscription (`status`: SUBSCRIBED or UNSUBSCRIBED; time: the
+        emulated clock's now unless given): adds a timeline entry and moves the status unless a
+        later one is recorded. → `{entry, status}` as the API serves them."""
+        body: dict[str, Any] = {"email": email, "subscriptionId": subscription_id,
+                                "status": status, "source": source}
+        for key, value in (("timestamp", timestamp_ms), ("legalBasis", legal_basis),
+                           ("causedByEvent", caused_by_event)):
+            if value is not None:
+                body[key] = value
+        return self._post("subscriptions/change", body)
+
+    def subscription_timeline_raw(self, entry: Any, timestamp_ms: int | None = None) -> dict:
+        """Plant a timeline item served verbatim (any JSON), sorted at `timestamp_ms`."""
+        body: dict[str, Any] = {"entry": entry}
+        if timestamp_ms is not None:
+            body["timestamp"] = timestamp_ms
+        return self._post("subscriptions/timeline", body)
+
+    def subscription_type_create(self, name: str, subscription_id: int | None = None,
+                                 description: str = "", purpose: str = "Marketing") -> dict:
+        """Add a subscription type: its definition as the v3 API serves it."""
+        body: dict[str, Any] = {"name": name, "description": description, "purpose": purpose}
+        if subscription_id is not None:
+            body["id"] = subscription_id
+        return self._post("subscriptions/types", body)
 
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,

@@ -71,12 +71,19 @@ MARKETING_EMAILS = Family(("/marketing/v3/emails",), f"/marketing/emails/{VERSIO
 CAMPAIGNS = Family(("/marketing/v3/campaigns",), f"/marketing/campaigns/{VERSION}")
 # Account information: `/account-info/v3/details` and `/account-info/{v}/details`.
 ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
+# Communication preferences (docs/hubspot-api.md#subscriptions): v4 and the dated API share one
+# shape; v3 (definitions in `subscriptionDefinitions`, one contact's statuses by email) has no
+# dated twin, nor have the legacy `/email/public/v1/subscriptions` types and change timeline.
+COMM_PREFS = Family(("/communication-preferences/v4",), f"/communication-preferences/{VERSION}")
+COMM_PREFS_V3 = Family(("/communication-preferences/v3",), None)
+EMAIL_SUBSCRIPTIONS_V1 = Family(("/email/public/v1/subscriptions",), None)
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | workflows | marketing_emails | campaigns | account (any valid
+    schemas | lists | forms | workflows | marketing_emails | campaigns |
+    communication_preferences | subscription_statuses_batch | email_v1 | account (any valid
     token: HubSpot asks only for `oauth`, which every app has) | public (no bearer token: the
     OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""

@@ -18,6 +18,7 @@ from . import (
     legacy,
     lists,
     marketing,
+    subscriptions,
     workflows,
 )
 from .edge import edge
@@ -26,8 +27,9 @@ from .routes import ROUTE_ACCESS
 from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
+# legacy: the v1/v2 endpoints connectors still call.
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 workflows, marketing, legacy)  # legacy: the v1/v2 endpoints connectors still call
+                 workflows, marketing, subscriptions, legacy)  # legacy: the v1/v2 endpoints
 
 
 def make_app(emu: Emulator) -> web.Application:

@@ -7,6 +7,9 @@ from .marketing import (
     SOURCE_MODELS,
     HubSpotCampaign,
     HubSpotMarketingEmail,
+    HubSpotSubscriptionChange,
+    HubSpotSubscriptionStatus,
+    HubSpotSubscriptionType,
     HubSpotWorkflow,
 )
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
@@ -37,6 +40,9 @@ __all__ = [
     "HubSpotPipelineStage",
     "HubSpotProperty",
     "HubSpotPropertyHistory",
+    "HubSpotSubscriptionChange",
+    "HubSpotSubscriptionStatus",
+    "HubSpotSubscriptionType",
     "HubSpotViewColumn",
     "HubSpotWorkflow",
     "OAuthGrant",

@@ -70,6 +70,62 @@ class HubSpotCampaign(HubSpotDefinition):
 
     class Meta:
         db_table = "hubspot_campaign"
+class HubSpotSubscriptionType(HubSpotDefinition):
+    """An email subscription type (communication preferences definition); retired ones stay
+    listed by HubSpot with `is_active` false (docs/hubspot-api.md#subscriptions)."""
+
+    name = models.TextField(null=True)
+    description = models.TextField(null=True)
+    purpose = models.TextField(null=True)
+    communication_method = models.TextField(null=True)
+    is_active = models.BooleanField(null=True)
+    is_default = models.BooleanField(null=True)
+    is_internal = models.BooleanField(null=True)
+    business_unit_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        db_table = "hubspot_subscription_type"
+
+
+class HubSpotSubscriptionStatus(HubSpotDefinition):
+    """A contact's current status for one subscription type; id `<email, lowercase>:<type id>`,
+    `updated_at` and `changed_at` HubSpot's `timestamp` of the status."""
+
+    email = models.TextField(db_index=True)
+    subscription_id = models.BigIntegerField(null=True, db_index=True)
+    subscription_name = models.TextField(null=True)
+    status = models.TextField(null=True, help_text="SUBSCRIBED, UNSUBSCRIBED, NOT_SPECIFIED")
+    source = models.TextField(null=True)
+    legal_basis = models.TextField(null=True)
+    legal_basis_explanation = models.TextField(null=True)
+    channel = models.TextField(null=True)
+    business_unit_id = models.BigIntegerField(null=True)
+    changed_at = models.DateTimeField(null=True, help_text="when the status was set")
+
+    class Meta:
+        db_table = "hubspot_subscription_status"
+
+
+class HubSpotSubscriptionChange(HubSpotDefinition):
+    """One change of the subscription timeline; HubSpot gives changes no id, so the key is a
+    digest of the recipient, the timeline item's time and the change's subscription, change,
+    type and source (the same change read again is the same row). `updated_at` is the
+    item's time (what incremental reads start from), `occurred_at` the change's own."""
+
+    recipient = models.TextField(db_index=True)
+    occurred_at = models.DateTimeField(null=True)
+    subscription_id = models.BigIntegerField(null=True)
+    change = models.TextField(null=True, help_text="SUBSCRIBED, UNSUBSCRIBED, BOUNCED …")
+    change_type = models.TextField(null=True, help_text="SUBSCRIPTION_STATUS, PORTAL_STATUS …")
+    source = models.TextField(null=True)
+    portal_id = models.BigIntegerField(null=True)
+    caused_by_event_id = models.TextField(null=True, help_text="the email event behind it")
+
+    class Meta:
+        db_table = "hubspot_subscription_change"
+        # What an incremental statuses run looks up: changes dated or stored since a time.
+        indexes = [models.Index(fields=["updated_at"], name="hubspot_sub_change_updated"),
+                   models.Index(fields=["synced_at"], name="hubspot_sub_change_synced")]
 
 
 # The marketing sources' tables by source name (sync_hubspot_<name>): each gets its typed view
@@ -77,3 +133,8 @@ class HubSpotCampaign(HubSpotDefinition):
 SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "workflows": HubSpotWorkflow, "campaigns": HubSpotCampaign,
     "marketing_emails": HubSpotMarketingEmail}
+    "workflows": HubSpotWorkflow,
+    "subscription_types": HubSpotSubscriptionType,
+    "subscription_changes": HubSpotSubscriptionChange,
+    "subscription_statuses": HubSpotSubscriptionStatus,
+}

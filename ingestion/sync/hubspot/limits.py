@@ -28,6 +28,8 @@ FLOWS_PAGE = 100  # workflows (v4 flows): the documented default page; no maximu
 MARKETING_EMAILS_PAGE = 100  # marketing emails: the documented default; no maximum documented
 CAMPAIGNS_PAGE_MAX = 100  # campaigns: `limit` "from 1 to 100"
 CAMPAIGN_ASSETS_PAGE_MAX = 100  # one campaign's assets of one type (*uncertain* maximum)
+SUBSCRIPTION_TIMELINE_PAGE = 1000  # subscription timeline: what the peers send; none documented
+SUBSCRIPTION_STATUSES_BATCH = 100  # statuses batch read: none documented; the CRM batch limit
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -29,7 +29,10 @@ OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (docs/hubspot-a
 # HubSpot's lists, forms, marketing emails and campaigns references document these APIs dated
 # 2026-03 (their 2026-09 is a beta): any dated setting uses that version for them.
 MARKETING_DATED_VERSION = "2026-03"
-ACCOUNT_INFO_DATED_VERSION = "2026-03"  # the account information API's documented date
+ACCOUNT_INFO_DATED_VERSION = "2026-03"
+# The communication preferences (subscriptions) API's documented date
+# (docs/hubspot-api.md#subscriptions).
+COMM_PREFS_DATED_VERSION = "2026-03"  # the account information API's documented date
 
 
 def segment(value: object) -> str:
@@ -136,6 +139,20 @@ class HubSpotPaths:
 
     def campaign_budget(self, guid: str) -> str:
         return f"{self.campaign(guid)}/budget/totals"
+    def subscription_definitions(self) -> str:
+        # v3 answers `subscriptionDefinitions`, the dated API `results`
+        # (docs/hubspot-api.md#subscriptions).
+        return ("/communication-preferences/v3/definitions" if self.legacy
+                else f"/communication-preferences/{COMM_PREFS_DATED_VERSION}/definitions")
+
+    def subscription_statuses_batch_read(self) -> str:
+        # v3 has no batch read: the legacy family reads v4 (docs/hubspot-api.md#subscriptions).
+        version = "v4" if self.legacy else COMM_PREFS_DATED_VERSION
+        return f"/communication-preferences/{version}/statuses/batch/read"
+
+    def subscription_timeline(self) -> str:
+        # v1 only: the timeline has no dated twin (docs/hubspot-api.md#subscriptions).
+        return "/email/public/v1/subscriptions/timeline"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

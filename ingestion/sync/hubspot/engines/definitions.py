@@ -57,7 +57,7 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
                        updated_at=_first_time(data, self.updated_fields),
                        archived=strict_bool(data.get("archived", False)),
                        archived_at=parse_hubspot_datetime(data.get("archivedAt")))
-        except RecordError as error:  # `row` said what is wrong: keep its reason
+        except RecordError as error:  # row() said why: keep it (and its id, if it has one)
             raise RecordError(error.object_id or _key_of(item), error.reason) from None
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "

@@ -18,6 +18,11 @@ from .owners import HubSpotOwnerSyncEngine
 from .pipelines import HubSpotPipelineStageSyncEngine, HubSpotPipelineSyncEngine
 from .properties import HubSpotPropertySyncEngine
 from .standard import BY_NAME, RECORD_ENGINES
+from .subscriptions import (
+    HubSpotSubscriptionChangeSyncEngine,
+    HubSpotSubscriptionStatusSyncEngine,
+    HubSpotSubscriptionTypeSyncEngine,
+)
 from .workflows import HubSpotWorkflowSyncEngine
 
 DEFINITION_ENGINES = (
@@ -31,8 +36,11 @@ DEFINITION_ENGINES = (
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
 # The marketing sources (engines/sources.py), each one table read from one API; in order:
 # what the others name first.
-SOURCE_ENGINES = (HubSpotWorkflowSyncEngine, HubSpotCampaignSyncEngine,
-                  HubSpotMarketingEmailSyncEngine)
+SOURCE_ENGINES = (
+    HubSpotWorkflowSyncEngine, HubSpotCampaignSyncEngine, HubSpotMarketingEmailSyncEngine,
+    # Statuses last: an incremental run reads the recipients of the changes stored.
+    HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
+    HubSpotSubscriptionStatusSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
