@@ -132,8 +132,7 @@ class HubSpotSubscriptionChange(HubSpotDefinition):
 # `<table>_v` (ingestion/sync/hubspot/typed_views.py).
 SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "workflows": HubSpotWorkflow, "campaigns": HubSpotCampaign,
-    "marketing_emails": HubSpotMarketingEmail}
-    "workflows": HubSpotWorkflow,
+    "marketing_emails": HubSpotMarketingEmail,
     "subscription_types": HubSpotSubscriptionType,
     "subscription_changes": HubSpotSubscriptionChange,
     "subscription_statuses": HubSpotSubscriptionStatus,
