@@ -5,6 +5,7 @@ statuses for every stored contact (full) or the recipients of new changes (incre
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from sync_commands import run_command, run_failing
 from upstream import listing, requests_by_path
 
@@ -74,6 +75,15 @@ def test_portal_when_changes_and_statuses_synced_then_mirror_matches_hubspot(hub
     expected = upstream_statuses(api, contact_emails(api))
     stored = dict(HubSpotSubscriptionStatus.objects.values_list("pk", "status"))
     assert statuses["created"] == len(expected) > 0 and stored == expected
+
+    run_command("build_hubspot_views")  # the analysts' question: who unsubscribed, when
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT s.email, c.occurred_at FROM hubspot_subscription_status_v s "
+                       "JOIN hubspot_subscription_change_v c ON c.recipient = s.email "
+                       "AND c.subscription_id = s.subscription_id AND c.change = s.status "
+                       "WHERE s.status = 'UNSUBSCRIBED'")
+        unsubscribed = cursor.fetchall()
+    assert len(unsubscribed) == list(expected.values()).count("UNSUBSCRIBED") > 0
 
 
 def test_changes_when_synced_again_then_incremental_with_lookback_and_no_duplicates(hubspot,
