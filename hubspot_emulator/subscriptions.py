@@ -32,7 +32,7 @@ import base64
 import binascii
 import random
 import uuid
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -322,9 +322,10 @@ async def timeline(request: web.Request) -> web.Response:
     state = subscriptions_of(emulator(request).store)
     page: list[Entry] = []
     more = False
-    for entry in reversed(state.timeline):  # newest first
-        if position is not None and entry.key >= position:
-            continue
+    # Newest first, from just below the position the offset names.
+    below = len(state.timeline) if position is None else bisect_left(
+        state.timeline, position, key=lambda e: e.key)
+    for entry in map(state.timeline.__getitem__, range(below - 1, -1, -1)):
         if not start <= entry.timestamp_ms <= end:
             continue
         body = _of_type(entry.body, change_type)

@@ -5,6 +5,7 @@ statuses for every stored contact (full) or the recipients of new changes (incre
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from sync_commands import run_command, run_failing
 from upstream import listing, requests_by_path
 
@@ -74,6 +75,15 @@ def test_portal_when_changes_and_statuses_synced_then_mirror_matches_hubspot(hub
     expected = upstream_statuses(api, contact_emails(api))
     stored = dict(HubSpotSubscriptionStatus.objects.values_list("pk", "status"))
     assert statuses["created"] == len(expected) > 0 and stored == expected
+
+    run_command("build_hubspot_views")  # the analysts' question: who unsubscribed, when
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT s.email, c.occurred_at FROM hubspot_subscription_status_v s "
+                       "JOIN hubspot_subscription_change_v c ON c.recipient = s.email "
+                       "AND c.subscription_id = s.subscription_id AND c.change = s.status "
+                       "WHERE s.status = 'UNSUBSCRIBED'")
+        unsubscribed = cursor.fetchall()
+    assert len(unsubscribed) == list(expected.values()).count("UNSUBSCRIBED") > 0
 
 
 def test_changes_when_synced_again_then_incremental_with_lookback_and_no_duplicates(hubspot,
@@ -159,3 +169,24 @@ def test_types_when_a_row_is_lost_then_verify_counts_it_missing_and_fix_restores
     assert error.returncode == 4 and row.split()[1:5] == ["5", "4", "1", "0"]
     run_command("verify_hubspot", "--types", "subscription_types", "--fix")
     assert HubSpotSubscriptionType.objects.count() == 5
+
+
+def test_batch_read_naming_an_input_in_errors_when_full_run_then_it_fails_and_is_not_swept(
+        hubspot, api):
+    run_command("sync_hubspot_contacts")
+    run_command("sync_hubspot_subscription_statuses")
+    stored = HubSpotSubscriptionStatus.objects.count()
+    emails = sorted({email.lower() for email in contact_emails(api)})
+    unread = HubSpotSubscriptionStatus.objects.order_by("pk").first().email
+    answer = api.post(BATCH_READ, params={"channel": "EMAIL"},
+                      json={"inputs": [e for e in emails if e != unread]}).json()
+    answer["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND",
+                         "message": "could not read", "context": {"ids": [unread]}}]
+    hubspot.control.set_faults(script=[{"kind": "pass"}, {"kind": "body", "body": answer}],
+                               match={"method": "POST", "path_prefix": BATCH_READ})
+    error, run = run_failing("sync_hubspot_subscription_statuses", "--full")
+    assert run["subscription_statuses"]["failed"] == 1 and "failed" in str(error)
+    failure = SyncError.objects.get(object_type="subscription_statuses")
+    assert failure.object_id == unread and "OBJECT_NOT_FOUND" in failure.reason
+    live = HubSpotSubscriptionStatus.objects.filter(archived=False)
+    assert live.count() == stored and live.filter(email=unread).exists()  # no sweep

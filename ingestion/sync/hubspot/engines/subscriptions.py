@@ -23,10 +23,12 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import islice
+from typing import Any
 
+import msgspec
 from django.db.models import Q
 
-from ingestion.base.results import Mode, RecordError
+from ingestion.base.results import Mode, ReadCheck, RecordError
 from ingestion.models import (
     OBJECT_MODELS,
     HubSpotSubscriptionChange,
@@ -160,6 +162,14 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
     def prepare(self) -> None:
         super().prepare()
         self.emails = self._emails(self.result.mode)
+        self.unread = 0  # inputs HubSpot answered with an error (counted by the fetch stage)
+
+    def read_check(self) -> ReadCheck | None:
+        # Statuses of an email HubSpot could not read are unknown, not gone: no sweep.
+        if not self.unread:
+            return None
+        return ReadCheck({"unread_emails": self.unread}, f"HubSpot could not read the "
+                         f"statuses of {self.unread} email(s); nothing was archived as gone")
 
     def _emails(self, mode: Mode) -> list[str]:
         """The emails to read, distinct, in a stable order: every stored contact's (a full
@@ -191,10 +201,18 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
         emails_left = iter(self.emails)
         while emails := list(islice(emails_left, SUBSCRIPTION_STATUSES_BATCH)):
             reply = self.client.request("POST", path, params=CHANNEL,
-                                        json={"inputs": emails})
-            yield [status for result in reply.results for status in statuses_of(result)]
+                                        json={"inputs": emails}, shape=StatusesReply)
+            # A 207 names the inputs HubSpot could not read in `errors`: each fails by itself,
+            # and the run sweeps nothing (`read_check`).
+            self.unread += len(reply.errors)
+            yield [*(status for result in reply.results for status in statuses_of(result)),
+                   *({UNREAD: error} for error in reply.errors)]
 
     def row(self, status: dict) -> tuple[dict, dict]:
+        if UNREAD in status:
+            error = status[UNREAD]
+            raise RecordError(_named(error), "HubSpot could not read its statuses: "
+                              f"{error.get('category') if isinstance(error, dict) else error}")
         email, sub_id = status.get("subscriberIdString"), status.get("subscriptionId")
         if not isinstance(email, str) or not email or sub_id in (None, ""):
             raise RecordError(f"{email}:{sub_id}", "a status without its email and "
@@ -208,6 +226,24 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
             "channel": status.get("channel"),
             "business_unit_id": integer(status.get("businessUnitId")),
             "changed_at": parse_hubspot_datetime(status.get("timestamp"))}
+
+
+class StatusesReply(Listing):
+    """A statuses batch read: `results`, and on a 207 the inputs it failed in `errors`."""
+
+    errors: list[Any] = msgspec.field(default_factory=list)
+
+
+UNREAD = "_mirror_unread"  # an item standing for an input HubSpot answered with an error
+
+
+def _named(error) -> str:
+    """The input an error names: its context's first value, else its id, else empty."""
+    context = error.get("context") if isinstance(error, dict) else None
+    for values in context.values() if isinstance(context, dict) else ():
+        if isinstance(values, list) and values:
+            return str(values[0])
+    return str(error.get("id") or "") if isinstance(error, dict) else ""
 
 
 def statuses_of(result) -> list:
