@@ -61,14 +61,17 @@ FORMS = Family(("/marketing/v3/forms",), f"/marketing/forms/{VERSION}")
 FORM_SUBMISSIONS = Family(("/form-integrations/v1/submissions/forms",), None)
 # Account information: `/account-info/v3/details` and `/account-info/{v}/details`.
 ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
+# The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
+EMAIL_EVENTS = Family(("/email/public/v1/events",), None)
+EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | account (any valid token: HubSpot asks only for `oauth`, which
-    every app has) | public (no bearer token: the OAuth token endpoints). `write`: a write
-    scope.
+    schemas | lists | forms | content (email events and campaigns) | account (any valid
+    token: HubSpot asks only for `oauth`, which every app has) | public (no bearer token:
+    the OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str
