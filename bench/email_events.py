@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 
 import orjson
 
@@ -50,7 +51,7 @@ def main() -> None:
 
 
 def run_size(db: str, emulator) -> dict:
-    env = {**__import__("os").environ, "DATABASE_URL": fresh_database(db),
+    env = {**os.environ, "DATABASE_URL": fresh_database(db),
            "HUBSPOT_API_BASE_URL": emulator.url, "HUBSPOT_ACCESS_TOKEN": TOKEN}
     manage(env, "migrate", "--verbosity", "0")
     before = emulator.control.stats()["requests"]

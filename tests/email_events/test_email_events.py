@@ -1,0 +1,141 @@
+"""sync_hubspot_email_events and sync_hubspot_email_campaigns: HubSpot's legacy email
+analytics API mirrored by event key (created ms + id) and campaign id
+(docs/hubspot-api.md#email-events)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from email_clients import (
+    airbyte_campaigns,
+    airbyte_email_events,
+    singer_campaigns,
+    singer_email_events,
+)
+from sync_commands import run_command, run_failing
+from upstream import listing
+
+from hubspot_emulator.email_events import START_MS
+from hubspot_emulator.timeutil import FIXED_EPOCH_MS
+from ingestion.models import HubSpotEmailCampaign, HubSpotEmailEvent, SyncError, SyncHistory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
+
+EVENTS = "/email/public/v1/events"
+
+
+def upstream_events(api) -> list[dict]:
+    return listing(api, EVENTS, {"limit": 1000}, key="events")
+
+
+def key(event: dict) -> str:
+    return f"{event['created']}:{event['id']}"
+
+
+def stored_keys() -> set[str]:
+    return set(HubSpotEmailEvent.objects.values_list("id", flat=True))
+
+
+def test_portal_when_events_synced_then_every_event_by_key_with_its_columns(hubspot, api):
+    counts = run_command("sync_hubspot_email_events")["email_events"]
+    upstream = upstream_events(api)
+    assert counts["created"] == len(upstream) == HubSpotEmailEvent.objects.count() == 400
+    assert stored_keys() == {key(e) for e in upstream}
+    by_type = {e["type"]: e for e in upstream}
+    click = HubSpotEmailEvent.objects.get(pk=key(by_type["CLICK"]))
+    assert (click.event_type, click.url, click.recipient, click.email_campaign_id) == (
+        "CLICK", by_type["CLICK"]["url"], by_type["CLICK"]["recipient"],
+        by_type["CLICK"]["emailCampaignId"])
+    assert click.sent_by_id == by_type["CLICK"]["sentBy"]["id"]
+    assert click.browser == by_type["CLICK"]["browser"] and click.raw == by_type["CLICK"]
+    assert click.created_at == click.updated_at == datetime.fromtimestamp(
+        by_type["CLICK"]["created"] / 1000, UTC)
+    bounce = HubSpotEmailEvent.objects.get(pk=key(by_type["BOUNCE"]))
+    assert (bounce.bounce_category, bounce.status) == (by_type["BOUNCE"]["category"],
+                                                       by_type["BOUNCE"]["status"])
+    dropped = HubSpotEmailEvent.objects.get(pk=key(by_type["DROPPED"]))
+    assert dropped.drop_reason == by_type["DROPPED"]["dropReason"]
+    change = HubSpotEmailEvent.objects.get(pk=key(by_type["STATUSCHANGE"]))
+    assert change.subscriptions == by_type["STATUSCHANGE"]["subscriptions"]
+    assert change.subscription_status == by_type["STATUSCHANGE"]["portalSubscriptionStatus"]
+
+
+def test_malformed_event_when_synced_then_it_alone_fails_with_key_and_reason(hubspot, api):
+    hubspot.control.add_email_events([
+        {"type": "OPEN", "created": START_MS + 5, "id": "bad-campaign",
+         "fields": {"emailCampaignId": "not a number"}},
+        {"type": "OPEN", "created": START_MS + 6, "id": "bad-created",
+         "fields": {"created": "yesterday"}}])
+    _, run = run_failing("sync_hubspot_email_events")
+    assert run["email_events"]["created"] == 400 and run["email_events"]["failed"] == 2
+    failures = dict(SyncError.objects.values_list("object_id", "reason"))
+    assert "emailCampaignId is not an integer" in failures[f"{START_MS + 5}:bad-campaign"]
+    assert "created is not epoch milliseconds" in failures[":bad-created"]
+
+
+def test_late_event_when_incremental_within_lookback_then_saved_once(hubspot, api):
+    run_command("sync_hubspot_email_events")
+    newest = max(e["created"] for e in upstream_events(api))
+    late, fresh = hubspot.control.add_email_events([
+        {"type": "OPEN", "created": newest - 60_000},  # arrived late, inside the lookback
+        {"type": "CLICK", "created": newest + 60_000}])
+    counts = run_command("sync_hubspot_email_events")["email_events"]
+    assert counts["created"] == 2 and counts["updated"] == 0
+    assert HubSpotEmailEvent.objects.count() == 402
+    assert {key(late), key(fresh)} <= stored_keys()
+    again = run_command("sync_hubspot_email_events")["email_events"]
+    assert again["created"] == 0 and HubSpotEmailEvent.objects.count() == 402
+
+
+def test_force_overwrite_when_rows_edited_then_hubspot_values_back(hubspot):
+    run_command("sync_hubspot_email_events")
+    HubSpotEmailEvent.objects.update(recipient="edited@example.com")
+    counts = run_command("sync_hubspot_email_events", "--full", "--force-overwrite",
+                         "--noinput")["email_events"]
+    assert counts["overwritten"] == 400
+    assert not HubSpotEmailEvent.objects.filter(recipient="edited@example.com").exists()
+
+
+def test_dry_run_when_synced_then_would_be_counts_and_nothing_written(hubspot):
+    run = run_command("sync_hubspot_email_events", "--dry-run")
+    assert run["email_events"]["created"] == 400
+    assert not HubSpotEmailEvent.objects.exists()
+
+
+def test_max_records_when_set_then_exactly_that_many_and_watermark_kept(hubspot):
+    counts = run_command("sync_hubspot_email_events", "--max-records", "150")["email_events"]
+    assert counts["created"] == 150 == HubSpotEmailEvent.objects.count()
+    counts = run_command("sync_hubspot_email_events")["email_events"]
+    assert counts["created"] == 250 and HubSpotEmailEvent.objects.count() == 400
+
+
+def test_campaigns_when_synced_then_every_campaign_with_its_counters(hubspot, api):
+    counts = run_command("sync_hubspot_email_campaigns")["email_campaigns"]
+    assert counts["created"] == 4 == HubSpotEmailCampaign.objects.count()
+    for campaign in HubSpotEmailCampaign.objects.all():
+        detail = api.get(f"/email/public/v1/campaigns/{campaign.id}").json()
+        assert campaign.counters == detail["counters"] and campaign.name == detail["name"]
+        assert (campaign.sent, campaign.opened, campaign.clicked) == (
+            detail["counters"]["sent"], detail["counters"]["open"], detail["counters"]["click"])
+    assert run_command("sync_hubspot_email_campaigns")["email_campaigns"]["skipped"] == 4
+
+
+def test_mirror_when_synced_then_same_ids_as_singer_and_airbyte_read(hubspot, api):
+    run_command("sync_hubspot_email_events")
+    run_command("sync_hubspot_email_campaigns")
+    for read in (singer_email_events(api, START_MS, FIXED_EPOCH_MS),
+                 airbyte_email_events(api, START_MS, FIXED_EPOCH_MS)):
+        assert {key(e) for e in read} == stored_keys()
+    campaigns = set(HubSpotEmailCampaign.objects.values_list("id", flat=True))
+    for read in (singer_campaigns(api), airbyte_campaigns(api)):
+        assert {str(c["id"]) for c in read} == campaigns
+
+
+@pytest.mark.parametrize("command", ["sync_hubspot_email_events",
+                                     "sync_hubspot_email_campaigns"])
+def test_scope_missing_when_syncing_then_exit_77_and_no_run_recorded(hubspot, command):
+    hubspot.control.deny_scopes(["content"])
+    error, _ = run_failing(command)
+    assert error.returncode == 77 and "no access" in str(error)
+    assert not SyncHistory.objects.exists()
