@@ -20,8 +20,8 @@ def documented_rates_query() -> str:
     return query
 
 
-def expected_rates(api) -> dict[int, tuple]:
-    """Per campaign: (name, delivered, opened, clicked, open %, click %) from HubSpot's side."""
+def expected_counts(api) -> dict[int, tuple]:
+    """Per campaign: (name, delivered, opened, clicked) recipients, from HubSpot's side."""
     events = listing(api, "/email/public/v1/events", {"limit": 1000}, key="events")
     out = {}
     for campaign in {e["emailCampaignId"] for e in events}:
@@ -30,10 +30,7 @@ def expected_rates(api) -> dict[int, tuple]:
         reached = {kind: len({e["recipient"] for e in mine if e["type"] == kind})
                    for kind in ("DELIVERED", "OPEN", "CLICK")}
         name = api.get(f"/email/public/v1/campaigns/{campaign}").json()["name"]
-        delivered = reached["DELIVERED"]
-        out[campaign] = (name, delivered, reached["OPEN"], reached["CLICK"],
-                         round(100 * reached["OPEN"] / delivered, 1),
-                         round(100 * reached["CLICK"] / delivered, 1))
+        out[campaign] = (name, reached["DELIVERED"], reached["OPEN"], reached["CLICK"])
     return out
 
 
@@ -43,7 +40,9 @@ def test_rates_query_when_run_on_a_synced_mirror_then_matches_hubspots_events(hu
     with connection.cursor() as cursor:
         cursor.execute(documented_rates_query())
         rows = cursor.fetchall()
-    got = {row[0]: (row[1], row[2], row[3], row[4], float(row[5]), float(row[6]))
-           for row in rows}
-    assert got == expected_rates(api) and len(got) == 4
-    assert all(0 < rates[4] <= 100 for rates in got.values())
+    assert {row[0]: row[1:5] for row in rows} == expected_counts(api) and len(rows) == 4
+    for _campaign, _name, delivered, opened, clicked, open_pct, click_pct in rows:
+        # Rounded to one decimal by the database (its own rounding of halves).
+        assert abs(float(open_pct) - 100 * opened / delivered) <= 0.05 + 1e-9
+        assert abs(float(click_pct) - 100 * clicked / delivered) <= 0.05 + 1e-9
+        assert 0 < clicked <= opened <= delivered
