@@ -21,6 +21,7 @@ name none):
 | schemas: list, get / create | `crm.schemas.custom.read` / `crm.schemas.custom.write` |
 | lists: search, get, memberships | `crm.lists.read` |
 | forms, form submissions | `forms` |
+| workflows (v4 flows, v3 workflows) | `automation` |
 | email events, email campaigns (legacy email analytics API) | `content` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
@@ -52,7 +53,8 @@ _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms") and its email analytics reference (docs/hubspot-api.md#email-events).
-_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "content": "content"}
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
+               "content": "content"}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:

@@ -59,6 +59,10 @@ OAUTH_DATED = Family((), f"/oauth/{VERSION}")
 LISTS = Family(("/crm/v3/lists",), f"/crm/lists/{VERSION}")
 FORMS = Family(("/marketing/v3/forms",), f"/marketing/forms/{VERSION}")
 FORM_SUBMISSIONS = Family(("/form-integrations/v1/submissions/forms",), None)
+# Workflows: the automation v4 flows API (no dated version out of beta) and the v3 workflows
+# API (docs/hubspot-api.md#workflows).
+FLOWS = Family(("/automation/v4/flows",), None)
+WORKFLOWS_V3 = Family(("/automation/v3/workflows",), None)
 # Account information: `/account-info/v3/details` and `/account-info/{v}/details`.
 ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 # The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
@@ -69,9 +73,9 @@ EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | content (email events and campaigns) | account (any valid
-    token: HubSpot asks only for `oauth`, which every app has) | public (no bearer token:
-    the OAuth token endpoints). `write`: a write scope.
+    schemas | lists | forms | workflows | content (email events and campaigns) | account
+    (any valid token: HubSpot asks only for `oauth`, which every app has) | public (no bearer
+    token: the OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

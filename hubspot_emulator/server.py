@@ -18,6 +18,7 @@ from . import (
     forms,
     legacy,
     lists,
+    workflows,
 )
 from .edge import edge
 from .handling import EMU
@@ -26,7 +27,7 @@ from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 legacy,  # legacy: the v1/v2 endpoints connectors still call
+                 workflows, legacy,  # legacy: the v1/v2 endpoints connectors still call
                  email_events)
 
 

@@ -88,8 +88,9 @@ class BaseSyncEngine:
     def identify(self, record: dict) -> dict:
         """`id`, `updated_at` and `archived` of a source record, cheaply (RecordError if
         missing). Override when the full transform is costly."""
-        row, _ = self.transform(record)
-        return {"id": row["id"], "updated_at": row["updated_at"], "archived": row["archived"]}
+        row, notes = self.transform(record)
+        return {"id": row["id"], "updated_at": row["updated_at"], "archived": row["archived"],
+                "transformed": (row, notes)}  # not transformed a second time
 
     def absorbed_ids(self, keys: list[dict]) -> dict[str, str]:
         """Ids the batch's records say were absorbed into them (merged away upstream), each
@@ -350,7 +351,7 @@ class BaseSyncEngine:
         rows = []
         for key in keys:
             try:
-                row, notes = self.transform(key["record"])
+                row, notes = key.get("transformed") or self.transform(key["record"])
             except RecordError as error:
                 failures.append(RecordFailure(error.object_id, error.reason))
                 continue

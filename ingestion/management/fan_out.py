@@ -42,7 +42,11 @@ from django.core.management.base import CommandError
 
 from ingestion.base import history
 from ingestion.base.redact import redact
-from ingestion.sync.hubspot.engines.registry import MARKETING_ENGINES, RECORD_ENGINES
+from ingestion.sync.hubspot.engines.registry import (
+    MARKETING_ENGINES,
+    RECORD_ENGINES,
+    SOURCE_ENGINES,
+)
 
 from .outcomes import EXIT_FAILED, EXIT_INTERRUPTED, Outcome, OutcomeFile, Report, first_line
 from .sync_flags import KIND_FLAGS, command_flags, kind_of
@@ -68,7 +72,11 @@ def stages(job: str | None) -> list[tuple[str, tuple[str, ...]]]:
     # start first: long chains of small requests (memberships, submissions) that wait on
     # answers more than on the budget, so started last they would trail the whole run.
     marketing = tuple(f"sync_hubspot_{engine.object_type}" for engine in MARKETING_ENGINES)
-    return [("definitions", DEFINITIONS), ("records", marketing + records + CUSTOM)]
+    # The marketing sources come last: a contact's subscription statuses are read for the
+    # contacts the records stage stored.
+    sources = tuple(f"sync_hubspot_{engine.object_type}" for engine in SOURCE_ENGINES)
+    return [("definitions", DEFINITIONS), ("records", marketing + records + CUSTOM),
+            ("sources", sources)]
 
 
 def default_queue() -> str:

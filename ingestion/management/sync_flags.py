@@ -14,6 +14,8 @@ The kinds (what the engine supports):
     lists-and-forms    definitions read whole, with what hangs off them (memberships,
                        submissions) read where it changed: incremental (--since), and
                        --skip-associations skips what hangs off them
+    sources            marketing sources HubSpot lists from a time on (email events,
+                       marketing emails …): incremental (--since); no links, no history
     definitions        owners, pipelines, stages, properties, schemas: read whole every run
                        (HubSpot gives them no modified time to filter by), and each run
                        archives those gone; no links, no history, no deletion check
@@ -102,15 +104,17 @@ KIND_FLAGS = {
     "records": EVERY,
     "records-no-links": EVERY - {"skip_associations", "links_only"},
     "lists-and-forms": DEFINITION_FLAGS | {"since", "skip_associations"},
+    "sources": DEFINITION_FLAGS | {"since"},
     "definitions": DEFINITION_FLAGS,
     "links job": frozenset({"dry_run"}),
 }
-TYPE_KINDS = ("records", "records-no-links", "lists-and-forms", "definitions")
+TYPE_KINDS = ("records", "records-no-links", "lists-and-forms", "sources", "definitions")
 # What a refusal says the command's types are.
 KIND_TEXT = {
     "records-no-links": "a record type HubSpot gives no associations",
     "lists-and-forms": "definitions read whole every run, with their memberships or "
                        "submissions",
+    "sources": "a marketing source, read from a time on, with no associations",
     "definitions": "definitions, read whole every run (HubSpot gives them no modified time "
                    "to filter by) and archived when gone, with no associations",
     "links job": "it refreshes the links of the stored records and reads no records",
@@ -126,8 +130,8 @@ def kind_of(engine_class: type) -> str:
 
     if issubclass(engine_class, HubSpotBaseSyncEngine):
         return "records" if engine_class.association_types else "records-no-links"
-    if engine_class.supports_incremental and getattr(engine_class, "has_related", False):
-        return "lists-and-forms"
+    if engine_class.supports_incremental:
+        return "lists-and-forms" if getattr(engine_class, "has_related", False) else "sources"
     return "definitions"
 
 

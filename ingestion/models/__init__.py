@@ -3,6 +3,7 @@ from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
+from .marketing import SOURCE_MODELS, HubSpotWorkflow
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
@@ -14,6 +15,7 @@ globals().update({model.__name__: model for model in OBJECT_MODELS.values()})
 
 __all__ = [
     "OBJECT_MODELS",
+    "SOURCE_MODELS",
     "DeletedKind",
     "HubSpotAssociation",
     "HubSpotCustomObject",
@@ -29,6 +31,7 @@ __all__ = [
     "HubSpotProperty",
     "HubSpotPropertyHistory",
     "HubSpotViewColumn",
+    "HubSpotWorkflow",
     "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",

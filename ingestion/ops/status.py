@@ -40,11 +40,17 @@ from ingestion.ops.schedules import (
     scheduled_intervals,
     synced_types,
 )
-from ingestion.sync.hubspot.engines.registry import DEFINITION_ENGINES, RECORD_ENGINES
+from ingestion.sync.hubspot.engines.registry import (
+    DEFINITION_ENGINES,
+    MARKETING_ENGINES,
+    RECORD_ENGINES,
+    SOURCE_ENGINES,
+)
 from ingestion.sync.hubspot.events import EVENTS_TYPE
 
 DEFINITION_TYPES = (*(e.object_type for e in DEFINITION_ENGINES), "schemas")
 RECORD_TYPES = tuple(e.object_type for e in RECORD_ENGINES)
+MARKETING_TYPES = tuple(e.object_type for e in (*MARKETING_ENGINES, *SOURCE_ENGINES))
 UPKEEP_MODES = ("links", "deletions", "verify", "ids")  # they do not make a type fresh
 UPKEEP_KINDS = ("links", "deletions", "verify")  # judged only when a beat task makes them
 NOT_CHARTED = ("links", "verify")  # runs that write no records: not drawn as writing none
@@ -204,7 +210,7 @@ def type_statuses(now: datetime | None = None) -> list[TypeStatus]:
 
 def object_types() -> list[str]:
     seen = set(SyncHistory.objects.values_list("object_type", flat=True).distinct())
-    standard = [*DEFINITION_TYPES, *RECORD_TYPES]
+    standard = [*DEFINITION_TYPES, *RECORD_TYPES, *MARKETING_TYPES]
     return standard + sorted(seen - set(standard))
 
 

@@ -19,6 +19,7 @@ from ingestion.models import (
     HubSpotTicket,
     SyncHistory,
 )
+from ingestion.sync.hubspot.engines.registry import SOURCE_ENGINES
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
@@ -27,9 +28,11 @@ STANDARD = ["quotes", "communications", "feedback_submissions", "invoices", "sub
             "goal_targets", "discounts", "fees", "taxes", "commerce_payments", "users",
             "postal_mail", "orders", "leads", "carts", "services", "courses", "listings",
             "appointments", "projects"]
+# The marketing sources (engines/registry.py's order).
+SOURCES = [engine.object_type for engine in SOURCE_ENGINES]
 ORDER = ["properties", "owners", "pipelines", "pipeline_stages", "companies", "contacts",
          "deals", "tickets", "products", "line_items", "calls", "emails", "meetings", "notes",
-         "tasks", *STANDARD, "lists", "forms", "schemas", "pets (2-3508482)"]
+         "tasks", *STANDARD, "lists", "forms", *SOURCES, "schemas", "pets (2-3508482)"]
 
 
 def table(output: str) -> dict[str, list[str]]:

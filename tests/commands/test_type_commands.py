@@ -41,9 +41,19 @@ def test_table_when_compared_with_the_command_files_then_one_declaration_per_typ
     assert wrong == [], f"not the one-line declaration {declaration('<name>')!r}: {wrong}"
 
 
+def test_sources_when_compared_with_the_command_files_then_one_declaration_per_source():
+    for name, engine in registry.SOURCES_BY_NAME.items():
+        path = COMMANDS / f"sync_hubspot_{name}.py"
+        assert path.read_text() == (f"from ..type_commands import source_command\n\n"
+                                    f'Command = source_command("{name}")\n'), path
+        command = load_command_class("ingestion", f"sync_hubspot_{name}")
+        assert command.engine_class is engine and command.command_name == path.stem
+
+
 def test_command_files_when_compared_with_the_table_then_none_without_an_entry():
     files = {path.stem for path in COMMANDS.glob("sync_hubspot_*.py")}
-    stray = sorted(files - OTHER_SYNC_COMMANDS - {e.command for e in OBJECT_TYPES})
+    sources = {f"sync_hubspot_{name}" for name in registry.SOURCES_BY_NAME}
+    stray = sorted(files - OTHER_SYNC_COMMANDS - sources - {e.command for e in OBJECT_TYPES})
     assert stray == [], (f"command files with no entry in ingestion/object_types.py: "
                          f"{[f'ingestion/management/commands/{s}.py' for s in stray]}")
 
@@ -76,8 +86,9 @@ def linked_types(text: str, previous: tuple[str, ...]) -> tuple[str, ...]:
 
 def test_readme_command_list_when_compared_with_the_table_then_the_same_types():
     rows = readme_rows()
+    sources = {f"sync_hubspot_{name}" for name in registry.SOURCES_BY_NAME}
     listed = {c for c in rows if c not in OTHER_SYNC_COMMANDS}
-    assert listed == {e.command for e in OBJECT_TYPES}
+    assert listed == {e.command for e in OBJECT_TYPES} | sources
     previous: tuple[str, ...] = ()
     for entry in OBJECT_TYPES:
         text = rows[entry.command]

@@ -99,10 +99,9 @@ def test_signal_right_after_the_lock_row_is_inserted_when_run_then_recorded_not_
 
 def test_interrupt_in_interrupts_held_when_raised_then_block_ends_first():
     ran = []
-    with pytest.raises(Interrupted):
-        with runner.interrupts_held():
-            runner.interrupt(Interrupted("interrupted by SIGTERM"))
-            ran.append("the rest of the block")
+    with pytest.raises(Interrupted), runner.interrupts_held():
+        runner.interrupt(Interrupted("interrupted by SIGTERM"))
+        ran.append("the rest of the block")
     assert ran == ["the rest of the block"]
     with pytest.raises(Interrupted):  # nothing held any more: raised where it lands
         runner.interrupt(Interrupted("interrupted by SIGTERM"))

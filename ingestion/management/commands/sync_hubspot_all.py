@@ -6,6 +6,7 @@ from ingestion.sync.hubspot.engines.registry import (
     DEFINITION_ENGINES,
     MARKETING_ENGINES,
     RECORD_ENGINES,
+    SOURCE_ENGINES,
 )
 from ingestion.sync.hubspot.errors import (
     HubSpotConnectError,
@@ -18,8 +19,8 @@ from ..multi_sync import MultiSyncCommand, format_table
 from ..outcomes import EXIT_INTERRUPTED, EXIT_USAGE, Outcome, Status, Wording, command_error
 
 # Definitions first (what the records refer to), then the CRM records, lists and forms
-# (with their memberships and submissions), then custom objects.
-ENGINES = (*DEFINITION_ENGINES, *RECORD_ENGINES, *MARKETING_ENGINES)
+# (with their memberships and submissions), the marketing sources, then custom objects.
+ENGINES = (*DEFINITION_ENGINES, *RECORD_ENGINES, *MARKETING_ENGINES, *SOURCE_ENGINES)
 
 
 class Command(MultiSyncCommand):

@@ -21,9 +21,16 @@ from django.core.management.base import BaseCommand, CommandError
 from ingestion.base.results import SyncOptions
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
-from ingestion.sync.hubspot.engines.registry import UnknownObjectType, record_engines
+from ingestion.sync.hubspot.engines.registry import (
+    SOURCE_ENGINES,
+    SOURCES_BY_NAME,
+    UnknownObjectType,
+    record_engines,
+)
+from ingestion.sync.hubspot.engines.sources import HubSpotSourceSyncEngine
 from ingestion.sync.hubspot.errors import HubSpotError
 from ingestion.sync.hubspot.verify import KINDS, MirrorCheck
+from ingestion.sync.hubspot.verify_counts import CountCheck
 
 from ..base_hubspot_sync import check_database, logging_for, require_token, run_job
 from ..outcomes import (
@@ -70,8 +77,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--types", metavar="A,B", type=_names,
-                            help="only these record types (e.g. contacts,deals or a custom "
-                                 "type's 2-… id or name); default: every record type")
+                            help="only these types (e.g. contacts,deals, a custom type's 2-… "
+                                 "id or name, or a marketing source HubSpot counts); default: "
+                                 "every record type and every counted source")
         parser.add_argument("--ids", action="store_true",
                             help="compare every id (a listing of all ids, 100 per request) "
                                  "instead of search totals: exact, also for differences that "
@@ -102,8 +110,9 @@ class Command(BaseCommand):
             # No confirmation for --fix: it only re-reads records from HubSpot through the
             # normal save path (nothing local is kept over HubSpot's copy that a sync would
             # not replace), and a prompt would hold the type's lock while waiting.
-            check = MirrorCheck(engine_class, client=client, exhaustive=self.opts["ids"],
-                                fix=self.opts["fix"])
+            checking = CountCheck if counted(engine_class) else MirrorCheck
+            check = checking(engine_class, client=client, exhaustive=self.opts["ids"],
+                             fix=self.opts["fix"])
             try:
                 # A type HubSpot answers 403 for is skipped, not verified (check_access).
                 result = run_job(check, SyncOptions(), check_access=True)
@@ -120,15 +129,32 @@ class Command(BaseCommand):
             verdicts.append(Verdict(name, _status(result.details), result.details))
 
     def _engines(self, client: HubSpotClient) -> list[type]:
-        if self.opts["types"] == []:
+        names = self.opts["types"]
+        if names == []:
             raise CommandError("--types needs at least one type", returncode=EXIT_USAGE)
+        sources = [SOURCES_BY_NAME[n] for n in names or () if n in SOURCES_BY_NAME]
+        uncounted = [e.object_type for e in sources if not counted(e)]
+        if uncounted:
+            raise CommandError(f"HubSpot gives no count of {', '.join(uncounted)} to verify "
+                               "against", returncode=EXIT_USAGE)
+        if names is None:
+            sources = [e for e in SOURCE_ENGINES if counted(e)]
+        records = None if names is None else [n for n in names if n not in SOURCES_BY_NAME]
+        if records == []:
+            return sources
         try:
-            return record_engines(self.opts["types"], client)
+            return record_engines(records, client) + sources
         except UnknownObjectType as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
         except HubSpotError as error:  # reading the custom object schemas
             raise command_error(error, "custom object schemas",
                                 Wording(failed="cannot list the record types")) from None
+
+
+def counted(engine_class: type) -> bool:
+    """A marketing source HubSpot gives a count of (verified by that count: CountCheck)."""
+    return (issubclass(engine_class, HubSpotSourceSyncEngine) and
+            engine_class.upstream_total is not HubSpotSourceSyncEngine.upstream_total)
 
 
 def _names(value: str) -> list[str]:
@@ -159,7 +185,7 @@ def format_report(verdicts: list[Verdict]) -> str:
         details = verdict.details
         differing = [kind for kind in KINDS if details.get(kind)]  # none for a skipped type
         for kind in differing:
-            shown = " ".join(details[f"{kind}_ids"][:EXAMPLES])
+            shown = " ".join(details[f"{kind}_ids"][:EXAMPLES]) or "(counted, no ids)"
             more = " …" if details[kind] > EXAMPLES else ""
             lines.append(f"{verdict.name} {kind} ({details[kind]}): {shown}{more}")
         if details.get("fixed"):

@@ -267,17 +267,19 @@ class HubSpotClient:
                 yield results if inline else self._hydrate(
                     object_type, results, properties, archived=archived)
 
-    def get_pages(self, path: str, params: dict) -> Iterator[list]:
-        """Each page's `results` of a GET listing, following `paging.next.after`; a cursor
-        that repeats or goes back stops it with HubSpotLoopError (CursorGuard)."""
+    def get_pages(self, path: str, params: dict, *, shape: type[Listing] = Listing,
+                  cursor: str = "after") -> Iterator[list]:
+        """Each page's items of a GET listing, following `paging.next.after` (or, for a
+        `shape` of the v1 kind, `offset` while `hasMore`, sent back as `cursor`); a cursor
+        that repeats stops it with HubSpotLoopError (CursorGuard)."""
         params = dict(params)
         cursors = CursorGuard(f"GET {path}")
         while True:
-            reply = self.request("GET", path, params=params)
+            reply = self.request("GET", path, params=params, shape=shape)
             yield reply.results
             if not reply.after:
                 return
-            params["after"] = cursors.check(reply.after)
+            params[cursor] = cursors.check(reply.after)
 
     def _hydrate(self, object_type: str, entries: list, properties: list[str], *,
                  archived: bool = False) -> list:

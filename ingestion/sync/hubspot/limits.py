@@ -24,6 +24,7 @@ LISTS_SEARCH_MAX = 500  # list search: "The max `count` is `500`" (SDK ListSearc
 MEMBERSHIPS_PAGE_MAX = 250  # list memberships: "The maximum `limit` is 250"
 FORMS_PAGE = 50  # forms: no documented maximum; 50 stays inside any
 SUBMISSIONS_PAGE_MAX = 50  # form submissions: "supports a maximum of 50"
+FLOWS_PAGE = 100  # workflows (v4 flows): the documented default page; no maximum documented
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -110,5 +110,13 @@ class HubSpotPaths:
         # twin: both families read them there.
         return f"/form-integrations/v1/submissions/forms/{segment(form_id)}"
 
+    def workflows(self) -> str:
+        # The flows API has no dated version out of beta yet (docs/hubspot-api.md#workflows):
+        # dated settings read v4, legacy the v3 workflows API the peers read.
+        return "/automation/v3/workflows" if self.legacy else "/automation/v4/flows"
+
+    def workflows_batch_read(self) -> str:
+        return "/automation/v4/flows/batch/read"
+
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
@@ -57,6 +58,32 @@ class SearchPage(Listing):
     total: int = -1  # required in practice: see `_check_total`
 
 
+class OffsetListing(Listing):
+    """HubSpot's v1 listings (email events, email campaigns, the subscription timeline):
+    the items under a key of their own (`keyed`), more while `hasMore`, from `offset`
+    (docs/hubspot-api.md#v1-paging). `hasMore` without an offset would end the listing
+    early or restart it: malformed."""
+
+    hasMore: bool = False
+    offset: str | int | None = None
+
+    def __post_init__(self) -> None:
+        if self.hasMore and (self.offset is None or self.offset == "" or
+                             isinstance(self.offset, bool)):
+            raise ValueError("`hasMore` is true but no `offset` says where to go on")
+
+    @property
+    def after(self) -> str | None:
+        return str(self.offset) if self.hasMore else None
+
+
+@cache
+def keyed(key: str, base: type[Listing] = Listing) -> type[Listing]:
+    """`base` with its items under `key` (`{"workflows": [...]}`, `{"events": [...], …}`)."""
+    return msgspec.defstruct(f"{base.__name__}_{key}", [
+        ("results", list[Any], msgspec.field(name=key))], bases=(base,))
+
+
 class Malformed(ValueError):
     """The body is not the expected shape (message says where)."""
 
@@ -86,8 +113,9 @@ def _decode_tolerantly(content: bytes, shape: type[Listing]) -> Listing:
         data = json.loads(content.decode("utf-8", errors="replace"), strict=False)
     except ValueError:
         raise Malformed("the body is not complete JSON") from None
-    if isinstance(data, dict) and isinstance(data.get("results"), list):
-        _repair_records(data["results"])
+    key = msgspec.structs.fields(shape)[0].encode_name  # `results`, or a keyed listing's
+    if isinstance(data, dict) and isinstance(data.get(key), list):
+        _repair_records(data[key])
     try:
         return msgspec.convert(_repaired(data), shape)
     except msgspec.ValidationError as error:

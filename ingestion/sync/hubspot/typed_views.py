@@ -8,6 +8,9 @@ fail on a bad value. Views are rebuilt from `hubspot_property` after every prope
 (and by `manage.py build_hubspot_views`), in one transaction: readers see the old views or
 the new ones, never none. `hubspot_view_column` records each column's property and type.
 
+The marketing sources' tables (SOURCE_MODELS: workflows, email events …) already hold typed
+columns: their view `<table>_v` is every column but `raw` (HubSpot's JSON), as stored.
+
 Naming (docs/analysts.md#column-names), deterministic for a given set of definitions:
 - a property's column is its name lowercased, every run of characters other than a-z, 0-9
   and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
@@ -32,6 +35,7 @@ from django.utils import timezone
 from ingestion.base.backends import backend
 from ingestion.base.backends.base import quote_name, sql_literal
 from ingestion.models import (
+    SOURCE_MODELS,
     HubSpotCustomObject,
     HubSpotCustomObjectSchema,
     HubSpotProperty,
@@ -119,7 +123,15 @@ def wanted_views(record_engines: Iterable) -> list[ViewSpec]:
     for type_id, label in _custom_types(definitions).items():
         views.append(_spec(label, type_id, HubSpotCustomObject._meta.db_table, "record_id",
                            type_id, definitions.get(type_id, [])))
-    return views
+    return views + [_source_spec(name, model) for name, model in SOURCE_MODELS.items()]
+
+
+def _source_spec(name: str, model) -> ViewSpec:
+    """A marketing source's view: its typed columns as they are, without `raw`."""
+    columns = [ViewColumn(f.column, None, _SOURCE_TYPES.get(f.get_internal_type(), "text"))
+               for f in model._meta.concrete_fields if f.column != "raw"]
+    return ViewSpec(model._meta.db_table + "_v", name, model._meta.db_table, "id", None,
+                    tuple(columns))
 
 
 def _definitions() -> dict[str, list[tuple[str, str]]]:
@@ -161,6 +173,11 @@ def _spec(name: str, object_type: str, table: str, id_column: str, type_id: str 
 _RECORD_TYPES = {"id": "text", "created_at": "timestamp", "updated_at": "timestamp",
                  "archived": "boolean", "archived_at": "timestamp", "deleted_kind": "text",
                  "merged_into": "text"}
+
+
+_SOURCE_TYPES = {"DateTimeField": "timestamp", "BooleanField": "boolean",
+                 "IntegerField": "integer", "BigIntegerField": "integer",
+                 "FloatField": "numeric", "DecimalField": "numeric", "JSONField": "json"}
 
 
 def view_sql(spec: ViewSpec) -> str:

@@ -25,6 +25,10 @@ from ..transform import strict_bool
 
 class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     supports_incremental = False
+    # The item's fields that fill created_at and updated_at (the first one present; ISO 8601
+    # or epoch ms): updated_at is what an incremental source's watermark follows.
+    created_fields: tuple[str, ...] = ("createdAt",)
+    updated_fields: tuple[str, ...] = ("updatedAt",)
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):
@@ -49,8 +53,8 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
             notes = list(data.get(REPAIRED) or ()) if isinstance(data, dict) else []
             if notes:
                 data = {k: v for k, v in data.items() if k != REPAIRED}
-            row.update(raw=data, created_at=parse_hubspot_datetime(data.get("createdAt")),
-                       updated_at=parse_hubspot_datetime(data.get("updatedAt")),
+            row.update(raw=data, created_at=_first_time(data, self.created_fields),
+                       updated_at=_first_time(data, self.updated_fields),
                        archived=strict_bool(data.get("archived", False)),
                        archived_at=parse_hubspot_datetime(data.get("archivedAt")))
         except (AttributeError, KeyError, TypeError, ValueError) as error:
@@ -60,6 +64,11 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
         if too_long:  # the same on every database (writer.KEY_BYTES_MAX)
             raise RecordError(row["id"], f"unstorable {self.object_type} id: {too_long}")
         return row, notes
+
+
+def _first_time(data: dict, fields: tuple[str, ...]):
+    return parse_hubspot_datetime(next((data[f] for f in fields if data.get(f) is not None),
+                                       None))
 
 
 def _key_of(item) -> str:

@@ -17,36 +17,20 @@ from datetime import datetime
 from ingestion.base.results import Mode
 from ingestion.models import SyncError
 
-from ..errors import HubSpotError, HubSpotForbiddenError
 from .definitions import HubSpotDefinitionSyncEngine
+from .sources import ProbedFirst
 
 log = logging.getLogger("ingestion.sync")
 REPAIRS_KEPT_PER_BATCH = 100  # warning rows a batch stores; the rest are only logged
 
 
-class HubSpotMarketingSyncEngine(HubSpotDefinitionSyncEngine):
+class HubSpotMarketingSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):
     supports_incremental = True
     has_related = True
-
-    def probe(self) -> None:
-        """One cheap request to the type's API (a 403 says the app lacks its scope)."""
-        raise NotImplementedError
 
     def stored(self) -> Mapping[str, object]:
         """What is stored of each definition that the fetch stage compares with, by id."""
         raise NotImplementedError
-
-    def run(self, *, within=None):
-        # A portal without the lists/forms scope answers 403: refuse the type before a run
-        # is recorded (sync_hubspot_all skips it, and no failed run is left behind). Other
-        # errors are left to the run, which meets them again and records them.
-        try:
-            self.probe()
-        except HubSpotForbiddenError:
-            raise
-        except HubSpotError:
-            pass
-        return super().run(within=within)
 
     def prepare(self) -> None:
         self.snapshot = dict(self.stored())

@@ -16,6 +16,7 @@ from .owners import HubSpotOwnerSyncEngine
 from .pipelines import HubSpotPipelineStageSyncEngine, HubSpotPipelineSyncEngine
 from .properties import HubSpotPropertySyncEngine
 from .standard import BY_NAME, RECORD_ENGINES
+from .workflows import HubSpotWorkflowSyncEngine
 
 DEFINITION_ENGINES = (
     HubSpotPropertySyncEngine, HubSpotOwnerSyncEngine,
@@ -26,8 +27,12 @@ DEFINITION_ENGINES = (
 # Lists and forms: definitions with what hangs off them (memberships, submissions), read
 # after the records they name.
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
+# The marketing sources (engines/sources.py), each one table read from one API; in order:
+# what the others name first.
+SOURCE_ENGINES = (HubSpotWorkflowSyncEngine,)
+SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
-           "UnknownObjectType", "record_engines"]
+           "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
 
 
 class UnknownObjectType(ValueError):

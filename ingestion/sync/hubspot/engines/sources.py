@@ -1,0 +1,61 @@
+"""HubSpotSourceSyncEngine: the base of the marketing sources that are neither CRM records
+nor lists and forms (marketing emails, campaigns, email events, subscriptions, workflows).
+
+A source is items read by pages from one HubSpot API into one table. A subclass says where the
+pages come from (`pages`), what one item fills (`row`), which of its fields are its times
+(`created_fields`, `updated_fields`) and whether HubSpot can list it from a time on
+(`supports_incremental`: `pages` is then given the earliest time to read). Everything else is
+the base engines': the modes and their flags, force overwrite per batch, dry runs, counts,
+the watermark (the newest `updated_at` saved), the sweep of what a full read no longer saw, a
+bad item failing alone by its id.
+
+Most of these APIs need a Marketing Hub tier or a scope the app may lack, and HubSpot then
+answers 403 (docs/hubspot-api.md#errors): `probe` asks once before the run is recorded, so
+`sync_hubspot_all` skips the source as it skips a CRM type it has no access to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from ingestion.base.results import Mode
+
+from ..errors import HubSpotError, HubSpotForbiddenError
+from .definitions import HubSpotDefinitionSyncEngine
+
+
+class ProbedFirst:
+    """An engine that asks HubSpot once for access before its run is recorded."""
+
+    def probe(self) -> None:
+        """One cheap request to the type's API (a 403 says the app lacks its scope or tier)."""
+        raise NotImplementedError
+
+    def run(self, *, within=None):
+        # A 403 refuses the type before a run is recorded (sync_hubspot_all skips it, and no
+        # failed run is left behind). Other errors are left to the run, which meets them
+        # again and records them.
+        try:
+            self.probe()
+        except HubSpotForbiddenError:
+            raise
+        except HubSpotError:
+            pass
+        return super().run(within=within)
+
+
+class HubSpotSourceSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):
+    supports_incremental = False
+
+    def pages(self, since: datetime | None) -> Iterator[list]:
+        """Pages of items, read lazily; `since`: only those at or after it (None: all)."""
+        raise NotImplementedError
+
+    def upstream_total(self) -> int | None:
+        """HubSpot's count of the live items, where an endpoint gives one (verify_hubspot
+        compares the mirror with it); None: HubSpot gives no count."""
+        return None
+
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list]:
+        yield from self.pages(since if self.supports_incremental else None)
