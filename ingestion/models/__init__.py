@@ -3,7 +3,7 @@ from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
-from .marketing import SOURCE_MODELS, HubSpotWorkflow
+from .marketing import SOURCE_MODELS, HubSpotEmailCampaign, HubSpotEmailEvent, HubSpotWorkflow
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
@@ -20,6 +20,8 @@ __all__ = [
     "HubSpotAssociation",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
+    "HubSpotEmailCampaign",
+    "HubSpotEmailEvent",
     "HubSpotForm",
     "HubSpotFormSubmission",
     "HubSpotList",

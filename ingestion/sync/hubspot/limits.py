@@ -25,6 +25,9 @@ MEMBERSHIPS_PAGE_MAX = 250  # list memberships: "The maximum `limit` is 250"
 FORMS_PAGE = 50  # forms: no documented maximum; 50 stays inside any
 SUBMISSIONS_PAGE_MAX = 50  # form submissions: "supports a maximum of 50"
 FLOWS_PAGE = 100  # workflows (v4 flows): the documented default page; no maximum documented
+EMAIL_EVENTS_PAGE = 1_000  # email events: "The maximum allowed value is 1000"
+EMAIL_CAMPAIGNS_PAGE = 100  # email campaigns by id: no maximum documented; each id costs a
+# details request, so a page is also how many details are held at once
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

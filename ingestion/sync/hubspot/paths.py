@@ -118,5 +118,16 @@ class HubSpotPaths:
     def workflows_batch_read(self) -> str:
         return "/automation/v4/flows/batch/read"
 
+    def email_events(self) -> str:
+        # The email analytics API exists only as v1, in both families: HUBSPOT_API_VERSION
+        # changes nothing here (docs/hubspot-api.md#email-events).
+        return "/email/public/v1/events"
+
+    def email_campaigns_by_id(self) -> str:
+        return "/email/public/v1/campaigns/by-id"
+
+    def email_campaign(self, campaign_id: int | str) -> str:
+        return f"/email/public/v1/campaigns/{segment(str(campaign_id))}"
+
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

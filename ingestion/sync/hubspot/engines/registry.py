@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..client import HubSpotClient
 from .base import HubSpotBaseSyncEngine
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
+from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
 from .owners import HubSpotOwnerSyncEngine
@@ -29,7 +30,8 @@ DEFINITION_ENGINES = (
 MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
 # The marketing sources (engines/sources.py), each one table read from one API; in order:
 # what the others name first.
-SOURCE_ENGINES = (HubSpotWorkflowSyncEngine,)
+SOURCE_ENGINES = (HubSpotWorkflowSyncEngine, HubSpotEmailCampaignSyncEngine,
+                  HubSpotEmailEventSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
