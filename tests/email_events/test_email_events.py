@@ -139,3 +139,15 @@ def test_scope_missing_when_syncing_then_exit_77_and_no_run_recorded(hubspot, co
     error, _ = run_failing(command)
     assert error.returncode == 77 and "no access" in str(error)
     assert not SyncHistory.objects.exists()
+
+
+def test_scope_missing_when_sync_all_then_email_sources_skipped_others_run(hubspot):
+    hubspot.control.deny_scopes(["content"])
+    run = run_command("sync_hubspot_all")
+    rows = {line.split()[0]: line for line in run.out.splitlines() if line.strip()}
+    assert rows["email_events"].endswith("skipped (no access)")
+    assert rows["email_campaigns"].endswith("skipped (no access)")
+    assert run["contacts"]["created"] > 0
+    assert not HubSpotEmailEvent.objects.exists() and not HubSpotEmailCampaign.objects.exists()
+    skipped = SyncHistory.objects.filter(object_type__in=["email_events", "email_campaigns"])
+    assert sorted(skipped.values_list("status", flat=True)) == ["skipped", "skipped"]
