@@ -17,7 +17,7 @@ import os
 
 import orjson
 
-from .__main__ import ROOT, TOKEN, fresh_database, machine, manage, scenario
+from .__main__ import POSTGRES_ADMIN_URL, ROOT, TOKEN, fresh_database, machine, manage, scenario
 
 PAGE = 1000  # events per request (HubSpot's maximum, docs/hubspot-api.md#email-events)
 # The most a client can read for long at HubSpot's Pro limit (190 requests / 10 s) and at
@@ -50,8 +50,21 @@ def main() -> None:
     print(f"written: {out.relative_to(ROOT)}")
 
 
+def own_database(db: str) -> str:
+    """A fresh database of this benchmark's own (the contacts benchmark's is another)."""
+    if db == "sqlite":
+        return fresh_database(db)
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"),
+                         autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS hubspot_bench_email_events")
+        conn.execute("CREATE DATABASE hubspot_bench_email_events")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/hubspot_bench_email_events"
+
+
 def run_size(db: str, emulator) -> dict:
-    env = {**os.environ, "DATABASE_URL": fresh_database(db),
+    env = {**os.environ, "DATABASE_URL": own_database(db),
            "HUBSPOT_API_BASE_URL": emulator.url, "HUBSPOT_ACCESS_TOKEN": TOKEN}
     manage(env, "migrate", "--verbosity", "0")
     before = emulator.control.stats()["requests"]
