@@ -57,8 +57,6 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
                        updated_at=_first_time(data, self.updated_fields),
                        archived=strict_bool(data.get("archived", False)),
                        archived_at=parse_hubspot_datetime(data.get("archivedAt")))
-        except RecordError:
-            raise  # row()'s own: the item's key and what is wrong with it
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             raise RecordError(_key_of(item), f"unreadable {self.object_type} item: "
                                              f"{type(error).__name__}") from None

@@ -34,7 +34,21 @@ EVENTS = keyed("events", OffsetListing)
 CAMPAIGNS = keyed("campaigns", OffsetListing)
 
 
-class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
+class OwnReasons:
+    """A RecordError that `row` raises (the item's key and what is wrong with it) is the one
+    the run records: the base engine words any error as "unreadable … item" under the item's
+    `id`, which for an email event is not its key."""
+
+    def transform(self, item):
+        try:
+            return super().transform(item)
+        except RecordError as error:
+            if isinstance(error.__context__, RecordError):
+                raise error.__context__ from None
+            raise
+
+
+class HubSpotEmailEventSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
     object_type = "email_events"
     model = HubSpotEmailEvent
     supports_incremental = True
@@ -159,7 +173,7 @@ class CampaignDetails(msgspec.Struct):
                 if v is not msgspec.UNSET}
 
 
-class HubSpotEmailCampaignSyncEngine(HubSpotSourceSyncEngine):
+class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
     object_type = "email_campaigns"
     model = HubSpotEmailCampaign
     created_fields = ("lastProcessingStartedAt",)
