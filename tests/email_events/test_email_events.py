@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from email_clients import (
     airbyte_campaigns,
     airbyte_email_events,
@@ -151,3 +152,33 @@ def test_scope_missing_when_sync_all_then_email_sources_skipped_others_run(hubsp
     assert not HubSpotEmailEvent.objects.exists() and not HubSpotEmailCampaign.objects.exists()
     skipped = SyncHistory.objects.filter(object_type__in=["email_events", "email_campaigns"])
     assert sorted(skipped.values_list("status", flat=True)) == ["skipped", "skipped"]
+
+
+def test_malformed_page_when_synced_then_run_fails_and_nothing_read_as_data(hubspot):
+    no_events = {"hasMore": True, "offset": "MQ=="}  # more, but no `events` at all
+    hubspot.control.set_faults(script=[{"kind": "body", "body": no_events}] * 10,
+                               match={"method": "GET", "path_prefix": EVENTS})
+    error, _ = run_failing("sync_hubspot_email_events")
+    assert "malformed" in str(error)
+    assert not HubSpotEmailEvent.objects.exists()
+    assert SyncHistory.objects.get(object_type="email_events").watermark is None
+    hubspot.control.clear_faults()
+    assert run_command("sync_hubspot_email_events")["email_events"]["created"] == 400
+
+
+def test_since_when_given_to_campaigns_then_usage_error_before_any_run(hubspot):
+    error, _ = run_failing("sync_hubspot_email_campaigns", "--since", "2025-06-01")
+    assert error.returncode == 2 and not SyncHistory.objects.exists()
+
+
+def test_typed_views_when_built_then_events_and_campaigns_typed_without_raw(hubspot):
+    run_command("sync_hubspot_email_events")
+    run_command("sync_hubspot_email_campaigns")
+    run_command("build_hubspot_views")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM hubspot_email_event_v WHERE event_type = 'OPEN'")
+        opens = cursor.fetchone()[0]
+        described = [c.name for c in connection.introspection.get_table_description(
+            cursor, "hubspot_email_campaign_v")]
+    assert opens == HubSpotEmailEvent.objects.filter(event_type="OPEN").count() > 0
+    assert "raw" not in described and "opened" in described
