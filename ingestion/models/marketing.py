@@ -48,7 +48,6 @@ class HubSpotEmailCampaign(HubSpotDefinition):
     dropped = models.BigIntegerField(null=True)
     unsubscribed = models.BigIntegerField(null=True)
     spam_reports = models.BigIntegerField(null=True, help_text="counters.spamreport")
-    last_updated = models.DateTimeField(null=True, help_text="lastUpdatedTime")
 
     class Meta:
         db_table = "hubspot_email_campaign"

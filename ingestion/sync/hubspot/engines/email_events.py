@@ -177,7 +177,10 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
     object_type = "email_campaigns"
     model = HubSpotEmailCampaign
     created_fields = ("lastProcessingStartedAt",)
-    updated_fields = ("lastUpdatedTime", "lastProcessingStateChangeAt")
+    # The counters move with every open and click, but the details carry no time that moves
+    # with them (`lastUpdatedTime` is only on the activity listing, whose order shifts while
+    # it is paged): with no updated time, each run replaces every campaign's row.
+    updated_fields = ("lastUpdatedTime",)
 
     def probe(self) -> None:
         self.client.request("GET", self.client.paths.email_campaigns_by_id(),
@@ -222,8 +225,7 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
             "num_queued": _integer(campaign, "numQueued", key), "counters": counters,
             "sent": count["sent"], "delivered": count["delivered"], "opened": count["open"],
             "clicked": count["click"], "bounced": count["bounce"], "dropped": count["dropped"],
-            "unsubscribed": count["unsubscribed"], "spam_reports": count["spamreport"],
-            "last_updated": _time(campaign.get("lastUpdatedTime"), "lastUpdatedTime", key)}
+            "unsubscribed": count["unsubscribed"], "spam_reports": count["spamreport"]}
 
 
 _COUNTERS = ("sent", "delivered", "open", "click", "bounce", "dropped", "unsubscribed",
