@@ -156,7 +156,11 @@ class EmailEvents:
         return START_MS + (i * SPAN_MS) // max(1, self.n)
 
     def event_id(self, i: int) -> str:
-        return str(uuid.UUID(int=(_mix(self.seed << 40 ^ i) << 64) | _mix(i + 7), version=4))
+        """A version-4 UUID's text, from the index (formatted directly: uuid.UUID costs more
+        than the rest of an event)."""
+        low = _mix(i + 7)
+        h = f"{_mix(self.seed << 40 ^ i):016x}{low:016x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[low >> 62]}{h[17:20]}-{h[20:]}"
 
     def campaign_of_message(self, m: int) -> Campaign:
         return self.campaigns[m * self.n_campaigns // max(1, self.messages)]
