@@ -144,3 +144,19 @@ def test_counted_source_when_rows_missing_then_verify_not_exact_and_fix_restores
 def test_source_without_a_count_when_verified_then_usage_error(hubspot):
     error, _ = run_failing("verify_hubspot", "--types", "workflows")
     assert error.returncode == 2 and "no count of workflows" in str(error)
+
+
+def test_source_when_never_run_then_listed_by_hubspot_status_and_fresh_after_a_run(hubspot):
+    import io
+
+    from django.core.management import call_command
+
+    def status_row() -> list[str]:
+        out = io.StringIO()
+        call_command("hubspot_status", stdout=out)
+        return next(line for line in out.getvalue().splitlines()
+                    if line.startswith("workflows ")).split()
+
+    assert "success" not in status_row()  # listed before its first run
+    workflows()
+    assert status_row()[1] == "success" and "fresh" in status_row()

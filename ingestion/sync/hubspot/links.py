@@ -25,6 +25,7 @@ from ingestion.base.backends import backend
 from ingestion.base.chunks import chunked
 from ingestion.base.prefetch import Producer, produced
 from ingestion.base.results import Mode, RecordFailure, SyncOptions, SyncResult
+from ingestion.base.runner import interrupts_held
 from ingestion.models import HubSpotAssociation
 
 from .associations import LinkChanges, RecordLinks, read_links, replace_associations
@@ -98,15 +99,16 @@ class LinkRefresh(RecordedJob):
         failed_ids = {f.object_id for f in failures}
         wanted = {key: found for key, found in wanted.items()
                   if self.engine.local_id(key[0]) not in failed_ids}
-        changes = self._apply(wanted)
-        details = self.result.details
-        details["records"] += len(ids)
-        details["read"] += sum(map(len, wanted.values()))
-        details["failed"] += len(failures)
-        self.result.counts.failed += len(failures)
-        for name in LinkChanges._fields:
-            details[name] += getattr(changes, name)
-        history.record_failures(run_row, self.engine.object_type, failures)
+        with interrupts_held():  # what committed is counted, even if a signal comes now
+            changes = self._apply(wanted)
+            details = self.result.details
+            details["records"] += len(ids)
+            details["read"] += sum(map(len, wanted.values()))
+            details["failed"] += len(failures)
+            self.result.counts.failed += len(failures)
+            for name in LinkChanges._fields:
+                details[name] += getattr(changes, name)
+            history.record_failures(run_row, self.engine.object_type, failures)
         self.result.failures.extend(failures)
         if self.on_progress:
             self.on_progress(self.result.counts, None)
