@@ -48,6 +48,8 @@ class HubSpotEmailCampaign(HubSpotDefinition):
     dropped = models.BigIntegerField(null=True)
     unsubscribed = models.BigIntegerField(null=True)
     spam_reports = models.BigIntegerField(null=True, help_text="counters.spamreport")
+    last_activity = models.DateTimeField(
+        null=True, help_text="lastUpdatedTime: its last event (from the activity listing)")
 
     class Meta:
         db_table = "hubspot_email_campaign"

@@ -119,8 +119,12 @@ def test_campaigns_when_synced_then_every_campaign_with_its_counters(hubspot, ap
         assert campaign.counters == detail["counters"] and campaign.name == detail["name"]
         assert (campaign.sent, campaign.opened, campaign.clicked) == (
             detail["counters"]["sent"], detail["counters"]["open"], detail["counters"]["click"])
-    # Counters have no modification time: every run refreshes every campaign.
-    assert run_command("sync_hubspot_email_campaigns")["email_campaigns"]["updated"] == 4
+        assert campaign.last_activity == campaign.updated_at is not None
+    assert run_command("sync_hubspot_email_campaigns")["email_campaigns"]["skipped"] == 4
+    hubspot.control.add_email_events([{"type": "OPEN", "emailCampaignId": int(campaign.id)}])
+    again = run_command("sync_hubspot_email_campaigns")["email_campaigns"]
+    assert (again["updated"], again["skipped"]) == (1, 3)  # its activity time moved
+    assert HubSpotEmailCampaign.objects.get(pk=campaign.pk).opened == campaign.opened + 1
 
 
 def test_mirror_when_synced_then_same_ids_as_singer_and_airbyte_read(hubspot, api):

@@ -126,6 +126,10 @@ class HubSpotPaths:
     def email_campaigns_by_id(self) -> str:
         return "/email/public/v1/campaigns/by-id"
 
+    def email_campaigns(self) -> str:
+        """Email campaigns by most recent activity, with `lastUpdatedTime`."""
+        return "/email/public/v1/campaigns"
+
     def email_campaign(self, campaign_id: int | str) -> str:
         return f"/email/public/v1/campaigns/{segment(str(campaign_id))}"
 

@@ -178,8 +178,8 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
     model = HubSpotEmailCampaign
     created_fields = ("lastProcessingStartedAt",)
     # The counters move with every open and click, but the details carry no time that moves
-    # with them (`lastUpdatedTime` is only on the activity listing, whose order shifts while
-    # it is paged): with no updated time, each run replaces every campaign's row.
+    # with them: `lastUpdatedTime` is on the activity listing only, so it is read from there
+    # (docs/hubspot-api.md#email-events). A campaign without one is replaced every run.
     updated_fields = ("lastUpdatedTime",)
 
     def probe(self) -> None:
@@ -187,15 +187,33 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
                             params={"limit": 1}, shape=CAMPAIGNS)
 
     def pages(self, since: datetime | None) -> Iterator[list]:
+        # The ids come from the by-id listing: the activity listing's order changes while it
+        # is paged (a campaign with a new event moves to the front), so a campaign can be
+        # missed there, and a full run would then archive it.
+        activity = self._last_activity()
         for page in self.client.get_pages(self.client.paths.email_campaigns_by_id(),
                                           {"limit": EMAIL_CAMPAIGNS_PAGE}, shape=CAMPAIGNS,
                                           cursor="offset"):
-            yield [detail for detail in map(self._details, page) if detail is not None]
+            yield [campaign for campaign in (self._details(row, activity) for row in page)
+                   if campaign is not None]
 
-    def _details(self, listed: object) -> object:
+    def _last_activity(self) -> dict[int, int]:
+        """Each campaign's `lastUpdatedTime` (epoch ms) from the activity listing: one small
+        entry per campaign. One the listing skipped has none: its row is simply replaced."""
+        times: dict[int, int] = {}
+        for page in self.client.get_pages(self.client.paths.email_campaigns(),
+                                          {"limit": EMAIL_CAMPAIGNS_PAGE}, shape=CAMPAIGNS,
+                                          cursor="offset"):
+            for row in page:
+                if isinstance(row, dict) and type(row.get("id")) is int \
+                        and type(row.get("lastUpdatedTime")) is int:
+                    times[row["id"]] = max(times.get(row["id"], 0), row["lastUpdatedTime"])
+        return times
+
+    def _details(self, listed: object, activity: dict[int, int]) -> object:
         """The listed campaign completed by its details (the listing row's fields, then the
-        details'); one that is gone by now is left out, so a full run's sweep archives it.
-        An entry that is no campaign is left to `row` to report."""
+        details', then its last activity); one that is gone by now is left out, so a full
+        run's sweep archives it. An entry that is no campaign is left to `row` to report."""
         if not isinstance(listed, dict) or type(listed.get("id")) is not int:
             return listed
         try:
@@ -205,7 +223,10 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
             if error.status != 404:
                 raise
             return None
-        return {**listed, **details.as_dict()}
+        campaign = {**listed, **details.as_dict()}
+        if listed["id"] in activity:
+            campaign["lastUpdatedTime"] = activity[listed["id"]]
+        return campaign
 
     def row(self, campaign: dict) -> tuple[dict, dict]:
         if not isinstance(campaign, dict) or type(campaign.get("id")) is not int:
@@ -225,7 +246,8 @@ class HubSpotEmailCampaignSyncEngine(OwnReasons, HubSpotSourceSyncEngine):
             "num_queued": _integer(campaign, "numQueued", key), "counters": counters,
             "sent": count["sent"], "delivered": count["delivered"], "opened": count["open"],
             "clicked": count["click"], "bounced": count["bounce"], "dropped": count["dropped"],
-            "unsubscribed": count["unsubscribed"], "spam_reports": count["spamreport"]}
+            "unsubscribed": count["unsubscribed"], "spam_reports": count["spamreport"],
+            "last_activity": _time(campaign.get("lastUpdatedTime"), "lastUpdatedTime", key)}
 
 
 _COUNTERS = ("sent", "delivered", "open", "click", "bounce", "dropped", "unsubscribed",
