@@ -7,8 +7,10 @@ which has no date-versioned twin, so every `HUBSPOT_API_VERSION` reads the v1 pa
   first, one page at a time (`get_pages` yields each as it comes). HubSpot identifies an event
   by `id` *and* `created`, so that pair is the row's key; an event never changes, so
   `updated_at` = `created_at` and one read again through the lookback is "unchanged".
-- `email_campaigns`: read whole each run: the by-id listing, and for each page of ids their
-  details (one request each: HubSpot has no batch read), so at most a page is held.
+  Nothing is swept: HubSpot documents no deletion of events.
+- `email_campaigns`: read whole each run: their last activity from the activity listing, the
+  ids from the by-id listing, and for each page of ids their details (one request each:
+  HubSpot has no batch read), so at most a page of details is held.
 """
 
 from __future__ import annotations
@@ -107,7 +109,8 @@ def event_key(event: object) -> str:
         raise RecordError("", f"an email event that is not an object: {type(event).__name__}")
     event_id, created = event.get("id"), event.get("created")
     if not isinstance(event_id, str) or not event_id:
-        raise RecordError(f"{created}:", "an email event without an id")
+        raise RecordError(f"{created}:" if type(created) is int else "",
+                          "an email event without an id")
     if type(created) is not int or created < 0:
         raise RecordError(f":{event_id}", f"email event {event_id}: created is not epoch "
                                           f"milliseconds ({type(created).__name__})")
