@@ -502,10 +502,11 @@ async def control_add(emu: Emulator, request: web.Request) -> dict:
     specs = body.get("events")
     if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
         raise ValueError("events must be a list of objects")
-    return {"events": [_add_one(emu, state, spec).json for spec in specs]}
+    built = [_build(emu, state, spec, n) for n, spec in enumerate(specs)]  # all, or none
+    return {"events": [state.add(event, created).json for event, created in built]}
 
 
-def _add_one(emu: Emulator, state: EmailEvents, spec: dict) -> Added:
+def _build(emu: Emulator, state: EmailEvents, spec: dict, n: int) -> tuple[dict, int]:
     kind = str(spec.get("type") or "OPEN")
     if kind not in EVENT_TYPES:
         raise ValueError(f"unknown event type {kind}; known: {list(EVENT_TYPES)}")
@@ -516,12 +517,12 @@ def _add_one(emu: Emulator, state: EmailEvents, spec: dict) -> Added:
             raise ValueError(f"no email campaign {spec['emailCampaignId']}")
     created = int(spec.get("created") or emu.clock.now_ms())
     recipient = str(spec.get("recipient") or state.email_of(0))
-    h = _mix(created ^ len(state.added))
+    h = _mix(created ^ (len(state.added) + n))
     event = {"id": str(spec.get("id") or uuid.uuid4()), "created": created, "type": kind,
              "recipient": recipient, "portalId": PORTAL_ID, "appId": campaign.app_id,
              "appName": campaign.app_name, "emailCampaignId": campaign.id,
              **_TYPE_FIELDS[kind](h, campaign, 0, recipient), **(spec.get("fields") or {})}
-    return state.add(event, created)
+    return event, created
 
 
 async def control_state(emu: Emulator, request: web.Request) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from upstream import listing, pages
 
 from hubspot_emulator.email_events import EVENT_TYPES, EmailEvents
@@ -114,9 +115,8 @@ def test_added_event_when_created_in_the_past_then_listed_in_its_place(api, emul
 
 
 def test_control_when_campaign_unknown_then_400_and_nothing_added(emulator):
-    answer = emulator.control._http.post("/_emulator/email_events",
-                                         json={"events": [{"emailCampaignId": 1}]})
-    assert answer.status_code == 400
+    with pytest.raises(RuntimeError, match=r"400.*no email campaign 1"):
+        emulator.control.add_email_events([{"type": "OPEN"}, {"emailCampaignId": 1}])
     assert emulator.control.email_events_state()["added"] == 0
 
 
