@@ -77,6 +77,20 @@ def sync(*flags: str):
     return run
 
 
+def source_sync(command: str, *flags: str):
+    """A marketing source's sync (its summary line's `fetched`)."""
+    def run(limit: int | None) -> tuple[int, dict]:
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command(command, *flags, "--noinput", stdout=out)
+        summary = out.getvalue().strip().splitlines()[-1]
+        fetched = int(summary.split("fetched=", 1)[1].split()[0])
+        return fetched, {"summary": summary}
+
+    return run
+
+
 def naive_baseline(limit: int | None) -> tuple[int, dict]:
     """The seed's "normal" path written naively: one update_or_create per record."""
     from ingestion.models import HubSpotContact
@@ -109,6 +123,7 @@ SCENARIOS = {
     "incremental": sync("--skip-associations"),
     "full_links": sync("--full"),
     "baseline": naive_baseline,
+    "email_events": source_sync("sync_hubspot_email_events", "--full"),
 }
 
 if __name__ == "__main__":

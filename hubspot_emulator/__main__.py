@@ -11,7 +11,7 @@ import os
 import signal
 
 from .server import start_site
-from .state import DEFAULT_MAX_URL, Emulator
+from .state import DEFAULT_EMAIL_EVENTS, DEFAULT_MAX_URL, Emulator
 from .testing import CONTROL_TOKEN_ENV, READY_PREFIX, TOKEN_ENV
 
 
@@ -25,6 +25,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help=f"a separate token for /_emulator/* (default: ${CONTROL_TOKEN_ENV}, "
                         "else --token)")
     p.add_argument("--contacts", type=int, default=1000)
+    p.add_argument("--email-events", type=int, default=DEFAULT_EMAIL_EVENTS,
+                   help="generated email events (computed on demand: 1,000,000 costs no memory)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--rate-limit", default="none",
                    help="none | starter | pro | enterprise")
@@ -43,6 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     emu = Emulator(args.token, args.control_token, contacts=args.contacts, seed=args.seed,
+                   email_events=args.email_events,
                    rate_limit=args.rate_limit, daily_limit=args.daily_limit,
                    search_lag_ms=args.search_lag_ms, max_url_length=args.max_url_length,
                    fault_rate=args.fault_rate,

@@ -27,6 +27,7 @@ name none):
 | subscription types, one contact's statuses | `communication_preferences.read` or `…read_write` |
 | subscription statuses batch read | `communication_preferences.statuses.batch.read` |
 | `/email/public/v1/subscriptions`, its timeline | `content` |
+| email events, email campaigns (legacy email analytics API) | `content` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -56,8 +57,9 @@ _OWN_OBJECT_SCOPE = {"contacts", "companies", "deals", "products", "line_items"}
 _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
-# submissions: "forms").
-_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation"}
+# submissions: "forms") and its email analytics reference (docs/hubspot-api.md#email-events).
+_API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
+               "content": "content"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
 # #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),

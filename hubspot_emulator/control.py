@@ -44,7 +44,8 @@ class EmulatorControl:
         """Reseed: contacts, seed, rate_limit, daily_limit, search_lag_ms, max_url_length,
         token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock,
         webhooks ({url, client_secret, ...}: see `configure_webhooks`), id_bases
-        ({type: base}: the type's first id is base + 1), ..."""
+        ({type: base}: the type's first id is base + 1), email_events (how many generated
+        email events), ..."""
         return self._post("reset", kwargs)
 
     def set_clock(self, now_ms: int | None) -> dict:
@@ -302,6 +303,15 @@ class EmulatorControl:
         if subscription_id is not None:
             body["id"] = subscription_id
         return self._post("subscriptions/types", body)
+    def add_email_events(self, events: list[dict]) -> list[dict]:
+        """Add email events (`[{type, recipient, emailCampaignId, created, id, fields}]`; the
+        time is the emulated clock's now unless `created` (epoch ms) is given; `fields` are
+        merged in verbatim): the events as the API serves them."""
+        return self._post("email_events", {"events": events})["events"]
+
+    def email_events_state(self) -> dict:
+        """`{generated, added, campaigns: [email campaign ids]}`."""
+        return self._get("email_events")
 
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,

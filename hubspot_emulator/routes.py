@@ -77,15 +77,18 @@ ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 COMM_PREFS = Family(("/communication-preferences/v4",), f"/communication-preferences/{VERSION}")
 COMM_PREFS_V3 = Family(("/communication-preferences/v3",), None)
 EMAIL_SUBSCRIPTIONS_V1 = Family(("/email/public/v1/subscriptions",), None)
+# The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
+EMAIL_EVENTS = Family(("/email/public/v1/events",), None)
+EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | workflows | marketing_emails | campaigns |
-    communication_preferences | subscription_statuses_batch | email_v1 | account (any valid
-    token: HubSpot asks only for `oauth`, which every app has) | public (no bearer token: the
-    OAuth token endpoints). `write`: a write scope.
+    schemas | lists | forms | workflows | marketing_emails | campaigns | content (email
+    events and campaigns) | communication_preferences | subscription_statuses_batch |
+    email_v1 | account (any valid token: HubSpot asks only for `oauth`, which every app has) |
+    public (no bearer token: the OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

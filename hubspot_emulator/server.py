@@ -14,6 +14,7 @@ from . import (
     api_oauth,
     api_objects,
     api_writes,
+    email_events,
     forms,
     legacy,
     lists,
@@ -29,7 +30,8 @@ from .state import Emulator
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
 # legacy: the v1/v2 endpoints connectors still call.
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 workflows, marketing, subscriptions, legacy)  # legacy: the v1/v2 endpoints
+                 workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 endpoints
+                 email_events)
 
 
 def make_app(emu: Emulator) -> web.Application:

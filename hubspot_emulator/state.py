@@ -17,6 +17,7 @@ from .timeutil import Clock
 from .webhooks import WebhookConfig, Webhooks
 
 DEFAULT_MAX_URL = 8000
+DEFAULT_EMAIL_EVENTS = 400  # generated email events (email_events.py): a small portal
 
 
 @dataclass
@@ -59,12 +60,15 @@ class Emulator:
               search_limits: dict | None = None, fault_rate: float = 0.0,
               fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
               oauth: dict | None = None, write_lock: dict | None = None,
-              webhooks: dict | None = None, id_bases: dict | None = None) -> None:
+              webhooks: dict | None = None, id_bases: dict | None = None,
+              email_events: int = DEFAULT_EMAIL_EVENTS) -> None:
         # Checked before anything is rebuilt: a bad value leaves the portal as it was.
         scopes = scope_set(token_scopes)
         app = None if oauth is None else OAuthApp.from_config(oauth)
         lock = WriteLock.from_config(write_lock)
         hooks = None if webhooks is None else WebhookConfig.from_config(webhooks)
+        if type(email_events) is not int or email_events < 0:
+            raise ValueError("email_events must be a whole number >= 0")
         self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
                            search_lag_ms=int(search_lag_ms), id_bases=id_bases)
         self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
@@ -75,6 +79,7 @@ class Emulator:
         if fault_rate:
             self.faults.configure({"rate": fault_rate, "kinds": fault_kinds or None})
         self.token_scopes, self.oauth, self.write_lock = scopes, app, lock
+        self.email_events = email_events  # email_events.events_of generates them on first use
         self.webhooks.reset(self.store, hooks)  # what was queued for the old portal is dropped
         self.stats = Stats()
 

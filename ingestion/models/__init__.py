@@ -6,6 +6,8 @@ from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpo
 from .marketing import (
     SOURCE_MODELS,
     HubSpotCampaign,
+    HubSpotEmailCampaign,
+    HubSpotEmailEvent,
     HubSpotMarketingEmail,
     HubSpotSubscriptionChange,
     HubSpotSubscriptionStatus,
@@ -29,6 +31,8 @@ __all__ = [
     "HubSpotAssociation",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
+    "HubSpotEmailCampaign",
+    "HubSpotEmailEvent",
     "HubSpotForm",
     "HubSpotFormSubmission",
     "HubSpotList",

@@ -153,6 +153,20 @@ class HubSpotPaths:
     def subscription_timeline(self) -> str:
         # v1 only: the timeline has no dated twin (docs/hubspot-api.md#subscriptions).
         return "/email/public/v1/subscriptions/timeline"
+    def email_events(self) -> str:
+        # The email analytics API exists only as v1, in both families: HUBSPOT_API_VERSION
+        # changes nothing here (docs/hubspot-api.md#email-events).
+        return "/email/public/v1/events"
+
+    def email_campaigns_by_id(self) -> str:
+        return "/email/public/v1/campaigns/by-id"
+
+    def email_campaigns(self) -> str:
+        """Email campaigns by most recent activity, with `lastUpdatedTime`."""
+        return "/email/public/v1/campaigns"
+
+    def email_campaign(self, campaign_id: int | str) -> str:
+        return f"/email/public/v1/campaigns/{segment(str(campaign_id))}"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

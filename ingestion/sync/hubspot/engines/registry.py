@@ -11,6 +11,7 @@ from ..client import HubSpotClient
 from .base import HubSpotBaseSyncEngine
 from .campaigns import HubSpotCampaignSyncEngine
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
+from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
 from .marketing_emails import HubSpotMarketingEmailSyncEngine
@@ -38,6 +39,8 @@ MARKETING_ENGINES = (HubSpotListSyncEngine, HubSpotFormSyncEngine)
 # what the others name first.
 SOURCE_ENGINES = (
     HubSpotWorkflowSyncEngine, HubSpotCampaignSyncEngine, HubSpotMarketingEmailSyncEngine,
+    # Email campaigns before the events that name them.
+    HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine,
     # Statuses last: an incremental run reads the recipients of the changes stored.
     HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
     HubSpotSubscriptionStatusSyncEngine)
