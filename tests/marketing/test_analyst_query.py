@@ -1,4 +1,4 @@
-"""The open and click rates query of docs/analysts.md, run as written there on a mirror
+"""The open and click rates query of the README's "For analysts", run as written there on a mirror
 synced from the emulator, against the same rates worked out from the emulator's events."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def documented_rates_query() -> str:
-    text = (Path(__file__).resolve().parents[2] / "docs" / "analysts.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     blocks = [block.split("```", 1)[0] for block in text.split("```sql\n")[1:]]
     (query,) = [block for block in blocks if "FROM hubspot_email_event" in block]
     return query
