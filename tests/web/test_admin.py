@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from sync_commands import run_command
 
 from ingestion import admin as ingestion_admin
 from ingestion.models import (
@@ -43,7 +44,14 @@ def test_synced_portal_when_each_changelist_opened_then_rows_listed(synced, admi
     assert by_id.context["cl"].result_count == 1
 
 
-def test_synced_contact_when_its_page_opened_then_fields_shown_read_only(synced, admin_client):
+@pytest.fixture
+def synced_contacts(hubspot):
+    """The contacts mirrored (one full run): what a contact's own page shows."""
+    run_command("sync_hubspot_contacts", "--full")
+
+
+def test_synced_contact_when_its_page_opened_then_fields_shown_read_only(synced_contacts,
+                                                                          admin_client):
     contact = HubSpotContact.objects.exclude(email=None).first()
     page = admin_client.get(admin_url(HubSpotContact, "change", contact.pk))
     assert page.status_code == 200
@@ -124,7 +132,7 @@ def test_createsuperuser_when_run_without_input_then_user_can_log_in(client, mon
     assert client.get("/admin/").status_code == 200
 
 
-def test_synced_contact_when_its_page_opened_then_properties_shown_indented(synced,
+def test_synced_contact_when_its_page_opened_then_properties_shown_indented(synced_contacts,
                                                                            admin_client):
     contact = HubSpotContact.objects.exclude(email=None).first()
     page = admin_client.get(admin_url(HubSpotContact, "change", contact.pk)).content.decode()
