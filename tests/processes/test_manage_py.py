@@ -81,8 +81,7 @@ def test_second_sync_of_same_type_when_first_running_then_refused_with_exit_75(h
 
 
 def test_abandoned_run_when_process_died_then_next_run_proceeds_and_marks_it_abandoned(hubspot):
-    hubspot.control.reset(contacts=1500, seed=2)
-    slow_list_pages(hubspot)
+    slow_list_pages(hubspot, seconds=5.0, pages=20)  # the victim stays running (small portal)
     victim = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "100")
     wait_for(lambda: SyncHistory.objects.filter(status="running").exists(), victim)
     victim.kill()  # SIGKILL: no chance to clean up
