@@ -89,6 +89,7 @@ def test_sync_all_on_two_workers_when_full_then_every_type_synced_by_both_and_on
     assert definitions_done <= min(runs.values_list("started_at", flat=True))
 
 
+@PROCESSES_ONLY  # the lock is rows of sync_history: test_manage_py races for it on both
 def test_sync_all_on_workers_when_a_type_is_locked_then_skipped_exit_75_others_synced(
         hubspot):
     # Another live process (this one) holds the deals lock.
