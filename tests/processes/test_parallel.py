@@ -97,12 +97,11 @@ def test_parallel_when_a_child_is_killed_then_its_type_failed_rest_overlapped_in
 
 
 def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
-    # Every record listing is slow: children are mid-run when the signal comes (the default
-    # portal in pages of 10: contacts has pages left after its first batch is saved).
-    hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 1.0}] * 400,
+    hubspot.control.reset(contacts=3000, seed=2)
+    hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 0.3}] * 400,
                                match={"method": "GET", "path_prefix": "/crm/v3/objects/"})
     process = sync_all(hubspot, "--parallel", "2", "--full", "--list-only",
-                       "--batch-size", "10")
+                       "--batch-size", "100")
     wait_while_running(process, HubSpotContact.objects.exists, timeout=60)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
