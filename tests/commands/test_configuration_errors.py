@@ -28,12 +28,18 @@ BAD_VALUES = [
 ]
 
 
+# Settings read at start-up, before any database is opened (these processes are given no
+# DATABASE_URL): the same on either database of the suite, so run on the first one only.
+START_UP = pytest.mark.once
+
+
 def assert_one_line_error(result, expected: str) -> None:
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"Configuration error: {expected}"]
     assert result.stdout == ""
 
 
+@START_UP
 @pytest.mark.parametrize(("name", "value", "expected"), BAD_VALUES,
                          ids=[f"{n}={v}" for n, v, _ in BAD_VALUES])
 def test_bad_value_when_sync_command_starts_then_one_line_naming_it_and_exit_1(
@@ -43,6 +49,7 @@ def test_bad_value_when_sync_command_starts_then_one_line_naming_it_and_exit_1(
     assert_one_line_error(result, expected)
 
 
+@START_UP
 @pytest.mark.parametrize("command", [["check"], ["migrate"], ["help"], [],
                                      ["sync_hubspot_all", "--dry-run"]])
 def test_bad_value_when_any_manage_command_runs_then_same_one_line(command):
@@ -50,6 +57,7 @@ def test_bad_value_when_any_manage_command_runs_then_same_one_line(command):
     assert_one_line_error(result, "HUBSPOT_TIMEOUT must be a number, not 'abc'")
 
 
+@START_UP
 def test_several_bad_values_when_started_then_one_line_names_each():
     result = run_python("manage.py", "check", env=clean_environment(
         HUBSPOT_TIMEOUT="abc", HUBSPOT_MAX_ATTEMPTS="x", DATABASE_URL="nonsense://"))
@@ -58,6 +66,7 @@ def test_several_bad_values_when_started_then_one_line_names_each():
                                   "not 'x'; HUBSPOT_TIMEOUT must be a number, not 'abc'")
 
 
+@START_UP
 def test_database_url_with_password_but_no_database_when_started_then_password_not_shown():
     result = run_python("manage.py", "check",
                         env=clean_environment(DATABASE_URL="postgres://admin:s3cret@db.example"))
@@ -66,6 +75,7 @@ def test_database_url_with_password_but_no_database_when_started_then_password_n
     assert "s3cret" not in result.stderr
 
 
+@START_UP
 def test_bad_value_in_env_file_when_started_then_named_like_an_environment_value(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("HUBSPOT_MAX_ATTEMPTS=many\n")
@@ -74,6 +84,7 @@ def test_bad_value_in_env_file_when_started_then_named_like_an_environment_value
     assert_one_line_error(result, "HUBSPOT_MAX_ATTEMPTS must be a whole number, not 'many'")
 
 
+@START_UP
 def test_env_file_and_environment_when_both_set_then_environment_wins(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("HUBSPOT_TIMEOUT=abc\nHUBSPOT_MAX_ATTEMPTS=3\n")
@@ -84,6 +95,7 @@ def test_env_file_and_environment_when_both_set_then_environment_wins(tmp_path):
     assert result.stdout.split() == ["7.5", "3"]  # the environment's timeout, the file's attempts
 
 
+@START_UP
 def test_env_file_setting_when_file_missing_then_one_line_naming_it(tmp_path):
     missing = tmp_path / "nowhere.env"
     result = run_python("manage.py", "check",
@@ -91,6 +103,7 @@ def test_env_file_setting_when_file_missing_then_one_line_naming_it(tmp_path):
     assert_one_line_error(result, f"HUBSPOT_MIRROR_ENV_FILE names no file: '{missing}'")
 
 
+@START_UP
 def test_empty_values_when_started_then_defaults_apply():
     show = "from django.conf import settings as s; print(s.HUBSPOT_TIMEOUT, s.HUBSPOT_MAX_ATTEMPTS)"
     result = run_python("manage.py", "shell", "--no-imports", "-c", show, env=clean_environment(
@@ -99,6 +112,7 @@ def test_empty_values_when_started_then_defaults_apply():
     assert result.stdout.split() == ["30.0", "8"]
 
 
+@START_UP
 @pytest.mark.parametrize("command", [["worker", "--pool", "solo"], ["beat"]])
 def test_bad_value_when_celery_command_starts_then_same_one_line_and_exit_1(command):
     """Fails before connecting to any broker: no Redis needed."""

@@ -17,6 +17,10 @@ from subprocesses import clean_environment, current_database_url, run_python
 from ingestion.models import SyncHistory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# What a command says about its flags, HubSpot's address or token, or a database of the
+# test's own choosing, whichever database the suite uses: on the first one only. A failed run
+# recorded in the suite's database (the closed port) is checked on each.
+ABOUT_THE_COMMAND_LINE = pytest.mark.once
 
 
 def closed_port() -> int:
@@ -39,6 +43,7 @@ def assert_one_line(result, code: int, *fragments: str) -> None:
     assert all(fragment in lines[0] for fragment in fragments), lines[0]
 
 
+@ABOUT_THE_COMMAND_LINE
 @pytest.mark.parametrize("flags", [["--since", "2024-13-45"], ["--batch-size", "0"],
                                    ["--full", "--since", "2024-01-01"], ["--since="],
                                    ["--max-records", "0"], ["--no-such-flag"]])
@@ -59,6 +64,7 @@ def test_closed_port_when_syncing_then_fails_at_once_naming_the_host_and_run_rec
     assert run.status == "failed" and "connection refused" in run.error_message
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_unknown_host_when_syncing_then_fails_at_once_naming_it():
     result = sync("sync_hubspot_contacts",
                            HUBSPOT_API_BASE_URL="http://hubspot-mirror-test.invalid")
@@ -66,6 +72,7 @@ def test_unknown_host_when_syncing_then_fails_at_once_naming_it():
     assert "retrying" not in result.stderr
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_sync_all_when_host_is_unreachable_then_stops_once_not_per_type():
     result = sync("sync_hubspot_all",
                            HUBSPOT_API_BASE_URL=f"http://127.0.0.1:{closed_port()}")
@@ -75,12 +82,14 @@ def test_sync_all_when_host_is_unreachable_then_stops_once_not_per_type():
     assert SyncHistory.objects.count() == 1
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_unreachable_database_when_syncing_then_one_line_naming_it(emulator):
     result = sync("sync_hubspot_contacts", HUBSPOT_API_BASE_URL=emulator.url,
                      DATABASE_URL=f"postgres://postgres@127.0.0.1:{closed_port()}/mirror")
     assert_one_line(result, 1, "cannot use the database", "DATABASE_URL")
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_database_not_migrated_when_syncing_then_says_to_run_migrate(emulator):
     with tempfile.TemporaryDirectory() as folder:
         fresh = Path(folder) / "fresh.sqlite3"
@@ -91,6 +100,7 @@ def test_database_not_migrated_when_syncing_then_says_to_run_migrate(emulator):
                             "python manage.py migrate")
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_debug_when_syncing_then_each_line_printed_once(emulator):
     emulator.control.reset(contacts=30)
     result = sync("sync_hubspot_contacts", "--full", "--debug",
@@ -103,6 +113,7 @@ def test_debug_when_syncing_then_each_line_printed_once(emulator):
     assert emulator.token not in result.stderr
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_help_when_listed_then_only_runnable_commands():
     result = run_python("manage.py", "help", env=clean_environment())
     assert result.returncode == 0 and "sync_hubspot_contacts" in result.stdout
@@ -127,6 +138,7 @@ def web_server_that_is_not_hubspot():
                 server.shutdown()
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_base_url_not_hubspot_when_syncing_then_one_404_and_points_at_the_setting():
     with web_server_that_is_not_hubspot() as url:
         result = sync("sync_hubspot_contacts", HUBSPOT_API_BASE_URL=url)
@@ -134,6 +146,7 @@ def test_base_url_not_hubspot_when_syncing_then_one_404_and_points_at_the_settin
     assert result.stderr.count("HTTP 404") == 1, result.stderr
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_base_url_with_wrong_path_when_syncing_then_points_at_the_setting(emulator):
     wrong = f"{emulator.url}/hubspot"  # HubSpot answers an unknown path with its JSON 404
     result = sync("sync_hubspot_owners", HUBSPOT_API_BASE_URL=wrong,
@@ -142,6 +155,7 @@ def test_base_url_with_wrong_path_when_syncing_then_points_at_the_setting(emulat
                     "does not point at HubSpot")
 
 
+@ABOUT_THE_COMMAND_LINE
 @pytest.mark.parametrize("command", [["sync_hubspot_contacts"], ["sync_hubspot_associations"],
                                      ["verify_hubspot"],
                                      ["verify_hubspot", "--types", "contacts"]])
@@ -153,6 +167,7 @@ def test_refused_token_when_run_then_configuration_error_saying_to_check_the_tok
     assert "ConfigurationError" not in result.stderr
 
 
+@ABOUT_THE_COMMAND_LINE
 def test_flag_that_cannot_apply_when_typed_then_one_line_exit_2_and_nothing_recorded(emulator):
     result = sync("sync_hubspot_owners", "--deletions", HUBSPOT_API_BASE_URL=emulator.url,
                      HUBSPOT_ACCESS_TOKEN=emulator.token)

@@ -30,6 +30,9 @@ from ingestion.sync.hubspot.shared_pacing import RedisBudget
 
 # Redis keys of the shared budget: not run beside the other modules that use Redis.
 pytestmark = pytest.mark.xdist_group("outside-state")
+# Pacers, Redis and start-up settings, no database: those tests run on the first database of
+# the suite only.
+NO_DATABASE = pytest.mark.once
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 RESERVE_MESSAGE = ("paused: 50% of the daily limit is kept for other apps "
@@ -91,6 +94,7 @@ def most_in_any_window(starts: list[float], window_s: float) -> int:
 
 # -- the shared window ------------------------------------------------------------------------
 
+@NO_DATABASE
 def test_two_pacers_when_sharing_one_window_then_never_over_the_limit_together(shared_redis,
                                                                                 prefix):
     clock = FakeClock()
@@ -107,6 +111,7 @@ def test_two_pacers_when_sharing_one_window_then_never_over_the_limit_together(s
     assert clock.now - 1_000_000.0 == pytest.approx(5 * 10.06, abs=0.2)
 
 
+@NO_DATABASE
 def test_search_window_when_shared_then_five_per_second_for_both(shared_redis, prefix):
     clock = FakeClock()
     first, second = (budget(shared_redis, prefix, clock, search_per_s=5)
@@ -118,6 +123,7 @@ def test_search_window_when_shared_then_five_per_second_for_both(shared_redis, p
     assert most_in_any_window(starts, 1.0) == 5
 
 
+@NO_DATABASE
 def test_two_clients_when_syncing_at_once_in_real_time_then_no_429(hubspot, shared_redis,
                                                                    prefix):
     hubspot.control.reset(contacts=1500, seed=4)
@@ -144,6 +150,7 @@ def test_two_clients_when_syncing_at_once_in_real_time_then_no_429(hubspot, shar
 
 # -- HubSpot's headers reach every process ------------------------------------------------------
 
+@NO_DATABASE
 def test_headers_when_one_pacer_reads_them_then_the_other_paces_by_them(shared_redis, prefix):
     clock = FakeClock()
     reader, other = budget(shared_redis, prefix, clock), budget(shared_redis, prefix, clock)
@@ -154,6 +161,7 @@ def test_headers_when_one_pacer_reads_them_then_the_other_paces_by_them(shared_r
     assert clock.slept == [pytest.approx(2.05)]
 
 
+@NO_DATABASE
 def test_remaining_zero_when_seen_by_one_then_everyone_waits_a_whole_window(shared_redis,
                                                                           prefix):
     clock = FakeClock()
@@ -165,6 +173,7 @@ def test_remaining_zero_when_seen_by_one_then_everyone_waits_a_whole_window(shar
     assert clock.slept == [pytest.approx(10.05)]
 
 
+@NO_DATABASE
 def test_daily_remaining_when_one_saw_it_at_the_reserve_then_the_other_stops(shared_redis,
                                                                             prefix):
     clock = FakeClock()
@@ -178,6 +187,7 @@ def test_daily_remaining_when_one_saw_it_at_the_reserve_then_the_other_stops(sha
     assert isinstance(err.value, HubSpotDailyLimitError) and "200 of 1000" in str(err.value)
 
 
+@NO_DATABASE
 def test_reserve_count_when_not_confirmed_for_a_minute_then_one_request_reads_it_again(
         shared_redis, prefix):
     clock = FakeClock()
@@ -196,6 +206,7 @@ def test_reserve_count_when_not_confirmed_for_a_minute_then_one_request_reads_it
     first.acquire()
 
 
+@NO_DATABASE
 def test_window_when_it_holds_entries_from_the_future_then_ignored_and_logged_once(
         shared_redis, prefix, monkeypatch, caplog):
     monkeypatch.setattr(shared_pacing, "_future_logged", threading.Event())
@@ -216,6 +227,7 @@ def test_window_when_it_holds_entries_from_the_future_then_ignored_and_logged_on
     assert len(warnings) == 1 and "2 request time(s)" in warnings[0]
 
 
+@NO_DATABASE
 def test_window_when_an_entry_is_within_the_tolerance_then_it_still_counts(shared_redis,
                                                                            prefix):
     clock = FakeClock()
@@ -228,6 +240,7 @@ def test_window_when_an_entry_is_within_the_tolerance_then_it_still_counts(share
 
 # -- Redis down: each process paces alone ----------------------------------------------------------
 
+@NO_DATABASE
 def test_redis_down_when_pacing_then_local_pacing_and_one_warning(caplog):
     nowhere = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
     clock = FakeClock()
@@ -313,6 +326,7 @@ def forget_account(client, hubspot) -> None:
         client.delete(key)
 
 
+@NO_DATABASE
 @pytest.mark.parametrize("name, value, expected", [
     ("HUBSPOT_DAILY_RESERVE_PERCENT", "100", "HUBSPOT_DAILY_RESERVE_PERCENT must be below 100"),
     ("HUBSPOT_DAILY_RESERVE_PERCENT", "-1", "HUBSPOT_DAILY_RESERVE_PERCENT must be at least 0"),

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from subprocesses import clean_environment, run_python
 
+# Read by fresh processes given no DATABASE_URL: the same whichever database the suite
+# uses, so run on the first one only.
+pytestmark = pytest.mark.once
+
 
 def test_bad_expected_minutes_when_started_then_one_line_naming_it_and_exit_1():
     result = run_python("manage.py", "check",

@@ -8,6 +8,10 @@ import json
 import pytest
 from subprocesses import clean_environment, run_python
 
+# Read by fresh processes given no DATABASE_URL: the same whichever database the suite
+# uses, so run on the first one only.
+pytestmark = pytest.mark.once
+
 SHOW_CONF = """
 import json
 from config.celery import app

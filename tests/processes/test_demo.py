@@ -14,8 +14,9 @@ from subprocesses import ROOT, clean_environment, run_python
 
 from devtools.demo import DEMO_DB, DEMO_LOCK
 
-# var/demo.sqlite3 and .env are the project's own files: one test at a time.
-pytestmark = [pytest.mark.xdist_group("outside-state"),
+# var/demo.sqlite3 is the project's own file: one test at a time (demo_turn), all on one
+# test process, beside the group of tests that share Redis ("outside-state"), not after it.
+pytestmark = [pytest.mark.xdist_group("demo"),
               pytest.mark.once]  # its own database file, whichever the suite's is
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"

@@ -8,6 +8,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from sync_commands import run_command
 
 from ingestion import admin as ingestion_admin
 from ingestion.models import (
@@ -31,6 +32,12 @@ def admin_url(model, view: str, *args) -> str:
     return reverse(f"admin:ingestion_{model._meta.model_name}_{view}", args=args)
 
 
+@pytest.fixture
+def synced_contacts(hubspot):
+    """The contacts mirrored (one full run): what a contact's page and its runs show."""
+    run_command("sync_hubspot_contacts", "--full")
+
+
 def test_synced_portal_when_each_changelist_opened_then_rows_listed(synced, admin_client):
     for model in REGISTERED:
         response = admin_client.get(admin_url(model, "changelist"))
@@ -43,7 +50,8 @@ def test_synced_portal_when_each_changelist_opened_then_rows_listed(synced, admi
     assert by_id.context["cl"].result_count == 1
 
 
-def test_synced_contact_when_its_page_opened_then_fields_shown_read_only(synced, admin_client):
+def test_synced_contact_when_its_page_opened_then_fields_shown_read_only(synced_contacts,
+                                                                          admin_client):
     contact = HubSpotContact.objects.exclude(email=None).first()
     page = admin_client.get(admin_url(HubSpotContact, "change", contact.pk))
     assert page.status_code == 200
@@ -52,7 +60,8 @@ def test_synced_contact_when_its_page_opened_then_fields_shown_read_only(synced,
 
 
 def test_sync_runs_when_listed_and_opened_then_counts_filters_and_details_shown(
-        synced, admin_client):
+        synced_contacts, admin_client):
+    run_command("verify_hubspot", "--types", "contacts")
     run = SyncHistory.objects.filter(object_type="contacts", mode="full").get()
     listed = admin_client.get(admin_url(SyncHistory, "changelist"),
                               {"object_type__exact": "contacts", "mode__exact": "full"})
@@ -89,7 +98,7 @@ def test_superuser_when_asking_to_add_change_or_delete_then_no_permission(model,
 
 
 def test_superuser_when_posting_an_edit_or_delete_then_refused_and_row_unchanged(
-        synced, admin_client):
+        synced_contacts, admin_client):
     contact = HubSpotContact.objects.exclude(email=None).first()
     before = HubSpotContact.objects.filter(pk=contact.pk).values().get()
     change = admin_client.post(admin_url(HubSpotContact, "change", contact.pk),
@@ -124,7 +133,7 @@ def test_createsuperuser_when_run_without_input_then_user_can_log_in(client, mon
     assert client.get("/admin/").status_code == 200
 
 
-def test_synced_contact_when_its_page_opened_then_properties_shown_indented(synced,
+def test_synced_contact_when_its_page_opened_then_properties_shown_indented(synced_contacts,
                                                                            admin_client):
     contact = HubSpotContact.objects.exclude(email=None).first()
     page = admin_client.get(admin_url(HubSpotContact, "change", contact.pk)).content.decode()

@@ -28,7 +28,9 @@ from web.browser_setup import (
 )
 from web.runs import record_run
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# What a browser draws and does, not what the database holds (tests/web/test_status.py reads
+# the same pages on both databases): on the first database of the suite only.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"
 PASSWORD = "browser-test-password"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from subprocesses import clean_environment, run_python
+
+# Read by fresh processes given no DATABASE_URL: the same whichever database the suite
+# uses, so run on the first one only.
+pytestmark = pytest.mark.once
 
 SHOW = ("import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.HUBSPOT_WEBHOOK_SECRET, s.HUBSPOT_WEBHOOK_URL, s.ALLOWED_HOSTS, "
