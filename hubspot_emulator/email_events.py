@@ -25,7 +25,6 @@ import uuid
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -33,6 +32,7 @@ from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import control_handler, emulator, flag, int_param, json_body, json_response
 from .routes import EMAIL_CAMPAIGNS, EMAIL_EVENTS, Access, serve
+from .seeded import per_store
 from .state import Emulator
 from .store import LIVE
 from .timeutil import DAY_MS, FIXED_EPOCH_MS
@@ -215,16 +215,14 @@ class EmailEvents:
         return made
 
 
-_STATES: WeakKeyDictionary[object, EmailEvents] = WeakKeyDictionary()
-
-
 def events_of(emu: Emulator) -> EmailEvents:
     """The portal's email events (a reset makes a new Store: a new, regenerated set)."""
-    state = _STATES.get(emu.store)
-    if state is None:
-        state = _STATES[emu.store] = EmailEvents(emu.email_events, emu.store.seed,
-                                                 emu.store.types["contacts"])
-    return state
+    return _events_of(emu.store, emu.email_events)
+
+
+@per_store
+def _events_of(store, size: int) -> EmailEvents:
+    return EmailEvents(size, store.seed, store.types["contacts"])
 
 
 # -- type-specific fields (docs/hubspot-api.md#email-events) ------------------------------

@@ -25,7 +25,6 @@ import binascii
 import random
 import uuid
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -42,6 +41,7 @@ from .handling import (
     next_link,
 )
 from .routes import FORM_SUBMISSIONS, FORMS, FORMS_V2, Access, serve
+from .seeded import per_store
 from .state import Emulator
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
@@ -100,15 +100,10 @@ class FormsState:
         return made
 
 
-_STATES: WeakKeyDictionary[Store, FormsState] = WeakKeyDictionary()
-
-
+@per_store
 def forms_of(store: Store) -> FormsState:
-    """The portal's forms, seeded on first use (a reset makes a new Store: new forms)."""
-    state = _STATES.get(store)
-    if state is None:
-        state = _STATES[store] = _seed(store)
-    return state
+    """The portal's forms, seeded on first use."""
+    return _seed(store)
 
 
 # -- the form JSON HubSpot's SDK needs ---------------------------------------------------------

@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -43,6 +42,7 @@ from .handling import (
     next_link,
 )
 from .routes import LISTS, Access, serve
+from .seeded import per_store
 from .state import Emulator
 from .store import LIVE, Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
@@ -104,15 +104,10 @@ class ListsState:
         return made
 
 
-_STATES: WeakKeyDictionary[Store, ListsState] = WeakKeyDictionary()
-
-
+@per_store
 def lists_of(store: Store) -> ListsState:
-    """The portal's lists, seeded on first use (a reset makes a new Store: new lists)."""
-    state = _STATES.get(store)
-    if state is None:
-        state = _STATES[store] = _seed(store)
-    return state
+    """The portal's lists, seeded on first use."""
+    return _seed(store)
 
 
 # -- seeding ---------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ import binascii
 import random
 import uuid
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -53,6 +52,7 @@ from .handling import (
     next_link,
 )
 from .routes import CAMPAIGNS, MARKETING_EMAILS, Access, serve
+from .seeded import per_store
 from .state import Emulator
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms, parse_time_ms
@@ -152,15 +152,10 @@ class MarketingState:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
 
-_STATES: WeakKeyDictionary[Store, MarketingState] = WeakKeyDictionary()
-
-
+@per_store
 def marketing_of(store: Store) -> MarketingState:
     """The portal's marketing emails and campaigns, seeded on first use."""
-    state = _STATES.get(store)
-    if state is None:
-        state = _STATES[store] = _seed(store)
-    return state
+    return _seed(store)
 
 
 def statistics_json(counters: dict[str, int]) -> dict:

@@ -34,7 +34,6 @@ import random
 import uuid
 from bisect import bisect_left, insort
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -49,6 +48,7 @@ from .handling import (
     json_response,
 )
 from .routes import COMM_PREFS, COMM_PREFS_V3, EMAIL_SUBSCRIPTIONS_V1, Access, serve
+from .seeded import per_store
 from .state import Emulator
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
@@ -162,15 +162,10 @@ class SubscriptionsState:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
 
-_STATES: WeakKeyDictionary[Store, SubscriptionsState] = WeakKeyDictionary()
-
-
+@per_store
 def subscriptions_of(store: Store) -> SubscriptionsState:
-    """The portal's subscriptions, seeded on first use (a reset makes a new Store)."""
-    state = _STATES.get(store)
-    if state is None:
-        state = _STATES[store] = _seed(store)
-    return state
+    """The portal's subscriptions, seeded on first use."""
+    return _seed(store)
 
 
 # -- seeding ---------------------------------------------------------------------------------

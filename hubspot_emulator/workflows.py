@@ -21,7 +21,6 @@ import base64
 import binascii
 import random
 import uuid
-from weakref import WeakKeyDictionary
 
 from aiohttp import web
 
@@ -29,6 +28,7 @@ from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import emulator, int_param, json_body, json_response, next_link
 from .routes import FLOWS, WORKFLOWS_V3, Access, serve
+from .seeded import per_store
 from .store import Store
 from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
 
@@ -37,15 +37,10 @@ FLOWS_DEFAULT = FLOWS_MAX = 100
 _KINDS = (("0-1", "CONTACT_FLOW", "DRIP_DELAY"), ("0-3", "PLATFORM_FLOW", "PROPERTY_ANCHOR"),
           ("0-2", "PLATFORM_FLOW", "STATIC_ANCHOR"))
 
-_STATES: WeakKeyDictionary[Store, list[dict]] = WeakKeyDictionary()
-
-
+@per_store
 def flows_of(store: Store) -> list[dict]:
     """The portal's flows in full (ids ascending), seeded on first use."""
-    flows = _STATES.get(store)
-    if flows is None:
-        flows = _STATES[store] = _seed(store)
-    return flows
+    return _seed(store)
 
 
 def _seed(store: Store) -> list[dict]:
