@@ -58,6 +58,13 @@ class SearchPage(Listing):
     total: int = -1  # required in practice: see `_check_total`
 
 
+class Counted(Listing):
+    """A listing whose reply says how many items the query matches in all (`total`:
+    marketing emails, campaigns)."""
+
+    total: int | None = None
+
+
 class OffsetListing(Listing):
     """HubSpot's v1 listings (email events, email campaigns, the subscription timeline):
     the items under a key of their own (`keyed`), more while `hasMore`, from `offset`

@@ -20,8 +20,7 @@ from ingestion.models import HubSpotCampaign
 
 from ..errors import HubSpotClientError, HubSpotForbiddenError
 from ..limits import CAMPAIGN_ASSETS_PAGE_MAX, CAMPAIGNS_PAGE_MAX
-from ..replies import REPAIRED, Listing
-from .marketing_emails import Counted
+from ..replies import REPAIRED, Counted, Listing
 from .sources import HubSpotSourceSyncEngine
 
 PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_currency_code", "hs_notes",

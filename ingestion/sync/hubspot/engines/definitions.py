@@ -81,3 +81,12 @@ def _key_of(item) -> str:
 
 def integer(value) -> int | None:
     return None if value is None or value == "" else int(value)
+
+
+def text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def flag(value) -> bool | None:
+    """A JSON boolean as it is; anything else (a string, a number) is no answer."""
+    return value if isinstance(value, bool) else None

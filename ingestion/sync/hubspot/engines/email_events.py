@@ -30,6 +30,7 @@ from ..errors import HubSpotClientError
 from ..limits import EMAIL_CAMPAIGNS_PAGE, EMAIL_EVENTS_PAGE
 from ..replies import OffsetListing, keyed
 from ..timeparse import parse_hubspot_datetime
+from .definitions import flag, text
 from .sources import HubSpotSourceSyncEngine
 
 EVENTS = keyed("events", OffsetListing)
@@ -66,26 +67,26 @@ class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
         key = event_key(event)
         sent_by = event.get("sentBy") if isinstance(event.get("sentBy"), dict) else {}
         return event, {
-            "id": key, "event_id": str(event["id"]), "event_type": _text(event.get("type")),
-            "recipient": _text(event.get("recipient")),
+            "id": key, "event_id": str(event["id"]), "event_type": text(event.get("type")),
+            "recipient": text(event.get("recipient")),
             "email_campaign_id": _integer(event, "emailCampaignId", key),
             "portal_id": _integer(event, "portalId", key),
-            "app_id": _integer(event, "appId", key), "app_name": _text(event.get("appName")),
-            "sent_by_id": _text(sent_by.get("id")),
+            "app_id": _integer(event, "appId", key), "app_name": text(event.get("appName")),
+            "sent_by_id": text(sent_by.get("id")),
             "sent_by_created": _time(sent_by.get("created"), "sentBy.created", key),
-            "url": _text(event.get("url")), "status": _text(event.get("status")),
-            "bounce_category": _text(event.get("category")),
-            "response": _text(event.get("response")),
-            "drop_reason": _text(event.get("dropReason")),
-            "drop_message": _text(event.get("dropMessage")),
-            "subscription_status": _text(event.get("portalSubscriptionStatus")),
+            "url": text(event.get("url")), "status": text(event.get("status")),
+            "bounce_category": text(event.get("category")),
+            "response": text(event.get("response")),
+            "drop_reason": text(event.get("dropReason")),
+            "drop_message": text(event.get("dropMessage")),
+            "subscription_status": text(event.get("portalSubscriptionStatus")),
             "subscriptions": _json(event.get("subscriptions"), list),
-            "source": _text(event.get("source")),
-            "filtered_event": _bool(event.get("filteredEvent")),
-            "device_type": _text(event.get("deviceType")),
+            "source": text(event.get("source")),
+            "filtered_event": flag(event.get("filteredEvent")),
+            "device_type": text(event.get("deviceType")),
             "browser": _json(event.get("browser"), dict),
             "location": _json(event.get("location"), dict),
-            "subject": _text(event.get("subject"))}
+            "subject": text(event.get("subject"))}
 
 
 def event_key(event: object) -> str:
@@ -226,11 +227,11 @@ class HubSpotEmailCampaignSyncEngine(HubSpotSourceSyncEngine):
         count = {name: _count(counters, name, key) for name in _COUNTERS}
         return campaign, {
             "id": key, "app_id": _integer(campaign, "appId", key),
-            "app_name": _text(campaign.get("appName")),
+            "app_name": text(campaign.get("appName")),
             "content_id": _integer(campaign, "contentId", key),
-            "name": _text(campaign.get("name")), "subject": _text(campaign.get("subject")),
-            "type": _text(campaign.get("type")), "sub_type": _text(campaign.get("subType")),
-            "processing_state": _text(campaign.get("processingState")),
+            "name": text(campaign.get("name")), "subject": text(campaign.get("subject")),
+            "type": text(campaign.get("type")), "sub_type": text(campaign.get("subType")),
+            "processing_state": text(campaign.get("processingState")),
             "num_included": _integer(campaign, "numIncluded", key),
             "num_queued": _integer(campaign, "numQueued", key), "counters": counters,
             "sent": count["sent"], "delivered": count["delivered"], "opened": count["open"],
@@ -264,12 +265,6 @@ def _time(value: object, label: str, key: str) -> datetime | None:
     return parse_hubspot_datetime(value)
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _bool(value: object) -> bool | None:
-    return value if isinstance(value, bool) else None
 
 
 def _json(value: object, kind: type) -> Any:

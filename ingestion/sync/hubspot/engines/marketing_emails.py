@@ -20,8 +20,9 @@ from ingestion.base.results import RecordError
 from ingestion.models import HubSpotMarketingEmail
 
 from ..limits import MARKETING_EMAILS_PAGE
-from ..replies import Listing
+from ..replies import Counted
 from ..timeparse import parse_hubspot_datetime
+from .definitions import text
 from .sources import HubSpotSourceSyncEngine
 
 # Typed column ← HubSpot's counter name (docs/hubspot-api.md#marketing-emails).
@@ -29,12 +30,6 @@ COUNTER_COLUMNS = {"sent": "sent", "delivered": "delivered", "opens": "open", "c
                    "bounces": "bounce", "hard_bounces": "hardbounced",
                    "soft_bounces": "softbounced", "unsubscribes": "unsubscribed",
                    "spam_reports": "spamreport", "dropped": "dropped"}
-
-
-class Counted(Listing):
-    """A listing whose reply says how many items the query matches in all (`total`)."""
-
-    total: int | None = None
 
 
 class HubSpotMarketingEmailSyncEngine(HubSpotSourceSyncEngine):
@@ -66,7 +61,7 @@ class HubSpotMarketingEmailSyncEngine(HubSpotSourceSyncEngine):
         return email, {
             "id": str(email["id"]), "name": email.get("name"), "subject": email.get("subject"),
             "type": email.get("type"), "state": email.get("state"),
-            "campaign": _text(email.get("campaign")),
+            "campaign": text(email.get("campaign")) or None,  # "" names no campaign
             "published_at": parse_hubspot_datetime(email.get("publishedAt")
                                                    or email.get("publishDate")),
             "statistics": stats, **counters}
@@ -100,7 +95,3 @@ def _counters(email_id: str, stats) -> dict:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _text(value) -> str | None:
-    return None if value is None or value == "" else str(value)

@@ -40,7 +40,7 @@ from ingestion.models import (
 from ..limits import SUBSCRIPTION_STATUSES_BATCH, SUBSCRIPTION_TIMELINE_PAGE
 from ..replies import Listing, OffsetListing, keyed
 from ..timeparse import parse_hubspot_datetime
-from .definitions import integer
+from .definitions import flag, integer, text
 from .sources import HubSpotSourceSyncEngine
 
 CHANNEL = {"channel": "EMAIL"}  # required; the only channel HubSpot documents
@@ -74,9 +74,9 @@ class HubSpotSubscriptionTypeSyncEngine(HubSpotSourceSyncEngine):
             "description": definition.get("description"),
             "purpose": definition.get("purpose"),
             "communication_method": definition.get("communicationMethod"),
-            "is_active": _flag(definition.get("isActive")),
-            "is_default": _flag(definition.get("isDefault")),
-            "is_internal": _flag(definition.get("isInternal")),
+            "is_active": flag(definition.get("isActive")),
+            "is_default": flag(definition.get("isDefault")),
+            "is_internal": flag(definition.get("isInternal")),
             "business_unit_id": integer(definition.get("businessUnitId"))}
 
 
@@ -111,7 +111,7 @@ class HubSpotSubscriptionChangeSyncEngine(HubSpotSourceSyncEngine):
             "occurred_at": occurred, "subscription_id": integer(change.get("subscriptionId")),
             "change": change.get("change"), "change_type": change.get("changeType"),
             "source": change.get("source"), "portal_id": integer(item.get("portalId")),
-            "caused_by_event_id": _text(event.get("id")) if isinstance(event, dict) else None}
+            "caused_by_event_id": text(event.get("id")) if isinstance(event, dict) else None}
 
 
 TIMELINE = keyed("timeline", OffsetListing)
@@ -254,9 +254,3 @@ def statuses_of(result) -> list:
     return [result if isinstance(result, dict) else {"result": result}]
 
 
-def _flag(value) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)

@@ -17,6 +17,7 @@ from ingestion.models import HubSpotWorkflow
 
 from ..limits import FLOWS_PAGE
 from ..replies import Listing, keyed
+from .definitions import flag, text
 from .sources import HubSpotSourceSyncEngine
 
 
@@ -56,14 +57,10 @@ class HubSpotWorkflowSyncEngine(HubSpotSourceSyncEngine):
     def row(self, flow: dict) -> tuple[dict, dict]:
         if not flow.get("id"):
             raise RecordError("", "a workflow without an id")
-        enabled = flow.get("isEnabled", flow.get("enabled"))
         return flow, {
             "id": str(flow["id"]), "name": flow.get("name"),
             "flow_type": flow.get("flowType") or flow.get("type"),
             "object_type_id": flow.get("objectTypeId"),
-            "enabled": enabled if isinstance(enabled, bool) else None,
-            "revision_id": _text(flow.get("revisionId"))}
+            "enabled": flag(flow.get("isEnabled", flow.get("enabled"))),
+            "revision_id": text(flow.get("revisionId"))}
 
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
