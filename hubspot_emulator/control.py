@@ -239,11 +239,15 @@ class EmulatorControl:
         """Restore a deleted list: back in search, with its members."""
         return self._post(f"lists/{_segment(list_id)}/restore")
 
-    def form_create(self, name: str, form_id: str | None = None) -> dict:
-        """Create a live HubSpot form (`form_id`: plant that id, any text): the form JSON."""
+    def form_create(self, name: str, form_id: str | None = None,
+                    form_type: str | None = None) -> dict:
+        """Create a live form (`form_id`: plant that id, any text; `form_type`: hubspot,
+        captured, flow or blog_comment, default hubspot): the form JSON."""
         body: dict[str, Any] = {"name": name}
         if form_id is not None:
             body["formId"] = form_id
+        if form_type is not None:
+            body["formType"] = form_type
         return self._post("forms", body)
 
     def form_add_submission(self, form_id: str, values: dict | list,

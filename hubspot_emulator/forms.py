@@ -4,18 +4,23 @@ plus the control operation that adds a submission.
 HubSpot facts (forms v3 reference and SDK models; "Get submissions for a form", read 2026-11):
 - `GET /marketing/v3/forms/` (the SDK's spelling, with the slash) `?limit&after&archived&
   formTypes` → `{results, paging.next.after}`; by default only `hubspot` forms, and with
-  `archived=true` only archived ones. A form: `id` (a GUID), `name`, `formType`, `createdAt`,
-  `updatedAt`, `archived`, `fieldGroups[{groupType, richTextType, fields[…]}]`,
-  `configuration`, `displayOptions`, `legalConsentOptions` (all required by the SDK).
+  `archived=true` only archived ones. `formTypes` is an array (repeated, or comma-separated
+  here) of `hubspot`, `captured`, `flow`, `blog_comment` or `all` (the spec's enum). A
+  form: `id` (a GUID), `name`, `formType`, `createdAt`, `updatedAt`, `archived`,
+  `fieldGroups[{groupType, richTextType, fields[…]}]`, `configuration`, `displayOptions`,
+  `legalConsentOptions` (all required by the SDK).
 - `GET /form-integrations/v1/submissions/forms/{formGuid}?limit&after` → `{results:
   [{conversionId, submittedAt (epoch ms, a number), values: [{name, value}], pageUrl}],
   paging.next.{after, link}}`, newest first ("reverse-chronological"); `limit` default 20,
-  at most 50. There is no submission id, and no dated version of this endpoint.
+  at most 50. There is no submission id, and no dated version of this endpoint. It serves
+  `hubspot`, `captured` and `flow` forms; for a `blog_comment` form HubSpot answers 400
+  (docs/hubspot-api.md#lists-and-forms).
 
 Choices (BEHAVIOR.md): forms are listed in creation order, `limit` at most 100 (a 400 past
 it); the submissions cursor is a position (submittedAt, arrival), so submissions arriving
 while a client pages never shift the pages it has not read yet; an archived form's
-submissions are still served; an unknown form is a 404.
+submissions are still served; an unknown form is a 404; a `formTypes` value outside the
+enum is a 400; the 400 for a blog comment form's submissions is a VALIDATION_ERROR.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ from .timeutil import DAY_MS, FIXED_EPOCH_MS, iso_ms
 FORMS_DEFAULT, FORMS_MAX = 20, 100
 SUBMISSIONS_DEFAULT, SUBMISSIONS_MAX = 20, 50
 SEEDED_SUBMISSIONS_MAX = 5_000  # per form: big portals stay cheap to build (*choice*)
+FORM_TYPES = ("hubspot", "captured", "flow", "blog_comment")
+# HubSpot keeps no submissions the v1 API serves for these (docs/hubspot-api.md#lists-and-forms).
+NO_SUBMISSIONS = frozenset({"blog_comment"})
 
 
 @dataclass
@@ -72,9 +80,10 @@ class PortalForm:
     fields: list[tuple[str, str, str]]  # (name, label, fieldType)
     archived_ms: int | None = None
     submissions: list[Submission] = field(default_factory=list)
+    form_type: str = "hubspot"
 
     def json(self) -> dict:
-        out = {"id": self.form_id, "name": self.name, "formType": "hubspot",
+        out = {"id": self.form_id, "name": self.name, "formType": self.form_type,
                "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.created_ms),
                "archived": self.archived_ms is not None,
                "fieldGroups": [_group(f) for f in self.fields],
@@ -139,24 +148,35 @@ _EMAIL = ("email", "Email", "email")
 _FIRST = ("firstname", "First name", "single_line_text")
 _LAST = ("lastname", "Last name", "single_line_text")
 _MESSAGE = ("message", "Message", "multi_line_text")
-# (name, fields, page, submissions per contact: every m-th live contact, r times; archived)
+_COMPANY = ("company", "Company", "single_line_text")
+_INTERESTS = ("interests", "Interests", "multiple_checkboxes")
+_COMMENT = ("comment", "Comment", "multi_line_text")
+# (name, type, fields, page, submissions per contact: every m-th live contact, r times (none:
+# no submissions); archived). The other types come after the first four, so those keep their
+# ids and submissions whatever is added here.
 _SEEDED = (
-    ("Contact us", (_EMAIL, _FIRST, _LAST, _MESSAGE), "/contact", (2, 1), False),
-    ("Newsletter signup", (_EMAIL, _FIRST), "/blog", (1, 2), False),
-    ("Webinar registration", (_EMAIL, _FIRST, _LAST), "/webinar", (4, 1), False),
-    ("Spring event 2025", (_EMAIL, _FIRST, _LAST), "/events/spring", (8, 1), True),
+    ("Contact us", "hubspot", (_EMAIL, _FIRST, _LAST, _MESSAGE), "/contact", (2, 1), False),
+    ("Newsletter signup", "hubspot", (_EMAIL, _FIRST), "/blog", (1, 2), False),
+    ("Webinar registration", "hubspot", (_EMAIL, _FIRST, _LAST), "/webinar", (4, 1), False),
+    ("Spring event 2025", "hubspot", (_EMAIL, _FIRST, _LAST), "/events/spring", (8, 1), True),
+    ("Pricing page form", "captured", (_EMAIL, _COMPANY, _INTERESTS), "/pricing", (5, 1),
+     False),
+    ("Exit-intent pop-up", "flow", (_EMAIL, _FIRST), "/blog/post", (6, 1), False),
+    ("Holiday pop-up 2024", "flow", (_EMAIL,), "/holiday", (10, 1), True),
+    ("Blog comments", "blog_comment", (_EMAIL, _FIRST, _COMMENT), "/blog/post", None, False),
 )
 
 
 def _seed(store: Store) -> FormsState:
     state = FormsState(rng=random.Random(store.seed * 7919 + 17))
     contacts = store.types["contacts"]
-    for k, (name, fields, page, (every, times), archived) in enumerate(_SEEDED):
+    for k, (name, kind, fields, page, spread, archived) in enumerate(_SEEDED):
         created = FIXED_EPOCH_MS - (500 - 20 * k) * DAY_MS
         form = PortalForm(str(uuid.UUID(int=state.rng.getrandbits(128), version=4)), name,
                           created, list(fields),
-                          FIXED_EPOCH_MS - 30 * DAY_MS if archived else None)
+                          FIXED_EPOCH_MS - 30 * DAY_MS if archived else None, form_type=kind)
         state.forms[form.form_id] = form
+        every, times = spread or (1, 0)
         for idx in _every(contacts, every, times):
             values = _values(contacts.live.values(idx), fields)
             at = created + DAY_MS + state.rng.randrange(400 * DAY_MS)
@@ -169,10 +189,15 @@ def _every(contacts, every: int, times: int) -> list[int]:
     return (picked * times)[:SEEDED_SUBMISSIONS_MAX]
 
 
+_CANNED = {"message": "Please call me back.", "company": "Example Corp",
+           # a multiple-checkbox answer: the options ticked in one value, `;` between them
+           "interests": "Product A;Product B"}
+
+
 def _values(record: dict, fields) -> list[dict]:
     out = []
     for name, _label, _kind in fields:
-        value = record.get(name) if name != "message" else "Please call me back."
+        value = _CANNED.get(name) or record.get(name)
         if value:
             out.append({"name": name, "value": str(value)})
     return out
@@ -185,20 +210,29 @@ async def list_forms(request: web.Request) -> web.Response:
     limit = int_param(q.get("limit"), "limit", FORMS_DEFAULT)
     if not 1 <= limit <= FORMS_MAX:
         raise validation(f"limit must be between 1 and {FORMS_MAX}")
-    # HubSpot's default: HubSpot forms only. Airbyte sends a Python list literal
-    # (`['hubspot', 'captured', 'flow']`): quotes and brackets around a name are dropped
-    # (*choice*, as for `associations=`; its forms stream reads forms from HubSpot that way).
-    kinds = [k.strip("[]'\" ") for k in multi(q, "formTypes")] or ["hubspot"]
+    kinds = _form_types(q)
     archived = flag(q.get("archived"))
     rows = [f for f in forms_of(emulator(request).store).forms.values()
-            if (f.archived_ms is not None) == archived
-            and ("hubspot" in kinds or "all" in kinds)]
+            if (f.archived_ms is not None) == archived and f.form_type in kinds]
     start = _offset(q.get("after"))
     out: dict = {"results": [f.json() for f in rows[start:start + limit]]}
     if start + limit < len(rows):
         after = _encode(f"o:{start + limit}")
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return json_response(out)
+
+
+def _form_types(query) -> set[str]:
+    """The form types a listing asks for: HubSpot's default is HubSpot forms only; `all` is
+    every type. Airbyte sends a Python list literal (`['hubspot', 'captured', 'flow']`):
+    quotes and brackets around a name are dropped (*choice*, as for `associations=`)."""
+    asked = {k.strip("[]'\" ") for k in multi(query, "formTypes")} - {""}
+    unknown = asked - {*FORM_TYPES, "all"}
+    if unknown:
+        raise validation(f"formTypes: unknown form type(s) {sorted(unknown)}")
+    if "all" in asked:
+        return set(FORM_TYPES)
+    return asked or {"hubspot"}
 
 
 async def get_form(request: web.Request) -> web.Response:
@@ -225,11 +259,12 @@ def v2_json(form: PortalForm, portal_id: int) -> dict:
 
 
 async def list_forms_v2(request: web.Request) -> web.Response:
-    """`GET /forms/v2/forms`: every live form as a bare array, no paging (*choice*: the
-    legacy reference documents no paging parameters; archived forms are left out)."""
+    """`GET /forms/v2/forms`: every live HubSpot-type form as a bare array, no paging
+    (*choice*: the legacy reference documents no paging parameters; archived forms and other
+    types are left out, as v3 leaves them out by default)."""
     emu = emulator(request)
     return json_response([v2_json(f, PORTAL_ID) for f in forms_of(emu.store).forms.values()
-                          if f.archived_ms is None])
+                          if f.archived_ms is None and f.form_type == "hubspot"])
 
 
 async def get_form_v2(request: web.Request) -> web.Response:
@@ -248,6 +283,9 @@ def _find(emu: Emulator, form_id: str) -> PortalForm:
 
 async def list_submissions(request: web.Request) -> web.Response:
     form = _find(emulator(request), request.match_info["formGuid"])
+    if form.form_type in NO_SUBMISSIONS:  # HubSpot: 400 for a blog comment form
+        raise validation(f"Form {form.form_id} is a {form.form_type} form: its submissions "
+                         "are not available from this API")
     limit = int_param(request.query.get("limit"), "limit", SUBMISSIONS_DEFAULT)
     if not 1 <= limit <= SUBMISSIONS_MAX:
         raise validation(f"limit must be between 1 and {SUBMISSIONS_MAX}")
@@ -313,15 +351,19 @@ async def control_submit(emu: Emulator, request: web.Request) -> dict:
 
 
 async def control_create(emu: Emulator, request: web.Request) -> dict:
-    """Create a live HubSpot form with no submissions: `{name, formId}` (`formId`: plant
-    that id, any text; default a new GUID)."""
+    """Create a live form with no submissions: `{name, formId, formType}` (`formId`: plant
+    that id, any text; default a new GUID; `formType` default `hubspot`)."""
     body = await json_body(request)
+    kind = str(body.get("formType") or "hubspot")
+    if kind not in FORM_TYPES:
+        raise ValueError(f"formType must be one of {FORM_TYPES}")
     state = forms_of(emu.store)
     form_id = str(body.get("formId") or uuid.UUID(int=state.rng.getrandbits(128), version=4))
     if form_id in state.forms:
         raise ValueError(f"form {form_id} exists")
     now = emu.clock.now_ms()
-    form = PortalForm(form_id, str(body.get("name") or "New form"), now, [_EMAIL])
+    form = PortalForm(form_id, str(body.get("name") or "New form"), now, [_EMAIL],
+                      form_type=kind)
     state.forms[form_id] = form
     return form.json()
 

@@ -2,7 +2,13 @@ from .analytics import HubSpotPropertyHistory, HubSpotViewColumn
 from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
-from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
+from .lists_forms import (
+    HubSpotForm,
+    HubSpotFormSubmission,
+    HubSpotFormSubmissionValue,
+    HubSpotList,
+    HubSpotListMembership,
+)
 from .marketing import (
     SOURCE_MODELS,
     HubSpotCampaign,
@@ -35,6 +41,7 @@ __all__ = [
     "HubSpotEmailEvent",
     "HubSpotForm",
     "HubSpotFormSubmission",
+    "HubSpotFormSubmissionValue",
     "HubSpotList",
     "HubSpotListMembership",
     "HubSpotMarketingEmail",

@@ -1,9 +1,10 @@
 """Lists (segments) with their memberships, and marketing forms with their submissions.
 
 Definitions (`hubspot_list`, `hubspot_form`) are read in full every run, like owners; what
-hangs off them (`hubspot_list_membership`, `hubspot_form_submission`) is written by the
-writer after each batch, keyed by HubSpot ids with no foreign key, so a force overwrite of a
-list or form never removes its memberships or submissions.
+hangs off them (`hubspot_list_membership`, `hubspot_form_submission` and its per-field answers
+`hubspot_form_submission_value`) is written by the writer after each batch, keyed by HubSpot
+ids with no foreign key, so a force overwrite of a list or form never removes its memberships
+or submissions.
 
 Keys: lists by HubSpot's `listId` (the "ILS" id); forms by their GUID; a membership by
 (list, record); a submission by `submission_key` (see HubSpotFormSubmission).
@@ -83,3 +84,27 @@ class HubSpotFormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"form {self.form_id} submission {self.submission_key[:8]}"
+
+
+class HubSpotFormSubmissionValue(models.Model):
+    """One field answer of a submission, as a row: the submission's `values[position]`, so
+    answers are queryable per field (`WHERE form_id = … AND name = …`) without reading JSON.
+    Written with its submission, in the same transaction; a submission's answers never
+    change (its key is a digest of them), so reading it again adds nothing."""
+
+    submission_key = models.CharField(max_length=40)
+    form_id = models.TextField()
+    name = models.TextField(help_text="the field's name as sent")
+    value = models.TextField(null=True, help_text="the answer as sent (a multiple-checkbox "
+                                                  "answer is one value, `;` between options)")
+    position = models.IntegerField(help_text="its place in the submission's values, from 0")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "hubspot_form_submission_value"
+        constraints = [models.UniqueConstraint(fields=["submission_key", "position"],
+                                               name="hubspot_form_value_unique")]
+        indexes = [models.Index(fields=["form_id", "name"], name="hubspot_form_value_field_idx")]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_key[:8]} {self.name}"

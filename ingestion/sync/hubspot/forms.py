@@ -1,13 +1,17 @@
 """Marketing forms: reading them and their submissions (fetch stage), and storing the
 submissions (writer). Only immutable values (`Submissions`) pass between the two threads.
 
-HubSpot quirks (forms v3 reference; "Get submissions for a form"):
-- `GET /marketing/v3/forms/` lists only HubSpot forms by default, and with `archived=true`
-  only archived ones: both listings are read.
+HubSpot quirks (docs/hubspot-api.md#lists-and-forms):
+- `GET /marketing/v3/forms/` lists only HubSpot-type forms unless `formTypes` names others;
+  `formTypes=all` lists every type (hubspot, captured, flow, blog_comment). With
+  `archived=true` it lists only archived ones: both listings are read, each with every type.
 - Submissions come from the v1 form-integrations API, newest first; `after` pages back in
-  time, `limit` at most 50. `submittedAt` is epoch milliseconds (a number).
+  time, `limit` at most 50. `submittedAt` is epoch milliseconds (a number). That API serves
+  hubspot, captured and flow forms; for a blog comment form HubSpot answers 400 (it keeps
+  blog comments elsewhere), so those forms' submissions are not asked for (NO_SUBMISSIONS).
 - A submission has no id. Its key here is a digest of (form id, submittedAt, the values as
-  sent), so reading one again adds nothing (see HubSpotFormSubmission).
+  sent), so reading one again adds nothing (see HubSpotFormSubmission). Its answers are also
+  stored one row per field (HubSpotFormSubmissionValue), in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.utils import timezone
 from ingestion.base.chunks import IDS_PER_STATEMENT, chunked
 from ingestion.base.results import RecordFailure
 from ingestion.base.writer import write_each_alone
-from ingestion.models import HubSpotForm, HubSpotFormSubmission
+from ingestion.models import HubSpotForm, HubSpotFormSubmission, HubSpotFormSubmissionValue
 
 from .associations import FATAL
 from .client import HubSpotClient
@@ -43,11 +47,26 @@ class Submissions:
     repaired: tuple[str, ...] = ()  # text repaired in its submissions (replies.py): warnings
 
 
+# Every form type (the listing's default is `hubspot` only): `all` rather than the four names,
+# so a type HubSpot adds later is mirrored too.
+ALL_FORM_TYPES = "all"
+# Form types whose submissions the v1 API does not serve (HubSpot answers 400): a blog
+# comment form's comments are not form submissions there. Not asked for, and not a failure.
+NO_SUBMISSIONS = frozenset({"blog_comment"})
+
+
 # -- the fetch stage ---------------------------------------------------------------------------
 
 def form_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list]:
-    params: dict = {"limit": FORMS_PAGE, "archived": "true" if archived else "false"}
+    params: dict = {"limit": FORMS_PAGE, "archived": "true" if archived else "false",
+                    "formTypes": ALL_FORM_TYPES}
     yield from filter(None, client.get_pages(client.paths.forms(), params))
+
+
+def keeps_submissions(form: dict) -> bool:
+    """Whether HubSpot serves this form's submissions (a form with no type: as a HubSpot
+    form, the listing's default)."""
+    return form.get("formType") not in NO_SUBMISSIONS
 
 
 def read_submissions(client: HubSpotClient, form_id: str, cutoff: datetime | None,
@@ -86,7 +105,8 @@ def submission_row(form_id: str, entry: dict) -> dict:
     if submitted is None:
         raise ValueError("a submission without submittedAt")
     values = entry.get("values") or []
-    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+    if not isinstance(values, list) or not all(
+            isinstance(v, dict) and isinstance(v.get("name"), str) for v in values):
         raise ValueError("`values` is not a list of {name, value}")
     conversion = entry.get("conversionId")
     return {"submission_key": submission_key(form_id, entry["submittedAt"], values),
@@ -127,12 +147,34 @@ def store_submissions(rows: list[dict], related: Mapping[str, Submissions | str]
 
 
 def _insert(rows: list[dict], *, overwrite: bool) -> None:
+    """The submissions and their per-field rows (the caller's transaction holds both)."""
     unique = list({r["submission_key"]: r for r in rows}.values())
-    if overwrite:  # the seed's delete-and-recreate, for submissions too
+    if overwrite:  # the seed's delete-and-recreate, for submissions and their answers too
         keys = [r["submission_key"] for r in unique]
         for chunk in chunked(keys, IDS_PER_STATEMENT):
+            HubSpotFormSubmissionValue.objects.filter(submission_key__in=chunk).delete()
             HubSpotFormSubmission.objects.filter(pk__in=chunk).delete()
     synced_at = timezone.now()
     HubSpotFormSubmission.objects.bulk_create(
         [HubSpotFormSubmission(**r, synced_at=synced_at) for r in unique], batch_size=1000,
         ignore_conflicts=True)
+    # A stored submission's answers are stored already (same key, same values): the
+    # conflicts on (submission_key, position) leave them as they are.
+    HubSpotFormSubmissionValue.objects.bulk_create(
+        [HubSpotFormSubmissionValue(**v) for r in unique for v in value_rows(r)],
+        batch_size=1000, ignore_conflicts=True)
+
+
+def value_rows(submission: dict) -> list[dict]:
+    """One row per entry of the submission's `values`, in order, each answer as sent (text
+    kept as it is; anything else, which HubSpot does not document, as its JSON text)."""
+    return [{"submission_key": submission["submission_key"], "form_id": submission["form_id"],
+             "name": entry["name"], "value": _text(entry.get("value")), "position": position,
+             "submitted_at": submission["submitted_at"]}
+            for position, entry in enumerate(submission["values"])]
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()

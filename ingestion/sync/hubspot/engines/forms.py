@@ -1,4 +1,5 @@
-"""Marketing forms (live and archived) and their submissions.
+"""Marketing forms of every type (live and archived) and their submissions, each stored whole
+and as one row per field answer (hubspot_form_submission_value).
 
 Every run lists all forms. Submissions are read per form, newest first, down to the form's
 stored watermark (`submissions_read_until`, the newest submission stored) minus the lookback
@@ -15,7 +16,7 @@ from itertools import chain
 from types import MappingProxyType
 
 from ingestion.base.results import Mode, Page, RecordFailure
-from ingestion.models import HubSpotForm, HubSpotFormSubmission
+from ingestion.models import HubSpotForm, HubSpotFormSubmission, HubSpotFormSubmissionValue
 
 from .. import forms
 from .marketing import HubSpotMarketingSyncEngine
@@ -32,7 +33,8 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
         return dict(HubSpotForm.objects.values_list("pk", "submissions_read_until"))
 
     def written_tables(self, *, during: bool = False) -> list[str]:
-        return [*super().written_tables(during=during), HubSpotFormSubmission._meta.db_table]
+        return [*super().written_tables(during=during), HubSpotFormSubmission._meta.db_table,
+                HubSpotFormSubmissionValue._meta.db_table]
 
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
         for page in chain(forms.form_pages(self.client),
@@ -42,10 +44,11 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
 
     def _submissions(self, page: list, mode: Mode, since: datetime | None) -> dict:
         """By form id: its submissions from the cutoff on, or why they could not be read
-        (entries that are not forms are left to the transform to report)."""
+        (entries that are not forms are left to the transform to report; forms of a type
+        HubSpot keeps no submissions for are not asked: they have none to store)."""
         found = {}
         for form in page:
-            if isinstance(form, dict) and form.get("id"):
+            if isinstance(form, dict) and form.get("id") and forms.keeps_submissions(form):
                 form_id = str(form["id"])
                 found[form_id] = forms.read_submissions(
                     self.client, form_id, self._cutoff(form_id, mode, since),
