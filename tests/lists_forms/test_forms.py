@@ -1,5 +1,6 @@
-"""sync_hubspot_forms: form definitions and their submissions, read incrementally by
-submission time (newest first, down to the stored watermark minus the lookback)."""
+"""sync_hubspot_forms: form definitions of every type and their submissions (whole and one row
+per field answer), read incrementally by submission time (newest first, down to the stored
+watermark minus the lookback)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import pytest
 from sync_commands import run_command
 from upstream import listing, requests_by_path
 
-from ingestion.models import HubSpotForm, HubSpotFormSubmission, SyncHistory
+from ingestion.models import (
+    HubSpotForm,
+    HubSpotFormSubmission,
+    HubSpotFormSubmissionValue,
+    SyncHistory,
+)
 from ingestion.sync.hubspot.forms import submission_key, submission_row
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
@@ -17,9 +23,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 SUBMISSIONS = "/form-integrations/v1/submissions/forms"
 
 
+SEEDED_FORMS = 8  # four HubSpot forms, two pop-ups (flow), one captured, one blog comments
+WITH_SUBMISSIONS = 7  # every one but the blog comments form
+
+
 def upstream_forms(api) -> list[dict]:
-    return [*api.get("/marketing/v3/forms/").json()["results"],
-            *api.get("/marketing/v3/forms/", params={"archived": "true"}).json()["results"]]
+    every_type = {"formTypes": "all"}
+    return [*api.get("/marketing/v3/forms/", params=every_type).json()["results"],
+            *api.get("/marketing/v3/forms/",
+                     params={**every_type, "archived": "true"}).json()["results"]]
 
 
 def upstream_submissions(api, form_id: str) -> list[dict]:
@@ -42,12 +54,15 @@ def submission_requests(hubspot) -> int:
 def test_portal_when_forms_synced_then_forms_and_every_submission(hubspot, api):
     counts = run_command("sync_hubspot_forms")["forms"]
     upstream = upstream_forms(api)
-    assert counts["created"] == len(upstream) == HubSpotForm.objects.count() == 4
+    assert counts["created"] == len(upstream) == HubSpotForm.objects.count() == SEEDED_FORMS
+    assert {f["formType"] for f in upstream} == {"hubspot", "captured", "flow", "blog_comment"}
     for form in upstream:
         row = HubSpotForm.objects.get(pk=form["id"])
         assert (row.name, row.form_type, row.archived) == (
             form["name"], form["formType"], form["archived"])
         assert row.fields == form["fieldGroups"] and row.raw == form
+        if form["formType"] == "blog_comment":
+            continue  # no submissions served (test_form_types.py)
         read = upstream_submissions(api, form["id"])
         assert stored(form["id"]) == len(read) > 0
         newest = max(s["submittedAt"] for s in read)
@@ -69,14 +84,19 @@ def test_new_submissions_when_synced_again_then_read_incrementally_none_duplicat
     hubspot.control.form_add_submission(newsletter.pk, {"email": "new@example.com"})
     hubspot.control.form_add_submission(newsletter.pk, {"email": "second@example.com"})
 
+    values = HubSpotFormSubmissionValue.objects.count()
+
     counts = run_command("sync_hubspot_forms")["forms"]
-    assert counts["skipped"] == 4
+    assert counts["skipped"] == SEEDED_FORMS
     assert HubSpotFormSubmission.objects.count() == total + 2
-    # One page per form (newest first, stopped at the watermark), where the first run paged
-    # through the newsletter's 60 submissions.
-    assert submission_requests(hubspot) - first_run_requests == 4 < first_run_requests
+    assert HubSpotFormSubmissionValue.objects.count() == values + 2  # one field each
+    # One page per form with submissions (newest first, stopped at the watermark), where the
+    # first run paged through the newsletter's 60 submissions.
+    assert (submission_requests(hubspot) - first_run_requests
+            == WITH_SUBMISSIONS < first_run_requests)
     run_command("sync_hubspot_forms", "--full")  # everything read again: nothing new stored
     assert HubSpotFormSubmission.objects.count() == total + 2
+    assert HubSpotFormSubmissionValue.objects.count() == values + 2
     assert SyncHistory.objects.filter(object_type="forms").latest("pk").mode == "full"
 
 
@@ -115,20 +135,30 @@ def test_force_overwrite_when_submission_edited_locally_then_restored(hubspot):
     original = edited.values
     HubSpotFormSubmission.objects.filter(pk=edited.pk).update(values=[{"name": "x"}])
     HubSpotForm.objects.filter(pk=edited.form_id).update(name="edited locally")
+    answers = HubSpotFormSubmissionValue.objects.filter(submission_key=edited.pk)
+    HubSpotFormSubmissionValue.objects.filter(pk=answers.first().pk).update(value="edited")
+    HubSpotFormSubmissionValue.objects.create(  # a row HubSpot never sent
+        submission_key=edited.pk, form_id=edited.form_id, name="stray", value="?",
+        position=99, submitted_at=edited.submitted_at)
 
     run_command("sync_hubspot_forms")  # normal save: stored submissions are left alone
     assert HubSpotFormSubmission.objects.get(pk=edited.pk).values == [{"name": "x"}]
+    assert answers.filter(value="edited").exists() and answers.filter(name="stray").exists()
 
     forced = run_command("sync_hubspot_forms", "--force-overwrite", "--noinput")["forms"]
-    assert forced["overwritten"] == 4
+    assert forced["overwritten"] == SEEDED_FORMS
     assert HubSpotFormSubmission.objects.get(pk=edited.pk).values == original
+    # The answers are the submission's again, in order, the stray row gone.
+    assert list(answers.order_by("position").values_list("name", "value", "position")) == [
+        (v["name"], v["value"], k) for k, v in enumerate(original)]
     assert HubSpotForm.objects.get(pk=edited.form_id).name != "edited locally"
 
 
 def test_dry_run_when_forms_new_then_nothing_written_nor_submissions_read(hubspot):
     dry = run_command("sync_hubspot_forms", "--dry-run")["forms"]
-    assert dry["created"] == 4
+    assert dry["created"] == SEEDED_FORMS
     assert HubSpotForm.objects.count() == HubSpotFormSubmission.objects.count() == 0
+    assert not HubSpotFormSubmissionValue.objects.exists()
     assert submission_requests(hubspot) == 0
 
 

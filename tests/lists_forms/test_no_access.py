@@ -34,4 +34,4 @@ def test_scopes_missing_when_sync_all_then_lists_and_forms_skipped_with_warning(
 
     hubspot.control.set_token_scopes(None)  # granted later: the next run mirrors them
     again = run_command("sync_hubspot_all")
-    assert again["lists"]["created"] == 4 and again["forms"]["created"] == 4
+    assert again["lists"]["created"] == 4 and again["forms"]["created"] == 8
