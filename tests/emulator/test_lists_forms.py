@@ -139,9 +139,41 @@ def test_forms_when_listed_then_live_hubspot_forms_and_archived_apart(api):
     assert {"id", "name", "formType", "createdAt", "updatedAt", "archived", "fieldGroups",
             "configuration", "displayOptions", "legalConsentOptions"} <= set(one)
     assert one["fieldGroups"][0]["fields"][0]["name"] == "email"
-    assert api.get(FORMS, params={"formTypes": "captured"}).json()["results"] == []
+    assert {f["formType"] for f in live} == {"hubspot"}  # HubSpot's default
     assert api.get(f"{FORMS}/{one['id']}").json() == one
     assert api.get(f"{FORMS}/nope").status_code == 404
+
+
+def names(api, params) -> list[tuple[str, str]]:
+    return [(f["name"], f["formType"]) for f in listing(api, FORMS, params)]
+
+
+def test_forms_when_form_types_asked_then_those_types_live_or_archived(api):
+    assert names(api, {"formTypes": "captured"}) == [("Pricing page form", "captured")]
+    both = [("Pricing page form", "captured"), ("Exit-intent pop-up", "flow")]
+    assert names(api, {"formTypes": ["flow", "captured"]}) == both  # repeated
+    assert names(api, {"formTypes": "flow,captured"}) == both
+    every = names(api, {"formTypes": "all"})
+    assert [kind for _, kind in every] == ["hubspot"] * 3 + ["captured", "flow", "blog_comment"]
+    assert names(api, {"formTypes": "all", "archived": "true"}) == [
+        ("Spring event 2025", "hubspot"), ("Holiday pop-up 2024", "flow")]
+    assert names(api, {"formTypes": "flow", "archived": "true"}) == [
+        ("Holiday pop-up 2024", "flow")]
+    assert api.get(FORMS, params={"formTypes": "popup"}).status_code == 400
+
+
+def test_submissions_when_form_type_has_none_then_400_else_served(api, emulator):
+    forms = {f["formType"]: f for f in listing(api, FORMS, {"formTypes": "all"})}
+    refused = api.get(f"{SUBMISSIONS}/{forms['blog_comment']['id']}")
+    assert refused.status_code == 400 and refused.json()["category"] == "VALIDATION_ERROR"
+    captured = submissions(api, forms["captured"]["id"])
+    assert captured and {v["name"] for v in captured[0]["values"]} <= {"email", "company",
+                                                                       "interests"}
+    assert {v["value"] for s in captured for v in s["values"] if v["name"] == "interests"} == {
+        "Product A;Product B"}
+    assert submissions(api, forms["flow"]["id"])
+    made = emulator.control.form_create("Fresh pop-up", form_type="flow")
+    assert made["formType"] == "flow" and submissions(api, made["id"]) == []
 
 
 def test_forms_when_paged_then_cursor_and_limit(api):
@@ -211,5 +243,7 @@ def test_sdk_when_reading_lists_memberships_and_forms_then_models_parse(emulator
     forms = loose.marketing.forms.forms_api.get_page(limit=2)
     assert [f.name for f in forms.results] == ["Contact us", "Newsletter signup"]
     assert forms.results[0].field_groups[0].fields[0].name == "email"
+    typed = loose.marketing.forms.forms_api.get_page(form_types=["captured", "flow"])
+    assert [f.form_type for f in typed.results] == ["captured", "flow"]
     dynamic = loose.crm.lists.lists_api.get_by_id(list_id=2, include_filters=True)
     assert dynamic.list.filter_branch is not None
