@@ -215,6 +215,13 @@ class HubSpotFormSubmissionAdmin(ReadOnlyAdmin):
     ordering = ("-submitted_at",)
 
 
+@admin.register(m.HubSpotFormSubmissionValue)
+class HubSpotFormSubmissionValueAdmin(ReadOnlyAdmin):
+    list_display = ("submission_key", "form_id", "name", "value", "position", "submitted_at")
+    search_fields = ("=form_id", "=submission_key", "=name")
+    ordering = ("-submitted_at", "submission_key", "position")
+
+
 @admin.register(m.WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "subscription_type", "object_type", "object_id", "occurred_at",

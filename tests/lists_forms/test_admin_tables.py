@@ -1,4 +1,4 @@
-"""The four tables in the read-only admin, listed and searchable by HubSpot ids."""
+"""The lists and forms tables in the read-only admin, listed and searchable by HubSpot ids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import pytest
 from django.urls import reverse
 from sync_commands import run_command
 
-from ingestion.models import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpotListMembership
+from ingestion.models import (
+    HubSpotForm,
+    HubSpotFormSubmission,
+    HubSpotFormSubmissionValue,
+    HubSpotList,
+    HubSpotListMembership,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,9 +20,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_synced_lists_and_forms_when_admin_opened_then_each_table_listed(hubspot, admin_client):
     run_command("sync_hubspot_lists")
     run_command("sync_hubspot_forms")
-    searches = {HubSpotList: "1", HubSpotListMembership: "1",
-                HubSpotForm: HubSpotForm.objects.first().pk,
-                HubSpotFormSubmission: HubSpotForm.objects.first().pk}
+    answered = HubSpotFormSubmission.objects.first().form_id  # not the blog comments form
+    searches = {HubSpotList: "1", HubSpotListMembership: "1", HubSpotForm: answered,
+                HubSpotFormSubmission: answered, HubSpotFormSubmissionValue: answered}
     for model, query in searches.items():
         url = reverse(f"admin:ingestion_{model._meta.model_name}_changelist")
         listed = admin_client.get(url, {"q": query})
