@@ -95,13 +95,13 @@ def test_one_events_participations_unreadable_when_synced_then_it_fails_alone_no
         hubspot):
     events()
     before = participations()["created"]
-    hubspot.control.set_faults(script=[{"kind": "400"}], path_prefix=PARTICIPATIONS_V3.format(
-        "60000000002"))
+    hubspot.control.set_faults(script=[{"kind": "400"}], match={
+        "path_prefix": PARTICIPATIONS_V3.format("60000000002")})
     error, _ = run_failing("sync_hubspot_marketing_event_participations")
     assert error.returncode == 3  # partial
     run = SyncHistory.objects.filter(object_type="marketing_event_participations").latest(
         "started_at")
-    failure = SyncError.objects.get(sync_history=run)
+    failure = SyncError.objects.get(history=run)
     assert failure.object_id == "60000000002" and "not read" in failure.reason
     assert run.details["read_check"] == {"unread_events": 1}
     # Nothing swept: the event's participations stay as the last complete read left them.
@@ -148,7 +148,7 @@ def test_captured_participations_when_some_unreadable_then_each_fails_alone(
         hubspot, monkeypatch):
     def captured(self, since):
         yield [("7", {"id": "p1", "createdAt": "2026-01-02T00:00:00Z",
-                      "properties": {"attendanceState": "ATTENDED", "occurredAt": 1767312000000,
+                      "properties": {"attendanceState": "ATTENDED", "occurredAt": 1767315600000,
                                      "attendancePercentage": "87.5%"}}),
                ("7", {"createdAt": "2026-01-02T00:00:00Z"}),
                ("7", {"id": "p2", "properties": {"attendancePercentage": "NaN"}}),

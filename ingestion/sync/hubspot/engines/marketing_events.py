@@ -57,6 +57,15 @@ class HubSpotMarketingEventSyncEngine(HubSpotSourceSyncEngine):
         # The listing gives no `total`; the events are few, so they are counted by listing.
         return sum(len(page) for page in self.pages(None))
 
+    def transform(self, item) -> tuple[dict, list[str]]:
+        try:
+            return super().transform(item)
+        except RecordError as error:
+            # An event's id is its `objectId` (the base names an unreadable item by `id`).
+            if error.object_id or not isinstance(item, dict) or not item.get("objectId"):
+                raise
+            raise RecordError(str(item["objectId"]), error.reason) from None
+
     def row(self, event: dict) -> tuple[dict, dict]:
         if not isinstance(event, dict) or event.get("objectId") in (None, ""):
             raise RecordError(str(event.get("id") or "") if isinstance(event, dict) else "",
