@@ -1,5 +1,5 @@
 """Marketing events (CRM object 0-54) and each event's participations, from the marketing
-events API (docs/hubspot-api.md#marketing-events; modes in docs/modes.md#marketing-sources).
+events API (docs/hubspot-api.md#marketing-events; modes in docs/modes.md#marketing-events).
 
 - `marketing_events`: every event the portal has, whoever made it (`after` paging, sorted by
   objectId). HubSpot's listing takes no time filter, so every run reads it whole and the sweep
