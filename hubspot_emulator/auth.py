@@ -59,7 +59,7 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms") and its email analytics reference (docs/hubspot-api.md#email-events).
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
-               "content": "content"}
+               "content": "content", "marketing_events": "crm.objects.marketing_events.read"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
 # #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),

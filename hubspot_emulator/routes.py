@@ -69,6 +69,10 @@ FORMS_V2 = Family(("/forms/v2/forms",), None)
 # (docs/hubspot-api.md#marketing-emails, #campaigns).
 MARKETING_EMAILS = Family(("/marketing/v3/emails",), f"/marketing/emails/{VERSION}")
 CAMPAIGNS = Family(("/marketing/v3/campaigns",), f"/marketing/campaigns/{VERSION}")
+# Marketing events and their participations: `/marketing/v3/marketing-events/…` and
+# `/marketing/marketing-events/{v}/…` (docs/hubspot-api.md#marketing-events).
+MARKETING_EVENTS = Family(("/marketing/v3/marketing-events",),
+                          f"/marketing/marketing-events/{VERSION}")
 # Account information: `/account-info/v3/details` and `/account-info/{v}/details`.
 ACCOUNT_INFO = Family(("/account-info/v3",), f"/account-info/{VERSION}")
 # Communication preferences (docs/hubspot-api.md#subscriptions): v4 and the dated API share one
@@ -85,7 +89,8 @@ EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
-    schemas | lists | forms | workflows | marketing_emails | campaigns | content (email
+    schemas | lists | forms | workflows | marketing_emails | campaigns | marketing_events |
+    content (email
     events and campaigns) | communication_preferences | subscription_statuses_batch |
     email_v1 | account (any valid token: HubSpot asks only for `oauth`, which every app has) |
     public (no bearer token: the OAuth token endpoints). `write`: a write scope.

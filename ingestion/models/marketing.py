@@ -1,7 +1,8 @@
 """The marketing sources' tables: what is neither a CRM record nor a list or form (workflows,
-marketing emails, campaigns, email events, subscriptions). Each row keeps HubSpot's JSON in
-`raw` and the fields analysts use as typed columns; no foreign keys (HubSpot ids only), so a
-force overwrite of one table never touches another. Keys per table in docs/data-model.md.
+marketing emails, campaigns, email events, subscriptions, marketing events). Each row keeps
+HubSpot's JSON in `raw` and the fields analysts use as typed columns; no foreign keys (HubSpot
+ids only), so a force overwrite of one table never touches another. Keys per table in
+docs/data-model.md.
 """
 
 from django.db import models
@@ -197,6 +198,53 @@ class HubSpotEmailEvent(HubSpotDefinition):
         ]
 
 
+class HubSpotMarketingEvent(HubSpotDefinition):
+    """A marketing event (CRM object 0-54: a webinar, conference …), from the marketing events
+    API; id HubSpot's `objectId`. The registrant, attendee, cancellation and no-show counters
+    are HubSpot's own (docs/hubspot-api.md#marketing-events)."""
+
+    name = models.TextField(null=True, help_text="eventName")
+    event_type = models.TextField(null=True, help_text="WEBINAR, CONFERENCE … (free text)")
+    organizer = models.TextField(null=True, help_text="eventOrganizer")
+    description = models.TextField(null=True)
+    url = models.TextField(null=True, help_text="eventUrl")
+    external_event_id = models.TextField(null=True, help_text="the event's id in its app")
+    external_account_id = models.TextField(null=True, help_text="the account's id in its app")
+    app_id = models.TextField(null=True, help_text="appInfo.id: the app that made it")
+    app_name = models.TextField(null=True)
+    starts_at = models.DateTimeField(null=True, help_text="startDateTime")
+    ends_at = models.DateTimeField(null=True, help_text="endDateTime")
+    cancelled = models.BooleanField(null=True, help_text="eventCancelled")
+    completed = models.BooleanField(null=True, help_text="eventCompleted")
+    status = models.TextField(null=True, help_text="eventStatus")
+    registrants = models.BigIntegerField(null=True)
+    attendees = models.BigIntegerField(null=True)
+    cancellations = models.BigIntegerField(null=True)
+    no_shows = models.BigIntegerField(null=True)
+    custom_properties = models.JSONField(default=dict, help_text="customProperties: "
+                                                                 "{name: value}")
+
+    class Meta:
+        db_table = "hubspot_marketing_event"
+
+
+class HubSpotMarketingEventParticipation(HubSpotDefinition):
+    """One contact's participation in one marketing event (an attendance state record; id
+    HubSpot's). HubSpot gives it no modified time: `updated_at` is `occurredAt`, when its
+    state was reached (docs/hubspot-api.md#marketing-events)."""
+
+    marketing_event_id = models.TextField(db_index=True,
+                                          help_text="hubspot_marketing_event.id")
+    contact_id = models.TextField(null=True, db_index=True, help_text="hubspot_contact.id")
+    state = models.TextField(null=True, help_text="REGISTERED, ATTENDED, CANCELLED, NO_SHOW")
+    occurred_at = models.DateTimeField(null=True)
+    duration_seconds = models.BigIntegerField(null=True, help_text="attendanceDurationSeconds")
+    attendance_percentage = models.DecimalField(max_digits=12, decimal_places=4, null=True)
+
+    class Meta:
+        db_table = "hubspot_marketing_event_participation"
+
+
 # The marketing sources' tables by source name (sync_hubspot_<name>): each gets its typed view
 # `<table>_v` (ingestion/sync/hubspot/typed_views.py).
 SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
@@ -206,4 +254,6 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "subscription_types": HubSpotSubscriptionType,
     "subscription_changes": HubSpotSubscriptionChange,
     "subscription_statuses": HubSpotSubscriptionStatus,
+    "marketing_events": HubSpotMarketingEvent,
+    "marketing_event_participations": HubSpotMarketingEventParticipation,
 }

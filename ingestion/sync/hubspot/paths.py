@@ -26,8 +26,8 @@ DATED_VERSIONS = ("2026-09", "2026-03")
 VERSIONS = (*DATED_VERSIONS, LEGACY)
 DEFAULT_VERSION = "2026-09"
 OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (docs/hubspot-api.md#oauth)
-# HubSpot's lists, forms, marketing emails and campaigns references document these APIs dated
-# 2026-03 (their 2026-09 is a beta): any dated setting uses that version for them.
+# HubSpot's lists, forms, marketing emails, campaigns and marketing events references document
+# these APIs dated 2026-03 (their 2026-09 is a beta): any dated setting uses that version.
 MARKETING_DATED_VERSION = "2026-03"
 ACCOUNT_INFO_DATED_VERSION = "2026-03"
 # The communication preferences (subscriptions) API's documented date
@@ -167,6 +167,19 @@ class HubSpotPaths:
 
     def email_campaign(self, campaign_id: int | str) -> str:
         return f"/email/public/v1/campaigns/{segment(str(campaign_id))}"
+
+    def marketing_events(self) -> str:
+        """Every marketing event (`after` paging); docs/hubspot-api.md#marketing-events. The v3
+        listing is `…/marketing-events/` with its trailing slash, as HubSpot's clients send it
+        (without it the path names no listing)."""
+        return ("/marketing/v3/marketing-events/" if self.legacy
+                else f"/marketing/marketing-events/{MARKETING_DATED_VERSION}")
+
+    def marketing_event_participations(self, event_id: str) -> str:
+        """One event's participations by its objectId (`after` paging, `total`)."""
+        base = ("/marketing/v3/marketing-events" if self.legacy
+                else f"/marketing/marketing-events/{MARKETING_DATED_VERSION}")
+        return f"{base}/participations/{segment(event_id)}/breakdown"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

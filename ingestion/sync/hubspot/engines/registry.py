@@ -15,6 +15,10 @@ from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncE
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
 from .marketing_emails import HubSpotMarketingEmailSyncEngine
+from .marketing_events import (
+    HubSpotMarketingEventParticipationSyncEngine,
+    HubSpotMarketingEventSyncEngine,
+)
 from .owners import HubSpotOwnerSyncEngine
 from .pipelines import HubSpotPipelineStageSyncEngine, HubSpotPipelineSyncEngine
 from .properties import HubSpotPropertySyncEngine
@@ -43,7 +47,9 @@ SOURCE_ENGINES = (
     HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine,
     # Statuses last: an incremental run reads the recipients of the changes stored.
     HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
-    HubSpotSubscriptionStatusSyncEngine)
+    HubSpotSubscriptionStatusSyncEngine,
+    # Participations after the events: they are read for the events the mirror holds.
+    HubSpotMarketingEventSyncEngine, HubSpotMarketingEventParticipationSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
