@@ -7,6 +7,7 @@ force overwrite of one table never touches another. Keys per table in docs/data-
 from django.db import models
 
 from .metadata import HubSpotDefinition
+from .teams import HubSpotRole, HubSpotSettingsUser, HubSpotTeam
 
 
 class HubSpotWorkflow(HubSpotDefinition):
@@ -206,4 +207,5 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "subscription_types": HubSpotSubscriptionType,
     "subscription_changes": HubSpotSubscriptionChange,
     "subscription_statuses": HubSpotSubscriptionStatus,
+    "roles": HubSpotRole, "teams": HubSpotTeam, "settings_users": HubSpotSettingsUser,
 }

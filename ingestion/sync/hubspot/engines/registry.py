@@ -24,6 +24,7 @@ from .subscriptions import (
     HubSpotSubscriptionStatusSyncEngine,
     HubSpotSubscriptionTypeSyncEngine,
 )
+from .teams import HubSpotRoleSyncEngine, HubSpotSettingsUserSyncEngine, HubSpotTeamSyncEngine
 from .workflows import HubSpotWorkflowSyncEngine
 
 DEFINITION_ENGINES = (
@@ -43,7 +44,9 @@ SOURCE_ENGINES = (
     HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine,
     # Statuses last: an incremental run reads the recipients of the changes stored.
     HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
-    HubSpotSubscriptionStatusSyncEngine)
+    HubSpotSubscriptionStatusSyncEngine,
+    # Roles and teams before the users who name them.
+    HubSpotRoleSyncEngine, HubSpotTeamSyncEngine, HubSpotSettingsUserSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
