@@ -60,6 +60,8 @@ def test_first_run_when_synced_then_roles_teams_users_and_members_stored(hubspot
     assert HubSpotRole.objects.get(pk="200003").requires_billing_write is True
     assert HubSpotTeam.objects.get(pk="1003").user_ids == []
     assert set(SyncHistory.objects.values_list("status", flat=True)) == {"success"}
+    again = sync_settings()  # no modified times: unchanged by their JSON, not rewritten
+    assert all(again[name]["skipped"] == again[name]["fetched"] > 0 for name in again)
 
 
 def test_user_leaves_team_when_synced_again_then_members_and_owner_teams_replaced(hubspot,
@@ -69,8 +71,10 @@ def test_user_leaves_team_when_synced_again_then_members_and_owner_teams_replace
     owner = HubSpotOwner.objects.filter(type="PERSON", archived=False).order_by("id").first()
     before = owner_teams()
     assert {(o, t) for o, t, _ in before if o == owner.id} == {(owner.id, "1000")}
+    assert run_command("sync_hubspot_teams")["teams"]["skipped"] == 4  # same JSON: unchanged
     hubspot.control.user_teams(owner.user_id, "1002", ["1003"])
-    run_command("sync_hubspot_teams")
+    teams = run_command("sync_hubspot_teams")["teams"]
+    assert (teams["updated"], teams["skipped"]) == (3, 1)  # left 1000, joined 1002 and 1003
     again = run_command("sync_hubspot_owners")["owners"]
     assert members() == upstream_members(api)
     assert ("1000", str(owner.user_id), True) not in members()
