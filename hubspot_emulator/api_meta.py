@@ -27,6 +27,7 @@ from .routes import (
     serve,
 )
 from .schemas import ObjectType, owners, pipelines, property_json
+from .settings_users import owner_teams
 from .state import Emulator
 from .store import LIVE, TypeState
 from .timeutil import iso_ms
@@ -105,7 +106,8 @@ async def list_owners(request: web.Request) -> web.Response:
     if not 1 <= limit <= OWNERS_MAX:
         raise validation(f"limit must be between 1 and {OWNERS_MAX}")
     archived = flag(q.get("archived"))
-    rows = [o for o in owners() if o["archived"] == archived
+    store = emulator(request).store
+    rows = [owner_teams(store, o) for o in owners() if o["archived"] == archived
             and (not q.get("email") or o["email"] == q.get("email"))]
     after = q.get("after")
     start = next((k for k, o in enumerate(rows) if after and int(o["id"]) >= int(after)), 0) \
@@ -124,7 +126,7 @@ async def get_owner(request: web.Request) -> web.Response:
     archived = flag(q.get("archived"))
     for o in owners():
         if str(o[key]) == wanted and o["archived"] == archived:
-            return json_response(o)
+            return json_response(owner_teams(emulator(request).store, o))
     raise not_found(wanted)
 
 

@@ -28,6 +28,8 @@ name none):
 | subscription statuses batch read | `communication_preferences.statuses.batch.read` |
 | `/email/public/v1/subscriptions`, its timeline | `content` |
 | email events, email campaigns (legacy email analytics API) | `content` |
+| settings users and roles | `settings.users.read` or `settings.users.write` |
+| settings teams | `settings.users.teams.read` or `settings.users.teams.write` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -68,7 +70,11 @@ _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transa
                                                     "communication_preferences.read_write"),
                       "subscription_statuses_batch": (
                           "communication_preferences.statuses.batch.read",),
-                      "email_v1": ("content",)}
+                      "email_v1": ("content",),
+                      # docs/hubspot-api.md#teams-and-roles
+                      "settings_users": ("settings.users.read", "settings.users.write"),
+                      "settings_teams": ("settings.users.teams.read",
+                                         "settings.users.teams.write")}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:

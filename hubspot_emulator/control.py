@@ -307,6 +307,15 @@ class EmulatorControl:
         if subscription_id is not None:
             body["id"] = subscription_id
         return self._post("subscriptions/types", body)
+
+    def user_teams(self, user_id: str | int, primary_team_id: str | None,
+                   secondary_team_ids: list | tuple = ()) -> dict:
+        """Set a user's teams (settings users API): the user as served. The teams API lists
+        the new members, and the user's owner lists the new teams."""
+        return self._post(f"settings/users/{_segment(user_id)}/teams",
+                          {"primaryTeamId": primary_team_id,
+                           "secondaryTeamIds": [str(t) for t in secondary_team_ids]})
+
     def add_email_events(self, events: list[dict]) -> list[dict]:
         """Add email events (`[{type, recipient, emailCampaignId, created, id, fields}]`; the
         time is the emulated clock's now unless `created` (epoch ms) is given; `fields` are

@@ -84,6 +84,9 @@ EMAIL_SUBSCRIPTIONS_V1 = Family(("/email/public/v1/subscriptions",), None)
 # The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
 EMAIL_EVENTS = Family(("/email/public/v1/events",), None)
 EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
+# The settings users API (users, teams, roles): `/settings/v3/users` and `/settings/users/{v}`
+# (docs/hubspot-api.md#teams-and-roles).
+SETTINGS_USERS = Family(("/settings/v3/users",), f"/settings/users/{VERSION}")
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ class Access:
     schemas | lists | forms | workflows | marketing_emails | campaigns | marketing_events |
     content (email
     events and campaigns) | communication_preferences | subscription_statuses_batch |
-    email_v1 | account (any valid token: HubSpot asks only for `oauth`, which every app has) |
-    public (no bearer token: the OAuth token endpoints). `write`: a write scope.
+    email_v1 | settings_users (users, roles) | settings_teams | account (any valid token:
+    HubSpot asks only for `oauth`, which every app has) | public (no bearer token: the OAuth
+    token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

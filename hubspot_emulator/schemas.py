@@ -264,6 +264,11 @@ def owners() -> list[dict]:
             "teams": [{"id": str(1_000 + k % 3), "name": ("Sales", "Success", "Support")[k % 3],
                        "primary": True}],
         }
+        if k % 5 == 4:  # a few also belong to a second team (settings_users.py: its users)
+            second = (k + 1) % 3
+            owner["teams"].append({"id": str(1_000 + second),
+                                   "name": ("Sales", "Success", "Support")[second],
+                                   "primary": False})
         if first == "Queue":
             owner["email"] = "support-queue@emulated-portal.example"
         if archived:

@@ -20,6 +20,7 @@ from . import (
     lists,
     marketing,
     marketing_events,
+    settings_users,
     subscriptions,
     workflows,
 )
@@ -32,7 +33,7 @@ from .state import Emulator
 # legacy: the v1/v2 endpoints connectors still call.
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
                  workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 endpoints
-                 email_events, marketing_events)
+                 email_events, marketing_events, settings_users)
 
 
 def make_app(emu: Emulator) -> web.Application:

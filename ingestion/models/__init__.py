@@ -25,6 +25,13 @@ from .marketing import (
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
 from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
+from .teams import (
+    HubSpotOwnerTeam,
+    HubSpotRole,
+    HubSpotSettingsUser,
+    HubSpotTeam,
+    HubSpotTeamMember,
+)
 from .webhooks import WebhookEvent
 
 # The standard object types' models (HubSpotContact, HubSpotQuote …), built from the table in
@@ -51,13 +58,18 @@ __all__ = [
     "HubSpotMarketingEventParticipation",
     "HubSpotObject",
     "HubSpotOwner",
+    "HubSpotOwnerTeam",
     "HubSpotPipeline",
     "HubSpotPipelineStage",
     "HubSpotProperty",
     "HubSpotPropertyHistory",
+    "HubSpotRole",
+    "HubSpotSettingsUser",
     "HubSpotSubscriptionChange",
     "HubSpotSubscriptionStatus",
     "HubSpotSubscriptionType",
+    "HubSpotTeam",
+    "HubSpotTeamMember",
     "HubSpotViewColumn",
     "HubSpotWorkflow",
     "OAuthGrant",

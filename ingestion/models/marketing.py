@@ -8,6 +8,7 @@ docs/data-model.md.
 from django.db import models
 
 from .metadata import HubSpotDefinition
+from .teams import HubSpotRole, HubSpotSettingsUser, HubSpotTeam
 
 
 class HubSpotWorkflow(HubSpotDefinition):
@@ -256,4 +257,5 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "subscription_statuses": HubSpotSubscriptionStatus,
     "marketing_events": HubSpotMarketingEvent,
     "marketing_event_participations": HubSpotMarketingEventParticipation,
+    "roles": HubSpotRole, "teams": HubSpotTeam, "settings_users": HubSpotSettingsUser,
 }

@@ -32,6 +32,7 @@ PARTICIPATIONS_PAGE_MAX = 100  # one event's participations: the same
 CAMPAIGN_ASSETS_PAGE_MAX = 100  # one campaign's assets of one type (*uncertain* maximum)
 SUBSCRIPTION_TIMELINE_PAGE = 1000  # subscription timeline: what the peers send; none documented
 SUBSCRIPTION_STATUSES_BATCH = 100  # statuses batch read: none documented; the CRM batch limit
+SETTINGS_USERS_PAGE_MAX = 100  # settings users: "maximum 100 users per page"
 EMAIL_EVENTS_PAGE = 1_000  # email events: "The maximum allowed value is 1000"
 EMAIL_CAMPAIGNS_PAGE = 100  # email campaigns by id: no maximum documented; each id costs a
 # details request, so a page is also how many details are held at once

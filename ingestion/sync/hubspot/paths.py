@@ -33,6 +33,9 @@ ACCOUNT_INFO_DATED_VERSION = "2026-03"
 # The communication preferences (subscriptions) API's documented date
 # (docs/hubspot-api.md#subscriptions).
 COMM_PREFS_DATED_VERSION = "2026-03"  # the account information API's documented date
+# The settings users API (users, teams, roles): 2026-03 is its dated version out of beta
+# (docs/hubspot-api.md#teams-and-roles).
+SETTINGS_USERS_DATED_VERSION = "2026-03"
 
 
 def segment(value: object) -> str:
@@ -180,6 +183,17 @@ class HubSpotPaths:
         base = ("/marketing/v3/marketing-events" if self.legacy
                 else f"/marketing/marketing-events/{MARKETING_DATED_VERSION}")
         return f"{base}/participations/{segment(event_id)}/breakdown"
+    def settings_users(self) -> str:
+        """Users (`after` paging); `…/teams`, `…/roles` below. The legacy list is documented
+        with its trailing slash (docs/hubspot-api.md#teams-and-roles)."""
+        return ("/settings/v3/users/" if self.legacy
+                else f"/settings/users/{SETTINGS_USERS_DATED_VERSION}")
+
+    def settings_teams(self) -> str:
+        return f"{self.settings_users().rstrip('/')}/teams"
+
+    def settings_roles(self) -> str:
+        return f"{self.settings_users().rstrip('/')}/roles"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

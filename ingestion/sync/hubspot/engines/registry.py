@@ -28,6 +28,7 @@ from .subscriptions import (
     HubSpotSubscriptionStatusSyncEngine,
     HubSpotSubscriptionTypeSyncEngine,
 )
+from .teams import HubSpotRoleSyncEngine, HubSpotSettingsUserSyncEngine, HubSpotTeamSyncEngine
 from .workflows import HubSpotWorkflowSyncEngine
 
 DEFINITION_ENGINES = (
@@ -49,7 +50,9 @@ SOURCE_ENGINES = (
     HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
     HubSpotSubscriptionStatusSyncEngine,
     # Participations after the events: they are read for the events the mirror holds.
-    HubSpotMarketingEventSyncEngine, HubSpotMarketingEventParticipationSyncEngine)
+    HubSpotMarketingEventSyncEngine, HubSpotMarketingEventParticipationSyncEngine,
+    # Roles and teams before the users who name them.
+    HubSpotRoleSyncEngine, HubSpotTeamSyncEngine, HubSpotSettingsUserSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
