@@ -80,15 +80,19 @@ EMAIL_SUBSCRIPTIONS_V1 = Family(("/email/public/v1/subscriptions",), None)
 # The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
 EMAIL_EVENTS = Family(("/email/public/v1/events",), None)
 EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
+# The conversations inbox API: v3, and dated only as a beta (docs/hubspot-api.md#conversations).
+CONVERSATIONS = Family(("/conversations/v3/conversations",),
+                       "/conversations/conversations/2026-09-beta")
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
     schemas | lists | forms | workflows | marketing_emails | campaigns | content (email
-    events and campaigns) | communication_preferences | subscription_statuses_batch |
-    email_v1 | account (any valid token: HubSpot asks only for `oauth`, which every app has) |
-    public (no bearer token: the OAuth token endpoints). `write`: a write scope.
+    events and campaigns) | conversations | communication_preferences |
+    subscription_statuses_batch | email_v1 | account (any valid token: HubSpot asks only
+    for `oauth`, which every app has) | public (no bearer token: the OAuth token
+    endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

@@ -6,6 +6,13 @@ force overwrite of one table never touches another. Keys per table in docs/data-
 
 from django.db import models
 
+from .conversations import (
+    HubSpotConversationChannel,
+    HubSpotConversationChannelAccount,
+    HubSpotConversationInbox,
+    HubSpotConversationMessage,
+    HubSpotConversationThread,
+)
 from .metadata import HubSpotDefinition
 
 
@@ -206,4 +213,9 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "subscription_types": HubSpotSubscriptionType,
     "subscription_changes": HubSpotSubscriptionChange,
     "subscription_statuses": HubSpotSubscriptionStatus,
+    "conversation_inboxes": HubSpotConversationInbox,
+    "conversation_channels": HubSpotConversationChannel,
+    "conversation_channel_accounts": HubSpotConversationChannelAccount,
+    "conversation_threads": HubSpotConversationThread,
+    "conversation_messages": HubSpotConversationMessage,
 }
