@@ -44,7 +44,8 @@ def upstream_messages(api, thread_id: str) -> list[dict]:
 def test_first_runs_when_synced_then_every_item_stored_typed(hubspot, api):
     counts = {name: sync(name) for name in SOURCES}
     threads = upstream_threads(api)
-    assert counts["conversation_inboxes"]["created"] == HubSpotConversationInbox.objects.count() == 3
+    inboxes = HubSpotConversationInbox.objects
+    assert counts["conversation_inboxes"]["created"] == inboxes.count() == 3
     assert HubSpotConversationChannel.objects.count() == 4
     accounts = HubSpotConversationChannelAccount.objects
     assert accounts.count() == 4 and accounts.get(pk="5004").archived
