@@ -50,8 +50,8 @@ COMPLETE = "NOT_TRUNCATED"  # every other truncationStatus means the listing cut
 
 
 class ConversationListing(HubSpotSourceSyncEngine):
-    """A conversations listing read whole: `resource` (live, then archived where HubSpot lists
-    archived ones apart), with HubSpot's `total` of the live ones for verify_hubspot."""
+    """A conversations listing: `resource`, live then archived where HubSpot lists archived
+    ones apart."""
 
     resource: str
     lists_archived = True
@@ -67,12 +67,17 @@ class ConversationListing(HubSpotSourceSyncEngine):
             yield from filter(None, self.client.get_pages(
                 self._path(), {"limit": CONVERSATIONS_PAGE, "archived": archived}))
 
+
+
+class CountedListing(ConversationListing):
+    """A listing whose reply gives HubSpot's `total` of the live items (verify_hubspot)."""
+
     def upstream_total(self) -> int | None:
         reply = self.client.request("GET", self._path(), params={"limit": 1}, shape=Counted)
         return reply.total
 
 
-class HubSpotConversationInboxSyncEngine(ConversationListing):
+class HubSpotConversationInboxSyncEngine(CountedListing):
     object_type = "conversation_inboxes"
     model = HubSpotConversationInbox
     resource = "inboxes"
@@ -82,7 +87,7 @@ class HubSpotConversationInboxSyncEngine(ConversationListing):
                        "type": text(inbox.get("type"))}
 
 
-class HubSpotConversationChannelSyncEngine(ConversationListing):
+class HubSpotConversationChannelSyncEngine(CountedListing):
     object_type = "conversation_channels"
     model = HubSpotConversationChannel
     resource = "channels"
@@ -93,7 +98,7 @@ class HubSpotConversationChannelSyncEngine(ConversationListing):
         return channel, {"id": _id(channel, "channel"), "name": text(channel.get("name"))}
 
 
-class HubSpotConversationChannelAccountSyncEngine(ConversationListing):
+class HubSpotConversationChannelAccountSyncEngine(CountedListing):
     object_type = "conversation_channel_accounts"
     model = HubSpotConversationChannelAccount
     resource = "channel-accounts"
@@ -117,9 +122,6 @@ class HubSpotConversationThreadSyncEngine(ConversationListing):
     supports_incremental = True
     # The later of the two (`transform`): a closed thread is rewritten though no message came.
     updated_fields = ("latestMessageTimestamp",)
-
-    def upstream_total(self) -> int | None:
-        return None  # HubSpot's thread listing gives no total
 
     def pages(self, since: datetime | None) -> Iterator[list]:
         # `association=TICKET` adds each thread's ticket (`threadAssociations`).
