@@ -19,7 +19,7 @@ class HubSpotConversationInbox(HubSpotDefinition):
 
 class HubSpotConversationChannel(HubSpotDefinition):
     """A kind of channel messages travel by (email, chat, Facebook Messenger …); HubSpot gives
-    channels no times, so each run replaces them."""
+    channels no times, so a stored one is replaced when its JSON differs."""
 
     name = models.TextField(null=True)
 
@@ -29,7 +29,7 @@ class HubSpotConversationChannel(HubSpotDefinition):
 
 class HubSpotConversationChannelAccount(HubSpotDefinition):
     """One connected account of a channel (an email address, a chat widget …) and the inbox
-    it delivers to; no modified time either: replaced each run."""
+    it delivers to; no modified time either: replaced when its JSON differs."""
 
     name = models.TextField(null=True)
     channel_id = models.TextField(null=True)

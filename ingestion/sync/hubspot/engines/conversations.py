@@ -29,6 +29,7 @@ import msgspec
 from django.db.models import Q
 
 from ingestion.base.results import Mode, ReadCheck, RecordError
+from ingestion.base.writer import BatchPlan, BatchWriter
 from ingestion.models import (
     HubSpotConversationChannel,
     HubSpotConversationChannelAccount,
@@ -69,6 +70,34 @@ class ConversationListing(HubSpotSourceSyncEngine):
 
 
 
+class ContentComparingWriter(BatchWriter):
+    """For items HubSpot gives no modified time (channels, channel accounts): a stored row is
+    replaced only when the item's JSON or archived state differs from it, so an unchanged one
+    is skipped and a changed one is never left stale."""
+
+    def plan(self, rows: list[dict], **kwargs) -> BatchPlan:
+        batch = super().plan(rows, **kwargs)
+        if self.force_overwrite or not batch.replace:
+            return batch
+        stored = dict(self.model.objects.filter(pk__in=[r["id"] for r in batch.replace])
+                      .values_list("pk", "raw"))
+        same = {r["id"] for r in batch.replace if r["id"] not in batch.newly_archived_ids
+                and r["id"] not in batch.repeat_ids and "transformed" in r
+                and stored.get(r["id"]) == r["transformed"][0]["raw"]}
+        batch.replace = [r for r in batch.replace if r["id"] not in same]
+        batch.unchanged_ids.extend(sorted(same))
+        return batch
+
+
+class ComparedContent:
+    """An engine whose items carry no modified time: its writer compares their JSON."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.writer = ContentComparingWriter(self.model,
+                                             force_overwrite=self.options.force_overwrite)
+
+
 class CountedListing(ConversationListing):
     """A listing whose reply gives HubSpot's `total` of the live items (verify_hubspot)."""
 
@@ -87,22 +116,22 @@ class HubSpotConversationInboxSyncEngine(CountedListing):
                        "type": text(inbox.get("type"))}
 
 
-class HubSpotConversationChannelSyncEngine(CountedListing):
+class HubSpotConversationChannelSyncEngine(ComparedContent, CountedListing):
     object_type = "conversation_channels"
     model = HubSpotConversationChannel
     resource = "channels"
     lists_archived = False  # HubSpot documents no archived channels
-    updated_fields = ()  # channels carry no time: replaced every run
+    updated_fields = ()  # channels carry no time: compared by content
 
     def row(self, channel: dict) -> tuple[dict, dict]:
         return channel, {"id": _id(channel, "channel"), "name": text(channel.get("name"))}
 
 
-class HubSpotConversationChannelAccountSyncEngine(CountedListing):
+class HubSpotConversationChannelAccountSyncEngine(ComparedContent, CountedListing):
     object_type = "conversation_channel_accounts"
     model = HubSpotConversationChannelAccount
     resource = "channel-accounts"
-    updated_fields = ()  # only `createdAt`: replaced every run, so a change is never missed
+    updated_fields = ()  # only `createdAt`: compared by content, so no change is missed
 
     def row(self, account: dict) -> tuple[dict, dict]:
         delivery = _object(account.get("deliveryIdentifier"))
