@@ -30,6 +30,7 @@ name none):
 | email events, email campaigns (legacy email analytics API) | `content` |
 | settings users and roles | `settings.users.read` or `settings.users.write` |
 | settings teams | `settings.users.teams.read` or `settings.users.teams.write` |
+| conversations: inboxes, channels, channel accounts, threads, messages | `conversations.read` |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -59,9 +60,11 @@ _OWN_OBJECT_SCOPE = {"contacts", "companies", "deals", "products", "line_items"}
 _OWN_SCHEMA_SCOPE = {"contacts", "companies", "deals"}
 _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
-# submissions: "forms") and its email analytics reference (docs/hubspot-api.md#email-events).
+# submissions: "forms"), its email analytics reference (docs/hubspot-api.md#email-events) and its
+# conversations guide (docs/hubspot-api.md#conversations).
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
-               "content": "content", "marketing_events": "crm.objects.marketing_events.read"}
+               "content": "content", "marketing_events": "crm.objects.marketing_events.read",
+               "conversations": "conversations.read"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
 # #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),

@@ -278,6 +278,17 @@ class EmulatorControl:
         deletes it."""
         body = dict(fields) if guid is None else {"id": guid, **fields}
         return self._post("marketing/campaigns", body)
+    def conversation_message(self, thread_id: str, text: str = "", **fields: Any) -> dict:
+        """Add a message to a conversation thread: `type` (MESSAGE), `direction` (INCOMING),
+        `createdAt` (epoch ms; the emulated clock's now unless given), `truncated`,
+        `archived`. The message as the thread's history lists it."""
+        return self._post("conversations/messages",
+                          {"threadId": thread_id, "text": text, **fields})
+
+    def conversation_thread(self, thread_id: str, **fields: Any) -> dict:
+        """Change a thread: `status` (OPEN, CLOSED), `archived` (bool), `delete` (bool)."""
+        return self._post("conversations/threads", {"threadId": thread_id, **fields})
+
     def subscription_change(self, email: str, subscription_id: int, status: str,
                             source: str = "SOURCE_RECIPIENT", timestamp_ms: int | None = None,
                             legal_basis: str | None = None,

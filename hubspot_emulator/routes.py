@@ -87,17 +87,19 @@ EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
 # The settings users API (users, teams, roles): `/settings/v3/users` and `/settings/users/{v}`
 # (docs/hubspot-api.md#teams-and-roles).
 SETTINGS_USERS = Family(("/settings/v3/users",), f"/settings/users/{VERSION}")
+# The conversations inbox API: v3, and dated only as a beta (docs/hubspot-api.md#conversations).
+CONVERSATIONS = Family(("/conversations/v3/conversations",),
+                       "/conversations/conversations/2026-09-beta")
 
 
 @dataclass(frozen=True)
 class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
     schemas | lists | forms | workflows | marketing_emails | campaigns | marketing_events |
-    content (email
-    events and campaigns) | communication_preferences | subscription_statuses_batch |
-    email_v1 | settings_users (users, roles) | settings_teams | account (any valid token:
-    HubSpot asks only for `oauth`, which every app has) | public (no bearer token: the OAuth
-    token endpoints). `write`: a write scope.
+    content (email events and campaigns) | conversations | communication_preferences |
+    subscription_statuses_batch | email_v1 | settings_users (users, roles) | settings_teams |
+    account (any valid token: HubSpot asks only for `oauth`, which every app has) | public
+    (no bearer token: the OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

@@ -14,6 +14,7 @@ from . import (
     api_oauth,
     api_objects,
     api_writes,
+    conversations,
     email_events,
     forms,
     legacy,
@@ -33,7 +34,8 @@ from .state import Emulator
 # legacy: the v1/v2 endpoints connectors still call.
 ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
                  workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 endpoints
-                 email_events, marketing_events, settings_users)
+                 email_events, marketing_events, settings_users,
+                 conversations)
 
 
 def make_app(emu: Emulator) -> web.Application:

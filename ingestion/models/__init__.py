@@ -1,6 +1,13 @@
 from .analytics import HubSpotPropertyHistory, HubSpotViewColumn
 from .associations import HubSpotAssociation
 from .base import DeletedKind, HubSpotObject
+from .conversations import (
+    HubSpotConversationChannel,
+    HubSpotConversationChannelAccount,
+    HubSpotConversationInbox,
+    HubSpotConversationMessage,
+    HubSpotConversationThread,
+)
 from .custom import HubSpotCustomObject, HubSpotCustomObjectSchema
 from .lists_forms import (
     HubSpotForm,
@@ -44,6 +51,11 @@ __all__ = [
     "DeletedKind",
     "HubSpotCampaign",
     "HubSpotAssociation",
+    "HubSpotConversationChannel",
+    "HubSpotConversationChannelAccount",
+    "HubSpotConversationInbox",
+    "HubSpotConversationMessage",
+    "HubSpotConversationThread",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
     "HubSpotEmailCampaign",

@@ -7,6 +7,13 @@ docs/data-model.md.
 
 from django.db import models
 
+from .conversations import (
+    HubSpotConversationChannel,
+    HubSpotConversationChannelAccount,
+    HubSpotConversationInbox,
+    HubSpotConversationMessage,
+    HubSpotConversationThread,
+)
 from .metadata import HubSpotDefinition
 from .teams import HubSpotRole, HubSpotSettingsUser, HubSpotTeam
 
@@ -258,4 +265,9 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "marketing_events": HubSpotMarketingEvent,
     "marketing_event_participations": HubSpotMarketingEventParticipation,
     "roles": HubSpotRole, "teams": HubSpotTeam, "settings_users": HubSpotSettingsUser,
+    "conversation_inboxes": HubSpotConversationInbox,
+    "conversation_channels": HubSpotConversationChannel,
+    "conversation_channel_accounts": HubSpotConversationChannelAccount,
+    "conversation_threads": HubSpotConversationThread,
+    "conversation_messages": HubSpotConversationMessage,
 }

@@ -36,6 +36,8 @@ SETTINGS_USERS_PAGE_MAX = 100  # settings users: "maximum 100 users per page"
 EMAIL_EVENTS_PAGE = 1_000  # email events: "The maximum allowed value is 1000"
 EMAIL_CAMPAIGNS_PAGE = 100  # email campaigns by id: no maximum documented; each id costs a
 # details request, so a page is also how many details are held at once
+CONVERSATIONS_PAGE = 100  # inboxes, channels, accounts, threads, messages: no maximum
+# documented (*uncertain*); 100, HubSpot's usual list page
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -183,6 +183,7 @@ class HubSpotPaths:
         base = ("/marketing/v3/marketing-events" if self.legacy
                 else f"/marketing/marketing-events/{MARKETING_DATED_VERSION}")
         return f"{base}/participations/{segment(event_id)}/breakdown"
+
     def settings_users(self) -> str:
         """Users (`after` paging); `…/teams`, `…/roles` below. The legacy list is documented
         with its trailing slash (docs/hubspot-api.md#teams-and-roles)."""
@@ -194,6 +195,20 @@ class HubSpotPaths:
 
     def settings_roles(self) -> str:
         return f"{self.settings_users().rstrip('/')}/roles"
+
+    def conversations(self, resource: str) -> str:
+        """`inboxes`, `channels`, `channel-accounts` or `threads` of the conversations API.
+        HubSpot documents it as v3 and, dated, only as a beta (`2026-09-beta`): both families
+        read v3 (docs/hubspot-api.md#conversations)."""
+        return f"/conversations/v3/conversations/{resource}"
+
+    def conversation_messages(self, thread_id: str) -> str:
+        return f"{self.conversations('threads')}/{segment(thread_id)}/messages"
+
+    def conversation_original_content(self, thread_id: str, message_id: str) -> str:
+        """A message's whole text where the listing truncated it."""
+        return (f"{self.conversation_messages(thread_id)}/{segment(message_id)}"
+                "/original-content")
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

@@ -10,6 +10,13 @@ from __future__ import annotations
 from ..client import HubSpotClient
 from .base import HubSpotBaseSyncEngine
 from .campaigns import HubSpotCampaignSyncEngine
+from .conversations import (
+    HubSpotConversationChannelAccountSyncEngine,
+    HubSpotConversationChannelSyncEngine,
+    HubSpotConversationInboxSyncEngine,
+    HubSpotConversationMessageSyncEngine,
+    HubSpotConversationThreadSyncEngine,
+)
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
 from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine
 from .forms import HubSpotFormSyncEngine
@@ -52,7 +59,12 @@ SOURCE_ENGINES = (
     # Participations after the events: they are read for the events the mirror holds.
     HubSpotMarketingEventSyncEngine, HubSpotMarketingEventParticipationSyncEngine,
     # Roles and teams before the users who name them.
-    HubSpotRoleSyncEngine, HubSpotTeamSyncEngine, HubSpotSettingsUserSyncEngine)
+    HubSpotRoleSyncEngine, HubSpotTeamSyncEngine, HubSpotSettingsUserSyncEngine,
+    # Conversations: threads before their messages (a messages run reads the threads the
+    # threads run wrote).
+    HubSpotConversationInboxSyncEngine, HubSpotConversationChannelSyncEngine,
+    HubSpotConversationChannelAccountSyncEngine, HubSpotConversationThreadSyncEngine,
+    HubSpotConversationMessageSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
