@@ -6,6 +6,7 @@ from .lists_forms import HubSpotForm, HubSpotFormSubmission, HubSpotList, HubSpo
 from .marketing import (
     SOURCE_MODELS,
     HubSpotCampaign,
+    HubSpotDealSplit,
     HubSpotEmailCampaign,
     HubSpotEmailEvent,
     HubSpotMarketingEmail,
@@ -31,6 +32,7 @@ __all__ = [
     "HubSpotAssociation",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
+    "HubSpotDealSplit",
     "HubSpotEmailCampaign",
     "HubSpotEmailEvent",
     "HubSpotForm",

@@ -33,6 +33,7 @@ SUBSCRIPTION_STATUSES_BATCH = 100  # statuses batch read: none documented; the C
 EMAIL_EVENTS_PAGE = 1_000  # email events: "The maximum allowed value is 1000"
 EMAIL_CAMPAIGNS_PAGE = 100  # email campaigns by id: no maximum documented; each id costs a
 # details request, so a page is also how many details are held at once
+DEAL_SPLITS_BATCH = 100  # deal splits batch read: none documented (*uncertain*): the CRM one
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -11,6 +11,7 @@ from ..client import HubSpotClient
 from .base import HubSpotBaseSyncEngine
 from .campaigns import HubSpotCampaignSyncEngine
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
+from .deal_splits import HubSpotDealSplitSyncEngine
 from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
@@ -43,7 +44,9 @@ SOURCE_ENGINES = (
     HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine,
     # Statuses last: an incremental run reads the recipients of the changes stored.
     HubSpotSubscriptionTypeSyncEngine, HubSpotSubscriptionChangeSyncEngine,
-    HubSpotSubscriptionStatusSyncEngine)
+    HubSpotSubscriptionStatusSyncEngine,
+    # Deal splits are read by deal: after the deals (records run before every source).
+    HubSpotDealSplitSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
