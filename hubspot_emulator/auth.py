@@ -28,6 +28,8 @@ name none):
 | subscription statuses batch read | `communication_preferences.statuses.batch.read` |
 | `/email/public/v1/subscriptions`, its timeline | `content` |
 | email events, email campaigns (legacy email analytics API) | `content` |
+| deal splits: batch read, batch upsert | `crm.dealsplits.read_write` |
+| record counts (limits tracking API) | a CRM object read scope (*choice*: HubSpot lists all) |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -59,7 +61,7 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # Scopes named by HubSpot's lists and forms references (lists: "crm.lists.read"; form
 # submissions: "forms") and its email analytics reference (docs/hubspot-api.md#email-events).
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
-               "content": "content"}
+               "content": "content", "deal_splits": "crm.dealsplits.read_write"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
 # #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),
@@ -68,7 +70,12 @@ _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transa
                                                     "communication_preferences.read_write"),
                       "subscription_statuses_batch": (
                           "communication_preferences.statuses.batch.read",),
-                      "email_v1": ("content",)}
+                      "email_v1": ("content",),
+                      # The limits tracking guide lists every CRM object scope; these read
+                      # ones stand for them (docs/hubspot-api.md#record-counts).
+                      "record_limits": ("crm.objects.contacts.read", "crm.objects.companies.read",
+                                        "crm.objects.deals.read", "tickets",
+                                        "crm.objects.custom.read")}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:

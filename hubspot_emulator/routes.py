@@ -80,6 +80,10 @@ EMAIL_SUBSCRIPTIONS_V1 = Family(("/email/public/v1/subscriptions",), None)
 # The legacy email analytics API: no date-versioned twin (docs/hubspot-api.md#email-events).
 EMAIL_EVENTS = Family(("/email/public/v1/events",), None)
 EMAIL_CAMPAIGNS = Family(("/email/public/v1/campaigns",), None)
+# Deal splits (docs/hubspot-api.md#deal-splits): the dated API lives outside `/crm/`.
+DEAL_SPLITS = Family(("/crm/v3/objects/deals/splits",), f"/deal-splits/{VERSION}")
+# The limits tracking API's record counts (docs/hubspot-api.md#record-counts).
+LIMITS = Family(("/crm/v3/limits",), f"/crm/limits/{VERSION}")
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ class Access:
     """What a route needs. `kind`: objects | associations | properties | pipelines | owners |
     schemas | lists | forms | workflows | marketing_emails | campaigns | content (email
     events and campaigns) | communication_preferences | subscription_statuses_batch |
-    email_v1 | account (any valid token: HubSpot asks only for `oauth`, which every app has) |
+    email_v1 | deal_splits | record_limits | account (any valid token: HubSpot asks only
+    for `oauth`, which every app has) |
     public (no bearer token: the OAuth token endpoints). `write`: a write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 

@@ -14,11 +14,13 @@ from . import (
     api_oauth,
     api_objects,
     api_writes,
+    deal_splits,
     email_events,
     forms,
     legacy,
     lists,
     marketing,
+    record_limits,
     subscriptions,
     workflows,
 )
@@ -29,9 +31,10 @@ from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
 # legacy: the v1/v2 endpoints connectors still call.
-ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 endpoints
-                 email_events)
+# deal_splits before api_objects: `/crm/v3/objects/deals/splits/…` is not an object path.
+ROUTE_MODULES = (api_control, api_meta, deal_splits, api_objects, api_writes, api_oauth, lists,
+                 forms, workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 ones
+                 email_events, record_limits)
 
 
 def make_app(emu: Emulator) -> web.Application:

@@ -1,7 +1,8 @@
 """The marketing sources' tables: what is neither a CRM record nor a list or form (workflows,
 marketing emails, campaigns, email events, subscriptions, deal splits). Each row keeps
 HubSpot's JSON in `raw` and the fields analysts use as typed columns; no foreign keys
-(HubSpot ids only), so a force overwrite of one table never touches another. Keys per table in docs/data-model.md.
+(HubSpot ids only), so a force overwrite of one table never touches another. Keys per table
+in docs/data-model.md.
 """
 
 from django.db import models
