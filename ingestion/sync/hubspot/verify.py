@@ -437,7 +437,16 @@ def by_windows(sides: Sides, counted: int | None = None) -> tuple[Report, dict[s
                 break
     except TooCostly:
         return by_ids(sides)
-    return Report("windows", root.upstream, root.local), known
+    return Report("windows", *totals(root)), known
+
+
+def totals(root: Window) -> tuple[int, int]:
+    """The totals reported: the root's, or, when it was cut, its halves' (a root counted by
+    the record counts endpoint holds records created since the cutoff; its halves do not)."""
+    halves = root.halves or []
+    if halves and all(half.upstream is not None for half in halves):
+        return sum(h.upstream for h in halves), sum(h.local for h in halves)
+    return root.upstream, root.local
 
 
 def by_ids(sides: Sides) -> tuple[Report, dict[str, Finding]]:
