@@ -82,7 +82,7 @@ COLOURS = {NO_RUNS: GREY, SKIPPED: GREY, FRESH: GREEN, LATE: AMBER, STALE: RED, 
 HEALTH_COLOURS = (RED,)  # /health/ answers 503 for these (never for grey: skipped, no runs)
 COLUMNS = ("type", "last run", "error", "state", "last success", "age", "mode", "fetched",
            "written", "duration", "requests", "429s", "failed", "quarantined", "next run",
-           "verify", "records")
+           "records", "verify")
 # right-aligned
 NUMERIC = ("fetched", "written", "requests", "429s", "failed", "quarantined", "records")
 
@@ -196,8 +196,8 @@ class TypeStatus:
             "failed": _number(self.latest.failed) if self.latest else NONE,
             "quarantined": _number(self.quarantined),
             "next run": _when(self.next_run) if self.next_run else NONE,
-            "verify": self.verify_text,
             "records": self.records_text,
+            "verify": self.verify_text,
         }
 
     @property
