@@ -31,6 +31,8 @@ name none):
 | settings users and roles | `settings.users.read` or `settings.users.write` |
 | settings teams | `settings.users.teams.read` or `settings.users.teams.write` |
 | conversations: inboxes, channels, channel accounts, threads, messages | `conversations.read` |
+| deal splits: batch read, batch upsert | `crm.dealsplits.read_write` |
+| record counts (limits tracking API) | a CRM object read scope (*choice*: HubSpot lists all) |
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -64,7 +66,8 @@ _ENGAGEMENTS = {"calls", "emails", "meetings", "notes", "tasks"}
 # conversations guide (docs/hubspot-api.md#conversations).
 _API_SCOPES = {"lists": "crm.lists.read", "forms": "forms", "workflows": "automation",
                "content": "content", "marketing_events": "crm.objects.marketing_events.read",
-               "conversations": "conversations.read"}
+               "conversations": "conversations.read",
+               "deal_splits": "crm.dealsplits.read_write"}
 # Routes any one of several scopes opens (docs/hubspot-api.md#marketing-emails, #campaigns,
 # #subscriptions).
 _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transactional-email"),
@@ -77,7 +80,12 @@ _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transa
                       # docs/hubspot-api.md#teams-and-roles
                       "settings_users": ("settings.users.read", "settings.users.write"),
                       "settings_teams": ("settings.users.teams.read",
-                                         "settings.users.teams.write")}
+                                         "settings.users.teams.write"),
+                      # The limits tracking guide lists every CRM object scope; these read
+                      # ones stand for them (docs/hubspot-api.md#record-counts).
+                      "record_limits": ("crm.objects.contacts.read", "crm.objects.companies.read",
+                                        "crm.objects.deals.read", "tickets",
+                                        "crm.objects.custom.read")}
 
 
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:

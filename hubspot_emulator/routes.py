@@ -90,6 +90,10 @@ SETTINGS_USERS = Family(("/settings/v3/users",), f"/settings/users/{VERSION}")
 # The conversations inbox API: v3, and dated only as a beta (docs/hubspot-api.md#conversations).
 CONVERSATIONS = Family(("/conversations/v3/conversations",),
                        "/conversations/conversations/2026-09-beta")
+# Deal splits (docs/hubspot-api.md#deal-splits): the dated API lives outside `/crm/`.
+DEAL_SPLITS = Family(("/crm/v3/objects/deals/splits",), f"/deal-splits/{VERSION}")
+# The limits tracking API's record counts (docs/hubspot-api.md#record-counts).
+LIMITS = Family(("/crm/v3/limits",), f"/crm/limits/{VERSION}")
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,9 @@ class Access:
     schemas | lists | forms | workflows | marketing_emails | campaigns | marketing_events |
     content (email events and campaigns) | conversations | communication_preferences |
     subscription_statuses_batch | email_v1 | settings_users (users, roles) | settings_teams |
-    account (any valid token: HubSpot asks only for `oauth`, which every app has) | public
-    (no bearer token: the OAuth token endpoints). `write`: a write scope.
+    deal_splits | record_limits | account (any valid token: HubSpot asks only for `oauth`,
+    which every app has) | public (no bearer token: the OAuth token endpoints). `write`: a
+    write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""
 
     kind: str

@@ -15,6 +15,7 @@ from . import (
     api_objects,
     api_writes,
     conversations,
+    deal_splits,
     email_events,
     forms,
     legacy,
@@ -22,6 +23,7 @@ from . import (
     marketing,
     marketing_events,
     settings_users,
+    record_limits,
     subscriptions,
     workflows,
 )
@@ -32,10 +34,10 @@ from .state import Emulator
 
 # The handler modules, in the order their routes are registered (aiohttp matches in order).
 # legacy: the v1/v2 endpoints connectors still call.
-ROUTE_MODULES = (api_control, api_meta, api_objects, api_writes, api_oauth, lists, forms,
-                 workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 endpoints
-                 email_events, marketing_events, settings_users,
-                 conversations)
+# deal_splits before api_objects: `/crm/v3/objects/deals/splits/…` is not an object path.
+ROUTE_MODULES = (api_control, api_meta, deal_splits, api_objects, api_writes, api_oauth, lists,
+                 forms, workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 ones
+                 email_events, marketing_events, settings_users, conversations, record_limits)
 
 
 def make_app(emu: Emulator) -> web.Application:

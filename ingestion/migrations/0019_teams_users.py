@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ingestion', '0016_email_events'),
+        ('ingestion', '0018_marketing_events'),
     ]
 
     operations = [

@@ -19,6 +19,7 @@ from .lists_forms import (
 from .marketing import (
     SOURCE_MODELS,
     HubSpotCampaign,
+    HubSpotDealSplit,
     HubSpotEmailCampaign,
     HubSpotEmailEvent,
     HubSpotMarketingEmail,
@@ -58,6 +59,7 @@ __all__ = [
     "HubSpotConversationThread",
     "HubSpotCustomObject",
     "HubSpotCustomObjectSchema",
+    "HubSpotDealSplit",
     "HubSpotEmailCampaign",
     "HubSpotEmailEvent",
     "HubSpotForm",

@@ -1,8 +1,8 @@
 """The marketing sources' tables: what is neither a CRM record nor a list or form (workflows,
-marketing emails, campaigns, email events, subscriptions, marketing events). Each row keeps
-HubSpot's JSON in `raw` and the fields analysts use as typed columns; no foreign keys (HubSpot
-ids only), so a force overwrite of one table never touches another. Keys per table in
-docs/data-model.md.
+marketing emails, campaigns, email events, subscriptions, marketing events, deal splits).
+Each row keeps HubSpot's JSON in `raw` and the fields analysts use as typed columns; no
+foreign keys (HubSpot ids only), so a force overwrite of one table never touches another.
+Keys per table in docs/data-model.md.
 """
 
 from django.db import models
@@ -253,6 +253,20 @@ class HubSpotMarketingEventParticipation(HubSpotDefinition):
         db_table = "hubspot_marketing_event_participation"
 
 
+class HubSpotDealSplit(HubSpotDefinition):
+    """One split of a deal's credit between owners (Sales Hub Enterprise with deal splits on;
+    docs/hubspot-api.md#deal-splits): HubSpot's split id, the deal it splits, the owner it
+    credits and the share (a fraction: the shares of one deal add up to 1)."""
+
+    deal_id = models.TextField(db_index=True, help_text="hubspot_deal.id")
+    owner_id = models.TextField(null=True, help_text="hubspot_owner.id (hubspot_owner_id)")
+    percentage = models.DecimalField(max_digits=20, decimal_places=10, null=True,
+                                     help_text="hs_deal_split_percentage: 0.6 is 60%")
+
+    class Meta:
+        db_table = "hubspot_deal_split"
+
+
 # The marketing sources' tables by source name (sync_hubspot_<name>): each gets its typed view
 # `<table>_v` (ingestion/sync/hubspot/typed_views.py).
 SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
@@ -270,4 +284,5 @@ SOURCE_MODELS: dict[str, type[HubSpotDefinition]] = {
     "conversation_channel_accounts": HubSpotConversationChannelAccount,
     "conversation_threads": HubSpotConversationThread,
     "conversation_messages": HubSpotConversationMessage,
+    "deal_splits": HubSpotDealSplit,
 }

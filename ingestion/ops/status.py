@@ -23,7 +23,8 @@ record syncs fresh; the latest verify result is shown on its own.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.apps import apps
@@ -31,7 +32,12 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from ingestion.models import HubSpotCustomObjectSchema, QuarantinedRecord, SyncHistory
+from ingestion.models import (
+    HubSpotCustomObject,
+    HubSpotCustomObjectSchema,
+    QuarantinedRecord,
+    SyncHistory,
+)
 from ingestion.ops.schedules import (
     ALL_TYPES,
     EVENTS_TASK,
@@ -40,6 +46,7 @@ from ingestion.ops.schedules import (
     scheduled_intervals,
     synced_types,
 )
+from ingestion.sync.hubspot.connection import client_from_settings, limits_from_settings
 from ingestion.sync.hubspot.engines.registry import (
     DEFINITION_ENGINES,
     MARKETING_ENGINES,
@@ -47,7 +54,10 @@ from ingestion.sync.hubspot.engines.registry import (
     SOURCE_ENGINES,
 )
 from ingestion.sync.hubspot.events import EVENTS_TYPE
+from ingestion.sync.hubspot.record_counts import record_counts, type_id_of
 
+log = logging.getLogger(__name__)
+RECORD_MODELS = {engine.object_type: engine.model for engine in RECORD_ENGINES}
 DEFINITION_TYPES = (*(e.object_type for e in DEFINITION_ENGINES), "schemas")
 RECORD_TYPES = tuple(e.object_type for e in RECORD_ENGINES)
 MARKETING_TYPES = tuple(e.object_type for e in (*MARKETING_ENGINES, *SOURCE_ENGINES))
@@ -72,8 +82,9 @@ COLOURS = {NO_RUNS: GREY, SKIPPED: GREY, FRESH: GREEN, LATE: AMBER, STALE: RED, 
 HEALTH_COLOURS = (RED,)  # /health/ answers 503 for these (never for grey: skipped, no runs)
 COLUMNS = ("type", "last run", "error", "state", "last success", "age", "mode", "fetched",
            "written", "duration", "requests", "429s", "failed", "quarantined", "next run",
-           "verify")
-NUMERIC = ("fetched", "written", "requests", "429s", "failed", "quarantined")  # right-aligned
+           "records", "verify")
+# right-aligned
+NUMERIC = ("fetched", "written", "requests", "429s", "failed", "quarantined", "records")
 
 
 @dataclass(frozen=True)
@@ -136,6 +147,8 @@ class TypeStatus:
     quarantined: int = 0
     next_run: datetime | None = None
     now: datetime = field(default_factory=timezone.now)
+    # A record type's live rows here and HubSpot's count of it (None: HubSpot gave none).
+    records: tuple[int, int | None] | None = None
 
     @property
     def verdict(self) -> str:
@@ -183,8 +196,17 @@ class TypeStatus:
             "failed": _number(self.latest.failed) if self.latest else NONE,
             "quarantined": _number(self.quarantined),
             "next run": _when(self.next_run) if self.next_run else NONE,
+            "records": self.records_text,
             "verify": self.verify_text,
         }
+
+    @property
+    def records_text(self) -> str:
+        """`mirror / HubSpot`: the live rows beside HubSpot's count of the type."""
+        if self.records is None:
+            return NONE
+        local, upstream = self.records
+        return f"{_number(local)} / {NONE if upstream is None else _number(upstream)}"
 
     def _recorded(self, key: str) -> str:
         """A count in `details` of the last success (its requests, its 429s), else of the
@@ -196,16 +218,47 @@ class TypeStatus:
         return NONE
 
 
-def type_statuses(now: datetime | None = None) -> list[TypeStatus]:
-    """One row per object type: every standard type, then any other type with runs."""
+def type_statuses(now: datetime | None = None,
+                  hubspot: dict[str, int] | None = None) -> list[TypeStatus]:
+    """One row per object type: every standard type, then any other type with runs; a
+    record type's row with its live rows beside `hubspot`'s count (`hubspot_counts()`)."""
     now = now or timezone.now()
     schedule = Schedule.load(now)
     quarantined = dict(QuarantinedRecord.objects.filter(quarantined_at__isnull=False)
                        .values_list("object_type").annotate(n=Count("id")))
     labels = custom_labels()
     newest = newest_finished()
-    return [_type_status(name, now, schedule, newest, quarantined.get(name, 0),
-                         labels.get(name, "")) for name in object_types()]
+    statuses = [_type_status(name, now, schedule, newest, quarantined.get(name, 0),
+                             labels.get(name, "")) for name in object_types()]
+    for row in statuses:
+        local = live_rows(row.object_type)
+        if local is not None:
+            row.records = (local, (hubspot or {}).get(type_id_of(row.object_type)))
+    return statuses
+
+
+def live_rows(name: str) -> int | None:
+    """The live rows of a record type (standard, or custom by its `2-…` id); None: not one."""
+    if name in RECORD_MODELS:
+        return RECORD_MODELS[name].objects.filter(archived=False).count()
+    if name.startswith("2-"):
+        return HubSpotCustomObject.objects.filter(object_type_id=name, archived=False).count()
+    return None
+
+
+def hubspot_counts() -> dict[str, int] | None:
+    """HubSpot's count of every record type, from one request (record_counts.py); None
+    without credentials, or when HubSpot gives none or cannot be reached. One try, no waits:
+    the page shows what it has rather than wait for HubSpot."""
+    if not (settings.HUBSPOT_ACCESS_TOKEN or settings.HUBSPOT_REFRESH_TOKEN):
+        return None
+    limits = replace(limits_from_settings(), max_attempts=1, longest_wait_s=0.0)
+    try:
+        with client_from_settings(limits) as client:
+            return record_counts(client)
+    except Exception as error:
+        log.warning("status: no record counts from HubSpot (%s)", type(error).__name__)
+        return None
 
 
 def object_types() -> list[str]:

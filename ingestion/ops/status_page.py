@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from .charts import run_chart
-from .status import COLUMNS, NUMERIC, TypeStatus, chart_points, type_statuses
+from .status import COLUMNS, NUMERIC, TypeStatus, chart_points, hubspot_counts, type_statuses
 
 REFRESH_SECONDS = 60  # the page reloads itself (a meta refresh: no JavaScript)
 # Verify results that stand out (class `not-exact`, `failed`).
@@ -28,7 +28,7 @@ HEADERS = {"quarantined": "quaran\u00adtined", "requests": "re\u00adquests",
 @staff_member_required  # anonymous or non-staff: redirected to the admin's login form
 def status(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rows = [_row(status, now) for status in type_statuses(now)]
+    rows = [_row(status, now) for status in type_statuses(now, hubspot_counts())]
     context = {**admin.site.each_context(request), "title": "HubSpot mirror status",
                "columns": [HEADERS.get(c, c) for c in COLUMNS], "numeric": NUMERIC,
                "rows": rows, "refresh": REFRESH_SECONDS,

@@ -67,9 +67,10 @@ def test_healthy_portal_when_sync_all_then_every_type_succeeds_in_order_and_tabl
 def test_dry_run_flag_when_sync_all_then_passed_to_every_type_and_nothing_written(hubspot):
     run = run_command("sync_hubspot_all", "--dry-run", "--full", "--force-overwrite")
     # Statuses are read for the stored contacts' emails, participations for the stored
-    # marketing events, messages for the stored threads: a dry run stored none.
+    # marketing events, messages for the stored threads, deal splits for the stored deals: a
+    # dry run stored none.
     read_for_stored = ("subscription_statuses", "marketing_event_participations",
-                       "conversation_messages")
+                       "conversation_messages", "deal_splits")
     assert all(run[name]["created"] > 0 for name in ORDER if name not in read_for_stored)
     assert all(run[name]["fetched"] == 0 for name in read_for_stored)
     assert set(synced_tables().values()) == {0} and not SyncHistory.objects.exists()

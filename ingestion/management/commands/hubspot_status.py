@@ -23,6 +23,7 @@ from ingestion.ops.status import (
     NUMERIC,
     RED,
     TypeStatus,
+    hubspot_counts,
     type_statuses,
 )
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             _silence_stdout()  # the reader (head, less) has what it wanted
 
     def _print_table(self) -> None:
-        statuses = type_statuses()
+        statuses = type_statuses(hubspot=hubspot_counts())
         rows = [status.cells() for status in statuses]
         widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in COLUMNS}
         self.stdout.write(self._line({c: c for c in COLUMNS}, widths, {}))

@@ -29,6 +29,7 @@ from ingestion.sync.hubspot.engines.registry import (
 )
 from ingestion.sync.hubspot.engines.sources import HubSpotSourceSyncEngine
 from ingestion.sync.hubspot.errors import HubSpotError
+from ingestion.sync.hubspot.record_counts import record_counts, type_id_of
 from ingestion.sync.hubspot.verify import KINDS, MirrorCheck
 from ingestion.sync.hubspot.verify_counts import CountCheck
 
@@ -105,14 +106,18 @@ class Command(BaseCommand):
         _exit_status(verdicts)
 
     def verify_all(self, client: HubSpotClient, verdicts: list[Verdict]) -> None:
-        for engine_class in self._engines(client):
+        engines = self._engines(client)
+        counts = self._record_counts(client, engines)
+        for engine_class in engines:
             name = getattr(engine_class, "label", None) or engine_class.object_type
             # No confirmation for --fix: it only re-reads records from HubSpot through the
             # normal save path (nothing local is kept over HubSpot's copy that a sync would
             # not replace), and a prompt would hold the type's lock while waiting.
             checking = CountCheck if counted(engine_class) else MirrorCheck
+            extra = {} if checking is CountCheck else {
+                "counted": counts.get(type_id_of(engine_class.object_type))}
             check = checking(engine_class, client=client, exhaustive=self.opts["ids"],
-                             fix=self.opts["fix"])
+                             fix=self.opts["fix"], **extra)
             try:
                 # A type HubSpot answers 403 for is skipped, not verified (check_access).
                 result = run_job(check, SyncOptions(), check_access=True)
@@ -127,6 +132,15 @@ class Command(BaseCommand):
             except CommandError as error:
                 raise CommandError(f"{name}: {error}", returncode=error.returncode) from None
             verdicts.append(Verdict(name, _status(result.details), result.details))
+
+    def _record_counts(self, client: HubSpotClient, engines: list[type]) -> dict[str, int]:
+        """Every record type's count from HubSpot in one request (record_counts.py), instead
+        of one search per type; none when --ids lists every id anyway, or when no record type
+        is checked. A type it does not count is counted by search, as is every type when
+        HubSpot answers 403/404 or a malformed reply."""
+        if self.opts["ids"] or all(counted(e) for e in engines):
+            return {}
+        return record_counts(client) or {}
 
     def _engines(self, client: HubSpotClient) -> list[type]:
         names = self.opts["types"]

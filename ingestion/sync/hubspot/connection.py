@@ -15,11 +15,12 @@ from .limits import ClientLimits
 from .pacing import RateBudget
 
 
-def client_from_settings() -> HubSpotClient:
+def client_from_settings(limits: ClientLimits | None = None) -> HubSpotClient:
     """The client the settings describe: OAuth when a refresh token is configured (its grant
-    shared with the other processes through the database), else the private app's token."""
+    shared with the other processes through the database), else the private app's token;
+    `limits`: other than the settings' (the status page's one try)."""
     oauth = oauth_app_from_settings()
-    limits = limits_from_settings()
+    limits = limits or limits_from_settings()
     return HubSpotClient(settings.HUBSPOT_API_BASE_URL, oauth or settings.HUBSPOT_ACCESS_TOKEN,
                          limits=limits, api_version=settings.HUBSPOT_API_VERSION,
                          budget=shared_budget_from_settings(oauth, limits))

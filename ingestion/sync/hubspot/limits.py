@@ -38,6 +38,7 @@ EMAIL_CAMPAIGNS_PAGE = 100  # email campaigns by id: no maximum documented; each
 # details request, so a page is also how many details are held at once
 CONVERSATIONS_PAGE = 100  # inboxes, channels, accounts, threads, messages: no maximum
 # documented (*uncertain*); 100, HubSpot's usual list page
+DEAL_SPLITS_BATCH = 100  # deal splits batch read: none documented (*uncertain*): the CRM one
 
 # -- request sizes -------------------------------------------------------------------------
 # A search body over 3,000 characters is refused (400): past it, search asks for the sort

@@ -30,6 +30,10 @@ OAUTH_DATED_VERSION = "2026-03"  # the OAuth API's dated version (docs/hubspot-a
 # these APIs dated 2026-03 (their 2026-09 is a beta): any dated setting uses that version.
 MARKETING_DATED_VERSION = "2026-03"
 ACCOUNT_INFO_DATED_VERSION = "2026-03"
+# The deal splits API's and the limits tracking API's documented date
+# (docs/hubspot-api.md#deal-splits, #record-counts).
+DEAL_SPLITS_DATED_VERSION = "2026-03"
+LIMITS_DATED_VERSION = "2026-03"
 # The communication preferences (subscriptions) API's documented date
 # (docs/hubspot-api.md#subscriptions).
 COMM_PREFS_DATED_VERSION = "2026-03"  # the account information API's documented date
@@ -209,6 +213,17 @@ class HubSpotPaths:
         """A message's whole text where the listing truncated it."""
         return (f"{self.conversation_messages(thread_id)}/{segment(message_id)}"
                 "/original-content")
+
+    def deal_splits_batch_read(self) -> str:
+        # The dated API lives outside `/crm/` (docs/hubspot-api.md#deal-splits).
+        return ("/crm/v3/objects/deals/splits/batch/read" if self.legacy
+                else f"/deal-splits/{DEAL_SPLITS_DATED_VERSION}/batch/read")
+
+    def record_counts(self) -> str:
+        """Every object type's record count and limit, in one reply (the limits tracking
+        API; docs/hubspot-api.md#record-counts)."""
+        return ("/crm/v3/limits/records" if self.legacy
+                else f"/crm/limits/{LIMITS_DATED_VERSION}/records")
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

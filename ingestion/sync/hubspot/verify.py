@@ -15,8 +15,10 @@ is `changing`, not a difference.
 
 Cheap mode ("windows"; search, 5 requests/s):
 1. Created-date drill: one search (created < cutoff) gives HubSpot's live total, set against
-   the local live count. A window whose totals differ is cut in two (at the local median,
-   else the middle) and both halves counted again; a window HubSpot holds at most
+   the local live count. verify_hubspot first asks HubSpot for every type's record count in
+   one request (record_counts.py); a type it counts starts from that count (against every
+   live local row) instead of this search. A window whose totals differ is cut in two (at
+   the local median, else the middle) and both halves counted again; a window HubSpot holds at most
    LEAF_SIZE records of (its counting request's page lists them all) or that is 1 ms wide
    is listed in full (keyset on hs_object_id) and compared id by id with its local rows.
 2. Modified-date drill: the same on the modified property against `updated_at`, starting
@@ -405,12 +407,21 @@ def measure(sides: Sides, axis: str, window: Window) -> None:
     window.local = sides.local_window(axis, window).count()
 
 
-def by_windows(sides: Sides) -> tuple[Report, dict[str, Finding]]:
+def by_windows(sides: Sides, counted: int | None = None) -> tuple[Report, dict[str, Finding]]:
     """Cheap mode: the created-date drill and the modified-date drill, again until a pass
-    finds nothing new; the id listing instead when that is as cheap."""
+    finds nothing new; the id listing instead when that is as cheap. `counted`: HubSpot's
+    record count of the type from the one request for every type (record_counts.py), which
+    then stands in for the first search."""
     known: dict[str, Finding] = {}
     root = Window(None, sides.cutoff, sides.floor(CREATED))
-    measure(sides, CREATED, root)
+    if counted is None:
+        measure(sides, CREATED, root)
+    else:
+        # The count is of every live record now, so it is set against every live row (not
+        # only those created before the cutoff): equal, the created drill has nothing to
+        # cut; different (a record created a moment ago counts too), its halves are counted
+        # by search as before.
+        root.upstream, root.local = counted, sides.live().count()
     listing_cost = math.ceil(max(root.upstream, root.local) / LIST_PAGE_MAX)
     if listing_cost <= 1 + MODIFIED_WINDOWS:
         return by_ids(sides)  # as cheap, and exact
@@ -426,7 +437,16 @@ def by_windows(sides: Sides) -> tuple[Report, dict[str, Finding]]:
                 break
     except TooCostly:
         return by_ids(sides)
-    return Report("windows", root.upstream, root.local), known
+    return Report("windows", *totals(root)), known
+
+
+def totals(root: Window) -> tuple[int, int]:
+    """The totals reported: the root's, or, when it was cut, its halves' (a root counted by
+    the record counts endpoint holds records created since the cutoff; its halves do not)."""
+    halves = root.halves or []
+    if halves and all(half.upstream is not None for half in halves):
+        return sum(h.upstream for h in halves), sum(h.local for h in halves)
+    return root.upstream, root.local
 
 
 def by_ids(sides: Sides) -> tuple[Report, dict[str, Finding]]:
@@ -458,9 +478,9 @@ class MirrorCheck:
     id within it."""
 
     def __init__(self, engine_class: type, *, client: HubSpotClient, exhaustive: bool = False,
-                 fix: bool = False,
-                 settle: timedelta | None = None):
-        self.engine_class, self.client = engine_class, client
+                 fix: bool = False, settle: timedelta | None = None,
+                 counted: int | None = None):
+        self.engine_class, self.client, self.counted = engine_class, client, counted
         self.engine = engine_class(SyncOptions(), client=client)
         self.exhaustive, self.fix = exhaustive, fix
         self.settle = settle_time() if settle is None else settle
@@ -475,7 +495,7 @@ class MirrorCheck:
     def _check(self, run_row) -> None:
         started = run_row.started_at
         sides = Sides(self.engine, self.client, to_ms(started - self.settle))
-        report, known = by_ids(sides) if self.exhaustive else by_windows(sides)
+        report, known = by_ids(sides) if self.exhaustive else by_windows(sides, self.counted)
         for kind in KINDS:
             report.differing[kind] = sorted((i for i, f in known.items() if f.kind == kind),
                                             key=lambda i: (len(i), i))

@@ -18,6 +18,7 @@ from .conversations import (
     HubSpotConversationThreadSyncEngine,
 )
 from .custom_objects import HubSpotCustomObjectSyncEngine, readable_schemas
+from .deal_splits import HubSpotDealSplitSyncEngine
 from .email_events import HubSpotEmailCampaignSyncEngine, HubSpotEmailEventSyncEngine
 from .forms import HubSpotFormSyncEngine
 from .lists import HubSpotListSyncEngine
@@ -64,7 +65,9 @@ SOURCE_ENGINES = (
     # threads run wrote).
     HubSpotConversationInboxSyncEngine, HubSpotConversationChannelSyncEngine,
     HubSpotConversationChannelAccountSyncEngine, HubSpotConversationThreadSyncEngine,
-    HubSpotConversationMessageSyncEngine)
+    HubSpotConversationMessageSyncEngine,
+    # Deal splits are read by deal: after the deals (records run before every source).
+    HubSpotDealSplitSyncEngine)
 SOURCES_BY_NAME = {engine.object_type: engine for engine in SOURCE_ENGINES}
 __all__ = ["BY_NAME", "DEFINITION_ENGINES", "MARKETING_ENGINES", "RECORD_ENGINES",
            "SOURCES_BY_NAME", "SOURCE_ENGINES", "UnknownObjectType", "record_engines"]
