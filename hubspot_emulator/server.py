@@ -22,8 +22,8 @@ from . import (
     lists,
     marketing,
     marketing_events,
-    settings_users,
     record_limits,
+    settings_users,
     subscriptions,
     workflows,
 )

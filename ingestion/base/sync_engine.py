@@ -60,12 +60,14 @@ class BaseSyncEngine:
     # Whether `after_batch` keeps something besides the records fresh (HubSpot: links). A
     # run that skips it (`related=False`) moves only the records' watermark.
     has_related = False
+    # What saves the batches (HubSpot sources without modified times: engines/sources.py).
+    writer_class: type[BatchWriter] = BatchWriter
 
     def __init__(self, options: SyncOptions | None = None, *,
                  on_progress: ProgressCallback | None = None):
         self.options = options or SyncOptions()
         self.on_progress = on_progress
-        self.writer = BatchWriter(self.model, force_overwrite=self.options.force_overwrite)
+        self.writer = self.writer_class(self.model, force_overwrite=self.options.force_overwrite)
         self.seen = SeenIds()  # every id read this run: the sweep, and "read before?"
         self._in_flight: dict[str, dict] = {}  # keys of the batch being written, by id
         self._warnings_kept = 0

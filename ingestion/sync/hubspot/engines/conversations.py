@@ -29,7 +29,6 @@ import msgspec
 from django.db.models import Q
 
 from ingestion.base.results import Mode, ReadCheck, RecordError
-from ingestion.base.writer import BatchPlan, BatchWriter
 from ingestion.models import (
     HubSpotConversationChannel,
     HubSpotConversationChannelAccount,
@@ -45,7 +44,7 @@ from ..limits import CONVERSATIONS_PAGE
 from ..replies import Counted
 from ..timeparse import parse_hubspot_datetime
 from .definitions import flag, text
-from .sources import HubSpotSourceSyncEngine
+from .sources import HubSpotSourceSyncEngine, SameContentWriter
 
 COMPLETE = "NOT_TRUNCATED"  # every other truncationStatus means the listing cut the text
 
@@ -70,32 +69,10 @@ class ConversationListing(HubSpotSourceSyncEngine):
 
 
 
-class ContentComparingWriter(BatchWriter):
-    """For items HubSpot gives no modified time (channels, channel accounts): a stored row is
-    replaced only when the item's JSON or archived state differs from it, so an unchanged one
-    is skipped and a changed one is never left stale."""
-
-    def plan(self, rows: list[dict], **kwargs) -> BatchPlan:
-        batch = super().plan(rows, **kwargs)
-        if self.force_overwrite or not batch.replace:
-            return batch
-        stored = dict(self.model.objects.filter(pk__in=[r["id"] for r in batch.replace])
-                      .values_list("pk", "raw"))
-        same = {r["id"] for r in batch.replace if r["id"] not in batch.newly_archived_ids
-                and r["id"] not in batch.repeat_ids and "transformed" in r
-                and stored.get(r["id"]) == r["transformed"][0]["raw"]}
-        batch.replace = [r for r in batch.replace if r["id"] not in same]
-        batch.unchanged_ids.extend(sorted(same))
-        return batch
-
-
 class ComparedContent:
     """An engine whose items carry no modified time: its writer compares their JSON."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.writer = ContentComparingWriter(self.model,
-                                             force_overwrite=self.options.force_overwrite)
+    writer_class = SameContentWriter
 
 
 class CountedListing(ConversationListing):

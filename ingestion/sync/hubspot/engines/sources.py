@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ingestion.base.results import Mode
+from ingestion.base.writer import BatchPlan, BatchWriter
 
 from ..errors import HubSpotError, HubSpotForbiddenError
 from .definitions import HubSpotDefinitionSyncEngine
@@ -43,6 +44,29 @@ class ProbedFirst:
         except HubSpotError:
             pass
         return super().run(within=within)
+
+
+class SameContentWriter(BatchWriter):
+    """For items HubSpot gives no modified time (teams, roles, users, conversation channels
+    and channel accounts): the normal save cannot tell an unchanged one by its time and would
+    rewrite them all, every run. An item whose JSON and archived state equal the stored
+    row's is unchanged; a changed one is replaced, never left stale. A force overwrite still
+    replaces every one."""
+
+    def plan(self, rows: list[dict], **kwargs) -> BatchPlan:
+        batch = super().plan(rows, **kwargs)
+        candidates = {key["id"]: key for key in batch.replace
+                      if "transformed" in key and key["id"] not in batch.repeat_ids}
+        if self.force_overwrite or not candidates:
+            return batch
+        stored = self.model.objects.filter(pk__in=list(candidates)).values_list(
+            "pk", "raw", "archived")
+        same = {pk for pk, raw, archived in stored
+                if raw == candidates[pk]["transformed"][0]["raw"]
+                and archived == bool(candidates[pk]["archived"])}
+        batch.replace = [key for key in batch.replace if key["id"] not in same]
+        batch.unchanged_ids += sorted(same)
+        return batch
 
 
 class HubSpotSourceSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):

@@ -19,43 +19,16 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 
 from ingestion.base.results import Mode, Page, RecordError, RecordFailure
-from ingestion.base.writer import BatchPlan, BatchWriter
 from ingestion.models import HubSpotRole, HubSpotSettingsUser, HubSpotTeam, HubSpotTeamMember
 
 from .. import teams
 from ..limits import SETTINGS_USERS_PAGE_MAX
 from .definitions import flag, text
-from .sources import HubSpotSourceSyncEngine
-
-
-class SameContentWriter(BatchWriter):
-    """HubSpot gives teams, roles and users no modified time, so the normal save cannot tell
-    an unchanged one by its time (it would rewrite them all, every run): an item whose JSON
-    equals the stored row's (and whose archived state is the same) is unchanged. A force
-    overwrite still replaces every one."""
-
-    def plan(self, rows: list[dict], **kwargs) -> BatchPlan:
-        batch = super().plan(rows, **kwargs)
-        timeless = {key["id"]: key for key in batch.replace
-                    if key.get("updated_at") is None and "transformed" in key
-                    and key["id"] not in batch.repeat_ids}
-        if self.force_overwrite or not timeless:
-            return batch
-        stored = self.model.objects.filter(pk__in=list(timeless)).values_list(
-            "pk", "raw", "archived")
-        same = {pk for pk, raw, archived in stored
-                if raw == timeless[pk]["transformed"][0]["raw"]
-                and archived == bool(timeless[pk]["archived"])}
-        batch.replace = [key for key in batch.replace if key["id"] not in same]
-        batch.unchanged_ids += sorted(same)
-        return batch
+from .sources import HubSpotSourceSyncEngine, SameContentWriter
 
 
 class _Timeless(HubSpotSourceSyncEngine):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.writer = SameContentWriter(self.model,
-                                        force_overwrite=self.options.force_overwrite)
+    writer_class = SameContentWriter  # HubSpot gives them no modified time
 
 
 class _WholeListing(_Timeless):
