@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -246,19 +247,33 @@ def live_rows(name: str) -> int | None:
     return None
 
 
+# The page (it reloads every 60 s, in every open tab) and `hubspot_status` wait at most this
+# for HubSpot's counts, and ask HubSpot for them at most this often per process: the counts
+# are for a glance, and must not cost a hung HubSpot's timeout or the daily quota every load.
+COUNTS_TIMEOUT_S = 5.0
+COUNTS_KEPT_S = 300
+
+
 def hubspot_counts() -> dict[str, int] | None:
-    """HubSpot's count of every record type, from one request (record_counts.py); None
-    without credentials, or when HubSpot gives none or cannot be reached. One try, no waits:
-    the page shows what it has rather than wait for HubSpot."""
+    """HubSpot's count of every record type, from one request (record_counts.py), kept
+    COUNTS_KEPT_S; None without credentials, or when HubSpot gives none or cannot be
+    reached. One short try, no waits: the page shows what it has rather than wait."""
     if not (settings.HUBSPOT_ACCESS_TOKEN or settings.HUBSPOT_REFRESH_TOKEN):
         return None
-    limits = replace(limits_from_settings(), max_attempts=1, longest_wait_s=0.0)
+    key = f"hubspot-record-counts:{settings.HUBSPOT_API_BASE_URL}"
+    kept = cache.get(key)
+    if kept is not None:  # {}: HubSpot gave none, a short while ago
+        return kept or None
+    limits = replace(limits_from_settings(), max_attempts=1, longest_wait_s=0.0,
+                     timeout_s=min(limits_from_settings().timeout_s, COUNTS_TIMEOUT_S))
     try:
         with client_from_settings(limits) as client:
-            return record_counts(client)
+            counts = record_counts(client)
     except Exception as error:
         log.warning("status: no record counts from HubSpot (%s)", type(error).__name__)
-        return None
+        counts = None
+    cache.set(key, counts or {}, COUNTS_KEPT_S)
+    return counts
 
 
 def object_types() -> list[str]:

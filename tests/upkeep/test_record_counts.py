@@ -7,6 +7,7 @@ as before."""
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from sync_commands import run_command, run_failing
 from upstream import requests_by_path
 
@@ -79,6 +80,7 @@ def test_planted_missing_record_when_counted_then_still_located(mirrored, hubspo
 
 def test_status_rows_when_counts_read_then_mirror_beside_hubspot_in_one_request(
         hubspot, api, settings):
+    cache.clear()  # counts another test's page kept
     run_command("sync_hubspot_contacts", "--skip-associations")
     before = requests_by_path(hubspot)
     rows = {s.object_type: s for s in status.type_statuses(hubspot=status.hubspot_counts())}
@@ -89,6 +91,8 @@ def test_status_rows_when_counts_read_then_mirror_beside_hubspot_in_one_request(
              for t in api.get(LIMITS).json()["hubspotDefinedObjectTypes"]}
     assert rows["companies"].cells()["records"] == f"0 / {usage['0-2']:,}"
     assert rows["owners"].cells()["records"] == "—"  # not a record type
+    assert status.hubspot_counts() == status.hubspot_counts()  # kept: no request more
+    assert (requests_by_path(hubspot) - before) == {LIMITS: 1}
     settings.HUBSPOT_ACCESS_TOKEN = ""
     assert status.hubspot_counts() is None
     rows = {s.object_type: s for s in status.type_statuses()}
@@ -99,4 +103,5 @@ def test_status_counts_when_hubspot_unreachable_then_none_at_once(settings):
     settings.HUBSPOT_ACCESS_TOKEN = "t"
     settings.HUBSPOT_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens: one try, no wait
     assert status.hubspot_counts() is None
+    assert cache.get("hubspot-record-counts:http://127.0.0.1:9") == {}  # not asked again soon
 
