@@ -15,7 +15,7 @@ from sync_commands import run_command
 
 from hubspot_emulator.timeutil import FIXED_EPOCH_MS
 from ingestion.base.results import SyncOptions
-from ingestion.models import HubSpotViewColumn, SyncHistory
+from ingestion.models import HubSpotProperty, HubSpotViewColumn, SyncHistory
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.standard import BY_NAME
 from ingestion.sync.hubspot.stage_properties import names_of_stage
@@ -122,6 +122,27 @@ def test_new_stage_when_added_upstream_then_asked_for_once_pipelines_synced(hubs
         values = {k: v for k, v in stored("deals", deal).items() if k in names}
         assert values == upstream_values(api, "deals", deal, names)
         assert values["hs_v2_date_entered_8134716"] is not None
+
+
+def test_stage_property_when_hubspot_lists_it_then_one_view_column_as_its_definition_says(
+        hubspot):
+    """Some portals list the lifecycle ones (docs/hubspot-api.md#stage-calculated-properties):
+    then the definition types the column, and the name is asked for and shown once."""
+    hubspot.control.add_property("contacts", {"name": "hs_v2_latest_time_in_lead",
+                                              "type": "number", "fieldType": "number"})
+    run_command("sync_hubspot_properties")
+    columns = HubSpotViewColumn.objects.filter(view_name="hubspot_contact_v",
+                                               property_name__startswith="hs_v2_")
+    assert sorted(c.property_name for c in columns) == sorted(
+        name for stage in upstream_stages_stored("contacts") for name in names_of_stage(stage))
+    listed = columns.get(property_name="hs_v2_latest_time_in_lead")
+    assert (listed.column_name, listed.sql_type) == ("hs_v2_latest_time_in_lead", "numeric")
+
+
+def upstream_stages_stored(object_type: str) -> list[str]:
+    """The lifecycle stages as the properties sync stored them."""
+    definition = HubSpotProperty.objects.get(object_type=object_type, name="lifecyclestage")
+    return [o["value"] for o in definition.options]
 
 
 def test_request_count_when_stage_properties_asked_then_no_more_requests_than_without(hubspot):

@@ -103,3 +103,21 @@ def test_added_stage_when_pipeline_changed_then_listed_valid_and_computed(api, e
     unknown = api.get(f"/crm/v3/objects/deals/{DEAL + 1}",
                       params={"properties": "hs_v2_date_entered_nosuchstage"}).json()
     assert "hs_v2_date_entered_nosuchstage" not in unknown["properties"]
+
+
+def test_dlt_stage_timing_when_names_built_from_pipelines_then_every_deal_answers_them(api):
+    """dlt's stages_timing (dlt-hub/verified-sources pull request 647): the stage ids from
+    the pipelines API, the four names of each built from them, then the deals listed with
+    those names; every deal answers every name (null where it never was in the stage)."""
+    stages = [s["id"] for p in api.get("/crm/v3/pipelines/deals").json()["results"]
+              for s in p["stages"]]
+    asked = names(*stages)
+    page = api.get("/crm/v3/objects/deals",
+                   params={"limit": 100, "properties": ",".join([*asked, "dealstage"])}
+                   ).json()["results"]
+    assert page and all(set(asked) <= set(r["properties"]) for r in page)
+    for record in page:  # each deal has entered the stage it was created in
+        entered = [k for k in asked if k.startswith("hs_v2_date_entered_")
+                   and record["properties"][k] is not None]
+        assert entered == [f"hs_v2_date_entered_{record['properties']['dealstage']}"]
+
