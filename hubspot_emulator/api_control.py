@@ -1,7 +1,7 @@
-"""The control surface under `/_emulator/`: reset, clock, silent changes, restores, faults, rate
-limits, search lag, raw records, OAuth app and token scopes, write locks, webhooks, stats. Not
-part of HubSpot's API. Every endpoint but `GET health` needs the control token (the edge
-middleware in `edge` checks it)."""
+"""The control surface under `/_emulator/`: reset, clock, silent changes, new properties and
+pipeline stages, restores, faults, rate limits, search lag, raw records, OAuth app and token
+scopes, write locks, webhooks, stats. Not part of HubSpot's API. Every endpoint but
+`GET health` needs the control token (the edge middleware in `edge` checks it)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .handling import ControlError, control_handler
 from .locks import WriteLock
 from .properties import prop_from_json
 from .ratelimit import PROFILES, RateLimiter
+from .schemas import add_stage as add_pipeline_stage
 from .state import Emulator
 from .store import ARCHIVED, HARD_DELETE, LIVE, Op, TypeState
 from .webhooks import WebhookConfig
@@ -88,6 +89,23 @@ async def add_property(emu: Emulator, request: web.Request) -> dict:
     otype.props.append(prop)
     otype.by_name[prop.name] = prop
     return {"name": prop.name}
+
+
+async def add_stage(emu: Emulator, request: web.Request) -> dict:
+    """Add a stage at the end of a deal or ticket pipeline, as a portal admin would: listed by
+    the pipelines API, a valid stage value, with its own stage calculated properties."""
+    otype = emu.store.registry.resolve(request.match_info["type"])
+    if otype is None:
+        raise ControlError(f"unknown object type {request.match_info['type']}")
+    body = await _body(request)
+    stage_id, metadata = body.get("id"), body.get("metadata") or {}
+    if not isinstance(stage_id, str) or not stage_id or not isinstance(metadata, dict):
+        raise ControlError("a stage needs an `id` (and `metadata`, if any, is an object)")
+    try:
+        return add_pipeline_stage(otype, request.match_info["pipeline"], stage_id,
+                                  str(body.get("label") or stage_id), metadata)
+    except ValueError as error:
+        raise ControlError(str(error)) from None
 
 
 async def restore(emu: Emulator, request: web.Request) -> dict:
@@ -326,6 +344,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/_emulator/records/{type}/{id}", control_handler(update_record))
     r.add_post("/_emulator/restore/{type}/{id}", control_handler(restore))
     r.add_post("/_emulator/properties/{type}", control_handler(add_property))
+    r.add_post("/_emulator/pipelines/{type}/{pipeline}/stages", control_handler(add_stage))
     r.add_post("/_emulator/touch", control_handler(touch))
     r.add_post("/_emulator/hard_delete/{type}/{id}", control_handler(hard_delete))
     r.add_post("/_emulator/raw/{type}/{id}", control_handler(raw))

@@ -135,7 +135,7 @@ async def get_owner(request: web.Request) -> web.Response:
 async def list_pipelines(request: web.Request) -> web.Response:
     emu = emulator(request)
     otype = emu.resolve(request.match_info["type"]).otype
-    found = pipelines(otype.name)
+    found = pipelines(otype)
     if found is None:
         raise validation(f"Object type {otype.name} does not support pipelines")
     return json_response({"results": found})
@@ -144,7 +144,7 @@ async def list_pipelines(request: web.Request) -> web.Response:
 async def get_pipeline(request: web.Request) -> web.Response:
     emu = emulator(request)
     otype = emu.resolve(request.match_info["type"]).otype
-    for p in pipelines(otype.name) or []:
+    for p in pipelines(otype) or []:
         if p["id"] == request.match_info["id"]:
             return json_response(p)
     raise ApiError(404, f"Unable to find pipeline {request.match_info['id']}", "OBJECT_NOT_FOUND")
@@ -153,7 +153,7 @@ async def get_pipeline(request: web.Request) -> web.Response:
 async def list_stages(request: web.Request) -> web.Response:
     emu = emulator(request)
     otype = emu.resolve(request.match_info["type"]).otype
-    for p in pipelines(otype.name) or []:
+    for p in pipelines(otype) or []:
         if p["id"] == request.match_info["id"]:
             stage_id = request.match_info.get("stage")
             if stage_id is None:

@@ -63,6 +63,13 @@ class EmulatorControl:
         is not checked, so tests can plant any name."""
         return self._post(f"properties/{object_type}", definition)
 
+    def add_pipeline_stage(self, object_type: str, pipeline_id: str, stage_id: str,
+                           label: str = "", metadata: dict | None = None) -> dict:
+        """Add a stage at the end of a deal or ticket pipeline (its metadata a string map,
+        e.g. {"isClosed": "false", "probability": "0.5"})."""
+        return self._post(f"pipelines/{object_type}/{_segment(pipeline_id)}/stages",
+                          {"id": stage_id, "label": label, "metadata": metadata or {}})
+
     def restore(self, object_type: str, id: str | int) -> dict:
         """Take an archived record out of the recycle bin; its last-modified time stays."""
         return self._post(f"restore/{object_type}/{id}")

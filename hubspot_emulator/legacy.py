@@ -316,7 +316,7 @@ def _modified_since(ts: TypeState, cutoff: int) -> list[int]:
 async def crm_pipelines(request: web.Request) -> web.Response:
     """`/crm-pipelines/v1/pipelines/{type}` → `{"results": [pipeline]}` in the v1 shape."""
     otype = _type(request).otype
-    found = pipelines(otype.name)
+    found = pipelines(otype)
     if found is None:
         raise validation(f"Object type {otype.name} does not support pipelines")
     return json_response({"results": [R.crm_pipeline_v1(p, otype) for p in found]})
@@ -324,7 +324,8 @@ async def crm_pipelines(request: web.Request) -> web.Response:
 
 async def deal_pipelines(request: web.Request) -> web.Response:
     """`/deals/v1/pipelines` → a bare array of deal pipelines."""
-    return json_response([R.deal_pipeline_v1(p) for p in pipelines("deals") or []])
+    deals = emulator(request).store.registry.resolve("deals")
+    return json_response([R.deal_pipeline_v1(p) for p in pipelines(deals) or []])
 
 
 async def owners_v2(request: web.Request) -> web.Response:

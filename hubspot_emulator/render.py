@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .relations import targets
 from .schemas import ObjectType
+from .stage_times import PREFIXES, stage_property_names, stage_values
 from .store import Overlay, Store, TypeState
 from .timeutil import iso_ms
 
@@ -11,11 +12,14 @@ from .timeutil import iso_ms
 def select_properties(otype: ObjectType, requested: list[str] | None) -> list[str]:
     """The property names to return, alphabetically like HubSpot.
 
-    Without `properties` a type's defaults are used. Unknown names are silently left out,
-    and `hs_object_id`, the creation and the last-modified property are always added
+    Without `properties` a type's defaults are used. Unknown names are silently left out
+    (stage calculated properties are known though not listed: stage_times.py), and
+    `hs_object_id`, the creation and the last-modified property are always added
     (docs/hubspot-api.md#records)."""
     names = set(otype.default_props if requested is None else requested)
-    names = {n for n in names if n in otype.by_name}
+    computed = stage_property_names(otype) if any(
+        n.startswith(PREFIXES) for n in names) else set()
+    names = {n for n in names if n in otype.by_name or n in computed}
     names |= {"hs_object_id", otype.created_prop, otype.modified_prop}
     return sorted(names)
 
@@ -30,6 +34,7 @@ def record_json(ts: TypeState, ov: Overlay, idx: int, names: list[str],
     created, updated = iso_ms(ov.created_ms(idx)), iso_ms(ov.modified_ms(idx))
     record_id = str(ts.otype.id_base + 1 + idx)
     props = dict(zip(names, map(values.get, names), strict=True))
+    props.update(stage_values(ts.otype, ov, idx, names))
     props["hs_object_id"] = record_id
     props[ts.otype.created_prop] = created
     props[ts.otype.modified_prop] = updated

@@ -42,6 +42,11 @@ class ObjectType:
     # auth.object_scope's table decides.
     scope: str = ""
     by_name: dict[str, PropDef] = field(default_factory=dict)
+    # The property whose value is the record's stage (`dealstage`, `lifecyclestage` …): HubSpot
+    # computes stage calculated properties from its changes (stage_times.py); empty: none.
+    stage_property: str = ""
+    # Stages a portal admin added to a pipeline at run time (control surface), by pipeline id.
+    added_stages: dict[str, list[dict]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_name = {p.name: p for p in self.props if not p.archived}
@@ -168,6 +173,7 @@ def builtin_types() -> list[ObjectType]:
         "email", "contactinformation", P.CONTACT_PROPS, P.CONTACT_CUSTOM,
         modified="lastmodifieddate")  # contacts alone use lastmodifieddate
                                       # (docs/hubspot-api.md#records)
+    contacts.stage_property = "lifecyclestage"
     types = [
         contacts,
         _standard("companies", "0-2", "company", "COMPANY", 20_000_000_000, _n(5),
@@ -195,6 +201,9 @@ def builtin_types() -> list[ObjectType]:
         _engagement("tasks", "0-27", "task", 74_000_000_000, P.TASK_PROPS, "hs_task_subject"),
         *other_standard_types(),
     ]
+    for otype, stage_property in zip(types[1:4], ("lifecyclestage", "dealstage",
+                                                   "hs_pipeline_stage"), strict=True):
+        otype.stage_property = stage_property  # companies, deals, tickets
     pets = _standard("pets", PETS_TYPE_ID, "pet", f"P{PORTAL_ID}_PETS", 90_000_000_000, _n(10),
                      ("pet_name",), ("pet_name", "breed"), "pet_name", "pet_information",
                      P.PET_PROPS, P.COMMON_CUSTOM, created=ENGAGEMENT_CREATED)
@@ -321,16 +330,41 @@ TICKET_STAGES = {
 CLOSED_WON = {"closedwon", "8134714"}
 
 
-def pipelines(type_name: str) -> list[dict] | None:
-    if type_name == "deals":
-        return [_deal_pipeline("default", "Sales Pipeline", 0, _EPOCH0),
-                _deal_pipeline("8134710", "Enterprise Pipeline", 1, iso_ms(FIXED_EPOCH_MS
-                                                                          - 600 * 86_400_000))]
-    if type_name == "tickets":
-        return [_ticket_pipeline("0", "Support Pipeline", 0, _EPOCH0),
-                _ticket_pipeline("9202001", "Escalations", 1,
-                                 iso_ms(FIXED_EPOCH_MS - 500 * 86_400_000))]
-    return None
+def pipelines(otype: ObjectType) -> list[dict] | None:
+    """The type's pipelines with their stages (those added at run time last); None: the type
+    has no pipelines."""
+    if otype.name == "deals":
+        found = [_deal_pipeline("default", "Sales Pipeline", 0, _EPOCH0),
+                 _deal_pipeline("8134710", "Enterprise Pipeline", 1, iso_ms(FIXED_EPOCH_MS
+                                                                           - 600 * 86_400_000))]
+    elif otype.name == "tickets":
+        found = [_ticket_pipeline("0", "Support Pipeline", 0, _EPOCH0),
+                 _ticket_pipeline("9202001", "Escalations", 1,
+                                  iso_ms(FIXED_EPOCH_MS - 500 * 86_400_000))]
+    else:
+        return None
+    for pipeline in found:
+        pipeline["stages"] += otype.added_stages.get(pipeline["id"], [])
+    return found
+
+
+def add_stage(otype: ObjectType, pipeline_id: str, stage_id: str, label: str,
+              metadata: dict) -> dict:
+    """Add a stage at the end of one of the type's pipelines, as a portal admin would."""
+    found = {p["id"]: p for p in pipelines(otype) or []}
+    if pipeline_id not in found:
+        raise ValueError(f"{otype.name} has no pipeline {pipeline_id}")
+    if stage_id in pipeline_stage_ids(otype):
+        raise ValueError(f"{otype.name} already has a stage {stage_id}")
+    now = iso_ms(FIXED_EPOCH_MS)
+    stage = _stage(stage_id, label, len(found[pipeline_id]["stages"]), metadata, now, now)
+    otype.added_stages.setdefault(pipeline_id, []).append(stage)
+    return stage
+
+
+def pipeline_stage_ids(otype: ObjectType) -> list[str]:
+    """Every stage id of the type's pipelines, in pipeline and stage order."""
+    return [stage["id"] for p in pipelines(otype) or [] for stage in p["stages"]]
 
 
 def _deal_pipeline(pid, label, order, created):
@@ -382,8 +416,7 @@ def _options(p: PropDef, otype: ObjectType) -> tuple[str, ...]:
     if p.name in ("pipeline", "hs_pipeline"):
         return tuple(DEAL_STAGES if otype.name == "deals" else TICKET_STAGES)
     if p.name in ("dealstage", "hs_pipeline_stage"):
-        table = DEAL_STAGES if otype.name == "deals" else TICKET_STAGES
-        return tuple(s[0] for stages in table.values() for s in stages)
+        return tuple(pipeline_stage_ids(otype))
     return p.options
 
 

@@ -57,6 +57,9 @@ class Overlay:
         self.merge_sources: dict[int, tuple[int, ...]] = {}  # survivor -> merged-away indices
         self.raw: dict[int, Any] = {}
         self.history: dict[int, dict[str, list[tuple[str | None, int, str]]]] = {}
+        # Each written value of the type's stage property and when (kept by both overlays,
+        # unlike `history`): the stage calculated properties follow them (stage_times.py).
+        self.stage_moves: dict[int, list[tuple[str | None, int]]] = {}
         self.version = 0  # bumped on every change; caches key on it
         self._archived_sorted: tuple[int, list[int]] | None = None
         self.search_cache: tuple[int, dict] = (-1, {})  # see search._cached
@@ -112,6 +115,10 @@ class Overlay:
             self.props.setdefault(idx, {}).update(props)
         if modified_ms is not None:
             self.modified[idx] = modified_ms
+        stage_property = self.data.otype.stage_property
+        if stage_property and stage_property in props:
+            self.stage_moves.setdefault(idx, []).append((props[stage_property],
+                                                         self.modified_ms(idx)))
         if keep_history and props:
             stamp = modified_ms if modified_ms is not None else self.modified_ms(idx)
             hist = self.history.setdefault(idx, {})

@@ -11,7 +11,7 @@ import json
 
 from .errors import ApiError
 from .properties import PropDef
-from .schemas import DEAL_STAGES, TICKET_STAGES, ObjectType, active_owner_ids
+from .schemas import DEAL_STAGES, TICKET_STAGES, ObjectType, active_owner_ids, pipeline_stage_ids
 from .timeutil import DAY_MS, iso_date, iso_ms, parse_time_ms
 
 
@@ -27,8 +27,7 @@ def _options(p: PropDef, otype: ObjectType) -> set[str] | None:
     if p.name in ("pipeline", "hs_pipeline"):
         return set(DEAL_STAGES if otype.name == "deals" else TICKET_STAGES)
     if p.name in ("dealstage", "hs_pipeline_stage"):
-        table = DEAL_STAGES if otype.name == "deals" else TICKET_STAGES
-        return {s[0] for stages in table.values() for s in stages}
+        return set(pipeline_stage_ids(otype))
     return set(p.options) if p.options else None
 
 

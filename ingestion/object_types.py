@@ -3,9 +3,9 @@
 Each entry says everything the product knows about a type: its API name, HubSpot's type id,
 its table and model class, its typed columns, the types its records are linked to, and its
 quirks (which property holds the modified and creation times, whether records can merge,
-how webhooks name it in the singular, whether it has pipelines). From it are built the
-models (`models/objects.py`), the engines (`sync/hubspot/engines/standard.py`), the type-id
-maps (`sync/hubspot/catalog.py`) and each `sync_hubspot_<name>` command
+how webhooks name it in the singular, whether it has pipelines or lifecycle stages). From it
+are built the models (`models/objects.py`), the engines (`sync/hubspot/engines/standard.py`),
+the type-id maps (`sync/hubspot/catalog.py`) and each `sync_hubspot_<name>` command
 (`management/type_commands.py`). Adding a type: docs/ARCHITECTURE.md, "Adding an object type".
 
 Pure data, no Django: every layer can import it (the models need it, so it sits below them).
@@ -86,6 +86,9 @@ class ObjectType:
     # None: `object.*` events name it by `objectTypeId` instead.
     webhook_prefix: str | None = None
     has_pipelines: bool = False  # pipelines and stages are read for it
+    # Its `lifecyclestage` options are stages too: HubSpot computes stage calculated
+    # properties for them (sync/hubspot/stage_properties.py).
+    lifecycle_stages: bool = False
 
     @property
     def created_property(self) -> str:
@@ -115,7 +118,7 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         ("hubspot_owner_id", TEXT_INDEXED), ("lifecyclestage", TEXT),
         ("createdate", DATETIME), ("hs_lastmodifieddate", DATETIME)),
         associations=("contacts", "deals", "tickets"), mergeable=True,
-        webhook_prefix="company"),
+        webhook_prefix="company", lifecycle_stages=True),
     ObjectType("contacts", "0-1", "HubSpotContact", "hubspot_contact", CRM, (
         ("email", TEXT_INDEXED), ("firstname", TEXT), ("lastname", TEXT), ("phone", TEXT),
         ("mobilephone", TEXT), ("company", TEXT), ("jobtitle", TEXT), ("website", TEXT),
@@ -123,7 +126,7 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
         ("hs_lead_status", TEXT), ("hubspot_owner_id", TEXT),
         ("lastmodifieddate", DATETIME), ("createdate", DATETIME)),
         associations=("companies", "deals", "tickets"), modified_property="lastmodifieddate",
-        mergeable=True, webhook_prefix="contact"),
+        mergeable=True, webhook_prefix="contact", lifecycle_stages=True),
     ObjectType("deals", "0-3", "HubSpotDeal", "hubspot_deal", CRM, (
         ("dealname", TEXT), ("amount", DECIMAL), ("closedate", DATETIME), ("pipeline", TEXT),
         ("dealstage", TEXT), ("dealtype", TEXT), ("hubspot_owner_id", TEXT_INDEXED),

@@ -1,12 +1,14 @@
 """Typed views for analysts: one database view per object type (`hubspot_contact_v` …, one per
-custom object type), one column per property definition, typed from the definition.
+custom object type), one column per property definition, typed from the definition, and one
+per stage calculated property HubSpot does not list (typed by its name: stage_properties.py).
 
 The tables keep every property as HubSpot's strings in `properties` (docs/data-model.md); a view
 casts them safely (a value that does not parse is NULL in the view, intact in the table),
 so `SELECT dealstage, sum(amount) FROM hubspot_deal_v GROUP BY 1` needs no cast and cannot
-fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync
-(and by `manage.py build_hubspot_views`), in one transaction: readers see the old views or
-the new ones, never none. `hubspot_view_column` records each column's property and type.
+fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync and
+every pipeline stages sync (and by `manage.py build_hubspot_views`), in one transaction:
+readers see the old views or the new ones, never none. `hubspot_view_column` records each
+column's property and type.
 
 The marketing sources' tables (SOURCE_MODELS: workflows, email events …) already hold typed
 columns: their view `<table>_v` is every column but `raw` (HubSpot's JSON), as stored.
@@ -41,6 +43,9 @@ from ingestion.models import (
     HubSpotProperty,
     HubSpotViewColumn,
 )
+
+from .stage_properties import sql_type as stage_sql_type
+from .stage_properties import stage_properties_by_type
 
 log = logging.getLogger("ingestion.sync")
 
@@ -140,6 +145,13 @@ def _definitions() -> dict[str, list[tuple[str, str]]]:
             archived=False).order_by("object_type", "name").values_list(
             "object_type", "name", "type", "field_type"):
         by_type.setdefault(object_type, []).append((name, sql_type_of(kind, field_type)))
+    for object_type, names in stage_properties_by_type().items():
+        # Stage calculated properties HubSpot does not list have no definition: typed by
+        # name (docs/hubspot-api.md#stage-calculated-properties).
+        defined = {name for name, _ in by_type.get(object_type, [])}
+        computed = [(name, stage_sql_type(name)) for name in names if name not in defined]
+        if computed:
+            by_type[object_type] = sorted(by_type.get(object_type, []) + computed)
     return by_type
 
 

@@ -33,6 +33,7 @@ from ..property_history import (
 )
 from ..reconcile import Census, Tally, unchecked
 from ..request_stats import CountsRequests
+from ..stage_properties import stage_property_names
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
 from ..two_ended import Meeting, two_ended_pages
@@ -87,9 +88,13 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         return [*super().written_tables(during=during), *links]
 
     def property_names(self) -> list[str]:
-        """Every property the portal defines for this type, custom ones included."""
+        """The properties every read of this type asks for (list, search, batch read by id):
+        every property the portal defines for it, custom ones included, and the stage
+        calculated ones HubSpot computes without listing them all
+        (docs/hubspot-api.md#stage-calculated-properties)."""
         if self._property_names is None:
-            self._property_names = self.client.property_names(self.object_type)
+            listed = self.client.property_names(self.object_type)
+            self._property_names = sorted({*listed, *stage_property_names(self.object_type)})
         return self._property_names
 
     def prepare(self) -> None:

@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
+from ingestion.base.results import SyncResult
 from ingestion.models import HubSpotPipeline, HubSpotPipelineStage
 
 from .. import catalog
 from .definitions import HubSpotDefinitionSyncEngine, integer
+from .properties import rebuild_typed_views
+from .standard import RECORD_ENGINES
 
 
 class HubSpotPipelineSyncEngine(HubSpotDefinitionSyncEngine):
@@ -33,6 +36,14 @@ class HubSpotPipelineStageSyncEngine(HubSpotDefinitionSyncEngine):
             yield [(object_type, str(p["id"]), stage)
                    for p in catalog.pipelines(self.client, object_type)
                    for stage in p.get("stages") or []]
+
+    def run(self, *, within=None) -> SyncResult:
+        result = super().run(within=within)
+        if not self.options.dry_run and result.complete:
+            # Each stage has its stage calculated properties, each a typed view column
+            # (stage_properties.py): a new stage is a new column.
+            rebuild_typed_views(RECORD_ENGINES)
+        return result
 
     def row(self, item):
         object_type, pipeline_id, stage = item

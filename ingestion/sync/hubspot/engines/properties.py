@@ -45,7 +45,7 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
     def run(self, *, within=None) -> SyncResult:
         result = super().run(within=within)
         if not self.options.dry_run and result.complete:
-            _rebuild_typed_views(RECORD_ENGINES)  # the standard types' views follow them
+            rebuild_typed_views(RECORD_ENGINES)  # the standard types' views follow them
         return result
 
     def row(self, item):
@@ -62,7 +62,7 @@ class HubSpotPropertySyncEngine(HubSpotDefinitionSyncEngine):
             "data_sensitivity": prop.get("dataSensitivity")}
 
 
-def _rebuild_typed_views(record_engines: tuple) -> None:
+def rebuild_typed_views(record_engines: tuple) -> None:
     """The typed views follow the definitions just saved (a new property is a new column).
     A failure leaves the old views in place and the definitions saved: it is reported, and
     `build_hubspot_views` can be run again."""
