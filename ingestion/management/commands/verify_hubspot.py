@@ -140,7 +140,11 @@ class Command(BaseCommand):
         HubSpot answers 403/404 or a malformed reply."""
         if self.opts["ids"] or all(counted(e) for e in engines):
             return {}
-        return record_counts(client) or {}
+        try:
+            return record_counts(client) or {}
+        except HubSpotError as error:  # a refused token, HubSpot unreachable: as for a type
+            raise command_error(error, "record counts",
+                                Wording(failed="cannot count the records")) from None
 
     def _engines(self, client: HubSpotClient) -> list[type]:
         names = self.opts["types"]
