@@ -41,6 +41,7 @@ from aiohttp import web
 from .errors import ApiError, validation
 from .handling import (
     control_handler,
+    cursor_offset,
     emulator,
     flag,
     int_param,
@@ -48,6 +49,7 @@ from .handling import (
     json_response,
     multi,
     next_link,
+    offset_cursor,
 )
 from .routes import CONVERSATIONS, Access, serve
 from .seeded import per_store
@@ -210,20 +212,14 @@ def _limit(request: web.Request) -> int:
     return limit
 
 
-def _offset(cursor: str | None) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor else 0
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise validation(f"Invalid value for after: {cursor}") from None
-
 
 def _page(request: web.Request, items: list, *, total: bool) -> web.Response:
-    start, limit = _offset(request.query.get("after")), _limit(request)
+    start, limit = cursor_offset(request.query.get("after")), _limit(request)
     out: dict = {"results": items[start:start + limit]}
     if total:
         out = {"total": len(items), **out}
     if start + limit < len(items):
-        after = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        after = offset_cursor(start + limit)
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return json_response(out)
 

@@ -6,6 +6,8 @@ modules, is what keeps the route modules free of import circles (`server` regist
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import urlencode
 
 import orjson
@@ -37,6 +39,26 @@ def next_link(request: web.Request, after: str) -> str:
 
 
 # -- request helpers -------------------------------------------------------------------------
+
+def offset_cursor(offset: int) -> str:
+    """The `after` cursor of a listing paged by position: opaque to clients, as HubSpot's
+    cursors are (they pass it back as given)."""
+    return base64.urlsafe_b64encode(str(offset).encode()).decode().rstrip("=")
+
+
+def cursor_offset(cursor: str | None) -> int:
+    """The position an `offset_cursor` stands for (0: no cursor); a cursor it did not make is
+    a 400, as HubSpot answers a bad `after`."""
+    if not cursor:
+        return 0
+    try:
+        value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise validation(f"Invalid after cursor: {cursor}") from None
+    if value < 0:
+        raise validation(f"Invalid after cursor: {cursor}")
+    return value
+
 
 def multi(query, name: str) -> list[str]:
     """An array query param, comma-separated and/or repeated (docs/hubspot-api.md#paging)."""

@@ -31,8 +31,6 @@ when there are more; the v1 `/marketing-emails/v1/emails/with-statistics` (retir
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from .errors import ApiError, validation
 from .forms import forms_of
 from .handling import (
     control_handler,
+    cursor_offset,
     emulator,
     flag,
     int_param,
@@ -50,6 +49,7 @@ from .handling import (
     json_response,
     multi,
     next_link,
+    offset_cursor,
 )
 from .routes import CAMPAIGNS, MARKETING_EMAILS, Access, serve
 from .seeded import per_store
@@ -249,27 +249,13 @@ def _item(state: MarketingState, name: str, amount: int, order: int, at: int) ->
 
 # -- paging helpers --------------------------------------------------------------------------
 
-def _encode(offset: int) -> str:
-    return base64.b64encode(str(offset).encode()).decode()
-
-
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        value = int(base64.b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise validation(f"Invalid after cursor: {cursor}") from None
-    if value < 0:
-        raise validation(f"Invalid after cursor: {cursor}")
-    return value
 
 
 def _page(request: web.Request, rows: list, limit: int, render) -> dict:
-    start = _offset(request.query.get("after"))
+    start = cursor_offset(request.query.get("after"))
     out: dict = {"total": len(rows), "results": [render(r) for r in rows[start:start + limit]]}
     if start + limit < len(rows):
-        after = _encode(start + limit)
+        after = offset_cursor(start + limit)
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return out
 
@@ -407,7 +393,7 @@ async def get_campaign(request: web.Request) -> web.Response:
     for kind, assets in campaign.assets.items():
         one: dict = {"results": [_asset(a) for a in assets[:ASSETS_INLINE]]}
         if len(assets) > ASSETS_INLINE:
-            after = _encode(ASSETS_INLINE)
+            after = offset_cursor(ASSETS_INLINE)
             base = f"{request.scheme}://{request.host}{request.path}/assets/{kind}"
             one["paging"] = {"next": {"after": after, "link": f"{base}?after={after}"}}
         out["assets"][kind] = one

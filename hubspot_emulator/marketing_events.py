@@ -24,15 +24,13 @@ participations answer 404.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from .errors import ApiError, validation
-from .handling import emulator, int_param, json_response, next_link
+from .handling import cursor_offset, emulator, int_param, json_response, next_link, offset_cursor
 from .routes import MARKETING_EVENTS, Access, serve
 from .seeded import per_store
 from .store import Store
@@ -130,23 +128,12 @@ def _limit(request: web.Request) -> int:
     return limit
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        value = int(base64.b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise validation(f"Invalid after cursor: {cursor}") from None
-    if value < 0:
-        raise validation(f"Invalid after cursor: {cursor}")
-    return value
-
 
 def _page(request: web.Request, rows: list) -> dict:
-    limit, start = _limit(request), _offset(request.query.get("after"))
+    limit, start = _limit(request), cursor_offset(request.query.get("after"))
     out: dict = {"results": rows[start:start + limit]}
     if start + limit < len(rows):
-        after = base64.b64encode(str(start + limit).encode()).decode()
+        after = offset_cursor(start + limit)
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return out
 

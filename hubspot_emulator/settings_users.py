@@ -22,14 +22,20 @@ teams for that user's owner, as HubSpot does.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from .errors import validation
-from .handling import control_handler, emulator, int_param, json_body, json_response
+from .handling import (
+    control_handler,
+    cursor_offset,
+    emulator,
+    int_param,
+    json_body,
+    json_response,
+    offset_cursor,
+)
 from .routes import SETTINGS_USERS, Access, serve
 from .schemas import owners
 from .seeded import per_store
@@ -98,21 +104,12 @@ async def list_users(request: web.Request) -> web.Response:
     if limit < 1:
         raise validation("limit must be at least 1")
     users = list(users_of(emulator(request).store).values())
-    start = _start(request.query.get("after"))
+    start = cursor_offset(request.query.get("after"))
     out: dict = {"results": [u.json() for u in users[start:start + limit]]}
     if start + limit < len(users):
-        out["paging"] = {"next": {"after": base64.urlsafe_b64encode(
-            str(start + limit).encode()).decode()}}
+        out["paging"] = {"next": {"after": offset_cursor(start + limit)}}
     return json_response(out)
 
-
-def _start(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise validation(f"Invalid value for after: {cursor}") from None
 
 
 async def list_teams(request: web.Request) -> web.Response:

@@ -17,8 +17,6 @@ page size is at most 100 (a 400 past it); a flow id the batch read does not know
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
 import uuid
 
@@ -26,7 +24,15 @@ from aiohttp import web
 
 from . import PORTAL_ID
 from .errors import ApiError, validation
-from .handling import emulator, int_param, json_body, json_response, next_link
+from .handling import (
+    cursor_offset,
+    emulator,
+    int_param,
+    json_body,
+    json_response,
+    next_link,
+    offset_cursor,
+)
 from .routes import FLOWS, WORKFLOWS_V3, Access, serve
 from .seeded import per_store
 from .store import Store
@@ -91,21 +97,13 @@ async def list_flows(request: web.Request) -> web.Response:
     if not 1 <= limit <= FLOWS_MAX:
         raise validation(f"limit must be between 1 and {FLOWS_MAX}")
     flows = flows_of(emulator(request).store)
-    start = _start(request.query.get("after"))
+    start = cursor_offset(request.query.get("after"))
     out: dict = {"results": [_summary(f) for f in flows[start:start + limit]]}
     if start + limit < len(flows):
-        after = base64.urlsafe_b64encode(str(start + limit).encode()).decode()
+        after = offset_cursor(start + limit)
         out["paging"] = {"next": {"after": after, "link": next_link(request, after)}}
     return json_response(out)
 
-
-def _start(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise validation(f"Invalid value for after: {cursor}") from None
 
 
 async def batch_read_flows(request: web.Request) -> web.Response:
