@@ -264,8 +264,9 @@ def hubspot_counts() -> dict[str, int] | None:
     kept = cache.get(key)
     if kept is not None:  # {}: HubSpot gave none, a short while ago
         return kept or None
-    limits = replace(limits_from_settings(), max_attempts=1, longest_wait_s=0.0,
-                     timeout_s=min(limits_from_settings().timeout_s, COUNTS_TIMEOUT_S))
+    configured = limits_from_settings()
+    limits = replace(configured, max_attempts=1, longest_wait_s=0.0,
+                     timeout_s=min(configured.timeout_s, COUNTS_TIMEOUT_S))
     try:
         with client_from_settings(limits) as client:
             counts = record_counts(client)

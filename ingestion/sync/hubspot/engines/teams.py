@@ -34,14 +34,17 @@ class _Timeless(HubSpotSourceSyncEngine):
 class _WholeListing(_Timeless):
     """A settings API that answers every item at once (`results`, no paging)."""
 
+    _probed: list | None = None  # the probe's answer: the whole listing, read once a run
+
     def path(self) -> str:
         raise NotImplementedError
 
     def probe(self) -> None:
-        self._read()
+        self._probed = self._read()
 
     def pages(self, since: datetime | None) -> Iterator[list]:
-        yield self._read()
+        listing, self._probed = self._probed, None
+        yield self._read() if listing is None else listing
 
     def upstream_total(self) -> int | None:
         return len(self._read())  # one answer lists them all: its length is HubSpot's count
