@@ -12,6 +12,7 @@ command print it as one line and exit 1.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -184,6 +185,12 @@ HUBSPOT_PROPERTY_HISTORY = tuple(
     if entry.strip())
 if any(not entry.rpartition(":")[2] for entry in HUBSPOT_PROPERTY_HISTORY):
     reader.errors.append("HUBSPOT_PROPERTY_HISTORY entries are `type:property` or `property`")
+# The schema of the Fivetran-compatible views (build_hubspot_views --layout fivetran;
+# docs/fivetran-layer.md). On SQLite, which has no schemas, it prefixes the views' names.
+HUBSPOT_FIVETRAN_SCHEMA = env("HUBSPOT_FIVETRAN_SCHEMA", default="hubspot_fivetran").strip()
+if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", HUBSPOT_FIVETRAN_SCHEMA):
+    reader.errors.append("HUBSPOT_FIVETRAN_SCHEMA is a lower-case SQL name (a-z, 0-9, _), "
+                         "at most 41 characters")
 # verify_hubspot leaves out records created or modified this long before it starts, on both
 # sides: search answers lag behind writes (docs/hubspot-api.md#search).
 HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,

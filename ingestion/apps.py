@@ -5,6 +5,7 @@ from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
 
 _views_dropped: list[str] = []
+_layer_dropped: list[str] = []
 
 
 def _drop_views_before_migrating(sender, plan=None, using="default", **kwargs) -> None:
@@ -14,8 +15,10 @@ def _drop_views_before_migrating(sender, plan=None, using="default", **kwargs) -
 
     if not plan or "hubspot_view_column" not in connections[using].introspection.table_names():
         return
+    from .sync.hubspot.fivetran import drop_layer
     from .sync.hubspot.typed_views import drop_views
 
+    _layer_dropped[:] = drop_layer()
     _views_dropped[:] = drop_views()
 
 
@@ -26,10 +29,14 @@ def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
             using].introspection.table_names():
         return  # (migrated back past the views' own table: rebuilt when it is back)
     from .sync.hubspot.engines.registry import RECORD_ENGINES
+    from .sync.hubspot.fivetran import build_layer
     from .sync.hubspot.typed_views import build_views
 
     _views_dropped.clear()
     build_views(RECORD_ENGINES, rebuild=True)
+    if _layer_dropped:
+        _layer_dropped.clear()
+        build_layer()
 
 
 def _set_up_connection(sender, connection, **kwargs) -> None:

@@ -7,6 +7,7 @@ from ingestion.models import HubSpotProperty
 
 from .. import catalog
 from ..errors import HubSpotForbiddenError
+from ..fivetran import build_layer, layer_exists
 from ..typed_views import build_views
 from .custom_objects import readable_schemas
 from .definitions import HubSpotDefinitionSyncEngine, integer
@@ -68,8 +69,9 @@ def rebuild_typed_views(record_engines: tuple) -> None:
     `build_hubspot_views` can be run again."""
     try:
         report = build_views(record_engines)
+        log.info("%s", report.summary())
+        if layer_exists():  # built once by hand: it follows the definitions from then on
+            log.info("Fivetran layer: %d views rebuilt", len(build_layer()))
     except DatabaseError as error:
-        log.warning("typed views not rebuilt (the previous ones stay): %s",
+        log.warning("views not rebuilt (the previous ones stay): %s",
                     str(error).splitlines()[0])
-        return
-    log.info("%s", report.summary())

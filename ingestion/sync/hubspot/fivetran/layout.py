@@ -1,0 +1,198 @@
+"""The Fivetran-compatible layer's machinery: a table is a declaration (its Fivetran name, the
+mirror tables it reads, and for each Fivetran column an SQL expression and a type); this module
+renders each as a view and builds them all in one transaction.
+
+Where the views go: on PostgreSQL, in their own schema (HUBSPOT_FIVETRAN_SCHEMA, default
+`hubspot_fivetran`), named exactly as Fivetran names its tables (`hubspot_fivetran.deal`); on
+SQLite, which has no schemas a view may read across, in the main database with the schema as
+a prefix (`hubspot_fivetran_deal`). Which tables and columns: the sibling modules (TABLES in
+__init__.py); what each means: docs/fivetran-layer.md.
+
+Types: each column is declared with a type family (LAYER_TYPES) and rendered so that every
+column naming the same HubSpot object has one type (ids are bigint everywhere: dbt_hubspot
+joins them without casts). A value is either already of its family in the mirror (`typed`:
+a plain CAST) or text parsed safely (`parsed`, `from_json`: NULL when it does not parse, never
+an error, as in the typed views).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from ingestion.base.backends import backend
+from ingestion.base.backends.base import Backend, quote_name, sql_literal
+
+Expression = Callable[[Backend], str]
+
+# Each family's native type on each database. SQLite keeps no declared types for computed
+# view columns: the CAST fixes the storage class (integer, real, text).
+LAYER_TYPES = {
+    "bigint": ("bigint", "INTEGER"),
+    "integer": ("integer", "INTEGER"),
+    "text": ("text", "TEXT"),
+    "timestamp": ("timestamp with time zone", "TEXT"),
+    "date": ("date", "TEXT"),
+    "boolean": ("boolean", "INTEGER"),
+    "numeric": ("numeric", "NUMERIC"),
+    "float": ("double precision", "REAL"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # Fivetran's column name
+    sql_type: str  # a LAYER_TYPES family
+    sql: Expression  # the value, over the table's `source`
+
+
+@dataclass(frozen=True)
+class Table:
+    """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins),
+    `where` an optional filter. `properties_of` names an object type whose properties become
+    `property_<name>` columns (typed like the typed views), read from alias `t`'s
+    `properties`."""
+
+    name: str
+    source: str
+    columns: tuple[Column, ...]
+    where: str = ""
+    properties_of: str | None = None
+    property_columns: tuple[Column, ...] = field(default=())
+
+
+def native(db: Backend, sql_type: str) -> str:
+    return LAYER_TYPES[sql_type][0 if db.vendor == "postgresql" else 1]
+
+
+def typed(name: str, sql_type: str, expression: str) -> Column:
+    """A column whose value the mirror already holds in a compatible type."""
+    return Column(name, sql_type,
+                  lambda db: f"CAST({expression} AS {native(db, sql_type)})")
+
+
+def parsed(name: str, sql_type: str, text_expression: str) -> Column:
+    """A column parsed safely from text (NULL when it does not parse)."""
+    return Column(name, sql_type, lambda db: parse(db, sql_type, text_expression))
+
+
+def from_json(name: str, sql_type: str, json_column: str, *path: str) -> Column:
+    """A column parsed safely from a value inside a JSON column (`raw`, `properties`)."""
+    return Column(name, sql_type,
+                  lambda db: parse(db, sql_type, json_path_text(db, json_column, *path)))
+
+
+def literal(name: str, sql_type: str, value: str | int | bool | None = None) -> Column:
+    """A constant (NULL by default): a column Fivetran has and the mirror cannot fill."""
+    def render(db: Backend) -> str:
+        if value is None:
+            text = "NULL"
+        elif isinstance(value, bool):
+            text = ("TRUE" if value else "FALSE") if db.vendor == "postgresql" else str(int(value))
+        elif isinstance(value, int):
+            text = str(value)
+        else:
+            text = sql_literal(value)
+        return f"CAST({text} AS {native(db, sql_type)})"
+    return Column(name, sql_type, render)
+
+
+def expression(name: str, sql_type: str, render: Expression) -> Column:
+    """A column whose SQL depends on the database (rendered by `render`), cast to its type."""
+    return Column(name, sql_type,
+                  lambda db: f"CAST({render(db)} AS {native(db, sql_type)})")
+
+
+def json_path_text(db: Backend, json_column: str, *path: str) -> str:
+    """SQL for the text at `path` inside a JSON column (NULL when absent)."""
+    if len(path) == 1:
+        return db.json_text(json_column, path[0])
+    if db.vendor == "postgresql":
+        keys = ",".join('"' + key.replace('"', '\\"') + '"' for key in path)
+        return f"({json_column} #>> {sql_literal('{' + keys + '}')})"
+    steps = "".join('."' + key.replace('"', '\\"') + '"' for key in path)
+    return f"json_extract({json_column}, {sql_literal('$' + steps)})"
+
+
+def parse(db: Backend, sql_type: str, text: str) -> str:
+    """Text → the family's type, NULL when it does not parse."""
+    if sql_type in ("bigint", "integer"):
+        return _to_bigint(db, text)
+    if sql_type == "float":
+        return f"CAST({db.typed_value('numeric', text)} AS {native(db, 'float')})"
+    return db.typed_value(sql_type, text)
+
+
+def _to_bigint(db: Backend, text: str) -> str:
+    # Integral text only ("67340" or "67340.0"); anything else (12.5, "1;2") is NULL.
+    if db.vendor == "postgresql":
+        return (f"(CASE WHEN {text} ~ '^\\s*[+-]?\\d{{1,18}}(\\.0*)?\\s*$' "
+                f"THEN CAST(CAST({text} AS numeric) AS bigint) END)")
+    number = f"trim({text})"
+    return (f"(CASE WHEN json_valid({number}) THEN CASE json_type({number}) "
+            f"WHEN 'integer' THEN CAST({number} AS INTEGER) "
+            f"WHEN 'real' THEN CASE WHEN {number} + 0 = CAST({number} + 0 AS INTEGER) "
+            f"AND abs({number} + 0) < 9.2e18 THEN CAST({number} + 0 AS INTEGER) END END END)")
+
+
+# -- names ------------------------------------------------------------------------------------
+
+def schema() -> str:
+    return settings.HUBSPOT_FIVETRAN_SCHEMA
+
+
+def view_name(table: str) -> str:
+    """The quoted name a Fivetran table's view has on this database."""
+    if connection.vendor == "postgresql":
+        return f"{quote_name(schema())}.{quote_name(table)}"
+    return quote_name(f"{schema()}_{table}")
+
+
+def existing_views(cursor) -> list[str]:
+    """The layer's views now in the database (their Fivetran table names)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT table_name FROM information_schema.views "
+                       "WHERE table_schema = %s ORDER BY table_name", [schema()])
+        return [row[0] for row in cursor.fetchall()]
+    prefix = f"{schema()}_"
+    cursor.execute("SELECT name FROM sqlite_master WHERE type = 'view' AND substr(name, 1, %s) "
+                   "= %s ORDER BY name", [len(prefix), prefix])
+    return [row[0][len(prefix):] for row in cursor.fetchall()]
+
+
+# -- building ---------------------------------------------------------------------------------
+
+def view_sql(table: Table, db: Backend) -> str:
+    columns = (*table.columns, *table.property_columns)
+    select = ", ".join(f"{column.sql(db)} AS {quote_name(column.name)}" for column in columns)
+    where = f" WHERE {table.where}" if table.where else ""
+    return f"CREATE VIEW {view_name(table.name)} AS SELECT {select} FROM {table.source}{where}"
+
+
+def build(tables: Iterable[Table]) -> list[str]:
+    """Drop the layer's views and create `tables`' in one transaction (readers see the old
+    layer or the new one); returns the names built."""
+    db = backend()
+    built = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        db.prepare_typed_views(cursor)  # the safe casts (and, on PostgreSQL, one builder)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema())}")
+        for name in existing_views(cursor):
+            cursor.execute(f"DROP VIEW IF EXISTS {view_name(name)}")
+        for table in tables:
+            cursor.execute(view_sql(table, db))
+            built.append(table.name)
+    return built
+
+
+def drop() -> list[str]:
+    """Drop every view of the layer (before migrations that rebuild the tables it reads)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        names = existing_views(cursor)
+        for name in names:
+            cursor.execute(f"DROP VIEW IF EXISTS {view_name(name)}")
+    return names
