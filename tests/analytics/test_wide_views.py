@@ -100,7 +100,7 @@ def test_names_longer_than_an_identifier_when_synced_then_distinct_columns_of_th
         hubspot):
     shared = "renewal_forecast_" + "q" * 60  # 77 characters: the first 63 are the same
     names = [shared + "_north", shared + "_south", "Prévision " + "é" * 70, "日本語" * 30]
-    for n, name in enumerate(names):
+    for name in names:
         hubspot.control.add_property("deals", {"name": name, "type": "number",
                                                "fieldType": "number"})
     hubspot.control.update("deals", DEAL, {name: str(10 + n) for n, name in enumerate(names)})

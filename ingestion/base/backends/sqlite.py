@@ -97,8 +97,10 @@ _SAFE_CASTS = {
                f"AND {_NUMBER} >= -9223372036854775808.0 AND {_NUMBER} < 9223372036854775808.0 "
                f"AND {_NUMBER} = CAST({_NUMBER} AS INTEGER) THEN CAST({_NUMBER} AS INTEGER) "
                f"END END)"),
+    # SQLite reads hour 24 and writes it back as such ("2024-03-01 24:00:00.000"): refused.
     "timestamp": (f"(CASE WHEN {_EPOCH} THEN strftime('%Y-%m-%d %H:%M:%f', {{v}} / 1000.0, "
-                  f"'unixepoch') WHEN {_ISO_DATE} THEN strftime('%Y-%m-%d %H:%M:%f', {{v}}) END)"),
+                  f"'unixepoch') WHEN {_ISO_DATE} AND substr({{v}}, 12, 2) < '24' "
+                  f"THEN strftime('%Y-%m-%d %H:%M:%f', {{v}}) END)"),
     "date": (f"(CASE WHEN {_EPOCH} THEN date({{v}} / 1000.0, 'unixepoch') "
              f"WHEN {_ISO_DATE} THEN substr({{v}}, 1, 10) END)"),
     "boolean": ("(CASE lower(trim({v})) WHEN 'true' THEN 1 WHEN '1' THEN 1 WHEN 'yes' THEN 1 "
