@@ -13,13 +13,25 @@ column's property and type.
 The marketing sources' tables (SOURCE_MODELS: workflows, email events …) already hold typed
 columns: their view `<table>_v` is every column but `raw` (HubSpot's JSON), as stored.
 
-Naming (docs/analysts.md#column-names), deterministic for a given set of definitions:
-- a property's column is its name lowercased, every run of characters other than a-z, 0-9
-  and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
-  `property` if nothing is left; at most 63 characters (PostgreSQL's identifier limit);
-- the record's own columns (RECORD_COLUMNS) are taken first; then properties whose name is
-  already clean claim theirs, then the others, each group in name order; a name already
-  claimed gets `_` and the first 6 hex digits of sha1(property name) instead.
+Naming (docs/analysts.md#column-names), deterministic for a given set of definitions, and
+shared with other layers through `column_names(names, prefix, reserved)`:
+- a property's column is `prefix` + its name made ASCII (accents dropped, other non-ASCII
+  characters removed), lowercased, every run of characters other than a-z, 0-9 and `_` turned
+  into one `_`, trimmed of `_` (`property` if nothing is left); `p_` in front if the column
+  would start with a digit;
+- a column longer than 63 bytes (PostgreSQL's identifier limit) is cut to 56 and gets `_` and
+  the first 6 hex digits of sha1(property name): it depends on the name alone;
+- the reserved columns (the record's own, RECORD_COLUMNS) are taken first; then properties
+  whose column is `prefix` + their name unchanged claim theirs, then the others, each group in name
+  order; a column already claimed is cut to 56 and gets `_` and the first 6 hex digits of
+  sha1(property name) instead (8, 10 … in the unlikely case those are taken too).
+
+Width: PostgreSQL holds at most 1,600 columns in a view. `split_columns` cuts a type's property
+columns, in column name order, into runs of PROPERTIES_PER_VIEW: the first run goes in the
+type's view with the record's own columns, each next one in `<view>_2`, `<view>_3` … with
+`id` first, to join on. A column's view depends only on how many columns sort before it: a
+property added or removed moves at most one column across each later boundary between views.
+`hubspot_view_column` records every view's columns; a view no longer needed is dropped.
 """
 
 from __future__ import annotations
