@@ -83,21 +83,29 @@ _NUMBER_SHAPE = " AND ".join(check.replace("{t}", _TRIMMED) for check in (
     "{t} NOT GLOB '*[eE]'", "{t} NOT GLOB '*[eE][+-]'",  # and one after the e
     "{t} NOT GLOB '*[eE]*[0-9][0-9][0-9][0-9][0-9]*'"))  # four at most
 _NUMBER = f"({_TRIMMED} + 0)"
+# Most values are plain JSON numbers: read those first, with no trimming (JSON allows the same
+# spaces around), so a clean column costs about what a bare cast would.
+_JSON_NUMBER = (f"json_valid({{v}}) AND json_type({{v}}) IN ('integer', 'real') "
+                f"AND length({{v}}) <= {MAX_NUMBER_TEXT} "
+                f"AND {{v}} NOT GLOB '*[eE]*[0-9][0-9][0-9][0-9][0-9]*'")
+_FINITE = "BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308"  # not inf
 # A whole number: integer text (a point and zeros after it dropped), or an exponent form
 # that comes out whole and in range (read through a float, like any number here).
 _WHOLE = (f"((CASE WHEN {_TRIMMED} GLOB '*.*' AND {_TRIMMED} NOT GLOB '*[eE]*' "
           f"THEN rtrim(rtrim({_TRIMMED}, '0'), '.') ELSE {_TRIMMED} END) + 0)")
 _SAFE_CASTS = {
     "text": "{v}",
-    # Not inf; and no abs(): abs(-9223372036854775808) is an "integer overflow" error.
-    "numeric": (f"(CASE WHEN {_NUMBER_SHAPE} THEN CASE WHEN {_NUMBER} BETWEEN "
-                f"-1.7976931348623157e308 AND 1.7976931348623157e308 THEN {_NUMBER} END END)"),
-    "bigint": (f"(CASE WHEN {_NUMBER_SHAPE} THEN CASE WHEN typeof({_WHOLE}) = 'integer' "
+    # No abs(): abs(-9223372036854775808) is an "integer overflow" error.
+    "numeric": (f"(CASE WHEN {_JSON_NUMBER} THEN CASE WHEN {{v}} + 0 {_FINITE} THEN {{v}} + 0 END "
+                f"WHEN {_NUMBER_SHAPE} THEN CASE WHEN {_NUMBER} {_FINITE} THEN {_NUMBER} END "
+                f"END)"),
+    "bigint": (f"(CASE WHEN {_JSON_NUMBER} AND json_type({{v}}) = 'integer' "
+               f"THEN CASE WHEN typeof({{v}} + 0) = 'integer' THEN {{v}} + 0 END "
+               f"WHEN {_NUMBER_SHAPE} THEN CASE WHEN typeof({_WHOLE}) = 'integer' "
                f"THEN {_WHOLE} WHEN {_TRIMMED} GLOB '*[eE]*' "
                f"AND {_NUMBER} >= -9223372036854775808.0 AND {_NUMBER} < 9223372036854775808.0 "
                f"AND {_NUMBER} = CAST({_NUMBER} AS INTEGER) THEN CAST({_NUMBER} AS INTEGER) "
                f"END END)"),
-    # SQLite reads hour 24 and writes it back as such ("2024-03-01 24:00:00.000"): refused.
     "timestamp": (f"(CASE WHEN {_EPOCH} THEN strftime('%Y-%m-%d %H:%M:%f', {{v}} / 1000.0, "
                   f"'unixepoch') WHEN {_ISO_DATE} AND substr({{v}}, 12, 2) < '24' "
                   f"THEN strftime('%Y-%m-%d %H:%M:%f', {{v}}) END)"),
