@@ -22,9 +22,9 @@ shared with other layers through `column_names(names, prefix, reserved)`:
 - a column longer than 63 bytes (PostgreSQL's identifier limit) is cut to 56 and gets `_` and
   the first 6 hex digits of sha1(property name): it depends on the name alone;
 - the reserved columns (the record's own, RECORD_COLUMNS) are taken first; then properties
-  whose column is `prefix` + their name unchanged claim theirs, then the others, each group in name
-  order; a column already claimed is cut to 56 and gets `_` and the first 6 hex digits of
-  sha1(property name) instead (8, 10 … in the unlikely case those are taken too).
+  whose column is `prefix` + their name unchanged claim theirs, then the others, each group
+  in name order; a column already claimed is cut to 56 and gets `_` and the first 6 hex
+  digits of sha1(property name) instead (8, 10 … in the unlikely case those are taken too).
 
 Width: PostgreSQL holds at most 1,600 columns in a view. `split_columns` cuts a type's property
 columns, in column name order, into runs of PROPERTIES_PER_VIEW: the first run goes in the
@@ -167,7 +167,8 @@ def _cut(text: str, limit: int) -> str:
     return text.encode()[:limit].decode(errors="ignore")
 
 
-def split_columns(columns: Iterable[T], per_view: int = PROPERTIES_PER_VIEW) -> list[tuple[T, ...]]:
+def split_columns(columns: Iterable[T],
+                  per_view: int = PROPERTIES_PER_VIEW) -> list[tuple[T, ...]]:
     """`columns` (names, or anything with a `name`) in name order, cut into runs of at most
     `per_view`: the first run goes in a type's first view, the next in its `_2` … A column's
     run depends only on how many names sort before it (module doc: what can move)."""
