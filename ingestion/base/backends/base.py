@@ -53,7 +53,10 @@ class Backend:
 
 
 # The SQL types a typed view column can have (typed_views.sql_type_of).
-TYPED_VIEW_TYPES = ("text", "numeric", "timestamp", "date", "boolean", "array")
+TYPED_VIEW_TYPES = ("text", "numeric", "bigint", "timestamp", "date", "boolean", "array")
+# A longer text is no number to the safe casts: far inside PostgreSQL numeric's range whatever
+# the exponent (at most four digits), where an unbounded text could overflow it.
+MAX_NUMBER_TEXT = 1_000
 
 
 def sql_literal(text: str) -> str:

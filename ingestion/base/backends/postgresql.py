@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from .base import Backend, column_list, sql_literal
+from .base import MAX_NUMBER_TEXT, Backend, column_list, sql_literal
 
 
 class PostgreSQLBackend(Backend):
@@ -83,16 +83,29 @@ class PostgreSQLBackend(Backend):
 # is checked against the shape the cast accepts first, each check nested in its own CASE so
 # nothing casts unchecked text. SQL functions, inlined by the planner; analysts can call them
 # too. HubSpot sends numbers, dates and datetimes as strings (ISO 8601, or epoch milliseconds
-# from older integrations), booleans as "true"/"false", multi-checkboxes as "a;b;c".
-_DATE_SHAPE = r"^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-_TIME_SHAPE = (r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?"
-               r"(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)?$")
-_EPOCH_MS = r"^\d{1,13}$"
+# from older integrations), booleans as "true"/"false", multi-checkboxes as "a;b;c". The shapes
+# spell out ASCII digits and spaces: `\d` and `\s` follow the database's locale, and under ICU
+# they match fullwidth digits or an em space, which the casts refuse. What each reads:
+# docs/analysts.md#typed-views.
+_SPACES = r"[ \t\n\r]*"
+_NUMBER_SHAPE = (rf"^{_SPACES}[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{{1,4}})?"
+                 rf"{_SPACES}$")
+_DATE_SHAPE = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_TIME_SHAPE = (r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?"
+               r"(Z|[+-](0[0-9]|1[0-4])(:?[0-5][0-9])?)?$")
+_EPOCH_MS = r"^[0-9]{1,13}$"
 SAFE_CASTS = (
-    """CREATE OR REPLACE FUNCTION hubspot_to_numeric(value text) RETURNS numeric
+    f"""CREATE OR REPLACE FUNCTION hubspot_to_numeric(value text) RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
-      WHEN value ~ '^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d{1,4})?\\s*$'
+      WHEN length(value) <= {MAX_NUMBER_TEXT} AND value ~ '{_NUMBER_SHAPE}'
       THEN value::numeric END $$""",
+    # A whole number within bigint's range, however written ("67340.0", "1e3"): HubSpot ids
+    # and counts. The checks are on the numeric, so nothing is cast to bigint unchecked.
+    """CREATE OR REPLACE FUNCTION hubspot_to_bigint(value text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
+      WHEN hubspot_to_numeric(value) BETWEEN -9223372036854775808 AND 9223372036854775807
+       AND hubspot_to_numeric(value) = trunc(hubspot_to_numeric(value))
+      THEN hubspot_to_numeric(value)::bigint END $$""",
     rf"""CREATE OR REPLACE FUNCTION hubspot_to_date(value text) RETURNS date
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE
       WHEN value ~ '{_EPOCH_MS}'
@@ -107,7 +120,7 @@ SAFE_CASTS = (
       WHEN value ~ '{_DATE_SHAPE}{_TIME_SHAPE}' THEN CASE
         WHEN hubspot_to_date(substr(value, 1, 10)) IS NULL THEN NULL
         WHEN length(value) = 10 THEN (value || 'T00:00:00Z')::timestamptz
-        WHEN value ~ '(Z|[+-]\d\d(:?\d\d)?)$' THEN value::timestamptz
+        WHEN value ~ '(Z|[+-][0-9][0-9](:?[0-9][0-9])?)$' THEN value::timestamptz
         ELSE (value || 'Z')::timestamptz END END $$""",
     """CREATE OR REPLACE FUNCTION hubspot_to_boolean(value text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE lower(btrim(value))

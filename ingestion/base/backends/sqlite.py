@@ -12,7 +12,7 @@ import orjson
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
-from .base import Adapter, Backend, column_list, sql_literal
+from .base import MAX_NUMBER_TEXT, Adapter, Backend, column_list, sql_literal
 
 PARAMETER_LIMIT_CAP = 32_766
 PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+")
@@ -63,19 +63,52 @@ class SQLiteBackend(Backend):
 
 
 # NULL when the text does not parse, never an error (SQLite's CAST would read "12abc" as 12).
-# Numbers: only what JSON calls a number (and finite). Dates: ISO 8601 that SQLite reads
-# back unchanged (2024-02-30 comes back as 2024-03-01 from a day number), or epoch
-# milliseconds. Datetimes come out as UTC 'YYYY-MM-DD HH:MM:SS.SSS', booleans as 1/0,
-# multi-checkboxes as JSON arrays.
+# Numbers: what hubspot_to_numeric reads on PostgreSQL, checked with GLOB (SQLite has no
+# regular expressions), as SQLite's own 64-bit integers and floats (so nothing beyond a float's
+# range). Dates: ISO 8601 that SQLite reads back unchanged (2024-02-30 comes back as
+# 2024-03-01 from a day number), or epoch milliseconds. Datetimes come out as UTC
+# 'YYYY-MM-DD HH:MM:SS.SSS', booleans as 1/0, multi-checkboxes as JSON arrays. What each reads:
+# docs/analysts.md.
 _ISO_DATE = ("{v} GLOB '[1-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*' "
              "AND date(julianday(substr({v}, 1, 10))) = substr({v}, 1, 10)")
 _EPOCH = "{v} <> '' AND {v} NOT GLOB '*[^0-9]*' AND length({v}) <= 13"
+_TRIMMED = "trim({v}, ' ' || char(9, 10, 13))"
+_NUMBER_SHAPE = " AND ".join(check.replace("{t}", _TRIMMED) for check in (
+    f"length({{v}}) <= {MAX_NUMBER_TEXT}",
+    "{t} NOT GLOB '*[^0-9eE.+-]*'",  # nothing but a number's characters
+    "{t} NOT GLOB '*[eE]*[eE]*'",  # one exponent at most
+    "{t} NOT GLOB '*[^eE][+-]*'",  # a sign first, or right after the exponent's e
+    "{t} NOT GLOB '*.*.*'", "{t} NOT GLOB '*[eE]*.*'",  # one point at most, before the e
+    "{t} GLOB '*[0-9]*'", "({t} GLOB '*[0-9]*[eE]*' OR {t} NOT GLOB '*[eE]*')",  # a digit
+    "{t} NOT GLOB '*[eE]'", "{t} NOT GLOB '*[eE][+-]'",  # and one after the e
+    "{t} NOT GLOB '*[eE]*[0-9][0-9][0-9][0-9][0-9]*'"))  # four at most
+_NUMBER = f"({_TRIMMED} + 0)"
+# Most values are plain JSON numbers: read those first, with no trimming (JSON allows the same
+# spaces around), so a clean column costs about what a bare cast would.
+_JSON_NUMBER = (f"json_valid({{v}}) AND json_type({{v}}) IN ('integer', 'real') "
+                f"AND length({{v}}) <= {MAX_NUMBER_TEXT} "
+                f"AND {{v}} NOT GLOB '*[eE]*[0-9][0-9][0-9][0-9][0-9]*'")
+_FINITE = "BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308"  # not inf
+# A whole number: integer text (a point and zeros after it dropped), or an exponent form
+# that comes out whole and in range (read through a float, like any number here).
+_WHOLE = (f"((CASE WHEN {_TRIMMED} GLOB '*.*' AND {_TRIMMED} NOT GLOB '*[eE]*' "
+          f"THEN rtrim(rtrim({_TRIMMED}, '0'), '.') ELSE {_TRIMMED} END) + 0)")
 _SAFE_CASTS = {
     "text": "{v}",
-    "numeric": ("(CASE WHEN json_valid({v}) THEN CASE WHEN json_type({v}) IN ('integer', 'real') "
-                "AND abs({v} + 0) <= 1.7976931348623157e308 THEN {v} + 0 END END)"),  # not inf
+    # No abs(): abs(-9223372036854775808) is an "integer overflow" error.
+    "numeric": (f"(CASE WHEN {_JSON_NUMBER} THEN CASE WHEN {{v}} + 0 {_FINITE} THEN {{v}} + 0 END "
+                f"WHEN {_NUMBER_SHAPE} THEN CASE WHEN {_NUMBER} {_FINITE} THEN {_NUMBER} END "
+                f"END)"),
+    "bigint": (f"(CASE WHEN {_JSON_NUMBER} AND json_type({{v}}) = 'integer' "
+               f"THEN CASE WHEN typeof({{v}} + 0) = 'integer' THEN {{v}} + 0 END "
+               f"WHEN {_NUMBER_SHAPE} THEN CASE WHEN typeof({_WHOLE}) = 'integer' "
+               f"THEN {_WHOLE} WHEN {_TRIMMED} GLOB '*[eE]*' "
+               f"AND {_NUMBER} >= -9223372036854775808.0 AND {_NUMBER} < 9223372036854775808.0 "
+               f"AND {_NUMBER} = CAST({_NUMBER} AS INTEGER) THEN CAST({_NUMBER} AS INTEGER) "
+               f"END END)"),
     "timestamp": (f"(CASE WHEN {_EPOCH} THEN strftime('%Y-%m-%d %H:%M:%f', {{v}} / 1000.0, "
-                  f"'unixepoch') WHEN {_ISO_DATE} THEN strftime('%Y-%m-%d %H:%M:%f', {{v}}) END)"),
+                  f"'unixepoch') WHEN {_ISO_DATE} AND substr({{v}}, 12, 2) < '24' "
+                  f"THEN strftime('%Y-%m-%d %H:%M:%f', {{v}}) END)"),
     "date": (f"(CASE WHEN {_EPOCH} THEN date({{v}} / 1000.0, 'unixepoch') "
              f"WHEN {_ISO_DATE} THEN substr({{v}}, 1, 10) END)"),
     "boolean": ("(CASE lower(trim({v})) WHEN 'true' THEN 1 WHEN '1' THEN 1 WHEN 'yes' THEN 1 "

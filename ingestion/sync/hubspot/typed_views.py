@@ -13,23 +13,35 @@ column's property and type.
 The marketing sources' tables (SOURCE_MODELS: workflows, email events …) already hold typed
 columns: their view `<table>_v` is every column but `raw` (HubSpot's JSON), as stored.
 
-Naming (docs/analysts.md#column-names), deterministic for a given set of definitions:
-- a property's column is its name lowercased, every run of characters other than a-z, 0-9
-  and `_` turned into one `_`, trimmed of `_`; `p_` in front if it starts with a digit;
-  `property` if nothing is left; at most 63 characters (PostgreSQL's identifier limit);
-- the record's own columns (RECORD_COLUMNS) are taken first; then properties whose name is
-  already clean claim theirs, then the others, each group in name order; a name already
-  claimed gets `_` and the first 6 hex digits of sha1(property name) instead.
+Naming (docs/analysts.md#column-names), deterministic for a given set of definitions, and
+shared with other layers through `column_names(names, prefix, reserved)`:
+- a property's column is `prefix` + its name made ASCII (accents dropped, other non-ASCII
+  characters removed), lowercased, every run of characters other than a-z, 0-9 and `_` turned
+  into one `_`, trimmed of `_` (`property` if nothing is left); `p_` in front if the column
+  would start with a digit;
+- a column longer than 63 bytes (PostgreSQL's identifier limit) is cut to 56 and gets `_` and
+  the first 6 hex digits of sha1(property name): it depends on the name alone;
+- the reserved columns (the record's own, RECORD_COLUMNS) are taken first; then properties
+  whose column is `prefix` + their name unchanged claim theirs, then the others, each group
+  in name order; a column already claimed is cut to 56 and gets `_` and the first 6 hex
+  digits of sha1(property name) instead (8, 10 … in the unlikely case those are taken too).
+
+Width: PostgreSQL holds at most 1,600 columns in a view. `split_columns` cuts a type's property
+columns, in column name order, into runs of PROPERTIES_PER_VIEW: the first run goes in the
+type's view with the record's own columns, each next one in `<view>_2`, `<view>_3` … with
+`id` first, to join on. A column's view depends only on how many columns sort before it: a
+property added or removed moves at most one column across each later boundary between views.
+`hubspot_view_column` records every view's columns; a view no longer needed is dropped.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -47,14 +59,14 @@ from ingestion.models import (
 from .stage_properties import sql_type as stage_sql_type
 from .stage_properties import stage_properties_by_type
 
-log = logging.getLogger("ingestion.sync")
-
 RECORD_COLUMNS = ("id", "created_at", "updated_at", "archived", "archived_at",
                   "deleted_kind", "merged_into")
-MAX_NAME = 63  # PostgreSQL truncates longer identifiers (NAMEDATALEN - 1)
-# PostgreSQL allows 1,664 columns in a select list; SQLite 2,000. Past this, the properties
-# that do not fit stay in `properties` only (and a warning says how many).
-MAX_PROPERTY_COLUMNS = 1_600
+MAX_NAME = 63  # bytes: PostgreSQL truncates longer identifiers (NAMEDATALEN - 1)
+# PostgreSQL allows 1,600 columns in a view (1,664 in a select list), SQLite 2,000: a type's
+# properties beyond this many go to further views, room left for a layer's own columns.
+PROPERTIES_PER_VIEW = 1_500
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -96,38 +108,98 @@ def sql_type_of(definition_type: str | None, field_type: str | None) -> str:
 
 
 def clean_name(name: str) -> str:
+    """A name as an SQL identifier (module doc), cut to MAX_NAME: for view names."""
+    return _cut(_column("", name), MAX_NAME)
+
+
+def _clean(name: str) -> str:
+    """ASCII (accents dropped), lowercase, each run of other characters one `_`, trimmed of
+    `_`; `property` if nothing is left."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^a-z0-9_]+", "_", ascii_name.lower()).strip("_")
-    if cleaned[:1].isdigit():
-        cleaned = "p_" + cleaned
-    return (cleaned or "property")[:MAX_NAME]
+    return re.sub(r"[^a-z0-9_]+", "_", ascii_name.lower()).strip("_") or "property"
 
 
-def column_names(property_names: list[str]) -> dict[str, str]:
-    """Each property's column name (module doc: the naming rules)."""
-    taken = set(RECORD_COLUMNS)
+def column_names(property_names: Iterable[str], prefix: str = "",
+                 reserved: Iterable[str] = RECORD_COLUMNS) -> dict[str, str]:
+    """Each property's column name, `prefix` + its cleaned name (module doc: the naming
+    rules); distinct from each other and from `reserved`, at most MAX_NAME bytes."""
+    taken = set(reserved)
     names: dict[str, str] = {}
-    for prop in sorted(property_names, key=lambda n: (clean_name(n) != n, n)):
-        column = clean_name(prop)
+    wanted = {prop: _column(prefix, prop) for prop in set(property_names)}
+    # Names already clean claim their column first, so `amount` stays `amount` beside `Amount`.
+    for prop in sorted(wanted, key=lambda p: (wanted[p] != prefix + p, p)):
+        column = wanted[prop]
         if column in taken:
-            digest = hashlib.sha1(prop.encode()).hexdigest()[:6]
-            column = f"{column[:MAX_NAME - 7]}_{digest}"
+            column = _hashed(column, prop, taken)
         taken.add(column)
         names[prop] = column
     return names
 
 
+def _column(prefix: str, prop: str) -> str:
+    """A property's own column: too long for an identifier → cut, with the name's digest (so
+    it depends on nothing but the name)."""
+    column = prefix + _clean(prop)
+    if column[:1].isdigit():
+        column = "p_" + column
+    if len(column.encode()) > MAX_NAME:
+        column = f"{_cut(column, MAX_NAME - 7)}_{_digest(prop)[:6]}"
+    return column
+
+
+def _hashed(column: str, prop: str, taken: set[str]) -> str:
+    """A claimed column's replacement: `_` and the start of the name's digest (longer in the
+    unlikely case that one is taken too)."""
+    digest = _digest(prop)
+    for digits in range(6, len(digest) + 1, 2):
+        candidate = f"{_cut(column, MAX_NAME - digits - 1)}_{digest[:digits]}"
+        if candidate not in taken:
+            return candidate
+    raise ValueError(f"no free column for property {prop!r}")  # 20 digest lengths all taken
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha1(name.encode()).hexdigest()
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text`'s first `limit` bytes (whole characters)."""
+    return text.encode()[:limit].decode(errors="ignore")
+
+
+def split_columns(columns: Iterable[T],
+                  per_view: int = PROPERTIES_PER_VIEW) -> list[tuple[T, ...]]:
+    """`columns` (names, or anything with a `name`) in name order, cut into runs of at most
+    `per_view`: the first run goes in a type's first view, the next in its `_2` … A column's
+    run depends only on how many names sort before it (module doc: what can move)."""
+    ordered = sorted(columns, key=_name_of)
+    return [tuple(ordered[start:start + per_view])
+            for start in range(0, len(ordered), per_view)] or [()]
+
+
+def _name_of(column) -> str:
+    return column if isinstance(column, str) else column.name
+
+
+def part_name(view: str, part: int) -> str:
+    """The name of a type's `part`-th view (1: the view itself), at most MAX_NAME bytes."""
+    if part == 1:
+        return view
+    suffix = f"_{part}"
+    return _cut(view, MAX_NAME - len(suffix)) + suffix
+
+
 def wanted_views(record_engines: Iterable) -> list[ViewSpec]:
-    """A view for each record type's engine (`object_type`, `model`: engines/registry.py's
-    RECORD_ENGINES), and one per custom type (by its defined properties or schema)."""
+    """The views of each record type's engine (`object_type`, `model`: engines/registry.py's
+    RECORD_ENGINES), and of each custom type (by its defined properties or schema)."""
     definitions = _definitions()
-    views = [_spec(engine.model._meta.db_table + "_v", engine.object_type,
-                   engine.model._meta.db_table, "id", None,
-                   definitions.get(engine.object_type, []))
-             for engine in record_engines]
+    views = [spec for engine in record_engines
+             for spec in _specs(engine.model._meta.db_table + "_v", engine.object_type,
+                                engine.model._meta.db_table, "id", None,
+                                definitions.get(engine.object_type, []))]
     for type_id, label in _custom_types(definitions).items():
-        views.append(_spec(label, type_id, HubSpotCustomObject._meta.db_table, "record_id",
-                           type_id, definitions.get(type_id, [])))
+        views += _specs(label, type_id, HubSpotCustomObject._meta.db_table, "record_id",
+                        type_id, definitions.get(type_id, []))
     return views + [_source_spec(name, model) for name, model in SOURCE_MODELS.items()]
 
 
@@ -170,16 +242,16 @@ def _custom_types(definitions: dict) -> dict[str, str]:
     return views
 
 
-def _spec(name: str, object_type: str, table: str, id_column: str, type_id: str | None,
-          properties: list[tuple[str, str]]) -> ViewSpec:
-    if len(properties) > MAX_PROPERTY_COLUMNS:
-        log.warning("%s: %d properties, the view holds the first %d by name; the rest are in "
-                    "`properties` only", name, len(properties), MAX_PROPERTY_COLUMNS)
-        properties = properties[:MAX_PROPERTY_COLUMNS]
-    own = [ViewColumn(c, None, _RECORD_TYPES[c]) for c in RECORD_COLUMNS]
+def _specs(name: str, object_type: str, table: str, id_column: str, type_id: str | None,
+           properties: list[tuple[str, str]]) -> list[ViewSpec]:
+    """A type's views: the first with the record's own columns, each further one with `id`
+    (to join on), each with the next PROPERTIES_PER_VIEW property columns by name."""
     columns = column_names([p for p, _ in properties])
     typed = [ViewColumn(columns[p], p, sql_type) for p, sql_type in properties]
-    return ViewSpec(name, object_type, table, id_column, type_id, tuple(own + typed))
+    own = [ViewColumn(c, None, _RECORD_TYPES[c]) for c in RECORD_COLUMNS]
+    return [ViewSpec(part_name(name, n), object_type, table, id_column, type_id,
+                     tuple((own if n == 1 else own[:1]) + list(chunk)))
+            for n, chunk in enumerate(split_columns(typed), start=1)]
 
 
 _RECORD_TYPES = {"id": "text", "created_at": "timestamp", "updated_at": "timestamp",
