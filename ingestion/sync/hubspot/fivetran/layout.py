@@ -54,7 +54,8 @@ class Table:
     """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins),
     `where` an optional filter. `properties_of` names an object type whose properties become
     `property_<name>` columns (typed like the typed views), read from alias `t`'s
-    `properties`."""
+    `properties`; a declared column of the same name takes the place of a property's, and
+    `property_filter`, if given, may leave more of them out (properties.py)."""
 
     name: str
     source: str
@@ -62,6 +63,7 @@ class Table:
     where: str = ""
     properties_of: str | None = None
     property_columns: tuple[Column, ...] = field(default=())
+    property_filter: Callable[[tuple[Column, ...]], tuple[Column, ...]] | None = None
 
 
 def native(db: Backend, sql_type: str) -> str:

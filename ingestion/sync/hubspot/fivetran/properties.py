@@ -23,7 +23,11 @@ def with_property_columns(table: Table) -> Table:
     if table.properties_of is None:
         return table
     definitions = property_definitions().get(table.properties_of, [])
-    return dataclasses.replace(table, property_columns=tuple(property_columns(definitions)))
+    declared = {column.name for column in table.columns}  # e.g. an id typed bigint, not text
+    columns = tuple(c for c in property_columns(definitions) if c.name not in declared)
+    if table.property_filter is not None:
+        columns = table.property_filter(columns)
+    return dataclasses.replace(table, property_columns=columns)
 
 
 def property_columns(definitions: list[tuple[str, str]]) -> list[Column]:
