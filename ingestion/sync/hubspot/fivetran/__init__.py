@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from django.db import connection
 
-from . import crm
+from . import crm, crm_history, definitions, people
 from .layout import Table, build, drop, existing_views
 from .properties import with_property_columns
 
 # Every table of the layer, by subject (each module's TABLES).
-TABLES: tuple[Table, ...] = (*crm.TABLES,)
+TABLES: tuple[Table, ...] = (*crm.TABLES, *definitions.TABLES, *people.TABLES,
+                             *crm_history.TABLES)
 
 
 def build_layer() -> list[str]:

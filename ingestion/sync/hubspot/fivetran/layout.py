@@ -51,13 +51,14 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins),
-    `where` an optional filter. `properties_of` names an object type whose properties become
-    `property_<name>` columns (typed like the typed views), read from alias `t`'s
-    `properties`."""
+    """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins), or a
+    function of the backend returning it (expanding a JSON array into rows differs by
+    database); `where` an optional filter. `properties_of` names an object type whose
+    properties become `property_<name>` columns (typed like the typed views), read from alias
+    `t`'s `properties`."""
 
     name: str
-    source: str
+    source: str | Expression
     columns: tuple[Column, ...]
     where: str = ""
     properties_of: str | None = None
@@ -169,7 +170,8 @@ def view_sql(table: Table, db: Backend) -> str:
     columns = (*table.columns, *table.property_columns)
     select = ", ".join(f"{column.sql(db)} AS {quote_name(column.name)}" for column in columns)
     where = f" WHERE {table.where}" if table.where else ""
-    return f"CREATE VIEW {view_name(table.name)} AS SELECT {select} FROM {table.source}{where}"
+    source = table.source(db) if callable(table.source) else table.source
+    return f"CREATE VIEW {view_name(table.name)} AS SELECT {select} FROM {source}{where}"
 
 
 def build(tables: Iterable[Table]) -> list[str]:

@@ -17,6 +17,9 @@ MAX_PROPERTY_COLUMNS = 1_500  # below PostgreSQL's 1,600 columns, leaving room f
 # The typed views' types → the layer's (Fivetran keeps multi-checkbox values as `a;b` text).
 _LAYER_TYPE = {"numeric": "numeric", "timestamp": "timestamp", "date": "date",
                "boolean": "boolean", "array": "text", "text": "text"}
+# Properties holding the id of an owner or a team: HubSpot types them as enumerations (text),
+# but dbt_hubspot joins them with owner.owner_id and team ids (bigint) without casts.
+ID_PROPERTIES = frozenset({"hubspot_owner_id", "hubspot_team_id"})
 
 
 def with_property_columns(table: Table) -> Table:
@@ -30,7 +33,7 @@ def property_columns(definitions: list[tuple[str, str]]) -> list[Column]:
     names = column_names([name for name, _ in definitions])
     columns = []
     for prop, view_type in definitions[:MAX_PROPERTY_COLUMNS]:
-        sql_type = _LAYER_TYPE[view_type]
+        sql_type = "bigint" if prop in ID_PROPERTIES else _LAYER_TYPE[view_type]
         columns.append(Column(prefixed(names[prop], prop), sql_type, _reader(prop, sql_type)))
     return columns
 
