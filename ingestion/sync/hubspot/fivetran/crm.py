@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ingestion.base.backends.base import Backend, sql_literal
 
-from .layout import Table, json_path_text, literal, parsed, typed
+from .layout import Table, from_json, json_path_text, literal, parsed, typed
 
 SYNCED = typed("_fivetran_synced", "timestamp", "t.synced_at")
 DELETED = typed("_fivetran_deleted", "boolean", "t.archived")
@@ -50,7 +50,10 @@ def _merged_ids(db: Backend) -> str:
 OBJECTS = (
     crm_object("contact", "hubspot_contact", "contacts"),
     crm_object("company", "hubspot_company", "companies", IS_DELETED,
-               literal("portal_id", "bigint")),
+               literal("portal_id", "bigint"),
+               # Fivetran's name of HubSpot's `address2` (it splits letters from digits); the
+               # property columns keep the typed views' `property_address2` too.
+               from_json("property_address_2", "text", "t.properties", "address2")),
     crm_object("deal", "hubspot_deal", "deals", IS_DELETED,
                typed("deal_pipeline_id", "text", "t.pipeline"),
                typed("deal_pipeline_stage_id", "text", "t.dealstage"),
