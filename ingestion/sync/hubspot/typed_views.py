@@ -192,7 +192,7 @@ def part_name(view: str, part: int) -> str:
 def wanted_views(record_engines: Iterable) -> list[ViewSpec]:
     """The views of each record type's engine (`object_type`, `model`: engines/registry.py's
     RECORD_ENGINES), and of each custom type (by its defined properties or schema)."""
-    definitions = _definitions()
+    definitions = property_definitions()
     views = [spec for engine in record_engines
              for spec in _specs(engine.model._meta.db_table + "_v", engine.object_type,
                                 engine.model._meta.db_table, "id", None,
@@ -211,7 +211,7 @@ def _source_spec(name: str, model) -> ViewSpec:
                     tuple(columns))
 
 
-def _definitions() -> dict[str, list[tuple[str, str]]]:
+def property_definitions() -> dict[str, list[tuple[str, str]]]:
     by_type: dict[str, list[tuple[str, str]]] = {}
     for object_type, name, kind, field_type in HubSpotProperty.objects.filter(
             archived=False).order_by("object_type", "name").values_list(

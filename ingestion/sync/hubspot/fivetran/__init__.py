@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from django.db import connection
 
-from . import crm, engagements, marketing
+from . import crm, crm_history, definitions, engagements, marketing, people
 from .layout import Table, build, drop, existing_views
 from .properties import with_property_columns
 
 # Every table of the layer, by subject (each module's TABLES).
-TABLES: tuple[Table, ...] = (*crm.TABLES, *engagements.TABLES, *marketing.TABLES)
+TABLES: tuple[Table, ...] = (*crm.TABLES, *definitions.TABLES, *people.TABLES,
+                             *crm_history.TABLES, *engagements.TABLES, *marketing.TABLES)
 
 
 def build_layer() -> list[str]:
     """(Re)create every view of the layer from the current property definitions."""
-    return build(with_property_columns(table) for table in TABLES)
+    return build(part for table in TABLES for part in with_property_columns(table))
 
 
 def layer_exists() -> bool:

@@ -51,14 +51,15 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins),
-    `where` an optional filter. `properties_of` names an object type whose properties become
-    `property_<name>` columns (typed like the typed views), read from alias `t`'s
-    `properties`; a declared column of the same name takes the place of a property's, and
-    `property_filter`, if given, may leave more of them out (properties.py)."""
+    """One Fivetran table: `source` is the FROM clause (mirror tables with aliases, joins), or a
+    function of the backend returning it (expanding a JSON array into rows differs by
+    database); `where` an optional filter. `properties_of` names an object type whose
+    properties become `property_<name>` columns (typed like the typed views), read from alias
+    `t`'s `properties`; a declared column of the same name takes the place of a property's,
+    and `property_filter`, if given, may leave more of them out (properties.py)."""
 
     name: str
-    source: str
+    source: str | Expression
     columns: tuple[Column, ...]
     where: str = ""
     properties_of: str | None = None
@@ -120,24 +121,15 @@ def json_path_text(db: Backend, json_column: str, *path: str) -> str:
 
 
 def parse(db: Backend, sql_type: str, text: str) -> str:
-    """Text → the family's type, NULL when it does not parse."""
+    """Text → the family's type, NULL when it does not parse (the typed views' safe casts).
+    Text stays text: on SQLite a JSON number read from `raw` would otherwise be a number."""
+    if sql_type == "text":
+        return f"CAST({text} AS {native(db, 'text')})"
     if sql_type in ("bigint", "integer"):
-        return _to_bigint(db, text)
+        return db.typed_value("bigint", text)
     if sql_type == "float":
         return f"CAST({db.typed_value('numeric', text)} AS {native(db, 'float')})"
     return db.typed_value(sql_type, text)
-
-
-def _to_bigint(db: Backend, text: str) -> str:
-    # Integral text only ("67340" or "67340.0"); anything else (12.5, "1;2") is NULL.
-    if db.vendor == "postgresql":
-        return (f"(CASE WHEN {text} ~ '^\\s*[+-]?\\d{{1,18}}(\\.0*)?\\s*$' "
-                f"THEN CAST(CAST({text} AS numeric) AS bigint) END)")
-    number = f"trim({text})"
-    return (f"(CASE WHEN json_valid({number}) THEN CASE json_type({number}) "
-            f"WHEN 'integer' THEN CAST({number} AS INTEGER) "
-            f"WHEN 'real' THEN CASE WHEN {number} + 0 = CAST({number} + 0 AS INTEGER) "
-            f"AND abs({number} + 0) < 9.2e18 THEN CAST({number} + 0 AS INTEGER) END END END)")
 
 
 # -- names ------------------------------------------------------------------------------------
@@ -171,7 +163,8 @@ def view_sql(table: Table, db: Backend) -> str:
     columns = (*table.columns, *table.property_columns)
     select = ", ".join(f"{column.sql(db)} AS {quote_name(column.name)}" for column in columns)
     where = f" WHERE {table.where}" if table.where else ""
-    return f"CREATE VIEW {view_name(table.name)} AS SELECT {select} FROM {table.source}{where}"
+    source = table.source(db) if callable(table.source) else table.source
+    return f"CREATE VIEW {view_name(table.name)} AS SELECT {select} FROM {source}{where}"
 
 
 def build(tables: Iterable[Table]) -> list[str]:
