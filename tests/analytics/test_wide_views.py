@@ -9,6 +9,7 @@ from decimal import Decimal
 from hashlib import sha1
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from sync_commands import run_command
 
@@ -53,6 +54,23 @@ def database_views() -> set[str]:
         return set(connection.introspection.table_names(cursor, include_views=True))
 
 
+def assert_fivetran_deal_split(wide: list[str]) -> None:
+    """The Fivetran layer splits the same way: `deal` and `deal_2`, joined on deal_id."""
+    run_command("build_hubspot_views", "--layout", "fivetran")
+    if connection.vendor == "postgresql":
+        names = [f'"{settings.HUBSPOT_FIVETRAN_SCHEMA}"."{t}"' for t in ("deal", "deal_2")]
+    else:
+        names = [f'"{settings.HUBSPOT_FIVETRAN_SCHEMA}_{t}"' for t in ("deal", "deal_2")]
+    row: dict[str, object] = {}
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"SELECT * FROM {name} WHERE deal_id = %s", [int(DEAL)])
+            columns = [d[0] for d in cursor.description]
+            assert len(columns) <= 1_600
+            row |= dict(zip(columns, cursor.fetchone(), strict=True))
+    assert [Decimal(str(row[f"property_{name}"])) for name in wide] == list(range(WIDE))
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("few_attempts")
 def test_type_with_more_properties_than_a_view_holds_when_synced_then_every_one_has_a_column(
@@ -86,6 +104,7 @@ def test_type_with_more_properties_than_a_view_holds_when_synced_then_every_one_
         cursor.execute('SELECT count(*) FROM "hubspot_deal_v" v '
                        'JOIN "hubspot_deal_v_2" w ON w.id = v.id')
         assert cursor.fetchone()[0] == HubSpotDeal.objects.count()
+    assert_fivetran_deal_split(wide)
 
     hubspot.control.reset(**DEFAULT_PORTAL)  # the wide properties are gone upstream
     run_command("sync_hubspot_properties")
