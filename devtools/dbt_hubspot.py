@@ -261,9 +261,6 @@ def build_layer() -> str:
     from django.conf import settings
     from django.core.management import call_command
 
-    if not layer_available():
-        raise NotReady("this tree has no Fivetran layer (build_hubspot_views --layout "
-                       "fivetran)")
     call_command("build_hubspot_views", "--layout", "fivetran")
     return getattr(settings, "HUBSPOT_FIVETRAN_SCHEMA", "hubspot_fivetran")
 
@@ -288,10 +285,6 @@ class DbtRun:
     failed: list[str] = field(default_factory=list)  # node and status, e.g. "test.x: fail"
     staging_rows: dict[str, int] = field(default_factory=dict)
     sources_read: set[str] = field(default_factory=set)  # tables its enabled models read
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and self.models.get("success", 0) > 0
 
 
 def dbt_environment(url: str) -> dict[str, str]:
@@ -436,13 +429,16 @@ def check(contacts: int, server: str, name: str, summary_file: Path | None) -> i
         import django
 
         django.setup()
+        if not layer_available():
+            raise NotReady("this tree has no Fivetran layer (build_hubspot_views --layout "
+                           "fivetran)")
         fill_mirror(emulator.url)
     step("build the Fivetran layer: manage.py build_hubspot_views --layout fivetran")
     schema = build_layer()
     env, output = dbt_environment(url), OUTPUT / name
-    runs = [run_dbt(label, {"hubspot_schema": schema, "hubspot_service_enabled": service},
-                    env, output) for label, service in (("service off", False),
-                                                        ("service on", True))]
+    layer = {"hubspot_database": name, "hubspot_schema": schema}
+    runs = [run_dbt(label, {**layer, "hubspot_service_enabled": service}, env, output)
+            for label, service in (("service off", False), ("service on", True))]
     listed = SOURCE_TABLES + SERVICE_TABLES
     unlisted = tuple(sorted(set().union(*(run.sources_read for run in runs)) - set(listed)))
     if unlisted:
@@ -488,14 +484,16 @@ def main(argv: list[str] | None = None) -> None:
     packages = commands.add_parser("packages", help="fill dbt_packages/")
     packages.add_argument("--from-git", type=Path, metavar="DIR",
                           help="export each package's tag from git clones in DIR (no hub)")
-    for options in (parser, run):
-        options.add_argument("--contacts", type=int, default=1000,
+    for options, given in ((parser, None), (run, argparse.SUPPRESS)):
+        # `run`'s own options only when given: its defaults would undo the ones before `run`.
+        options.add_argument("--contacts", type=int, default=given or 1000,
                              help="portal size (default 1000)")
-        options.add_argument("--postgres", default=DEFAULT_POSTGRES,
+        options.add_argument("--postgres", default=given or DEFAULT_POSTGRES,
                              help=f"the PostgreSQL server (default {DEFAULT_POSTGRES})")
-        options.add_argument("--database", default=DEFAULT_DATABASE,
+        options.add_argument("--database", default=given or DEFAULT_DATABASE,
                              help=f"the database to make (default {DEFAULT_DATABASE})")
-        options.add_argument("--summary-file", type=Path, help="write the results as JSON")
+        options.add_argument("--summary-file", type=Path, default=given,
+                             help="write the results as JSON")
     args = parser.parse_args(argv)
     with not_ready_exits():
         if args.command == "setup":

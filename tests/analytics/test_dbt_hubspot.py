@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from subprocesses import clean_environment, run_python
 
+from devtools import dbt_hubspot
 from devtools.dbt_hubspot import (
     DBT,
     PACKAGES_DIR,
@@ -24,6 +25,8 @@ from devtools.dbt_hubspot import (
     hubspot_version,
     layer_available,
     missing_packages,
+    source_rows,
+    table_problems,
 )
 
 # What dbt_hubspot 1.7.2 builds and tests with its default variables (service part off).
@@ -69,3 +72,25 @@ def test_dbt_hubspot_when_run_on_the_layer_then_every_model_built_and_test_passe
     assert [t for t, rows in results["sources"].items() if not rows] == []
     assert [m for m, rows in on["staging_rows"].items() if not rows] == []
     assert results["problems"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_source_check_when_a_table_is_missing_or_empty_then_each_is_a_problem(monkeypatch):
+    """What the check judges (dbt_hubspot itself would build empty staging models): hand-made
+    tables and a view, one of them empty, one table not there at all."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the layer's schema is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA check_layer; CREATE TABLE check_layer.owner (id bigint);"
+                       "INSERT INTO check_layer.owner VALUES (1), (2);"
+                       "CREATE TABLE check_layer.role (id bigint);"
+                       "CREATE VIEW check_layer.team AS SELECT id FROM check_layer.owner")
+    try:
+        rows = source_rows("check_layer", ("owner", "role", "team", "users"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA check_layer CASCADE")
+    assert rows == {"owner": 2, "role": 0, "team": 2, "users": None}
+    assert table_problems(rows) == ["role: empty", "users: missing"]
+    monkeypatch.setitem(dbt_hubspot.MAY_BE_EMPTY, "role", "the portal has no roles")
+    assert table_problems(rows) == ["users: missing"]
