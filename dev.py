@@ -4,6 +4,7 @@
     python3 dev.py demo    # set up, run the main job on a local emulator into var/demo.sqlite3
     python3 dev.py test    # set up, lint, run the test suite on SQLite (+ PostgreSQL if reachable)
     python3 dev.py bench   # set up, run the benchmarks in bench/
+    python3 dev.py dbt-hubspot  # set up, run fivetran/dbt_hubspot on the Fivetran layer
 
 Only the standard library is used here: this runs before anything is installed.
 """
@@ -122,7 +123,11 @@ def task_bench(args: list[str]) -> None:
     run([PY, "-m", "bench", *args])
 
 
-TASKS = {"test": task_test, "demo": task_demo, "bench": task_bench}
+def task_dbt_hubspot(args: list[str]) -> None:
+    run([PY, "-m", "devtools.dbt_hubspot", *args])
+
+
+TASKS = {"test": task_test, "demo": task_demo, "bench": task_bench, "dbt-hubspot": task_dbt_hubspot}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

@@ -61,6 +61,17 @@ def _eng_links(plural: str, sing: str, ids: tuple[int, ...], salt: int) -> list[
     ]
 
 
+def _ticket_links() -> list[Link]:
+    """Each engagement type's links to tickets (ENGAGEMENT_TO_TICKET, TICKET_TO_ENGAGEMENT in
+    the SDK's `hubspot/crm/association_type.py`: call 220/219, email 224/223, meeting
+    226/225, note 228/227, task 230/229)."""
+    kinds = (("calls", "call", 220, 219), ("emails", "email", 224, 223),
+             ("meetings", "meeting", 226, 225), ("notes", "note", 228, 227),
+             ("tasks", "task", 230, 229))
+    return [Link(plural, "tickets", 20, (_hd(fwd, sing, "ticket"),), (_hd(back, "ticket", sing),),
+                 270 + k) for k, (plural, sing, fwd, back) in enumerate(kinds)]
+
+
 def _to(child: str, sing: str, salt: int, *targets: tuple) -> list[Link]:
     """`child` records each linked to one record of every target: (target plural, target
     singular, share %, child -> target type id, target -> child type id)."""
@@ -133,6 +144,9 @@ LINKS: list[Link] = [
     *_eng_links("meetings", "meeting", (199, 200, 187, 188, 211, 212), 40),
     *_eng_links("notes", "note", (201, 202, 189, 190, 213, 214), 50),
     *_eng_links("tasks", "task", (203, 204, 191, 192, 215, 216), 60),
+    # Engagements on tickets (the service inbox's calls, emails …): fewer than on the other
+    # records; salts of their own, so the links above stay as they were.
+    *_ticket_links(),
     Link("pets", "contacts", 90, (_ud(400, None, "pet", "contact"),),
          (_ud(401, None, "contact", "pet"),), 70),
     *_other_links(),

@@ -16,7 +16,7 @@ from tests.docs.source_index import ROOT
 
 SCANNED = (".py", ".md", ".toml", ".txt")
 SKIPPED_DIRS = {".venv", "var", ".git", "build", "__pycache__", ".pytest_cache", ".ruff_cache",
-                "node_modules"}
+                "node_modules", ".venv-dbt", "dbt_packages"}  # the last two: dbt_hubspot check
 # A path ending in .md, then optional anchors: `docs/hubspot-api.md#search, #paging`.
 CITATION = re.compile(r"(?<![\w./:-])((?:[\w-][\w.-]*/)*[\w-][\w.-]*\.md)\b"
                       r"((?:#[\w-]+)(?:, #[\w-]+)*)?")
