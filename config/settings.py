@@ -184,6 +184,11 @@ HUBSPOT_PROPERTY_HISTORY = tuple(
     if entry.strip())
 if any(not entry.rpartition(":")[2] for entry in HUBSPOT_PROPERTY_HISTORY):
     reader.errors.append("HUBSPOT_PROPERTY_HISTORY entries are `type:property` or `property`")
+# Deal stage and lifecycle stage history (deals:dealstage, contacts:lifecyclestage,
+# companies:lifecyclestage) is kept besides those, unless this is false: the analysts' time
+# ranges (docs/analysts.md#history-as-time-ranges) need no configuration for stages.
+HUBSPOT_STAGE_HISTORY = reader.choice("HUBSPOT_STAGE_HISTORY", "true",
+                                      ("true", "false", "1", "0")) in ("true", "1")
 # verify_hubspot leaves out records created or modified this long before it starts, on both
 # sides: search answers lag behind writes (docs/hubspot-api.md#search).
 HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,
