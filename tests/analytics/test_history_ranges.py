@@ -242,3 +242,52 @@ def test_pipeline_as_of_query_when_deals_moved_then_stages_of_that_date(moved):
     assert {(p, s): [n, Decimal(str(total or 0))] for p, s, n, total in rows} == expected
     assert value_at(kept(DEAL, "dealstage"), when) == "presentationscheduled"
     assert value_at(kept(OTHER, "dealstage"), when) == "closedlost"
+
+
+def history_views() -> dict[str, dict[str, str | None]]:
+    """Each history view's columns, with the property behind each."""
+    views: dict[str, dict[str, str | None]] = {}
+    for view, column, prop in HubSpotViewColumn.objects.filter(
+            view_name__contains="history").values_list("view_name", "column_name",
+                                                       "property_name"):
+        views.setdefault(view, {})[column] = prop
+    return views
+
+
+def test_build_when_stages_kept_by_default_then_views_before_any_version_and_off_dropped(
+        hubspot, settings):
+    built = run_command("build_hubspot_views").out
+    for view in ("hubspot_property_history_ranges_v", "hubspot_deal_history_v",
+                 "hubspot_contact_history_v", "hubspot_company_history_v"):
+        assert f"built {view}\n" in built
+    assert ("built hubspot_deal_daily_v" in built) == (connection.vendor == "postgresql")
+    assert query("SELECT * FROM hubspot_deal_history_v") == []
+    settings.HUBSPOT_STAGE_HISTORY = False
+    dropped = run_command("build_hubspot_views").out
+    assert "dropped hubspot_deal_history_v" in dropped
+    assert set(history_views()) == {"hubspot_property_history_ranges_v"}
+
+
+def test_build_when_property_kept_once_by_flag_then_joins_its_types_view(hubspot):
+    run_command("sync_hubspot_properties")
+    assert history_views()["hubspot_contact_history_v"] == {
+        "id": None, "valid_from": None, "valid_to": None, "is_current": None,
+        "lifecyclestage": "lifecyclestage"}
+    run_command("sync_hubspot_contacts", "--skip-associations", "--with-history", "email")
+    run_command("build_hubspot_views")
+    assert history_views()["hubspot_contact_history_v"]["email"] == "email"
+    [(emails,)] = query("SELECT count(email) FROM hubspot_contact_history_v WHERE is_current")
+    assert emails == HubSpotPropertyHistory.objects.filter(property="email").values(
+        "object_id").distinct().count() > 0
+
+
+def test_build_when_property_named_like_a_range_column_then_digest_suffix(hubspot, settings):
+    hubspot.control.add_property("deals", {"name": "valid_from", "type": "datetime",
+                                           "fieldType": "date"})
+    settings.HUBSPOT_PROPERTY_HISTORY = ("deals:valid_from",)
+    run_command("sync_hubspot_properties")
+    view = history_views()["hubspot_deal_history_v"]
+    assert view["valid_from"] is None  # the range's own column
+    [renamed] = [column for column, prop in view.items() if prop == "valid_from"]
+    assert re.fullmatch(r"valid_from_[0-9a-f]{6}", renamed)
+    assert query(f'SELECT "{renamed}", valid_from FROM hubspot_deal_history_v') == []

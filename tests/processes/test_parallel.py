@@ -13,7 +13,7 @@ import time
 import pytest
 from subprocesses import ROOT, current_database_url
 
-from ingestion.models import HubSpotContact, HubSpotDeal, SyncHistory
+from ingestion.models import HubSpotContact, HubSpotDeal, HubSpotPropertyHistory, SyncHistory
 
 # About processes and signals, not the database: run on the first database of the suite only.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
@@ -94,6 +94,17 @@ def test_parallel_when_a_child_is_killed_then_its_type_failed_rest_overlapped_in
     assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
     properties_done = SyncHistory.objects.get(object_type="properties").finished_at
     assert properties_done <= spans[0][0]  # definitions first
+    kept = set(HubSpotPropertyHistory.objects.values_list("object_type", "property").distinct())
+    assert ("deals", "dealstage") in kept  # the children keep the stages' history by default
+
+
+def test_parallel_when_stage_history_off_then_no_child_keeps_any(hubspot):
+    process = sync_all(hubspot, "--parallel", "3", "--skip-associations",
+                       HUBSPOT_STAGE_HISTORY="false")
+    _, err = process.communicate(timeout=240)
+    assert process.returncode == 0, err[-2000:]
+    assert HubSpotDeal.objects.exists() and HubSpotContact.objects.exists()
+    assert not HubSpotPropertyHistory.objects.exists()
 
 
 def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
