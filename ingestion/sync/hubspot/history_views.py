@@ -29,6 +29,7 @@ build.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -50,6 +51,16 @@ _RANGE_COLUMNS = (("object_type", "text"), ("object_id", "text"), ("property", "
                   ("value", "text"), ("valid_from", "timestamp"), ("valid_to", "timestamp"),
                   ("is_current", "boolean"), ("source_type", "text"), ("source_id", "text"),
                   ("source_label", "text"), ("updated_by_user_id", "integer"))
+
+
+# The names this module gives its views: with `existing`, they are dropped when no longer
+# wanted even if `hubspot_view_column` lost track of them (a restored or flushed database).
+NAMES = re.compile(r"hubspot_property_history_ranges_v|hubspot_\w+_(history|daily)_v")
+
+
+def existing(names: Iterable[str]) -> set[str]:
+    """Those of a database's table and view names that name a history view."""
+    return {name for name in names if NAMES.fullmatch(name)}
 
 
 def history_views(typed: Iterable[ViewSpec]) -> list[ViewSpec]:

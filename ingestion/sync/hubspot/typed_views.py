@@ -218,7 +218,8 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
     """Make the views match the property definitions: (re)create those that changed (all
     with `rebuild`), drop those of types gone, in one transaction. The history views
     (history_views.py) are built with them, from the same definitions."""
-    from .history_views import history_views  # it names its columns with this module
+    from .history_views import existing as history_views_in  # (it imports this module)
+    from .history_views import history_views
 
     wanted = wanted_views(record_engines)
     wanted += history_views(wanted)
@@ -236,7 +237,8 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
             cursor.execute(view_sql(spec))
             _record_columns(spec, now)
             report.built.append(spec.name)
-        for gone in sorted(set(stored) - {spec.name for spec in wanted}):
+        known = set(stored) | history_views_in(existing)
+        for gone in sorted(known - {spec.name for spec in wanted}):
             cursor.execute(f"DROP VIEW IF EXISTS {quote_name(gone)}")
             HubSpotViewColumn.objects.filter(view_name=gone).delete()
             report.dropped.append(gone)
@@ -244,9 +246,13 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
 
 
 def drop_views() -> list[str]:
-    """Drop every typed view (before migrations that rebuild the tables they read)."""
+    """Drop every typed and history view (before migrations that rebuild the tables they
+    read)."""
+    from .history_views import existing as history_views_in
+
     with transaction.atomic(), connection.cursor() as cursor:
-        names = sorted(_stored_columns())
+        views = connection.introspection.table_names(cursor, include_views=True)
+        names = sorted(set(_stored_columns()) | history_views_in(views))
         for name in names:
             cursor.execute(f"DROP VIEW IF EXISTS {quote_name(name)}")
     return names
