@@ -191,6 +191,11 @@ HUBSPOT_FIVETRAN_SCHEMA = env("HUBSPOT_FIVETRAN_SCHEMA", default="hubspot_fivetr
 if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", HUBSPOT_FIVETRAN_SCHEMA):
     reader.errors.append("HUBSPOT_FIVETRAN_SCHEMA is a lower-case SQL name (a-z, 0-9, _), "
                          "at most 41 characters")
+# Deal stage and lifecycle stage history (deals:dealstage, contacts:lifecyclestage,
+# companies:lifecyclestage) is kept besides those, unless this is false: the analysts' time
+# ranges (docs/analysts.md#history-as-time-ranges) need no configuration for stages.
+HUBSPOT_STAGE_HISTORY = reader.choice("HUBSPOT_STAGE_HISTORY", "true",
+                                      ("true", "false", "1", "0")) in ("true", "1")
 # verify_hubspot leaves out records created or modified this long before it starts, on both
 # sides: search answers lag behind writes (docs/hubspot-api.md#search).
 HUBSPOT_VERIFY_SETTLE_SECONDS = reader.number("HUBSPOT_VERIFY_SETTLE_SECONDS", 60, whole=True,

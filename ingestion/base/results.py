@@ -45,6 +45,9 @@ class SyncOptions:
     # Properties whose change history to keep: `name` (every type defining it) or
     # `type:name` (that type only; unknown there is an error). --with-history.
     history: tuple[str, ...] = ()
+    # ... and the history of the source's stage properties besides (kept where the type
+    # defines one; never an error): HUBSPOT_STAGE_HISTORY, set by the sync commands.
+    stage_history: bool = False
     # Full reads of types with more live records than this read from both ends of the id
     # range at once (HubSpot: list + search, two budgets); None: the list alone.
     # --list-only, HUBSPOT_TWO_ENDED_READS, HUBSPOT_TWO_ENDED_MIN_RECORDS.

@@ -217,6 +217,7 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 lookback=timedelta(seconds=settings.HUBSPOT_INCREMENTAL_LOOKBACK_SECONDS),
                 purge_vanished=settings.HUBSPOT_PURGE_VANISHED,
                 history=self._history_entries(flag["with_history"]),
+                stage_history=settings.HUBSPOT_STAGE_HISTORY,
                 two_ended_above=None if flag["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
                 else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS)
         except ValueError as error:

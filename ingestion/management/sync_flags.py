@@ -83,7 +83,8 @@ FLAGS = (
         "metavar": "PROP[,PROP...]", "default": "",
         "help": "also keep the change history of these properties (in "
                 "hubspot_property_history) for records changed in this run; `type:prop` "
-                "names one type's property (adds to HUBSPOT_PROPERTY_HISTORY)"},
+                "names one type's property (adds to HUBSPOT_PROPERTY_HISTORY and to the stages' "
+                "history kept by default: HUBSPOT_STAGE_HISTORY)"},
         "CRM record types"),
     Flag("--links-only", "links_only", _switch(
         "re-read only the associations of every stored live record (1,000 per request), not "

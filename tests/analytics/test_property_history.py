@@ -1,5 +1,6 @@
-"""Opt-in property history (`--with-history`, HUBSPOT_PROPERTY_HISTORY): every version of the
-chosen properties, for the records changed in the run, stored once."""
+"""Property history: deal and lifecycle stages by default (HUBSPOT_STAGE_HISTORY), others on
+request (`--with-history`, HUBSPOT_PROPERTY_HISTORY): every version of those properties, for
+the records changed in the run, stored once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pytest
 from sync_commands import run_command, run_failing
 from upstream import requests_by_path
 
-from ingestion.models import HubSpotContact, HubSpotPropertyHistory, SyncHistory
+from ingestion.models import (
+    HubSpotContact,
+    HubSpotDeal,
+    HubSpotPropertyHistory,
+    HubSpotViewColumn,
+    SyncHistory,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("few_attempts")]
 
@@ -33,7 +40,9 @@ def with_history() -> set[str]:
 
 
 @pytest.fixture
-def mirrored(hubspot):
+def mirrored(hubspot, settings):
+    # What is asked for, alone: the stages' default history is tested below.
+    settings.HUBSPOT_STAGE_HISTORY = False
     run_command("sync_hubspot_contacts", "--skip-associations")  # no history asked yet
     assert not HubSpotPropertyHistory.objects.exists()
     return hubspot
@@ -114,7 +123,8 @@ def test_full_run_when_history_asked_then_only_records_changed_since_the_last_ru
     assert with_history() - window == {object_id}
 
 
-def test_first_run_when_history_asked_then_every_live_record(hubspot):
+def test_first_run_when_history_asked_then_every_live_record(hubspot, settings):
+    settings.HUBSPOT_STAGE_HISTORY = False  # lifecyclestage asked for, not by default
     run_command("sync_hubspot_contacts", "--skip-associations", "--with-history",
                 "lifecyclestage")
     live = set(HubSpotContact.objects.filter(archived=False).values_list("pk", flat=True))
@@ -134,8 +144,40 @@ def test_history_when_property_unknown_then_clear_error_and_nothing_written(hubs
 def test_setting_when_bare_name_then_every_type_defining_it_in_sync_all(hubspot, settings):
     settings.HUBSPOT_PROPERTY_HISTORY = ("hubspot_owner_id",)
     run_command("sync_hubspot_all", "--skip-associations")
-    types = set(HubSpotPropertyHistory.objects.values_list("object_type", flat=True))
-    assert {"contacts", "deals", "companies"} <= types
+    kept = set(HubSpotPropertyHistory.objects.values_list("object_type", "property")
+               .distinct())
+    assert {("contacts", "hubspot_owner_id"), ("deals", "hubspot_owner_id"),
+            ("companies", "hubspot_owner_id")} <= kept
+    # ... besides the stages, kept by default by every type that has one.
+    assert kept - {(t, "hubspot_owner_id") for t, _ in kept} == {
+        ("deals", "dealstage"), ("contacts", "lifecyclestage"), ("companies", "lifecyclestage")}
+    columns = set(HubSpotViewColumn.objects.filter(view_name="hubspot_deal_history_v")
+                  .values_list("column_name", flat=True))
+    assert columns == {"id", "valid_from", "valid_to", "is_current", "dealstage",
+                       "hubspot_owner_id"}  # built by the run's properties sync
+
+
+DEAL_READS = "/crm/v3/objects/deals/batch/read"
+
+
+@pytest.mark.parametrize("stage_history", [True, False])
+def test_stage_history_when_on_by_default_then_every_deals_stage_and_off_none(
+        hubspot, settings, stage_history):
+    settings.HUBSPOT_STAGE_HISTORY = stage_history
+    run_command("sync_hubspot_properties")
+    run_command("sync_hubspot_deals", "--skip-associations")
+    live = set(HubSpotDeal.objects.filter(archived=False).values_list("pk", flat=True))
+    kept = HubSpotPropertyHistory.objects.all()
+    reads = requests_by_path(hubspot)[DEAL_READS]  # only history is read by batch here
+    if stage_history:
+        assert set(kept.values_list("object_id", flat=True)) == live
+        assert set(kept.values_list("property", flat=True)) == {"dealstage"}
+        assert reads == math.ceil(len(live) / 50)
+    else:
+        assert not kept.exists() and reads == 0
+    views = set(HubSpotViewColumn.objects.values_list("view_name", flat=True))
+    assert ("hubspot_deal_history_v" in views) == stage_history
+    assert "hubspot_property_history_ranges_v" in views
 
 
 def test_history_when_flag_combined_with_links_only_then_usage_error(hubspot):

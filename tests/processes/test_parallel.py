@@ -13,7 +13,7 @@ import time
 import pytest
 from subprocesses import ROOT, current_database_url
 
-from ingestion.models import HubSpotContact, HubSpotDeal, SyncHistory
+from ingestion.models import HubSpotContact, HubSpotDeal, HubSpotPropertyHistory, SyncHistory
 
 # About processes and signals, not the database: run on the first database of the suite only.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
@@ -94,6 +94,25 @@ def test_parallel_when_a_child_is_killed_then_its_type_failed_rest_overlapped_in
     assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans))
     properties_done = SyncHistory.objects.get(object_type="properties").finished_at
     assert properties_done <= spans[0][0]  # definitions first
+    kept = set(HubSpotPropertyHistory.objects.values_list("object_type", "property").distinct())
+    assert ("deals", "dealstage") in kept  # the children keep the stages' history by default
+
+
+def test_parallel_child_when_stage_history_off_in_environment_then_keeps_none(
+        hubspot, monkeypatch):
+    from ingestion.management.fan_out import child_environment
+
+    # A child of --parallel, with the environment the fan-out gives it (the default, on, is
+    # checked in the children's run above; --on-workers' workers read their own).
+    monkeypatch.setenv("HUBSPOT_STAGE_HISTORY", "false")
+    env = {**child_environment(3), "DATABASE_URL": current_database_url(),
+           "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+           "HUBSPOT_API_VERSION": "legacy"}
+    child = subprocess.run([sys.executable, "manage.py", "sync_hubspot_deals",
+                            "--skip-associations", "--noinput"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=180)
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert HubSpotDeal.objects.exists() and not HubSpotPropertyHistory.objects.exists()
 
 
 def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):

@@ -51,6 +51,13 @@ class Backend:
     def prepare_typed_views(self, cursor) -> None:
         """What the views need before they are created (helper functions)."""
 
+    # Whether views can spread a range over days with generate_series (history_views.py).
+    has_generate_series = False
+
+    def stored_timestamp(self, column: str) -> str:
+        """SQL for a stored datetime column as the typed views show datetimes."""
+        return column
+
 
 # The SQL types a typed view column can have (typed_views.sql_type_of).
 TYPED_VIEW_TYPES = ("text", "numeric", "bigint", "timestamp", "date", "boolean", "array")

@@ -13,6 +13,7 @@ from .base import MAX_NUMBER_TEXT, Backend, column_list, sql_literal
 
 class PostgreSQLBackend(Backend):
     vendor = "postgresql"
+    has_generate_series = True
 
     def insert(self, table: str, columns: list[str], values: list[tuple],
                conflict_sql: str | None) -> None:

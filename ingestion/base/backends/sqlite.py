@@ -61,6 +61,10 @@ class SQLiteBackend(Backend):
     def typed_value(self, sql_type: str, text: str) -> str:
         return _SAFE_CASTS[sql_type].format(v=text)
 
+    def stored_timestamp(self, column: str) -> str:
+        # Django stores UTC text, with microseconds only when there are some: one form.
+        return f"strftime('%Y-%m-%d %H:%M:%f', {column})"
+
 
 # NULL when the text does not parse, never an error (SQLite's CAST would read "12abc" as 12).
 # Numbers: what hubspot_to_numeric reads on PostgreSQL, checked with GLOB (SQLite has no

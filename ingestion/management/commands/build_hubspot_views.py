@@ -1,6 +1,7 @@
 """build_hubspot_views: (re)create the typed views (`hubspot_contact_v` …) from the synced
-property definitions, or with `--layout fivetran` the Fivetran-compatible layer
-(docs/fivetran-layer.md). Both run by themselves after every `sync_hubspot_properties` (the
+property definitions, and the history views (`hubspot_property_history_ranges_v`,
+`hubspot_deal_history_v` …); or, with `--layout fivetran`, the Fivetran-compatible layer
+(docs/fivetran-layer.md). All run by themselves after every `sync_hubspot_properties` (the
 layer once it has been built); run it by hand after restoring a database, or with --rebuild
 to recreate every typed view."""
 
@@ -19,8 +20,9 @@ from ..base_hubspot_sync import check_database
 
 class Command(BaseCommand):
     help = ("Create or update one typed view per object type (hubspot_<type>_v): a column per "
-            "property definition, cast safely from the raw strings; or, with --layout "
-            "fivetran, the views with Fivetran's HubSpot table and column names.")
+            "property definition, cast safely from the raw strings, and the property history "
+            "as time ranges; or, with --layout fivetran, the views with Fivetran's HubSpot "
+            "table and column names.")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--layout", choices=("typed", "fivetran"), default="typed",
@@ -43,7 +45,7 @@ class Command(BaseCommand):
         for name in report.built:
             self.stdout.write(f"built {name}")
         for name in report.dropped:
-            self.stdout.write(f"dropped {name} (its object type is gone)")
+            self.stdout.write(f"dropped {name} (its object type, or its kept history, is gone)")
         self.stdout.write(report.summary())
 
     def _fivetran(self, options) -> None:

@@ -14,7 +14,10 @@ Like links (associations.py), in two halves on two threads:
   record keeps its history.
 
 Which properties: `--with-history PROP[,PROP…]` or HUBSPOT_PROPERTY_HISTORY, as entries
-`name` (any type that defines it) or `type:name` (that type; an unknown name is an error).
+`name` (any type that defines it) or `type:name` (that type; an unknown name is an error);
+and, unless HUBSPOT_STAGE_HISTORY is false, the stage properties (STAGE_HISTORY: deal stage,
+lifecycle stage) wherever the type defines them. The analysts' views over the table (time
+ranges, each record as of any time) are history_views.py.
 """
 
 from __future__ import annotations
@@ -37,16 +40,26 @@ HISTORY_KEY = "propertiesWithHistory"  # in a record's related mapping, beside i
 Versions = tuple[dict, ...] | str  # a record's history rows, or why they could not be read
 
 
+# The history kept by default (HUBSPOT_STAGE_HISTORY): each type's stage property, the one
+# analysts ask "how long in each stage" and "as of a date" of.
+STAGE_HISTORY = {"deals": "dealstage", "contacts": "lifecyclestage",
+                 "companies": "lifecyclestage"}
+
+
 class UnknownHistoryProperty(HubSpotError):
     """A property asked for by type (`contacts:foo`, or on that type's command) that the
     type does not define."""
 
 
-def history_names(object_type: str, entries: tuple[str, ...], defined: list[str]) -> list[str]:
+def history_names(object_type: str, entries: tuple[str, ...], defined: list[str], *,
+                  stages: bool = False) -> list[str]:
     """The properties of `object_type` whose history to read, from `type:name` / `name`
-    entries; raises UnknownHistoryProperty for a `type:name` the type does not define."""
+    entries, and with `stages` its stage property (STAGE_HISTORY) if it defines it; raises
+    UnknownHistoryProperty for a `type:name` the type does not define."""
     wanted, unknown = [], []
     known = set(defined)
+    if stages and STAGE_HISTORY.get(object_type) in known:
+        wanted.append(STAGE_HISTORY[object_type])
     for entry in entries:
         kind, sep, name = entry.rpartition(":")
         if sep and kind != object_type:

@@ -8,7 +8,8 @@ so `SELECT dealstage, sum(amount) FROM hubspot_deal_v GROUP BY 1` needs no cast 
 fail on a bad value. Views are rebuilt from `hubspot_property` after every property sync and
 every pipeline stages sync (and by `manage.py build_hubspot_views`), in one transaction:
 readers see the old views or the new ones, never none. `hubspot_view_column` records each
-column's property and type.
+column's property and type. The history views (history_views.py: time ranges, each record as
+of any time) are built in the same transaction, their columns named by the same rules.
 
 The marketing sources' tables (SOURCE_MODELS: workflows, email events …) already hold typed
 columns: their view `<table>_v` is every column but `raw` (HubSpot's JSON), as stored.
@@ -84,6 +85,7 @@ class ViewSpec:
     id_column: str  # the column holding HubSpot's record id
     type_id: str | None  # custom objects share a table: the rows of this type
     columns: tuple[ViewColumn, ...]
+    query: str = ""  # the view's own SELECT, if not the table's properties (history_views.py)
 
 
 @dataclass
@@ -267,6 +269,8 @@ _SOURCE_TYPES = {"DateTimeField": "timestamp", "BooleanField": "boolean",
 def view_sql(spec: ViewSpec) -> str:
     """CREATE VIEW for one spec: an inner select pulls each property's text out of the JSON
     once, the outer one casts it (so each value is extracted once per row)."""
+    if spec.query:
+        return f"CREATE VIEW {quote_name(spec.name)} AS {spec.query}"
     db = backend()
     inner = [f"t.{quote_name(spec.id_column)} AS {quote_name('id')}"]
     inner += [f"t.{quote_name(c.name)}" for c in spec.columns if c.property is None
@@ -284,8 +288,13 @@ def view_sql(spec: ViewSpec) -> str:
 
 def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewReport:
     """Make the views match the property definitions: (re)create those that changed (all
-    with `rebuild`), drop those of types gone, in one transaction."""
+    with `rebuild`), drop those of types gone, in one transaction. The history views
+    (history_views.py) are built with them, from the same definitions."""
+    from .history_views import existing as history_views_in  # (it imports this module)
+    from .history_views import history_views
+
     wanted = wanted_views(record_engines)
+    wanted += history_views(wanted)
     report = ViewReport([], [], [])
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -300,7 +309,8 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
             cursor.execute(view_sql(spec))
             _record_columns(spec, now)
             report.built.append(spec.name)
-        for gone in sorted(set(stored) - {spec.name for spec in wanted}):
+        known = set(stored) | history_views_in(existing)
+        for gone in sorted(known - {spec.name for spec in wanted}):
             cursor.execute(f"DROP VIEW IF EXISTS {quote_name(gone)}")
             HubSpotViewColumn.objects.filter(view_name=gone).delete()
             report.dropped.append(gone)
@@ -308,9 +318,13 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
 
 
 def drop_views() -> list[str]:
-    """Drop every typed view (before migrations that rebuild the tables they read)."""
+    """Drop every typed and history view (before migrations that rebuild the tables they
+    read)."""
+    from .history_views import existing as history_views_in
+
     with transaction.atomic(), connection.cursor() as cursor:
-        names = sorted(_stored_columns())
+        views = connection.introspection.table_names(cursor, include_views=True)
+        names = sorted(set(_stored_columns()) | history_views_in(views))
         for name in names:
             cursor.execute(f"DROP VIEW IF EXISTS {quote_name(name)}")
     return names

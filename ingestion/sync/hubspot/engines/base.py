@@ -99,7 +99,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
 
     def prepare(self) -> None:
         defined = self.property_names()  # fails fast, before anything is written, on a bad token
-        self.history_names = history_names(self.object_type, self.options.history, defined)
+        self.history_names = history_names(self.object_type, self.options.history, defined,
+                                           stages=self.options.stage_history)
 
     def history_since(self, mode: Mode, since: datetime | None) -> datetime | None:
         """Records modified from when on get their history read: the run's window; in a full
