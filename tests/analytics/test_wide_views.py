@@ -34,7 +34,8 @@ def digest(name: str) -> str:
 def deal_views() -> dict[str, list[HubSpotViewColumn]]:
     """The deal type's views and their recorded columns, in order."""
     views: dict[str, list[HubSpotViewColumn]] = {}
-    for column in HubSpotViewColumn.objects.filter(object_type="deals").order_by(
+    for column in HubSpotViewColumn.objects.filter(  # not the history views
+            object_type="deals", view_name__startswith="hubspot_deal_v").order_by(
             "view_name", "position"):
         views.setdefault(column.view_name, []).append(column)
     return views

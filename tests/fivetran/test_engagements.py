@@ -118,22 +118,20 @@ def test_link_tables_when_built_then_one_row_per_engagement_association(synced):
         assert all(isinstance(row[0], int) and isinstance(row[1], int) for row in rows)
 
 
-def test_ticket_engagement_when_a_call_is_linked_to_a_ticket_then_listed(synced):
-    # The emulator links engagements to contacts, companies and deals only; the row below is
-    # what a call's sync stores for a link to a ticket.
-    call = HubSpotCall.objects.order_by("id").first()
-    HubSpotAssociation.objects.create(
-        from_object_type="calls", from_id=call.id, to_object_type="tickets",
-        to_id="50000000001", association_type_id=220, category="HUBSPOT_DEFINED",
-        synced_at=timezone.now())
+def test_ticket_engagement_when_engagements_are_linked_to_tickets_then_listed(synced):
+    stored = HubSpotAssociation.objects.filter(from_object_type__in=ACTIVITY_TYPES,
+                                               to_object_type="tickets")
+    rows = layer_rows("ticket_engagement", ["ticket_id", "engagement_id", "category"])
+    assert rows and len(rows) == stored.count()
+    link = stored.order_by("from_id", "to_id").first()
+    assert (int(link.to_id), int(link.from_id), link.category) in rows
     HubSpotAssociation.objects.create(  # a ticket's link to a contact is not an engagement's
-        from_object_type="tickets", from_id="50000000001", to_object_type="contacts",
+        from_object_type="tickets", from_id=link.to_id, to_object_type="contacts",
         to_id="10000000001", association_type_id=16, category="HUBSPOT_DEFINED",
         synced_at=timezone.now())
-    assert layer_rows("ticket_engagement", ["ticket_id", "engagement_id", "category"]) == [
-        (50000000001, int(call.id), "HUBSPOT_DEFINED")]
+    assert len(layer_rows("ticket_engagement", ["ticket_id"])) == len(rows)
     contacts = layer_rows("engagement_contact", ["engagement_id"])
-    assert 50000000001 not in {row[0] for row in contacts}
+    assert int(link.to_id) not in {row[0] for row in contacts}
 
 
 def layer_columns(table: str) -> set[str]:

@@ -28,6 +28,7 @@ build.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -66,7 +67,7 @@ def existing(names: Iterable[str]) -> set[str]:
 def history_views(typed: Iterable[ViewSpec]) -> list[ViewSpec]:
     """The history views to build beside the typed views `typed`: the ranges, and for each
     record type with kept history its versions (and, on PostgreSQL, the deals' days)."""
-    records = [spec for spec in typed if spec.object_type not in SOURCE_MODELS]
+    records = _one_spec_per_type(typed)
     kept = kept_properties(records)
     taken = {spec.name for spec in typed}
     views = [_ranges_spec()]
@@ -78,6 +79,22 @@ def history_views(typed: Iterable[ViewSpec]) -> list[ViewSpec]:
             if daily and backend().has_generate_series:
                 views.append(_daily_spec(daily, spec.object_type, columns))
     return views
+
+
+def _one_spec_per_type(typed: Iterable[ViewSpec]) -> list[ViewSpec]:
+    """Each record type's typed view, with the property columns of its further views when a
+    wide type is split (`hubspot_deal_v_2` …: typed_views.split_columns) added to the first."""
+    by_type: dict[str, ViewSpec] = {}
+    for spec in typed:
+        if spec.object_type in SOURCE_MODELS:
+            continue
+        first = by_type.get(spec.object_type)
+        if first is None:
+            by_type[spec.object_type] = spec
+        else:
+            more = tuple(c for c in spec.columns if c.property is not None)
+            by_type[spec.object_type] = dataclasses.replace(first, columns=first.columns + more)
+    return list(by_type.values())
 
 
 def kept_properties(records: list[ViewSpec]) -> dict[str, set[str]]:
