@@ -314,9 +314,11 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> lis
                 pending = []
                 if not running:
                     break
-            while pending and len(running) < parallel:
+            while pending and len(running) < parallel and not stopping:
                 command = pending.pop(0)
                 running[command] = _start(command, opts, env, os.path.join(folder, command))
+                if stopping:  # it came while this child was being started: not passed on
+                    running[command][0].send_signal(stopping[-1])
             command, (process, err, path) = _first_done(running)
             reports.append(_finished(command, process, err, path, interrupted=bool(stopping)))
     return reports

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from sync_all_types import keep_only
 from sync_commands import run_command, run_failing
 from upstream import requests_by_path
 
@@ -141,7 +142,9 @@ def test_history_when_property_unknown_then_clear_error_and_nothing_written(hubs
     assert not HubSpotPropertyHistory.objects.exists()
 
 
-def test_setting_when_bare_name_then_every_type_defining_it_in_sync_all(hubspot, settings):
+def test_setting_when_bare_name_then_every_type_defining_it_in_sync_all(hubspot, settings,
+                                                                         monkeypatch):
+    keep_only(monkeypatch, "companies", "contacts", "deals", "products")
     settings.HUBSPOT_PROPERTY_HISTORY = ("hubspot_owner_id",)
     run_command("sync_hubspot_all", "--skip-associations")
     kept = set(HubSpotPropertyHistory.objects.values_list("object_type", "property")

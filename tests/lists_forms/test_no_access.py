@@ -4,6 +4,7 @@ refused before a run is recorded; sync_hubspot_all skips it with a warning."""
 from __future__ import annotations
 
 import pytest
+from sync_all_types import keep_only
 from sync_commands import run_command, run_failing
 
 from ingestion.models import HubSpotForm, HubSpotList, SyncHistory
@@ -20,7 +21,9 @@ def test_scope_missing_when_syncing_then_exit_77_and_no_run_recorded(hubspot, co
     assert not SyncHistory.objects.exists()
 
 
-def test_scopes_missing_when_sync_all_then_lists_and_forms_skipped_with_warning(hubspot):
+def test_scopes_missing_when_sync_all_then_lists_and_forms_skipped_with_warning(
+        hubspot, monkeypatch):
+    keep_only(monkeypatch, "contacts", "lists", "forms")
     hubspot.control.deny_scopes(["crm.lists.read", "forms"])
     run = run_command("sync_hubspot_all")
     rows = {line.split()[0]: line for line in run.out.splitlines() if line.strip()}

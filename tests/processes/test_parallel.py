@@ -1,17 +1,20 @@
 """`sync_hubspot_all --parallel N`: the types as up to N `manage.py` processes at once on this
-machine, definitions first, one table at the end; signals reach every child."""
+machine, definitions first, one table at the end; signals reach every child. On a few types
+each (one process per type): --parallel runs the stages that tests/processes/test_fan_out.py
+proves hold every type."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 from subprocesses import ROOT, current_database_url
+from sync_all_types import sync_all_argv
 
 from ingestion.models import HubSpotContact, HubSpotDeal, HubSpotPropertyHistory, SyncHistory
 
@@ -19,14 +22,29 @@ from ingestion.models import HubSpotContact, HubSpotDeal, HubSpotPropertyHistory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.once]
 
 
-def sync_all(hubspot, *flags: str, **overrides: str) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": current_database_url(),
-           "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
-           "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy",
-           **overrides}
-    return subprocess.Popen([sys.executable, "manage.py", "sync_hubspot_all", *flags],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+@pytest.fixture
+def sync_all(hubspot):
+    """Starts `sync_hubspot_all *flags` on `types` (all if None) in a process of its own;
+    whatever of it (children included) still runs when the test ends is killed, so a failed
+    test leaves nothing writing into the next one's database."""
+    started: list[subprocess.Popen] = []
+
+    def start(*flags: str, types: tuple[str, ...] | None, **overrides: str) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": current_database_url(),
+               "HUBSPOT_API_BASE_URL": hubspot.url, "HUBSPOT_ACCESS_TOKEN": hubspot.token,
+               "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": "50", "HUBSPOT_API_VERSION": "legacy",
+               **overrides}
+        started.append(subprocess.Popen(
+            sync_all_argv(types, *flags), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None or process.returncode != 0:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
 
 
 # Loaded by every process it is on the path of: each child (not sync_hubspot_all itself)
@@ -57,19 +75,24 @@ def hold_contacts_list(hubspot, seconds: float) -> None:
                                match={"method": "GET", "path_prefix": "/crm/v3/objects/contacts"})
 
 
-def wait_while_running(process: subprocess.Popen, condition, timeout: float = 120) -> None:
+def wait_while_running(process: subprocess.Popen, condition, timeout: float = 180) -> None:
+    """Until `condition()`; fails if the process ends first or it takes `timeout` seconds
+    (the test would go on to signal a run at some other point of it)."""
     deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
+    while not condition():
         assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, f"not reached within {timeout:g} s"
         time.sleep(0.1)
 
 
 def test_parallel_when_a_child_is_killed_then_its_type_failed_rest_overlapped_in_processes(
-        hubspot, tmp_path):
+        hubspot, sync_all, tmp_path):
     # The children's output says 999 everywhere: the table has what they recorded.
     (tmp_path / "sitecustomize.py").write_text(LYING_CHILDREN)
     hold_contacts_list(hubspot, seconds=8)
-    process = sync_all(hubspot, "--parallel", "3", "--full", PYTHONPATH=str(tmp_path))
+    process = sync_all("--parallel", "3", "--full", PYTHONPATH=str(tmp_path),
+                       types=("companies", "contacts", "deals", "tickets", "calls", "lists",
+                              "forms"))
     contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
     wait_while_running(process, contacts.exists)
     os.kill(contacts.get().pid, signal.SIGKILL)  # as the OOM killer would
@@ -115,18 +138,48 @@ def test_parallel_child_when_stage_history_off_in_environment_then_keeps_none(
     assert HubSpotDeal.objects.exists() and not HubSpotPropertyHistory.objects.exists()
 
 
-def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
+def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot, sync_all):
     hubspot.control.reset(contacts=3000, seed=2)
     hubspot.control.set_faults(script=[{"kind": "slow", "seconds": 0.3}] * 400,
                                match={"method": "GET", "path_prefix": "/crm/v3/objects/"})
-    process = sync_all(hubspot, "--parallel", "2", "--full", "--list-only",
-                       "--batch-size", "100")
-    wait_while_running(process, HubSpotContact.objects.exists, timeout=60)
+    process = sync_all("--parallel", "2", "--full", "--list-only", "--batch-size", "100",
+                       types=("contacts", "deals"))
+    # Signalled while the contacts run is under way (its first batch saved, 29 slow pages
+    # to go): a child still starting, or checking its access, has no run to record failed.
+    contacts = SyncHistory.objects.filter(object_type="contacts", status="running")
+    wait_while_running(process, lambda: contacts.exists() and HubSpotContact.objects.exists())
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err[-2000:]
     assert not SyncHistory.objects.filter(status="running").exists()
-    assert SyncHistory.objects.filter(status="failed").exists()
+    run = SyncHistory.objects.get(object_type="contacts")
+    assert (run.status, run.error_message) == ("failed", "SyncInterrupted: interrupted by SIGTERM")
+
+
+def test_parallel_when_signalled_while_a_child_starts_then_it_stops_too_and_no_other_starts(
+        monkeypatch):
+    """The signal lands after a child is started and before it is among those the signal is
+    passed on to (it once ran its whole type, and the next child was started too)."""
+    from ingestion.management import fan_out
+
+    monkeypatch.setenv("HUBSPOT_API_BASE_URL", "http://127.0.0.1:9")  # should a child go on
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-test")
+    started = []
+
+    def start_then_signalled(command, *args):
+        child = start(command, *args)
+        started.append(command)
+        os.kill(os.getpid(), signal.SIGTERM)  # handled here, before `child` is returned
+        return child
+
+    start = fan_out._start
+    monkeypatch.setattr(fan_out, "_start", start_then_signalled)
+    reports = fan_out.run_stage_locally(("sync_hubspot_owners", "sync_hubspot_pipelines"),
+                                        dict.fromkeys(fan_out.FORWARDED), parallel=2)
+    assert started == ["sync_hubspot_owners"]
+    assert [(r.command, r.exit_code, r.error) for r in reports] == [
+        ("sync_hubspot_owners", 130, "interrupted while starting"),
+        ("sync_hubspot_pipelines", 130, "not started: interrupted")]
 
 
 @pytest.mark.parametrize(("variable", "value", "said"), [
@@ -134,16 +187,16 @@ def test_parallel_when_terminated_then_every_child_stops_and_exit_130(hubspot):
     ("HUBSPOT_ACCESS_TOKEN", "pat-na1-revoked", "HubSpot refused the access token"),
 ])
 def test_parallel_when_hubspot_unreachable_or_token_refused_then_one_line_nothing_started(
-        hubspot, variable, value, said):
-    process = sync_all(hubspot, "--parallel", "3", **{variable: value})
+        sync_all, variable, value, said):
+    process = sync_all("--parallel", "3", types=None, **{variable: value})
     out, err = process.communicate(timeout=120)
     assert process.returncode == 1, err
     assert len(err.strip().splitlines()) == 1 and said in err and "nothing was started" in err
     assert out == "" and not SyncHistory.objects.exists()
 
 
-def test_parallel_when_below_one_then_usage_error(hubspot):
-    process = sync_all(hubspot, "--parallel", "0")
+def test_parallel_when_below_one_then_usage_error(sync_all):
+    process = sync_all("--parallel", "0", types=None)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2 and "--parallel" in err and "Traceback" not in err
 
