@@ -19,15 +19,19 @@ def _drop_views_before_migrating(sender, plan=None, using="default", **kwargs) -
     from .sync.hubspot.typed_views import drop_views
 
     _layer_dropped[:] = drop_layer() or _layer_dropped  # (still owed from a migration back)
-    _views_dropped[:] = drop_views()
+    _views_dropped[:] = drop_views() or _views_dropped
 
 
 def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
     from django.db import connections
 
-    if "hubspot_view_column" not in connections[using].introspection.table_names():
-        return  # (migrated back past the views' own table: rebuilt when it is back)
     from .base.schema import pending_migrations
+
+    if ("hubspot_view_column" not in connections[using].introspection.table_names()
+            or pending_migrations()):
+        # The views read tables of every migration: after a migration back (PostgreSQL would
+        # refuse a view of a table not there yet) they wait for the next one forward.
+        return
     from .sync.hubspot.engines.registry import RECORD_ENGINES
     from .sync.hubspot.fivetran import build_layer
     from .sync.hubspot.typed_views import build_views
@@ -35,9 +39,7 @@ def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
     if _views_dropped:
         _views_dropped.clear()
         build_views(RECORD_ENGINES, rebuild=True)
-    if _layer_dropped and not pending_migrations():
-        # The layer reads tables of every migration: after a migration back (PostgreSQL
-        # would refuse a view of a table not there yet) it waits for the next one forward.
+    if _layer_dropped:
         _layer_dropped.clear()
         build_layer()
 
