@@ -33,7 +33,7 @@ def contact_list() -> Table:
         SYNCED, DELETED,
         typed("created_at", "timestamp", "t.created_at"),
         typed("updated_at", "timestamp", "t.updated_at"),
-        raw_text("created_by_id", "createdById"),
+        from_json("created_by_id", "text", "t.raw", "createdById"),
         from_json("filters_updated_at", "timestamp", "t.raw", "filtersUpdatedAt"),
         typed("list_version", "bigint", "t.list_version"),
         typed("object_type_id", "text", "t.object_type_id"),
@@ -82,7 +82,7 @@ def form() -> Table:
         typed("created_at", "timestamp", "t.created_at"),
         typed("updated_at", "timestamp", "t.updated_at"),
         SYNCED, DELETED,
-        raw_text("submit_text", "displayOptions", "submitButtonText"),
+        from_json("submit_text", "text", "t.raw", "displayOptions", "submitButtonText"),
         expression("redirect", "text", _redirect),
         expression("notify_recipients", "boolean", _notifies),
         # The forms API HubSpot serves now (v3) has none of these legacy (v2) fields.
@@ -144,23 +144,17 @@ def email_event() -> Table:
         typed("filtered_event", "boolean", "t.filtered_event"),
         typed("sent_by_id", "text", "t.sent_by_id"),
         typed("sent_by_created", "timestamp", "t.sent_by_created"),
-        raw_text("caused_by_id", "causedBy", "id"),
+        from_json("caused_by_id", "text", "t.raw", "causedBy", "id"),
         from_json("caused_by_created", "timestamp", "t.raw", "causedBy", "created"),
-        raw_text("obsoleted_by_id", "obsoletedBy", "id"),
+        from_json("obsoleted_by_id", "text", "t.raw", "obsoletedBy", "id"),
         from_json("obsoleted_by_created", "timestamp", "t.raw", "obsoletedBy", "created"),
         SYNCED,
     ))
 
 
-def raw_text(name: str, *path: str) -> Column:
-    """A value inside `raw` as text: an object or list as its JSON text, and a number as its
-    digits on SQLite too (json_extract gives SQLite a number, not text)."""
-    return expression(name, "text", lambda db: json_path_text(db, "t.raw", *path))
-
-
 def _raw(name: str, key: str, sql_type: str = "text") -> Column:
     """An event field kept only in `raw`."""
-    return raw_text(name, key) if sql_type == "text" else from_json(name, sql_type, "t.raw", key)
+    return from_json(name, sql_type, "t.raw", key)
 
 
 BROWSER = _raw("browser", "browser")
