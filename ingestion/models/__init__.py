@@ -40,7 +40,7 @@ from .teams import (
     HubSpotTeam,
     HubSpotTeamMember,
 )
-from .webhooks import WebhookEvent
+from .webhooks import JournalState, WebhookEvent
 
 # The standard object types' models (HubSpotContact, HubSpotQuote …), built from the table in
 # ingestion/object_types.py, are names of this package like the models written by hand.
@@ -50,6 +50,7 @@ __all__ = [
     "OBJECT_MODELS",
     "SOURCE_MODELS",
     "DeletedKind",
+    "JournalState",
     "HubSpotCampaign",
     "HubSpotAssociation",
     "HubSpotConversationChannel",
