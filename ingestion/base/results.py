@@ -20,9 +20,10 @@ class Mode(StrEnum):
     DELETIONS = "deletions"  # ids only: archive what vanished, restore what came back
     VERIFY = "verify"  # compare the mirror with HubSpot
     EVENTS = "events"  # apply stored webhook events
+    CHANGES = "changes"  # read the webhooks journal into events, and apply them
 
 
-JOB_MODES = (Mode.LINKS, Mode.DELETIONS, Mode.VERIFY, Mode.EVENTS)  # report `details`
+JOB_MODES = (Mode.LINKS, Mode.DELETIONS, Mode.VERIFY, Mode.EVENTS, Mode.CHANGES)  # report `details`
 
 
 @dataclass(frozen=True)

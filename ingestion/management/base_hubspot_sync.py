@@ -440,3 +440,11 @@ def logging_for(opts: dict):
         logger.setLevel(level)
         if added:
             logger.removeHandler(added)
+
+
+def require_app_credentials() -> None:  # TEMPORARY stub until journalapp lands
+    missing = [name for name in ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET")
+               if not getattr(settings, name)]
+    if missing:
+        raise ConfigurationError(f"the webhooks journal needs the app's client credentials: "
+                                 f"{', '.join(missing)} is not set")

@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('key', models.CharField(default='local', max_length=64, primary_key=True, serialize=False)),
                 ('offset', models.CharField(blank=True, default='', max_length=128)),
+                ('portal_id', models.BigIntegerField(null=True)),
                 ('offset_published_at', models.DateTimeField(null=True)),
                 ('newest_change_at', models.DateTimeField(null=True)),
                 ('read_at', models.DateTimeField(null=True)),

@@ -49,6 +49,7 @@ class JournalState(models.Model):
 
     key = models.CharField(max_length=64, primary_key=True, default="local")
     offset = models.CharField(max_length=128, blank=True, default="")  # "" : none read yet
+    portal_id = models.BigIntegerField(null=True)  # the account subscribed (installPortalId)
     offset_published_at = models.DateTimeField(null=True)  # that entry's file's publishedAt
     newest_change_at = models.DateTimeField(null=True)  # newest applied change's occurredAt
     read_at = models.DateTimeField(null=True)  # last read that reached the journal's end

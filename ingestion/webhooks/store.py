@@ -138,11 +138,19 @@ def store_events(events: list, received_at: datetime) -> Stored:
             _not_stored(event, str(reason), received_at)
             continue
         rows.setdefault(row.event_id, _settle_other_portal(row))
-    refused = _insert(list(rows.values()))
-    for row, reason in refused:
-        _not_stored(row, reason, received_at)
-    result.stored, result.skipped = len(rows) - len(refused), result.skipped + len(refused)
+    refused = insert_rows(list(rows.values()))
+    result.stored, result.skipped = len(rows) - refused, result.skipped + refused
     return result
+
+
+def insert_rows(rows: list[WebhookEvent]) -> int:
+    """Insert the rows once each (`_insert`); the ones the database refused are recorded
+    settled instead. Returns how many were refused. Inside a caller's transaction, this is
+    part of it (the journal stores its offset with its events)."""
+    refused = _insert(rows)
+    for row, reason in refused:
+        _not_stored(row, reason, row.received_at)
+    return len(refused)
 
 
 def _settle_other_portal(row: WebhookEvent) -> WebhookEvent:
@@ -189,6 +197,7 @@ def _not_stored(event: object, reason: str, received_at: datetime) -> None:
         return
     kind = event.subscription_type if is_row else event.get("subscriptionType")
     record = WebhookEvent(
+        source=event.source if is_row else WebhookEvent.WEBHOOK,
         event_id=event_id, subscription_type=_clean(kind)[:64], object_type="", object_id="",
         occurred_at=0, detail={}, received_at=received_at, applied_at=received_at,
         error=f"not stored: {_clean(reason)}"[:2000])

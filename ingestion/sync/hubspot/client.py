@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
@@ -87,6 +87,7 @@ class HubSpotClient:
             reraise=True,
         )
         self.requests_sent = 0
+        self.downloads = 0  # files fetched by pre-signed URL (journal entries): not API calls
         self.stats = RequestStats()  # by endpoint class, with 429s: each run's share recorded
 
     def _auth(self, credentials: str | OAuthApp) -> StaticToken | OAuthTokens:
@@ -115,11 +116,25 @@ class HubSpotClient:
         (which raises HubSpotMalformedReplyError for a reply that breaks what was asked:
         retried like any malformed reply). A retriable error that outlasts its attempts
         becomes what errors.after_retries says (a timeout: HubSpot unreachable)."""
+        return self._retried(lambda: self._send_once(method, path, params, json, search,
+                                                     shape), check)
+
+    def download(self, url: str, what: str, *, shape: type[Listing],
+                 check: Callable[[Listing], None] | None = None) -> Listing:
+        """A file HubSpot points at with a pre-signed URL (a webhooks journal entry's), as
+        `shape`, checked by `check`, retried like a request. Sent without the Authorization
+        header: the URL is its own credential and may be another host. Not paced (not an API
+        call: docs/hubspot-api.md#webhooks-journal) and counted apart (`downloads`). Errors
+        name the file by `what`, never by its URL (which grants access while it lasts)."""
+        return self._retried(lambda: self._download_once(url, what, shape), check)
+
+    def _retried(self, send: Callable[[], Listing],
+                 check: Callable[[Listing], None] | None) -> Listing:
         retrying = self._retrying  # its statistics are per thread: this request's
         try:
             for attempt in retrying:
                 with attempt:
-                    reply = self._send_once(method, path, params, json, search, shape)
+                    reply = send()
                     if check is not None:
                         check(reply)
                     return reply
@@ -191,6 +206,24 @@ class HubSpotClient:
             if search and error.category == "TEN_SECONDLY_ROLLING":
                 self.budget.search_counts_in_window()
             raise
+
+    def _download_once(self, url: str, what: str, shape: type[Listing]) -> Listing:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise HubSpotMalformedReplyError(f"malformed reply: {what} has no http(s) URL")
+        self.downloads += 1
+        try:
+            response = self._http.get(url)  # absolute: the base URL does not apply
+        except httpx.TransportError as exc:
+            raise HubSpotTransportError(f"{type(exc).__name__} fetching {what}") from None
+        response.stream = _SPENT
+        if not response.is_success:
+            # An expired or refused pre-signed URL (S3 says 403) is no verdict on the app's
+            # access: retried, then the run fails and the next one reads the entry again.
+            raise HubSpotTransportError(f"HTTP {response.status_code} fetching {what}")
+        try:
+            return replies.decode(response.content, shape)
+        except replies.Malformed as error:
+            raise HubSpotMalformedReplyError(f"malformed {what}: {error}") from None
 
     def _timed_out(self, exc: httpx.TimeoutException, method: str,
                    path: str) -> HubSpotTimeoutError:

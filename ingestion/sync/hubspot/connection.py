@@ -63,3 +63,11 @@ def oauth_app_from_settings() -> OAuthApp | None:
     client_id, secret = settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET
     return OAuthApp(client_id, secret, settings.HUBSPOT_REFRESH_TOKEN,
                     store=DatabaseGrantStore(client_id, secret, clock=time.time))
+
+
+# TEMPORARY (lead's stub until the journalapp branch lands): the app token by client credentials.
+JOURNAL_READ_SCOPES = ("developer.webhooks_journal.read",)
+
+
+def journal_client_from_settings(scopes) -> HubSpotClient:
+    raise NotImplementedError("journalapp")

@@ -20,6 +20,10 @@ backlog). What each kind of event does, per object type, in one run per type and
                                                its own type (links.refresh_links): HubSpot
                                                does not move a record's modified time when
                                                only its links change, so no sync would see it
+  listMembership (journal only)                re-read the named lists' memberships (the lists
+                                               engine by id: search with listIds, then every
+                                               member), replaced exactly; a list HubSpot no
+                                               longer has is archived
   contact.privacyDeletion                      purge the contact (only its id and deletion
                                                facts stay, `privacy_deleted`) and drop its
                                                links both ways. It wins over every other event
@@ -66,6 +70,7 @@ from ingestion.models import (
 
 from .catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
 from .client import HubSpotClient
+from .engines.lists import HubSpotListSyncEngine
 from .engines.registry import BY_NAME, RECORD_ENGINES, UnknownObjectType, record_engines
 from .errors import (
     HubSpotAuthError,
@@ -98,6 +103,7 @@ class Plan:
     reread: dict[str, dict[str, set[int]]] = field(default_factory=lambda: defaultdict(dict))
     links: dict[str, dict[str, set[int]]] = field(default_factory=lambda: defaultdict(dict))
     privacy: dict[str, set[int]] = field(default_factory=dict)  # contact ids
+    lists: dict[str, set[int]] = field(default_factory=dict)  # list ids (journal events)
     nothing: set[int] = field(default_factory=set)  # events with nothing to apply
 
     def add(self, table: dict[str, set[int]], object_id: object, pk: int) -> None:
@@ -113,6 +119,8 @@ def plan_events(events: list[WebhookEvent]) -> Plan:
             plan.add(plan.privacy, event.object_id, event.pk)
         elif kind == "associationChange":
             _plan_links(plan, event)
+        elif kind == "listMembership" and event.detail.get("listId"):
+            plan.add(plan.lists, event.detail["listId"], event.pk)
         elif kind in REREAD_KINDS or kind == "privacyDeletion":  # another type's: vanished
             for object_id in _record_ids(event):
                 plan.add(plan.reread[event.object_type], object_id, event.pk)
@@ -265,6 +273,8 @@ class EventApplier:
             saved[object_type] = self._reread(object_type, plan.reread[object_type])
         for object_type in _in_dependency_order(plan.links):
             self._links(object_type, plan.links[object_type], saved.get(object_type, set()))
+        if plan.lists:
+            self._lists(plan.lists)
 
     # -- privacy deletions -------------------------------------------------------------------
 
@@ -354,6 +364,14 @@ class EventApplier:
             engine_class, self.client, list(ids), dry_run=self.dry_run))
         if failures is not None:
             self._settle(engine_class(SyncOptions(), client=self.client), ids, failures)
+
+    def _lists(self, ids: dict[str, set[int]]) -> None:
+        """The named lists' memberships read again (engines/lists.py, by id)."""
+        engine = HubSpotListSyncEngine(SyncOptions(ids=tuple(ids), dry_run=self.dry_run),
+                                       client=self.client)
+        failures = self._run_type(ids, engine.run)
+        if failures is not None:
+            self._settle(engine, ids, failures)
 
     def _engine_for(self, object_type: str, ids: dict[str, set[int]]) -> type | None:
         """The engine for these ids' events, or None (they are settled here: not mirrored,

@@ -40,6 +40,8 @@ COMM_PREFS_DATED_VERSION = "2026-03"  # the account information API's documented
 # The settings users API (users, teams, roles): 2026-03 is its dated version out of beta
 # (docs/hubspot-api.md#teams-and-roles).
 SETTINGS_USERS_DATED_VERSION = "2026-03"
+# The webhooks journal exists only dated (2026-03), whatever HUBSPOT_API_VERSION says.
+JOURNAL_LOCAL = "/webhooks-journal/journal-local/2026-03"
 
 
 def segment(value: object) -> str:
@@ -224,6 +226,17 @@ class HubSpotPaths:
         API; docs/hubspot-api.md#record-counts)."""
         return ("/crm/v3/limits/records" if self.legacy
                 else f"/crm/limits/{LIMITS_DATED_VERSION}/records")
+
+    # -- the webhooks journal (docs/hubspot-api.md#webhooks-journal): dated 2026-03 only ---------
+
+    def journal_earliest_batch(self, count: int) -> str:
+        return f"{JOURNAL_LOCAL}/batch/earliest/{int(count)}"
+
+    def journal_latest_batch(self, count: int) -> str:
+        return f"{JOURNAL_LOCAL}/batch/latest/{int(count)}"
+
+    def journal_next_batch(self, offset: str, count: int) -> str:
+        return f"{JOURNAL_LOCAL}/batch/{segment(offset)}/next/{int(count)}"
 
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"

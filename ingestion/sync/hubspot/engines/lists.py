@@ -7,6 +7,9 @@ nothing beyond the search. A stored live list the search no longer returns is as
 a deleted one comes back with `deletedAt` and is archived (its memberships removed); one
 HubSpot no longer knows at all is archived as vanished by the next full run's sweep.
 
+A run by id (`SyncOptions.ids`: the lists a webhooks journal entry names as gaining or losing
+a member) searches for those lists only and reads each one's memberships again.
+
 Records travel as `{"id": listId, "list": <HubSpot's JSON>}`: the base engine hands each
 record its related values by `id`, and HubSpot names a list's id `listId`.
 """
@@ -46,13 +49,14 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
 
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
         seen: set[str] = set()
-        for page in lists.search_pages(self.client):
+        asked = None if mode is not Mode.IDS else [str(i) for i in self.options.ids]
+        for page in lists.search_pages(self.client, asked):
             seen.update(str(lst.get("listId")) for lst in page if isinstance(lst, dict))
             yield self._page([self._definition(lst, mode, since) for lst in page])
         # Search leaves out deleted lists (and offset paging can skip one that moved): ask
-        # for the stored live ones it did not return.
-        missing = [pk for pk, (_, archived) in self.snapshot.items()
-                   if not archived and pk not in seen]
+        # for the stored live ones it did not return (by id: the asked ones).
+        missing = [pk for pk in asked if pk not in seen] if asked is not None else [
+            pk for pk, (_, archived) in self.snapshot.items() if not archived and pk not in seen]
         if missing:
             yield self._page([(lists.get_list(self.client, pk), True) for pk in missing])
 

@@ -36,9 +36,10 @@ class HubSpotMarketingSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):
         self.snapshot = dict(self.stored())
 
     def reads_everything(self, mode: Mode) -> bool:
-        """Whether this run reads what hangs off every definition: a full run (the first
-        one too) or a force overwrite, which replaces it all."""
-        return mode is Mode.FULL or self.options.force_overwrite
+        """Whether this run reads what hangs off every definition it reads: a full run (the
+        first one too), a run by id (asked for because it changed), or a force overwrite,
+        which replaces it all."""
+        return mode in (Mode.FULL, Mode.IDS) or self.options.force_overwrite
 
     def reads_related(self) -> bool:
         # A dry run writes nothing, and --skip-associations skips what hangs off records.
