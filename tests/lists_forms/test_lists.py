@@ -189,3 +189,25 @@ def test_list_restored_upstream_when_synced_then_live_again_with_its_members(hub
     row = HubSpotList.objects.get(pk="2")
     assert not row.archived and row.deleted_at is None and row.filters is not None
     assert local_members("2") == set(upstream_members(api, "2"))
+
+
+def test_run_by_id_when_one_list_changed_then_only_it_is_read_again(hubspot, api):
+    """What a journal membership event asks for (events.py): the named list's memberships
+    read again, no other list's; a named list HubSpot no longer has is archived."""
+    from ingestion.base.results import SyncOptions
+    from ingestion.sync.hubspot.connection import client_from_settings
+    from ingestion.sync.hubspot.engines.lists import HubSpotListSyncEngine
+
+    run_command("sync_hubspot_lists")
+    hubspot.control.list_add_members(3, [CONTACT + 2])
+    hubspot.control.list_add_members(1, [CONTACT + 3])  # not named: left for a later run
+    hubspot.control.list_delete(2)
+    before = {n: requests_by_path(hubspot)[f"/crm/v3/lists/{n}/memberships"] for n in "1234"}
+    with client_from_settings() as client:
+        done = HubSpotListSyncEngine(SyncOptions(ids=("3", "2")), client=client).run()
+    after = {n: requests_by_path(hubspot)[f"/crm/v3/lists/{n}/memberships"] for n in "1234"}
+    assert {n: after[n] - before[n] for n in after} == {"1": 0, "2": 0, "3": 1, "4": 0}
+    assert local_members("3") == set(upstream_members(api, "3"))
+    assert str(CONTACT + 3) not in local_members("1")
+    assert HubSpotList.objects.get(pk="2").archived and local_members("2") == set()
+    assert done.status == "success" and done.mode == "ids"
