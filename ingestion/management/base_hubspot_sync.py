@@ -403,8 +403,10 @@ OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH
 def require_token() -> None:
     """Credentials: a private app's token, or an OAuth app's three settings."""
     oauth = {name: getattr(settings, name) for name in OAUTH_SETTINGS}
-    # The client secret alone is not OAuth: a private app signs its webhooks with one too.
-    if settings.HUBSPOT_CLIENT_ID or settings.HUBSPOT_REFRESH_TOKEN:
+    # The refresh token makes it OAuth: a client id and secret alone are the app's client
+    # credentials (the webhooks journal's token, webhook signatures) beside a private app's
+    # token.
+    if settings.HUBSPOT_REFRESH_TOKEN:
         missing = [name for name, value in oauth.items() if not value]
         if missing:
             raise ConfigurationError(f"OAuth needs {', '.join(OAUTH_SETTINGS)}; "
