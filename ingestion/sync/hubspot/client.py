@@ -70,6 +70,7 @@ class AppCredentials:
     client_secret: str = field(repr=False)
     scopes: tuple[str, ...] = ()
     store: GrantStore | None = field(default=None, compare=False, repr=False)
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
 
 
 Credentials = str | OAuthApp | AppCredentials
@@ -109,7 +110,8 @@ class HubSpotClient:
         if isinstance(credentials, AppCredentials):
             return ClientCredentialsTokens(
                 self._http, self.paths.client_credentials_token(), credentials.client_id,
-                credentials.client_secret, credentials.scopes, store=credentials.store)
+                credentials.client_secret, credentials.scopes, store=credentials.store,
+                clock=credentials.clock)
         if isinstance(credentials, OAuthApp):
             return OAuthTokens(self._http, self.paths.oauth_token(), credentials.client_id,
                                credentials.client_secret, credentials.refresh_token,
