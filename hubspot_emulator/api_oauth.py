@@ -11,6 +11,15 @@
   working, issued access tokens stay valid until they expire. An unknown token → 400
   `BAD_REFRESH_TOKEN` (*choice*).
 
+- The same `POST /oauth/v1/token` (and, *choice*, the dated ones) with form
+  `grant_type=client_credentials&client_id&client_secret[&scope]` is the client-credentials
+  grant of docs/hubspot-api.md#webhooks-journal (`auth.AppClient`): 200
+  `{"token_type":"bearer","access_token","expires_in":1800,"scope"}` (no refresh token; `scope`
+  the granted scopes, space-separated: those asked for, or all the app's when none are); an
+  unknown client id → 400 `BAD_CLIENT_ID`, a wrong secret → 400 `BAD_CLIENT_SECRET`, a scope
+  the app lacks → 400 `BAD_SCOPE` naming it (*choice*, v1-style bodies). The token opens the
+  `/webhooks-journal/*` routes only.
+
 No bearer token is needed (the request carries the app's credentials); they are not counted
 by the rate limiter; faults apply as to any path.
 """
@@ -19,7 +28,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .auth import OAuthError, bad_refresh_token
+from .auth import JOURNAL_SCOPES, OAuthError, bad_refresh_token, every_scope
 from .handling import CID, EMU, json_response
 from .routes import OAUTH, OAUTH_DATED, OAUTH_V1, Access, serve
 from .state import Emulator
@@ -33,6 +42,8 @@ def _refused(emu: Emulator, request: web.Request, err: OAuthError) -> web.Respon
 async def token(request: web.Request) -> web.Response:
     emu: Emulator = request.app[EMU]
     form = await request.post()  # empty unless the body is a form
+    if form.get("grant_type") == "client_credentials":
+        return _client_credentials(emu, request, form)
     try:
         if emu.oauth is None:
             raise bad_refresh_token()
@@ -40,6 +51,17 @@ async def token(request: web.Request) -> web.Response:
     except OAuthError as err:
         return _refused(emu, request, err)
     emu.stats.oauth_refreshes += 1
+    return json_response(answer)
+
+
+def _client_credentials(emu: Emulator, request: web.Request, form) -> web.Response:
+    known = frozenset(JOURNAL_SCOPES) | every_scope(emu.store.registry.types)
+    try:
+        answer = emu.app_client.grant(form, emu.oauth, known)
+    except OAuthError as err:
+        emu.stats.app_token_failures += 1
+        return json_response(err.body(request[CID]), 400)
+    emu.stats.app_token_grants += 1
     return json_response(answer)
 
 

@@ -33,6 +33,12 @@ name none):
 | conversations: inboxes, channels, channel accounts, threads, messages | `conversations.read` |
 | deal splits: batch read, batch upsert | `crm.dealsplits.read_write` |
 | record counts (limits tracking API) | a CRM object read scope (*choice*: HubSpot lists all) |
+| webhooks journal: entries (both variants, batch reads) | `developer.webhooks_journal.read` |
+| journal subscriptions: GET / POST, DELETE | `….subscriptions.read` / `….subscriptions.write` |
+| journal snapshots: status / POST | `….snapshots.read` / `….snapshots.write` |
+
+The journal routes take only app tokens (the client-credentials grant, `AppClient`); every
+other route refuses them (401).
 
 Object scope of a type: `crm.objects.{contacts,companies,deals,products,line_items}.{read,write}`;
 tickets `tickets`; custom objects `crm.objects.custom.*`; engagements (calls, emails, meetings,
@@ -88,6 +94,25 @@ _API_SCOPE_CHOICES = {"marketing_emails": ("content", "marketing-email", "transa
                                         "crm.objects.custom.read")}
 
 
+# The webhooks journal's scopes (docs/hubspot-api.md#webhooks-journal); journal routes need
+# one each (`Access.kind` journal / journal_subscriptions / journal_snapshots).
+JOURNAL_READ = "developer.webhooks_journal.read"
+JOURNAL_SCOPES = (JOURNAL_READ, "developer.webhooks_journal.subscriptions.read",
+                  "developer.webhooks_journal.subscriptions.write",
+                  "developer.webhooks_journal.snapshots.read",
+                  "developer.webhooks_journal.snapshots.write")
+_JOURNAL_ACCESS = {("journal", False): JOURNAL_READ,
+                   ("journal_subscriptions", False): JOURNAL_SCOPES[1],
+                   ("journal_subscriptions", True): JOURNAL_SCOPES[2],
+                   ("journal_snapshots", False): JOURNAL_SCOPES[3],
+                   ("journal_snapshots", True): JOURNAL_SCOPES[4]}
+
+
+def is_app_route(access: Access | None) -> bool:
+    """A webhooks-journal route: app tokens only."""
+    return access is not None and access.kind.startswith("journal")
+
+
 def scope_set(scopes: Iterable[str] | None) -> frozenset[str] | None:
     """Normalise a configured scope list; None keeps "every scope"."""
     if scopes is None:
@@ -140,6 +165,8 @@ def required_scopes(access: Access, match_info, resolve) -> list[list[str]]:
         return []
     if kind == "owners":
         return [["crm.objects.owners.read"]]
+    if (kind, write) in _JOURNAL_ACCESS:
+        return [[_JOURNAL_ACCESS[kind, write]]]
     if kind in _API_SCOPES:
         return [[_API_SCOPES[kind]]]
     if kind in _API_SCOPE_CHOICES:
@@ -174,16 +201,20 @@ def missing_group(granted: frozenset[str] | None, groups: list[list[str]]) -> li
     return None
 
 
-def missing_scopes_body(group: list[str], cid: str) -> dict:
-    # docs/hubspot-api.md#authentication (hubspot-api-nodejs#268; `requiredGranularScopes` in newer
-    # responses).
-    return {"status": "error",
+def missing_scopes_body(group: list[str], cid: str, app: bool = False) -> dict:
+    """docs/hubspot-api.md#authentication (hubspot-api-nodejs#268; `requiredGranularScopes` in
+    newer responses). `app`: the journal's 403 also names them in `context` (*choice*:
+    `context.missingScopes` is HubSpot's usual key, docs/hubspot-api.md#webhooks-journal)."""
+    body = {"status": "error",
             "message": "This app hasn't been granted all required scopes to make this call. "
                        f"Read more about required scopes here: {SCOPES_URL}.",
             "correlationId": cid,
             "errors": [{"message": "One or more of the following scopes are required.",
                         "context": {"requiredGranularScopes": list(group)}}],
             "links": {"scopes": SCOPES_URL}, "category": "MISSING_SCOPES"}
+    if app:
+        body["context"] = {"requiredGranularScopes": list(group), "missingScopes": list(group)}
+    return body
 
 
 def expired_body(expires_at: float, now: float, cid: str) -> dict:
@@ -209,6 +240,12 @@ def _digest(token: str) -> str:
     # Issued tokens are looked up by digest: a dict lookup on the token itself would
     # compare its characters and leak timing.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same(sent: object, expected: str) -> bool:
+    """Constant-time equality of a sent credential and the expected one."""
+    return hmac.compare_digest(str(sent).encode("utf-8", "surrogatepass"),
+                               expected.encode("utf-8", "surrogatepass"))
 
 
 @dataclass
@@ -276,12 +313,8 @@ class OAuthApp:
         grant = form.get("grant_type", "")
         if grant != "refresh_token":
             raise OAuthError("BAD_GRANT_TYPE", "missing or unknown grant_type")
-        client_ok = hmac.compare_digest(
-            str(form.get("client_id", "")).encode("utf-8", "surrogatepass"),
-            self.client_id.encode("utf-8", "surrogatepass"))
-        secret_ok = hmac.compare_digest(
-            str(form.get("client_secret", "")).encode("utf-8", "surrogatepass"),
-            self.client_secret.encode("utf-8", "surrogatepass"))
+        client_ok = _same(form.get("client_id", ""), self.client_id)
+        secret_ok = _same(form.get("client_secret", ""), self.client_secret)
         if not (client_ok and secret_ok and self._refresh_ok(str(form.get("refresh_token",
                                                                           "")))):
             raise bad_refresh_token()
@@ -319,3 +352,68 @@ class OAuthApp:
                 "scopes": None if self.scopes is None else sorted(self.scopes),
                 "access_tokens_issued": len(self.issued),
                 "access_tokens_live": sum(i.expires_at > now for i in self.issued.values())}
+
+
+@dataclass
+class AppClient:
+    """The app's client-credentials grant (docs/hubspot-api.md#webhooks-journal): tokens that
+    authenticate as the app, on the journal routes only.
+
+    The credentials are the server's (`--client-id`/`--client-secret`, kept across resets, like
+    `--token`); an installed `OAuthApp` (reset `oauth`) is the same app, so its client id and
+    secret are accepted too. `scopes` (None: every scope, i.e. the journal's and every CRM
+    scope) is what a token may ask for; `default_scopes` is what a reset restores."""
+
+    client_id: str | None = None
+    client_secret: str | None = None
+    default_scopes: frozenset[str] | None = None
+    lifetime_s: float = 1800
+    scopes: frozenset[str] | None = None
+    issued: dict[str, Issued] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.scopes = self.default_scopes
+
+    def grant(self, form, installed: OAuthApp | None, known_scopes: frozenset[str]) -> dict:
+        """The `grant_type=client_credentials` answer, or OAuthError (contract: BAD_CLIENT_ID,
+        BAD_CLIENT_SECRET, BAD_SCOPE are *choice*)."""
+        self._check_client(form, installed)
+        available = known_scopes if self.scopes is None else self.scopes
+        asked = str(form.get("scope", "")).split()
+        unknown = sorted(set(asked) - available)
+        if unknown:
+            raise OAuthError("BAD_SCOPE", "The app is not allowed to request these scopes: "
+                                          + " ".join(unknown))
+        granted = frozenset(asked) if asked else frozenset(available)
+        access = "A" + secrets.token_urlsafe(48)
+        self.issued[_digest(access)] = Issued(time.time() + self.lifetime_s, granted)
+        return {"token_type": "bearer", "access_token": access,
+                "expires_in": math.ceil(self.lifetime_s), "scope": " ".join(sorted(granted))}
+
+    def _check_client(self, form, installed: OAuthApp | None) -> None:
+        pairs = [(self.client_id, self.client_secret)]
+        if installed is not None:
+            pairs.append((installed.client_id, installed.client_secret))
+        sent_id, sent_secret = form.get("client_id", ""), form.get("client_secret", "")
+        matching = [secret for cid, secret in pairs if cid and _same(sent_id, cid)]
+        if not matching:
+            raise OAuthError("BAD_CLIENT_ID", "missing or unknown client_id")
+        if not any(secret and _same(sent_secret, secret) for secret in matching):
+            raise OAuthError("BAD_CLIENT_SECRET", "client_secret does not match the client_id")
+
+    def lookup(self, token: str) -> Issued | None:
+        return self.issued.get(_digest(token))
+
+    def expire_all(self) -> int:
+        now = time.time()
+        live = [i for i in self.issued.values() if i.expires_at > now]
+        for issued in live:
+            issued.expires_at = now
+        return len(live)
+
+    def state(self) -> dict:
+        now = time.time()
+        return {"client_id": self.client_id, "configured": bool(self.client_id),
+                "scopes": None if self.scopes is None else sorted(self.scopes),
+                "app_tokens_issued": len(self.issued),
+                "app_tokens_live": sum(i.expires_at > now for i in self.issued.values())}

@@ -344,6 +344,15 @@ class EmulatorControl:
         """`{generated, added, campaigns: [email campaign ids]}`."""
         return self._get("email_events")
 
+    def journal_state(self) -> dict:
+        """The webhooks journal: `{entries, earliestOffset, latestOffset, subscriptions}`."""
+        return self._get("journal")
+
+    def set_app_scopes(self, scopes: list[str] | None) -> dict:
+        """The scopes the journal app may be granted (None: every scope); a reset restores
+        the configured ones."""
+        return self._post("journal", {"appScopes": scopes})
+
     def stats(self) -> dict:
         """Requests by status and path, faults injected, `oauth_refreshes`,
         `oauth_refresh_failures`."""

@@ -13,7 +13,14 @@ import time
 import orjson
 from aiohttp import web
 
-from .auth import expired_body, missing_group, missing_scopes_body, required_scopes
+from .auth import (
+    Issued,
+    expired_body,
+    is_app_route,
+    missing_group,
+    missing_scopes_body,
+    required_scopes,
+)
 from .errors import ApiError, correlation_id
 from .faults import HANDLER_ANSWERS, Fault
 from .handling import CID, EMU, IDS_AS_TEXT, IGNORE_FILTER, JSON_TYPE, json_response, next_link
@@ -94,6 +101,7 @@ async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.St
         if fault.kind == "expire_tokens":
             if emu.oauth is not None:
                 emu.oauth.expire_all()
+            emu.app_client.expire_all()
             refused = None if public else _authenticate(emu, request, access, cid)
             if refused is not None:
                 return refused
@@ -113,15 +121,20 @@ async def _api(emu: Emulator, request: web.Request, handler, cid: str) -> web.St
 
 
 def _authenticate(emu: Emulator, request: web.Request, access, cid: str) -> web.Response | None:
-    """401 unless the static token or a live OAuth access token is sent; 403 if that token
-    lacks a scope the route needs (docs/hubspot-api.md#authentication). None: go on."""
-    if _authorized(request, emu.token):
+    """401 unless the static token or a live OAuth access token is sent (on journal routes:
+    only an app token, and on no other route); 403 if that token lacks a scope the route needs
+    (docs/hubspot-api.md#authentication, #webhooks-journal). None: go on."""
+    app_route = is_app_route(access)
+    header = request.headers.get("Authorization", "")
+    bearer = header[len("Bearer "):] if header.startswith("Bearer ") else None
+    if not app_route and _authorized(request, emu.token):
         granted = emu.token_scopes
     else:
-        issued = None
-        header = request.headers.get("Authorization", "")
-        if emu.oauth is not None and header.startswith("Bearer "):
-            issued = emu.oauth.lookup(header[len("Bearer "):])
+        issued: Issued | None = None
+        if bearer is not None and app_route:
+            issued = emu.app_client.lookup(bearer)
+        elif bearer is not None and emu.oauth is not None:
+            issued = emu.oauth.lookup(bearer)
         if issued is None:
             return _unauthorized(cid)
         now = time.time()
@@ -133,7 +146,8 @@ def _authenticate(emu: Emulator, request: web.Request, access, cid: str) -> web.
         return None
     group = missing_group(granted, required_scopes(access, request.match_info,
                                                    emu.store.registry.resolve))
-    return None if group is None else json_response(missing_scopes_body(group, cid), 403)
+    return None if group is None else json_response(
+        missing_scopes_body(group, cid, app=app_route), 403)
 
 
 async def _call(handler, request: web.Request, cid: str) -> web.StreamResponse:

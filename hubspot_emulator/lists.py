@@ -310,14 +310,16 @@ async def control_create(emu: Emulator, request: web.Request) -> dict:
     made = lists_of(emu.store).create(str(body.get("name") or "New list"), type_id, kind, now,
                                       body.get("filterBranch"),
                                       None if list_id is None else str(list_id))
-    made.add(_record_ids(emu, made, {"recordIds": body.get("recordIds") or [],
-                                     "anyIds": body.get("anyIds")}), now)
+    added = made.add(_record_ids(emu, made, {"recordIds": body.get("recordIds") or [],
+                                             "anyIds": body.get("anyIds")}), now)
+    emu.journal.list_membership(made.list_id, type_id, added, removed=False)
     return {"listId": made.list_id, "size": len(made.members)}
 
 
 async def control_add(emu: Emulator, request: web.Request) -> dict:
     lst = _control_list(emu, request)
     added = lst.add(_record_ids(emu, lst, await _control_body(request)), emu.clock.now_ms())
+    emu.journal.list_membership(lst.list_id, lst.object_type_id, added, removed=False)
     return {"listId": lst.list_id, "added": added, "size": len(lst.members)}
 
 
@@ -328,6 +330,7 @@ async def control_remove(emu: Emulator, request: web.Request) -> dict:
     if not isinstance(ids, list):
         raise ListControlError('body must be {"recordIds": [ids]}')
     removed = lst.remove([str(i) for i in ids], emu.clock.now_ms())
+    emu.journal.list_membership(lst.list_id, lst.object_type_id, removed, removed=True)
     return {"listId": lst.list_id, "removed": removed, "size": len(lst.members)}
 
 

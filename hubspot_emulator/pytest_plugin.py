@@ -2,7 +2,8 @@
 a small default portal for each test).
 
 Enable with `pytest_plugins = ["hubspot_emulator.pytest_plugin"]`. The API and control token
-is `"test-token"`; `emulator.control` already sends it.
+is `"test-token"`; `emulator.control` already sends it. The webhooks journal's app has client
+id `emulator.client_id` (`"emulator-app"`) and a random secret `emulator.client_secret`.
 """
 
 from __future__ import annotations

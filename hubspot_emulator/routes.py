@@ -94,6 +94,11 @@ CONVERSATIONS = Family(("/conversations/v3/conversations",),
 DEAL_SPLITS = Family(("/crm/v3/objects/deals/splits",), f"/deal-splits/{VERSION}")
 # The limits tracking API's record counts (docs/hubspot-api.md#record-counts).
 LIMITS = Family(("/crm/v3/limits",), f"/crm/limits/{VERSION}")
+# The webhooks journal (docs/hubspot-api.md#webhooks-journal): 2026-03 only, no legacy path.
+JOURNAL_LOCAL = Family((), "/webhooks-journal/journal-local/2026-03")
+JOURNAL_GLOBAL = Family((), "/webhooks-journal/journal/2026-03")
+JOURNAL_SUBSCRIPTIONS = Family((), "/webhooks-journal/subscriptions/2026-03")
+JOURNAL_SNAPSHOTS = Family((), "/webhooks-journal/snapshots/2026-03")
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ class Access:
     schemas | lists | forms | workflows | marketing_emails | campaigns | marketing_events |
     content (email events and campaigns) | conversations | communication_preferences |
     subscription_statuses_batch | email_v1 | settings_users (users, roles) | settings_teams |
-    deal_splits | record_limits | account (any valid token: HubSpot asks only for `oauth`,
+    deal_splits | record_limits | journal | journal_subscriptions | journal_snapshots (the
+    webhooks journal: app tokens only) | account (any valid token: HubSpot asks only for `oauth`,
     which every app has) | public (no bearer token: the OAuth token endpoints). `write`: a
     write scope.
     The object types come from the route's `{type}`/`{from}` and `{to}` segments."""

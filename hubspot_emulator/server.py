@@ -10,6 +10,7 @@ from aiohttp import web
 
 from . import (
     api_control,
+    api_journal,
     api_meta,
     api_oauth,
     api_objects,
@@ -37,7 +38,8 @@ from .state import Emulator
 # deal_splits before api_objects: `/crm/v3/objects/deals/splits/…` is not an object path.
 ROUTE_MODULES = (api_control, api_meta, deal_splits, api_objects, api_writes, api_oauth, lists,
                  forms, workflows, marketing, subscriptions, legacy,  # legacy: the v1/v2 ones
-                 email_events, marketing_events, settings_users, conversations, record_limits)
+                 email_events, marketing_events, settings_users, conversations, record_limits,
+                 api_journal)
 
 
 def make_app(emu: Emulator) -> web.Application:

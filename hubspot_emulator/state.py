@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .auth import OAuthApp, scope_set
+from .auth import AppClient, OAuthApp, scope_set
 from .errors import unknown_type
 from .faults import FaultInjector
+from .journal import Journal
 from .locks import WriteLock
 from .ratelimit import RateLimiter
 from .search import SearchLimits
 from .store import Store, TypeState
 from .timeutil import Clock
-from .webhooks import WebhookConfig, Webhooks
+from .webhooks import DEFAULT_APP_ID, WebhookConfig, Webhooks
 
 DEFAULT_MAX_URL = 8000
 DEFAULT_EMAIL_EVENTS = 400  # generated email events (email_events.py): a small portal
@@ -27,12 +28,16 @@ class Stats:
     by_path: Counter = field(default_factory=Counter)
     oauth_refreshes: int = 0  # successful refresh grants
     oauth_refresh_failures: int = 0  # refused token requests (400)
+    app_token_grants: int = 0  # successful client-credentials grants
+    app_token_failures: int = 0  # refused client-credentials grants (400)
 
     def as_json(self, faults_injected: int) -> dict:
         return {"requests": self.requests, "by_status": dict(self.by_status),
                 "by_path": dict(self.by_path), "faults_injected": faults_injected,
                 "oauth_refreshes": self.oauth_refreshes,
-                "oauth_refresh_failures": self.oauth_refresh_failures}
+                "oauth_refresh_failures": self.oauth_refresh_failures,
+                "app_token_grants": self.app_token_grants,
+                "app_token_failures": self.app_token_failures}
 
 
 class Emulator:
@@ -41,13 +46,24 @@ class Emulator:
     `token` guards the API; `control_token` (default: the same) guards `/_emulator/*`.
     `token_scopes` (reset) limits the static token's scopes (None: all); `oauth` (reset) installs
     an OAuth app whose issued access tokens are accepted too (see `auth.OAuthApp`); `webhooks`
-    (reset) configures event delivery (see `webhooks.WebhookConfig`)."""
+    (reset) configures event delivery (see `webhooks.WebhookConfig`).
 
-    def __init__(self, token: str, control_token: str | None = None, **reset_kwargs) -> None:
+    `client_id` / `client_secret` / `app_scopes` (None: every scope) are the app's client
+    credentials for the webhooks journal (`auth.AppClient`); like the tokens they outlive
+    resets, which restore `app_scopes` and empty the journal (`journal.Journal`)."""
+
+    def __init__(self, token: str, control_token: str | None = None,
+                 client_id: str | None = None, client_secret: str | None = None,
+                 app_scopes: list[str] | None = None, **reset_kwargs) -> None:
         if not token:
             raise ValueError("the emulator needs a token")
+        if bool(client_id) != bool(client_secret):
+            raise ValueError("client_id and client_secret go together")
         self.token = token
         self.control_token = control_token or token
+        self.app_client = AppClient(client_id or None, client_secret or None,
+                                    scope_set(app_scopes))
+        self.journal = Journal(DEFAULT_APP_ID)
         self.clock = Clock()
         self.faults = FaultInjector()
         self.search_limits = SearchLimits()
@@ -81,6 +97,8 @@ class Emulator:
         self.token_scopes, self.oauth, self.write_lock = scopes, app, lock
         self.email_events = email_events  # email_events.events_of generates them on first use
         self.webhooks.reset(self.store, hooks)  # what was queued for the old portal is dropped
+        self.journal.attach(self.store)  # after the webhooks: it observes next to them
+        self.app_client.scopes = self.app_client.default_scopes
         self.stats = Stats()
 
     def resolve(self, token: str) -> TypeState:
