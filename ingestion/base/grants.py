@@ -8,6 +8,10 @@ stored, so N processes whose tokens expire together make one refresh, not N.
 Tokens are stored encrypted (Fernet, key derived from the app's client secret and Django's
 SECRET_KEY): the table alone does not give access to the portal. If the configured refresh
 token changes (the app was reinstalled), the stored grant is dropped.
+
+The client-credentials grant (the webhooks journal's app token) is shared the same way, in a
+row of its own; it has no refresh token: what it was obtained from is the scopes asked, and
+a changed client secret cannot open the sealed token, so it is asked for again.
 """
 
 from __future__ import annotations
@@ -27,8 +31,13 @@ from .results import Grant
 
 
 class DatabaseGrantStore:
-    def __init__(self, client_id: str, client_secret: str, *, clock: Callable[[], float]):
-        self.client_id = client_id
+    def __init__(self, client_id: str, client_secret: str, *, clock: Callable[[], float],
+                 grant_type: str = "refresh_token"):
+        """`grant_type`: "client_credentials" keeps the app's own token in a row of its own
+        (`<client id>:client_credentials`), apart from the OAuth grant of the same app."""
+        self.client_id = client_id  # the row's key
+        if grant_type != "refresh_token":
+            self.client_id = f"{client_id}:{grant_type}"
         key = hashlib.sha256(f"{client_secret}:{settings.SECRET_KEY}".encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
         self._clock = clock

@@ -37,7 +37,7 @@ from ingestion.base.results import Mode, SyncCounts, SyncOptions, SyncResult
 from ingestion.base.schema import pending_migrations
 from ingestion.models import SyncHistory
 from ingestion.sync.hubspot.client import HubSpotClient
-from ingestion.sync.hubspot.connection import client_from_settings
+from ingestion.sync.hubspot.connection import client_from_settings, missing_app_credentials
 from ingestion.sync.hubspot.deletions import DeletionCheck
 from ingestion.sync.hubspot.errors import HubSpotError, HubSpotForbiddenError
 from ingestion.sync.hubspot.links import LinkRefresh
@@ -403,10 +403,11 @@ OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH
 def require_token() -> None:
     """Credentials: a private app's token, or an OAuth app's three settings."""
     oauth = {name: getattr(settings, name) for name in OAUTH_SETTINGS}
-    # The refresh token makes it OAuth: a client id and secret alone are the app's client
-    # credentials (the webhooks journal's token, webhook signatures) beside a private app's
-    # token.
-    if settings.HUBSPOT_REFRESH_TOKEN:
+    # The client id and secret alone are not OAuth: with a private app's token they are the
+    # webhooks journal's app (require_app_credentials), and a private app signs its webhooks
+    # with a client secret too.
+    if settings.HUBSPOT_REFRESH_TOKEN or (settings.HUBSPOT_CLIENT_ID
+                                          and not settings.HUBSPOT_ACCESS_TOKEN):
         missing = [name for name, value in oauth.items() if not value]
         if missing:
             raise ConfigurationError(f"OAuth needs {', '.join(OAUTH_SETTINGS)}; "
@@ -417,6 +418,17 @@ def require_token() -> None:
             "no HubSpot credentials: set HUBSPOT_ACCESS_TOKEN (a private app's token) or "
             "HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET and HUBSPOT_REFRESH_TOKEN (OAuth); "
             "they are never logged or stored in clear")
+
+
+def require_app_credentials() -> None:
+    """The webhooks journal's app: its client id and secret (the client-credentials grant;
+    docs/operations.md#webhooks-journal)."""
+    missing = missing_app_credentials()
+    if missing:
+        raise ConfigurationError(
+            f"the webhooks journal needs the app's client credentials: {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set (an app on HubSpot's developer "
+            "platform, installed in the portal: docs/operations.md#webhooks-journal)")
 
 
 @contextmanager
@@ -442,11 +454,3 @@ def logging_for(opts: dict):
         logger.setLevel(level)
         if added:
             logger.removeHandler(added)
-
-
-def require_app_credentials() -> None:  # TEMPORARY stub until journalapp lands
-    missing = [name for name in ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET")
-               if not getattr(settings, name)]
-    if missing:
-        raise ConfigurationError(f"the webhooks journal needs the app's client credentials: "
-                                 f"{', '.join(missing)} is not set")

@@ -41,6 +41,7 @@ from ingestion.base.results import SyncCounts
 from ingestion.base.runner import Interrupted as RunInterrupted
 from ingestion.base.runner import interrupt as run_interrupt
 from ingestion.sync.hubspot.errors import (
+    HubSpotClientCredentialsError,
     HubSpotConnectError,
     HubSpotDailyLimitError,
     HubSpotError,
@@ -260,8 +261,15 @@ def command_error(error: HubSpotError, what: str, wording: Wording = SYNC) -> Co
     """The one-line CommandError a HubSpot failure becomes (its exit status, and what the
     operator should check)."""
     done = wording.done
-    if isinstance(error, HubSpotRefreshTokenError | HubSpotConnectError):
+    if isinstance(error, HubSpotRefreshTokenError | HubSpotClientCredentialsError
+                  | HubSpotConnectError):
         return ConfigurationError(redact(str(error) if done == SYNC.done else f"{error}; {done}"))
+    if isinstance(error, HubSpotForbiddenError) and error.missing_scopes:
+        # HubSpot named the scopes (the webhooks journal's 403s, its token's BAD_SCOPE).
+        return NoAccess(redact(
+            f"no access to {what}: the app lacks the scope(s) "
+            f"{', '.join(error.missing_scopes)} (HubSpot answered {error}). Add them to the "
+            f"app's scopes and install it again (docs/operations.md lists the scopes); {done}."))
     if isinstance(error, HubSpotForbiddenError):
         return NoAccess(redact(
             f"no access to {what}: HubSpot answered {error}. Grant the app the type's scopes "

@@ -5,12 +5,13 @@ every engine, so one client holds the run's rate budget and credentials."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 
 from ingestion.base.grants import DatabaseGrantStore
 
-from .client import HubSpotClient, OAuthApp
+from .client import AppCredentials, HubSpotClient, OAuthApp
 from .limits import ClientLimits
 from .pacing import RateBudget
 
@@ -24,6 +25,39 @@ def client_from_settings(limits: ClientLimits | None = None) -> HubSpotClient:
     return HubSpotClient(settings.HUBSPOT_API_BASE_URL, oauth or settings.HUBSPOT_ACCESS_TOKEN,
                          limits=limits, api_version=settings.HUBSPOT_API_VERSION,
                          budget=shared_budget_from_settings(oauth, limits))
+
+
+# The scopes the journal's app token is asked for (docs/hubspot-api.md#webhooks-journal):
+# reading the journal, and setting up its subscriptions. The app also needs the object
+# scopes of the types it subscribes to (crm.objects.contacts.read …), which the token does
+# not ask for: HubSpot checks them on the app.
+JOURNAL_READ_SCOPES = ("developer.webhooks_journal.read",)
+JOURNAL_SETUP_SCOPES = ("developer.webhooks_journal.subscriptions.read",
+                        "developer.webhooks_journal.subscriptions.write")
+APP_CREDENTIAL_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET")
+
+
+def missing_app_credentials() -> list[str]:
+    """The client-credential settings that are not set (the journal needs both)."""
+    return [name for name in APP_CREDENTIAL_SETTINGS if not getattr(settings, name)]
+
+
+def journal_client_from_settings(scopes: Iterable[str]) -> HubSpotClient:
+    """A client of the webhooks journal: authenticated as the app (HUBSPOT_CLIENT_ID and
+    _SECRET, the client-credentials grant asking `scopes`), its token shared with the other
+    processes through the database, on HUBSPOT_API_BASE_URL. Its rate budget is its own and
+    local: the journal's limits are not the CRM API's (docs/hubspot-api.md#webhooks-journal).
+    Raises ValueError when a credential is not set (commands check first:
+    base_hubspot_sync.require_app_credentials)."""
+    missing = missing_app_credentials()
+    if missing:
+        raise ValueError(f"the webhooks journal needs {', '.join(missing)}")
+    client_id, secret = settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET
+    store = DatabaseGrantStore(client_id, secret, clock=time.time,
+                               grant_type="client_credentials")
+    app = AppCredentials(client_id, secret, tuple(scopes), store=store)
+    return HubSpotClient(settings.HUBSPOT_API_BASE_URL, app, limits=limits_from_settings(),
+                         api_version=settings.HUBSPOT_API_VERSION)
 
 
 def limits_from_settings() -> ClientLimits:
@@ -63,11 +97,3 @@ def oauth_app_from_settings() -> OAuthApp | None:
     client_id, secret = settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET
     return OAuthApp(client_id, secret, settings.HUBSPOT_REFRESH_TOKEN,
                     store=DatabaseGrantStore(client_id, secret, clock=time.time))
-
-
-# TEMPORARY (lead's stub until the journalapp branch lands): the app token by client credentials.
-JOURNAL_READ_SCOPES = ("developer.webhooks_journal.read",)
-
-
-def journal_client_from_settings(scopes) -> HubSpotClient:
-    raise NotImplementedError("journalapp")

@@ -19,10 +19,13 @@
         ├── HubSpotAuthError       HubSpot refused who we are, or what we may do  fatal
         │   ├── HubSpotUnauthorizedError  401: a bad, expired or revoked token:
         │   │   │                         nothing works until it is replaced     fatal
-        │   │   └── HubSpotRefreshTokenError  the OAuth refresh token was refused fatal
+        │   │   ├── HubSpotRefreshTokenError  the OAuth refresh token was refused fatal
+        │   │   └── HubSpotClientCredentialsError  the app's client id or secret was
+        │   │                                      refused (client-credentials grant) fatal
         │   └── HubSpotForbiddenError     403: a good token without this scope, or
         │                                 a portal without the feature: that type
-        │                                 or endpoint alone                      fatal
+        │                                 or endpoint alone (also a scope refused
+        │                                 by the client-credentials grant)       fatal
         └── HubSpotClientError     any other 4xx: our request was wrong          fatal
 
 Whether to retry is decided in one place: the class attribute `retriable`. A retriable
@@ -39,6 +42,7 @@ from ingestion.base.redact import redact
 class HubSpotError(Exception):
     retriable = False
     header = ""  # the Authorization header a refused request carried (never shown)
+    missing_scopes: tuple[str, ...] = ()  # a 403's `context.missingScopes`, when it says
 
     def __init__(self, message: str, *, status: int | None = None, category: str = "",
                  correlation_id: str = "", retry_after: float | None = None):
@@ -134,6 +138,10 @@ class HubSpotRefreshTokenError(HubSpotUnauthorizedError):
     """The OAuth refresh token was refused: nothing works until it is replaced."""
 
 
+class HubSpotClientCredentialsError(HubSpotUnauthorizedError):
+    """The app's client id or secret was refused by the client-credentials grant."""
+
+
 class HubSpotForbiddenError(HubSpotAuthError):
     """403: the token is good but may not read this (the app lacks the type's scope, or the
     portal the feature): other types and endpoints still answer."""
@@ -163,7 +171,19 @@ def error_for_response(status: int, body: object, retry_after: float | None) -> 
     if status == 401:
         return HubSpotUnauthorizedError(message, **kwargs)
     if status == 403:
-        return HubSpotForbiddenError(message, **kwargs)
+        error = HubSpotForbiddenError(message, **kwargs)
+        error.missing_scopes = _missing_scopes(fields)
+        return error
     if status >= 500 or status in (423, 477):
         return HubSpotServerError(message, **kwargs)
     return HubSpotClientError(message, **kwargs)
+
+
+def _missing_scopes(fields: dict) -> tuple[str, ...]:
+    """The scopes a 403 says the app lacks (`context.missingScopes`, as the webhooks journal
+    answers; docs/hubspot-api.md#webhooks-journal); () when it does not say."""
+    context = fields.get("context")
+    scopes = context.get("missingScopes") if isinstance(context, dict) else None
+    if not isinstance(scopes, list):
+        return ()
+    return tuple(str(scope) for scope in scopes if isinstance(scope, str) and scope)

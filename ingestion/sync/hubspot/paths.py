@@ -40,8 +40,9 @@ COMM_PREFS_DATED_VERSION = "2026-03"  # the account information API's documented
 # The settings users API (users, teams, roles): 2026-03 is its dated version out of beta
 # (docs/hubspot-api.md#teams-and-roles).
 SETTINGS_USERS_DATED_VERSION = "2026-03"
-# The webhooks journal exists only dated (2026-03), whatever HUBSPOT_API_VERSION says.
-JOURNAL_LOCAL = "/webhooks-journal/journal-local/2026-03"
+# The webhooks journal exists only dated (2026-03), in both families: HUBSPOT_API_VERSION
+# changes nothing there (docs/hubspot-api.md#webhooks-journal).
+JOURNAL_DATED_VERSION = "2026-03"
 
 
 def segment(value: object) -> str:
@@ -227,16 +228,54 @@ class HubSpotPaths:
         return ("/crm/v3/limits/records" if self.legacy
                 else f"/crm/limits/{LIMITS_DATED_VERSION}/records")
 
-    # -- the webhooks journal (docs/hubspot-api.md#webhooks-journal): dated 2026-03 only ---------
-
-    def journal_earliest_batch(self, count: int) -> str:
-        return f"{JOURNAL_LOCAL}/batch/earliest/{int(count)}"
-
-    def journal_latest_batch(self, count: int) -> str:
-        return f"{JOURNAL_LOCAL}/batch/latest/{int(count)}"
-
-    def journal_next_batch(self, offset: str, count: int) -> str:
-        return f"{JOURNAL_LOCAL}/batch/{segment(offset)}/next/{int(count)}"
-
     def oauth_token(self) -> str:
         return "/oauth/v1/token" if self.legacy else f"/oauth/{OAUTH_DATED_VERSION}/token"
+
+    def client_credentials_token(self) -> str:
+        """The client-credentials grant (an app's own token: the webhooks journal). HubSpot
+        documents it on the v1 endpoint only, in both families (the dated token endpoint's
+        reference lists only the refresh and authorization-code grants)."""
+        return "/oauth/v1/token"
+
+    # -- the webhooks journal (docs/hubspot-api.md#webhooks-journal) -------------------------
+
+    def journal_local(self, tail: str = "") -> str:
+        """The local journal (one portal's entries; `?installPortalId=`), and `tail` below
+        it as given: callers escape data in it with segment(), or use the methods below."""
+        base = f"/webhooks-journal/journal-local/{JOURNAL_DATED_VERSION}"
+        return f"{base}/{tail.lstrip('/')}" if tail else base
+
+    def journal_earliest(self) -> str:
+        return self.journal_local("earliest")
+
+    def journal_latest(self) -> str:
+        return self.journal_local("latest")
+
+    def journal_next(self, offset: str) -> str:
+        """The entry after `offset` (a currentOffset)."""
+        return self.journal_local(f"offset/{segment(offset)}/next")
+
+    def journal_earliest_batch(self, count: int) -> str:
+        return self.journal_local(f"batch/earliest/{segment(count)}")
+
+    def journal_latest_batch(self, count: int) -> str:
+        return self.journal_local(f"batch/latest/{segment(count)}")
+
+    def journal_next_batch(self, offset: str, count: int) -> str:
+        """Up to `count` entries after `offset`, oldest first."""
+        return self.journal_local(f"batch/{segment(offset)}/next/{segment(count)}")
+
+    def journal_batch_read(self) -> str:
+        """POST `{"inputs": [offset, …]}`: these entries."""
+        return self.journal_local("batch/read")
+
+    def journal_subscriptions(self) -> str:
+        """List (GET) and create-or-update (POST) the app's subscriptions."""
+        return f"/webhooks-journal/subscriptions/{JOURNAL_DATED_VERSION}"
+
+    def journal_subscription(self, subscription_id: int | str) -> str:
+        return f"{self.journal_subscriptions()}/{segment(subscription_id)}"
+
+    def snapshots(self) -> str:
+        """POST `{"snapshotRequests": [...]}`: CRM snapshots written to the journal."""
+        return f"/webhooks-journal/snapshots/{JOURNAL_DATED_VERSION}/crm"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -89,6 +89,53 @@ def keyed(key: str, base: type[Listing] = Listing) -> type[Listing]:
     """`base` with its items under `key` (`{"workflows": [...]}`, `{"events": [...], …}`)."""
     return msgspec.defstruct(f"{base.__name__}_{key}", [
         ("results", list[Any], msgspec.field(name=key))], bases=(base,))
+
+
+def no_content_allowed(shape: type) -> bool:
+    """Whether a 204 No Content is an answer of this shape (its class says `no_content =
+    True`): the client then returns None for it. For every other shape an empty body is
+    malformed (an empty page is never "the end")."""
+    return getattr(shape, "no_content", False) is True
+
+
+class Deleted(msgspec.Struct):
+    """A DELETE's reply: 204 No Content (the client returns None), or any JSON object."""
+
+    no_content: ClassVar[bool] = True
+
+    @property
+    def results(self) -> list[Any]:  # decode() repairs text in `results`: none here
+        return []
+
+
+# The webhooks journal's subscriptions (docs/hubspot-api.md#webhooks-journal): each field
+# that does not apply to its type is omitted; empty id and property lists mean "all".
+Ids = list[int | str]
+
+
+class Subscription(msgspec.Struct, rename="camel"):
+    """One journal subscription, as listed and as a POST (upsert) answers it."""
+
+    id: int | str
+    subscription_type: str
+    actions: list[str] = msgspec.field(default_factory=list)
+    portal_id: int | None = None
+    object_type_id: str | None = None
+    object_ids: Ids = msgspec.field(default_factory=list)
+    properties: list[str] = msgspec.field(default_factory=list)
+    associated_object_type_ids: list[str] = msgspec.field(default_factory=list)
+    list_ids: Ids = msgspec.field(default_factory=list)
+    app_id: int | None = None
+
+    @property
+    def results(self) -> list[Any]:  # decode() repairs text in `results`: none here
+        return []
+
+
+class Subscriptions(Listing):
+    """`GET /webhooks-journal/subscriptions/{v}`: `{"results": [...]}`, no paging."""
+
+    results: list[Subscription]
 
 
 class Malformed(ValueError):
