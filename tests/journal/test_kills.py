@@ -14,14 +14,14 @@ import time
 import pytest
 from subprocesses import ROOT, current_database_url
 from sync_commands import run_command
+from upstream import listing
 from webhooks.upstream import assert_mirrored
 
-from ingestion.models import JournalState, WebhookEvent
+from ingestion.models import JournalState, SyncHistory, WebhookEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-FIRST = 10_000_000_100
-CHANGED = 250  # one entry each: three batches of the journal
+CHANGED = 250  # changes, one journal entry each: three batches
 
 
 def start(app) -> subprocess.Popen:
@@ -34,23 +34,42 @@ def start(app) -> subprocess.Popen:
                             text=True)
 
 
+def wait_until_running(child: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while not SyncHistory.objects.filter(object_type="journal", pid=child.pid,
+                                         status="running").exists():
+        assert child.poll() is None, child.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
 def test_changes_when_killed_at_random_moments_then_nothing_lost_or_stored_twice(
         journal, api):
-    ids = [str(FIRST + n) for n in range(CHANGED)]
-    for contact in ids:
+    ids = [c["id"] for c in listing(api, "/crm/v3/objects/contacts", {"limit": 100})]
+    for n in range(CHANGED):  # one entry each, on the test portal's few contacts in turn
+        contact = ids[n % len(ids)]
         api.patch(f"/crm/v3/objects/contacts/{contact}",
-                  json={"properties": {"lastname": f"killed-{contact}"}}).raise_for_status()
+                  json={"properties": {"lastname": f"killed-{n}"}}).raise_for_status()
     journal.control.set_faults(rate=1.0, kinds=["slow"], seconds=0.01)
     rng = random.Random(7)
-    for _ in range(4):
+    held = journal.control.journal_state()["entries"]
+    mid_run = []  # (entries stored, events pending) after each kill that left work half done
+    for _ in range(6):
         child = start(journal)
-        time.sleep(rng.uniform(0.5, 4.0))
+        wait_until_running(child)
+        time.sleep(rng.uniform(0.0, 6.0))
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
+        state = (JournalState.objects.get().entries_read,
+                 WebhookEvent.objects.filter(applied_at=None).count())
+        if 0 < state[0] < held or state[1]:
+            mid_run.append(state)
+        if child.returncode == 0:
+            break  # it finished before the kill: nothing left to interrupt
+    assert mid_run, "no kill landed while the run was reading or applying"
     journal.control.clear_faults()
     run_command("sync_hubspot_changes")
 
-    held = journal.control.journal_state()["entries"]
     state = JournalState.objects.get()
     assert state.entries_read == held  # each entry stored once, none lost
     assert state.events_stored == WebhookEvent.objects.filter(source="journal").count()
