@@ -354,6 +354,9 @@ class OAuthApp:
                 "access_tokens_live": sum(i.expires_at > now for i in self.issued.values())}
 
 
+_ISSUED_PRUNE_AT = 10_000
+
+
 @dataclass
 class AppClient:
     """The app's client-credentials grant (docs/hubspot-api.md#webhooks-journal): tokens that
@@ -385,6 +388,9 @@ class AppClient:
             raise OAuthError("BAD_SCOPE", "The app is not allowed to request these scopes: "
                                           + " ".join(unknown))
         granted = frozenset(asked) if asked else frozenset(available)
+        if len(self.issued) >= _ISSUED_PRUNE_AT:  # a long-running emulator stays bounded
+            now = time.time()
+            self.issued = {k: v for k, v in self.issued.items() if v.expires_at > now}
         access = "A" + secrets.token_urlsafe(48)
         self.issued[_digest(access)] = Issued(time.time() + self.lifetime_s, granted)
         return {"token_type": "bearer", "access_token": access,

@@ -135,6 +135,7 @@ class Journal:
         self.by_offset[entry.offset] = entry
         if len(self.entries) - self.start > MAX_ENTRIES:
             self._drop_first()
+        self.expire()
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -109,6 +109,19 @@ def test_journal_route_when_scope_missing_then_403_naming_missing_scopes(emulato
                      ).status_code == 204
 
 
+def test_app_token_when_expired_by_fault_then_401_expired_and_a_new_grant_works(emulator):
+    token = app_token(emulator).json()["access_token"]
+    emulator.control.set_faults(script=[{"kind": "expire_tokens"}],
+                                match={"path_prefix": "/webhooks-journal/"})
+    expired = httpx.get(f"{emulator.url}{JOURNAL}/earliest", headers=bearer(token))
+    assert expired.status_code == 401
+    assert expired.json()["category"] == "EXPIRED_AUTHENTICATION"
+    fresh = app_token(emulator).json()["access_token"]
+    assert httpx.get(f"{emulator.url}{JOURNAL}/earliest", headers=bearer(fresh)
+                     ).status_code == 204
+    emulator.control.clear_faults()
+
+
 # -- subscriptions ------------------------------------------------------------------------------
 
 def test_subscription_upsert_when_repeated_then_same_id_updated_not_duplicated(journal,
