@@ -5,11 +5,16 @@ offset closes the gap."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+from sync_all_types import keep_only
 from sync_commands import run_command, run_failing
 from upstream import requests_by_path
 from webhooks.upstream import assert_mirrored, links_local, links_upstream
 
+from hubspot_emulator import PORTAL_ID
 from ingestion.models import (
     HubSpotContact,
     HubSpotListMembership,
@@ -163,3 +168,87 @@ def test_changes_when_journal_repeats_the_offset_then_fails_instead_of_looping(j
     error, _ = run_failing("sync_hubspot_changes")
     assert error.returncode == 1 and "again" in str(error)
     assert JournalState.objects.get().offset == offset
+
+
+def test_changes_when_journal_is_out_of_order_then_fails_and_offset_stays(journal, api):
+    changes()
+    offset = JournalState.objects.get().offset
+    now = journal.control.health()["now_ms"]
+    for step, name in enumerate(("First", "Second")):  # two entries, a second apart
+        journal.control.set_clock(now + 1_000 * (step + 1))
+        api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+                  json={"properties": {"firstname": name}}).raise_for_status()
+    journal.control.set_faults(script=[{"kind": "out_of_order"}] * 3,
+                               match={"path_prefix": JOURNAL})
+    error, _ = run_failing("sync_hubspot_changes")
+    assert error.returncode == 1 and "out of order" in str(error)
+    assert JournalState.objects.get().offset == offset
+    journal.control.clear_faults()
+    changes()
+    assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Second"
+
+
+def test_changes_when_entry_names_unknown_type_id_or_action_then_recorded_and_skipped(
+        journal, api):
+    changes()
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Known"}}).raise_for_status()
+    base = {"portalId": PORTAL_ID, "occurredAt": 1_700_000_000_000}
+    odd = [{**base, "action": "UPDATE", "objectTypeId": "2-999999", "objectId": 5},
+           {**base, "action": "UPDATE", "objectTypeId": "0-1", "objectId": 99_999_999_999},
+           {**base, "action": "TELEPORT", "objectTypeId": "0-1", "objectId": 1}]
+    journal.control.set_faults(script=[{"kind": "body", "body": {"journalEvents": odd}}],
+                               match={"path_prefix": "/_journal-files"})
+    done = changes()
+    assert (done["failed"], done["unusable"]) == ("0", "1")
+    errors = dict(WebhookEvent.objects.filter(source="journal").values_list("object_id",
+                                                                             "error"))
+    assert errors["5"] == "2-999999 is not mirrored"
+    assert errors[""].startswith("not applied: unknown action")
+    assert not HubSpotContact.objects.filter(pk="99999999999").exists()
+    assert not WebhookEvent.objects.filter(applied_at=None).exists()
+
+
+def test_changes_when_offset_expired_then_gap_closed_by_syncs_then_reads_on(
+        journal, api, monkeypatch):
+    keep_only(monkeypatch, "contacts", "companies")
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Read"}}).raise_for_status()
+    changes()
+    expired = JournalState.objects.get().offset
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Forgotten"}}).raise_for_status()
+    now = journal.control.health()["now_ms"]
+    journal.control.set_clock(now + 3 * 86_400_000 + 3_600_000)  # the journal forgot it
+    api.put(f"/crm/v4/objects/contacts/{CONTACT}/associations/default/companies/{COMPANY}"
+            ).raise_for_status()  # kept: after the clock moved
+    assert journal.control.journal_state()["entries"] == 1
+    done = changes()
+    assert done["gaps_closed"] == "1" and done["failed"] == "0"
+    assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Forgotten"
+    assert links_local("contacts", CONTACT, "companies") == links_upstream(
+        api, "contacts", CONTACT, "companies")
+    state = JournalState.objects.get()
+    assert state.gap_at is not None and state.offset not in ("", expired)
+    runs = set(SyncHistory.objects.values_list("object_type", "mode"))
+    assert {("contacts", "incremental"), ("contacts", "links"),
+            ("contacts", "deletions")} <= runs
+    api.patch(f"/crm/v3/objects/contacts/{OTHER}",
+              json={"properties": {"firstname": "After"}}).raise_for_status()
+    assert "gaps_closed" not in changes()
+    assert HubSpotContact.objects.get(pk=OTHER).firstname == "After"
+
+
+def test_changes_when_never_read_for_longer_than_kept_then_gap_closed_first(
+        journal, api, monkeypatch):
+    """No offset yet, so no 404 can tell what the journal dropped: the time since it was set
+    up (or last read) does."""
+    keep_only(monkeypatch, "contacts", "companies")
+    long_ago = timezone.now() - timedelta(days=4)
+    JournalState.objects.update(set_up_at=long_ago, read_at=None)
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Meanwhile"}}).raise_for_status()
+    done = changes()
+    assert done["gaps_closed"] == "1"
+    assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Meanwhile"
+    assert JournalState.objects.get().read_at > long_ago

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -46,6 +46,9 @@ log = logging.getLogger("ingestion.journal")
 
 JOURNAL_TYPE = "journal"  # the run's name in sync_history (and its lock)
 STATE_KEY = "local"
+# How long HubSpot keeps journal entries (docs/hubspot-api.md#webhooks-journal), less an hour
+# of margin for clocks and the time a read takes.
+JOURNAL_KEEPS = timedelta(days=3) - timedelta(hours=1)
 
 
 class JournalNotSetUp(Exception):
@@ -102,6 +105,9 @@ class ChangesRun:
 
     def _read(self, reader: JournalReader) -> None:
         self.totals["reads"] += 1
+        if not reader.offset and (why := _unread_too_long()):
+            self._gap(reader, why)
+            return
         try:
             for chunk in reader.chunks(datetime.now(UTC)):
                 self._count(chunk)
@@ -156,6 +162,17 @@ class ChangesRun:
         for key in ("applied", "deferred", "failed"):
             self.totals[key] += applied.details.get(key, 0)
         _note_newest_applied(started)
+
+
+def _unread_too_long() -> str:
+    """With no offset stored yet, what the journal dropped cannot be told by a 404: if it was
+    last read (or set up) longer ago than it keeps entries, there may be a gap."""
+    state = _state()
+    since = state.read_at or state.set_up_at
+    if since is None or datetime.now(UTC) - since < JOURNAL_KEEPS:
+        return ""
+    return (f"the journal has not been read since {since.isoformat(timespec='seconds')}, "
+            "longer ago than it keeps entries")
 
 
 def _state() -> JournalState:
