@@ -24,4 +24,4 @@ def requests_to(emulator, path: str, method: str | None = None) -> int:
 
 def set_app_scopes(emulator, scopes: list[str] | None) -> None:
     """The scopes the emulator's app has (None: all of them)."""
-    emulator.control._post("journal", {"appScopes": scopes})
+    emulator.control.set_app_scopes(scopes)

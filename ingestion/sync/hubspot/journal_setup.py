@@ -32,6 +32,7 @@ from ingestion.models import JournalState
 
 from . import catalog
 from .client import HubSpotClient
+from .engines.custom_objects import HubSpotCustomObjectSyncEngine
 from .engines.registry import record_engines
 from .portals import mirrored_portal
 from .replies import Deleted, Subscription, Subscriptions
@@ -56,6 +57,7 @@ class MirroredType:
     name: str
     type_id: str
     links: tuple[str, ...] = ()
+    label: str = ""  # how lines name it: `contacts (0-1)`, `pets (2-3508482)`
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Plan:
     update: list[tuple[Subscription, dict]] = field(default_factory=list)
     remove: list[Subscription] = field(default_factory=list)
     unchanged: int = 0
+    labels: dict[str, str] = field(default_factory=dict)  # type id → how lines name it
 
     def summary(self, dry_run: bool = False) -> str:
         line = (f"journal: subscriptions created={len(self.create)} "
@@ -76,10 +79,12 @@ class Plan:
 
     def lines(self) -> list[str]:
         """One line per change, for --dry-run and --verbosity 2."""
-        return ([f"create {describe(body)}" for body in self.create]
-                + [f"update {describe(body)} (subscription {old.id})"
-                   for old, body in self.update]
-                + [f"remove {describe(as_body(old))} (subscription {old.id})"
+        def said(body: dict) -> str:
+            return describe(body, self.labels)
+
+        return ([f"create {said(body)}" for body in self.create]
+                + [f"update {said(body)} (subscription {old.id})" for old, body in self.update]
+                + [f"remove {said(as_body(old))} (subscription {old.id})"
                    for old in self.remove])
 
 
@@ -94,7 +99,10 @@ def mirrored_types(crm: HubSpotClient) -> list[MirroredType]:
     for engine in engines:
         targets = (catalog.OBJECT_TYPE_IDS.get(t, t) for t in engine.association_types)
         links = tuple(dict.fromkeys(t for t in targets if t in mirrored))
-        types.append(MirroredType(engine.object_type, ids[engine.object_type], links))
+        type_id = ids[engine.object_type]
+        custom = issubclass(engine, HubSpotCustomObjectSyncEngine)  # `pets (2-…)`
+        label = engine.label if custom else f"{engine.object_type} ({type_id})"
+        types.append(MirroredType(engine.object_type, type_id, links, label))
     return types
 
 
@@ -178,12 +186,13 @@ def as_body(subscription: Subscription) -> dict:
     return body
 
 
-def describe(body: dict) -> str:
+def describe(body: dict, labels: dict[str, str] | None = None) -> str:
     """`OBJECT contacts (0-1)`, `ASSOCIATION deals (0-3) -> 0-1, 0-2`, `LIST_MEMBERSHIP`."""
     type_id = body.get("objectTypeId")
     text = body["subscriptionType"]
     if type_id:
-        text += f" {catalog.OBJECT_TYPE_NAMES.get(type_id, 'custom')} ({type_id})"
+        name = catalog.OBJECT_TYPE_NAMES.get(type_id, "custom")
+        text += f" {(labels or {}).get(type_id) or f'{name} ({type_id})'}"
     if body.get("associatedObjectTypeIds"):
         text += f" -> {', '.join(body['associatedObjectTypeIds'])}"
     return text
@@ -196,7 +205,9 @@ def read_plan(journal: HubSpotClient, crm: HubSpotClient, types: list[MirroredTy
     types = mirrored_types(crm) if types is None else types
     portal = mirrored_portal(crm)
     listed = journal.request("GET", journal.paths.journal_subscriptions(), shape=Subscriptions)
-    return plan(list(listed.results), wanted(portal, types), portal), types
+    todo = plan(list(listed.results), wanted(portal, types), portal)
+    todo.labels = {entry.type_id: entry.label for entry in types if entry.label}
+    return todo, types
 
 
 def carry_out(journal: HubSpotClient, todo: Plan) -> None:
