@@ -32,7 +32,7 @@ from ingestion.ops.schedules import (
     scheduled_intervals,
     scheduled_runs,
 )
-from ingestion.tasks import typed_flags
+from ingestion.tasks import SyncFailed, sync_hubspot, typed_flags
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("journal_command", "frozen_now")]
@@ -131,6 +131,11 @@ def test_journal_task_when_scheduled_then_its_flags_typed_and_its_kind_known():
     assert typed_flags(flags.pop("command"), {"watch": "50"}) == {"watch": 50}
     with pytest.raises(ValueError, match="unknown flags for sync_hubspot_changes: full"):
         typed_flags(JOURNAL_COMMAND, {"full": True})
+    with pytest.raises(SyncFailed) as refused:  # as the worker runs it: refused before it ran
+        sync_hubspot.apply(kwargs={"command": JOURNAL_COMMAND, "watch": "fifty"}).get()
+    assert refused.value.status == 2
+    assert refused.value.output == ["--watch: not a valid value: 'fifty'"]
+    assert not SyncHistory.objects.exists()
     assert scheduled_runs(SYNC_TASK, entry.kwargs) == ("journal", ("journal",))
     set_up_journal()
     setup()

@@ -343,7 +343,9 @@ def test_journal_set_up_and_read_when_page_opened_then_offset_lag_reads_and_newe
                       "failed 2026-03-02 11:59 (4.0 s ago): bad page</a>",
         "types": "contacts, deals"}
     assert row_class(response, "journal") == "red"  # its newest run failed
-    assert 'data-column="last run"><a' in rows_by_type(response)["journal"]
+    journal_row = rows_by_type(response)["journal"]
+    assert 'data-column="last run"><a' in journal_row
+    assert 'data-column="next run">—' not in journal_row  # its beat task's next run
 
 
 @pytest.mark.usefixtures("frozen_now")
