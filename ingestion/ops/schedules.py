@@ -96,6 +96,7 @@ def journal_set_up() -> bool:
 
     return JournalState.objects.exists()
 
+
 # What each kind of scheduled run records in sync_history (`mode`), for the health check.
 # Runs by id (verify --fix, webhook events) belong to no schedule and count for none.
 KIND_MODES = {"sync": ("incremental", "full", "since"), "links": ("links",),
