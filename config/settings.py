@@ -211,6 +211,11 @@ HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT = reader.choice("HUBSPOT_WEBHOOK_APPLY_ON_RECEI
                                                  ("true", "false", "1", "0")) in ("true", "1")
 HUBSPOT_WEBHOOK_MAX_ATTEMPTS = reader.number("HUBSPOT_WEBHOOK_MAX_ATTEMPTS", 5, whole=True,
                                              minimum=1)
+# HubSpot's webhooks journal: `sync_hubspot_changes --watch SECONDS` reads it again this many
+# seconds after a read that reached its end (each idle read costs one request). The beat
+# schedule's journal task watches 50 s of each minute: a change waits about this long.
+HUBSPOT_JOURNAL_POLL_SECONDS = reader.number("HUBSPOT_JOURNAL_POLL_SECONDS", 10, whole=True,
+                                             minimum=1)
 # The HubSpot account (portal id, "Hub ID") this mirror holds: webhook events of any other
 # portal (the app installed in production and a sandbox) are recorded and never applied.
 # Unset: learnt from HubSpot (account details) when events are applied.

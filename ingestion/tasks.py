@@ -18,6 +18,10 @@ does not define, or a command that is neither a sync command nor `verify_hubspot
 `apply_hubspot_events`, raises ValueError (e.g. `{"command": "verify_hubspot",
 "types": "contacts"}`; verify's "not exact" is exit 4, a failure).
 
+`sync_hubspot_changes` (HubSpot's webhooks journal) runs through `ingestion.sync_hubspot` like
+any sync command: the default schedule's `{"command": "sync_hubspot_changes", "watch": 50}`
+(ingestion/ops/schedules.py) holds a worker process for most of each minute.
+
 `ingestion.apply_hubspot_events` (kwargs: `limit`) runs `apply_hubspot_events` the same way:
 schedule it every minute or so, and/or let the webhook view enqueue it on each delivery
 (HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT).

@@ -10,6 +10,12 @@ HTTP requests and 429s: each run records its client's requests and 429 answers b
 class (list, search, batch_read, associations, definitions, oauth) in `details`
 (`request_stats.py`); the last finished run's are gauges here.
 
+HubSpot's webhooks journal, once set up (status.journal_status): its lag (age of the newest
+applied change; absent until one is), last read and last gap closed as Unix times, the
+offset as an info metric, entries read and events stored since set-up as counters. Its
+runs are counted above as object_type "journal", mode "changes". Not set up: no journal
+metric at all.
+
 With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (401 otherwise).
 """
 
@@ -21,12 +27,14 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count, Max, Q
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 
 from ingestion.models import QuarantinedRecord, SyncHistory, WebhookEvent
+from ingestion.ops.status import journal_status
 from ingestion.sync.hubspot.pacing import reserve_requests
 
 PREFIX = "hubspot_mirror_"
@@ -70,7 +78,7 @@ class MirrorCollector:
     def collect(self):
         try:
             families = [*run_metrics(), *last_run_metrics(), *backlog_metrics(),
-                        *budget_metrics()]
+                        *budget_metrics(), *journal_metrics()]
         except DatabaseError:
             families = []
         up = GaugeMetricFamily(PREFIX + "database_up", "1 if the database could be read")
@@ -182,3 +190,31 @@ def backlog_metrics():
                                 "Webhook events stored and not yet applied")
     pending.add_metric([], WebhookEvent.objects.filter(applied_at=None).count())
     return [quarantined, pending]
+
+
+def journal_metrics():
+    """The webhooks journal's position and lag; nothing when it is not set up."""
+    journal = journal_status(timezone.now())
+    if journal is None:
+        return []
+    state, families = journal.state, []
+    if journal.lag is not None:  # no change applied yet: no lag rather than a made-up one
+        families.append(GaugeMetricFamily(
+            PREFIX + "journal_lag_seconds", "Age of the newest change applied from the "
+            "webhooks journal", value=max(journal.lag.total_seconds(), 0.0)))
+    for name, moment, text in (
+            ("journal_last_read_timestamp_seconds", state.read_at,
+             "When a read of the webhooks journal last reached its end, Unix time"),
+            ("journal_last_gap_timestamp_seconds", state.gap_at,
+             "When syncs last closed a gap (the stored journal offset had expired), Unix time")):
+        if moment is not None:
+            families.append(GaugeMetricFamily(PREFIX + name, text, value=moment.timestamp()))
+    offset = InfoMetricFamily(PREFIX + "journal_offset", "The webhooks journal offset whose "
+                              "events are stored (empty: none read yet)")
+    offset.add_metric([], {"offset": state.offset})
+    families += [offset,
+                 CounterMetricFamily(PREFIX + "journal_entries_read", "Journal entries read "
+                                     "since set-up", value=state.entries_read),
+                 CounterMetricFamily(PREFIX + "journal_events_stored", "Events stored from "
+                                     "the journal since set-up", value=state.events_stored)]
+    return families

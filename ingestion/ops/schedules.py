@@ -3,12 +3,16 @@ schedule syncs each object type (read by the health check).
 
 Every entry runs a management command through the task `ingestion.sync_hubspot` (or
 `ingestion.apply_hubspot_events`), with the command's flags as kwargs, as a cron line would.
+
+Two defaults: without HubSpot's webhooks journal (DEFAULT_SCHEDULE), and once it is set up
+(a JournalState row; JOURNAL_SCHEDULE): the journal read every minute, each run watching it
+for JOURNAL_WATCH_SECONDS, and the incremental sync hourly as the safety net.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -16,6 +20,16 @@ from django.apps import apps
 
 SYNC_TASK = "ingestion.sync_hubspot"
 EVENTS_TASK = "ingestion.apply_hubspot_events"
+
+# The webhooks journal's runs (sync_hubspot_changes) in sync_history, its beat task, and how
+# long each run keeps reading: a minute's task watching 50 s leaves ~10 s between two runs,
+# so a change waits about one poll interval (HUBSPOT_JOURNAL_POLL_SECONDS).
+JOURNAL_TYPE = "journal"  # SyncHistory.object_type (and the runner's lock)
+JOURNAL_MODE = "changes"  # SyncHistory.mode
+JOURNAL_COMMAND = "sync_hubspot_changes"
+JOURNAL_TASK_NAME = "hubspot: journal changes"
+JOURNAL_WATCH_SECONDS = 50
+INCREMENTAL_TASK_NAME = "hubspot: incremental sync"
 
 
 @dataclass(frozen=True)
@@ -27,10 +41,13 @@ class Entry:
     crontab: dict = field(default_factory=dict)  # ... or a CrontabSchedule (UTC)
     enabled: bool = True
     description: str = ""
+    # A run beat queued that no worker took within this many seconds is dropped (the next
+    # one comes soon): a minute's task must not pile up behind a long sync.
+    expire_seconds: int | None = None
 
 
 DEFAULT_SCHEDULE = (
-    Entry("hubspot: incremental sync", SYNC_TASK, {"command": "sync_hubspot_all"},
+    Entry(INCREMENTAL_TASK_NAME, SYNC_TASK, {"command": "sync_hubspot_all"},
           every_minutes=15, description="records changed since the last run, every type"),
     # Hourly jobs at fixed minutes (as the cron block in docs/operations.md), away from each other.
     Entry("hubspot: link refresh", SYNC_TASK,
@@ -55,10 +72,36 @@ DEFAULT_SCHEDULE = (
           description="apply stored webhook events (enable when webhooks are set up)"),
 )
 
+# With the journal: changes arrive within a minute through it; the incremental sync stays,
+# hourly, for whatever the journal does not carry (types not subscribed, a gap it missed).
+JOURNAL_SCHEDULE = (
+    *(replace(entry, every_minutes=60, description="records changed since the last run, "
+              "every type (the journal's safety net)")
+      if entry.name == INCREMENTAL_TASK_NAME else entry for entry in DEFAULT_SCHEDULE),
+    Entry(JOURNAL_TASK_NAME, SYNC_TASK,
+          {"command": JOURNAL_COMMAND, "watch": JOURNAL_WATCH_SECONDS}, every_minutes=1,
+          expire_seconds=55, description="changes from HubSpot's webhooks journal"),
+)
+
+
+def default_schedule(journal: bool) -> tuple[Entry, ...]:
+    """The default schedule with the webhooks journal set up, or without it."""
+    return JOURNAL_SCHEDULE if journal else DEFAULT_SCHEDULE
+
+
+def journal_set_up() -> bool:
+    """A JournalState row means setup_hubspot_journal ran (and the journal is to be read)."""
+    # Imported here: sync modules import this module's names, and may load before models.
+    from ingestion.models import JournalState
+
+    return JournalState.objects.exists()
+
+
 # What each kind of scheduled run records in sync_history (`mode`), for the health check.
 # Runs by id (verify --fix, webhook events) belong to no schedule and count for none.
 KIND_MODES = {"sync": ("incremental", "full", "since"), "links": ("links",),
-              "deletions": ("deletions",), "verify": ("verify",), "events": ("events",)}
+              "deletions": ("deletions",), "verify": ("verify",), "events": ("events",),
+              "journal": (JOURNAL_MODE,)}
 MODE_KIND = {mode: kind for kind, modes in KIND_MODES.items() for mode in modes}
 ALL_TYPES = "*"
 COMMAND_TYPES = {"sync_hubspot_pipelines": ("pipelines", "pipeline_stages"),
@@ -71,6 +114,8 @@ def scheduled_runs(task: str, kwargs: dict) -> tuple[str, tuple[str, ...]]:
     command = kwargs.get("command", "sync_hubspot_all")
     if task == EVENTS_TASK or command == "apply_hubspot_events":
         return "events", ("webhooks",)
+    if command == JOURNAL_COMMAND:
+        return "journal", (JOURNAL_TYPE,)
     listed = tuple(t.strip() for t in str(kwargs.get("types") or "").split(",") if t.strip())
     if command == "verify_hubspot":
         return "verify", listed or (ALL_TYPES,)

@@ -18,6 +18,12 @@ check looks at the newest *finished* run of its kind:
 The type's verdict is its worst check's; /health/ answers 503 for every red one (status.py
 is its only rule: HEALTH_COLOURS). Upkeep runs (links, deletions, verify, by id) never make
 record syncs fresh; the latest verify result is shown on its own.
+
+HubSpot's webhooks journal, once set up (a JournalState row), is a type of its own
+(`journal`, kind `journal`: sync_hubspot_changes runs), judged against its beat task's
+interval but at least JOURNAL_EXPECTED_AT_LEAST (each run watches most of its minute);
+unscheduled, its age is not judged. `journal_status` adds what the runs do not say: the
+offset, the lag (age of the newest applied change), the last read and the last gap closed.
 """
 
 from __future__ import annotations
@@ -36,15 +42,19 @@ from django.utils import timezone
 from ingestion.models import (
     HubSpotCustomObject,
     HubSpotCustomObjectSchema,
+    JournalState,
     QuarantinedRecord,
     SyncHistory,
 )
 from ingestion.ops.schedules import (
     ALL_TYPES,
     EVENTS_TASK,
+    JOURNAL_MODE,
+    JOURNAL_TYPE,
     KIND_MODES,
     MODE_KIND,
     scheduled_intervals,
+    scheduled_runs,
     synced_types,
 )
 from ingestion.sync.hubspot.connection import client_from_settings, limits_from_settings
@@ -71,6 +81,10 @@ FAILURES = (Status.FAILED, Status.ABANDONED)  # an abandoned run's process died 
 CHART_DAYS = 30
 CHART_MAX_RUNS = 300  # a 5-minute schedule makes 8,640 runs a month: the newest are drawn
 DEFINITIONS_AT_LEAST = timedelta(hours=1)
+# A journal run every minute watches for 50 s and ends a few seconds after: judged against a
+# minute it would often be late by seconds. Red (and /health/ 503) at twice this.
+JOURNAL_EXPECTED_AT_LEAST = timedelta(minutes=2)
+MAIN_KINDS = {EVENTS_TYPE: "events", JOURNAL_TYPE: "journal"}  # else "sync"
 ERROR_SHOWN = 70  # characters of a run's error in a row (the whole of it: the run's page)
 NONE = "—"  # shown where there is nothing to show
 
@@ -108,7 +122,7 @@ class Check:
 
     @property
     def label(self) -> str:
-        main = self.kind in ("sync", "events")
+        main = self.kind in ("sync", *MAIN_KINDS.values())
         return self.object_type if main else f"{self.object_type} {self.kind}"
 
     def age(self, now: datetime) -> timedelta | None:
@@ -279,6 +293,8 @@ def hubspot_counts() -> dict[str, int] | None:
 
 def object_types() -> list[str]:
     seen = set(SyncHistory.objects.values_list("object_type", flat=True).distinct())
+    if JournalState.objects.exists():  # set up: shown from the start, before its first run
+        seen.add(JOURNAL_TYPE)
     standard = [*DEFINITION_TYPES, *RECORD_TYPES, *MARKETING_TYPES]
     return standard + sorted(seen - set(standard))
 
@@ -307,7 +323,7 @@ def _type_status(name: str, now: datetime, schedule: Schedule,
 
 
 def main_kind(name: str) -> str:
-    return "events" if name == EVENTS_TYPE else "sync"
+    return MAIN_KINDS.get(name, "sync")
 
 
 def type_checks(name: str, intervals: dict[tuple[str, str], timedelta],
@@ -320,6 +336,8 @@ def type_checks(name: str, intervals: dict[tuple[str, str], timedelta],
         if kind in UPKEEP_KINDS and every is None:
             continue  # a job run by hand now and then: neither its age nor failure counts
         expected = every or (default_interval(name) if kind == "sync" else None)
+        if kind == "journal" and every:
+            expected = max(every, JOURNAL_EXPECTED_AT_LEAST)
         checks.append(Check(name, kind, newest.get((name, kind)), expected))
         if _no_access(checks[0]):
             return checks  # no upkeep job can read it either: the type is skipped, not stale
@@ -391,6 +409,62 @@ def written_text(run: SyncHistory) -> str:
     return f"{saved} +{_number(run.archived)} archived" if run.archived else saved
 
 
+JOURNAL_FIELDS = ("offset", "lag", "last read", "last gap closed", "newest run", "types")
+
+
+@dataclass(frozen=True)
+class JournalStatus:
+    """HubSpot's webhooks journal as the status page, hubspot_status and /metrics show it."""
+
+    state: JournalState
+    newest: SyncHistory | None  # the newest journal run, finished or not
+    now: datetime
+
+    @property
+    def lag(self) -> timedelta | None:
+        """The age of the newest change applied from the journal (None: none yet)."""
+        changed = self.state.newest_change_at
+        return None if changed is None else self.now - changed
+
+    def cells(self) -> dict[str, str]:
+        """One text per JOURNAL_FIELDS name."""
+        state, lag = self.state, self.lag
+        return {
+            "offset": state.offset or "none read yet",
+            "lag": "none yet" if lag is None else _duration(lag),
+            "last read": self._ago(state.read_at),
+            "last gap closed": self._ago(state.gap_at),
+            "newest run": self.run_text,
+            "types": ", ".join(state.subscribed_types) or NONE,
+        }
+
+    @property
+    def run_text(self) -> str:
+        """`success 2026-12-06 16:50 (40.0 s ago)`, with the first line of its error."""
+        run = self.newest
+        if run is None:
+            return "never"
+        if run.status == Status.RUNNING:
+            return f"running since {self._ago(run.started_at)}"
+        text = f"{run.status} {self._ago(run.finished_at or run.started_at)}"
+        error = _error_text(run)
+        return text if error == NONE else f"{text}: {error}"
+
+    def _ago(self, moment: datetime | None) -> str:
+        return "never" if moment is None else (
+            f"{_when(moment)} ({_duration(self.now - moment)} ago)")
+
+
+def journal_status(now: datetime | None = None) -> JournalStatus | None:
+    """The journal's state and newest run; None when it is not set up."""
+    state = JournalState.objects.order_by("key").first()
+    if state is None:
+        return None
+    newest = (SyncHistory.objects.filter(object_type=JOURNAL_TYPE, mode=JOURNAL_MODE)
+              .order_by("-started_at").first())
+    return JournalStatus(state, newest, now or timezone.now())
+
+
 class Schedule:
     """What Celery beat (django-celery-beat, when installed) has scheduled: the interval of
     each (kind of run, type) (schedules.scheduled_intervals, as /health/ reads it) and the
@@ -426,14 +500,17 @@ class Schedule:
 
 
 def _types_of(task) -> tuple[str, ...]:
-    """The types a beat task syncs (schedules.synced_types), `webhooks` for the applier."""
+    """The types a beat task syncs (schedules.synced_types), `webhooks` for the applier,
+    `journal` for the journal's reader."""
     if task.task == EVENTS_TASK:
         return (EVENTS_TYPE,)
     try:
         kwargs = json.loads(task.kwargs or "{}")
     except ValueError:  # edited by hand in the admin: such a task syncs nothing we know of
         kwargs = {}
-    return synced_types(task.task, kwargs if isinstance(kwargs, dict) else {})
+    kwargs = kwargs if isinstance(kwargs, dict) else {}
+    kind, types = scheduled_runs(task.task, kwargs)
+    return types if kind == "journal" else synced_types(task.task, kwargs)
 
 
 def _run_text(run: SyncHistory | None) -> str:

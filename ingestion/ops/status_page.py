@@ -14,7 +14,16 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
 from .charts import run_chart
-from .status import COLUMNS, NUMERIC, TypeStatus, chart_points, hubspot_counts, type_statuses
+from .status import (
+    COLUMNS,
+    NUMERIC,
+    JournalStatus,
+    TypeStatus,
+    chart_points,
+    hubspot_counts,
+    journal_status,
+    type_statuses,
+)
 
 REFRESH_SECONDS = 60  # the page reloads itself (a meta refresh: no JavaScript)
 # Verify results that stand out (class `not-exact`, `failed`).
@@ -31,7 +40,8 @@ def status(request: HttpRequest) -> HttpResponse:
     rows = [_row(status, now) for status in type_statuses(now, hubspot_counts())]
     context = {**admin.site.each_context(request), "title": "HubSpot mirror status",
                "columns": [HEADERS.get(c, c) for c in COLUMNS], "numeric": NUMERIC,
-               "rows": rows, "refresh": REFRESH_SECONDS,
+               "rows": rows, "journal": _journal(journal_status(now)),
+               "refresh": REFRESH_SECONDS,
                "expected_minutes": settings.HUBSPOT_STATUS_EXPECTED_MINUTES,
                "is_nav_sidebar_enabled": False}  # the table needs the width
     return render(request, "ingestion/status.html", context)
@@ -53,6 +63,14 @@ def _row(status: TypeStatus, now) -> dict:
     return {"colour": status.colour, "chart": run_chart(chart_points(status.object_type, now)),
             "type": status.object_type, "cells": cells,
             "error": _error_of(status)}
+
+
+def _journal(journal: JournalStatus | None) -> list[tuple[str, str, str | None]] | None:
+    """The journal's fields as (name, text, admin link or None); None: not set up."""
+    if journal is None:
+        return None
+    return [(name, text, _change_url(journal.newest) if name == "newest run" else None)
+            for name, text in journal.cells().items()]
 
 
 def _error_of(status: TypeStatus) -> str:

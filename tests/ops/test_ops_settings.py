@@ -53,3 +53,18 @@ def test_bad_web_setting_when_started_then_one_line_naming_it_and_exit_1(name, v
     result = run_python("manage.py", "check", env=clean_environment(**{name: value}))
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [f"Configuration error: {name} {message}"]
+
+
+def test_journal_poll_seconds_when_bad_then_one_line_naming_it_and_when_set_then_read():
+    result = run_python("manage.py", "check",
+                        env=clean_environment(HUBSPOT_JOURNAL_POLL_SECONDS="0.5"))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.splitlines() == [
+        "Configuration error: HUBSPOT_JOURNAL_POLL_SECONDS must be a whole number, not '0.5'"]
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "print(settings.HUBSPOT_JOURNAL_POLL_SECONDS)")
+    for value, read in ((None, "10"), ("30", "30")):
+        environment = {} if value is None else {"HUBSPOT_JOURNAL_POLL_SECONDS": value}
+        result = run_python("-c", code, env=clean_environment(
+            DJANGO_SETTINGS_MODULE="config.settings", **environment))
+        assert (result.returncode, result.stdout.split()) == (0, [read]), result.stderr

@@ -7,11 +7,21 @@ otherwise the tree is left as it was."""
 from __future__ import annotations
 
 import base64
+import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
+from journal_ops import (  # noqa: F401 (fixtures)
+    NOW,
+    frozen_now,
+    journal_command,
+    journal_run,
+    set_up_journal,
+)
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -203,3 +213,28 @@ def test_admin_when_view_site_clicked_then_status_page_and_back_home(
     browser.find_element(By.CSS_SELECTOR, ".breadcrumbs a").click()
     wait_for(browser, "#content-main .app-ingestion, #content-main")
     assert browser.current_url == f"{live_server.url}/admin/"
+
+
+@pytest.mark.usefixtures("journal_command", "frozen_now")
+def test_journal_set_up_when_status_opened_at_1280_px_then_its_panel_and_row_in_sight(
+        live_server, browser, django_user_model):
+    set_up_journal(offset="550e8400-e29b-41d4-a716-446655440000",
+                   newest_change_at=NOW - timedelta(seconds=42.5),
+                   read_at=NOW - timedelta(seconds=4))
+    call_command("setup_hubspot_schedule", stdout=io.StringIO())  # the journal every minute
+    journal_run(seconds_ago=70)
+    newest = journal_run(seconds_ago=4)
+    log_in(browser, live_server, django_user_model)
+    assert overflow(browser) == 0
+    panel = browser.find_element(By.CSS_SELECTOR, "#journal-status")
+    fields = {cell.get_attribute("data-field"): cell
+              for cell in panel.find_elements(By.CSS_SELECTOR, "td[data-field]")}
+    assert fields["lag"].text == "42.5 s"
+    assert fields["offset"].text == "550e8400-e29b-41d4-a716-446655440000"
+    assert all(within_window(browser, cell) for cell in fields.values())
+    row = browser.find_element(By.CSS_SELECTOR, "#status-table tr[data-type='journal']")
+    assert row.get_attribute("class") == "green"  # read 4 s ago, scheduled every minute
+
+    fields["newest run"].find_element(By.TAG_NAME, "a").click()  # the run in the admin
+    wait_for(browser, "#synchistory_form, #content-main .field-object_type")
+    assert browser.current_url.endswith(f"/admin/ingestion/synchistory/{newest.pk}/change/")

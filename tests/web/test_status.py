@@ -17,6 +17,13 @@ from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
+from journal_ops import (  # noqa: F401 (fixtures)
+    NOW,
+    frozen_now,
+    journal_command,
+    journal_run,
+    set_up_journal,
+)
 from subprocesses import ROOT, clean_environment, current_database_url
 
 from ingestion.models import HubSpotCustomObjectSchema, QuarantinedRecord, SyncHistory
@@ -306,3 +313,64 @@ def test_unscheduled_verify_failed_when_on_a_terminal_then_last_run_red_state_gr
     line = next(x for x in out.getvalue().splitlines() if x.startswith("contacts"))
     red, green = "\x1b[31;1m", "\x1b[32;1m"  # Django's ERROR and SUCCESS styles
     assert f"{red}failed (verify)" in line and f"{green}fresh" in line
+
+
+# --- HubSpot's webhooks journal (tests/journal_ops.py; the clock frozen at its NOW) ---------
+
+def journal_fields(response) -> dict[str, str]:
+    """The journal panel's fields (their inner HTML), by name; {} when there is none."""
+    return dict(re.findall(r'<td data-field="([^"]+)">(.*?)</td>',
+                           response.content.decode(), re.S))
+
+
+@pytest.mark.usefixtures("journal_command", "frozen_now")
+def test_journal_set_up_and_read_when_page_opened_then_offset_lag_reads_and_newest_run(
+        admin_client):
+    set_up_journal(offset="550e8400-e29b-41d4-a716-446655440000",
+                   newest_change_at=NOW - timedelta(seconds=42.5),
+                   read_at=NOW - timedelta(seconds=4), gap_at=NOW - timedelta(days=2))
+    call_command("setup_hubspot_schedule", stdout=io.StringIO())  # the journal every minute
+    journal_run(seconds_ago=70)
+    newest = journal_run(SyncHistory.Status.FAILED, seconds_ago=4, error="bad page\nat offset")
+    response = admin_client.get("/status/")
+    fields = journal_fields(response)
+    assert fields == {
+        "offset": "550e8400-e29b-41d4-a716-446655440000",
+        "lag": "42.5 s",
+        "last read": "2026-03-02 11:59 (4.0 s ago)",
+        "last gap closed": "2026-02-28 12:00 (2 d ago)",
+        "newest run": f'<a href="/admin/ingestion/synchistory/{newest.pk}/change/">'
+                      "failed 2026-03-02 11:59 (4.0 s ago): bad page</a>",
+        "types": "contacts, deals"}
+    assert row_class(response, "journal") == "red"  # its newest run failed
+    journal_row = rows_by_type(response)["journal"]
+    assert 'data-column="last run"><a' in journal_row
+    assert 'data-column="next run">—' not in journal_row  # its beat task's next run
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_journal_set_up_never_read_when_page_and_terminal_shown_then_none_yet(admin_client):
+    set_up_journal()
+    response = admin_client.get("/status/")
+    assert {name: journal_fields(response)[name] for name in (
+        "offset", "lag", "last read", "last gap closed", "newest run")} == {
+        "offset": "none read yet", "lag": "none yet", "last read": "never",
+        "last gap closed": "never", "newest run": "never"}
+    assert row_class(response, "journal") == "grey"  # set up: listed before its first run
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out)
+    tail = out.getvalue().split("\n\n")[-1].splitlines()
+    assert tail[0] == "webhooks journal"
+    assert [line.split(maxsplit=1)[0] for line in tail[1:]] == [
+        "offset", "lag", "last", "last", "newest", "types"]
+    assert "  lag              none yet" in tail
+
+
+def test_journal_not_set_up_when_page_and_terminal_shown_then_nothing_of_it(admin_client):
+    record_run("contacts", minutes_ago=1)
+    response = admin_client.get("/status/")
+    assert "journal-status" not in response.content.decode()
+    assert "journal" not in rows_by_type(response)
+    out = io.StringIO()
+    call_command("hubspot_status", stdout=out)
+    assert "journal" not in out.getvalue() and "\n\n" not in out.getvalue()

@@ -3,9 +3,10 @@
 One row per object type, built by ingestion/ops/status.py like the page's: the newest run's
 status and error first, the type's state (failed, stale, late, fresh, skipped), the last
 successful sync and its counts, failures, quarantine, the next scheduled run and the latest
-verify result. Colour only on a terminal (Django's styles switch themselves off otherwise,
-and with --no-color). Exit 0 (also when the reader stops early: `hubspot_status | head`);
-1 when the database cannot be used.
+verify result; then, once HubSpot's webhooks journal is set up, its offset, lag, last read,
+last gap closed and newest run. Colour only on a terminal (Django's styles switch themselves
+off otherwise, and with --no-color). Exit 0 (also when the reader stops early:
+`hubspot_status | head`); 1 when the database cannot be used.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ingestion.ops.status import (
     RED,
     TypeStatus,
     hubspot_counts,
+    journal_status,
     type_statuses,
 )
 
@@ -48,7 +50,18 @@ class Command(BaseCommand):
         self.stdout.write(self._line({c: c for c in COLUMNS}, widths, {}))
         for status, row in zip(statuses, rows, strict=True):
             self.stdout.write(self._line(row, widths, self._colours(status)))
+        self._print_journal()
         self.stdout.flush()  # a closed pipe shows here, inside the try
+
+    def _print_journal(self) -> None:
+        journal = journal_status()
+        if journal is None:  # not set up: the table alone, as before
+            return
+        cells = journal.cells()
+        width = max(len(name) for name in cells)
+        self.stdout.write("\nwebhooks journal")
+        for name, text in cells.items():
+            self.stdout.write(f"  {name.ljust(width)}  {text}")
 
     def _line(self, row: dict[str, str], widths: dict[str, int], colours: dict) -> str:
         cells = {c: row[c].rjust(widths[c]) if c in NUMERIC else row[c].ljust(widths[c])

@@ -4,6 +4,12 @@ PeriodicTasks, for `celery -A config beat` with the database scheduler.
 Idempotent: tasks are found by name; one that exists is left as the operator edited it
 (schedule, kwargs, enabled) unless --reset puts the default back. --dry-run only says what
 it would do.
+
+The default depends on HubSpot's webhooks journal (schedules.default_schedule): once
+setup_hubspot_journal has set it up, a run adds the journal's task and moves a task still
+as the other default left it (the incremental sync: every 15 min -> hourly) to this one's;
+once the journal is removed, it removes the journal's task (it could only fail) and moves
+them back. A task an operator edited is kept either way, unless --reset.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 
 from ingestion.management.base_hubspot_sync import check_database
 from ingestion.management.sync_flags import command_flags
-from ingestion.ops.schedules import DEFAULT_SCHEDULE, SYNC_TASK, Entry
+from ingestion.ops.schedules import SYNC_TASK, Entry, default_schedule, journal_set_up
 
 
 class Command(BaseCommand):
@@ -32,12 +38,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         check_database()  # one line, not a traceback, on a database not migrated or down
-        for entry in DEFAULT_SCHEDULE:
+        journal = journal_set_up()
+        wanted = default_schedule(journal)
+        other = {entry.name: entry for entry in default_schedule(not journal)}
+        for entry in wanted:
             check_flags(entry)
         with transaction.atomic():
-            for entry in DEFAULT_SCHEDULE:
-                self.stdout.write(f"{apply(entry, opts['reset'], opts['dry_run'])}: "
-                                  f"{describe(entry)}")
+            for entry in wanted:
+                done = apply(entry, opts["reset"], opts["dry_run"], other.pop(entry.name, None))
+                self.stdout.write(f"{done}: {describe(entry)}")
+            for entry in other.values():  # the journal's task, the journal gone
+                if remove(entry, opts["dry_run"]):
+                    self.stdout.write(f"{'would be ' if opts['dry_run'] else ''}removed: "
+                                      f"{entry.name!r} (the webhooks journal is not set up)")
             if opts["dry_run"]:
                 transaction.set_rollback(True)
 
@@ -54,10 +67,13 @@ def check_flags(entry: Entry) -> None:
         raise CommandError(f"{entry.name}: {command} has no flag {', '.join(sorted(unknown))}")
 
 
-def apply(entry: Entry, reset: bool, dry_run: bool) -> str:
-    """Create the task, reset it, or keep it; what was done, in a word."""
+def apply(entry: Entry, reset: bool, dry_run: bool, previous: Entry | None = None) -> str:
+    """Create the task, reset it, update it from the `previous` default (the journal's other
+    state) to this one, or keep it; what was done, in a word."""
     existing = PeriodicTask.objects.filter(name=entry.name).first()
-    if existing is not None and not reset:
+    moved = (existing is not None and previous is not None and previous != entry
+             and is_as_defined(existing, previous))
+    if existing is not None and not (reset or moved):
         return "kept"
     task = existing or PeriodicTask(name=entry.name)
     task.task = entry.task
@@ -65,11 +81,37 @@ def apply(entry: Entry, reset: bool, dry_run: bool) -> str:
     task.args = "[]"
     task.enabled = entry.enabled
     task.description = entry.description
+    task.expire_seconds = entry.expire_seconds
     task.interval, task.crontab = schedule_of(entry)
     if not dry_run:
         task.save()
-    verb = "reset" if existing else "created"
+    verb = "created" if existing is None else "reset" if reset else "updated"
     return f"would be {verb}" if dry_run else verb
+
+
+def remove(entry: Entry, dry_run: bool) -> bool:
+    """Delete the task of a default entry that no longer applies; whether there was one."""
+    tasks = PeriodicTask.objects.filter(name=entry.name)
+    found = tasks.exists()
+    if found and not dry_run:
+        tasks.delete()
+    return found
+
+
+def is_as_defined(task: PeriodicTask, entry: Entry) -> bool:
+    """Whether the task is still exactly as `entry` creates it (no operator edited it)."""
+    try:
+        kwargs = json.loads(task.kwargs or "{}")
+    except ValueError:
+        return False
+    if (task.task, kwargs, task.enabled) != (entry.task, entry.kwargs, entry.enabled):
+        return False
+    if entry.every_minutes:
+        return task.crontab is None and task.interval is not None and (
+            task.interval.every, task.interval.period) == (entry.every_minutes,
+                                                           IntervalSchedule.MINUTES)
+    return task.interval is None and task.crontab is not None and all(
+        getattr(task.crontab, name) == value for name, value in entry.crontab.items())
 
 
 def schedule_of(entry: Entry) -> tuple[IntervalSchedule | None, CrontabSchedule | None]:
