@@ -219,8 +219,6 @@ HUBSPOT_JOURNAL_POLL_SECONDS = reader.number("HUBSPOT_JOURNAL_POLL_SECONDS", 10,
 # The HubSpot account (portal id, "Hub ID") this mirror holds: webhook events of any other
 # portal (the app installed in production and a sandbox) are recorded and never applied.
 # Unset: learnt from HubSpot (account details) when events are applied.
-# sync_hubspot_changes --watch: seconds between two reads of the webhooks journal.
-HUBSPOT_JOURNAL_POLL_SECONDS = reader.number("HUBSPOT_JOURNAL_POLL_SECONDS", 10, minimum=1)
 HUBSPOT_PORTAL_ID = reader.number("HUBSPOT_PORTAL_ID", None, whole=True, minimum=1)
 # A record type no beat schedule syncs is expected to sync this often: the status page
 # (/status/, hubspot_status) shows it green while its last successful run is at most this

@@ -17,12 +17,10 @@ NOW = datetime.fromisoformat("2026-03-02T12:00:00+00:00")
 
 
 @pytest.fixture
-def journal_command(monkeypatch):
-    """sync_hubspot_changes as manage.py finds it: the real one, else a stand-in with its
-    flags (tests/ops/standin), so the schedule's flag check has a parser to read."""
-    commands = get_commands()  # cached: the dict every later lookup reads
-    if JOURNAL_COMMAND not in commands:
-        monkeypatch.setitem(commands, JOURNAL_COMMAND, "ops.standin")
+def journal_command():
+    """sync_hubspot_changes as manage.py finds it (the schedule's flag check reads its
+    parser)."""
+    assert JOURNAL_COMMAND in get_commands()
 
 
 def set_up_journal(**fields) -> JournalState:

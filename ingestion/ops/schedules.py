@@ -18,14 +18,17 @@ from itertools import pairwise
 
 from django.apps import apps
 
+from ingestion.base.results import Mode
+from ingestion.sync.hubspot.changes import JOURNAL_TYPE as CHANGES_TYPE
+
 SYNC_TASK = "ingestion.sync_hubspot"
 EVENTS_TASK = "ingestion.apply_hubspot_events"
 
 # The webhooks journal's runs (sync_hubspot_changes) in sync_history, its beat task, and how
 # long each run keeps reading: a minute's task watching 50 s leaves ~10 s between two runs,
 # so a change waits about one poll interval (HUBSPOT_JOURNAL_POLL_SECONDS).
-JOURNAL_TYPE = "journal"  # SyncHistory.object_type (and the runner's lock)
-JOURNAL_MODE = "changes"  # SyncHistory.mode
+JOURNAL_TYPE = CHANGES_TYPE  # SyncHistory.object_type (and the runner's lock)
+JOURNAL_MODE = Mode.CHANGES.value  # SyncHistory.mode
 JOURNAL_COMMAND = "sync_hubspot_changes"
 JOURNAL_TASK_NAME = "hubspot: journal changes"
 JOURNAL_WATCH_SECONDS = 50

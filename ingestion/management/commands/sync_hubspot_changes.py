@@ -60,7 +60,7 @@ class Command(BaseCommand):
             "(records, links, list memberships, deletions, merges) to the mirror.")
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--watch", type=float, default=0.0, metavar="SECONDS",
+        parser.add_argument("--watch", type=int, default=0, metavar="SECONDS",
                             help="keep reading every HUBSPOT_JOURNAL_POLL_SECONDS for this long")
         parser.add_argument("--dry-run", action="store_true",
                             help="read the journal and report what it holds; write nothing")
@@ -69,7 +69,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         if opts["watch"] < 0:
-            raise CommandError(f"--watch must be 0 or more seconds, not {opts['watch']:g}",
+            raise CommandError(f"--watch must be 0 or more seconds, not {opts['watch']}",
                                returncode=EXIT_USAGE)
         with logging_for(opts):
             check_database()
