@@ -43,7 +43,6 @@ from bench.__main__ import ROOT, TOKEN, fresh_database, machine, manage
 CLIENT_ID, CLIENT_SECRET = "bench-app", "bench-app-secret"
 SCHEDULE_EVERY_S, WATCH_S = 60, 50
 KINDS = ("property", "association", "deletion", "merge", "list membership")
-CONTACT0, COMPANY0 = 10_000_000_000, 20_000_000_000
 
 
 def main() -> None:
@@ -117,7 +116,9 @@ class JournalBench:
         self.api = httpx.Client(base_url=emulator.url, timeout=60,
                                 headers={"Authorization": f"Bearer {TOKEN}"})
         self.db = Database(env["DATABASE_URL"])
-        self.next_contact = CONTACT0 + 10
+        # Live records only (the seeded portal has archived ones), each used by one change.
+        self.contacts = [int(i) for i in self.db.ids("hubspot_contact")][10:]
+        self.companies = [int(i) for i in self.db.ids("hubspot_company")]
 
     def run(self) -> dict:
         with Beat(self.env):
@@ -142,8 +143,9 @@ class JournalBench:
         return self._wait_for(checks)
 
     def _fresh_contacts(self, count: int) -> list[int]:
-        ids = list(range(self.next_contact, self.next_contact + count))
-        self.next_contact += count
+        if len(self.contacts) < count:
+            raise SystemExit("the portal ran out of contacts: give more --contacts")
+        ids, self.contacts = self.contacts[:count], self.contacts[count:]
         return ids
 
     def _change_property(self, contact: int):
@@ -154,7 +156,7 @@ class JournalBench:
                                   "firstname = {p}", (str(contact), value))
 
     def _change_association(self, contact: int):
-        company = COMPANY0 + 1 + contact % 50
+        company = self.companies[contact % len(self.companies)]
         self.api.put(f"/crm/v4/objects/contacts/{contact}/associations/default/companies/"
                      f"{company}").raise_for_status()
         return time.monotonic(), ("SELECT 1 FROM hubspot_association WHERE from_object_type "
@@ -255,15 +257,21 @@ class Database:
         self.url = url
 
     def found(self, query: str, params: tuple) -> bool:
-        mark = "?" if self.sqlite else "%s"
-        sql = query.format(p=mark)
+        return bool(self._rows(query.format(p="?" if self.sqlite else "%s"), params))
+
+    def ids(self, table: str) -> list[str]:
+        """The live rows' ids, in order."""
+        return [row[0] for row in self._rows(
+            f"SELECT id FROM {table} WHERE deleted_kind IS NULL ORDER BY id", ())]
+
+    def _rows(self, sql: str, params: tuple) -> list:
         if self.sqlite:
             with sqlite3.connect(self.url.removeprefix("sqlite:///")) as conn:
-                return conn.execute(sql, params).fetchone() is not None
+                return conn.execute(sql, params).fetchall()
         import psycopg
 
         with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as conn:
-            return conn.execute(sql, params).fetchone() is not None
+            return conn.execute(sql, params).fetchall()
 
 
 if __name__ == "__main__":
