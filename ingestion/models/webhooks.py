@@ -47,7 +47,9 @@ class JournalState(models.Model):
     status page shows of it. Created by setup_hubspot_journal: a row means the journal is
     set up (and scheduled)."""
 
-    key = models.CharField(max_length=64, primary_key=True, default="local")
+    LOCAL = "local"  # the local journal's row (one account)
+
+    key = models.CharField(max_length=64, primary_key=True, default=LOCAL)
     offset = models.CharField(max_length=128, blank=True, default="")  # "" : none read yet
     portal_id = models.BigIntegerField(null=True)  # the account subscribed (installPortalId)
     offset_published_at = models.DateTimeField(null=True)  # that entry's file's publishedAt

@@ -45,7 +45,7 @@ from .journal import Batch, Chunk, JournalReader, OffsetExpired
 log = logging.getLogger("ingestion.journal")
 
 JOURNAL_TYPE = "journal"  # the run's name in sync_history (and its lock)
-STATE_KEY = "local"
+STATE_KEY = JournalState.LOCAL  # the local journal's row
 # How long HubSpot keeps journal entries (docs/hubspot-api.md#webhooks-journal), less an hour
 # of margin for clocks and the time a read takes.
 JOURNAL_KEEPS = timedelta(days=3) - timedelta(hours=1)

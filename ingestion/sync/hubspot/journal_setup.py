@@ -45,7 +45,7 @@ ASSOCIATION_ACTIONS = ("ASSOCIATION_ADDED", "ASSOCIATION_REMOVED")
 LIST_ACTIONS = ("ADDED_TO_LIST", "REMOVED_FROM_LIST")
 GDPR_ACTIONS = ("GDPR_DELETE",)
 CONTACTS_TYPE_ID = catalog.OBJECT_TYPE_IDS["contacts"]
-STATE_KEY = "local"  # JournalState's row for the local journal
+STATE_KEY = JournalState.LOCAL  # the local journal's row
 
 
 @dataclass(frozen=True)
@@ -219,14 +219,15 @@ def carry_out(journal: HubSpotClient, todo: Plan) -> None:
         journal.request("DELETE", journal.paths.journal_subscription(old.id), shape=Deleted)
 
 
-def record_setup(types: list[MirroredType]) -> None:
-    """The JournalState row says the journal is set up, for these types (by name): created
-    if missing; its read position is never touched here."""
+def record_setup(types: list[MirroredType], portal: int | None = None) -> None:
+    """The JournalState row says the journal is set up, for these types (by name) and
+    portal (the reader's `installPortalId`): created if missing; its read position is never
+    touched here."""
     names = sorted(entry.name for entry in types)
     with transaction.atomic():
         JournalState.objects.get_or_create(key=STATE_KEY)
-        JournalState.objects.filter(key=STATE_KEY).update(subscribed_types=names,
-                                                          set_up_at=timezone.now())
+        JournalState.objects.filter(key=STATE_KEY).update(
+            subscribed_types=names, set_up_at=timezone.now(), portal_id=portal)
 
 
 def set_up(journal: HubSpotClient, crm: HubSpotClient, *, dry_run: bool = False,
@@ -236,5 +237,5 @@ def set_up(journal: HubSpotClient, crm: HubSpotClient, *, dry_run: bool = False,
     todo, types = read_plan(journal, crm, types)
     if not dry_run:
         carry_out(journal, todo)
-        record_setup(types)
+        record_setup(types, mirrored_portal(crm))  # asked once per client: no request
     return todo
