@@ -256,3 +256,19 @@ def test_changes_when_never_read_for_longer_than_kept_then_gap_closed_first(
     assert done["gaps_closed"] == "1"
     assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Meanwhile"
     assert JournalState.objects.get().read_at > long_ago
+
+
+def test_changes_when_a_type_fails_while_closing_a_gap_then_partial_and_reads_on(
+        journal, monkeypatch):
+    keep_only(monkeypatch, "contacts", "companies")
+    JournalState.objects.update(set_up_at=timezone.now() - timedelta(days=4), read_at=None)
+    journal.control.set_faults(rate=1.0, kinds=["500"],
+                               match={"path_prefix": "/crm/v3/objects/companies"})
+    error, run = run_failing("sync_hubspot_changes")
+    assert error.returncode == 3, error
+    assert "closing the journal's gap left problems" in str(error) and "companies" in str(error)
+    assert "gaps_closed=1" in run.out
+    assert JournalState.objects.get().gap_at is not None
+    journal.control.clear_faults()
+    assert "gaps_closed" not in changes()  # the gap is behind: reading goes on
+    assert SyncHistory.objects.filter(object_type="journal").latest("pk").status == "success"

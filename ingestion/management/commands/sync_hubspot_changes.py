@@ -32,9 +32,10 @@ from ingestion.management.base_hubspot_sync import (
     require_token,
 )
 from ingestion.management.outcomes import (
-    EXIT_FAILED,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    ConfigurationError,
+    Interrupted,
     Wording,
     command_errors,
     signals_interrupt,
@@ -99,17 +100,19 @@ class Command(BaseCommand):
                 raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
     def _close_gap(self) -> list[str]:
-        """The incremental sync, link refresh and deletion check of every type. A type that
-        fails is a problem to report (the schedule's own runs retry it); a fatal failure
-        (HubSpot unreachable, the token refused) stops the run with the offset unmoved."""
+        """The incremental sync, link refresh and deletion check of every type. Types that
+        fail are a problem to report (exit 3), not a reason to close the gap again a minute
+        later: the schedule's own incremental, link and deletion runs retry them. A failure
+        every type shares (HubSpot unreachable, the token refused, the database) stops the
+        run with the offset unmoved."""
         problems = []
         for flags in GAP_RUNS:
             out = io.StringIO()
             try:
                 call_command("sync_hubspot_all", stdout=out, stderr=out, **flags)
-            except CommandError as error:
-                if getattr(error, "returncode", EXIT_FAILED) == EXIT_FAILED:
-                    raise
+            except (ConfigurationError, Interrupted):
+                raise  # every type would fail alike (token, HubSpot, database), or a signal
+            except CommandError as error:  # some types failed: the schedule's runs retry them
                 problems.append(f"sync_hubspot_all {_flag_text(flags)}: {error}")
             self.stdout.write(out.getvalue().rstrip())
         return problems

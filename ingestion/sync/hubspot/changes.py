@@ -86,6 +86,7 @@ class ChangesRun:
         self.totals = {"reads": 0, "entries": 0, "events": 0, "unusable": 0, "applied": 0,
                        "deferred": 0, "failed": 0, "gaps": 0}
         self.actions: dict[str, int] = {}
+        self.gap_problems: list[str] = []  # what the syncs closing a gap could not do
 
     def run(self) -> None:
         state = _state()
@@ -100,6 +101,8 @@ class ChangesRun:
             time.sleep(self.watch.poll_s)
         self.result.details = {**self.totals, "offset": reader.offset,
                                "actions": self.actions, **_lag()}
+        if self.gap_problems:
+            self.result.details["gap_problems"] = self.gap_problems
 
     # -- reading: each batch stored with its offset, in one transaction ------------------------
 
@@ -137,13 +140,11 @@ class ChangesRun:
             return
         latest = self.journal.request("GET", self.journal.paths.journal_latest_batch(1),
                                       shape=Batch).results
-        problems = self.close_gap() if self.close_gap else []
-        if problems:
-            self.result.details["gap_problems"] = problems
-            self.totals["gap_problems"] = len(problems)
+        self.gap_problems += self.close_gap() if self.close_gap else []
         offset = latest[-1].offset if latest else ""
+        now = datetime.now(UTC)  # read_at too: the gap is closed up to now
         JournalState.objects.filter(key=STATE_KEY).update(
-            offset=offset, offset_published_at=None, gap_at=datetime.now(UTC))
+            offset=offset, offset_published_at=None, gap_at=now, read_at=now)
         reader.offset, reader.published_at = offset, None
         reader.seen.clear()
         self._read(reader)
