@@ -265,12 +265,28 @@ class OAuthError(Exception):
         return {"status": self.code, "message": self.message, "correlationId": cid}
 
 
+class IssuedTokens:
+    """Access tokens an app issued (`issued`: by digest, never the token itself)."""
+
+    issued: dict[str, Issued]
+
+    def lookup(self, token: str) -> Issued | None:
+        return self.issued.get(_digest(token))
+
+    def expire_all(self) -> int:
+        now = time.time()
+        live = [i for i in self.issued.values() if i.expires_at > now]
+        for issued in live:
+            issued.expires_at = now
+        return len(live)
+
+
 def bad_refresh_token() -> OAuthError:
     return OAuthError("BAD_REFRESH_TOKEN", "missing or unknown refresh token")
 
 
 @dataclass
-class OAuthApp:
+class OAuthApp(IssuedTokens):
     """One installed OAuth app with one valid refresh token at a time.
 
     Each refresh issues a new random access token valid `access_token_lifetime_s` seconds;
@@ -334,16 +350,6 @@ class OAuthApp:
         self.refresh_token = None
         return True
 
-    def lookup(self, token: str) -> Issued | None:
-        return self.issued.get(_digest(token))
-
-    def expire_all(self) -> int:
-        now = time.time()
-        live = [i for i in self.issued.values() if i.expires_at > now]
-        for issued in live:
-            issued.expires_at = now
-        return len(live)
-
     def state(self) -> dict:
         now = time.time()
         return {"client_id": self.client_id, "refresh_token": self.refresh_token,
@@ -358,7 +364,7 @@ _ISSUED_PRUNE_AT = 10_000
 
 
 @dataclass
-class AppClient:
+class AppClient(IssuedTokens):
     """The app's client-credentials grant (docs/hubspot-api.md#webhooks-journal): tokens that
     authenticate as the app, on the journal routes only.
 
@@ -406,16 +412,6 @@ class AppClient:
             raise OAuthError("BAD_CLIENT_ID", "missing or unknown client_id")
         if not any(secret and _same(sent_secret, secret) for secret in matching):
             raise OAuthError("BAD_CLIENT_SECRET", "client_secret does not match the client_id")
-
-    def lookup(self, token: str) -> Issued | None:
-        return self.issued.get(_digest(token))
-
-    def expire_all(self) -> int:
-        now = time.time()
-        live = [i for i in self.issued.values() if i.expires_at > now]
-        for issued in live:
-            issued.expires_at = now
-        return len(live)
 
     def state(self) -> dict:
         now = time.time()
