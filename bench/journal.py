@@ -133,12 +133,13 @@ class JournalBench:
     def round(self) -> dict[str, float]:
         time.sleep(random.uniform(0, SCHEDULE_EVERY_S))
         contact, deleted, target, absorbed = self._fresh_contacts(4)
+        joining = self._not_a_member()
         checks = {
             "property": self._change_property(contact),
             "association": self._change_association(contact),
             "deletion": self._delete(deleted),
             "merge": self._merge(target, absorbed),
-            "list membership": self._add_to_list(contact),
+            "list membership": self._add_to_list(joining),
         }
         return self._wait_for(checks)
 
@@ -147,6 +148,14 @@ class JournalBench:
             raise SystemExit("the portal ran out of contacts: give more --contacts")
         ids, self.contacts = self.contacts[:count], self.contacts[count:]
         return ids
+
+    def _not_a_member(self) -> int:
+        """A contact list 1 does not hold yet (the seeded portal's lists have members)."""
+        while True:
+            [candidate] = self._fresh_contacts(1)
+            if not self.db.found("SELECT 1 FROM hubspot_list_membership WHERE list_id = '1' "
+                                 "AND record_id = {p}", (str(candidate),)):
+                return candidate
 
     def _change_property(self, contact: int):
         value = f"bench-{contact}-{time.monotonic_ns()}"
