@@ -24,7 +24,7 @@ COMMANDS = ROOT / "ingestion" / "management" / "commands"
 OTHER_SYNC_COMMANDS = {"sync_hubspot_all", "sync_hubspot_associations",
                        "sync_hubspot_custom_objects", "sync_hubspot_forms",
                        "sync_hubspot_lists", "sync_hubspot_owners", "sync_hubspot_pipelines",
-                       "sync_hubspot_properties"}
+                       "sync_hubspot_properties", "sync_hubspot_changes"}
 ROW = re.compile(r"^\| `(sync_hubspot_\w+)` \| (.+ → `hubspot_\w+`.*) \|$", re.MULTILINE)
 
 
