@@ -266,5 +266,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"ingestion": {"handlers": ["stderr"], "level": "WARNING", "propagate": False}},
+    "loggers": {"ingestion": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+                # httpx logs each request's whole URL at INFO: a webhooks journal file's URL is
+                # pre-signed (a credential while it lasts), and a Celery worker's root logger
+                # shows INFO. The client logs its requests itself (--debug), by path.
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -5,6 +5,7 @@ offset closes the gap."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -272,3 +273,15 @@ def test_changes_when_a_type_fails_while_closing_a_gap_then_partial_and_reads_on
     journal.control.clear_faults()
     assert "gaps_closed" not in changes()  # the gap is behind: reading goes on
     assert SyncHistory.objects.filter(object_type="journal").latest("pk").status == "success"
+
+
+def test_changes_when_logging_everything_then_no_file_url_or_token_in_the_logs(
+        journal, api, caplog):
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Logged"}}).raise_for_status()
+    with caplog.at_level(logging.DEBUG):
+        run_command("sync_hubspot_changes", "--debug")
+    assert caplog.records  # the client's own request lines are there
+    text = caplog.text
+    assert "/_journal-files/" not in text and journal.client_secret not in text
+    assert journal.token not in text
