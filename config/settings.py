@@ -226,6 +226,9 @@ HUBSPOT_PORTAL_ID = reader.number("HUBSPOT_PORTAL_ID", None, whole=True, minimum
 # Definitions (properties, owners, pipelines, schemas) get at least an hour.
 HUBSPOT_STATUS_EXPECTED_MINUTES = reader.number("HUBSPOT_STATUS_EXPECTED_MINUTES", 15,
                                                 whole=True, minimum=1)
+# A sync with no terminal to draw its bar on (cron, Celery, a pipe) logs a progress line this
+# often (records so far, rate, ETA: ingestion/base/progress.py). 0: no lines.
+HUBSPOT_PROGRESS_LOG_SECONDS = reader.number("HUBSPOT_PROGRESS_LOG_SECONDS", 30.0, minimum=0)
 reader.retired("HUBSPOT_HEALTH_MAX_AGE_MINUTES", "/health/ now fails when the status page is "
                "red: set HUBSPOT_STATUS_EXPECTED_MINUTES (red at twice it) instead")
 # /metrics: when set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.
@@ -270,5 +273,8 @@ LOGGING = {
                 # httpx logs each request's whole URL at INFO: a webhooks journal file's URL is
                 # pre-signed (a credential while it lasts), and a Celery worker's root logger
                 # shows INFO. The client logs its requests itself (--debug), by path.
-                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+                "httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"},
+                # Progress lines of long runs (HUBSPOT_PROGRESS_LOG_SECONDS) at INFO, through
+                # the `ingestion` handler: shown by default, in cron mail and worker logs.
+                "ingestion.progress": {"level": "INFO"}},
 }

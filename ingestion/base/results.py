@@ -53,6 +53,9 @@ class SyncOptions:
     # range at once (HubSpot: list + search, two budgets); None: the list alone.
     # --list-only, HUBSPOT_TWO_ENDED_READS, HUBSPOT_TWO_ENDED_MIN_RECORDS.
     two_ended_above: int | None = 2_000
+    # Seconds between progress log lines where no terminal bar shows progress (base/progress.py;
+    # HUBSPOT_PROGRESS_LOG_SECONDS, set by the sync commands). None or 0: no lines.
+    progress_every: float | None = None
 
     def __post_init__(self) -> None:
         if self.full and self.since:

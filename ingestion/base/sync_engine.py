@@ -32,6 +32,7 @@ from .backends import backend
 from .bulk_sql import live_ids, mark_deleted, unseen_ids
 from .collector import fewer_collections
 from .prefetch import prefetched
+from .progress import RunProgress
 from .results import (
     Mode,
     Page,
@@ -100,6 +101,9 @@ class BaseSyncEngine:
         return {}
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
+        """The source's count of what this run reads, as far as the run knows it so far
+        (None: not known). Asked after each batch, for the bar and the ETA: it must cost
+        no request."""
         return None
 
     def read_check(self) -> ReadCheck | None:
@@ -151,15 +155,21 @@ class BaseSyncEngine:
         self.previous_watermark = previous
         mode, since = self._plan(previous)
         self.result = SyncResult(self.object_type, mode, self.options)
-        run_recorded(self.result, lambda run_row: self._work(run_row, mode, since, previous),
+        owns_row = within is None  # within another job: its row's progress is that job's
+        run_recorded(self.result,
+                     lambda run_row: self._work(run_row, mode, since, previous, owns_row),
                      within=within, counters=self)
         self._refresh_statistics(self.result)
         return self.result
 
     def _work(self, run_row, mode: Mode, since: datetime | None,
-              previous: datetime | None) -> None:
+              previous: datetime | None, owns_row: bool = True) -> None:
         result = self.result
         self.quarantine = history.Quarantine(self.object_type)
+        # A terminal bar (`on_progress`) shows progress already: no log lines beside it.
+        self._progress = RunProgress(
+            self.object_type, run_row.pk if run_row and owns_row else None,
+            None if self.on_progress else self.options.progress_every)
         started = timezone.now()
         self.prepare()  # after start_run: a run that fails here is still recorded
         with fewer_collections():
@@ -201,7 +211,9 @@ class BaseSyncEngine:
 
     def _sync_batches(self, result: SyncResult, run_row, mode: Mode,
                       since: datetime | None) -> datetime | None:
-        total = self.expected_total(mode, since) if self.on_progress else None
+        def total() -> int | None:
+            return self.expected_total(mode, since)
+
         newest: list[datetime] = []
         # Room for two save batches of pages: the fetcher keeps going while a batch is written.
         depth = max(4, 2 * self.options.batch_size // 100)
@@ -227,7 +239,7 @@ class BaseSyncEngine:
         return max(newest, default=None)
 
     def _account(self, outcome: tuple, result: SyncResult, run_row, newest: list[datetime],
-                 total: int | None) -> None:
+                 total: Callable[[], int | None]) -> None:
         counts, failures, warnings, batch_newest, saved_ids = outcome
         held = [f for f in failures if self.quarantine.holds(f)]
         failing = [f for f in failures if f not in held]
@@ -247,8 +259,10 @@ class BaseSyncEngine:
         if batch_newest:
             newest.append(batch_newest)
         self._refresh_statistics(result, during=True)
+        expected = total()
+        self._progress.batch_committed(result.counts, expected)
         if self.on_progress:
-            self.on_progress(result.counts, total)
+            self.on_progress(result.counts, expected)
 
     def _batches(self, pages: Iterator[Page | list], result: SyncResult
                  ) -> Iterator[tuple[list, Mapping[str, object]]]:

@@ -219,7 +219,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 history=self._history_entries(flag["with_history"]),
                 stage_history=settings.HUBSPOT_STAGE_HISTORY,
                 two_ended_above=None if flag["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
-                else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS)
+                else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS,
+                progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS)
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 
@@ -374,27 +375,40 @@ def warn_force_overwrite(command: BaseCommand, options: SyncOptions, what: str, 
 
 @contextmanager
 def _progress_bar(object_type: str):
-    """A tqdm bar on a terminal; nothing at all when stderr is not one (cron, CI)."""
+    """A tqdm bar on a terminal; nothing at all when stderr is not one (cron, Celery, a
+    pipe: the run logs progress lines there instead, base/progress.py)."""
     if not sys.stderr.isatty():
         yield None
         return
     # A terminal that reports a size of 0x0 would make tqdm hide the bar; shutil falls
     # back to 80x24 there.
     columns, lines = shutil.get_terminal_size()
-    bar = tqdm(desc=object_type, unit=" rec", file=sys.stderr, ncols=columns, nrows=lines)
-
-    def update(counts: SyncCounts, total: int | None) -> None:
-        if total and bar.total != total:
-            bar.total = total
-        bar.n = counts.fetched
-        bar.set_postfix(saved=counts.created + counts.updated + counts.overwritten,
-                        failed=counts.failed, refresh=False)
-        bar.refresh()
-
+    bar = tqdm(desc=object_type, file=sys.stderr, ncols=columns, nrows=lines,
+               bar_format=BAR_WITHOUT_TOTAL)
     try:
-        yield update
+        yield lambda counts, total: _show_progress(bar, counts, total)
     finally:
         bar.close()
+
+
+# Whole numbers only (no "1.2k", no "12.34 rec/s"): the records are counted, not measured.
+# Until the run knows its total (HubSpot's count), no bar: "n/None" would say nothing.
+BAR_WITH_TOTAL = "{l_bar}{bar}| {n}/{total} rec [{elapsed}<{remaining}{postfix}]"
+BAR_WITHOUT_TOTAL = "{desc}: {n} rec [{elapsed}{postfix}]"
+
+
+def _show_progress(bar: tqdm, counts: SyncCounts, total: int | None) -> None:
+    """`total`: what the run reads, live and archived (engine.expected_total); a run that
+    reads past it (records created meanwhile) shows its count as the total."""
+    if total is not None:
+        bar.total = max(total, counts.fetched)
+        bar.bar_format = BAR_WITH_TOTAL
+    bar.n = counts.fetched
+    elapsed = bar.format_dict["elapsed"]
+    rate = round(counts.fetched / elapsed) if elapsed > 0 else 0
+    saved = counts.created + counts.updated + counts.overwritten
+    bar.set_postfix_str(f"{rate} rec/s, saved={saved}, failed={counts.failed}", refresh=False)
+    bar.refresh()
 
 
 OAUTH_SETTINGS = ("HUBSPOT_CLIENT_ID", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN")
@@ -437,12 +451,14 @@ def logging_for(opts: dict):
     the handler settings.LOGGING gives the `ingestion` logger (one is added only if there is
     none). `--verbosity 0` keeps only errors. The level is restored afterwards."""
     logger = logging.getLogger("ingestion")
-    level = logger.level
+    progress = logging.getLogger("ingestion.progress")  # INFO by settings.LOGGING
+    level, progress_level = logger.level, progress.level
     verbosity = opts.get("verbosity", 1)
     if opts.get("debug") or verbosity >= 3:
         logger.setLevel(logging.DEBUG)
     elif verbosity == 0:
         logger.setLevel(logging.ERROR)
+        progress.setLevel(logging.ERROR)
     added = None
     if not logger.handlers:
         added = logging.StreamHandler(sys.stderr)
@@ -452,5 +468,6 @@ def logging_for(opts: dict):
         yield
     finally:
         logger.setLevel(level)
+        progress.setLevel(progress_level)
         if added:
             logger.removeHandler(added)

@@ -39,6 +39,10 @@ class SyncHistory(models.Model):
     # requests, exact), events (received, applied, deferred).
     details = models.JSONField(default=dict)
     error_message = models.TextField(blank=True, default="")
+    # A run in progress as its batches commit (base/progress.py: records, expected, rate,
+    # eta_seconds, at); NULL until its first batch. Apart from `details`, which the run
+    # writes whole when it ends: progress never races what the run records there.
+    progress = models.JSONField(null=True, blank=True)
     pid = models.IntegerField(null=True)
     hostname = models.CharField(max_length=255, blank=True, default="")
 

@@ -4,7 +4,9 @@ A collector reads sync_history (and the quarantine and webhook tables) when scra
 every process and machine that runs syncs is counted without a pushgateway or shared
 memory. Record counts are gauges of each type's last *successful* run (per mode): they say
 what the last good run did and never reset when a process restarts. Run counts are counters
-of the rows in sync_history (they only fall if someone deletes history).
+of the rows in sync_history (they only fall if someone deletes history). Runs in progress:
+their records so far, HubSpot's count, rate and ETA, as their rows keep them
+(`running_metrics`).
 
 HTTP requests and 429s: each run records its client's requests and 429 answers by endpoint
 class (list, search, batch_read, associations, definitions, oauth) in `details`
@@ -77,7 +79,8 @@ class MirrorCollector:
 
     def collect(self):
         try:
-            families = [*run_metrics(), *last_run_metrics(), *backlog_metrics(),
+            families = [*run_metrics(), *running_metrics(), *last_run_metrics(),
+                        *backlog_metrics(),
                         *budget_metrics(), *journal_metrics()]
         except DatabaseError:
             families = []
@@ -106,6 +109,32 @@ def run_metrics():
                 .values("object_type", "mode").annotate(at=Max("finished_at")).order_by()):
         success.add_metric([row["object_type"], row["mode"]], row["at"].timestamp())
     return [runs, running, success]
+
+
+# A running run's progress as its row keeps it (base/progress.py): key in `progress`, name.
+RUNNING_GAUGES = (
+    ("records", "running_records", "Records read so far by a run in progress"),
+    ("expected", "running_expected_records",
+     "HubSpot's count of what a run in progress reads (full reads and runs by id)"),
+    ("rate", "running_records_per_second", "Records read per second by a run in progress"),
+    ("eta_seconds", "running_eta_seconds",
+     "Seconds a run in progress needs to finish at its rate so far"),
+)
+
+
+def running_metrics():
+    """Runs in progress, from their rows as their batches commit: records so far, HubSpot's
+    count, rate and ETA (a value a run does not know is left out, never made up)."""
+    families = {key: GaugeMetricFamily(PREFIX + name, text, labels=["object_type", "mode"])
+                for key, name, text in RUNNING_GAUGES}
+    for run in (SyncHistory.objects.filter(status=SyncHistory.Status.RUNNING)
+                .exclude(progress=None).values("object_type", "mode", "progress")):
+        progress = run["progress"] if isinstance(run["progress"], dict) else {}
+        for key, family in families.items():
+            value = progress.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                family.add_metric([run["object_type"], run["mode"]], value)
+    return list(families.values())
 
 
 def last_run_metrics():

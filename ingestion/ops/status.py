@@ -516,7 +516,24 @@ def _types_of(task) -> tuple[str, ...]:
 def _run_text(run: SyncHistory | None) -> str:
     if run is None:
         return "never"
-    return run.status if run.mode in KIND_MODES["sync"] else f"{run.status} ({run.mode})"
+    text = run.status if run.mode in KIND_MODES["sync"] else f"{run.status} ({run.mode})"
+    progress = progress_text(run.progress) if run.status == Status.RUNNING else ""
+    return f"{text}: {progress}" if progress else text
+
+
+def progress_text(progress: dict | None) -> str:
+    """A running run's progress as its row keeps it (base/progress.py), e.g. `12,345 of
+    40,000 records, 201/s, 3 min left`; "" before its first batch committed."""
+    if not isinstance(progress, dict) or not isinstance(progress.get("records"), int):
+        return ""
+    records, expected = _number(progress["records"]), progress.get("expected")
+    text = f"{records} of {_number(expected)} records" if isinstance(expected, int) \
+        else f"{records} records"
+    text += f", {_number(round(progress.get('rate') or 0))}/s"
+    eta = progress.get("eta_seconds")
+    if isinstance(eta, int):
+        text += f", {f'{eta} s' if eta < 60 else _duration(timedelta(seconds=eta))} left"
+    return text
 
 
 def _error_text(run: SyncHistory | None) -> str:

@@ -81,6 +81,10 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         # fetch stage when it has read everything: the main thread reads them after).
         self._read_check: ReadCheck | None = None
         self._read_notes: dict[str, str] = {}
+        # What a full read knows of its size, for the bar and the ETA (set by the fetch
+        # stage, read by the main thread): HubSpot's count at its start, archived listed.
+        self._census_taken: Census | None = None
+        self._archived_read = 0
 
     def written_tables(self, *, during: bool = False) -> list[str]:
         # Each batch's links are looked up by (type, 1,000 ids): planned from statistics.
@@ -151,6 +155,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         for page in self.client.list_pages(self.object_type, properties, archived=True,
                                            page_size=page_size):
             recent = page if since is None else [r for r in page if _archived_since(r, since)]
+            if since is None:
+                self._archived_read += len(page)
             if recent:
                 yield recent
 
@@ -159,6 +165,7 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         read is reconciled with HubSpot's count at its start, and what fell short is re-read
         by the list endpoint (reconcile.py). Runs in the fetch stage."""
         census, top_page = self._census(properties)
+        self._census_taken = census
         meeting = Meeting()
         live = (two_ended_pages(self.client, self.object_type, properties, page_size=page_size,
                                 first_search_page=top_page, meeting=meeting)
@@ -234,9 +241,16 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         return identify(record)
 
     def expected_total(self, mode: Mode, since: datetime | None) -> int | None:
+        """By id: the ids asked for. A full read: HubSpot's count of live records at its
+        start (the census its read check takes anyway: no request of its own) plus the
+        archived records listed so far (HubSpot counts none: search never returns them), so
+        the bar and the ETA count what the run reads, live and archived. Else not known."""
         if mode is Mode.IDS:
             return len(self.options.ids)
-        return self.client.count(self.object_type) if since is None else None
+        census = self._census_taken
+        if since is not None or census is None:
+            return None
+        return census.expected + self._archived_read
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         failures = []
