@@ -8,8 +8,9 @@ nothing for hours, so `RunProgress`, told of each committed batch:
 - keeps the running `sync_history` row's `progress` up to date (one small UPDATE per batch),
   which /status/, `hubspot_status` and /metrics read.
 
-Records so far are the records read (the run's `fetched`); the ETA needs the source's count
-of what the run reads (`expected`), which only some runs know without asking for it.
+Records so far are those of the batches committed (whatever became of each: saved, unchanged,
+failed), not those read: the fetch stage reads ahead of the writer. The ETA needs the source's
+count of what the run reads (`expected`), which only some runs know without asking for it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from . import history
-from .results import SyncCounts
 
 log = logging.getLogger("ingestion.progress")
 
@@ -74,10 +74,13 @@ class RunProgress:
         self.object_type, self.row_id, self.every = object_type, row_id, every
         self.started = clock()
         self.next_line = self.started + (every or 0)
+        self.records = 0  # of the batches committed so far
 
-    def batch_committed(self, counts: SyncCounts, expected: int | None) -> Snapshot:
+    def batch_committed(self, records: int, expected: int | None) -> Snapshot:
+        """A batch of `records` committed; `expected`: the source's count as now known."""
         now = clock()
-        snapshot = Snapshot(counts.fetched, expected, now - self.started)
+        self.records += records
+        snapshot = Snapshot(self.records, expected, now - self.started)
         if self.row_id is not None:
             history.record_progress(self.row_id, snapshot.as_json())
         if self.every and now >= self.next_line:

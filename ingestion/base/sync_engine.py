@@ -259,8 +259,15 @@ class BaseSyncEngine:
         if batch_newest:
             newest.append(batch_newest)
         self._refresh_statistics(result, during=True)
-        expected = total()
-        self._progress.batch_committed(result.counts, expected)
+        self._report_progress(counts, len(failures), result, total())
+
+    def _report_progress(self, counts: SyncCounts, failed: int, result: SyncResult,
+                         expected: int | None) -> None:
+        """A committed batch's progress: the log line and the running row; the bar."""
+        # Each record of the batch once, whatever became of it (repeats of an earlier read
+        # are in no count): what the ETA measures against the source's count.
+        done = counts.created + counts.updated + counts.overwritten + counts.skipped + failed
+        self._progress.batch_committed(done, expected)
         if self.on_progress:
             self.on_progress(result.counts, expected)
 
