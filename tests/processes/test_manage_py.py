@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,8 +129,14 @@ def run_on_terminal(hubspot, *args: str, answer: str = "") -> tuple[int, str]:
 def test_terminal_when_syncing_then_progress_bar_shown(hubspot):
     code, output = run_on_terminal(hubspot, "sync_hubspot_contacts", "--full")
     assert code == 0, output
-    assert "rec/s" in output or "rec]" in output  # tqdm's rate / counter
     assert "contacts: fetched=" in output
+    bar = [part for part in output.split("\r") if " rec" in part][-1]
+    # The total counts live and archived records: the bar ends at 100% of what was read,
+    # in whole numbers (no "1.2k", no "12.34 rec/s").
+    done = re.search(r"100%\|.*\| (\d+)/(\d+) rec \[.*?, (\d+) rec/s, saved=", bar)
+    assert done and done[1] == done[2], bar
+    assert not re.search(r"\d\.\d|\dk\b", bar), bar
+    assert "progress: contacts" not in output  # the bar, not log lines besides it
 
 
 @ON_TERMINALS
@@ -138,6 +145,20 @@ def test_not_a_terminal_when_syncing_then_no_progress_output(hubspot):
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0
     assert stderr == "" and stdout.count("\n") == 1
+
+
+@ON_TERMINALS
+def test_not_a_terminal_when_progress_interval_short_then_lines_on_stderr(hubspot):
+    """cron or a pipe: progress lines through the configured logging, with no setup. (The
+    interval is shorter than any batch takes; tests/progress fix the clock instead.)"""
+    process = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "10",
+                     HUBSPOT_PROGRESS_LOG_SECONDS="0.000001")
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    lines = [line for line in stderr.splitlines() if "progress: contacts" in line]
+    assert lines and all(" INFO ingestion.progress progress: contacts records=" in line
+                         for line in lines), stderr
+    assert re.search(r"records=\d+ expected=\d+ rate=\d+/s eta=\d+s$", lines[-1])
 
 
 @ON_TERMINALS
