@@ -153,7 +153,7 @@ def test_not_a_terminal_when_progress_interval_short_then_lines_on_stderr(hubspo
     interval is shorter than any batch takes; tests/progress fix the clock instead.)"""
     process = manage(hubspot, "sync_hubspot_contacts", "--full", "--batch-size", "10",
                      HUBSPOT_PROGRESS_LOG_SECONDS="0.000001")
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     lines = [line for line in stderr.splitlines() if "progress: contacts" in line]
     assert lines and all(" INFO ingestion.progress progress: contacts records=" in line
