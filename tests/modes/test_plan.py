@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 LINE = re.compile(r"^plan: (\S+) records=(\d+) requests=(\d+) seconds=(\d+) "
                   r"daily_share=(\S+)")
+NAMES = {"contacts": "firstname", "companies": "name", "deals": "dealname"}
 PORTAL = {"contacts": 1200, "seed": 1, "rate_limit": "none"}
 
 
@@ -54,8 +55,7 @@ def change_some(api, object_type: str, count: int) -> None:
                                     params={"limit": count}).json()["results"]]
     for n, object_id in enumerate(ids):
         api.patch(f"/crm/v3/objects/{object_type}/{object_id}",
-                  json={"properties": {"hs_lead_status" if object_type == "contacts"
-                                       else "description": f"changed {n}"}}
+                  json={"properties": {NAMES[object_type]: f"changed {n}"}}
                   ).raise_for_status()
 
 

@@ -90,7 +90,13 @@ class Counts:
 
 def pages(records: int, size: int) -> int:
     """Requests a listing of `records` makes at `size` a page: one at least (an empty
-    listing is still asked), one more when the last page is full (HubSpot gives a cursor)."""
+    listing is still asked; the last page gives no cursor)."""
+    return max(1, math.ceil(records / size))
+
+
+def search_pages(records: int, size: int) -> int:
+    """Requests a search by modified time makes: it stops at a page shorter than `size`, so
+    a last full page costs one more (client.modified_since_pages)."""
     return records // size + 1
 
 
@@ -114,10 +120,11 @@ def plan_records(engine_class: type, options: SyncOptions, client: HubSpotClient
         general += pages(list_records, LIST_PAGE_MAX) if list_records or not search_records \
             else 0
         search += math.ceil(search_records / SEARCH_PAGE_MAX) if search_records else 0
-        changed = live if previous is None else _changed(engine, client, previous - options.lookback)
+        changed = live if previous is None else _changed(engine, client,
+                                                          previous - options.lookback)
     else:
         live = changed = _changed(engine, client, since)
-        search += pages(live, min(options.batch_size, SEARCH_PAGE_MAX))
+        search += search_pages(live, min(options.batch_size, SEARCH_PAGE_MAX))
     general += pages(stored_archived, LIST_PAGE_MAX)  # the archived listing
     general += _related(engine, options, live, changed)
     return Estimate(engine.object_type, live + stored_archived, general, search)
