@@ -116,3 +116,36 @@ def test_links_only_when_planned_then_usage_error(portal):
     error, _ = run_failing("sync_hubspot_contacts", "--plan", "--links-only")
     assert error.returncode == 2
     assert "--plan" in str(error)
+
+
+def test_account_limits_when_planned_then_time_and_daily_share_follow_them(hubspot, settings):
+    hubspot.control.reset(contacts=1200, seed=1, rate_limit="pro", daily_limit=10_000)
+    settings.HUBSPOT_DAILY_RESERVE_PERCENT = 50
+    settings.HUBSPOT_SEARCH_REQUESTS_PER_SECOND = 5
+    out = run_command("sync_hubspot_contacts", "--plan").out
+    total = next(m for m in map(LINE.match, out.splitlines()) if m and m[1] == "total")
+    requests = int(total[3])
+    # 189 a window learnt from the headers (one kept as margin: pacing.py); searches at 5/s.
+    assert "per_10s=189 (HubSpot's headers)" in out
+    assert float(total[5].rstrip("%")) == pytest.approx(100 * requests / 10_000, abs=0.01)
+    assert int(total[4]) >= requests * 10 / 189 - 1
+    assert "over_daily_allowance" not in out
+
+
+def test_sync_all_on_workers_when_planned_then_planned_here_as_one_process(portal,
+                                                                         monkeypatch):
+    keep_only(monkeypatch, "contacts")
+    here, _ = planned(portal, "sync_hubspot_all")
+    sent_out, plan_made = planned(portal, "sync_hubspot_all", "--on-workers")
+    assert sent_out["total"] == here["total"]  # no broker asked, nothing sent
+    assert plan_made == 1
+    assert not SyncHistory.objects.exists()
+
+
+def test_run_beyond_the_daily_reserve_when_planned_then_total_says_it_would_pause(
+        hubspot, settings):
+    hubspot.control.reset(contacts=1200, seed=1, rate_limit="pro", daily_limit=60)
+    settings.HUBSPOT_DAILY_RESERVE_PERCENT = 50
+    out = run_command("sync_hubspot_contacts", "--plan").out
+    # 60 a day, 1 spent by the plan, 30 kept in reserve: 29 left for a run of ~45.
+    assert "over_daily_allowance: 29 requests are left today above the 50% reserve" in out
