@@ -149,3 +149,19 @@ def test_run_beyond_the_daily_reserve_when_planned_then_total_says_it_would_paus
     out = run_command("sync_hubspot_contacts", "--plan").out
     # 60 a day, 1 spent by the plan, 30 kept in reserve: 29 left for a run of ~45.
     assert "over_daily_allowance: 29 requests are left today above the 50% reserve" in out
+
+
+# Requests each plan makes: none where the estimate is the stored rows (definitions, lists,
+# forms, sources); the record counts for record types; custom objects: their schemas first.
+OTHER_COMMANDS = {"sync_hubspot_lists": 0, "sync_hubspot_forms": 0, "sync_hubspot_owners": 0,
+                  "sync_hubspot_properties": 0, "sync_hubspot_pipelines": 0,
+                  "sync_hubspot_email_events": 0, "sync_hubspot_custom_objects": 2,
+                  "sync_hubspot_products": 1}
+
+
+@pytest.mark.parametrize("command", sorted(OTHER_COMMANDS))
+def test_other_commands_when_planned_then_total_line_and_nothing_recorded(hubspot, command):
+    lines, plan_made = planned(hubspot, command)
+    assert plan_made == OTHER_COMMANDS[command]
+    assert int(lines["total"][1]) >= 1
+    assert not SyncHistory.objects.exists()
