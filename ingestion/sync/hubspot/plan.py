@@ -113,13 +113,12 @@ def plan_records(engine_class: type, options: SyncOptions, client: HubSpotClient
     stored_archived = engine.scope().filter(archived=True).count()
     general = 1 + (1 if access_checked else 0)  # property definitions; access probe
     search = 0
-    if mode in (Mode.FULL, Mode.IDS) and since is None:
+    if mode is Mode.FULL:
         live = counts.live(engine.object_type)
         search += 2  # progress total (client.count) and the census (search_top)
-        list_records, search_records = _ends(live, options, client)
-        general += pages(list_records, LIST_PAGE_MAX) if list_records or not search_records \
-            else 0
-        search += math.ceil(search_records / SEARCH_PAGE_MAX) if search_records else 0
+        list_records, search_after_census = _ends(live, options, client)
+        general += pages(list_records, LIST_PAGE_MAX)
+        search += math.ceil(search_after_census / SEARCH_PAGE_MAX)
         changed = live if previous is None else _changed(engine, client,
                                                           previous - options.lookback)
     else:
@@ -131,16 +130,15 @@ def plan_records(engine_class: type, options: SyncOptions, client: HubSpotClient
 
 
 def _ends(live: int, options: SyncOptions, client: HubSpotClient) -> tuple[int, int]:
-    """(records the list end reads, records the search end reads) of a full read: both
-    ends above HUBSPOT_TWO_ENDED_MIN_RECORDS, each at the pace of its budget (two_ended.py);
-    the census's first page (200 records) is the search end's first."""
+    """(records the list end reads, records the search end reads after the census's page)
+    of a full read: both ends above HUBSPOT_TWO_ENDED_MIN_RECORDS, each at the pace of its
+    budget (two_ended.py); the census's first page (200 records) is the search end's first.
+    Below it, or --list-only: the list end reads them all."""
     above = options.two_ended_above
     if above is None or live <= above:
         return live, 0
     per_s_list = _general_per_10s(client)[0] / GENERAL_WINDOW_S * LIST_PAGE_MAX
     search_per_s = client.limits.search_per_s
-    # Unpaced search (an emulator without limits): the ends go at the pace of their
-    # answers, assumed alike: a search page holds twice a list page's records.
     # Unpaced search (an emulator without limits): the ends are assumed to go at one pace
     # of requests, a search page holding twice a list page's records.
     per_s_search = search_per_s * SEARCH_PAGE_MAX if search_per_s else 2 * per_s_list
