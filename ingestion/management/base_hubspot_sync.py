@@ -41,6 +41,7 @@ from ingestion.sync.hubspot.connection import client_from_settings, missing_app_
 from ingestion.sync.hubspot.deletions import DeletionCheck
 from ingestion.sync.hubspot.errors import HubSpotError, HubSpotForbiddenError
 from ingestion.sync.hubspot.links import LinkRefresh
+from ingestion.sync.hubspot.plan import Counts, Estimate, budget_of, plan_lines, plan_type
 from ingestion.sync.hubspot.property_history import UnknownHistoryProperty, history_names
 
 from .outcomes import (
@@ -52,6 +53,7 @@ from .outcomes import (
     OutcomeFile,
     Status,
     SyncInterrupted,
+    Wording,
     command_error,
     command_errors,
     first_line,
@@ -128,6 +130,9 @@ class BaseHubSpotSyncCommand(BaseCommand):
                             help="log each HTTP request and batch to stderr")
         parser.add_argument("--noinput", "--no-input", action="store_true",
                             help="do not ask for confirmation before a force overwrite")
+        parser.add_argument("--plan", action="store_true",
+                            help="say what the run would cost (requests, least time, share "
+                                 "of the daily limit) and exit: nothing is synced or recorded")
         # Set by `sync_hubspot_all --on-workers` for the commands it fans out: each skips its
         # type as the command in one process would (exit 77, no run recorded).
         parser.add_argument("--check-access-first", action="store_true",
@@ -156,6 +161,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
         self.outcome_file.add(outcome)
 
     def handle(self, *args, **opts) -> None:
+        if opts.get("plan"):
+            return self.print_plan(opts, lambda client: [self.engine_class])
         with self.prepared(opts, self.engine_class.object_type) as options, \
                 client_from_settings() as client:  # the run's one client
             result = self.run_sync(options, client=client)
@@ -163,6 +170,45 @@ class BaseHubSpotSyncCommand(BaseCommand):
         self.record(outcome_of(result))
         if result.counts.failed or result.short:
             raise CommandError(partial_message(result), returncode=EXIT_PARTIAL)
+
+    def applies(self, engine_class: type) -> bool:
+        """Whether the command runs this type with its flags (MultiSyncCommand narrows)."""
+        return True
+
+    def print_plan(self, opts: dict, engines_of) -> None:
+        """`--plan`: one line per type the run would sync, and a total (plan.py), from a
+        few counting requests. No lock is taken, nothing is written or recorded; exit 0.
+        `engines_of(client)`: the engine classes the run would take, in order."""
+        options = self._options(opts)
+        if self.job is not None:
+            raise CommandError("--plan estimates syncs, not the link refresh or the deletion "
+                               "check (--links-only, --deletions)", returncode=EXIT_USAGE)
+        with logging_for(opts):
+            check_database()
+            require_token()
+            with signals_interrupt(), command_errors(
+                    self.command_name, Wording(failed="cannot plan", done="nothing was run")), \
+                    client_from_settings() as client:
+                counts = Counts(client)
+                estimates = [self._plan_one(engine_class, options, client, counts)
+                             for engine_class in engines_of(client) if self.applies(engine_class)]
+                budget = budget_of(client)
+        for line in plan_lines([e for e in estimates if e is not None], budget):
+            self.stdout.write(line)
+
+    def _plan_one(self, engine_class: type, options: SyncOptions, client: HubSpotClient,
+                  counts: Counts) -> Estimate | None:
+        if options.since and "since" not in KIND_FLAGS[kind_of(engine_class)]:
+            options = replace(options, since=None)  # as run_sync runs them
+        try:
+            return plan_type(engine_class, options, client, counts,
+                             access_checked=self.check_access_first)
+        except HubSpotForbiddenError as error:
+            if not self.check_access_first:
+                raise
+            self.stdout.write(f"plan: {engine_class.object_type} skipped (no access: "
+                              f"{first_line(error)})")
+            return None
 
     def run_sync(self, options: SyncOptions, engine_class: type | None = None, *,
                  client: HubSpotClient) -> SyncResult:

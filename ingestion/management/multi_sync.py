@@ -61,6 +61,8 @@ class MultiSyncCommand(BaseHubSpotSyncCommand):
     stopped = ""  # why the run stopped before its last step (ConfigurationError), if it did
 
     def handle(self, *args, **opts) -> None:
+        if opts.get("plan"):
+            return self.print_plan(opts, self.steps)
         with self.prepared(opts, self.title) as options:
             try:
                 self._run_steps(options)

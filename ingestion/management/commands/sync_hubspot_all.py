@@ -58,7 +58,9 @@ class Command(MultiSyncCommand):
             raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
         if opts["queue"] and not opts["on_workers"]:
             raise CommandError("--queue goes with --on-workers", returncode=EXIT_USAGE)
-        if not opts["on_workers"] and (opts["parallel"] or 1) == 1:
+        # --plan with --on-workers or --parallel: the same requests under the same shared
+        # budget, whoever sends them: planned here, in this process (docs/operations.md).
+        if opts["plan"] or (not opts["on_workers"] and (opts["parallel"] or 1) == 1):
             return super().handle(*args, **opts)
         if opts["with_history"]:
             # A worker's one-type command reads a bare name as its own type's (strict): give
