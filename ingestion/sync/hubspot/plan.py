@@ -8,7 +8,7 @@ The estimate follows the code that reads, one function per kind of engine:
   (record_counts.py: one request for every type, else one search count per type) for a full
   read, or a search total on the modified property since the watermark (one search request)
   for an incremental one; then the requests reading them makes: the property definitions (1),
-  the progress count and the full read's census (1 search each), list pages of 100
+  the full read's census (1 search; the progress total reuses it), list pages of 100
   (`LIST_PAGE_MAX`), search pages of 200 (`SEARCH_PAGE_MAX`; a two-ended read shares the
   records between both ends in proportion to their budgets: two_ended.py), the archived
   listing (pages of 100 of the archived rows the mirror holds, at least one), the links (one
@@ -115,7 +115,7 @@ def plan_records(engine_class: type, options: SyncOptions, client: HubSpotClient
     search = 0
     if mode is Mode.FULL:
         live = counts.live(engine.object_type)
-        search += 2  # progress total (client.count) and the census (search_top)
+        search += 1  # the census (search_top): the progress total reuses it
         list_records, search_after_census = _ends(live, options, client)
         general += pages(list_records, LIST_PAGE_MAX)
         search += math.ceil(search_after_census / SEARCH_PAGE_MAX)
