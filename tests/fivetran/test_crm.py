@@ -197,9 +197,13 @@ def test_property_and_options_when_built_then_options_name_their_definition(mirr
 
 def test_deal_stage_when_stage_history_is_kept_then_one_range_per_version(hubspot, api):
     deal_id = api.get(DEALS, params={"limit": 1}).raise_for_status().json()["results"][0]["id"]
-    for stage in ("qualifiedtobuy", "contractsent", "closedwon"):
+    now = hubspot.control.health()["now_ms"]
+    for step, stage in enumerate(("qualifiedtobuy", "contractsent", "closedwon"), start=1):
+        # A second apart: versions stamped in one millisecond would tie in the ranges.
+        hubspot.control.set_clock(now + 1_000 * step)
         api.patch(f"{DEALS}/{deal_id}",
                   json={"properties": {"dealstage": stage}}).raise_for_status()
+    hubspot.control.set_clock(None)
     sync("--with-history", "dealstage")
     build()
 
