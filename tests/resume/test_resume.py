@@ -18,8 +18,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from contacts_runs import archived_ids, live_ids, upstream_ids
+from django.core.management import call_command
 from subprocesses import ROOT, current_database_url
 from sync_commands import run_command, run_failing
 
@@ -29,6 +29,7 @@ from ingestion.models import HubSpotContact, SyncCheckpoint, SyncHistory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CONTACTS = 5000
+SMALL = 3000  # the portal of the runs stopped by HubSpot unreachable
 BATCH = "100"
 CONTACTS_PATH = "/crm/v3/objects/contacts"
 
@@ -150,32 +151,24 @@ def test_full_sync_stopped_by_sigterm_then_the_sweep_archives_only_what_no_attem
 
 def test_hubspot_unreachable_mid_read_then_the_next_plain_run_resumes(
         hubspot, settings, api, read_mode):
-    hubspot.control.reset(contacts=600, seed=1, rate_limit="none")
-    # The list end's pages: four answer, then HubSpot is gone past every retry.
-    hubspot.control.set_faults(script=[{"kind": "pass"}] * 4 + [{"kind": "503"}] * 200,
-                               match={"method": "GET", "path_prefix": CONTACTS_PATH})
-    error, _ = run_failing("sync_hubspot_contacts", "--batch-size", BATCH)
-    hubspot.control.clear_faults()
-    checkpoint = SyncCheckpoint.objects.get(object_type="contacts")
-    assert 0 < checkpoint.records < 600
+    hubspot.control.reset(contacts=SMALL, seed=1, rate_limit="none")
+    checkpoint = stopped_read(hubspot)
+    first_rows = HubSpotContact.objects.count()
+    assert 0 < checkpoint.records == first_rows < SMALL
 
     run = run_command("sync_hubspot_contacts", "--batch-size", BATCH)  # plain: goes on
 
     assert "resumed" in run.out
-    assert run["contacts"]["created"] == 600 - HubSpotContact.objects.filter(
-        synced_at__lt=SyncHistory.objects.latest("pk").started_at).count()
+    assert run["contacts"]["fetched"] < SMALL - first_rows + 2 * int(BATCH)
+    assert run["contacts"]["created"] == HubSpotContact.objects.count() - first_rows
     assert_exact()
 
 
 def test_force_overwrite_resumes_as_force_overwrite_each_batch_whole(hubspot, api):
-    hubspot.control.reset(contacts=600, seed=1, rate_limit="none")
+    hubspot.control.reset(contacts=SMALL, seed=1, rate_limit="none")
     run_command("sync_hubspot_contacts", "--list-only", "--batch-size", BATCH)
-    hubspot.control.set_faults(script=[{"kind": "pass"}] * 3 + [{"kind": "503"}] * 200,
-                               match={"method": "GET", "path_prefix": CONTACTS_PATH})
-    run_failing("sync_hubspot_contacts", "--full", "--force-overwrite", "--list-only",
-                "--batch-size", BATCH)
-    hubspot.control.clear_faults()
-    checkpoint = SyncCheckpoint.objects.get(object_type="contacts")
+    # not a first sync: no history to read, pages alone
+    checkpoint = stopped_read(hubspot, "--force-overwrite", "--list-only", passes=16)
     overwritten_first = HubSpotContact.objects.filter(
         synced_at__gte=checkpoint.started_at).count()
     assert overwritten_first == checkpoint.records  # whole batches, nothing more
@@ -186,15 +179,15 @@ def test_force_overwrite_resumes_as_force_overwrite_each_batch_whole(hubspot, ap
     assert "resumed" in run.out
     # each record overwritten once over both attempts (the repeats of a page cut by a
     # batch are counted nowhere)
-    assert run["contacts"]["overwritten"] + overwritten_first >= 600
-    assert run["contacts"]["overwritten"] < 600
+    assert run["contacts"]["overwritten"] + overwritten_first >= SMALL
+    assert run["contacts"]["overwritten"] < SMALL - overwritten_first + 2 * int(BATCH)
     assert not HubSpotContact.objects.filter(synced_at__lt=checkpoint.started_at).exists()
     assert_exact()
 
 
 def test_a_plain_run_discards_a_force_overwrite_checkpoint_and_starts_over(hubspot, caplog):
-    hubspot.control.reset(contacts=600, seed=1, rate_limit="none")
-    stopped_read(hubspot, "--force-overwrite")
+    hubspot.control.reset(contacts=SMALL, seed=1, rate_limit="none")
+    stopped_read(hubspot, "--force-overwrite", "--list-only")
     with caplog.at_level(logging.WARNING, logger="ingestion.sync"):
         run = run_command("sync_hubspot_contacts", "--list-only", "--batch-size", BATCH)
     assert "resumed" not in run.out
@@ -202,19 +195,24 @@ def test_a_plain_run_discards_a_force_overwrite_checkpoint_and_starts_over(hubsp
     assert_exact()
 
 
-def stopped_read(hubspot, *flags: str) -> SyncCheckpoint:
-    hubspot.control.set_faults(script=[{"kind": "pass"}] * 3 + [{"kind": "503"}] * 200,
-                               match={"method": "GET", "path_prefix": CONTACTS_PATH})
-    run_failing("sync_hubspot_contacts", "--full", "--list-only", "--batch-size", BATCH,
-                *flags)
-    hubspot.control.clear_faults()
+def stopped_read(hubspot, *flags: str, passes: int = 40) -> SyncCheckpoint:
+    """A full read stopped by HubSpot unreachable (503 past every retry) after `passes`
+    requests for contacts (a first sync's 40: a third of the way in): its checkpoint."""
+    hubspot.control.set_faults(script=[{"kind": "pass"}] * passes + [{"kind": "503"}] * 400,
+                               match={"path_prefix": CONTACTS_PATH})
+    try:
+        error, _ = run_failing("sync_hubspot_contacts", "--full", "--batch-size", BATCH,
+                               *flags)
+    finally:
+        hubspot.control.clear_faults()
+    assert "503" in str(error) or "HubSpot" in str(error)
     return SyncCheckpoint.objects.get(object_type="contacts")
 
 
 @pytest.mark.parametrize("spoil", ["stale", "version"])
 def test_a_stale_or_foreign_checkpoint_is_discarded_with_a_message(hubspot, caplog, spoil):
-    hubspot.control.reset(contacts=600, seed=1, rate_limit="none")
-    checkpoint = stopped_read(hubspot)
+    hubspot.control.reset(contacts=SMALL, seed=1, rate_limit="none")
+    checkpoint = stopped_read(hubspot, "--list-only")
     if spoil == "stale":
         SyncCheckpoint.objects.filter(pk=checkpoint.pk).update(
             updated_at=checkpoint.updated_at - timedelta(hours=25))
@@ -231,6 +229,6 @@ def test_a_stale_or_foreign_checkpoint_is_discarded_with_a_message(hubspot, capl
     assert "resumed" not in run.out
     row = SyncHistory.objects.filter(status="success").latest("pk")
     assert reason in row.details["resume_discarded"] and "resumed" not in row.details
-    assert run["contacts"]["fetched"] == 600  # started over
+    assert run["contacts"]["fetched"] == HubSpotContact.objects.count()  # started over
     assert not SyncCheckpoint.objects.exists()
     assert_exact()
