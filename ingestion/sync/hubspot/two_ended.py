@@ -25,6 +25,19 @@ text: malformed, retried, then the search end stops (`Meeting.search_stopped` sa
 Where the ends meet can still be wrong in ways no single page shows (a search whose text
 order is self-consistent on every page): the engine reconciles the whole read with
 HubSpot's count (reconcile.py) and re-reads above `Meeting.list_high` by the list endpoint.
+
+Resuming a stopped read (base/resume.py): each end's pages are tagged (`EndPage.end`), and
+the engine (engines/base.py `_positioned`) checkpoints, with each committed batch, the
+highest id of the list end's pages and the lowest of the search end's handed on so far
+(and where the search end began). Taken from the pages handed on, never from `Meeting`,
+which runs ahead in the ends' threads: a position never claims a record not yet committed.
+A resumed read starts a `Meeting(list_high=, search_low=, search_top=)` there: the list end
+reads on above list_high, the search end below search_low (no first page from the top), so
+only the range between them and the pages past the last commit are read again; the last
+search reads above the first attempt's top, so records created between the attempts are
+read too. Chosen over checkpointing cursors: both ends page by id (the list endpoint's
+`after` is the next id: client.list_pages; the search end's bound is an id), so two ids are
+the whole position, and they stay valid across processes and HubSpot's cursor lifetimes.
 """
 
 from __future__ import annotations
