@@ -131,7 +131,7 @@ def test_first_sync_killed_at_60_percent_then_rerun_resumes_at_half_the_requests
     assert resumed_requests <= 0.5 * first_sync_requests
 
 
-def test_full_sync_stopped_by_sigterm_then_the_sweep_archives_only_what_no_attempt_read(
+def test_full_sync_stopped_by_sigterm_then_a_plain_run_sweeps_only_what_no_attempt_read(
         portal, api, read_mode):
     run_command("sync_hubspot_contacts", "--batch-size", "1000")
     stop_at(portal, child(portal, read_mode, "--full"), 0.6, signal.SIGTERM)
@@ -141,9 +141,11 @@ def test_full_sync_stopped_by_sigterm_then_the_sweep_archives_only_what_no_attem
     vanished = unseen_live_id(api, checkpoint)
     portal.control.hard_delete("contacts", vanished)  # in no listing at all now
 
-    run = run_command("sync_hubspot_contacts", "--full", "--batch-size", BATCH)
+    # plain: the mirror has a watermark, yet the unfinished full read goes on (and sweeps)
+    run = run_command("sync_hubspot_contacts", "--batch-size", BATCH)
 
     assert "resumed" in run.out
+    assert SyncHistory.objects.latest("pk").mode == "full"
     assert HubSpotContact.objects.get(pk=vanished).deleted_kind == "vanished"
     assert live_ids() == set(upstream_ids(api))  # the only one archived
     assert_exact()
@@ -231,4 +233,19 @@ def test_a_stale_or_foreign_checkpoint_is_discarded_with_a_message(hubspot, capl
     assert reason in row.details["resume_discarded"] and "resumed" not in row.details
     assert run["contacts"]["fetched"] == HubSpotContact.objects.count()  # started over
     assert not SyncCheckpoint.objects.exists()
+    assert_exact()
+
+
+def test_a_first_sync_stopped_by_the_daily_limit_resumes_the_next_day(hubspot, read_mode):
+    hubspot.control.reset(contacts=SMALL, seed=1, rate_limit="none")
+    hubspot.control.set_rate_limit("none", daily_limit=60)
+    error, _ = run_failing("sync_hubspot_contacts", "--batch-size", BATCH)
+    assert "daily" in str(error).lower()
+    checkpoint = SyncCheckpoint.objects.get(object_type="contacts")
+    assert 0 < checkpoint.records < SMALL
+    hubspot.control.set_rate_limit("none")  # a new day
+
+    run = run_command("sync_hubspot_contacts", "--batch-size", BATCH)
+
+    assert "resumed" in run.out
     assert_exact()

@@ -272,7 +272,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         census = self._census_taken
         if since is not None or census is None:
             return None
-        return census.expected + self._archived_read
+        # A resumed read reads what the earlier attempts did not (base/resume.py).
+        return max(0, census.expected + self._archived_read - len(self.restored))
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         failures = []
