@@ -83,6 +83,7 @@ class BaseSyncEngine:
         self.previous_watermark: datetime | None = None  # the last run's, set by run()
         self.resumed: resume.Resumed | None = None  # the checkpoint this run continues
         self.restored = SeenIds()  # the ids the earlier attempt(s) read (when resumed)
+        self.restored_count = 0  # how many there were
         self._checkpointing = False  # each committed batch moves the type's checkpoint
         self._read_started: datetime | None = None  # the full read's (first attempt's) start
 
@@ -247,6 +248,7 @@ class BaseSyncEngine:
         for chunk in resume.seen_chunks(resumed):
             self.seen.add_all(chunk)
             self.restored.add_all(chunk)
+        self.restored_count = len(self.restored)
         return resumed.started_at
 
     def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:

@@ -179,8 +179,10 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
                                        from_id=meeting.list_high + 1 if meeting.list_high
                                        else None))
         live = _positioned(live, at, meeting, two_ended=top_page is not None)
-        tally = (Tally(census, self.options.lookback, already=self.restored)
-                 if census else None)
+        # A resumed read's tally counts the earlier attempts' ids as read (the tally then
+        # owns `restored`, in this thread).
+        tally = (Tally(census, self.options.lookback,
+                       already=self.restored if self.resumed else None) if census else None)
         yield from tally.live_pages(live) if tally else live
         archived = self._archived_pages(properties, page_size, None)
         yield from tally.archived_pages(archived) if tally else archived
@@ -273,7 +275,7 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         if since is not None or census is None:
             return None
         # A resumed read reads what the earlier attempts did not (base/resume.py).
-        return max(0, census.expected + self._archived_read - len(self.restored))
+        return max(0, census.expected + self._archived_read - self.restored_count)
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         failures = []
