@@ -229,6 +229,10 @@ HUBSPOT_STATUS_EXPECTED_MINUTES = reader.number("HUBSPOT_STATUS_EXPECTED_MINUTES
 # A sync with no terminal to draw its bar on (cron, Celery, a pipe) logs a progress line this
 # often (records so far, rate, ETA: ingestion/base/progress.py). 0: no lines.
 HUBSPOT_PROGRESS_LOG_SECONDS = reader.number("HUBSPOT_PROGRESS_LOG_SECONDS", 30.0, minimum=0)
+# An unfinished full read (killed, stopped) continues from its last committed batch on the
+# next run, unless its checkpoint is older than this many hours: then it starts over
+# (ingestion/base/resume.py). 0: never resume.
+HUBSPOT_RESUME_MAX_AGE_HOURS = reader.number("HUBSPOT_RESUME_MAX_AGE_HOURS", 24.0, minimum=0)
 reader.retired("HUBSPOT_HEALTH_MAX_AGE_MINUTES", "/health/ now fails when the status page is "
                "red: set HUBSPOT_STATUS_EXPECTED_MINUTES (red at twice it) instead")
 # /metrics: when set, a scrape must send `Authorization: Bearer <METRICS_TOKEN>`.

@@ -18,7 +18,7 @@ class Run:
         for line in out.splitlines():
             name, sep, rest = line.partition(": fetched=")
             if sep:
-                pairs = ("fetched=" + rest).split(" (dry run")[0].split()
+                pairs = ("fetched=" + rest).split(" (")[0].split()  # " (dry run…", " (resumed…"
                 self.counts[name] = {k: int(v) for k, v in (p.split("=") for p in pairs)}
 
     def __getitem__(self, name: str) -> dict[str, int]:

@@ -56,6 +56,9 @@ class SyncOptions:
     # Seconds between progress log lines where no terminal bar shows progress (base/progress.py;
     # HUBSPOT_PROGRESS_LOG_SECONDS, set by the sync commands). None or 0: no lines.
     progress_every: float | None = None
+    # An unfinished full read's checkpoint older than this is discarded, and the read starts
+    # over (base/resume.py; HUBSPOT_RESUME_MAX_AGE_HOURS). None: no bound.
+    resume_max_age: timedelta | None = timedelta(hours=24)
 
     def __post_init__(self) -> None:
         if self.full and self.since:
@@ -119,6 +122,8 @@ class Page:
 
     records: tuple
     related: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    # Where the read is once this page is saved (an engine that resumes: base/resume.py).
+    position: dict | None = None
 
 
 class RecordError(ValueError):
@@ -138,6 +143,8 @@ class ReadCheck:
 
     details: dict
     short: str = ""
+    # Set when the run continued an unfinished full read (base/resume.py): from where.
+    resumed_from: str = ""
 
 
 @dataclass
@@ -161,6 +168,8 @@ class SyncResult:
     details: dict = field(default_factory=dict)  # what other kinds of run measure
     # Set when a full read fell short of the source's count (ReadCheck.short): partial.
     short: str = ""
+    # Set when the run continued an unfinished full read (base/resume.py): from where.
+    resumed_from: str = ""
 
     @property
     def summary(self) -> str:
@@ -171,4 +180,6 @@ class SyncResult:
         line = self.counts.summary(self.object_type)
         if self.quarantined:
             line += f" quarantined={self.quarantined}"
+        if self.resumed_from:
+            line += f" ({self.resumed_from})"
         return line + (" (dry run: nothing was written)" if self.options.dry_run else "")

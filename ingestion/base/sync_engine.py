@@ -18,16 +18,17 @@ writer       thread `db-writer` (`write_behind.WriteBehind`) writes one batch at
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import datetime
 from itertools import chain
 from types import MappingProxyType
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
-from . import history
+from . import history, resume
 from .backends import backend
 from .bulk_sql import live_ids, mark_deleted, unseen_ids
 from .collector import fewer_collections
@@ -63,6 +64,10 @@ class BaseSyncEngine:
     has_related = False
     # What saves the batches (HubSpot sources without modified times: engines/sources.py).
     writer_class: type[BatchWriter] = BatchWriter
+    # Whether an unfinished full read continues from its last committed batch (resume.py):
+    # the engine's pages then carry their position (`Page.position`, or a `position`
+    # attribute of a page list) and `fetch` continues from `self.resumed.position`.
+    supports_resume = False
 
     def __init__(self, options: SyncOptions | None = None, *,
                  on_progress: ProgressCallback | None = None):
@@ -76,6 +81,11 @@ class BaseSyncEngine:
         self._statistics_written = 0  # rows written when the statistics were last refreshed
         self.result: SyncResult | None = None
         self.previous_watermark: datetime | None = None  # the last run's, set by run()
+        self.resumed: resume.Resumed | None = None  # the checkpoint this run continues
+        self.restored = SeenIds()  # the ids the earlier attempt(s) read (when resumed)
+        self.restored_count = 0  # how many there were
+        self._checkpointing = False  # each committed batch moves the type's checkpoint
+        self._read_started: datetime | None = None  # the full read's (first attempt's) start
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -153,8 +163,15 @@ class BaseSyncEngine:
         records_only = self.has_related and not self.options.related
         previous = history.last_watermark(self.object_type, records_only=records_only)
         self.previous_watermark = previous
+        discarded = self._load_checkpoint()
         mode, since = self._plan(previous)
         self.result = SyncResult(self.object_type, mode, self.options)
+        if discarded:
+            self.result.details["resume_discarded"] = discarded
+        if self.resumed:
+            self.result.resumed_from = self.resumed.describe()
+            self.result.details["resumed"] = {**self.resumed.details(),
+                                              "from": self.result.resumed_from}
         owns_row = within is None  # within another job: its row's progress is that job's
         run_recorded(self.result,
                      lambda run_row: self._work(run_row, mode, since, previous, owns_row),
@@ -162,15 +179,41 @@ class BaseSyncEngine:
         self._refresh_statistics(self.result)
         return self.result
 
+    def _resumable(self) -> bool:
+        """Whether this run may continue, or leave, a checkpoint: a sync that may read in
+        full and writes (not a window, ids, a sample or a dry run)."""
+        o = self.options
+        return (self.supports_resume and not o.dry_run and o.ids is None and o.since is None
+                and o.max_records is None)
+
+    def _load_checkpoint(self) -> str:
+        """The checkpoint to continue from (self.resumed); why one was discarded, if so."""
+        if not self._resumable():
+            return ""
+        self.resumed, discarded = resume.load(
+            self.object_type, max_age=self.options.resume_max_age,
+            force_overwrite=self.options.force_overwrite, related=self.options.related)
+        return discarded
+
     def _work(self, run_row, mode: Mode, since: datetime | None,
               previous: datetime | None, owns_row: bool = True) -> None:
         result = self.result
+        started = timezone.now()
+        holds_lock = run_row is not None and owns_row
+        if holds_lock and result.details.get("resume_discarded"):
+            resume.discard(self.object_type)
+        if mode is Mode.FULL and self._resumable() and holds_lock:
+            self._checkpointing = True
+            if self.resumed is None:
+                resume.discard(self.object_type)  # e.g. one a --since run left alone
+            else:
+                started = self._restore(self.resumed)
+        self._read_started = started
         self.quarantine = history.Quarantine(self.object_type)
         # A terminal bar (`on_progress`) shows progress already: no log lines beside it.
         self._progress = RunProgress(
             self.object_type, run_row.pk if run_row and owns_row else None,
             None if self.on_progress else self.options.progress_every)
-        started = timezone.now()
         self.prepare()  # after start_run: a run that fails here is still recorded
         with fewer_collections():
             newest = self._sync_batches(result, run_row, mode, since)
@@ -198,10 +241,20 @@ class BaseSyncEngine:
             self._statistics_at = 2 * max(written, self.STATISTICS_AFTER_ROWS)
             self._statistics_written = written
 
+    def _restore(self, resumed: resume.Resumed) -> datetime:
+        """The earlier attempts' seen ids, back in `seen` (and `restored`); returns the
+        read's start: the first attempt's (the watermark and the sweep count from it)."""
+        log.warning("%s: %s", self.object_type, resumed.describe())
+        for chunk in resume.seen_chunks(resumed):
+            self.seen.add_all(chunk)
+            self.restored.add_all(chunk)
+        self.restored_count = len(self.restored)
+        return resumed.started_at
+
     def _plan(self, previous: datetime | None) -> tuple[Mode, datetime | None]:
         if self.options.ids is not None:
             return Mode.IDS, None
-        if self.options.full:
+        if self.options.full or self.resumed:  # an unfinished full read goes on
             return Mode.FULL, None
         if self.options.since:
             return Mode.SINCE, self.options.since
@@ -272,11 +325,13 @@ class BaseSyncEngine:
             self.on_progress(result.counts, expected)
 
     def _batches(self, pages: Iterator[Page | list], result: SyncResult
-                 ) -> Iterator[tuple[list, Mapping[str, object]]]:
-        """Save batches of `batch_size` records, each with what was read with its records."""
+                 ) -> Iterator[tuple[list, Mapping[str, object], dict | None]]:
+        """Save batches of `batch_size` records, each with what was read with its records
+        and the read's position once it is written (`_Positions`)."""
         size, limit = self.options.batch_size, self.options.max_records
         buffer: list = []
         pending: dict[str, object] = {}
+        positions = _Positions(self.resumed.position if self.resumed else None)
         for page in pages:
             records = list(page.records) if isinstance(page, Page) else list(page)
             if isinstance(page, Page):
@@ -286,16 +341,18 @@ class BaseSyncEngine:
                 result.complete = False  # stopped early: the watermark must stay put
             result.counts.fetched += len(records)
             buffer.extend(records)
+            positions.page(len(records), getattr(page, "position", None))
             while len(buffer) >= size:
-                yield buffer[:size], _take_related(buffer[:size], pending)
+                yield (buffer[:size], _take_related(buffer[:size], pending),
+                       positions.batch(size))
                 buffer = buffer[size:]
             if not result.complete:
                 break
         if buffer:
-            yield buffer, _take_related(buffer, pending)
+            yield buffer, _take_related(buffer, pending), positions.batch(len(buffer))
 
     def _prepare_batch(self, records: list, related: Mapping[str, object],
-                       result: SyncResult) -> tuple:
+                       position: dict | None, result: SyncResult) -> tuple:
         """Classify a batch against the local rows; transform the rows to be written."""
         log.debug("%s batch of %d records", self.object_type, len(records))
         keys, failures = self._identify_all(records)
@@ -310,13 +367,18 @@ class BaseSyncEngine:
                                  absorbed_into=self.absorbed_ids(keys))
         for object_id in batch.absorbed_ids:  # archived (and counted) here, not by the sweep
             self.seen.add(object_id)
+        mark = None
+        if self._checkpointing and position is not None:
+            read = [k["id"] for k in keys] + [f.object_id for f in failures if f.object_id]
+            mark = resume.BatchMark(position, tuple(read + list(batch.absorbed_ids)),
+                                    len(records))
         # Only rows that will be written are fully transformed: an unchanged re-sync costs
         # little more than reading the pages.
         warnings: list[RecordFailure] = []
         batch.create = self._transform_all(batch.create, failures, warnings)
         batch.replace = self._transform_all(batch.replace, failures, warnings)
         self._in_flight = dict(zip([k["id"] for k in keys], keys, strict=True))
-        return keys, batch, failures, warnings, related
+        return keys, batch, failures, warnings, related, mark
 
     def _first_reads(self, keys: list[dict]) -> tuple[list[dict], set[str]]:
         """Mark ids this run read before. Newest wins: a repeat no newer than the copy still
@@ -339,7 +401,21 @@ class BaseSyncEngine:
         return kept, repeats
 
     def _write_batch(self, keys: list[dict], batch: BatchPlan, failures: list[RecordFailure],
-                     warnings: list[RecordFailure], related: Mapping[str, object]) -> tuple:
+                     warnings: list[RecordFailure], related: Mapping[str, object],
+                     mark: resume.BatchMark | None = None) -> tuple:
+        if mark is None:
+            return self._write_rows(keys, batch, failures, warnings, related)
+        # The batch's rows, links and the read's checkpoint commit together (resume.py).
+        with transaction.atomic():
+            written = self._write_rows(keys, batch, failures, warnings, related)
+            resume.save_batch(self.object_type, mark, started_at=self._read_started,
+                              force_overwrite=self.options.force_overwrite,
+                              related=self.options.related,
+                              history_id=self.result.history_id)
+        return written
+
+    def _write_rows(self, keys: list[dict], batch: BatchPlan, failures: list[RecordFailure],
+                    warnings: list[RecordFailure], related: Mapping[str, object]) -> tuple:
         saved: list[dict] = []
         if not self.options.dry_run:
             failures += self.writer.write(batch, timezone.now())
@@ -388,6 +464,8 @@ class BaseSyncEngine:
                 started: datetime, newest: datetime | None) -> None:
         if not result.complete:
             return
+        if self._checkpointing:
+            resume.discard(self.object_type)  # the read is whole: nothing left to resume
         if mode is Mode.FULL and self._fell_short(result):
             return  # a short read is not a complete one: no sweep, the watermark stays
         # The sweep needs every id to have been *read* (records that failed to save were
@@ -445,6 +523,37 @@ def _new_watermark(mode: Mode, started: datetime, newest: datetime | None,
     if newest is not None:
         return min(started, newest)
     return started if mode is Mode.FULL else previous
+
+
+class _Positions:
+    """Which position of the read each save batch completes. A page carries the read's
+    position after it; a batch takes the position of the last page all of whose records
+    are in it or earlier batches (a batch that ends mid-page keeps the one before: those
+    records are read again on resume, as repeats). A page without a position (past what
+    the engine can resume: e.g. HubSpot's archived listing) freezes it: later batches move
+    no checkpoint, and a resumed run reads from the last position on."""
+
+    def __init__(self, start: dict | None):
+        self.current = start or {}
+        self.frozen = False
+        self._ends: deque[tuple[int, dict | None]] = deque()  # (records up to page end, pos)
+        self._read = 0
+        self._batched = 0
+
+    def page(self, records: int, position: dict | None) -> None:
+        self._read += records
+        self._ends.append((self._read, position))
+
+    def batch(self, records: int) -> dict | None:
+        """The position once this batch (the next `records`) is written; None: frozen."""
+        self._batched += records
+        while self._ends and self._ends[0][0] <= self._batched:
+            _, position = self._ends.popleft()
+            if position is None:
+                self.frozen = True
+            elif not self.frozen:
+                self.current = position
+        return None if self.frozen else self.current
 
 
 def _take_related(records: list, pending: dict[str, object]) -> Mapping[str, object]:

@@ -266,7 +266,8 @@ class BaseHubSpotSyncCommand(BaseCommand):
                 stage_history=settings.HUBSPOT_STAGE_HISTORY,
                 two_ended_above=None if flag["list_only"] or not settings.HUBSPOT_TWO_ENDED_READS
                 else settings.HUBSPOT_TWO_ENDED_MIN_RECORDS,
-                progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS)
+                progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS,
+                resume_max_age=timedelta(hours=settings.HUBSPOT_RESUME_MAX_AGE_HOURS))
         except ValueError as error:
             raise CommandError(str(error), returncode=EXIT_USAGE) from None
 

@@ -32,7 +32,14 @@ from .marketing import (
 )
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
-from .sync import OAuthGrant, QuarantinedRecord, SyncError, SyncHistory
+from .sync import (
+    OAuthGrant,
+    QuarantinedRecord,
+    SyncCheckpoint,
+    SyncCheckpointIds,
+    SyncError,
+    SyncHistory,
+)
 from .teams import (
     HubSpotOwnerTeam,
     HubSpotRole,
@@ -90,6 +97,8 @@ __all__ = [
     "OAuthGrant",
     "QuarantinedRecord",
     "SyncError",
+    "SyncCheckpoint",
+    "SyncCheckpointIds",
     "SyncHistory",
     "WebhookEvent",
     *(model.__name__ for model in OBJECT_MODELS.values()),

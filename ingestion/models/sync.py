@@ -129,3 +129,39 @@ class OAuthGrant(models.Model):
 
     def __str__(self) -> str:
         return f"OAuth grant of app {self.client_id}"
+
+
+class SyncCheckpoint(models.Model):
+    """Where an unfinished full read of a type stopped (ingestion/base/resume.py): its
+    position after the last committed batch, written in that batch's transaction, so the next
+    run continues from there. Gone once the read completes."""
+
+    object_type = models.CharField(max_length=64, unique=True)
+    version = models.IntegerField()  # resume.CHECKPOINT_VERSION of the code that wrote it
+    started_at = models.DateTimeField()  # the first attempt's start (watermark, sweep)
+    updated_at = models.DateTimeField()  # the last batch committed
+    force_overwrite = models.BooleanField(default=False)
+    related = models.BooleanField(default=True)  # links read with the records
+    position = models.JSONField(default=dict)  # the engine's (HubSpot: ids of both ends)
+    batches = models.IntegerField(default=0)
+    records = models.IntegerField(default=0)  # records of the batches committed so far
+    history = models.ForeignKey(SyncHistory, null=True, on_delete=models.SET_NULL,
+                                related_name="+")  # the attempt that began the read
+
+    class Meta:
+        db_table = "sync_checkpoint"
+
+    def __str__(self) -> str:
+        return f"{self.object_type} checkpoint @ {self.updated_at:%Y-%m-%d %H:%M}"
+
+
+class SyncCheckpointIds(models.Model):
+    """The ids one committed batch added to the read's seen ids (zlib of newline-joined ids):
+    a resumed read sweeps only what neither attempt saw."""
+
+    checkpoint = models.ForeignKey(SyncCheckpoint, on_delete=models.CASCADE,
+                                   related_name="chunks")
+    ids = models.BinaryField()
+
+    class Meta:
+        db_table = "sync_checkpoint_ids"

@@ -67,10 +67,11 @@ class Census:
 class Tally:
     """What a full read read, against its census (module doc). Lives in the fetch stage."""
 
-    def __init__(self, census: Census, lookback: timedelta):
+    def __init__(self, census: Census, lookback: timedelta, *, already: SeenIds | None = None):
         self.census = census
         self.since = census.taken_at - lookback
-        self.live = SeenIds()
+        # `already`: the ids a resumed read's earlier attempts read (base/resume.py)
+        self.live = already if already is not None else SeenIds()
         self.created = 0
         self.archived_unread = 0
         self.highest = 0  # the highest numeric live id read

@@ -25,6 +25,19 @@ text: malformed, retried, then the search end stops (`Meeting.search_stopped` sa
 Where the ends meet can still be wrong in ways no single page shows (a search whose text
 order is self-consistent on every page): the engine reconciles the whole read with
 HubSpot's count (reconcile.py) and re-reads above `Meeting.list_high` by the list endpoint.
+
+Resuming a stopped read (base/resume.py): each end's pages are tagged (`EndPage.end`), and
+the engine (engines/base.py `_positioned`) checkpoints, with each committed batch, the
+highest id of the list end's pages and the lowest of the search end's handed on so far
+(and where the search end began). Taken from the pages handed on, never from `Meeting`,
+which runs ahead in the ends' threads: a position never claims a record not yet committed.
+A resumed read starts a `Meeting(list_high=, search_low=, search_top=)` there: the list end
+reads on above list_high, the search end below search_low (no first page from the top), so
+only the range between them and the pages past the last commit are read again; the last
+search reads above the first attempt's top, so records created between the attempts are
+read too. Chosen over checkpointing cursors: both ends page by id (the list endpoint's
+`after` is the next id: client.list_pages; the search end's bound is an id), so two ids are
+the whole position, and they stay valid across processes and HubSpot's cursor lifetimes.
 """
 
 from __future__ import annotations
@@ -44,16 +57,18 @@ PAGES_QUEUED = 8  # pages of both ends waiting for the fetch thread
 
 
 class Meeting:
-    """The two ends' positions; each side asks before reading on and filters what it read."""
+    """The two ends' positions; each side asks before reading on and filters what it read.
+    A resumed read starts them where an earlier attempt's committed pages left them."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, list_high: int = 0, search_low: int | None = None,
+                 search_top: int | None = None) -> None:
         self._lock = threading.Lock()
-        self.list_high = 0  # highest id the list end handed on
-        self.search_low: int | None = None  # lowest id the search end handed on
+        self.list_high = list_high  # highest id the list end handed on
+        self.search_low = search_low  # lowest id the search end handed on
         self.stopped = False
         self.list_met = False  # the list end stopped where the ends met, not at the last id
         self.search_stopped: str | None = None  # why the search end gave up, if it did
-        self.search_top: int | None = None  # the highest id when the search end began
+        self.search_top = search_top  # the highest id when the search end began
 
     def met(self) -> bool:
         with self._lock:
@@ -103,12 +118,27 @@ def _id(record: object) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
+class EndPage(list):
+    """A page of records and which end read it (`end`: "list" or "search")."""
+
+    end = "list"
+
+
+def _of_end(page: list, end: str) -> EndPage:
+    tagged = EndPage(page)
+    tagged.end = end
+    return tagged
+
+
 def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[str], *,
-                    page_size: int, first_search_page: list,
+                    page_size: int, first_search_page: list | None,
                     meeting: Meeting | None = None) -> Iterator[list]:
-    """Every live record of the type, a page at a time, read from both ends (module doc).
-    `first_search_page`: the highest ids, already read (client.search_top); `meeting`: the
-    caller's, to learn afterwards where the list end stopped and whether search gave up."""
+    """Every live record of the type, a page at a time, read from both ends (module doc);
+    each end's pages an `EndPage`, the last search's plain lists.
+    `first_search_page`: the highest ids, already read (client.search_top), or None for a
+    resumed read whose search end goes on below `meeting.search_low`; `meeting`: the
+    caller's, to learn afterwards where the list end stopped and whether search gave up,
+    or where a resumed read's ends had got to (engines/base.py: resuming)."""
     meeting = meeting or Meeting()
     # Each end in its own thread, into one bounded queue (base/prefetch.py): an end that
     # waits for its budget (the list end, for a ten-second window to slide) never holds up
@@ -130,11 +160,13 @@ def two_ended_pages(client: HubSpotClient, object_type: str, properties: list[st
 
 def _list_end(client: HubSpotClient, object_type: str, properties: list[str], page_size: int,
               meeting: Meeting) -> Iterator[list]:
+    start = meeting.list_high + 1 if meeting.list_high else None  # resumed above it
     try:
-        for page in client.list_pages(object_type, properties, page_size=page_size):
+        for page in client.list_pages(object_type, properties, page_size=page_size,
+                                      from_id=start):
             kept = meeting.from_list(page)
             if kept:
-                yield kept
+                yield _of_end(kept, "list")
             if meeting.met():
                 meeting.list_met = True
                 break
@@ -144,7 +176,7 @@ def _list_end(client: HubSpotClient, object_type: str, properties: list[str], pa
 
 def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
                 meeting: Meeting, first_page: list) -> Iterator[list]:
-    below: int | None = None
+    below = meeting.search_low  # None, unless resumed: then below what was read
     page: list | None = first_page
     while not meeting.met():
         if page is None:
@@ -156,7 +188,7 @@ def _search_end(client: HubSpotClient, object_type: str, properties: list[str],
             meeting.search_top = max(ids)
         kept = meeting.from_search(page, each_id)
         if kept:
-            yield kept
+            yield _of_end(kept, "search")
         if len(page) < SEARCH_PAGE_MAX or not ids:
             return  # the bottom
         # Each page's ids fall below the last (client.falling_ids): the bound moves down.

@@ -36,7 +36,7 @@ from ..request_stats import CountsRequests
 from ..stage_properties import stage_property_names
 from ..timeparse import parse_hubspot_datetime, to_epoch_ms
 from ..transform import identify, to_row, typed_columns
-from ..two_ended import Meeting, two_ended_pages
+from ..two_ended import EndPage, Meeting, two_ended_pages
 
 log = logging.getLogger("ingestion.sync")
 
@@ -57,6 +57,9 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
     mergeable = False
     # The column holding HubSpot's record id (a shared table keys rows otherwise).
     source_id_column = "id"
+    # A full read's live pages carry their position (`_positioned`): an unfinished one
+    # continues from its last committed batch (base/resume.py; `_full_read`).
+    supports_resume = True
 
     @classmethod
     def for_type(cls, entry: ObjectType) -> type[HubSpotBaseSyncEngine]:
@@ -166,12 +169,20 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         by the list endpoint (reconcile.py). Runs in the fetch stage."""
         census, top_page = self._census(properties)
         self._census_taken = census
-        meeting = Meeting()
+        at = self.resumed.position if self.resumed else {}
+        meeting = self._meeting(at, two_ended=top_page is not None)
         live = (two_ended_pages(self.client, self.object_type, properties, page_size=page_size,
-                                first_search_page=top_page, meeting=meeting)
+                                first_search_page=None if meeting.search_low else top_page,
+                                meeting=meeting)
                 if top_page is not None else
-                self.client.list_pages(self.object_type, properties, page_size=page_size))
-        tally = Tally(census, self.options.lookback) if census else None
+                self.client.list_pages(self.object_type, properties, page_size=page_size,
+                                       from_id=meeting.list_high + 1 if meeting.list_high
+                                       else None))
+        live = _positioned(live, at, meeting, two_ended=top_page is not None)
+        # A resumed read's tally counts the earlier attempts' ids as read (the tally then
+        # owns `restored`, in this thread).
+        tally = (Tally(census, self.options.lookback,
+                       already=self.restored if self.resumed else None) if census else None)
         yield from tally.live_pages(live) if tally else live
         archived = self._archived_pages(properties, page_size, None)
         yield from tally.archived_pages(archived) if tally else archived
@@ -192,6 +203,19 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
                 self.object_type, properties, page_size=page_size,
                 from_id=reread_from or None))
         self._read_check = tally.check(self.object_type, reread_from)
+
+    @staticmethod
+    def _meeting(at: dict, *, two_ended: bool) -> Meeting:
+        """Where the ends start: from scratch, or where a resumed read's committed pages
+        left them (`at`: list_high, search_low, search_top). Resuming, the list end reads on
+        above list_high and the search end below search_low: what lies between is all that
+        is read again. A read resumed without search (the search end unused now) has the
+        list end read on to the last id, the search end's range again included."""
+        list_high = at.get("list_high") or 0
+        if not two_ended or not at.get("search_low"):
+            return Meeting(list_high=list_high)
+        return Meeting(list_high=list_high, search_low=at["search_low"],
+                       search_top=at.get("search_top"))
 
     def _census(self, properties: list[str]) -> tuple[Census | None, list | None]:
         """HubSpot's count at the start of a full read (reconcile.py), and the search end's
@@ -250,7 +274,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         census = self._census_taken
         if since is not None or census is None:
             return None
-        return census.expected + self._archived_read
+        # A resumed read reads what the earlier attempts did not (base/resume.py).
+        return max(0, census.expected + self._archived_read - self.restored_count)
 
     def after_batch(self, rows: list[dict], related: Mapping[str, object]) -> list[RecordFailure]:
         failures = []
@@ -284,7 +309,8 @@ class HubSpotBaseSyncEngine(CountsRequests, BaseSyncEngine):
         pages hold 100, search pages 200, a two-ended read's crossing pages fewer): a page
         waits until all its records are read, the next pages' records fill the request."""
         if not (self.association_types or self.history_names) or self.options.dry_run:
-            yield from (Page(tuple(page)) for page in pages)
+            yield from (Page(tuple(page), position=getattr(page, "position", None))
+                        for page in pages)
             return
         waiting = _Waiting()
         unread: list[dict] = []  # live records of waiting pages not yet read
@@ -341,7 +367,40 @@ class _Waiting:
                     self.related.pop(object_id, None)
                     self._holders.pop(object_id, None)
             yield Page(tuple(page), MappingProxyType(
-                {i: MappingProxyType(f) for i, f in found.items()}))
+                {i: MappingProxyType(f) for i, f in found.items()}),
+                position=getattr(page, "position", None))
+
+
+class _Positioned(list):
+    """A live page of a full read and the read's position once it is saved."""
+
+    position: dict | None = None
+
+
+def _positioned(pages: Iterator[list], start: dict, meeting: Meeting, *,
+                two_ended: bool) -> Iterator[list]:
+    """The live pages, each with the read's position after it: the highest id the list
+    end handed on, the lowest the search end did (and the top the search end began at: a
+    resumed read's last search reads above it). Taken from the pages handed on, not from
+    `meeting` (which runs ahead of them, in the ends' threads), so a position never claims
+    a record that is not in a page before it. The last search's pages (above the top) are
+    plain lists: past the live ends, a resumed read restarts from the last position."""
+    list_high, search_low = start.get("list_high"), start.get("search_low")
+    for page in pages:
+        end = getattr(page, "end", None)
+        if two_ended and not isinstance(page, EndPage):
+            yield page  # the last search, after both ends: not resumable
+            continue
+        ids = [int(r["id"]) for r in page if isinstance(r, dict)
+               and isinstance(r.get("id"), str) and r["id"].isdigit()]
+        if ids and end == "search":
+            search_low = min(ids) if search_low is None else min(search_low, *ids)
+        elif ids:
+            list_high = max(ids) if list_high is None else max(list_high, *ids)
+        tagged = _Positioned(page)
+        tagged.position = {"list_high": list_high, "search_low": search_low,
+                           "search_top": meeting.search_top if search_low else None}
+        yield tagged
 
 
 def _census_of(total: int, top_page: list) -> Census:
