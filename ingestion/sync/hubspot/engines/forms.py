@@ -19,7 +19,7 @@ from ingestion.base.results import Mode, Page, RecordFailure
 from ingestion.models import HubSpotForm, HubSpotFormSubmission, HubSpotFormSubmissionValue
 
 from .. import forms
-from .marketing import HubSpotMarketingSyncEngine
+from .marketing import RESUME_POSITION, HubSpotMarketingSyncEngine
 
 
 class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
@@ -39,8 +39,11 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
         for page in chain(forms.form_pages(self.client),
                           forms.form_pages(self.client, archived=True)):
-            related = self._submissions(page, mode, since) if self.reads_related() else {}
-            yield Page(tuple(page), MappingProxyType(related))
+            # A page per form: each form's batch commits (and moves the checkpoint) as soon
+            # as its submissions are read, not once a whole listing page's are.
+            for form in page:
+                related = self._submissions([form], mode, since) if self.reads_related() else {}
+                yield Page((form,), MappingProxyType(related), RESUME_POSITION)
 
     def _submissions(self, page: list, mode: Mode, since: datetime | None) -> dict:
         """By form id: its submissions from the cutoff on, or why they could not be read
@@ -56,8 +59,10 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
         return found
 
     def _cutoff(self, form_id: str, mode: Mode, since: datetime | None) -> datetime | None:
-        """The oldest submission time to read (None: all of them)."""
-        if self.reads_everything(mode):
+        """The oldest submission time to read (None: all of them). A form an earlier attempt
+        of a resumed read committed is read down to its stored watermark, as by an
+        incremental run (a submission made between the attempts is still read)."""
+        if self.reads_everything(mode) and not self.committed_before(form_id):
             return None
         if mode is Mode.SINCE:
             return since

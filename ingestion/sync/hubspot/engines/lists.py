@@ -26,7 +26,7 @@ from ingestion.models import HubSpotList, HubSpotListMembership
 from .. import lists
 from ..timeparse import parse_hubspot_datetime
 from .definitions import integer
-from .marketing import HubSpotMarketingSyncEngine
+from .marketing import RESUME_POSITION, HubSpotMarketingSyncEngine
 
 
 class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
@@ -52,7 +52,10 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
         asked = None if mode is not Mode.IDS else [str(i) for i in self.options.ids]
         for page in lists.search_pages(self.client, asked):
             seen.update(str(lst.get("listId")) for lst in page if isinstance(lst, dict))
-            yield self._page([self._definition(lst, mode, since) for lst in page])
+            # A page per list: each list's batch commits (and moves the checkpoint) as soon
+            # as its memberships are read, not once a whole search page's are.
+            for lst in page:
+                yield self._page([self._definition(lst, mode, since)])
         # Search leaves out deleted lists (and offset paging can skip one that moved): ask
         # for the stored live ones it did not return (by id: the asked ones).
         missing = [pk for pk in asked if pk not in seen] if asked is not None else [
@@ -82,10 +85,10 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
             if read_members and lst.get("deletedAt") is None and self.reads_related():
                 related[list_id] = lists.read_members(self.client, lst, lists.version(lst))
             records.append({"id": list_id, "list": lst})
-        return Page(tuple(records), MappingProxyType(related))
+        return Page(tuple(records), MappingProxyType(related), RESUME_POSITION)
 
     def _changed(self, lst: dict, mode: Mode, since: datetime | None) -> bool:
-        if self.reads_everything(mode):
+        if self.reads_everything(mode) and not self.committed_before(str(lst.get("listId"))):
             return True
         stored_version, archived = self.snapshot.get(str(lst.get("listId")), (None, False))
         if archived or stored_version != lists.version(lst):

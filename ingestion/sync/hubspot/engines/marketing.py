@@ -6,6 +6,13 @@ Unlike the other definitions these runs are incremental: the definitions are sti
 (so a deleted one is seen), but what hangs off them is read only where it can have changed.
 `prepare()` takes, in the main thread, what is stored of each definition; the fetch stage
 compares HubSpot's answer with that snapshot and never touches the database.
+
+A full or first run that stops resumes (ingestion/base/resume.py): the definitions are read
+whole again (a few requests), but what hangs off a definition of a batch that committed in
+an earlier attempt (its id is among the checkpoint's seen ids, which that batch's transaction
+wrote with its related rows) is read only as an incremental run would read it. The position
+is that set of ids; the pages carry a constant marker (`RESUME_POSITION`) so that each
+committed batch moves the checkpoint.
 """
 
 from __future__ import annotations
@@ -22,11 +29,14 @@ from .sources import ProbedFirst
 
 log = logging.getLogger("ingestion.sync")
 REPAIRS_KEPT_PER_BATCH = 100  # warning rows a batch stores; the rest are only logged
+# What a page's position says: the read goes on by definition id (the checkpoint's ids).
+RESUME_POSITION = {"related_of": "definitions not committed"}
 
 
 class HubSpotMarketingSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):
     supports_incremental = True
     has_related = True
+    supports_resume = True
 
     def stored(self) -> Mapping[str, object]:
         """What is stored of each definition that the fetch stage compares with, by id."""
@@ -40,6 +50,11 @@ class HubSpotMarketingSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):
         first one too), a run by id (asked for because it changed), or a force overwrite,
         which replaces it all."""
         return mode in (Mode.FULL, Mode.IDS) or self.options.force_overwrite
+
+    def committed_before(self, definition_id: str) -> bool:
+        """Whether an earlier attempt of this resumed read committed the definition with what
+        hangs off it: read again only as an incremental run would."""
+        return self.resumed is not None and definition_id in self.restored
 
     def reads_related(self) -> bool:
         # A dry run writes nothing, and --skip-associations skips what hangs off records.
