@@ -86,6 +86,7 @@ class BaseSyncEngine:
         self.restored_count = 0  # how many there were
         self._checkpointing = False  # each committed batch moves the type's checkpoint
         self._read_started: datetime | None = None  # the full read's (first attempt's) start
+        self._read_whole = False  # the checkpointed read completed: drop it once recorded
 
     # -- what a subclass provides ------------------------------------------------------------
 
@@ -176,6 +177,8 @@ class BaseSyncEngine:
         run_recorded(self.result,
                      lambda run_row: self._work(run_row, mode, since, previous, owns_row),
                      within=within, counters=self)
+        if self._read_whole:
+            resume.discard(self.object_type)
         self._refresh_statistics(self.result)
         return self.result
 
@@ -464,8 +467,10 @@ class BaseSyncEngine:
                 started: datetime, newest: datetime | None) -> None:
         if not result.complete:
             return
-        if self._checkpointing:
-            resume.discard(self.object_type)  # the read is whole: nothing left to resume
+        # The read is whole: nothing left to resume. The checkpoint goes once the run is
+        # recorded (`run`): a kill between the sweep and the history row's commit leaves it,
+        # and the next run finishes the read cheaply instead of starting it over.
+        self._read_whole = self._checkpointing
         if mode is Mode.FULL and self._fell_short(result):
             return  # a short read is not a complete one: no sweep, the watermark stays
         # The sweep needs every id to have been *read* (records that failed to save were
