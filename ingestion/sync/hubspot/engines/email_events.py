@@ -7,7 +7,10 @@ which has no date-versioned twin, so every `HUBSPOT_API_VERSION` reads the v1 pa
   first, one page at a time (`get_pages` yields each as it comes). HubSpot identifies an event
   by `id` *and* `created`, so that pair is the row's key; an event never changes, so
   `updated_at` = `created_at` and one read again through the lookback is "unchanged".
-  Nothing is swept: HubSpot documents no deletion of events.
+  Nothing is swept: HubSpot documents no deletion of events. A full (or first) read that
+  stops resumes (ingestion/base/resume.py) below the oldest `created` its committed pages
+  reached (`endTimestamp`, inclusive: the events of that millisecond are read again, as
+  repeats); events created since the first attempt began are the next incremental run's.
 - `email_campaigns`: read whole each run: their last activity from the activity listing, the
   ids from the by-id listing, and for each page of ids their details (one request each:
   HubSpot has no batch read), so at most a page of details is held.
@@ -22,7 +25,7 @@ from typing import Any
 
 import msgspec
 
-from ingestion.base.results import Mode, RecordError
+from ingestion.base.results import Mode, Page, RecordError
 from ingestion.base.seen import SeenIds
 from ingestion.models import HubSpotEmailCampaign, HubSpotEmailEvent
 
@@ -35,6 +38,7 @@ from .sources import HubSpotSourceSyncEngine
 
 EVENTS = keyed("events", OffsetListing)
 CAMPAIGNS = keyed("campaigns", OffsetListing)
+RESUME_FROM = "created_until_ms"  # a resumed full read's endTimestamp
 
 
 class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
@@ -42,10 +46,12 @@ class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
     model = HubSpotEmailEvent
     supports_incremental = True
     created_fields = updated_fields = ("created",)
+    supports_resume = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen = EventKeysSeen()
+        self.restored = EventKeysSeen()  # a resumed read's millions of keys, as digests
 
     def probe(self) -> None:
         self.client.request("GET", self.client.paths.email_events(), params={"limit": 1},
@@ -56,10 +62,24 @@ class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
         # list says nothing about it; and the run keeps only digests of the keys it read.
         return 0
 
-    def pages(self, since: datetime | None) -> Iterator[list]:
+    def fetch(self, mode: Mode, since: datetime | None) -> Iterator[Page]:
+        """Pages carrying the position a resumed full read goes on from: the oldest event
+        time read so far (newest first, so everything older is still to come)."""
+        until = None
+        if mode is Mode.FULL and self.resumed is not None:
+            until = self.resumed.position.get(RESUME_FROM)
+        for page in self.pages(since if mode is not Mode.FULL else None, until):
+            times = [e["created"] for e in page
+                     if isinstance(e, dict) and type(e.get("created")) is int]
+            until = min(times, default=until)
+            yield Page(tuple(page), position={RESUME_FROM: until})
+
+    def pages(self, since: datetime | None, until_ms: int | None = None) -> Iterator[list]:
         params: dict = {"limit": EMAIL_EVENTS_PAGE}
         if since is not None:  # inclusive: "at or after" (docs/hubspot-api.md#email-events)
             params["startTimestamp"] = int(since.timestamp() * 1000)
+        if until_ms is not None:  # inclusive: "at or before"
+            params["endTimestamp"] = until_ms
         yield from self.client.get_pages(self.client.paths.email_events(), params,
                                          shape=EVENTS, cursor="offset")
 
