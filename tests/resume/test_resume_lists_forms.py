@@ -40,11 +40,12 @@ HOUR_MS = 3_600_000
 FIRST_MS = 1_767_225_600_000  # 2026-01-01: fixed submission times, an hour apart
 
 
-def child(hubspot, command: str) -> subprocess.Popen:
+def child(hubspot, command: str, *flags: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": current_database_url(),
            "HUBSPOT_MIRROR_ENV_FILE": "", "HUBSPOT_API_BASE_URL": hubspot.url,
            "HUBSPOT_ACCESS_TOKEN": hubspot.token}
-    return subprocess.Popen([sys.executable, "manage.py", command, "--batch-size", BATCH],
+    return subprocess.Popen([sys.executable, "manage.py", command, "--batch-size", BATCH,
+                             *flags],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -94,24 +95,25 @@ def upstream_live_lists(api) -> set[str]:
     return {str(lst["listId"]) for lst in found}
 
 
-def test_lists_killed_mid_run_then_rerun_skips_committed_memberships(hubspot, api):
+@pytest.mark.parametrize("flags", [(), ("--force-overwrite",)], ids=["plain", "force"])
+def test_lists_killed_mid_run_then_rerun_skips_committed_memberships(hubspot, api, flags):
     for n in range(LISTS):
         hubspot.control.list_create(f"resume {n}", record_ids=[900 + n * 10 + i
                                                                for i in range(10)],
                                     any_ids=True)
     before = requests_to(hubspot, "/memberships")
-    run_command("sync_hubspot_lists", "--batch-size", BATCH)  # an uninterrupted first run
+    run_command("sync_hubspot_lists", "--batch-size", BATCH, *flags)  # uninterrupted
     full_run = requests_to(hubspot, "/memberships") - before
     call_command("flush", "--no-input")
 
-    checkpoint = kill_after(hubspot, child(hubspot, "sync_hubspot_lists"), "lists",
+    checkpoint = kill_after(hubspot, child(hubspot, "sync_hubspot_lists", *flags), "lists",
                             "/crm/v3/lists", LISTS // 2)
     committed = committed_ids(checkpoint)
     deleted = sorted(committed)[0]
     hubspot.control.list_delete(deleted)  # between the attempts
 
     before = requests_to(hubspot, "/memberships")
-    run = run_command("sync_hubspot_lists", "--batch-size", BATCH)
+    run = run_command("sync_hubspot_lists", "--batch-size", BATCH, *flags)
     resumed = requests_to(hubspot, "/memberships") - before
 
     assert "resumed the full read begun" in run.out
@@ -125,6 +127,11 @@ def test_lists_killed_mid_run_then_rerun_skips_committed_memberships(hubspot, ap
         stored = set(HubSpotListMembership.objects.filter(list_id=list_id)
                      .values_list("record_id", flat=True))
         assert stored == upstream_members(api, list_id), list_id
+        # the definition whole (search gives no filters: a committed list rewritten by a
+        # resumed force overwrite is read by id)
+        upstream = api.get(f"/crm/v3/lists/{list_id}", params={"includeFilters": "true"})
+        assert HubSpotList.objects.get(pk=list_id).filters == \
+            upstream.json()["list"].get("filterBranch"), list_id
     assert not HubSpotListMembership.objects.filter(list_id=deleted).exists()
 
 

@@ -66,10 +66,13 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
     def _definition(self, lst: object, mode: Mode, since: datetime | None
                     ) -> tuple[object, bool]:
         """(the list as it will be stored, whether its memberships are to be read)."""
-        if not isinstance(lst, dict) or not lst.get("listId") or \
-                not self._changed(lst, mode, since):
+        if not isinstance(lst, dict) or not lst.get("listId"):
             return lst, False  # (one without an id fails in the transform)
-        return self._read_definition(lst), True
+        if self._changed(lst, mode, since):
+            return self._read_definition(lst), True
+        if self.options.force_overwrite:  # (resumed) rewritten whole: with its filters
+            return self._read_definition(lst), False
+        return lst, False
 
     def _page(self, items: list[tuple[object, bool]]) -> Page:
         """The lists of a page, with the memberships of those read again (deleted lists have
