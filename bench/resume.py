@@ -19,7 +19,8 @@
    against made requests per type (the run's `sync_history` rows) and in total (counted by the
    emulator, the plan's own requests left out), and the error in percent.
 
-Requests are counted by the emulator. Results: bench/results/resume-<date>-<N>.json.
+Requests are counted by the emulator. Results: bench/results/resume-<date>-<N>.json
+(plan-<date>-portal-<N>.json with `--skip resume`).
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def main() -> None:
         if args.skip != "plan":
             results["plan"] = plan_error(emulator, args)
             print_plan(results["plan"])
-    out = ROOT / "bench" / "results" / f"resume-{datetime.date.today()}-{args.contacts}.json"
+    name = (f"resume-{datetime.date.today()}-{args.contacts}" if args.skip != "resume"
+            else f"plan-{datetime.date.today()}-portal-{args.portal_contacts}")
+    out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     print(f"\nwritten: {out.relative_to(ROOT)}")
 
