@@ -178,7 +178,26 @@ def plan_error(emulator, args) -> dict:
     figures["incremental"] = planned_and_made(emulator, env)
     figures["incremental"]["changed"] = changed
     figures["emulator_counts"] = counts
+    for mode in ("full", "incremental"):
+        figures[mode]["by_kind"] = by_kind(figures[mode]["types"], counts)
     return figures
+
+
+def by_kind(types: dict, counts: dict) -> dict:
+    """Planned and made requests of the record types (HubSpot counts them: the emulator's
+    counts, custom objects `2-...`) and of the rest (definitions, lists, forms, marketing,
+    conversations: planned from the rows the mirror holds), each summed."""
+    kinds: dict[str, dict] = {"record types": {}, "other": {}}
+    for name, t in types.items():
+        kind = "record types" if name in counts or name.startswith("2-") else "other"
+        kinds[kind][name] = t
+    sums = {}
+    for kind, group in kinds.items():
+        planned = sum(t["planned"] or 0 for t in group.values())
+        made = sum(t["made"] or 0 for t in group.values())
+        sums[kind] = {"types": len(group), "planned": planned, "made": made,
+                      "error_percent": error(planned, made) if made else None}
+    return sums
 
 
 def planned_and_made(emulator, env: dict) -> dict:
@@ -259,6 +278,9 @@ def print_plan(figures: dict) -> None:
         print(f"\nsync_hubspot_all ({mode}): planned {f['planned_total']} requests, made "
               f"{f['made_total']} ({f['error_percent']:+.1f}%); the plan itself "
               f"{f['plan_own_requests']} requests")
+        for kind, k in f["by_kind"].items():
+            print(f"  {kind}: planned {k['planned']} made {k['made']} "
+                  f"({k['error_percent'] or 0:+.1f}%)")
         for name, t in f["types"].items():
             err = f"{t['error_percent']:+.1f}%" if t["error_percent"] is not None else "-"
             print(f"  {name[:28]:<28} planned {t['planned']!s:>6} made {t['made']!s:>6} {err}")
