@@ -13,11 +13,11 @@ beat instead), HUBSPOT_PORTAL_ID (events of other portals are recorded, never ap
 Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call
 and no wait on the broker, so HubSpot never times out and retries), with `{"stored": n,
 "skipped": n}` (skipped: events that could not be stored, each recorded or logged by its
-eventId: store.py); 401 with nothing stored for a missing or wrong signature or a timestamp
-more than 5 minutes away; 400 for a body that is not a JSON array; 405 for another method;
-503 when no secret is configured; 500 if the database fails as a whole (HubSpot retries a
-5xx, not a 4xx: one event the database refuses does not make a 500). Events are applied
-later by `ingestion.sync.hubspot.events`.
+eventId: sync/hubspot/event_store.py); 401 with nothing stored for a missing or wrong
+signature or a timestamp more than 5 minutes away; 400 for a body that is not a JSON array;
+405 for another method; 503 when no secret is configured; 500 if the database fails as a
+whole (HubSpot retries a 5xx, not a 4xx: one event the database refuses does not make a
+500). Events are applied later by `ingestion.sync.hubspot.events`.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from ingestion.sync.hubspot.event_store import store_events
+
 from .enqueue import apply_requests
 from .signature import check_v3
-from .store import store_events
 
 log = logging.getLogger("ingestion.webhooks")
 
@@ -70,7 +71,7 @@ def parsed(body: bytes) -> object:
     """The body's JSON, or None. A lone UTF-16 surrogate escape (`"\\ud800"`: valid JSON,
     refused by orjson) in one event must not refuse the whole delivery with a 400, which
     HubSpot does not retry: such a body is parsed again by the standard library, and
-    store.py repairs or records that event."""
+    event_store.py repairs or records that event."""
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -10,9 +10,9 @@ from django.db import connection
 
 from ingestion.models import JournalState, WebhookEvent
 from ingestion.sync.hubspot.changes import OffsetMoved, _store
+from ingestion.sync.hubspot.event_store import UnusableEvent
 from ingestion.sync.hubspot.events import plan_events
 from ingestion.sync.hubspot.journal import Chunk, journal_event_row, place_key, settled_row
-from ingestion.webhooks.store import UnusableEvent
 
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 BASE = {"eventId": 5, "portalId": 62515, "occurredAt": 1_700_000_000_000,

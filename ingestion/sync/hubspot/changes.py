@@ -36,9 +36,9 @@ from ingestion.base.history import SyncAlreadyRunning
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 from ingestion.base.runner import run_recorded
 from ingestion.models import JournalState, WebhookEvent
-from ingestion.webhooks.store import insert_rows
 
 from .client import HubSpotClient
+from .event_store import insert_rows
 from .events import apply_events
 from .journal import Batch, Chunk, JournalReader, OffsetExpired
 

@@ -34,10 +34,10 @@ from typing import Annotated, Any
 import msgspec
 
 from ingestion.models import WebhookEvent
-from ingestion.webhooks.store import UnusableEvent, event_row
 
 from .client import HubSpotClient
 from .errors import HubSpotClientError, HubSpotMalformedReplyError
+from .event_store import UnusableEvent, event_row
 from .timeparse import parse_hubspot_datetime
 
 log = logging.getLogger("ingestion.journal")
@@ -198,7 +198,7 @@ def place_key(offset: str, index: int) -> int:
 
 
 def journal_event_row(event: object, received_at: datetime) -> WebhookEvent:
-    """A journal event as the row a webhook event of the same change would be (store.py),
+    """A journal event as the row a webhook event of the same change would be (event_store.py),
     or UnusableEvent."""
     if not isinstance(event, dict):
         raise UnusableEvent("not a JSON object")

@@ -29,8 +29,9 @@ from datetime import datetime
 from django.db import DataError, IntegrityError, transaction
 
 from ingestion.models import WebhookEvent
-from ingestion.sync.hubspot.catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
-from ingestion.sync.hubspot.portals import configured_portal, other_portal
+
+from .catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
+from .portals import configured_portal, other_portal
 
 log = logging.getLogger("ingestion.webhooks")
 
