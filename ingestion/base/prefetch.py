@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from django.db import connections
 
+from .runner import interrupts_held
+
 OFFER_EVERY_S = 0.1  # how often a producer blocked on a full queue checks it should stop
 JOIN_TIMEOUT_S = 30.0  # a producer inside a long request is left to end alone (a daemon)
 
@@ -50,14 +52,18 @@ def produced(*producers: Producer, depth: int) -> Iterator[Iterator]:
     stop = threading.Event()
     threads = [threading.Thread(target=_produce, args=(p, buffer, stop), name=p.name,
                                 daemon=True) for p in producers]
-    for thread in threads:
-        thread.start()
     try:
+        # An interrupt raised inside `Thread.start` can leave a started thread that fails at
+        # its first step (a KeyError printed from the thread): held until the starts are done.
+        with interrupts_held():
+            for thread in threads:
+                thread.start()
         yield _consume(buffer, len(producers))
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=JOIN_TIMEOUT_S)
+            if thread.ident is not None:  # started
+                thread.join(timeout=JOIN_TIMEOUT_S)
 
 
 def prefetched(pages: Iterable, *, depth: int = 4) -> Iterator[Iterator]:

@@ -42,6 +42,7 @@ with `source_counters()` (a snapshot) and `source_counters_since(snapshot)` (a d
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -131,7 +132,12 @@ _GATE = _Gate()
 
 @contextmanager
 def interrupts_held() -> Iterator[None]:
-    """Run the block whole: an interrupt that comes meanwhile is raised when it ends."""
+    """Run the block whole: an interrupt that comes meanwhile is raised when it ends. Only
+    the main thread runs signal handlers: elsewhere there is nothing to hold (and a pending
+    interrupt must never be raised in another thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _GATE.holding += 1
     try:
         yield

@@ -10,6 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
 
+from .runner import interrupts_held
+
 
 class WriteBehind:
     def __init__(self, *, enabled: bool = True):
@@ -18,7 +20,8 @@ class WriteBehind:
 
     def submit(self, write: Callable, *args) -> Future:
         if self._pool:
-            return self._pool.submit(write, *args)
+            with interrupts_held():  # the first submit starts the thread (prefetch.produced)
+                return self._pool.submit(write, *args)
         done: Future = Future()  # disabled: run here and now
         try:
             done.set_result(write(*args))
