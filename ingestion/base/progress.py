@@ -10,7 +10,9 @@ nothing for hours, so `RunProgress`, told of each committed batch:
 
 Records so far are those of the batches committed (whatever became of each: saved, unchanged,
 failed), not those read: the fetch stage reads ahead of the writer. The ETA needs the source's
-count of what the run reads (`expected`), which only some runs know without asking for it.
+count of what the run reads (`expected`), which only some runs know without asking for it;
+a job that reads no records counts what it goes through against a total it already has
+(a link refresh: the stored live ids; a deletion check: the stored rows, to be listed).
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ class Snapshot:
 
 
 class RunProgress:
-    """One run's progress reports. `row_id`: the running row it owns (None: a dry run, or
+    """One run's progress reports, made by the runner (runner.run_recorded) for every
+    recorded run. `object_type`: what the lines name (a job's with its mode, e.g.
+    `contacts links`); `row_id`: the running row it owns (None: a dry run, or
     a run within another job's row, whose counts are that job's to record); `every`: seconds
     between log lines (None or 0: no lines)."""
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .progress import RunProgress
 
 
 class Mode(StrEnum):
@@ -170,6 +173,9 @@ class SyncResult:
     short: str = ""
     # Set when the run continued an unfinished full read (base/resume.py): from where.
     resumed_from: str = ""
+    # The run's progress reports, set by the runner (runner.run_recorded) before the work
+    # starts: the work tells it of each chunk that commits.
+    progress: RunProgress | None = field(default=None, repr=False, compare=False)
 
     @property
     def summary(self) -> str:

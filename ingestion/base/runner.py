@@ -12,6 +12,11 @@ alone does the bookkeeping around it:
   recorded under that row, and the job that holds the lock finishes it): no row of its own.
 - the source's counters (HubSpot: requests and 429s made by the work) folded into
   `result.details`, whether the work succeeds or fails.
+- the progress reports (base/progress.py): `result.progress`, a `RunProgress` made before the
+  work starts, which the work tells of each chunk that commits (records so far, and the
+  total when it knows one): it keeps the running row's `progress` (the row the run
+  finishes; none within another job's or in a dry run) and logs a line every
+  `options.progress_every` seconds, unless a terminal bar shows progress (`bar_shown`).
 - the final status: `failed` when the work raised, `partial` when something failed
   (`partial(result)`; by default a failed record or a read that fell short), else `success`.
 - the failure text, `"<Class>: <message>"` (redacted by `history.finish_run`), recorded
@@ -52,7 +57,8 @@ from django.db import DatabaseError, connection
 from ingestion.models import SyncHistory
 
 from . import history
-from .results import SyncResult
+from .progress import RunProgress
+from .results import JOB_MODES, SyncResult
 
 Work = Callable[[SyncHistory | None], None]
 
@@ -77,12 +83,14 @@ def something_failed(result: SyncResult) -> bool:
 
 def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None = None,
                  counters: Counters | None = None, flags: dict | None = None,
-                 partial: Callable[[SyncResult], bool] = something_failed) -> SyncResult:
+                 partial: Callable[[SyncResult], bool] = something_failed,
+                 bar_shown: bool = False) -> SyncResult:
     """Run `work` as one recorded run of `result.object_type` in `result.mode` (or as part
     of the run `within`); returns `result`, finished. `flags`: what the row records of how
     the job was asked (default: `result.options`'). Raises what the work raised (the
     `Interrupted`, if it was raised while one unwound), once its failure is recorded;
-    `SyncAlreadyRunning` (nothing recorded) when the type is locked."""
+    `SyncAlreadyRunning` (nothing recorded) when the type is locked. `bar_shown`: a terminal
+    bar shows the run's progress (no log lines beside it)."""
     _GATE.holding += 1  # an interrupt now waits for the `try` below (`interrupt`)
     try:
         run_row = within
@@ -94,6 +102,10 @@ def run_recorded(result: SyncResult, work: Work, *, within: SyncHistory | None =
         raise
     result.history_id = run_row.pk if run_row else None
     finishes_row = run_row is not None and within is None
+    result.progress = RunProgress(
+        result.object_type + (f" {result.mode}" if result.mode in JOB_MODES else ""),
+        run_row.pk if finishes_row else None,
+        None if bar_shown else result.options.progress_every)
     snapshot = counters.source_counters() if counters else None
     try:
         _GATE.release()  # an interrupt that came meanwhile is raised here

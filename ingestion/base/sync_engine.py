@@ -33,7 +33,6 @@ from .backends import backend
 from .bulk_sql import live_ids, mark_deleted, unseen_ids
 from .collector import fewer_collections
 from .prefetch import prefetched
-from .progress import RunProgress
 from .results import (
     Mode,
     Page,
@@ -173,10 +172,11 @@ class BaseSyncEngine:
             self.result.resumed_from = self.resumed.describe()
             self.result.details["resumed"] = {**self.resumed.details(),
                                               "from": self.result.resumed_from}
-        owns_row = within is None  # within another job: its row's progress is that job's
+        owns_row = within is None  # within another job: its row and lock are that job's
         run_recorded(self.result,
                      lambda run_row: self._work(run_row, mode, since, previous, owns_row),
-                     within=within, counters=self)
+                     within=within, counters=self,
+                     bar_shown=self.on_progress is not None)  # no log lines beside a bar
         if self._read_whole:
             resume.discard(self.object_type)
         self._refresh_statistics(self.result)
@@ -213,10 +213,7 @@ class BaseSyncEngine:
                 started = self._restore(self.resumed)
         self._read_started = started
         self.quarantine = history.Quarantine(self.object_type)
-        # A terminal bar (`on_progress`) shows progress already: no log lines beside it.
-        self._progress = RunProgress(
-            self.object_type, run_row.pk if run_row and owns_row else None,
-            None if self.on_progress else self.options.progress_every)
+        self._progress = result.progress  # the runner's (its row, its lines)
         self.prepare()  # after start_run: a run that fails here is still recorded
         with fewer_collections():
             newest = self._sync_batches(result, run_row, mode, since)

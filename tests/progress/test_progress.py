@@ -21,7 +21,8 @@ from tqdm import tqdm
 from ingestion.base import progress
 from ingestion.base.results import SyncCounts, SyncOptions
 from ingestion.management.base_hubspot_sync import _show_progress
-from ingestion.models import SyncHistory
+from ingestion.models import HubSpotContact, SyncHistory
+from ingestion.sync.hubspot import links
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.standard import BY_NAME
 
@@ -224,3 +225,80 @@ def test_metrics_when_run_in_progress_then_gauges_by_type(client):
     deals = '{mode="incremental",object_type="deals"}'
     assert f"hubspot_mirror_running_records{deals} 500.0" in text
     assert f"hubspot_mirror_running_eta_seconds{deals}" not in text  # no count: no ETA
+
+
+# -- jobs that read no records: the link refresh and the deletion check -----------------------
+
+JOB_LINE = re.compile(r"progress: contacts (links|deletions) records=(\d+) expected=(\d+) "
+                      r"rate=(\d+)/s eta=(\d+)s$")
+
+
+@pytest.fixture
+def lines_with_rows():
+    """Each progress line logged, with the running row's progress as another connection
+    saw it when the line was logged (mid-run: the row is still `running`)."""
+    kept: list[tuple[str, dict | None]] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: kept.append((record.getMessage(), read_running_row()))
+    logger = logging.getLogger("ingestion.progress")
+    logger.addHandler(handler)
+    yield kept
+    logger.removeHandler(handler)
+
+
+def stored_contacts(settings, **rows) -> int:
+    """A first full run of contacts, quietly: what the jobs then go through (`rows`: the
+    stored rows counted, e.g. archived=False)."""
+    settings.HUBSPOT_PROGRESS_LOG_SECONDS = 0
+    run_command("sync_hubspot_contacts", "--full")
+    return HubSpotContact.objects.filter(**rows).count()
+
+
+def parsed_job_lines(kept: list[tuple[str, dict | None]], job: str) -> list[tuple]:
+    parsed = []
+    for line, row in kept:
+        matched = JOB_LINE.match(line)
+        assert matched and matched[1] == job, line
+        parsed.append((*map(int, matched.groups()[1:]), row))
+    return parsed
+
+
+def test_link_refresh_when_no_terminal_then_lines_and_running_row_as_chunks_commit(
+        hubspot, settings, ticking, lines_with_rows, monkeypatch):
+    live = stored_contacts(settings, archived=False)
+    chunk = 4  # ids per chunk: ten chunks of the test portal's ~40 contacts
+    monkeypatch.setattr(links, "ASSOCIATION_BATCH_MAX", chunk)
+    settings.HUBSPOT_PROGRESS_LOG_SECONDS = 2  # every second chunk on the ticking clock
+    run_command("sync_hubspot_contacts", "--links-only")
+    parsed = parsed_job_lines(lines_with_rows, "links")
+    assert len(parsed) == -(-live // chunk) // 2 >= 3
+    for n, (records, expected, rate, eta, row) in enumerate(parsed, start=1):
+        assert records == min(2 * n * chunk, live) and expected == live  # stored live ids
+        per_second = records / (2 * n)  # a chunk a second
+        assert rate == round(per_second) and eta == round((live - records) / per_second)
+        assert row["records"] == records and row["expected"] == live  # seen mid-run
+        assert row["eta_seconds"] == eta
+    finished = SyncHistory.objects.get(mode="links")
+    assert finished.status == "success" and finished.details["records"] == live
+
+
+def test_deletion_check_when_no_terminal_then_lines_and_running_row_as_pages_list(
+        hubspot, settings, ticking, lines_with_rows, api):
+    hubspot.control.reset(contacts=700)  # seven pages of ids (100 a page)
+    stored = stored_contacts(settings)
+    for record in api.get(CONTACTS, params={"limit": 5}).raise_for_status().json()["results"]:
+        api.delete(f"{CONTACTS}/{record['id']}").raise_for_status()  # binned since the sync
+    settings.HUBSPOT_PROGRESS_LOG_SECONDS = 2  # every second page of ids on the ticking clock
+    run_command("sync_hubspot_contacts", "--deletions")
+    parsed = parsed_job_lines(lines_with_rows, "deletions")
+    assert len(parsed) >= 3
+    counts = [records for records, *_ in parsed]
+    assert counts == sorted(set(counts))  # increasing
+    for n, (records, expected, rate, eta, row) in enumerate(parsed, start=1):
+        assert expected == stored  # the stored rows, live and archived: what both list
+        assert rate == round(records / (2 * n))  # a page a second, a line every 2 pages
+        assert row["records"] == records and row["expected"] == stored
+        assert row["eta_seconds"] == eta
+    finished = SyncHistory.objects.get(mode="deletions")
+    assert finished.status == "success" and finished.details["archived"] == 5
+    assert parsed[-1][0] <= finished.details["live"] + finished.details["archived_upstream"]

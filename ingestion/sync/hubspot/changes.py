@@ -70,7 +70,8 @@ def sync_changes(crm: HubSpotClient, journal: HubSpotClient, *, dry_run: bool = 
                  close_gap: Callable[[], list[str]] | None = None) -> SyncResult:
     """One recorded run (module doc). `close_gap` runs the syncs that close a gap and
     returns the problems they had (a failure that must stop the run raises)."""
-    result = SyncResult(JOURNAL_TYPE, Mode.CHANGES, SyncOptions(dry_run=dry_run))
+    result = SyncResult(JOURNAL_TYPE, Mode.CHANGES, SyncOptions(
+        dry_run=dry_run, progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS))
     run = ChangesRun(crm, journal, result, watch or Watch(), close_gap)
     return run_recorded(result, lambda run_row: run.run(),
                         partial=lambda done: bool(done.details.get("failed")
@@ -116,6 +117,8 @@ class ChangesRun:
                 self._count(chunk)
                 if not self.dry_run:
                     _store(chunk)
+                # The journal has no count to go by: events stored so far, and the rate.
+                self.result.progress.batch_committed(len(chunk.rows), None)
         except OffsetExpired as expired:
             self._gap(reader, str(expired))
             return

@@ -13,6 +13,9 @@ list requests) from the live and the archived listings, then, in the database:
   as `vanished` (its personal data purged too with HUBSPOT_PURGE_VANISHED), one answered by
   the record that absorbed it as `merged` into that record.
 
+Progress (jobs.py): ids listed so far, of the rows stored (live and archived) when the run
+starts: the listings are the long part.
+
 Nothing is decided on a partial listing: a failed read fails the run before any row changes.
 """
 
@@ -35,6 +38,7 @@ class DeletionCheck(RecordedJob):
     details = ("live", "archived_upstream", "vanished", "archived", "restored", "failed")
 
     def work(self, run_row) -> None:
+        self.expected = self.engine.scope().count()  # what both listings should list
         live, archived = self._listed(archived=False), self._listed(archived=True)
         details = self.result.details
         details["live"], details["archived_upstream"] = len(live), len(archived)
@@ -67,6 +71,7 @@ class DeletionCheck(RecordedJob):
             for record in page:
                 if isinstance(record, dict) and record.get("id"):
                     listed[self.engine.local_id(str(record["id"]))] = str(record["id"])
+            self.committed(len(page), self.expected)
         return listed
 
     def _archived_here(self, live: dict[str, str]) -> list[str]:

@@ -39,6 +39,10 @@ another run holds: its events stay pending (`deferred`) for the next run. An id 
 fails: its events stay pending with `attempts` + 1 and the reason, and are given up (applied,
 with the error) after HUBSPOT_WEBHOOK_MAX_ATTEMPTS attempts.
 
+Progress (base/progress.py, like a sync's): events taken up so far, of those pending when the
+run starts, on the running row and in a line every HUBSPOT_PROGRESS_LOG_SECONDS, a page at a
+time.
+
 One applier at a time: the run is a `sync_history` row (object_type `webhooks`, mode
 `events`) and, like a sync, holds that name's lock (the one runner: ingestion/base/runner.py).
 """
@@ -184,7 +188,8 @@ def apply_events(client: HubSpotClient, *, limit: int | None = None,
                  dry_run: bool = False) -> SyncResult:
     """Apply the pending events (oldest `limit` of them), as one recorded run. Raises
     SyncAlreadyRunning when another applier is running."""
-    result = SyncResult(EVENTS_TYPE, Mode.EVENTS, SyncOptions(dry_run=dry_run))
+    result = SyncResult(EVENTS_TYPE, Mode.EVENTS, SyncOptions(
+        dry_run=dry_run, progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS))
     return run_recorded(result, lambda run_row: EventApplier(client, result).run(limit),
                         partial=lambda done: bool(done.details["failed"]))
 
@@ -223,12 +228,15 @@ class EventApplier:
 
     def run(self, limit: int | None) -> None:
         after, taken = None, 0
+        expected = WebhookEvent.objects.filter(applied_at__isnull=True).count()
+        expected = expected if limit is None else min(limit, expected)
         while limit is None or taken < limit:
             events = pending_events(PAGE if limit is None else min(PAGE, limit - taken), after)
             if not events:
                 break
             self._apply(events)
             taken += len(events)
+            self.result.progress.batch_committed(len(events), expected)  # a page recorded
             after = (events[-1].occurred_at, events[-1].event_id)
         left = WebhookEvent.objects.filter(applied_at__isnull=True).count()
         self.result.details = {**self.totals, "left": left, "by_type": self.by_type}

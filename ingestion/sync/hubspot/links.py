@@ -12,6 +12,9 @@ Links of records archived here are removed: HubSpot keeps no live links for them
 Threads: one `hubspot-fetch` thread (base/prefetch.py) pages through the local ids (keyset
 on the primary key) and reads the next chunk's links while the main thread writes the current
 chunk's.
+
+Progress (jobs.py): records whose links were stored so far, of the stored live records
+counted when the run starts.
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ class LinkRefresh(RecordedJob):
             self._refresh(run_row)
 
     def _refresh(self, run_row) -> None:
+        self.expected = (len(set(self.ids)) if self.ids is not None
+                         else self.engine.scope().filter(archived=False).count())
         reads = Producer("hubspot-fetch", self._read_chunks())
         with produced(reads, depth=CHUNKS_AHEAD) as chunks:
             for ids, links in chunks:
@@ -110,8 +115,7 @@ class LinkRefresh(RecordedJob):
                 details[name] += getattr(changes, name)
             history.record_failures(run_row, self.engine.object_type, failures)
         self.result.failures.extend(failures)
-        if self.on_progress:
-            self.on_progress(self.result.counts, None)
+        self.committed(len(ids), self.expected)  # of the stored live ids (or those given)
 
     def _apply(self, wanted: dict) -> LinkChanges:
         if self.options.dry_run:

@@ -40,6 +40,10 @@ drill has spent as many requests as the listing needs (differences everywhere).
 
 `--fix` re-reads every differing id by id (engine Mode.IDS: batch read, normal save path)
 inside the verify run, then reads those ids again to confirm each copy now matches.
+
+Progress (base/progress.py, like a sync's): `--ids`'s listing reports the ids listed so far,
+of the live local rows, on the running row and in a line every HUBSPOT_PROGRESS_LOG_SECONDS;
+cheap mode makes a few requests and reports none.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from django.db import models
 from django.db.models import Min
 
 from ingestion.base.chunks import chunked
+from ingestion.base.progress import RunProgress
 from ingestion.base.results import Mode, SyncOptions, SyncResult
 from ingestion.base.runner import run_recorded
 
@@ -449,11 +454,15 @@ def totals(root: Window) -> tuple[int, int]:
     return root.upstream, root.local
 
 
-def by_ids(sides: Sides) -> tuple[Report, dict[str, Finding]]:
-    """Every live id and its times, listed (ids only), against every live local row."""
+def by_ids(sides: Sides, progress: RunProgress | None = None) -> tuple[Report, dict[str, Finding]]:
+    """Every live id and its times, listed (ids only), against every live local row.
+    `progress`: told of each page listed, of the live local rows (the long part)."""
     upstream: dict[str, Copy] = {}
+    expected = sides.live().count() if progress else None
     for page in sides.client.list_pages(sides.object_type, IDS_ONLY):
         upstream.update(sides.copies(page))
+        if progress:
+            progress.batch_committed(len(page), expected)
     local = sides.local_copies(sides.live())
     known = compare(sides, upstream, local, {}, complete=True)
     return Report("ids", counted_total(sides, upstream), counted_total(sides, local)), known
@@ -484,7 +493,9 @@ class MirrorCheck:
         self.engine = engine_class(SyncOptions(), client=client)
         self.exhaustive, self.fix = exhaustive, fix
         self.settle = settle_time() if settle is None else settle
-        self.result = SyncResult(self.engine.object_type, Mode.VERIFY, SyncOptions())
+        # Progress lines (base/progress.py) for the one long check, `--ids`'s listing.
+        options = SyncOptions(progress_every=settings.HUBSPOT_PROGRESS_LOG_SECONDS)
+        self.result = SyncResult(self.engine.object_type, Mode.VERIFY, options)
         self.report: Report | None = None
 
     def run(self) -> SyncResult:
@@ -495,7 +506,8 @@ class MirrorCheck:
     def _check(self, run_row) -> None:
         started = run_row.started_at
         sides = Sides(self.engine, self.client, to_ms(started - self.settle))
-        report, known = by_ids(sides) if self.exhaustive else by_windows(sides, self.counted)
+        report, known = (by_ids(sides, self.result.progress) if self.exhaustive
+                         else by_windows(sides, self.counted))
         for kind in KINDS:
             report.differing[kind] = sorted((i for i, f in known.items() if f.kind == kind),
                                             key=lambda i: (len(i), i))
