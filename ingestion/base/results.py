@@ -182,6 +182,7 @@ class SyncResult:
         if self.mode in JOB_MODES:
             pairs = " ".join(f"{k}={v}" for k, v in self.details.items() if isinstance(v, int))
             return (f"{self.object_type} {self.mode}: {pairs}"
+                    + (f" ({self.resumed_from})" if self.resumed_from else "")
                     + (" (dry run: nothing was written)" if self.options.dry_run else ""))
         line = self.counts.summary(self.object_type)
         if self.quarantined:

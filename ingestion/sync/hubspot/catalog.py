@@ -111,8 +111,12 @@ def _spoil(unreadable: dict[str, str], ids: list[str], reason: str) -> None:
 
 def owner_pages(client: HubSpotClient, *, archived: bool = False) -> Iterator[list[dict]]:
     """Owners a page at a time; HubSpot lists archived owners only with `archived=true`."""
-    params: dict = {"limit": OWNERS_PAGE_MAX, "archived": _bool(archived)}
-    yield from filter(None, client.get_pages(client.paths.owners(), params))
+    yield from filter(None, client.get_pages(client.paths.owners(), owner_listing(archived)))
+
+
+def owner_listing(archived: bool) -> dict:
+    """The owners listing's params: live owners, or archived ones."""
+    return {"limit": OWNERS_PAGE_MAX, "archived": _bool(archived)}
 
 
 def pipelines(client: HubSpotClient, object_type: str) -> list[dict]:

@@ -49,6 +49,23 @@ log = logging.getLogger("ingestion.hubspot.http")
 CONNECT_TIMEOUT_MAX_S = 10.0  # a host that takes longer to accept a connection is down
 
 
+class ListedPage(list):
+    """A page of a GET listing's items, and the cursor of the page after it (None: the
+    last page). A resumed read starts at such a cursor (engines/definitions.py `listed`)."""
+
+    position: dict | None = None  # the read's, once the page is saved (set by the engine)
+
+    def __init__(self, items, *, after=None):
+        super().__init__(items)
+        self.after = after
+
+    def carrying(self, items) -> ListedPage:
+        """Other items (this page's, read further) with this page's place in the listing."""
+        page = ListedPage(items, after=self.after)
+        page.position = self.position
+        return page
+
+
 @dataclass(frozen=True)
 class OAuthApp:
     """An OAuth app's credentials (settings HUBSPOT_CLIENT_ID, _SECRET, _REFRESH_TOKEN) and
@@ -325,15 +342,18 @@ class HubSpotClient:
                     object_type, results, properties, archived=archived)
 
     def get_pages(self, path: str, params: dict, *, shape: type[Listing] = Listing,
-                  cursor: str = "after") -> Iterator[list]:
+                  cursor: str = "after", start: str | None = None) -> Iterator[ListedPage]:
         """Each page's items of a GET listing, following `paging.next.after` (or, for a
         `shape` of the v1 kind, `offset` while `hasMore`, sent back as `cursor`); a cursor
-        that repeats stops it with HubSpotLoopError (CursorGuard)."""
+        that repeats stops it with HubSpotLoopError (CursorGuard). `start`: the cursor of
+        the first page to read (a resumed read's). Each page says the next one's cursor."""
         params = dict(params)
+        if start is not None:
+            params[cursor] = start
         cursors = CursorGuard(f"GET {path}")
         while True:
             reply = self.request("GET", path, params=params, shape=shape)
-            yield reply.results
+            yield ListedPage(reply.results, after=reply.after or None)
             if not reply.after:
                 return
             params[cursor] = cursors.check(reply.after)

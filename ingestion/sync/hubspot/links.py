@@ -9,6 +9,13 @@ and makes each set exactly what HubSpot answered: stale links removed, new ones 
 whose read failed or was incomplete keeps its stored links (the record is counted `failed`).
 Links of records archived here are removed: HubSpot keeps no live links for them.
 
+A refresh of every stored live record that stops (a kill, a lost worker, HubSpot
+unreachable) resumes on the next one (ingestion/base/resume.py, the checkpoint named
+`LINKS_CHECKPOINT`): after the highest primary key of its last committed chunk, which the
+chunk's own transaction wrote. The checkpoint rules are the syncs' (HUBSPOT_RESUME_MAX_AGE_HOURS,
+`CHECKPOINT_VERSION`); no ids are kept, for a refresh sweeps nothing. A run given ids, or a
+dry run, neither resumes nor leaves a checkpoint.
+
 Threads: one `hubspot-fetch` thread (base/prefetch.py) pages through the local ids (keyset
 on the primary key) and reads the next chunk's links while the main thread writes the current
 chunk's.
@@ -19,11 +26,13 @@ counted when the run starts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 from django.db import transaction
+from django.utils import timezone
 
-from ingestion.base import history
+from ingestion.base import history, resume
 from ingestion.base.backends import backend
 from ingestion.base.chunks import chunked
 from ingestion.base.prefetch import Producer, produced
@@ -37,8 +46,15 @@ from .jobs import RecordedJob
 from .limits import ASSOCIATION_BATCH_MAX
 
 COUNTS = ("read", "added", "removed", "unchanged", "failed", "records")
+log = logging.getLogger("ingestion.sync")
 CHUNKS_AHEAD = 1  # chunks read and waiting while the one before is stored
 ReadLinks = dict[str, RecordLinks]  # by record id: its links by target type, or why unread
+AFTER = "after_pk"  # the position: the highest primary key of the last committed chunk
+
+
+def checkpoint_name(object_type: str) -> str:
+    """The link refresh's checkpoint (a type's own sync has the one named by the type)."""
+    return f"{object_type}:links"
 
 
 class LinkRefresh(RecordedJob):
@@ -52,18 +68,52 @@ class LinkRefresh(RecordedJob):
                  client: HubSpotClient, ids: list[str] | None = None, on_progress=None):
         super().__init__(engine_class, options, client=client, on_progress=on_progress)
         self.ids, self.targets = ids, engine_class.association_types
+        self.checkpoint = checkpoint_name(self.engine.object_type)
+        self.resumed: resume.Resumed | None = None
+        self._started = None  # the refresh's (first attempt's) start
+
+    def run(self) -> SyncResult:
+        self._load_checkpoint()
+        result = super().run()  # raises if the refresh stopped: the checkpoint stays
+        if self._resumable():
+            resume.discard(self.checkpoint)  # the refresh went through: nothing to resume
+        return result
+
+    def _resumable(self) -> bool:
+        return self.ids is None and not self.options.dry_run and bool(self.targets)
+
+    def _load_checkpoint(self) -> None:
+        if not self._resumable():
+            return
+        self.resumed, discarded = resume.load(
+            self.checkpoint, max_age=self.options.resume_max_age, force_overwrite=False,
+            related=True)
+        if discarded:
+            self.result.details["resume_discarded"] = discarded
+        if self.resumed:
+            self.result.resumed_from = self.resumed.describe()
+            self.result.details["resumed"] = {**self.resumed.details(),
+                                              "from": self.result.resumed_from}
 
     def work(self, run_row) -> None:
-        if self.targets:
-            self._refresh(run_row)
+        if not self.targets:
+            return
+        if self._resumable() and run_row is not None:
+            if self.resumed is None:
+                resume.discard(self.checkpoint)  # a stale one, or one a --since run left
+            else:
+                log.warning("%s link refresh: %s", self.engine.object_type,
+                            self.resumed.describe())
+        self._started = self.resumed.started_at if self.resumed else timezone.now()
+        self._refresh(run_row)
 
     def _refresh(self, run_row) -> None:
         self.expected = (len(set(self.ids)) if self.ids is not None
                          else self.engine.scope().filter(archived=False).count())
         reads = Producer("hubspot-fetch", self._read_chunks())
         with produced(reads, depth=CHUNKS_AHEAD) as chunks:
-            for ids, links in chunks:
-                self._store(ids, links, run_row)
+            for ids, links, position in chunks:
+                self._store(ids, links, run_row, position)
         if self.ids is None and not self.options.dry_run:
             self.result.details["removed"] += self._clear_archived()
         details = self.result.details
@@ -71,29 +121,34 @@ class LinkRefresh(RecordedJob):
                                          >= self.engine.STATISTICS_AFTER_ROWS):
             backend().refresh_statistics([HubSpotAssociation._meta.db_table])
 
-    def _read_chunks(self) -> Iterator[tuple[list[str], ReadLinks]]:
-        """(ids, their links) a chunk at a time: the fetch stage, in its own thread."""
-        for ids in self._id_chunks():
-            yield ids, read_links(self.client, self.engine.object_type, self.targets, ids)
+    def _read_chunks(self) -> Iterator[tuple[list[str], ReadLinks, dict | None]]:
+        """(ids, their links, the position once stored) a chunk at a time: the fetch stage,
+        in its own thread."""
+        for ids, position in self._id_chunks():
+            links = read_links(self.client, self.engine.object_type, self.targets, ids)
+            yield ids, links, position
 
-    def _id_chunks(self) -> Iterator[list[str]]:
-        """HubSpot ids, a v4 request's worth at a time: those given, or every stored live
-        record's (keyset paging: the table may hold millions)."""
+    def _id_chunks(self) -> Iterator[tuple[list[str], dict | None]]:
+        """HubSpot ids, a v4 request's worth at a time, with the position after them: those
+        given (no position), or every stored live record's (keyset paging: the table may
+        hold millions), after a resumed refresh's last committed chunk."""
         if self.ids is not None:
-            yield from chunked(list(dict.fromkeys(self.ids)), ASSOCIATION_BATCH_MAX)
+            for chunk in chunked(list(dict.fromkeys(self.ids)), ASSOCIATION_BATCH_MAX):
+                yield chunk, None
             return
         rows = self.engine.scope().filter(archived=False).order_by("pk")
         column = self.engine.source_id_column
-        last = None
+        last = self.resumed.position.get(AFTER) if self.resumed else None
         while True:
             page = rows.filter(pk__gt=last) if last is not None else rows
             chunk = list(page.values_list("pk", column)[:ASSOCIATION_BATCH_MAX])
             if not chunk:
                 return
             last = chunk[-1][0]
-            yield [source_id for _, source_id in chunk]
+            yield [source_id for _, source_id in chunk], {AFTER: last}
 
-    def _store(self, ids: list[str], links: ReadLinks, run_row) -> None:
+    def _store(self, ids: list[str], links: ReadLinks, run_row,
+               position: dict | None = None) -> None:
         wanted, failures = {}, []
         for object_id in ids:
             for to_type, found in links.get(object_id, {}).items():
@@ -105,7 +160,7 @@ class LinkRefresh(RecordedJob):
         wanted = {key: found for key, found in wanted.items()
                   if self.engine.local_id(key[0]) not in failed_ids}
         with interrupts_held():  # what committed is counted, even if a signal comes now
-            changes = self._apply(wanted)
+            changes = self._apply(wanted, position, len(ids))
             details = self.result.details
             details["records"] += len(ids)
             details["read"] += sum(map(len, wanted.values()))
@@ -117,13 +172,21 @@ class LinkRefresh(RecordedJob):
         self.result.failures.extend(failures)
         self.committed(len(ids), self.expected)  # of the stored live ids (or those given)
 
-    def _apply(self, wanted: dict) -> LinkChanges:
+    def _apply(self, wanted: dict, position: dict | None, records: int) -> LinkChanges:
         if self.options.dry_run:
             with transaction.atomic():  # what it would change, then nothing kept
                 changes = replace_associations(self.engine.object_type, wanted)
                 transaction.set_rollback(True)
             return changes
-        return replace_associations(self.engine.object_type, wanted)
+        if position is None or not self._resumable():
+            return replace_associations(self.engine.object_type, wanted)
+        # The chunk's links and the refresh's checkpoint commit together (resume.py).
+        with transaction.atomic():
+            changes = replace_associations(self.engine.object_type, wanted)
+            resume.save_batch(self.checkpoint, resume.BatchMark(position, (), records),
+                              started_at=self._started, force_overwrite=False, related=True,
+                              history_id=self.result.history_id)
+        return changes
 
     def _clear_archived(self) -> int:
         """Outgoing links of records archived here (swept, merged, deleted): none upstream."""

@@ -54,9 +54,9 @@ class HubSpotCampaignSyncEngine(HubSpotSourceSyncEngine):
 
     def pages(self, since=None) -> Iterator[list]:
         params = {"limit": CAMPAIGNS_PAGE_MAX, "properties": ",".join(PROPERTIES)}
-        for page in self.client.get_pages(self.client.paths.campaigns(), params):
+        for page in self.listed(self.client.paths.campaigns(), params):
             if page:
-                yield [self._with_extras(c) for c in page]
+                yield page.carrying([self._with_extras(c) for c in page])
 
     def upstream_total(self) -> int | None:
         return self.client.request("GET", self.client.paths.campaigns(), params={"limit": 1},

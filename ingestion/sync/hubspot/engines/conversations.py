@@ -63,9 +63,9 @@ class ConversationListing(HubSpotSourceSyncEngine):
         return self.client.paths.conversations(self.resource)
 
     def pages(self, since: datetime | None) -> Iterator[list]:
-        for archived in ("false", "true") if self.lists_archived else ("false",):
-            yield from filter(None, self.client.get_pages(
-                self._path(), {"limit": CONVERSATIONS_PAGE, "archived": archived}))
+        yield from filter(None, self.listed(self._path(), *(
+            {"limit": CONVERSATIONS_PAGE, "archived": archived}
+            for archived in (("false", "true") if self.lists_archived else ("false",)))))
 
 
 
@@ -134,9 +134,8 @@ class HubSpotConversationThreadSyncEngine(ConversationListing):
         params: dict = {"limit": CONVERSATIONS_PAGE, "association": "TICKET"}
         if since is not None and not self.options.force_overwrite:
             params.update(sort="latestMessageTimestamp", latestMessageTimestampAfter=_iso(since))
-        for archived in ("false", "true"):
-            yield from filter(None, self.client.get_pages(self._path(),
-                                                          {**params, "archived": archived}))
+        yield from filter(None, self.listed(
+            self._path(), *({**params, "archived": archived} for archived in ("false", "true"))))
 
     def transform(self, item) -> tuple[dict, list[str]]:
         row, notes = super().transform(item)

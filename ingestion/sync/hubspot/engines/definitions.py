@@ -5,6 +5,13 @@ HubSpot has no modified-since query for these, so every run reads them in full
 (`supports_incremental = False`); everything else — normal save vs force overwrite, dry
 runs, counts, archiving what disappeared — is BaseSyncEngine's, unchanged. A subclass says
 where the items come from (`items`) and which columns one item fills (`row`).
+
+A full read that pages a listing through `listed` (owners, and most marketing sources:
+engines/sources.py) resumes when it stops (ingestion/base/resume.py): each page carries the
+read's position once it is saved (which listing, the cursor of its next page), and a resumed
+read asks for that page first; the earlier attempts' seen ids are restored by
+BaseSyncEngine, so the sweep archives exactly what no attempt read. A read that is not
+listed so (a page yields plain lists: one or two requests, or a read by parent) starts over.
 """
 
 from __future__ import annotations
@@ -16,15 +23,21 @@ from ingestion.base.results import Mode, RecordError, SyncOptions
 from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ingestion.base.writer import key_too_long
 
-from ..client import HubSpotClient
+from ..client import HubSpotClient, ListedPage
 from ..replies import REPAIRED
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime
 from ..transform import strict_bool
 
+# A listed read's position (`listed`): which of its listings, and the cursor of the next page
+# there (none: that listing from its start).
+LISTING, NEXT_PAGE = "listing", "next_page"
+
 
 class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     supports_incremental = False
+    # Pages from `listed` carry their position; other pages freeze it (module doc).
+    supports_resume = True
     # The item's fields that fill created_at and updated_at (the first one present; ISO 8601
     # or epoch ms): updated_at is what an incremental source's watermark follows.
     created_fields: tuple[str, ...] = ("createdAt",)
@@ -42,6 +55,20 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     def row(self, item) -> tuple[dict, dict]:
         """(the item's JSON, its model columns without the bookkeeping ones)."""
         raise NotImplementedError
+
+    def listed(self, path: str, *listings: dict, **paging) -> Iterator[ListedPage]:
+        """The pages of GET `path` with each of `listings` (its params: e.g. live, then
+        archived) in turn, each page carrying the read's position once it is saved; a
+        resumed read starts at its checkpoint's page. `paging`: get_pages' shape, cursor."""
+        at = self.resumed.position if self.resumed else {}
+        first = at.get(LISTING, 0)
+        for number in range(first, len(listings)):
+            start = at.get(NEXT_PAGE) if number == first else None
+            pages = self.client.get_pages(path, listings[number], start=start, **paging)
+            for page in pages:
+                page.position = ({LISTING: number, NEXT_PAGE: page.after} if page.after
+                                 else {LISTING: number + 1})
+                yield page
 
     def fetch(self, mode: Mode, since: datetime | None) -> Iterator[list]:
         yield from self.items()  # whatever the mode: there is nothing to filter on

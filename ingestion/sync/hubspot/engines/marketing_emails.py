@@ -44,9 +44,9 @@ class HubSpotMarketingEmailSyncEngine(HubSpotSourceSyncEngine):
         params: dict = {"limit": MARKETING_EMAILS_PAGE, "includeStats": "true"}
         if since is not None:
             params["updatedAfter"] = _iso(since)
-        for archived in ("false", "true"):
-            yield from filter(None, self.client.get_pages(
-                self.client.paths.marketing_emails(), {**params, "archived": archived}))
+        yield from filter(None, self.listed(
+            self.client.paths.marketing_emails(),
+            *({**params, "archived": archived} for archived in ("false", "true"))))
 
     def upstream_total(self) -> int | None:
         reply = self.client.request("GET", self.client.paths.marketing_emails(),

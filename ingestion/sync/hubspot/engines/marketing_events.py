@@ -50,12 +50,13 @@ class HubSpotMarketingEventSyncEngine(HubSpotSourceSyncEngine):
         self.client.request("GET", self.client.paths.marketing_events(), params={"limit": 1})
 
     def pages(self, since: datetime | None) -> Iterator[list]:
-        yield from self.client.get_pages(self.client.paths.marketing_events(),
-                                         {"limit": MARKETING_EVENTS_PAGE_MAX})
+        yield from self.listed(self.client.paths.marketing_events(),
+                               {"limit": MARKETING_EVENTS_PAGE_MAX})
 
     def upstream_total(self) -> int | None:
         # The listing gives no `total`; the events are few, so they are counted by listing.
-        return sum(len(page) for page in self.pages(None))
+        return sum(len(page) for page in self.client.get_pages(
+            self.client.paths.marketing_events(), {"limit": MARKETING_EVENTS_PAGE_MAX}))
 
     def transform(self, item) -> tuple[dict, list[str]]:
         try:

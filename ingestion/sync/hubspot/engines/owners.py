@@ -17,9 +17,9 @@ class HubSpotOwnerSyncEngine(HubSpotDefinitionSyncEngine):
     model = HubSpotOwner
 
     def items(self) -> Iterator[Page]:
-        for archived in (False, True):
-            for page in catalog.owner_pages(self.client, archived=archived):
-                yield Page(tuple(page), _teams_by_owner(page))
+        listings = [catalog.owner_listing(archived) for archived in (False, True)]
+        for page in filter(None, self.listed(self.client.paths.owners(), *listings)):
+            yield Page(tuple(page), _teams_by_owner(page), position=page.position)
 
     def row(self, owner: dict):
         teams.teams_of(owner)  # malformed teams fail the owner here, alone

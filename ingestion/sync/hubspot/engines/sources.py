@@ -7,7 +7,9 @@ pages come from (`pages`), what one item fills (`row`), which of its fields are 
 (`supports_incremental`: `pages` is then given the earliest time to read). Everything else is
 the base engines': the modes and their flags, force overwrite per batch, dry runs, counts,
 the watermark (the newest `updated_at` saved), the sweep of what a full read no longer saw, a
-bad item failing alone by its id.
+bad item failing alone by its id. A source that pages its listing through `listed`
+(engines/definitions.py) resumes a stopped full read at the page after its last committed
+one; the others start over (docs/operations.md#resuming-a-stopped-full-read).
 
 Most of these APIs need a Marketing Hub tier or a scope the app may lack, and HubSpot then
 answers 403 (docs/hubspot-api.md#errors): `probe` asks once before the run is recorded, so

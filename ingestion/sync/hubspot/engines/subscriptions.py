@@ -95,9 +95,9 @@ class HubSpotSubscriptionChangeSyncEngine(HubSpotSourceSyncEngine):
         params: dict = {"limit": SUBSCRIPTION_TIMELINE_PAGE}
         if since is not None:
             params["startTimestamp"] = int(since.timestamp() * 1000)  # inclusive
-        for page in self.client.get_pages(self.client.paths.subscription_timeline(), params,
-                                          shape=TIMELINE, cursor="offset"):
-            yield [change for entry in page for change in changes_of(entry)]
+        for page in self.listed(self.client.paths.subscription_timeline(), params,
+                                shape=TIMELINE, cursor="offset"):
+            yield page.carrying([change for entry in page for change in changes_of(entry)])
 
     def row(self, item: dict) -> tuple[dict, dict]:
         change, recipient = item.get("change"), item.get("recipient")

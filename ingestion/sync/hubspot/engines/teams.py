@@ -122,8 +122,8 @@ class HubSpotSettingsUserSyncEngine(_Timeless):
         self.client.request("GET", self.client.paths.settings_users(), params={"limit": 1})
 
     def pages(self, since: datetime | None) -> Iterator[list]:
-        yield from self.client.get_pages(self.client.paths.settings_users(),
-                                         {"limit": SETTINGS_USERS_PAGE_MAX})
+        yield from self.listed(self.client.paths.settings_users(),
+                               {"limit": SETTINGS_USERS_PAGE_MAX})
 
     def row(self, user: dict) -> tuple[dict, dict]:
         if user.get("id") in (None, ""):

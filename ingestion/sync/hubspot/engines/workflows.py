@@ -33,10 +33,10 @@ class HubSpotWorkflowSyncEngine(HubSpotSourceSyncEngine):
     def pages(self, since: datetime | None) -> Iterator[list]:
         paths = self.client.paths
         if paths.legacy:
-            yield from self.client.get_pages(paths.workflows(), {}, shape=self._shape())
+            yield from self.listed(paths.workflows(), {}, shape=self._shape())
             return
-        for page in self.client.get_pages(paths.workflows(), {"limit": FLOWS_PAGE}):
-            yield self._definitions(page)
+        for page in self.listed(paths.workflows(), {"limit": FLOWS_PAGE}):
+            yield page.carrying(self._definitions(page))
 
     def _definitions(self, summaries: list) -> list:
         """The page's flows in full; a summary HubSpot gives no definition for stays as it
