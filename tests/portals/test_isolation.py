@@ -81,10 +81,14 @@ def test_scope_when_inside_a_then_b_tables_not_reached_by_plain_names(two_portal
     with use_scope(scope_for("a")), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SHOW search_path")
-            assert cursor.fetchone()[0] == '"hubspot_p_a"'
+            assert cursor.fetchone()[0] == "hubspot_p_a"  # only a's schema, not public
             cursor.execute("SELECT to_regclass('hubspot_contact') = "
                            "to_regclass('hubspot_p_a.hubspot_contact')")
             assert cursor.fetchone()[0] is True
+            # b's table is reached only when named with b's schema, as no query here does
+            cursor.execute("SELECT count(*) FROM hubspot_p_b.hubspot_contact")
+            assert cursor.fetchone()[0] == 25
+            assert "hubspot_p_" not in str(HubSpotContact.objects.all().query)
         else:
             cursor.execute("PRAGMA database_list")
             assert [row[2] for row in cursor.fetchall()] == [scope_for("a").sqlite_file]
@@ -138,3 +142,15 @@ def test_implicit_when_no_portal_then_no_scope_switch(hubspot):
         with connection.cursor() as cursor:
             cursor.execute("SHOW search_path")
             assert "hubspot_p_" not in cursor.fetchone()[0]
+
+
+def test_task_when_given_a_portal_then_runs_in_its_scope(two_portals):
+    from ingestion.tasks import apply_hubspot_events, sync_hubspot
+
+    result = sync_hubspot.apply(kwargs={"command": "sync_hubspot_contacts", "portal": "b"}).get()
+    assert result["status"] == 0
+    assert apply_hubspot_events.apply(kwargs={"portal": "b"}).get()["status"] == 0
+    with in_portal("b"):
+        assert HubSpotContact.objects.count() == 25
+        assert SyncHistory.objects.filter(object_type="contacts").count() == 1
+    assert not HubSpotContact.objects.exists() and current_scope().implicit
