@@ -120,3 +120,32 @@ def test_scope_when_sqlite_then_file_beside_main_one():
     else:
         assert (scope.schema, scope.sqlite_file) == ("hubspot_p_kept", None)
     assert os.path.basename(str(scope.storage()))
+
+
+OAUTH_APP = {"client_id": "client-1", "client_secret": "secret-1",
+             "refresh_token": "na1-refresh-1"}
+
+
+def test_oauth_portal_when_added_and_synced_then_grant_sealed_in_its_own_scope(hubspot,
+                                                                             monkeypatch):
+    from ingestion.models import HubSpotContact, OAuthGrant
+
+    hubspot.control.reset(contacts=40, oauth=OAUTH_APP)
+    monkeypatch.setenv("APP_SECRET", OAUTH_APP["client_secret"])
+    monkeypatch.setenv("APP_REFRESH", OAUTH_APP["refresh_token"])
+    portal_command("add", "oauth_one", "--oauth", "--client-id", "client-1",
+                   "--client-secret-env", "APP_SECRET", "--refresh-token-env", "APP_REFRESH",
+                   "--base-url", hubspot.url)
+    row = HubSpotPortal.objects.get(name="oauth_one")
+    assert row.portal_id == PORTAL_ID  # asked with an access token from the refresh token
+    assert "oauth: client-1 APP_SECRET APP_REFRESH" in portal_command("list")
+    portal_command_of("sync_hubspot_contacts", "--portal", "oauth_one")
+    with use_scope(scope_for("oauth_one")):
+        assert HubSpotContact.objects.count() == 40
+        grants = list(OAuthGrant.objects.all())
+    assert grants and not OAuthGrant.objects.exists()  # the grant is the portal's own
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(_text_columns())} FROM hubspot_portal")
+        stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
+    assert OAUTH_APP["refresh_token"] not in stored
+    assert OAUTH_APP["client_secret"] not in stored
