@@ -220,6 +220,10 @@ HUBSPOT_JOURNAL_POLL_SECONDS = reader.number("HUBSPOT_JOURNAL_POLL_SECONDS", 10,
 # portal (the app installed in production and a sandbox) are recorded and never applied.
 # Unset: learnt from HubSpot (account details) when events are applied.
 HUBSPOT_PORTAL_ID = reader.number("HUBSPOT_PORTAL_ID", None, whole=True, minimum=1)
+# The portal (manage.py hubspot_portal add NAME) commands run for when given no --portal:
+# Celery workers and cron set it. Empty or "default": the portal these HUBSPOT_* settings
+# describe (ingestion/sync/hubspot/accounts.py).
+HUBSPOT_PORTAL = env("HUBSPOT_PORTAL", default="").strip()
 # A record type no beat schedule syncs is expected to sync this often: the status page
 # (/status/, hubspot_status) shows it green while its last successful run is at most this
 # many minutes old, amber up to twice that, then red, and /health/ fails when it is red.

@@ -46,8 +46,10 @@ def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
 
 def _set_up_connection(sender, connection, **kwargs) -> None:
     from .base.backends import backend_for
+    from .base.scopes import apply_on_connect
 
     backend_for(connection.vendor).on_connect(connection)
+    apply_on_connect(connection)  # a portal's schema (base/scopes.py)
 
 
 class IngestionConfig(AppConfig):

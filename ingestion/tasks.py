@@ -7,7 +7,11 @@
 (or, with the database scheduler, `manage.py setup_hubspot_schedule`: ingestion/ops/schedules.py)
 
 The task takes the command's flags as keyword arguments (`full=True`, `since="2024-01-01"`,
-`batch_size=500` ...). It returns `{"command", "status": 0, "output": [summary lines],
+`batch_size=500` ..., and `portal="name"`: every command's --portal, for one of the portals
+`manage.py hubspot_portal add` registered; default HUBSPOT_PORTAL, else the settings' own).
+A portal's run switches the worker process's database scope for the task
+(accounts.activate): run portals' tasks on prefork workers (one task per process at a time),
+not a thread pool. It returns `{"command", "status": 0, "output": [summary lines],
 "outcomes": [...]}` on success and raises SyncFailed on any other exit status (the table:
 ingestion/management/outcomes.py; 1 fatal, 2 bad flag value, 3 some records failed, 75 locked:
 another run of the type holds the lock, 77 no access, 130 interrupted), so Celery records the
@@ -87,17 +91,19 @@ def sync_hubspot(task, command: str = "sync_hubspot_all", **flags) -> dict:
 
 
 @shared_task(name="ingestion.apply_hubspot_events", acks_late=True, bind=True)
-def apply_hubspot_events(task, limit: int | str | None = None) -> dict:
-    """Apply the stored webhook events (the `apply_hubspot_events` command): its summary
-    line, or SyncFailed (status 3: some events failed and are retried; 75: another applier
-    was running, which applies them or leaves them for the next run)."""
+def apply_hubspot_events(task, limit: int | str | None = None,
+                         portal: str | None = None) -> dict:
+    """Apply the stored webhook events (the `apply_hubspot_events` command) of `portal`
+    (default: HUBSPOT_PORTAL, else the settings' own): its summary line, or SyncFailed
+    (status 3: some events failed and are retried; 75: another applier was running, which
+    applies them or leaves them for the next run)."""
     command = "apply_hubspot_events"
     try:
         flags = {} if limit is None else {"limit": int(limit)}
     except ValueError:
         raise SyncFailed(command, EXIT_USAGE,
                          [f"--limit: not a valid value: {limit!r}"]) from None
-    return run_command(task, command, flags)
+    return run_command(task, command, {**flags, **({"portal": portal} if portal else {})})
 
 
 def run_command(task, command: str, options: dict) -> dict:

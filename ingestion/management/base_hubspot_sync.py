@@ -59,6 +59,7 @@ from .outcomes import (
     first_line,
     signals_interrupt,
 )
+from .portal_option import PortalCommand
 from .sync_flags import (
     DEFAULTS,
     KIND_FLAGS,
@@ -104,7 +105,7 @@ def _database_name() -> str:
     return f"{connection.vendor} {host}/{db.get('NAME')}"
 
 
-class BaseHubSpotSyncCommand(BaseCommand):
+class BaseHubSpotSyncCommand(PortalCommand, BaseCommand):
     engine_class: type  # a HubSpotBaseSyncEngine subclass
 
     @property

@@ -55,7 +55,7 @@ DEFINITIONS = ("sync_hubspot_properties", "sync_hubspot_owners", "sync_hubspot_p
 CUSTOM = ("sync_hubspot_custom_objects",)
 # What the fanned-out commands are given: the flags of `sync_hubspot_all` they share.
 FORWARDED = ("full", "since", "force_overwrite", "dry_run", "batch_size", "max_records",
-             "skip_associations", "links_only", "deletions", "list_only")
+             "skip_associations", "links_only", "deletions", "list_only", "portal")
 
 
 def stages(job: str | None) -> list[tuple[str, tuple[str, ...]]]:

@@ -32,6 +32,7 @@ from .marketing import (
 )
 from .metadata import HubSpotOwner, HubSpotPipeline, HubSpotPipelineStage, HubSpotProperty
 from .objects import OBJECT_MODELS
+from .portals import HubSpotPortal
 from .sync import (
     OAuthGrant,
     QuarantinedRecord,
@@ -83,6 +84,7 @@ __all__ = [
     "HubSpotOwnerTeam",
     "HubSpotPipeline",
     "HubSpotPipelineStage",
+    "HubSpotPortal",
     "HubSpotProperty",
     "HubSpotPropertyHistory",
     "HubSpotRole",

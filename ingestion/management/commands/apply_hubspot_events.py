@@ -27,6 +27,7 @@ from ingestion.management.outcomes import (
     command_errors,
     signals_interrupt,
 )
+from ingestion.management.portal_option import PortalCommand
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.events import apply_events, summary_line
@@ -38,7 +39,7 @@ EVENTS = Wording(failed="applying webhook events failed", done="the events stay 
                  locked="another applier is running")
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Apply the HubSpot webhook events received at /hubspot/webhooks/: re-read the "
             "records they name, refresh changed links, purge privacy deletions.")
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from ingestion.management.portal_option import PortalCommand
 from ingestion.sync.hubspot.engines.registry import RECORD_ENGINES
 from ingestion.sync.hubspot.fivetran import build_layer
 from ingestion.sync.hubspot.typed_views import build_views
@@ -18,7 +19,7 @@ from ingestion.sync.hubspot.typed_views import build_views
 from ..base_hubspot_sync import check_database
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Create or update one typed view per object type (hubspot_<type>_v): a column per "
             "property definition, cast safely from the raw strings, and the property history "
             "as time ranges; or, with --layout fivetran, the views with Fivetran's HubSpot "

@@ -16,6 +16,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from ingestion.management.portal_option import PortalCommand
 from ingestion.ops.status import (
     AMBER,
     COLUMNS,
@@ -32,7 +33,7 @@ from ingestion.ops.status import (
 from ..base_hubspot_sync import check_database
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Show how each object type is doing: its newest run and error, its state, last "
             "successful sync, counts, failures, quarantine, next scheduled run, latest verify.")
 

@@ -26,6 +26,7 @@ from ingestion.management.base_hubspot_sync import (
     require_token,
 )
 from ingestion.management.outcomes import Wording, command_errors, signals_interrupt
+from ingestion.management.portal_option import PortalCommand
 from ingestion.sync.hubspot.connection import (
     JOURNAL_SETUP_SCOPES,
     client_from_settings,
@@ -39,7 +40,7 @@ SETUP = Wording(failed="setting up the webhooks journal failed", done="nothing w
                 stopped="what was set up is kept; run it again to finish")
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Create or update the HubSpot webhooks journal subscriptions the mirror needs (every "
             "mirrored record type: objects, associations, privacy deletions; list "
             "memberships) and remove those it no longer needs. Idempotent.")

@@ -21,11 +21,12 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from ingestion.management.base_hubspot_sync import check_database
+from ingestion.management.portal_option import PortalCommand
 from ingestion.management.sync_flags import command_flags
 from ingestion.ops.schedules import SYNC_TASK, Entry, default_schedule, journal_set_up
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Create the default Celery beat schedule of syncs and upkeep jobs "
             "(django-celery-beat PeriodicTasks; existing ones are kept unless --reset).")
 

@@ -40,6 +40,7 @@ from ingestion.management.outcomes import (
     command_errors,
     signals_interrupt,
 )
+from ingestion.management.portal_option import PortalCommand
 from ingestion.sync.hubspot.changes import JournalNotSetUp, Watch, sync_changes
 from ingestion.sync.hubspot.connection import (
     JOURNAL_READ_SCOPES,
@@ -56,7 +57,7 @@ CHANGES = Wording(failed="reading the webhooks journal failed",
 GAP_RUNS = ({}, {"links_only": True}, {"deletions": True})
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Read HubSpot's webhooks journal from the stored offset and apply its changes "
             "(records, links, list memberships, deletions, merges) to the mirror.")
 

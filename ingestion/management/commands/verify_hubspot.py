@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.base.results import SyncOptions
+from ingestion.management.portal_option import PortalCommand
 from ingestion.sync.hubspot.client import HubSpotClient
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.registry import (
@@ -67,7 +68,7 @@ class Verdict:
         return status_text(self.status)  # a success is "exact", or "fixed" by --fix
 
 
-class Command(BaseCommand):
+class Command(PortalCommand, BaseCommand):
     help = ("Check that the mirror is exact: per record type, HubSpot's live records against "
             "the local rows (missing, extra, stale), cheaply through search totals over "
             "created-date and modified-date windows, or with --ids through a listing of "

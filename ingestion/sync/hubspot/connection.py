@@ -85,9 +85,10 @@ def shared_budget_from_settings(oauth: OAuthApp | None,
     # app's installation its client id and refresh token (as configured, never rotated).
     credential = (f"oauth:{oauth.client_id}:{oauth.refresh_token}" if oauth
                   else f"token:{settings.HUBSPOT_ACCESS_TOKEN}")
-    return shared_pacing.redis_budget(
-        url, shared_pacing.account_key(settings.HUBSPOT_API_BASE_URL, credential), limits,
-        prefix=shared_pacing.DEFAULT_PREFIX)
+    account = shared_pacing.account_key(settings.HUBSPOT_API_BASE_URL, credential)
+    if settings.HUBSPOT_PORTAL not in ("", "default"):  # a named portal (accounts.py)
+        account = f"{settings.HUBSPOT_PORTAL}:{account}"  # for people reading Redis
+    return shared_pacing.redis_budget(url, account, limits, prefix=shared_pacing.DEFAULT_PREFIX)
 
 
 def oauth_app_from_settings() -> OAuthApp | None:

@@ -1,0 +1,56 @@
+"""Fixtures of the portals tests: a second emulated portal (its own server and token, its
+contacts' ids far from the first's), and portals `a` and `b` registered the way an operator
+does (`hubspot_portal add`), their schemas or files dropped after each test."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from hubspot_emulator.testing import start_emulator
+from ingestion.base.scopes import drop_scope, scope_for
+
+# Every name a test here registers: their scopes are dropped after each test.
+NAMES = ("a", "b", "gone", "kept", "oauth_one")
+SECOND_PORTAL = {"contacts": 25, "seed": 2, "rate_limit": "none",
+                 "id_bases": {"contacts": 7_000_000}}
+
+
+@pytest.fixture(scope="session")
+def second_server():
+    with start_emulator(token="token-of-b", **SECOND_PORTAL) as running:
+        yield running
+
+
+@pytest.fixture
+def second(second_server):
+    second_server.control.reset(**SECOND_PORTAL)
+    return second_server
+
+
+@pytest.fixture
+def scopes_dropped(transactional_db):
+    """Drops the scopes of NAMES after the test (the test database's flush reaches only
+    the implicit portal's tables)."""
+    yield
+    for name in NAMES:
+        drop_scope(scope_for(name))
+
+
+def portal_command(*args: str) -> str:
+    out = io.StringIO()
+    call_command("hubspot_portal", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def two_portals(hubspot, second, monkeypatch, scopes_dropped):
+    """Portal a on the session emulator (its id learnt from HubSpot), b on the second one."""
+    monkeypatch.setenv("PORTAL_A_TOKEN", hubspot.token)
+    monkeypatch.setenv("PORTAL_B_TOKEN", second.token)
+    portal_command("add", "a", "--token-env", "PORTAL_A_TOKEN", "--base-url", hubspot.url)
+    portal_command("add", "b", "--token-env", "PORTAL_B_TOKEN", "--base-url", second.url,
+                   "--portal-id", "2002")
+    return hubspot, second
