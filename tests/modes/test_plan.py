@@ -161,9 +161,11 @@ def test_run_beyond_the_daily_reserve_when_planned_then_total_says_it_would_paus
     assert "over_daily_allowance: 29 requests are left today above the 50% reserve" in out
 
 
-# Requests each plan makes: none where the estimate is the stored rows (definitions, lists,
-# forms, sources); the record counts for record types; custom objects: their schemas first.
-OTHER_COMMANDS = {"sync_hubspot_lists": 0, "sync_hubspot_forms": 0, "sync_hubspot_owners": 0,
+# Requests each plan makes: none where the estimate is the stored rows (definitions,
+# sources); the record counts for record types; custom objects: their schemas first; lists:
+# the search (it carries their sizes); forms: the live and archived listings, and on a first
+# run the record counts (their submissions are planned from the contacts').
+OTHER_COMMANDS = {"sync_hubspot_lists": 1, "sync_hubspot_forms": 3, "sync_hubspot_owners": 0,
                   "sync_hubspot_properties": 0, "sync_hubspot_pipelines": 0,
                   "sync_hubspot_email_events": 0, "sync_hubspot_custom_objects": 2,
                   "sync_hubspot_products": 1}
