@@ -276,3 +276,31 @@ def test_pending_checkpoint_when_planned_then_only_the_resumed_read_is_planned(h
     made = run_requests(hubspot, "sync_hubspot_contacts", *flags)
     assert SyncHistory.objects.filter(details__has_key="resumed").exists()
     assert_close(int(lines["total"][1]), made)
+
+
+ONE_A_BATCH = ("--batch-size", "1")  # each list commits (and moves the checkpoint) alone
+
+
+def test_lists_with_a_pending_checkpoint_when_planned_then_only_the_lists_left_are_planned(
+        hubspot):
+    hubspot.control.reset(**PORTAL)
+    whole, _ = planned(hubspot, "sync_hubspot_lists", *ONE_A_BATCH)
+    # The probe, the search and the first list (its definition, its members) pass; a slow
+    # answer lets that list's batch commit; then HubSpot is unreachable.
+    hubspot.control.set_faults(script=[{"kind": "pass"}] * 6 + [{"kind": "slow"}]
+                               + [{"kind": "503"}] * 400, seconds=2,
+                               match={"path_prefix": "/crm/v3/lists"})
+    try:
+        run_failing("sync_hubspot_lists", *ONE_A_BATCH)
+    finally:
+        hubspot.control.clear_faults()
+    committed = SyncCheckpoint.objects.get(object_type="lists").records
+    assert committed > 0
+
+    out = run_command("sync_hubspot_lists", "--plan", *ONE_A_BATCH).out
+    lines, _ = planned(hubspot, "sync_hubspot_lists", *ONE_A_BATCH)
+    assert f"resumes_from={committed}" in out
+    assert int(lines["total"][1]) < int(whole["total"][1])
+    made = run_requests(hubspot, "sync_hubspot_lists", *ONE_A_BATCH)
+    assert "resumed" in SyncHistory.objects.order_by("-pk").first().details
+    assert_close(int(lines["total"][1]), made)
