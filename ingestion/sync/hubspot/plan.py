@@ -106,12 +106,17 @@ class Counts:
         self._by_type_id: dict[str, int] | None = None
         self._asked = False
         self.planned: dict[str, Estimate] = {}
+        self.requests = 0  # the counting requests it made (the plan's own, not a run's)
 
     def live(self, object_type: str) -> int:
-        if not self._asked:
-            self._by_type_id, self._asked = record_counts(self.client), True
-        found = (self._by_type_id or {}).get(type_id_of(object_type))
-        return found if found is not None else self.client.count(object_type)
+        before = self.client.stats.snapshot()
+        try:
+            if not self._asked:
+                self._by_type_id, self._asked = record_counts(self.client), True
+            found = (self._by_type_id or {}).get(type_id_of(object_type))
+            return found if found is not None else self.client.count(object_type)
+        finally:
+            self.requests += self.client.stats.since(before)["requests"]
 
 
 def pages(records: int, size: int) -> int:
@@ -233,9 +238,10 @@ def plan_with_related(engine_class: type, options: SyncOptions, client: HubSpotC
     if engine.resumed is not None:  # the ids the stopped read committed
         for chunk in resume.seen_chunks(engine.resumed):
             engine.restored.add_all(chunk)
-    before = client.stats.snapshot()
+    before, counted = client.stats.snapshot(), counts.requests
     definitions, related = engine.plan_reads(mode, since, counts)
-    listing = client.stats.since(before)["requests"]
+    # The listing the run asks too (what the plan asked beside it was only a count).
+    listing = client.stats.since(before)["requests"] - (counts.requests - counted)
     return Estimate(engine.object_type, definitions, 1 + listing + related, 0,
                     live=definitions if mode is Mode.FULL else None,
                     resumes_from=_committed(engine))
