@@ -141,11 +141,15 @@ def fresh_database(db: str) -> str:
         return f"sqlite:///{path}"
     import psycopg
 
+    # BENCH_POSTGRES_DB: another database name, for benches run side by side.
+    name = os.environ.get("BENCH_POSTGRES_DB") or "hubspot_bench"
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"BENCH_POSTGRES_DB: not a plain database name: {name!r}")
     with psycopg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://"),
                          autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS hubspot_bench")
-        conn.execute("CREATE DATABASE hubspot_bench")
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/hubspot_bench"
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def empty_tables(env: dict) -> None:

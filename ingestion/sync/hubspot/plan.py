@@ -16,12 +16,32 @@ The estimate follows the code that reads, one function per kind of engine:
   property history (50 records a request, `HISTORY_BATCH_MAX`) unless a dry run or
   --skip-associations leaves them out; `sync_hubspot_all` checks each type's access first
   (one list request more);
-- definitions, lists and forms, marketing sources (`plan_stored`): they have no count
-  HubSpot gives cheaply, so the estimate is the rows the mirror holds, a page of
-  `plan_page_size` (default 100) a request, at least one (rough: a first run reads what it
-  finds);
+- lists and forms (`plan_with_related`, engines/marketing.py): the probe, their listing,
+  asked now as the run asks it (the lists search carries each list's size; the forms
+  listings say which forms keep submissions), and what hangs off each definition the run
+  reads again (the engine's `plan_reads`, with the engine's own test of what changed): a
+  list's definition and memberships, 250 a request; a form's submissions, 50 a request,
+  one page where read down to a cutoff, else its stored submissions or, none stored (a
+  first run), its share of HubSpot's contact count (HubSpot counts no submissions: rough);
+- definitions and marketing sources (`plan_listing`, engines/definitions.py, sources.py),
+  by what each engine declares: the probe (`ProbedFirst`); a type read by another's records
+  (`plan_reads_per`: deal splits, 100 deals a request; subscription statuses, 100 contacts;
+  conversation messages and event participations, one request a thread or event) from that
+  type's plan in the same command (its live records on a full read, its changed ones on an
+  incremental one), else the mirror's live rows of it; an incremental listing a page per
+  listing (`plan_listings`); a full one the stored rows' pages of `plan_page_size`, or, none
+  stored (a first run), `plan_count()` where the engine has a cheap count (campaigns,
+  email campaigns, marketing events, conversation threads: they cost requests each or
+  are what another type is read by), plus `plan_requests_per_item` each;
 - the property definitions (`plan_properties`): two requests per object type and one for the
   custom object schemas.
+
+A type with a checkpoint its run would resume (ingestion/base/resume.py; one it would
+discard is no resume) is planned as the resumed read: the records (or definitions) the
+stopped read did not commit, its line ending `resumes_from=<records committed>`.
+
+Not counted anywhere cheap, so planned low on a first run: a thread's messages beyond one
+page and the truncated ones read again whole; the subscription timeline's pages.
 
 Time (`Budget`): the general requests at the ten-secondly limit (HUBSPOT_REQUESTS_PER_10S,
 else the limit HubSpot's headers announced to the counting request, else 100: the lowest
@@ -38,6 +58,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from ingestion.base import resume
 from ingestion.base.results import Mode, SyncOptions
 
 from .client import HubSpotClient
@@ -66,6 +87,9 @@ class Estimate:
     records: int
     general: int  # requests through the ten-secondly budget
     search: int  # requests through search's own budget
+    live: int | None = None  # live records a full read reads (None: not a full read)
+    changed: int = 0  # records an incremental read reads as changed
+    resumes_from: int | None = None  # a resumed full read: what the stopped one committed
 
     @property
     def requests(self) -> int:
@@ -74,18 +98,25 @@ class Estimate:
 
 class Counts:
     """HubSpot's record counts, asked once for every type (the limits API); a type it does
-    not list (or no reply) is counted by one search."""
+    not list (or no reply) is counted by one search. Holds the estimates planned so far in
+    this command too: a type read by another's records is counted from its plan."""
 
     def __init__(self, client: HubSpotClient):
         self.client = client
         self._by_type_id: dict[str, int] | None = None
         self._asked = False
+        self.planned: dict[str, Estimate] = {}
+        self.requests = 0  # the counting requests it made (the plan's own, not a run's)
 
     def live(self, object_type: str) -> int:
-        if not self._asked:
-            self._by_type_id, self._asked = record_counts(self.client), True
-        found = (self._by_type_id or {}).get(type_id_of(object_type))
-        return found if found is not None else self.client.count(object_type)
+        before = self.client.stats.snapshot()
+        try:
+            if not self._asked:
+                self._by_type_id, self._asked = record_counts(self.client), True
+            found = (self._by_type_id or {}).get(type_id_of(object_type))
+            return found if found is not None else self.client.count(object_type)
+        finally:
+            self.requests += self.client.stats.since(before)["requests"]
 
 
 def pages(records: int, size: int) -> int:
@@ -100,33 +131,51 @@ def search_pages(records: int, size: int) -> int:
     return records // size + 1
 
 
+def _mode_of(engine) -> tuple[Mode, datetime | None, datetime | None]:
+    """(the mode the run would take, its `since`, the previous watermark), as `run` takes
+    them: with the checkpoint it would resume (`engine.resumed`; one it would discard is
+    no resume: the run starts over)."""
+    from ingestion.base import history
+
+    records_only = engine.has_related and not engine.options.related
+    previous = history.last_watermark(engine.object_type, records_only=records_only)
+    engine.previous_watermark = previous
+    engine._load_checkpoint()
+    mode, since = engine._plan(previous)
+    return mode, since, previous
+
+
+def _committed(engine) -> int | None:
+    return engine.resumed.records if engine.resumed is not None else None
+
+
 def plan_records(engine_class: type, options: SyncOptions, client: HubSpotClient,
                  counts: Counts, *, access_checked: bool = False) -> Estimate:
     """A record type's run (engines/base.py: `_record_pages`, `_full_read`,
-    `_read_related_ahead`)."""
-    from ingestion.base import history
-
+    `_read_related_ahead`); a resumed full read reads the records the stopped one did not
+    commit (the census and the archived listing again)."""
     engine = engine_class(options, client=client)
-    records_only = engine.has_related and not options.related
-    previous = history.last_watermark(engine.object_type, records_only=records_only)
-    mode, since = engine._plan(previous)  # the mode the run would take
+    mode, since, previous = _mode_of(engine)
     stored_archived = engine.scope().filter(archived=True).count()
     general = 1 + (1 if access_checked else 0)  # property definitions; access probe
     search = 0
+    full_live = None
     if mode is Mode.FULL:
-        live = counts.live(engine.object_type)
+        full_live = counts.live(engine.object_type)
+        live = max(0, full_live - (_committed(engine) or 0))
         search += 1  # the census (search_top): the progress total reuses it
         list_records, search_after_census = _ends(live, options, client)
         general += pages(list_records, LIST_PAGE_MAX)
         search += math.ceil(search_after_census / SEARCH_PAGE_MAX)
-        changed = live if previous is None else _changed(engine, client,
-                                                          previous - options.lookback)
+        changed = live if previous is None else min(live, _changed(
+            engine, client, previous - options.lookback))
     else:
         live = changed = _changed(engine, client, since)
         search += search_pages(live, min(options.batch_size, SEARCH_PAGE_MAX))
     general += pages(stored_archived, LIST_PAGE_MAX)  # the archived listing
     general += _related(engine, options, live, changed)
-    return Estimate(engine.object_type, live + stored_archived, general, search)
+    return Estimate(engine.object_type, live + stored_archived, general, search,
+                    live=full_live, changed=changed, resumes_from=_committed(engine))
 
 
 def _ends(live: int, options: SyncOptions, client: HubSpotClient) -> tuple[int, int]:
@@ -176,12 +225,70 @@ def _history_wanted(engine, options: SyncOptions) -> bool:
                for entry in options.history)
 
 
-def plan_stored(engine_class: type, options: SyncOptions) -> Estimate:
-    """Definitions, lists and forms, marketing sources: the rows the mirror holds, a page of
-    `plan_page_size` a request (see the module doc: rough)."""
-    stored = _stored_rows(engine_class)
-    size = getattr(engine_class, "plan_page_size", LIST_PAGE_MAX)
-    return Estimate(engine_class.object_type, stored, pages(stored, size), 0)
+def plan_with_related(engine_class: type, options: SyncOptions, client: HubSpotClient,
+                      counts: Counts) -> Estimate:
+    """Lists and forms (engines/marketing.py): the probe, their listing (asked now, as the
+    run asks it: what it says is the count) and what hangs off each definition the run
+    reads again (the engine's `plan_reads`: a list's memberships by its size, a form's
+    submissions); a resumed full read reads again only what the stopped one did not
+    commit (`committed_before`)."""
+    engine = engine_class(options, client=client)
+    mode, since, _ = _mode_of(engine)
+    engine.snapshot = dict(engine.stored())
+    if engine.resumed is not None:  # the ids the stopped read committed
+        for chunk in resume.seen_chunks(engine.resumed):
+            engine.restored.add_all(chunk)
+    before, counted = client.stats.snapshot(), counts.requests
+    definitions, related = engine.plan_reads(mode, since, counts)
+    # The listing the run asks too (what the plan asked beside it was only a count).
+    listing = client.stats.since(before)["requests"] - (counts.requests - counted)
+    return Estimate(engine.object_type, definitions, 1 + listing + related, 0,
+                    live=definitions if mode is Mode.FULL else None,
+                    resumes_from=_committed(engine))
+
+
+def plan_listing(engine_class: type, options: SyncOptions, client: HubSpotClient,
+                 counts: Counts) -> Estimate:
+    """Definitions and marketing sources (engines/definitions.py, sources.py), by what the
+    engine declares (`plan_*`): the probe of a source; then either the requests per other
+    type's records (`plan_reads_per`: deal splits per 100 deals …), or its listings: an
+    incremental read a page each (what changed since its watermark: rarely more), a full
+    one the stored rows' pages (none stored: `plan_count()`, where the engine has a cheap
+    count) plus the requests each item costs beyond its page."""
+    from .engines.sources import ProbedFirst
+
+    engine = engine_class(options, client=client)
+    mode, _, _ = _mode_of(engine)
+    probe = 1 if isinstance(engine, ProbedFirst) else 0
+    if engine_class.plan_reads_per is not None:
+        items, requests = _read_by_parent(engine_class, mode, counts)
+    elif mode is not Mode.FULL:
+        items, requests = 0, engine_class.plan_listings
+    else:
+        items = _stored_rows(engine_class) or engine.plan_count() or 0
+        items = max(0, items - (_committed(engine) or 0))
+        requests = (pages(items, engine_class.plan_page_size) + engine_class.plan_listings - 1
+                    + items * engine_class.plan_requests_per_item)
+    full = mode is Mode.FULL
+    return Estimate(engine.object_type, items, probe + requests, 0,
+                    live=items if full else None, changed=0 if full else items,
+                    resumes_from=_committed(engine))
+
+
+def _read_by_parent(engine_class: type, mode: Mode, counts: Counts) -> tuple[int, int]:
+    """(the other type's records the run reads by, its requests for them): from that
+    type's plan in this command (its live records on a full read, its changed ones on an
+    incremental one), else, planned apart, the mirror's live rows of it (what the run reads
+    on a full read; an incremental one reads those changed since: taken as none)."""
+    full = mode is Mode.FULL
+    parent, per_request = (engine_class.plan_reads_per if full else
+                           engine_class.plan_changed_per or engine_class.plan_reads_per)
+    planned = counts.planned.get(parent)
+    if planned is not None and (planned.live is not None or not full):
+        items = planned.live if full else planned.changed
+    else:
+        items = _live_rows(parent) if full else 0
+    return items, math.ceil(items / per_request)
 
 
 def plan_properties(engine_class: type, options: SyncOptions) -> Estimate:
@@ -198,18 +305,35 @@ def _stored_rows(engine_class: type) -> int:
     return model.objects.count() if model is not None else 0
 
 
+def _live_rows(object_type: str) -> int:
+    """The mirror's live rows of a type (a record type's, or a source's)."""
+    from ingestion.models import OBJECT_MODELS
+
+    from .engines.registry import SOURCES_BY_NAME
+
+    model = OBJECT_MODELS.get(object_type) or SOURCES_BY_NAME[object_type].model
+    return model.objects.filter(archived=False).count()
+
+
 def plan_type(engine_class: type, options: SyncOptions, client: HubSpotClient,
               counts: Counts, *, access_checked: bool = False) -> Estimate:
-    """The estimate of one type's run, by the kind of its engine."""
+    """The estimate of one type's run, by the kind of its engine (kept in `counts` for the
+    types read by its records)."""
     from .engines.base import HubSpotBaseSyncEngine
+    from .engines.marketing import HubSpotMarketingSyncEngine
     from .engines.properties import HubSpotPropertySyncEngine
 
     if issubclass(engine_class, HubSpotBaseSyncEngine):
-        return plan_records(engine_class, options, client, counts,
-                            access_checked=access_checked)
-    if issubclass(engine_class, HubSpotPropertySyncEngine):
-        return plan_properties(engine_class, options)
-    return plan_stored(engine_class, options)
+        estimate = plan_records(engine_class, options, client, counts,
+                                access_checked=access_checked)
+    elif issubclass(engine_class, HubSpotPropertySyncEngine):
+        estimate = plan_properties(engine_class, options)
+    elif issubclass(engine_class, HubSpotMarketingSyncEngine):
+        estimate = plan_with_related(engine_class, options, client, counts)
+    else:
+        estimate = plan_listing(engine_class, options, client, counts)
+    counts.planned[estimate.name] = estimate
+    return estimate
 
 
 @dataclass(frozen=True)
@@ -260,7 +384,9 @@ def budget_of(client: HubSpotClient) -> Budget:
 
 def plan_lines(estimates: list[Estimate], budget: Budget) -> list[str]:
     """One line per type, then the total with where the limits came from."""
-    lines = [_line(e.name, e.records, e.general, e.search, budget) for e in estimates]
+    lines = [_line(e.name, e.records, e.general, e.search, budget)
+             + (f" resumes_from={e.resumes_from}" if e.resumes_from is not None else "")
+             for e in estimates]
     general = sum(e.general for e in estimates)
     search = sum(e.search for e in estimates)
     total = _line("total", sum(e.records for e in estimates), general, search, budget)

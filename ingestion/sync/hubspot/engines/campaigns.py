@@ -48,6 +48,11 @@ class BudgetTotals(Listing):
 class HubSpotCampaignSyncEngine(HubSpotSourceSyncEngine):
     object_type = "campaigns"
     model = HubSpotCampaign
+    plan_page_size = CAMPAIGNS_PAGE_MAX
+    plan_requests_per_item = 2  # its assets, its budget
+
+    def plan_count(self) -> int | None:
+        return self.upstream_total()
 
     def probe(self) -> None:
         self.client.request("GET", self.client.paths.campaigns(), params={"limit": 1})

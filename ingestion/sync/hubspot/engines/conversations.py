@@ -55,6 +55,8 @@ class ConversationListing(HubSpotSourceSyncEngine):
 
     resource: str
     lists_archived = True
+    plan_page_size = CONVERSATIONS_PAGE
+    plan_listings = 2  # live, then archived (`lists_archived`)
 
     def probe(self) -> None:
         self.client.request("GET", self._path(), params={"limit": 1})
@@ -98,6 +100,7 @@ class HubSpotConversationChannelSyncEngine(ComparedContent, CountedListing):
     model = HubSpotConversationChannel
     resource = "channels"
     lists_archived = False  # HubSpot documents no archived channels
+    plan_listings = 1
     updated_fields = ()  # channels carry no time: compared by content
 
     def row(self, channel: dict) -> tuple[dict, dict]:
@@ -126,6 +129,12 @@ class HubSpotConversationThreadSyncEngine(ConversationListing):
     model = HubSpotConversationThread
     resource = "threads"
     supports_incremental = True
+
+    def plan_count(self) -> int | None:
+        # No total in the listing: the live threads are counted by listing them (a request
+        # per 100), asked on a first run only: messages are read per thread.
+        return sum(len(page) for page in self.client.get_pages(
+            self._path(), {"limit": CONVERSATIONS_PAGE, "archived": "false"}))
     # The later of the two (`transform`): a closed thread is rewritten though no message came.
     updated_fields = ("latestMessageTimestamp",)
 
@@ -164,6 +173,9 @@ class HubSpotConversationThreadSyncEngine(ConversationListing):
 class HubSpotConversationMessageSyncEngine(HubSpotSourceSyncEngine):
     object_type = "conversation_messages"
     model = HubSpotConversationMessage
+    # A request (a page of messages) per thread: every thread on a full read, those whose
+    # latest message moved on an incremental one (`_threads`).
+    plan_reads_per = ("conversation_threads", 1)
     supports_incremental = True
     updated_fields = ("updatedAt", "createdAt")  # what the watermark follows
 

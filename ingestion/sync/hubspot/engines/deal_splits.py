@@ -39,6 +39,7 @@ NO_DEAL = "0"  # what the probe asks for when the mirror holds no deal yet
 class HubSpotDealSplitSyncEngine(HubSpotSourceSyncEngine):
     object_type = "deal_splits"
     model = HubSpotDealSplit
+    plan_reads_per = ("deals", DEAL_SPLITS_BATCH)  # every live deal, every run
 
     def probe(self) -> None:
         first = self._deal_ids().first() or NO_DEAL

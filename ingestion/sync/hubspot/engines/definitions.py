@@ -24,6 +24,7 @@ from ingestion.base.sync_engine import BaseSyncEngine, ProgressCallback
 from ingestion.base.writer import key_too_long
 
 from ..client import HubSpotClient, ListedPage
+from ..limits import LIST_PAGE_MAX
 from ..replies import REPAIRED
 from ..request_stats import CountsRequests
 from ..timeparse import parse_hubspot_datetime
@@ -42,6 +43,23 @@ class HubSpotDefinitionSyncEngine(CountsRequests, BaseSyncEngine):
     # or epoch ms): updated_at is what an incremental source's watermark follows.
     created_fields: tuple[str, ...] = ("createdAt",)
     updated_fields: tuple[str, ...] = ("updatedAt",)
+    # What `--plan` needs to know of a run (plan.py `plan_listing`): the items a page of its
+    # listing holds, the listings a run reads (live and archived ones: 2; one per object
+    # type …), and the requests each item costs beyond its page (a campaign's assets …).
+    plan_page_size = LIST_PAGE_MAX
+    plan_listings = 1
+    plan_requests_per_item = 0
+    # Read by another type's records, not listed: (that type, its records a request), for a
+    # full read and for an incremental one (None: the same). Counted from that type's plan
+    # in the same command, else from the mirror's live rows of it.
+    plan_reads_per: tuple[str, int] | None = None
+    plan_changed_per: tuple[str, int] | None = None
+
+    def plan_count(self) -> int | None:
+        """HubSpot's count of the items, asked by `--plan` (cheaply: a request or two) only
+        when the mirror holds none of them (a first run) and they cost requests each or are
+        what another type is read by; None: not counted (the plan takes the stored rows)."""
+        return None
 
     def __init__(self, options: SyncOptions | None = None, *, client: HubSpotClient,
                  on_progress: ProgressCallback | None = None):

@@ -44,6 +44,7 @@ RESUME_FROM = "created_until_ms"  # a resumed full read's endTimestamp
 class HubSpotEmailEventSyncEngine(HubSpotSourceSyncEngine):
     object_type = "email_events"
     model = HubSpotEmailEvent
+    plan_page_size = EMAIL_EVENTS_PAGE
     supports_incremental = True
     created_fields = updated_fields = ("created",)
     supports_resume = True
@@ -186,11 +187,20 @@ class CampaignDetails(msgspec.Struct):
 class HubSpotEmailCampaignSyncEngine(HubSpotSourceSyncEngine):
     object_type = "email_campaigns"
     model = HubSpotEmailCampaign
+    plan_page_size = EMAIL_CAMPAIGNS_PAGE
+    plan_listings = 2  # the activity listing, the by-id listing
+    plan_requests_per_item = 1  # its details
     created_fields = ("lastProcessingStartedAt",)
     # The counters move with every open and click, but the details carry no time that moves
     # with them: `lastUpdatedTime` is on the activity listing only, so it is read from there
     # (docs/hubspot-api.md#email-events). A campaign without one is replaced every run.
     updated_fields = ("lastUpdatedTime",)
+
+    def plan_count(self) -> int | None:
+        # No total: counted by the by-id listing (a request per 100), on a first run only.
+        return sum(len(page) for page in self.client.get_pages(
+            self.client.paths.email_campaigns_by_id(), {"limit": EMAIL_CAMPAIGNS_PAGE},
+            shape=CAMPAIGNS, cursor="offset"))
 
     def probe(self) -> None:
         self.client.request("GET", self.client.paths.email_campaigns_by_id(),

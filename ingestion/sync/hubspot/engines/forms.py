@@ -10,15 +10,19 @@ them all. Re-read submissions have the same key, so nothing is stored twice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain
 from types import MappingProxyType
 
+from django.db.models import Count
+
 from ingestion.base.results import Mode, Page, RecordFailure
 from ingestion.models import HubSpotForm, HubSpotFormSubmission, HubSpotFormSubmissionValue
 
 from .. import forms
+from ..limits import SUBMISSIONS_PAGE_MAX
 from .marketing import RESUME_POSITION, HubSpotMarketingSyncEngine
 
 
@@ -57,6 +61,35 @@ class HubSpotFormSyncEngine(HubSpotMarketingSyncEngine):
                     self.client, form_id, self._cutoff(form_id, mode, since),
                     self.snapshot.get(form_id))
         return found
+
+    # -- what a run will cost (`--plan`, plan.py `plan_with_related`) --------------------------
+
+    def plan_reads(self, mode: Mode, since: datetime | None, counts) -> tuple[int, int]:
+        """(the forms the run reads, the requests it makes for them beyond the listings,
+        which are asked here as the run asks them: they say which forms keep submissions).
+        A form read down to a cutoff (incremental, or committed by a stopped attempt) costs
+        a page of 50; one read whole its stored submissions' pages, or, none stored (a first
+        run), its share of HubSpot's contact count: HubSpot counts no submissions, and a
+        submission makes or updates a contact (rough: see docs/operations.md)."""
+        listed = [form for page in chain(forms.form_pages(self.client),
+                                         forms.form_pages(self.client, archived=True))
+                  for form in page if isinstance(form, dict) and form.get("id")]
+        keeping = [str(f["id"]) for f in listed if forms.keeps_submissions(f)]
+        if not self.reads_related() or not keeping:
+            return len(listed), 0
+        stored = dict(HubSpotFormSubmission.objects.filter(form_id__in=keeping).values(
+            "form_id").annotate(n=Count("pk")).values_list("form_id", "n"))
+        share = None
+        requests = 0
+        for form_id in keeping:
+            if self._cutoff(form_id, mode, since) is not None:
+                requests += 1
+                continue
+            if form_id not in stored and share is None:
+                share = counts.live("contacts") // len(keeping)
+            submissions = stored.get(form_id, share or 0)
+            requests += max(1, math.ceil(submissions / SUBMISSIONS_PAGE_MAX))
+        return len(listed), requests
 
     def _cutoff(self, form_id: str, mode: Mode, since: datetime | None) -> datetime | None:
         """The oldest submission time to read (None: all of them). A form an earlier attempt

@@ -16,6 +16,7 @@ record its related values by `id`, and HubSpot names a list's id `listId`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from datetime import datetime
 from types import MappingProxyType
@@ -24,6 +25,7 @@ from ingestion.base.results import Mode, Page, RecordFailure
 from ingestion.models import HubSpotList, HubSpotListMembership
 
 from .. import lists
+from ..limits import MEMBERSHIPS_PAGE_MAX
 from ..timeparse import parse_hubspot_datetime
 from .definitions import integer
 from .marketing import RESUME_POSITION, HubSpotMarketingSyncEngine
@@ -89,6 +91,35 @@ class HubSpotListSyncEngine(HubSpotMarketingSyncEngine):
                 related[list_id] = lists.read_members(self.client, lst, lists.version(lst))
             records.append({"id": list_id, "list": lst})
         return Page(tuple(records), MappingProxyType(related), RESUME_POSITION)
+
+    # -- what a run will cost (`--plan`, plan.py `plan_with_related`) --------------------------
+
+    def plan_reads(self, mode: Mode, since: datetime | None, counts) -> tuple[int, int]:
+        """(the lists the run reads, the requests it makes for them beyond the search, which
+        is asked here as the run asks it: its answer carries each list's size): each list
+        read again costs its definition and its memberships, 250 a request (`_definition`,
+        `_page`); a stored live list the search leaves out is asked for by id."""
+        found, requests, seen = 0, 0, set()
+        for page in lists.search_pages(self.client):
+            for lst in page:
+                if not isinstance(lst, dict) or not lst.get("listId"):
+                    continue
+                found += 1
+                seen.add(str(lst["listId"]))
+                requests += self._plan_requests(lst, mode, since)
+        missing = [pk for pk, (_, archived) in self.snapshot.items()
+                   if not archived and pk not in seen]
+        return found, requests + len(missing)
+
+    def _plan_requests(self, lst: dict, mode: Mode, since: datetime | None) -> int:
+        changed = self._changed(lst, mode, since)
+        if not (changed or self.options.force_overwrite):
+            return 0
+        definition = 0 if self.options.dry_run else 1
+        if not (changed and self.reads_related()):
+            return definition
+        members = lists.size_of(lst) or 0
+        return definition + max(1, math.ceil(members / MEMBERSHIPS_PAGE_MAX))
 
     def _changed(self, lst: dict, mode: Mode, since: datetime | None) -> bool:
         if self.reads_everything(mode) and not self.committed_before(str(lst.get("listId"))):

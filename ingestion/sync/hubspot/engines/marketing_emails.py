@@ -35,6 +35,8 @@ COUNTER_COLUMNS = {"sent": "sent", "delivered": "delivered", "opens": "open", "c
 class HubSpotMarketingEmailSyncEngine(HubSpotSourceSyncEngine):
     object_type = "marketing_emails"
     model = HubSpotMarketingEmail
+    plan_page_size = MARKETING_EMAILS_PAGE
+    plan_listings = 2  # live, then archived
     supports_incremental = True
 
     def probe(self) -> None:

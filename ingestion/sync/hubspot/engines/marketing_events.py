@@ -45,6 +45,10 @@ EVENT_READ_ERRORS = (HubSpotClientError, HubSpotForbiddenError, HubSpotServerErr
 class HubSpotMarketingEventSyncEngine(HubSpotSourceSyncEngine):
     object_type = "marketing_events"
     model = HubSpotMarketingEvent
+    plan_page_size = MARKETING_EVENTS_PAGE_MAX
+
+    def plan_count(self) -> int | None:
+        return self.upstream_total()  # participations are read per event
 
     def probe(self) -> None:
         self.client.request("GET", self.client.paths.marketing_events(), params={"limit": 1})
@@ -110,6 +114,7 @@ UNREAD = "_mirror_unread"  # an item standing for an event whose participations 
 class HubSpotMarketingEventParticipationSyncEngine(HubSpotSourceSyncEngine):
     object_type = "marketing_event_participations"
     model = HubSpotMarketingEventParticipation
+    plan_reads_per = ("marketing_events", 1)  # a listing (a page at least) per event
     # No modified time: `transform` takes occurredAt (when the state was reached) for one.
     updated_fields = ()
 

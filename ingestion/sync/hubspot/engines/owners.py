@@ -15,6 +15,7 @@ class HubSpotOwnerSyncEngine(HubSpotDefinitionSyncEngine):
 
     object_type = "owners"
     model = HubSpotOwner
+    plan_listings = 2  # live, then archived
 
     def items(self) -> Iterator[Page]:
         listings = [catalog.owner_listing(archived) for archived in (False, True)]

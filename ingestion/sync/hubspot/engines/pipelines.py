@@ -14,6 +14,7 @@ from .standard import RECORD_ENGINES
 class HubSpotPipelineSyncEngine(HubSpotDefinitionSyncEngine):
     object_type = "pipelines"
     model = HubSpotPipeline
+    plan_listings = len(catalog.PIPELINE_OBJECT_TYPES)  # one listing per object type
 
     def items(self):
         for object_type in catalog.PIPELINE_OBJECT_TYPES:
@@ -30,6 +31,7 @@ class HubSpotPipelineSyncEngine(HubSpotDefinitionSyncEngine):
 class HubSpotPipelineStageSyncEngine(HubSpotDefinitionSyncEngine):
     object_type = "pipeline_stages"
     model = HubSpotPipelineStage
+    plan_listings = len(catalog.PIPELINE_OBJECT_TYPES)
 
     def items(self):
         for object_type in catalog.PIPELINE_OBJECT_TYPES:

@@ -38,7 +38,10 @@ class ProbedFirst:
     def run(self, *, within=None):
         # A 403 refuses the type before a run is recorded (sync_hubspot_all skips it, and no
         # failed run is left behind). Other errors are left to the run, which meets them
-        # again and records them.
+        # again and records them. The run counts the probe among its requests (as a record
+        # type's access check): it is a request the run made.
+        if self.counting_since is None:
+            self.counting_since = self.source_counters()
         try:
             self.probe()
         except HubSpotForbiddenError:

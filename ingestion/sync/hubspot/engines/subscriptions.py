@@ -83,6 +83,7 @@ class HubSpotSubscriptionTypeSyncEngine(HubSpotSourceSyncEngine):
 class HubSpotSubscriptionChangeSyncEngine(HubSpotSourceSyncEngine):
     object_type = "subscription_changes"
     model = HubSpotSubscriptionChange
+    plan_page_size = SUBSCRIPTION_TIMELINE_PAGE
     supports_incremental = True
     # The item's time (what `startTimestamp` filters on) is what the watermark follows.
     created_fields = updated_fields = ("timestamp",)
@@ -152,6 +153,10 @@ def _occurred(item: dict, change: dict, label: str) -> datetime | None:
 class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
     object_type = "subscription_statuses"
     model = HubSpotSubscriptionStatus
+    # A full read asks for every live contact's statuses, an incremental one for the
+    # recipients of the changes stored since (`_emails`), 100 emails a request.
+    plan_reads_per = ("contacts", SUBSCRIPTION_STATUSES_BATCH)
+    plan_changed_per = ("subscription_changes", SUBSCRIPTION_STATUSES_BATCH)
     supports_incremental = True
     created_fields = updated_fields = ("timestamp",)
 
