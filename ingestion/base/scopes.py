@@ -128,11 +128,19 @@ def _switch_thread_connection(scope: DataScope, sqlite_settings: dict | None) ->
 
 @contextmanager
 def use_scope(scope: DataScope) -> Iterator[DataScope]:
-    """This thread's `default` connection in `scope` for the block, restored after."""
+    """This thread's `default` connection in `scope` for the block, restored after (no switch
+    when it is in `scope` already: a SQLite switch reopens the connection, which must not
+    happen inside a transaction)."""
+    if scope == current_scope():
+        yield scope
+        return
     previous = getattr(_thread, "scope", None)
     connection = connections["default"]
     before = connection.settings_dict
-    inside = dict(before, NAME=scope.sqlite_file) if scope.sqlite_file else dict(before)
+    # SQLite: the scope's file, or the main one for the implicit scope (entered from inside
+    # another scope, `before` names that scope's file).
+    sqlite_name = scope.sqlite_file or main_database_name()
+    inside = dict(before, NAME=sqlite_name) if connection.vendor == "sqlite" else dict(before)
     _thread.scope = scope
     _switch_thread_connection(scope, inside)
     try:
@@ -140,6 +148,14 @@ def use_scope(scope: DataScope) -> Iterator[DataScope]:
     finally:
         _thread.scope = previous
         _switch_thread_connection(previous or _process["scope"], before)
+
+
+@contextmanager
+def main_scope() -> Iterator[DataScope]:
+    """The configured database for the block (what every portal shares: the registry, beat's
+    schedule)."""
+    with use_scope(DataScope()) as scope:
+        yield scope
 
 
 def set_process_scope(scope: DataScope) -> None:

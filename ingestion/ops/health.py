@@ -6,6 +6,11 @@ Anonymous callers get only that verdict. The reasons (`problems`) and each judge
 logged in to the admin as staff: which types a portal has, and when they ran, is not for
 anyone who can reach the port.
 
+Every portal an operator sees (ops/portals.py) is judged, each in its own scope: 503 when
+any portal's database or check is red. With several portals the problems start with the
+portal's name (`sandbox: contacts: ...`) and the details are also given per portal
+(`portals`: {name: {problems, types}}); the implicit portal alone answers as before.
+
 Unhealthy when:
 - the database cannot be reached, or is not migrated (the check every command makes first);
 - a check of ingestion/ops/status.py is red: the newest finished run of a kind failed or was
@@ -28,26 +33,48 @@ from django.views.decorators.http import require_safe
 
 from ingestion.base.schema import pending_migrations
 from ingestion.ops.metrics import token_sent
+from ingestion.ops.portals import Portal, several, shown_portals
 from ingestion.ops.status import COLOURS, HEALTH_COLOURS, Check, all_checks
+from ingestion.sync.hubspot.accounts import in_portal
 
 
 @require_safe
 @never_cache
 def health(request) -> JsonResponse:
-    problems = database_problems()
-    checks: list[Check] = []
-    if not problems:
-        try:
-            checks = all_checks()
-        except DatabaseError:
-            problems = ["database: a query failed"]
     now = timezone.now()
-    problems += [c.problem(now) for c in checks if COLOURS[c.verdict(now)] in HEALTH_COLOURS]
+    try:
+        portals = shown_portals()
+    except DatabaseError:  # the registry cannot be read: the configured database's verdict
+        portals = []
+    verdicts = {portal.name: judged(portal, now) for portal in portals} or {
+        "default": (database_problems() or ["database: a query failed"], [])}
+    named = several(portals)
+    problems = [f"{name}: {problem}" if named else problem
+                for name, (found, _) in verdicts.items() for problem in found]
     body: dict = {"status": "unhealthy" if problems else "ok"}
     if may_see_details(request):
-        body |= {"problems": problems,
-                 "types": {c.label: describe(c, now) for c in checks if c.newest}}
+        details = {name: {"problems": found,
+                          "types": {c.label: describe(c, now) for c in checks if c.newest}}
+                   for name, (found, checks) in verdicts.items()}
+        body["problems"] = problems
+        if named:
+            body["portals"] = details
+        else:
+            body["types"] = next(iter(details.values()))["types"]
     return JsonResponse(body, status=503 if problems else 200)
+
+
+def judged(portal: Portal, now) -> tuple[list[str], list[Check]]:
+    """One portal's problems and checks, read in its scope."""
+    try:
+        with in_portal(portal.name):
+            problems, checks = database_problems(), []
+            if not problems:
+                checks = all_checks()
+    except DatabaseError:
+        return ["database: a query failed"], []
+    red = [c.problem(now) for c in checks if COLOURS[c.verdict(now)] in HEALTH_COLOURS]
+    return problems + red, checks
 
 
 def database_problems() -> list[str]:

@@ -18,6 +18,10 @@ offset as an info metric, entries read and events stored since set-up as counter
 runs are counted above as object_type "journal", mode "changes". Not set up: no journal
 metric at all.
 
+Every portal an operator sees (ops/portals.py) is read in its own scope, and every series
+carries a `portal` label: the portal's name, `default` for the implicit one (even alone, so
+that a series keeps its labels when a second portal is registered).
+
 With METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>` (401 otherwise).
 """
 
@@ -33,10 +37,18 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 
+from ingestion.base.scopes import IMPLICIT
 from ingestion.models import QuarantinedRecord, SyncHistory, WebhookEvent
+from ingestion.ops.portals import Portal, shown_portals
 from ingestion.ops.status import journal_status
+from ingestion.sync.hubspot.accounts import in_portal
 from ingestion.sync.hubspot.pacing import reserve_requests
 
 PREFIX = "hubspot_mirror_"
@@ -74,20 +86,48 @@ def token_sent(request) -> bool:
 
 
 class MirrorCollector:
-    """Yields every metric family from a few aggregate queries; a database that cannot be
-    read gives hubspot_mirror_database_up 0 instead of a failed scrape."""
+    """Yields every metric family from a few aggregate queries per portal, each sample
+    labelled with its portal; a database that cannot be read gives
+    hubspot_mirror_database_up 0 (for that portal) instead of a failed scrape."""
 
     def collect(self):
         try:
-            families = [*run_metrics(), *running_metrics(), *last_run_metrics(),
-                        *backlog_metrics(),
-                        *budget_metrics(), *journal_metrics()]
-        except DatabaseError:
-            families = []
-        up = GaugeMetricFamily(PREFIX + "database_up", "1 if the database could be read")
-        up.add_metric([], 1 if families else 0)
+            portals = shown_portals()
+        except DatabaseError:  # the registry cannot be read: nothing else can
+            portals = []
+        merged: dict[str, Metric] = {}
+        up = GaugeMetricFamily(PREFIX + "database_up", "1 if the database could be read",
+                               labels=["portal"])
+        for portal in portals:
+            families = portal_families(portal)
+            up.add_metric([portal.name], 1 if families else 0)
+            for family in families:
+                add_labelled(merged, family, portal.name)
+        if not portals:
+            up.add_metric([IMPLICIT], 0)
         yield up
-        yield from families
+        yield from merged.values()
+
+
+def portal_families(portal: Portal) -> list:
+    """Every family of one portal, read in its scope; [] when its tables cannot be read."""
+    try:
+        with in_portal(portal.name):
+            return [*run_metrics(), *running_metrics(), *last_run_metrics(),
+                    *backlog_metrics(), *budget_metrics(), *journal_metrics()]
+    except DatabaseError:
+        return []
+
+
+def add_labelled(merged: dict[str, Metric], family: Metric, portal: str) -> None:
+    """`family`'s samples into the family of its name in `merged`, each with `portal`."""
+    target = merged.get(family.name)
+    if target is None:
+        target = merged[family.name] = Metric(family.name, family.documentation,
+                                              family.type, family.unit)
+    for sample in family.samples:
+        target.add_sample(sample.name, {**sample.labels, "portal": portal}, sample.value,
+                          sample.timestamp)
 
 
 def run_metrics():

@@ -4,6 +4,10 @@ schedule syncs each object type (read by the health check).
 Every entry runs a management command through the task `ingestion.sync_hubspot` (or
 `ingestion.apply_hubspot_events`), with the command's flags as kwargs, as a cron line would.
 
+Every portal's tasks live in the configured database, the one beat reads: a named portal's
+carry `portal` in their kwargs and its name in theirs (`portal_schedule`); the implicit
+portal's are today's. Readers of a portal's schedule (`beat_tasks`) pick its tasks there.
+
 Two defaults: without HubSpot's webhooks journal (DEFAULT_SCHEDULE), and once it is set up
 (a JournalState row; JOURNAL_SCHEDULE): the journal read every minute, each run watching it
 for JOURNAL_WATCH_SECONDS, and the incremental sync hourly as the safety net.
@@ -19,6 +23,7 @@ from itertools import pairwise
 from django.apps import apps
 
 from ingestion.base.results import Mode
+from ingestion.base.scopes import IMPLICIT, current_scope, main_scope
 from ingestion.sync.hubspot.changes import JOURNAL_TYPE as CHANGES_TYPE
 
 SYNC_TASK = "ingestion.sync_hubspot"
@@ -92,6 +97,32 @@ def default_schedule(journal: bool) -> tuple[Entry, ...]:
     return JOURNAL_SCHEDULE if journal else DEFAULT_SCHEDULE
 
 
+def portal_schedule(entries: tuple[Entry, ...], portal: str) -> tuple[Entry, ...]:
+    """`entries` for `portal`: a named portal's with `portal` in their kwargs and its name in
+    theirs (`hubspot [sandbox]: incremental sync`); the implicit portal's as they are."""
+    if portal == IMPLICIT:
+        return entries
+    return tuple(replace(entry, name=entry.name.replace("hubspot:", f"hubspot [{portal}]:", 1),
+                         kwargs={**entry.kwargs, "portal": portal}) for entry in entries)
+
+
+def task_portal(kwargs: dict) -> str:
+    """The portal a beat task runs for: its `portal` kwarg, else the implicit one."""
+    return str(kwargs.get("portal") or IMPLICIT)
+
+
+def beat_tasks(portal: str | None = None, related: tuple[str, ...] = ()) -> list:
+    """The enabled PeriodicTasks running for `portal` (default: the portal whose tables this
+    thread reads), read from the configured database whatever scope the caller is in (beat
+    reads its schedule there), with the `related` schedules joined."""
+    from django_celery_beat.models import PeriodicTask
+
+    portal = portal or current_scope().name
+    with main_scope():
+        tasks = list(PeriodicTask.objects.filter(enabled=True).select_related(*related))
+    return [task for task in tasks if task_portal(_kwargs(task)) == portal]
+
+
 def journal_set_up() -> bool:
     """A JournalState row means setup_hubspot_journal ran (and the journal is to be read)."""
     # Imported here: sync modules import this module's names, and may load before models.
@@ -139,16 +170,15 @@ def synced_types(task: str, kwargs: dict) -> tuple[str, ...]:
     return types if task == SYNC_TASK and kind == "sync" else ()
 
 
-def scheduled_intervals() -> dict[tuple[str, str], timedelta]:
-    """The shortest interval at which an enabled PeriodicTask makes each (kind, type) of run
-    (type ALL_TYPES: every type). Read from django-celery-beat's tables."""
+def scheduled_intervals(portal: str | None = None) -> dict[tuple[str, str], timedelta]:
+    """The shortest interval at which an enabled PeriodicTask of `portal` (beat_tasks) makes
+    each (kind, type) of run (type ALL_TYPES: every type)."""
     if not apps.is_installed("django_celery_beat"):  # cron only: no schedule to read
         return {}
-    from django_celery_beat.models import PeriodicTask
-
     intervals: dict[tuple[str, str], timedelta] = {}
-    tasks = PeriodicTask.objects.filter(enabled=True, task__in=(SYNC_TASK, EVENTS_TASK))
-    for task in tasks.select_related("interval", "crontab"):
+    tasks = [task for task in beat_tasks(portal, ("interval", "crontab"))
+             if task.task in (SYNC_TASK, EVENTS_TASK)]
+    for task in tasks:
         every = task_interval(task)
         kind, types = scheduled_runs(task.task, _kwargs(task))
         for key in ((kind, name) for name in types):

@@ -53,6 +53,7 @@ from ingestion.ops.schedules import (
     JOURNAL_TYPE,
     KIND_MODES,
     MODE_KIND,
+    beat_tasks,
     scheduled_intervals,
     scheduled_runs,
     synced_types,
@@ -466,7 +467,8 @@ def journal_status(now: datetime | None = None) -> JournalStatus | None:
 
 
 class Schedule:
-    """What Celery beat (django-celery-beat, when installed) has scheduled: the interval of
+    """What Celery beat (django-celery-beat, when installed) has scheduled for the portal
+    this thread reads (schedules.beat_tasks): the interval of
     each (kind of run, type) (schedules.scheduled_intervals, as /health/ reads it) and the
     next run of the enabled tasks syncing each type."""
 
@@ -478,10 +480,7 @@ class Schedule:
     def load(cls, now: datetime) -> Schedule:
         if not apps.is_installed("django_celery_beat"):
             return cls(now, [], {})
-        from django_celery_beat.models import PeriodicTask
-
-        rows = PeriodicTask.objects.filter(enabled=True).select_related(
-            "interval", "crontab", "solar", "clocked")
+        rows = beat_tasks(related=("interval", "crontab", "solar", "clocked"))
         return cls(now, [(task, _types_of(task)) for task in rows], scheduled_intervals())
 
     def _tasks_for(self, name: str) -> list:

@@ -1,11 +1,12 @@
-"""/status/: how each type is doing (rows from status.py), for staff only."""
+"""/status/: how each type is doing (rows from status.py), for staff only: one section per
+portal (ops/portals.py; `?portal=NAME` shows one), each read inside that portal's scope."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,10 @@ from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from ingestion.sync.hubspot.accounts import in_portal
+
 from .charts import run_chart
+from .portals import Portal, PortalError, several, shown_portals, title
 from .status import (
     COLUMNS,
     NUMERIC,
@@ -36,21 +40,43 @@ HEADERS = {"quarantined": "quaran\u00adtined", "requests": "re\u00adquests",
 
 @staff_member_required  # anonymous or non-staff: redirected to the admin's login form
 def status(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    rows = [_row(status, now) for status in type_statuses(now, hubspot_counts())]
+    try:
+        portals = shown_portals(request.GET.get("portal"))
+    except PortalError as error:
+        raise Http404(str(error)) from None
+    named = several(portals)
     context = {**admin.site.each_context(request), "title": "HubSpot mirror status",
                "columns": [HEADERS.get(c, c) for c in COLUMNS], "numeric": NUMERIC,
-               "rows": rows, "journal": _journal(journal_status(now)),
+               "sections": [_section(portal, named) for portal in portals],
                "refresh": REFRESH_SECONDS,
                "expected_minutes": settings.HUBSPOT_STATUS_EXPECTED_MINUTES,
                "is_nav_sidebar_enabled": False}  # the table needs the width
     return render(request, "ingestion/status.html", context)
 
 
-def _row(status: TypeStatus, now) -> dict:
-    """The row's cells as (column, text, admin link or None, class), its colour and chart."""
+def _section(portal: Portal, named: bool) -> dict:
+    """One portal's rows and journal, read in its scope. Unnamed (the implicit portal
+    alone): no heading, and the element ids of the page before portals."""
+    now = timezone.now()
+    # HubSpot's counts need the portal's credentials in the settings: the implicit
+    # portal's are there; a named portal's are not put there by a web request.
+    counts = hubspot_counts() if portal.implicit else None
+    with in_portal(portal.name):
+        rows = [_row(status, now, portal.implicit)
+                for status in type_statuses(now, counts)]
+        journal = _journal(journal_status(now), portal.implicit)
+    suffix = f"-{portal.name}" if named else ""
+    return {"name": portal.name, "title": title(portal) if named else "", "rows": rows,
+            "journal": journal, "table_id": f"status-table{suffix}",
+            "journal_id": f"journal-status{suffix}"}
+
+
+def _row(status: TypeStatus, now, linked: bool = True) -> dict:
+    """The row's cells as (column, text, admin link or None, class), its colour and chart.
+    Not `linked`: a named portal's runs, which the admin (on the configured database's
+    tables) cannot open."""
     runs = reverse("admin:ingestion_synchistory_changelist")
-    links = {
+    links = {} if not linked else {
         "type": f"{runs}?{urlencode({'object_type__exact': status.object_type})}",
         "last run": _change_url(status.shown_run),
         "error": _change_url(status.shown_run) if _error_of(status) else None,
@@ -65,11 +91,13 @@ def _row(status: TypeStatus, now) -> dict:
             "error": _error_of(status)}
 
 
-def _journal(journal: JournalStatus | None) -> list[tuple[str, str, str | None]] | None:
+def _journal(journal: JournalStatus | None,
+             linked: bool = True) -> list[tuple[str, str, str | None]] | None:
     """The journal's fields as (name, text, admin link or None); None: not set up."""
     if journal is None:
         return None
-    return [(name, text, _change_url(journal.newest) if name == "newest run" else None)
+    return [(name, text, _change_url(journal.newest) if linked and name == "newest run"
+             else None)
             for name, text in journal.cells().items()]
 
 

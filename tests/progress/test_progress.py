@@ -217,12 +217,12 @@ def test_metrics_when_run_in_progress_then_gauges_by_type(client):
                                started_at="2026-01-01T00:00:00Z",
                                progress=progress.Snapshot(500, None, 10.0).as_json())
     text = client.get("/metrics").content.decode()
-    labels = '{mode="full",object_type="contacts"}'
+    labels = '{mode="full",object_type="contacts",portal="default"}'
     assert f"hubspot_mirror_running_records{labels} 12000.0" in text
     assert f"hubspot_mirror_running_expected_records{labels} 40000.0" in text
     assert f"hubspot_mirror_running_records_per_second{labels} 200.0" in text
     assert f"hubspot_mirror_running_eta_seconds{labels} 140.0" in text
-    deals = '{mode="incremental",object_type="deals"}'
+    deals = '{mode="incremental",object_type="deals",portal="default"}'
     assert f"hubspot_mirror_running_records{deals} 500.0" in text
     assert f"hubspot_mirror_running_eta_seconds{deals}" not in text  # no count: no ETA
 

@@ -22,6 +22,7 @@ from journal_ops import (  # noqa: F401 (fixtures)
     journal_run,
     set_up_journal,
 )
+from portals.conftest import scopes_dropped, second, second_server, two_portals  # noqa: F401
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -29,6 +30,7 @@ from selenium.webdriver.support import expected_conditions as seen
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ingestion.models import HubSpotCustomObjectSchema, SyncHistory
+from ingestion.sync.hubspot.accounts import in_portal
 from web.browser_setup import (
     CHROMEDRIVER,
     CHROMIUM,
@@ -83,7 +85,7 @@ def log_in(driver, live_server, django_user_model) -> None:
     driver.find_element(By.NAME, "username").send_keys("operator")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-    wait_for(driver, "#status-table")  # ... and back to the page asked for
+    wait_for(driver, "table.status")  # ... and back to the page asked for
 
 
 def save_full_page(driver, path: Path) -> None:
@@ -193,6 +195,28 @@ def test_dark_theme_when_status_opened_then_page_and_charts_dark(
     assert dark != light
     assert all(luminance(after) < 0.3 < luminance(before)
                for after, before in zip(dark, light, strict=True)), (light, dark)
+
+
+@pytest.mark.usefixtures("two_portals")
+def test_two_portals_when_status_opened_then_a_section_each_within_the_window(
+        live_server, browser, django_user_model):
+    with in_portal("a"):
+        record_run("contacts", minutes_ago=1, created=40)
+    with in_portal("b"):
+        record_run("contacts", status=SyncHistory.Status.FAILED, minutes_ago=2,
+                   error="HubSpot said no to b")
+    log_in(browser, live_server, django_user_model)
+    titles = [title.text for title in browser.find_elements(By.CSS_SELECTOR, "h2.portal-title")]
+    assert [title.split(" (")[0] for title in titles] == [
+        "Portal default", "Portal a", "Portal b"]  # the implicit portal has a token here
+    assert titles[2] == "Portal b (Hub ID 2002)"
+    state = "tr[data-type='contacts'] td[data-column='state']"
+    assert browser.find_element(By.CSS_SELECTOR, f"#status-table-a {state}").text == "fresh"
+    failed = browser.find_element(By.CSS_SELECTOR, f"#status-table-b {state}")
+    assert failed.text == "failed" and within_window(browser, failed)
+    assert browser.find_element(
+        By.CSS_SELECTOR, "#status-table-b tr[data-type='contacts'] td[data-column='error']"
+    ).text == "HubSpot said no to b"
 
 
 def luminance(css_colour: str) -> float:

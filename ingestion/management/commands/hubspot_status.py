@@ -4,9 +4,12 @@ One row per object type, built by ingestion/ops/status.py like the page's: the n
 status and error first, the type's state (failed, stale, late, fresh, skipped), the last
 successful sync and its counts, failures, quarantine, the next scheduled run and the latest
 verify result; then, once HubSpot's webhooks journal is set up, its offset, lag, last read,
-last gap closed and newest run. Colour only on a terminal (Django's styles switch themselves
-off otherwise, and with --no-color). Exit 0 (also when the reader stops early:
-`hubspot_status | head`); 1 when the database cannot be used.
+last gap closed and newest run. Every portal (ops/portals.py), each under a heading, unless
+`--portal NAME` (or HUBSPOT_PORTAL) names one: here the option picks what is shown, it does
+not switch the process into the portal. The implicit portal alone: no heading. Colour only
+on a terminal (Django's styles switch themselves off otherwise, and with --no-color). Exit 0
+(also when the reader stops early: `hubspot_status | head`); 1 when the database cannot be
+used.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from ingestion.management.outcomes import ConfigurationError
 from ingestion.management.portal_option import PortalCommand
+from ingestion.ops.portals import PortalError, several, shown_portals, title
 from ingestion.ops.status import (
     AMBER,
     COLUMNS,
@@ -29,6 +35,7 @@ from ingestion.ops.status import (
     journal_status,
     type_statuses,
 )
+from ingestion.sync.hubspot.accounts import in_portal
 
 from ..base_hubspot_sync import check_database
 
@@ -37,15 +44,27 @@ class Command(PortalCommand, BaseCommand):
     help = ("Show how each object type is doing: its newest run and error, its state, last "
             "successful sync, counts, failures, quarantine, next scheduled run, latest verify.")
 
+    def execute(self, *args, **options):
+        # --portal filters what is shown: every portal is read in its own scope below.
+        return BaseCommand.execute(self, *args, **options)
+
     def handle(self, *args, **options) -> None:
         check_database()  # a CommandError in one line when the database cannot be used
         try:
-            self._print_table()
+            portals = shown_portals(options.get("portal") or settings.HUBSPOT_PORTAL or None)
+        except PortalError as error:
+            raise ConfigurationError(str(error)) from None
+        try:
+            for number, portal in enumerate(portals):
+                if several(portals):
+                    self.stdout.write(f"{chr(10) if number else ''}portal {title(portal)}")
+                with in_portal(portal.name):
+                    self._print_table(hubspot_counts() if portal.implicit else None)
         except BrokenPipeError:
             _silence_stdout()  # the reader (head, less) has what it wanted
 
-    def _print_table(self) -> None:
-        statuses = type_statuses(hubspot=hubspot_counts())
+    def _print_table(self, counts: dict[str, int] | None) -> None:
+        statuses = type_statuses(hubspot=counts)
         rows = [status.cells() for status in statuses]
         widths = {c: max([len(c), *(len(row[c]) for row in rows)]) for c in COLUMNS}
         self.stdout.write(self._line({c: c for c in COLUMNS}, widths, {}))

@@ -5,6 +5,11 @@ Idempotent: tasks are found by name; one that exists is left as the operator edi
 (schedule, kwargs, enabled) unless --reset puts the default back. --dry-run only says what
 it would do.
 
+Every portal's tasks are written to the configured database, which beat reads
+(schedules.portal_schedule): without --portal (or HUBSPOT_PORTAL), every portal the
+operators' views show (ops/portals.py); a named portal's tasks carry `portal` in their kwargs
+and its name in theirs. Here --portal picks the portal: it does not switch the process.
+
 The default depends on HubSpot's webhooks journal (schedules.default_schedule): once
 setup_hubspot_journal has set it up, a run adds the journal's task and moves a task still
 as the other default left it (the incremental sync: every 15 min -> hourly) to this one's;
@@ -16,14 +21,24 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from ingestion.management.base_hubspot_sync import check_database
+from ingestion.management.outcomes import ConfigurationError
 from ingestion.management.portal_option import PortalCommand
 from ingestion.management.sync_flags import command_flags
-from ingestion.ops.schedules import SYNC_TASK, Entry, default_schedule, journal_set_up
+from ingestion.ops.portals import Portal, PortalError, shown_portals
+from ingestion.ops.schedules import (
+    SYNC_TASK,
+    Entry,
+    default_schedule,
+    journal_set_up,
+    portal_schedule,
+)
+from ingestion.sync.hubspot.accounts import in_portal
 
 
 class Command(PortalCommand, BaseCommand):
@@ -37,22 +52,37 @@ class Command(PortalCommand, BaseCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help="list what would be created or reset; change nothing")
 
+    def execute(self, *args, **options):
+        # --portal picks the portal: the tasks of every portal live in the main database.
+        return BaseCommand.execute(self, *args, **options)
+
     def handle(self, *args, **opts) -> None:
         check_database()  # one line, not a traceback, on a database not migrated or down
-        journal = journal_set_up()
-        wanted = default_schedule(journal)
-        other = {entry.name: entry for entry in default_schedule(not journal)}
+        try:
+            portals = shown_portals(opts.get("portal") or settings.HUBSPOT_PORTAL or None)
+        except PortalError as error:
+            raise ConfigurationError(str(error)) from None
+        for portal in portals:
+            self.set_up(portal, opts["reset"], opts["dry_run"])
+
+    def set_up(self, portal: Portal, reset: bool, dry_run: bool) -> None:
+        """Portal `portal`'s tasks, as its webhooks journal (in its scope) asks."""
+        with in_portal(portal.name):
+            journal = journal_set_up()
+        wanted = portal_schedule(default_schedule(journal), portal.name)
+        other = {entry.name: entry
+                 for entry in portal_schedule(default_schedule(not journal), portal.name)}
         for entry in wanted:
             check_flags(entry)
         with transaction.atomic():
             for entry in wanted:
-                done = apply(entry, opts["reset"], opts["dry_run"], other.pop(entry.name, None))
+                done = apply(entry, reset, dry_run, other.pop(entry.name, None))
                 self.stdout.write(f"{done}: {describe(entry)}")
             for entry in other.values():  # the journal's task, the journal gone
-                if remove(entry, opts["dry_run"]):
-                    self.stdout.write(f"{'would be ' if opts['dry_run'] else ''}removed: "
+                if remove(entry, dry_run):
+                    self.stdout.write(f"{'would be ' if dry_run else ''}removed: "
                                       f"{entry.name!r} (the webhooks journal is not set up)")
-            if opts["dry_run"]:
+            if dry_run:
                 transaction.set_rollback(True)
 
 
