@@ -150,3 +150,22 @@ def test_union_when_portal_removed_then_left_out(synced):
             assert cursor.fetchone()[0] is None
     else:
         assert not union_file().exists()
+
+
+def test_union_when_a_portals_views_rebuilt_then_union_follows_and_implicit_joins(
+        synced, settings):
+    first, _ = synced
+    first.control.add_property("contacts", {"name": "a_only_rank", "type": "number",
+                                            "fieldType": "number"})
+    run_command("sync_hubspot_properties", "--portal", "a")  # rebuilds a's views, the union
+    rows = union_rows("hubspot_contact_v", ("portal", "a_only_rank", EXTRA))
+    assert {portal for portal, *_ in rows} == {"a", "b"}  # the implicit portal: no runs yet
+    assert {(portal, rank) for portal, rank, _ in rows} == {("a", None), ("b", None)}
+    settings.HUBSPOT_PORTAL_ID = 1001
+    run_command("sync_hubspot_properties")  # the implicit portal has a run now
+    run_command("sync_hubspot_contacts", "--skip-associations")
+    build_views("--union")
+    rows = by_portal(union_rows("hubspot_contact", ("portal_id", "portal", "id")))
+    assert set(rows) == {"default", "a", "b"}
+    assert {pid for pid, _ in rows["default"]} == {1001}
+    assert {i for _, i in rows["default"]} == {i for _, i in rows["a"]}  # one emulator

@@ -13,8 +13,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from ingestion.base.scopes import use_scope
 from ingestion.management.portal_option import PortalCommand
-from ingestion.sync.hubspot.accounts import activate_portal, all_portals
+from ingestion.sync.hubspot.accounts import all_portals
 from ingestion.sync.hubspot.engines.registry import RECORD_ENGINES
 from ingestion.sync.hubspot.fivetran import build_layer
 from ingestion.sync.hubspot.fivetran.layout import schema
@@ -48,7 +49,7 @@ class Command(PortalCommand, BaseCommand):
         portals = all_portals() if options["all_portals"] else [self.portal]
         try:
             for portal in portals:
-                with activate_portal(portal):
+                with use_scope(portal.scope):  # its tables; building needs no credentials
                     if len(portals) > 1:
                         self.stdout.write(f"portal {portal.name}:")
                     build(options)

@@ -101,6 +101,9 @@ def drop_union(cursor) -> None:
     """PostgreSQL: the union's views gone (before the relations they read are dropped or
     changed); rebuild_union brings them back. SQLite's union is a file: nothing depends."""
     if connection.vendor == "postgresql":
+        # The typed views' builders' lock (held to the end of the transaction; taken again by
+        # the same one, it stacks): no portal's views change while the union is remade.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hubspot_typed_views'))")
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_name(UNION_SCHEMA)} CASCADE")
 
 
@@ -108,8 +111,6 @@ def drop_union(cursor) -> None:
 
 def _rebuild_schema() -> list[str]:
     with transaction.atomic(), connection.cursor() as cursor:
-        # The typed views' builders' lock: no portal's views change while the union reads them.
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('hubspot_typed_views'))")
         drop_union(cursor)
         members = _pg_members(cursor)
         if not any(m.name != IMPLICIT for m in members):
@@ -147,6 +148,9 @@ def _pg_members(cursor) -> list[Member]:
     from ingestion.sync.hubspot.accounts import implicit_portal_id
 
     home = quote_name(_implicit_schema(cursor))
+    cursor.execute("SELECT to_regclass(%s)", [f"{home}.hubspot_portal"])
+    if cursor.fetchone()[0] is None:  # migrated back past the registry: no portals
+        return []
     cursor.execute(f"SELECT name, portal_id FROM {home}.hubspot_portal ORDER BY name")
     named = [Member(name, pid, scope_for(name)) for name, pid in cursor.fetchall()]
     cursor.execute("SELECT nspname FROM pg_namespace")
@@ -220,8 +224,12 @@ def _sqlite_members() -> list[Member]:
 
     main = str(main_database_name())
     with _reader(main) as db:
-        named = db.execute("SELECT name, portal_id FROM hubspot_portal ORDER BY name").fetchall()
-        has_runs = db.execute("SELECT EXISTS (SELECT 1 FROM sync_history)").fetchone()[0]
+        try:
+            named = db.execute("SELECT name, portal_id FROM hubspot_portal ORDER BY name"
+                               ).fetchall()
+            has_runs = db.execute("SELECT EXISTS (SELECT 1 FROM sync_history)").fetchone()[0]
+        except sqlite3.OperationalError:  # migrated back past the registry: no portals
+            return []
     members = [Member(IMPLICIT, implicit_portal_id(), DataScope(sqlite_file=main))] \
         if has_runs else []
     for name, portal_id in named:
