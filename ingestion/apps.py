@@ -42,6 +42,9 @@ def _rebuild_views_after_migrating(sender, using="default", **kwargs) -> None:
     if _layer_dropped:
         _layer_dropped.clear()
         build_layer()
+    from .sync.hubspot.union import rebuild_union
+
+    rebuild_union()  # dropped with the views, or reading tables a migration changed
 
 
 def _set_up_connection(sender, connection, **kwargs) -> None:

@@ -3,18 +3,24 @@ property definitions, and the history views (`hubspot_property_history_ranges_v`
 `hubspot_deal_history_v` …); or, with `--layout fivetran`, the Fivetran-compatible layer
 (docs/fivetran-layer.md). All run by themselves after every `sync_hubspot_properties` (the
 layer once it has been built); run it by hand after restoring a database, or with --rebuild
-to recreate every typed view."""
+to recreate every typed view. `--portal NAME` builds one portal's, `--all-portals` every
+portal's; `--union` (re)makes the union across portals (ingestion/sync/hubspot/union.py: on
+SQLite, the file `<stem>.hubspot-all.sqlite3`; on PostgreSQL schema hubspot_all, which every
+build refreshes anyway)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from ingestion.base.scopes import use_scope
 from ingestion.management.portal_option import PortalCommand
+from ingestion.sync.hubspot.accounts import all_portals
 from ingestion.sync.hubspot.engines.registry import RECORD_ENGINES
 from ingestion.sync.hubspot.fivetran import build_layer
+from ingestion.sync.hubspot.fivetran.layout import schema
 from ingestion.sync.hubspot.typed_views import build_views
+from ingestion.sync.hubspot.union import UNION_SCHEMA, rebuild_union, union_file
 
 from ..base_hubspot_sync import check_database
 
@@ -31,15 +37,34 @@ class Command(PortalCommand, BaseCommand):
                                  "tables in schema HUBSPOT_FIVETRAN_SCHEMA")
         parser.add_argument("--rebuild", action="store_true",
                             help="recreate every view, changed or not")
+        parser.add_argument("--all-portals", action="store_true",
+                            help="every portal's views (manage.py hubspot_portal list)")
+        parser.add_argument("--union", action="store_true",
+                            help="then the union across portals (SQLite: materialized into "
+                                 "<stem>.hubspot-all.sqlite3)")
 
     def handle(self, *args, **options) -> None:
         check_database()
         build = self._fivetran if options["layout"] == "fivetran" else self._typed
+        portals = all_portals() if options["all_portals"] else [self.portal]
         try:
-            build(options)
+            for portal in portals:
+                with use_scope(portal.scope):  # its tables; building needs no credentials
+                    if len(portals) > 1:
+                        self.stdout.write(f"portal {portal.name}:")
+                    build(options)
+            if options["union"]:
+                self._union()
         except DatabaseError as error:
             raise CommandError(f"the views could not be built (nothing changed): "
                                f"{str(error).splitlines()[0]}") from None
+
+    def _union(self) -> None:
+        built = rebuild_union(create_file=True)
+        where = (f"schema {UNION_SCHEMA}" if connection.vendor == "postgresql"
+                 else f"file {union_file()}")
+        self.stdout.write(f"union across portals: {len(built)} relations ({where})"
+                          if built else "union across portals: none (no portal registered)")
 
     def _typed(self, options) -> None:
         report = build_views(RECORD_ENGINES, rebuild=options["rebuild"])
@@ -51,6 +76,6 @@ class Command(PortalCommand, BaseCommand):
 
     def _fivetran(self, options) -> None:
         built = build_layer()
-        where = (f"schema {settings.HUBSPOT_FIVETRAN_SCHEMA}" if connection.vendor == "postgresql"
-                 else f"prefix {settings.HUBSPOT_FIVETRAN_SCHEMA}_")
+        where = (f"schema {schema()}" if connection.vendor == "postgresql"
+                 else f"prefix {schema()}_")
         self.stdout.write(f"Fivetran layer: {len(built)} views built ({where})")

@@ -31,6 +31,8 @@ from ingestion.sync.hubspot.accounts import (
     implicit_configured,
     portal_of,
 )
+from ingestion.sync.hubspot.fivetran.layout import drop_layer_schema
+from ingestion.sync.hubspot.union import rebuild_union
 
 from ..outcomes import EXIT_LOCKED, EXIT_USAGE
 
@@ -80,6 +82,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             row.portal_id = row.portal_id or self._learn_portal_id(name)
         row.save()
+        rebuild_union()
         self.stdout.write(f"Added portal {name} (portal id {row.portal_id or 'unknown'}), "
                           f"its rows in {portal.scope.storage()}.")
 
@@ -128,6 +131,9 @@ class Command(BaseCommand):
         HubSpotPortal.objects.filter(name=portal.name).delete()
         if opts["purge"]:
             drop_scope(portal.scope)
+            drop_layer_schema(portal.scope)
+        rebuild_union()
+        if opts["purge"]:
             self.stdout.write(f"Removed portal {portal.name} and its rows "
                               f"({portal.scope.storage()} dropped).")
         else:

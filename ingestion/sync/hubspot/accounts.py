@@ -128,6 +128,14 @@ def all_portals() -> list[Portal]:
     return implicit + [portal_of(row) for row in _rows()]
 
 
+_outside: dict = {}  # the implicit portal's own settings, while another portal is active
+
+
+def implicit_portal_id() -> int | None:
+    """The implicit portal's Hub ID (HUBSPOT_PORTAL_ID), also while another is active."""
+    return _outside.get("HUBSPOT_PORTAL_ID", settings.HUBSPOT_PORTAL_ID)
+
+
 def portal_settings(portal: Portal) -> dict:
     """The HUBSPOT_* settings a run of `portal` reads (raises PortalError for a missing
     environment variable)."""
@@ -190,12 +198,16 @@ def activate_portal(portal: Portal) -> Iterator[Portal]:
     for secret in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_CLIENT_SECRET", "HUBSPOT_REFRESH_TOKEN"):
         register_secret(values.get(secret))
     before = current_scope()
+    if before.implicit:
+        _outside["HUBSPOT_PORTAL_ID"] = settings.HUBSPOT_PORTAL_ID
     with _settings_overridden(values), _environment(portal.name):
         set_process_scope(portal.scope)
         try:
             yield portal
         finally:
             set_process_scope(before)
+            if before.implicit:
+                _outside.clear()
 
 
 @contextmanager

@@ -292,6 +292,7 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
     (history_views.py) are built with them, from the same definitions."""
     from .history_views import existing as history_views_in  # (it imports this module)
     from .history_views import history_views
+    from .union import drop_union, rebuild_union
 
     wanted = wanted_views(record_engines)
     wanted += history_views(wanted)
@@ -299,6 +300,7 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         backend().prepare_typed_views(cursor)
+        drop_union(cursor)  # its views read these: rebuilt below, in this transaction
         stored = _stored_columns()
         existing = set(connection.introspection.table_names(cursor, include_views=True))
         for spec in wanted:
@@ -314,6 +316,7 @@ def build_views(record_engines: Iterable, *, rebuild: bool = False) -> ViewRepor
             cursor.execute(f"DROP VIEW IF EXISTS {quote_name(gone)}")
             HubSpotViewColumn.objects.filter(view_name=gone).delete()
             report.dropped.append(gone)
+        rebuild_union()
     return report
 
 
@@ -321,8 +324,10 @@ def drop_views() -> list[str]:
     """Drop every typed and history view (before migrations that rebuild the tables they
     read)."""
     from .history_views import existing as history_views_in
+    from .union import drop_union
 
     with transaction.atomic(), connection.cursor() as cursor:
+        drop_union(cursor)
         views = connection.introspection.table_names(cursor, include_views=True)
         names = sorted(set(_stored_columns()) | history_views_in(views))
         for name in names:

@@ -3,10 +3,11 @@ mirror tables it reads, and for each Fivetran column an SQL expression and a typ
 renders each as a view and builds them all in one transaction.
 
 Where the views go: on PostgreSQL, in their own schema (HUBSPOT_FIVETRAN_SCHEMA, default
-`hubspot_fivetran`), named exactly as Fivetran names its tables (`hubspot_fivetran.deal`); on
-SQLite, which has no schemas a view may read across, in the main database with the schema as
-a prefix (`hubspot_fivetran_deal`). Which tables and columns: the sibling modules (TABLES in
-__init__.py); what each means: docs/fivetran-layer.md.
+`hubspot_fivetran`; a named portal's: `<HUBSPOT_FIVETRAN_SCHEMA>_<portal>`, so each portal has
+a layer of its own over its own tables: `schema()`), named exactly as Fivetran names its tables
+(`hubspot_fivetran.deal`); on SQLite, which has no schemas a view may read across, in the
+portal's database file with the schema as a prefix (`hubspot_fivetran_deal`). Which tables
+and columns: the sibling modules (TABLES in __init__.py); what each means: docs/fivetran-layer.md.
 
 Types: each column is declared with a type family (LAYER_TYPES) and rendered so that every
 column naming the same HubSpot object has one type (ids are bigint everywhere: dbt_hubspot
@@ -17,6 +18,7 @@ an error, as in the typed views).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -25,6 +27,9 @@ from django.db import connection, transaction
 
 from ingestion.base.backends import backend
 from ingestion.base.backends.base import Backend, quote_name, sql_literal
+from ingestion.base.scopes import DataScope, current_scope
+
+MAX_NAME = 63  # PostgreSQL's identifier limit (bytes; schema names here are ASCII)
 
 Expression = Callable[[Backend], str]
 
@@ -135,7 +140,22 @@ def parse(db: Backend, sql_type: str, text: str) -> str:
 # -- names ------------------------------------------------------------------------------------
 
 def schema() -> str:
-    return settings.HUBSPOT_FIVETRAN_SCHEMA
+    """The layer's schema for the portal this thread is in (PostgreSQL): the setting for the
+    implicit portal, `<setting>_<portal name>` for a named one (dbt_hubspot's
+    `hubspot_union_schemas` can list them: docs/fivetran-layer.md)."""
+    return schema_of(current_scope())
+
+
+def schema_of(scope: DataScope) -> str:
+    """`scope`'s layer schema (SQLite: the prefix, the same in every portal's file)."""
+    base = settings.HUBSPOT_FIVETRAN_SCHEMA
+    if scope.implicit or connection.vendor != "postgresql":
+        return base
+    name = f"{base}_{scope.name}"
+    if len(name) > MAX_NAME:  # PostgreSQL would cut it: cut it here, told apart by a digest
+        digest = hashlib.sha1(name.encode()).hexdigest()[:6]
+        name = f"{name[:MAX_NAME - 7]}_{digest}"
+    return name
 
 
 def view_name(table: str) -> str:
@@ -170,10 +190,13 @@ def view_sql(table: Table, db: Backend) -> str:
 def build(tables: Iterable[Table]) -> list[str]:
     """Drop the layer's views and create `tables`' in one transaction (readers see the old
     layer or the new one); returns the names built."""
+    from ..union import drop_union, rebuild_union
+
     db = backend()
     built = []
     with transaction.atomic(), connection.cursor() as cursor:
         db.prepare_typed_views(cursor)  # the safe casts (and, on PostgreSQL, one builder)
+        drop_union(cursor)  # its views read the layer's: rebuilt below, in this transaction
         if connection.vendor == "postgresql":
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema())}")
         for name in existing_views(cursor):
@@ -181,12 +204,23 @@ def build(tables: Iterable[Table]) -> list[str]:
         for table in tables:
             cursor.execute(view_sql(table, db))
             built.append(table.name)
+        rebuild_union()
     return built
+
+
+def drop_layer_schema(scope: DataScope) -> None:
+    """A removed portal's layer schema (PostgreSQL; SQLite's layer went with its file)."""
+    if connection.vendor == "postgresql" and not scope.implicit:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote_name(schema_of(scope))} CASCADE")
 
 
 def drop() -> list[str]:
     """Drop every view of the layer (before migrations that rebuild the tables it reads)."""
+    from ..union import drop_union
+
     with transaction.atomic(), connection.cursor() as cursor:
+        drop_union(cursor)
         names = existing_views(cursor)
         for name in names:
             cursor.execute(f"DROP VIEW IF EXISTS {view_name(name)}")
