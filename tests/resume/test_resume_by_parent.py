@@ -12,6 +12,7 @@ again until a run completes.
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from sync_commands import run_command
@@ -42,8 +43,8 @@ BANDS = [(0.15, 0.35), (0.5, 0.7)]
 def killed_then_finished(hubspot, name: str, command: str, total: int, seed: str,
                          between, *flags: str) -> tuple[list[int], set[str]]:
     """Run `command` in a child, SIGKILLed at a random point of each band, then once more to
-    the end; `between()` changes HubSpot after the first kill. The committed records at each
-    kill, and the ids the killed attempts read."""
+    the end; `between(n)` runs after the n-th kill (changes HubSpot …). The committed records
+    at each kill, and the ids the killed attempts read."""
     rng = random.Random(seed)
     kills: list[int] = []
     seen: set[str] = set()
@@ -54,8 +55,7 @@ def killed_then_finished(hubspot, name: str, command: str, total: int, seed: str
             break
         kills.append(SyncCheckpoint.objects.get(object_type=name).records)
         seen |= seen_by_attempts(name)
-        if len(kills) == 1:
-            between()
+        between(len(kills))
     return kills, seen
 
 
@@ -63,6 +63,13 @@ def last_run(name: str) -> SyncHistory:
     run = SyncHistory.objects.filter(object_type=name).latest("pk")
     assert run.status == "success", run.details
     return run
+
+
+def planned(command: str, name: str) -> list[int]:
+    """`--plan`'s records and requests for the type."""
+    out = run_command(command, "--plan").out
+    line = next(line for line in out.splitlines() if line.startswith(f"plan: {name} "))
+    return [int(re.search(rf"{field}=(\d+)", line)[1]) for field in ("records", "requests")]
 
 
 def read_before(key: str, name: str, keys: list[str]) -> bool:
@@ -106,16 +113,21 @@ def test_deal_splits_killed_at_random_points_resume_after_the_last_committed_dea
     total = 2 * len(deals)
     assert len(deals) > 5 * DEALS_PER_REQUEST and len(upstream_splits(api, deals)) == total
 
-    def replace_one_unread() -> None:  # a deal no attempt has read yet gets new splits
-        assert read_before(deals[-1], "deal_splits", deals)
-        split_evenly(api, [deals[-1]], owners[:1])
+    plan: list[int] = []
+
+    def between_attempts(kill: int) -> None:
+        if kill == 1:  # a deal no attempt has read yet gets new splits
+            assert read_before(deals[-1], "deal_splits", deals)
+            split_evenly(api, [deals[-1]], owners[:1])
+        else:  # the plan of the resumed read: the deals after the last committed batch
+            plan.extend(planned("sync_hubspot_deal_splits", "deal_splits"))
 
     hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=0.2,
                                match={"path_prefix": SPLITS_READ})
     try:
         kills, seen = killed_then_finished(
             hubspot, "deal_splits", "sync_hubspot_deal_splits", total, "issue28-deal-splits",
-            replace_one_unread, "--batch-size", "40")
+            between_attempts, "--batch-size", "40")
     finally:
         hubspot.control.clear_faults()
     print(f"kills at committed records {kills}")
@@ -124,6 +136,9 @@ def test_deal_splits_killed_at_random_points_resume_after_the_last_committed_dea
     assert run.details["resumed"]["position"][AFTER_KEY] in deals
     assert "after_key=" in run.details["resumed"]["from"]
     assert run.details["requests"] < full_requests  # only the deals after the last batch
+    left = deals[deals.index(run.details["resumed"]["position"][AFTER_KEY]) + 1:]
+    assert plan == [len(left), 1 + -(-len(left) // DEALS_PER_REQUEST)]  # and the probe
+    assert run.details["requests"] == plan[1]
     live = dict(HubSpotDealSplit.objects.filter(archived=False).values_list("pk", "deal_id"))
     swept = set(HubSpotDealSplit.objects.filter(archived=True).values_list("pk", flat=True))
     assert live == upstream_splits(api, deals)
@@ -149,7 +164,9 @@ def test_conversation_messages_killed_at_random_points_resume_after_the_last_thr
     total = HubSpotConversationMessage.objects.count()
     gone: list[str] = []
 
-    def delete_one_unread() -> None:  # a thread no attempt has read is deleted upstream
+    def delete_one_unread(kill: int) -> None:  # a thread no attempt read is deleted upstream
+        if kill > 1:
+            return
         gone.append(threads[-1])
         assert read_before(gone[0], "conversation_messages", threads)
         hubspot.control.conversation_thread(gone[0], delete=True)

@@ -193,10 +193,13 @@ class HubSpotConversationMessageSyncEngine(ByParent, HubSpotSourceSyncEngine):
     def _threads(self, mode: Mode) -> list[str]:
         """The mirrored threads whose messages to read, in a stable order (a resumed read:
         those after the last one committed)."""
-        threads = self.parents_left(HubSpotConversationThread.objects.all())
+        threads = self.parents_left(self.parent_rows())
         if not (mode is Mode.FULL or self.options.force_overwrite):
             threads = threads.filter(self._changed(mode))
         return list(threads.order_by("pk").values_list("pk", flat=True).iterator())
+
+    def parent_rows(self):
+        return HubSpotConversationThread.objects.all()
 
     def _changed(self, mode: Mode) -> Q:
         """Threads whose latest message is from the run's start time on and, incrementally,

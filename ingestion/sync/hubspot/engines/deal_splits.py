@@ -44,12 +44,14 @@ class HubSpotDealSplitSyncEngine(ByParent, HubSpotSourceSyncEngine):
     plan_reads_per = ("deals", DEAL_SPLITS_BATCH)  # every live deal, every run
 
     def probe(self) -> None:
-        first = self._deal_ids().first() or NO_DEAL
+        first = self.parent_rows().order_by("pk").values_list("pk", flat=True).first() \
+            or NO_DEAL
         self.client.request("POST", self.client.paths.deal_splits_batch_read(),
                             json={"inputs": [{"id": str(first)}]})
 
     def pages(self, since: datetime | None) -> Iterator[Page]:
-        ids = self.parents_left(self._deal_ids()).iterator(chunk_size=5_000)
+        ids = (self.parents_left(self.parent_rows()).order_by("pk")
+               .values_list("pk", flat=True).iterator(chunk_size=5_000))
         chunks = iter(lambda: [str(i) for i in islice(ids, DEAL_SPLITS_BATCH)], [])
         # Each batch of deals is one parent, named by its last (highest) deal id.
         yield from self.walked((chunk[-1], [self._splits_of(chunk)]) for chunk in chunks)
@@ -61,10 +63,8 @@ class HubSpotDealSplitSyncEngine(ByParent, HubSpotSourceSyncEngine):
         # (deal id, split) pairs: a split names its deal only by where it is listed.
         return [(str(deal["id"]), split) for deal in reply.results for split in deal["splits"]]
 
-    @staticmethod
-    def _deal_ids():
-        return (OBJECT_MODELS["deals"].objects.filter(archived=False).order_by("pk")
-                .values_list("pk", flat=True))
+    def parent_rows(self):
+        return OBJECT_MODELS["deals"].objects.filter(archived=False)
 
     def row(self, item: tuple[str, dict]) -> tuple[dict, dict]:
         deal_id, split = item

@@ -126,9 +126,11 @@ class HubSpotMarketingEventParticipationSyncEngine(ByParent, HubSpotSourceSyncEn
 
     def prepare(self) -> None:
         super().prepare()
-        self.event_ids = list(self.parents_left(
-            HubSpotMarketingEvent.objects.filter(archived=False)).order_by("id")
-            .values_list("id", flat=True))
+        self.event_ids = list(self.parents_left(self.parent_rows()).order_by("id")
+                              .values_list("id", flat=True))
+
+    def parent_rows(self):
+        return HubSpotMarketingEvent.objects.filter(archived=False)
 
     def read_check(self) -> ReadCheck | None:
         if not self.unread:

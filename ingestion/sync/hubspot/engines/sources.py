@@ -103,10 +103,20 @@ class ByParent:
         at = self.resumed.position if self.resumed else {}
         self.unread = int(at.get(UNREAD) or 0)  # counted by the fetch stage from here on
 
+    def parent_rows(self) -> QuerySet:
+        """The mirror's rows a full read walks (in any order: the walk sorts them)."""
+        raise NotImplementedError
+
     def parents_left(self, parents: QuerySet) -> QuerySet:
         """`parents` (ordered by primary key) after the last one a resumed read committed."""
         last = self.resumed.position.get(AFTER_KEY) if self.resumed else None
         return parents if last is None else parents.filter(pk__gt=last)
+
+    def plan_parents_left(self) -> int | None:
+        """For `--plan`: the parents a resumed read has still to walk (None: not resumed)."""
+        if self.resumed is None or AFTER_KEY not in self.resumed.position:
+            return None
+        return self.parents_left(self.parent_rows()).count()
 
     def walked(self, parents: Iterable[tuple[object, Iterable[list]]]) -> Iterator[Page]:
         """The pages of each `(parent key, its pages)` in turn (read lazily), each carrying

@@ -183,9 +183,8 @@ class HubSpotSubscriptionStatusSyncEngine(ByParent, HubSpotSourceSyncEngine):
         last one committed), else the recipients of the changes stored since the run's start
         time (keyed by themselves)."""
         if mode in (Mode.FULL, Mode.IDS):
-            found = self.parents_left(OBJECT_MODELS["contacts"].objects.filter(
-                archived=False)).exclude(email=None).exclude(email="").order_by(
-                "pk").values_list("pk", "email")
+            found = self.parents_left(self.parent_rows()).order_by("pk").values_list(
+                "pk", "email")
         else:
             found = HubSpotSubscriptionChange.objects.filter(self._changed(mode)).order_by(
                 "recipient").values_list("recipient", "recipient").distinct()
@@ -193,6 +192,10 @@ class HubSpotSubscriptionStatusSyncEngine(ByParent, HubSpotSourceSyncEngine):
         for key, email in found.iterator():
             keyed_emails.setdefault(email.strip().lower(), str(key))
         return [(key, email) for email, key in keyed_emails.items()]
+
+    def parent_rows(self):
+        return (OBJECT_MODELS["contacts"].objects.filter(archived=False)
+                .exclude(email=None).exclude(email=""))
 
     def _changed(self, mode: Mode) -> Q:
         """The stored changes whose recipients to read: those HubSpot dates from the run's
