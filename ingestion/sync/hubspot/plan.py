@@ -38,7 +38,9 @@ The estimate follows the code that reads, one function per kind of engine:
 
 A type with a checkpoint its run would resume (ingestion/base/resume.py; one it would
 discard is no resume) is planned as the resumed read: the records (or definitions) the
-stopped read did not commit, its line ending `resumes_from=<records committed>`.
+stopped read did not commit (a source read by parent: the mirror's parents after the last
+one committed, engines/sources.py `ByParent`), its line ending `resumes_from=<records
+committed>`.
 
 Not counted anywhere cheap, so planned low on a first run: a thread's messages beyond one
 page and the truncated ones read again whole; the subscription timeline's pages.
