@@ -38,7 +38,9 @@ The estimate follows the code that reads, one function per kind of engine:
 
 A type with a checkpoint its run would resume (ingestion/base/resume.py; one it would
 discard is no resume) is planned as the resumed read: the records (or definitions) the
-stopped read did not commit, its line ending `resumes_from=<records committed>`.
+stopped read did not commit (a source read by parent: the mirror's parents after the last
+one committed, engines/sources.py `ByParent`), its line ending `resumes_from=<records
+committed>`.
 
 Not counted anywhere cheap, so planned low on a first run: a thread's messages beyond one
 page and the truncated ones read again whole; the subscription timeline's pages.
@@ -261,7 +263,7 @@ def plan_listing(engine_class: type, options: SyncOptions, client: HubSpotClient
     mode, _, _ = _mode_of(engine)
     probe = 1 if isinstance(engine, ProbedFirst) else 0
     if engine_class.plan_reads_per is not None:
-        items, requests = _read_by_parent(engine_class, mode, counts)
+        items, requests = _read_by_parent(engine, mode, counts)
     elif mode is not Mode.FULL:
         items, requests = 0, engine_class.plan_listings
     else:
@@ -275,12 +277,18 @@ def plan_listing(engine_class: type, options: SyncOptions, client: HubSpotClient
                     resumes_from=_committed(engine))
 
 
-def _read_by_parent(engine_class: type, mode: Mode, counts: Counts) -> tuple[int, int]:
+def _read_by_parent(engine, mode: Mode, counts: Counts) -> tuple[int, int]:
     """(the other type's records the run reads by, its requests for them): from that
     type's plan in this command (its live records on a full read, its changed ones on an
     incremental one), else, planned apart, the mirror's live rows of it (what the run reads
-    on a full read; an incremental one reads those changed since: taken as none)."""
-    full = mode is Mode.FULL
+    on a full read; an incremental one reads those changed since: taken as none). A resumed
+    read: the mirror's parents after its last committed one (engines/sources.py)."""
+    from .engines.sources import ByParent
+
+    engine_class, full = type(engine), mode is Mode.FULL
+    left = engine.plan_parents_left() if isinstance(engine, ByParent) else None
+    if left is not None:
+        return left, math.ceil(left / engine_class.plan_reads_per[1])
     parent, per_request = (engine_class.plan_reads_per if full else
                            engine_class.plan_changed_per or engine_class.plan_reads_per)
     planned = counts.planned.get(parent)

@@ -17,7 +17,9 @@ docs/modes.md#conversations): five sources on the marketing sources' base (sourc
   Its own source, not written by the threads run, so the base engine's modes, counts, dry
   runs and force overwrite apply to messages unchanged; and no message is skipped: a thread
   whose messages could not be read fails by its id, which keeps the messages watermark (and
-  so "the last complete run") where it was, so the next run reads that thread again.
+  so "the last complete run") where it was, so the next run reads that thread again. A
+  stopped full read resumes after the last thread whose messages committed (threads are
+  walked in id order: sources.py `ByParent`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from datetime import UTC, datetime
 import msgspec
 from django.db.models import Q
 
-from ingestion.base.results import Mode, ReadCheck, RecordError
+from ingestion.base.results import Mode, Page, ReadCheck, RecordError
 from ingestion.models import (
     HubSpotConversationChannel,
     HubSpotConversationChannelAccount,
@@ -44,7 +46,7 @@ from ..limits import CONVERSATIONS_PAGE
 from ..replies import Counted
 from ..timeparse import parse_hubspot_datetime
 from .definitions import flag, text
-from .sources import HubSpotSourceSyncEngine, SameContentWriter
+from .sources import ByParent, HubSpotSourceSyncEngine, SameContentWriter
 
 COMPLETE = "NOT_TRUNCATED"  # every other truncationStatus means the listing cut the text
 
@@ -170,7 +172,7 @@ class HubSpotConversationThreadSyncEngine(ConversationListing):
             "latest_message_received_at": _time(thread, "latestMessageReceivedTimestamp", key)}
 
 
-class HubSpotConversationMessageSyncEngine(HubSpotSourceSyncEngine):
+class HubSpotConversationMessageSyncEngine(ByParent, HubSpotSourceSyncEngine):
     object_type = "conversation_messages"
     model = HubSpotConversationMessage
     # A request (a page of messages) per thread: every thread on a full read, those whose
@@ -187,14 +189,17 @@ class HubSpotConversationMessageSyncEngine(HubSpotSourceSyncEngine):
     def prepare(self) -> None:
         super().prepare()
         self.thread_ids = self._threads(self.result.mode)
-        self.unread_threads = 0  # threads whose messages could not be read (fetch stage)
 
     def _threads(self, mode: Mode) -> list[str]:
-        """The mirrored threads whose messages to read, in a stable order."""
-        threads = HubSpotConversationThread.objects.all()
+        """The mirrored threads whose messages to read, in a stable order (a resumed read:
+        those after the last one committed)."""
+        threads = self.parents_left(self.parent_rows())
         if not (mode is Mode.FULL or self.options.force_overwrite):
             threads = threads.filter(self._changed(mode))
         return list(threads.order_by("pk").values_list("pk", flat=True).iterator())
+
+    def parent_rows(self):
+        return HubSpotConversationThread.objects.all()
 
     def _changed(self, mode: Mode) -> Q:
         """Threads whose latest message is from the run's start time on and, incrementally,
@@ -210,15 +215,15 @@ class HubSpotConversationMessageSyncEngine(HubSpotSourceSyncEngine):
 
     def read_check(self) -> ReadCheck | None:
         # A thread whose messages were not read says nothing of them: no sweep.
-        if not self.unread_threads:
+        if not self.unread:
             return None
-        return ReadCheck({"unread_threads": self.unread_threads},
-                         f"the messages of {self.unread_threads} thread(s) could not be read; "
+        return ReadCheck({"unread_threads": self.unread},
+                         f"the messages of {self.unread} thread(s) could not be read; "
                          "nothing was archived as gone")
 
-    def pages(self, since: datetime | None) -> Iterator[list]:
-        for thread_id in self.thread_ids:
-            yield self._messages_of(thread_id)
+    def pages(self, since: datetime | None) -> Iterator[Page]:
+        yield from self.walked((thread_id, [self._messages_of(thread_id)])
+                               for thread_id in self.thread_ids)
 
     def _messages_of(self, thread_id: str) -> list:
         """The thread's messages as `(thread id, original content, message)` items; a thread
@@ -239,7 +244,7 @@ class HubSpotConversationMessageSyncEngine(HubSpotSourceSyncEngine):
         return [(thread_id, self._original(thread_id, m), m) for m in messages]
 
     def _unread(self, thread_id: str, error: Exception) -> list:
-        self.unread_threads += 1
+        self.unread += 1
         return [(thread_id, Unread(f"messages could not be read: {error}"[:500]), {})]
 
     def _original(self, thread_id: str, message: object) -> dict | Unread | None:

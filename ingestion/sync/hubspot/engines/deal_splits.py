@@ -11,7 +11,9 @@ archived by the full read's sweep.
 Why not incremental: HubSpot documents no signal of a split change: nothing says a split
 written through the UI or the upsert API moves the deal's `hs_lastmodifieddate`, and splits
 have no search. Reading only the deals changed since the last run could therefore miss a
-change, so every run reads them all (one request per DEAL_SPLITS_BATCH deals).
+change, so every run reads them all (one request per DEAL_SPLITS_BATCH deals), in deal id
+order: a stopped full read resumes after the last batch of deals whose splits committed
+(sources.py `ByParent`).
 
 Portals without deal splits (below Sales Hub Enterprise, or splits turned off) and tokens
 without the `crm.dealsplits.read_write` scope get 403: the type is skipped (no access).
@@ -24,42 +26,45 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
-from ingestion.base.results import RecordError
+from ingestion.base.results import Page, RecordError
 from ingestion.models import OBJECT_MODELS, HubSpotDealSplit
 
 from ..errors import HubSpotMalformedReplyError
 from ..limits import DEAL_SPLITS_BATCH
 from ..replies import Listing
 from .definitions import text
-from .sources import HubSpotSourceSyncEngine
+from .sources import ByParent, HubSpotSourceSyncEngine
 
 NO_DEAL = "0"  # what the probe asks for when the mirror holds no deal yet
 
 
-class HubSpotDealSplitSyncEngine(HubSpotSourceSyncEngine):
+class HubSpotDealSplitSyncEngine(ByParent, HubSpotSourceSyncEngine):
     object_type = "deal_splits"
     model = HubSpotDealSplit
     plan_reads_per = ("deals", DEAL_SPLITS_BATCH)  # every live deal, every run
 
     def probe(self) -> None:
-        first = self._deal_ids().first() or NO_DEAL
+        first = self.parent_rows().order_by("pk").values_list("pk", flat=True).first() \
+            or NO_DEAL
         self.client.request("POST", self.client.paths.deal_splits_batch_read(),
                             json={"inputs": [{"id": str(first)}]})
 
-    def pages(self, since: datetime | None) -> Iterator[list]:
-        ids = self._deal_ids().iterator(chunk_size=5_000)
-        while chunk := [str(i) for i in islice(ids, DEAL_SPLITS_BATCH)]:
-            reply = self.client.request(
-                "POST", self.client.paths.deal_splits_batch_read(),
-                json={"inputs": [{"id": deal_id} for deal_id in chunk]}, check=_every_deal_read)
-            # (deal id, split) pairs: a split names its deal only by where it is listed.
-            yield [(str(deal["id"]), split) for deal in reply.results
-                   for split in deal["splits"]]
+    def pages(self, since: datetime | None) -> Iterator[Page]:
+        ids = (self.parents_left(self.parent_rows()).order_by("pk")
+               .values_list("pk", flat=True).iterator(chunk_size=5_000))
+        chunks = iter(lambda: [str(i) for i in islice(ids, DEAL_SPLITS_BATCH)], [])
+        # Each batch of deals is one parent, named by its last (highest) deal id.
+        yield from self.walked((chunk[-1], [self._splits_of(chunk)]) for chunk in chunks)
 
-    @staticmethod
-    def _deal_ids():
-        return (OBJECT_MODELS["deals"].objects.filter(archived=False).order_by("pk")
-                .values_list("pk", flat=True))
+    def _splits_of(self, deal_ids: list[str]) -> list:
+        reply = self.client.request(
+            "POST", self.client.paths.deal_splits_batch_read(),
+            json={"inputs": [{"id": deal_id} for deal_id in deal_ids]}, check=_every_deal_read)
+        # (deal id, split) pairs: a split names its deal only by where it is listed.
+        return [(str(deal["id"]), split) for deal in reply.results for split in deal["splits"]]
+
+    def parent_rows(self):
+        return OBJECT_MODELS["deals"].objects.filter(archived=False)
 
     def row(self, item: tuple[str, dict]) -> tuple[dict, dict]:
         deal_id, split = item

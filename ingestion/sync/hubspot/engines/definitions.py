@@ -10,8 +10,9 @@ A full read that pages a listing through `listed` (owners, and most marketing so
 engines/sources.py) resumes when it stops (ingestion/base/resume.py): each page carries the
 read's position once it is saved (which listing, the cursor of its next page), and a resumed
 read asks for that page first; the earlier attempts' seen ids are restored by
-BaseSyncEngine, so the sweep archives exactly what no attempt read. A read that is not
-listed so (a page yields plain lists: one or two requests, or a read by parent) starts over.
+BaseSyncEngine, so the sweep archives exactly what no attempt read. A read by parent
+resumes after its last committed parent (engines/sources.py `ByParent`); a read whose pages
+are plain lists (one or two requests) starts over.
 """
 
 from __future__ import annotations

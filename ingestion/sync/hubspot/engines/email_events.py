@@ -13,7 +13,9 @@ which has no date-versioned twin, so every `HUBSPOT_API_VERSION` reads the v1 pa
   repeats); events created since the first attempt began are the next incremental run's.
 - `email_campaigns`: read whole each run: their last activity from the activity listing, the
   ids from the by-id listing, and for each page of ids their details (one request each:
-  HubSpot has no batch read), so at most a page of details is held.
+  HubSpot has no batch read), so at most a page of details is held. A stopped full read
+  resumes at the page of ids after its last committed one (`listed`: definitions.py), the
+  details of the campaigns already committed not asked again.
 """
 
 from __future__ import annotations
@@ -210,12 +212,15 @@ class HubSpotEmailCampaignSyncEngine(HubSpotSourceSyncEngine):
         # The ids come from the by-id listing: the activity listing's order changes while it
         # is paged (a campaign with a new event moves to the front), so a campaign can be
         # missed there, and a full run would then archive it.
+        # Paged through `listed`: a stopped full read resumes at the page of ids after its
+        # last committed one (the activity listing, a request per 100, is read again whole).
         activity = self._last_activity()
-        for page in self.client.get_pages(self.client.paths.email_campaigns_by_id(),
-                                          {"limit": EMAIL_CAMPAIGNS_PAGE}, shape=CAMPAIGNS,
-                                          cursor="offset"):
-            yield [campaign for campaign in (self._details(row, activity) for row in page)
-                   if campaign is not None]
+        for page in self.listed(self.client.paths.email_campaigns_by_id(),
+                                {"limit": EMAIL_CAMPAIGNS_PAGE}, shape=CAMPAIGNS,
+                                cursor="offset"):
+            yield page.carrying([campaign for campaign in
+                                 (self._details(row, activity) for row in page)
+                                 if campaign is not None])
 
     def _last_activity(self) -> dict[int, int]:
         """Each campaign's `lastUpdatedTime` (epoch ms) from the activity listing: one small

@@ -10,7 +10,9 @@ events API (docs/hubspot-api.md#marketing-events; modes in docs/modes.md#marketi
   why the source runs after `marketing_events`. A failure reading one event's participations
   fails that event alone (named by its id), the others are saved, and the run sweeps nothing:
   what it could not read is unknown, not gone. An event HubSpot no longer has (404) has no
-  participations to keep: the sweep archives them.
+  participations to keep: the sweep archives them. Events are walked in id order: a stopped
+  full read resumes after the last event whose participations committed (sources.py
+  `ByParent`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from ingestion.base.results import ReadCheck, RecordError
+from ingestion.base.results import Page, ReadCheck, RecordError
 from ingestion.models import HubSpotMarketingEvent, HubSpotMarketingEventParticipation
 
 from ..errors import (
@@ -34,7 +36,7 @@ from ..limits import MARKETING_EVENTS_PAGE_MAX, PARTICIPATIONS_PAGE_MAX
 from ..replies import Counted
 from ..timeparse import parse_hubspot_datetime
 from .definitions import flag, integer, text
-from .sources import HubSpotSourceSyncEngine
+from .sources import ByParent, HubSpotSourceSyncEngine
 
 # What fails one event's participations alone (the others are still read). A 401, a rate
 # or daily limit and the pacer's own refusals stop the run: every event would meet them.
@@ -111,7 +113,7 @@ def custom_properties(listed) -> dict:
 UNREAD = "_mirror_unread"  # an item standing for an event whose participations were not read
 
 
-class HubSpotMarketingEventParticipationSyncEngine(HubSpotSourceSyncEngine):
+class HubSpotMarketingEventParticipationSyncEngine(ByParent, HubSpotSourceSyncEngine):
     object_type = "marketing_event_participations"
     model = HubSpotMarketingEventParticipation
     plan_reads_per = ("marketing_events", 1)  # a listing (a page at least) per event
@@ -124,20 +126,22 @@ class HubSpotMarketingEventParticipationSyncEngine(HubSpotSourceSyncEngine):
 
     def prepare(self) -> None:
         super().prepare()
-        self.event_ids = list(HubSpotMarketingEvent.objects.filter(archived=False)
-                              .order_by("id").values_list("id", flat=True))
-        self.unread: list[str] = []  # events whose participations could not be read
+        self.event_ids = list(self.parents_left(self.parent_rows()).order_by("id")
+                              .values_list("id", flat=True))
+
+    def parent_rows(self):
+        return HubSpotMarketingEvent.objects.filter(archived=False)
 
     def read_check(self) -> ReadCheck | None:
         if not self.unread:
             return None
-        return ReadCheck({"unread_events": len(self.unread)},
-                         f"the participations of {len(self.unread)} marketing event(s) could "
+        return ReadCheck({"unread_events": self.unread},
+                         f"the participations of {self.unread} marketing event(s) could "
                          "not be read; nothing was archived as gone")
 
-    def pages(self, since: datetime | None) -> Iterator[list]:
-        for event_id in self.event_ids:
-            yield from self._participations(event_id)
+    def pages(self, since: datetime | None) -> Iterator[Page]:
+        yield from self.walked((event_id, self._participations(event_id))
+                               for event_id in self.event_ids)
 
     def _participations(self, event_id: str) -> Iterator[list]:
         path = self.client.paths.marketing_event_participations(event_id)
@@ -148,7 +152,7 @@ class HubSpotMarketingEventParticipationSyncEngine(HubSpotSourceSyncEngine):
         except EVENT_READ_ERRORS as error:
             if getattr(error, "status", None) == 404:
                 return  # the event is gone upstream: none of its participations are kept
-            self.unread.append(event_id)
+            self.unread += 1
             yield [(event_id, {UNREAD: f"{type(error).__name__}: {error}"[:300]})]
 
     def upstream_total(self) -> int | None:

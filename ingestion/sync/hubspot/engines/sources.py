@@ -9,7 +9,9 @@ the base engines': the modes and their flags, force overwrite per batch, dry run
 the watermark (the newest `updated_at` saved), the sweep of what a full read no longer saw, a
 bad item failing alone by its id. A source that pages its listing through `listed`
 (engines/definitions.py) resumes a stopped full read at the page after its last committed
-one; the others start over (docs/operations.md#resuming-a-stopped-full-read).
+one; a source read by the mirror's own rows (`ByParent`: deal splits, conversation messages,
+event participations, subscription statuses) after the last parent whose reads committed;
+the others start over (docs/operations.md#resuming-a-stopped-full-read).
 
 Most of these APIs need a Marketing Hub tier or a scope the app may lack, and HubSpot then
 answers 403 (docs/hubspot-api.md#errors): `probe` asks once before the run is recorded, so
@@ -18,10 +20,12 @@ answers 403 (docs/hubspot-api.md#errors): `probe` asks once before the run is re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from ingestion.base.results import Mode
+from django.db.models import QuerySet
+
+from ingestion.base.results import Mode, Page
 from ingestion.base.writer import BatchPlan, BatchWriter
 
 from ..errors import HubSpotError, HubSpotForbiddenError
@@ -72,6 +76,60 @@ class SameContentWriter(BatchWriter):
         batch.replace = [key for key in batch.replace if key["id"] not in same]
         batch.unchanged_ids += sorted(same)
         return batch
+
+
+# A read by parent's position (`ByParent`): the key of the last parent whose reads are
+# committed, and how many parents (or inputs) could not be read so far, earlier attempts'
+# included (a read that left one unread sweeps nothing, resumed or not).
+AFTER_KEY, UNREAD = "after_key", "unread"
+
+
+class ByParent:
+    """A source HubSpot lists only per parent, so read by walking the mirror's own rows of
+    another type (deals, threads, events, contacts) in primary key order: a read (or pages)
+    per parent, or per batch of them.
+
+    A stopped full read resumes (ingestion/base/resume.py) after the last parent whose reads
+    are committed: each parent's last page carries `{after_key, unread}`, its earlier pages
+    the position before it (a batch that ends inside a parent leaves it to be read again on
+    resume, as repeats). `parents_left` narrows the parents to those past that key, compared
+    by the database that sorted them (its collation, not Python's). The earlier attempts'
+    seen ids are restored by BaseSyncEngine, so the sweep archives exactly what no attempt
+    read; `unread` is restored here, so `read_check` still refuses the sweep when an earlier
+    attempt could not read a parent."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        at = self.resumed.position if self.resumed else {}
+        self.unread = int(at.get(UNREAD) or 0)  # counted by the fetch stage from here on
+
+    def parent_rows(self) -> QuerySet:
+        """The mirror's rows a full read walks (in any order: the walk sorts them)."""
+        raise NotImplementedError
+
+    def parents_left(self, parents: QuerySet) -> QuerySet:
+        """`parents` (ordered by primary key) after the last one a resumed read committed."""
+        last = self.resumed.position.get(AFTER_KEY) if self.resumed else None
+        return parents if last is None else parents.filter(pk__gt=last)
+
+    def plan_parents_left(self) -> int | None:
+        """For `--plan`: the parents a resumed read has still to walk (None: not resumed)."""
+        if self.resumed is None or AFTER_KEY not in self.resumed.position:
+            return None
+        return self.parents_left(self.parent_rows()).count()
+
+    def walked(self, parents: Iterable[tuple[object, Iterable[list]]]) -> Iterator[Page]:
+        """The pages of each `(parent key, its pages)` in turn (read lazily), each carrying
+        the read's position once it is saved."""
+        done = dict(self.resumed.position) if self.resumed else {}
+        for key, pages in parents:
+            held: tuple = ()
+            for page in pages:
+                if held:
+                    yield Page(held, position=done)
+                held = tuple(page)
+            done = {AFTER_KEY: str(key), UNREAD: self.unread}
+            yield Page(held, position=done)  # possibly empty: it still moves the position
 
 
 class HubSpotSourceSyncEngine(ProbedFirst, HubSpotDefinitionSyncEngine):

@@ -13,7 +13,9 @@ statuses (docs/hubspot-api.md#subscriptions; modes in docs/modes.md#subscription
   run), or of the recipients of the stored changes dated from the watermark minus the
   lookback on, or stored since the last statuses run began (an incremental run). They are
   taken in the main thread before the run reads (`prepare`): the fetch stage never touches
-  the database. A full run holds them all in memory (a list of strings).
+  the database. A full run holds them all in memory (a list of strings), walked in contact
+  id order: a stopped full read resumes after the last batch of contacts whose statuses
+  committed (sources.py `ByParent`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 import msgspec
 from django.db.models import Q
 
-from ingestion.base.results import Mode, ReadCheck, RecordError
+from ingestion.base.results import Mode, Page, ReadCheck, RecordError
 from ingestion.models import (
     OBJECT_MODELS,
     HubSpotSubscriptionChange,
@@ -41,7 +43,7 @@ from ..limits import SUBSCRIPTION_STATUSES_BATCH, SUBSCRIPTION_TIMELINE_PAGE
 from ..replies import Listing, OffsetListing, keyed
 from ..timeparse import parse_hubspot_datetime
 from .definitions import flag, integer, text
-from .sources import HubSpotSourceSyncEngine
+from .sources import ByParent, HubSpotSourceSyncEngine
 
 CHANNEL = {"channel": "EMAIL"}  # required; the only channel HubSpot documents
 
@@ -150,7 +152,7 @@ def _occurred(item: dict, change: dict, label: str) -> datetime | None:
         raise RecordError(label, "a timeline item with an unreadable time") from None
 
 
-class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
+class HubSpotSubscriptionStatusSyncEngine(ByParent, HubSpotSourceSyncEngine):
     object_type = "subscription_statuses"
     model = HubSpotSubscriptionStatus
     # A full read asks for every live contact's statuses, an incremental one for the
@@ -166,8 +168,7 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
 
     def prepare(self) -> None:
         super().prepare()
-        self.emails = self._emails(self.result.mode)
-        self.unread = 0  # inputs HubSpot answered with an error (counted by the fetch stage)
+        self.emails = self._emails(self.result.mode)  # `unread`: inputs HubSpot could not read
 
     def read_check(self) -> ReadCheck | None:
         # Statuses of an email HubSpot could not read are unknown, not gone: no sweep.
@@ -176,16 +177,25 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
         return ReadCheck({"unread_emails": self.unread}, f"HubSpot could not read the "
                          f"statuses of {self.unread} email(s); nothing was archived as gone")
 
-    def _emails(self, mode: Mode) -> list[str]:
-        """The emails to read, distinct, in a stable order: every stored contact's (a full
-        run), else the recipients of the changes stored since the run's start time."""
+    def _emails(self, mode: Mode) -> list[tuple[str, str]]:
+        """The emails to read, distinct, in a stable order, each with its parent's key: every
+        stored contact's, by contact id (a full run; a resumed one: the contacts after the
+        last one committed), else the recipients of the changes stored since the run's start
+        time (keyed by themselves)."""
         if mode in (Mode.FULL, Mode.IDS):
-            found = OBJECT_MODELS["contacts"].objects.filter(archived=False).exclude(
-                email=None).exclude(email="").order_by("pk").values_list("email", flat=True)
+            found = self.parents_left(self.parent_rows()).order_by("pk").values_list(
+                "pk", "email")
         else:
             found = HubSpotSubscriptionChange.objects.filter(self._changed(mode)).order_by(
-                "recipient").values_list("recipient", flat=True).distinct()
-        return list(dict.fromkeys(email.strip().lower() for email in found.iterator()))
+                "recipient").values_list("recipient", "recipient").distinct()
+        keyed_emails: dict[str, str] = {}  # email → its first parent's key
+        for key, email in found.iterator():
+            keyed_emails.setdefault(email.strip().lower(), str(key))
+        return [(key, email) for email, key in keyed_emails.items()]
+
+    def parent_rows(self):
+        return (OBJECT_MODELS["contacts"].objects.filter(archived=False)
+                .exclude(email=None).exclude(email=""))
 
     def _changed(self, mode: Mode) -> Q:
         """The stored changes whose recipients to read: those HubSpot dates from the run's
@@ -201,17 +211,22 @@ class HubSpotSubscriptionStatusSyncEngine(HubSpotSourceSyncEngine):
         stored_since = Q(synced_at__gte=began) if began else Q()
         return Q(updated_at__gte=self.previous_watermark - lookback) | stored_since
 
-    def pages(self, since: datetime | None) -> Iterator[list]:
-        path = self.client.paths.subscription_statuses_batch_read()
+    def pages(self, since: datetime | None) -> Iterator[Page]:
         emails_left = iter(self.emails)
-        while emails := list(islice(emails_left, SUBSCRIPTION_STATUSES_BATCH)):
-            reply = self.client.request("POST", path, params=CHANNEL,
-                                        json={"inputs": emails}, shape=StatusesReply)
-            # A 207 names the inputs HubSpot could not read in `errors`: each fails by itself,
-            # and the run sweeps nothing (`read_check`).
-            self.unread += len(reply.errors)
-            yield [*(status for result in reply.results for status in statuses_of(result)),
-                   *({UNREAD: error} for error in reply.errors)]
+        batches = iter(lambda: list(islice(emails_left, SUBSCRIPTION_STATUSES_BATCH)), [])
+        # Each batch of emails is one parent, named by its last email's parent key.
+        yield from self.walked((batch[-1][0], [self._statuses_of([e for _, e in batch])])
+                               for batch in batches)
+
+    def _statuses_of(self, emails: list[str]) -> list:
+        reply = self.client.request(
+            "POST", self.client.paths.subscription_statuses_batch_read(), params=CHANNEL,
+            json={"inputs": emails}, shape=StatusesReply)
+        # A 207 names the inputs HubSpot could not read in `errors`: each fails by itself, and
+        # the run sweeps nothing (`read_check`).
+        self.unread += len(reply.errors)
+        return [*(status for result in reply.results for status in statuses_of(result)),
+                *({UNREAD: error} for error in reply.errors)]
 
     def row(self, status: dict) -> tuple[dict, dict]:
         if UNREAD in status:
