@@ -116,6 +116,11 @@ def get_portal(name: str) -> Portal:
     return portal_of(rows[name])
 
 
+def registered_portal_ids() -> dict[int, str]:
+    """The registered portals whose HubSpot id is known, by that id (webhook routing)."""
+    return {row.portal_id: row.name for row in _rows() if row.portal_id is not None}
+
+
 def implicit_configured() -> bool:
     """Whether the settings give the implicit portal credentials of its own."""
     return bool(settings.HUBSPOT_ACCESS_TOKEN or settings.HUBSPOT_REFRESH_TOKEN)
@@ -203,5 +208,8 @@ def in_portal(name: str) -> Iterator[Portal]:
     """This thread reads and writes portal `name`'s tables for the block (settings
     untouched): a web view showing or receiving one portal's data."""
     portal = get_portal(name)
+    if portal.scope == current_scope():  # already there: no switch (SQLite would reconnect,
+        yield portal                     # ending a transaction the caller may be in)
+        return
     with use_scope(portal.scope):
         yield portal
