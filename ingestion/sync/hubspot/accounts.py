@@ -77,8 +77,9 @@ def _resolver(row) -> Callable[[], dict[str, str]]:
             return {"HUBSPOT_ACCESS_TOKEN": "", "HUBSPOT_CLIENT_ID": row.client_id,
                     "HUBSPOT_CLIENT_SECRET": _from_env(row.client_secret_env, row.name),
                     "HUBSPOT_REFRESH_TOKEN": _from_env(row.refresh_token_env, row.name)}
+        # HUBSPOT_CLIENT_ID / _SECRET stay the app's (one app for every portal): the
+        # webhooks journal reads each portal as that app (its client credentials).
         return {"HUBSPOT_ACCESS_TOKEN": _from_env(row.token_env, row.name),
-                "HUBSPOT_CLIENT_ID": "", "HUBSPOT_CLIENT_SECRET": "",
                 "HUBSPOT_REFRESH_TOKEN": ""}
     return credentials
 
