@@ -97,6 +97,8 @@ def test_all_portals_when_every_portal_succeeds_then_exit_0_and_both_synced(chil
     assert contacts_of("b") == upstream_contacts(second)
 
 
-def test_all_portals_with_portal_when_run_then_usage_error(two_portals):
-    error, _ = run_failing("sync_hubspot_all", "--all-portals", "--portal", "a")
-    assert error.returncode == 2 and "choose one" in str(error)
+@pytest.mark.parametrize(("flags", "said"), [(("--portal", "a"), "choose one"),
+                                             (("--plan",), "--plan goes with one portal")])
+def test_all_portals_with_portal_or_plan_when_run_then_usage_error(two_portals, flags, said):
+    error, _ = run_failing("sync_hubspot_all", "--all-portals", *flags)
+    assert error.returncode == 2 and said in str(error)

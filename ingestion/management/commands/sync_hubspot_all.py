@@ -83,6 +83,9 @@ class Command(MultiSyncCommand):
             raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
         if opts["queue"] and not opts["on_workers"]:
             raise CommandError("--queue goes with --on-workers", returncode=EXIT_USAGE)
+        if opts["all_portals"] and opts["plan"]:  # each portal's plan is its own command's
+            raise CommandError("--plan goes with one portal: sync_hubspot_all --portal NAME "
+                               "--plan", returncode=EXIT_USAGE)
         if opts["all_portals"]:
             return self._all_portals(opts)
         # --plan with --on-workers or --parallel: the same requests under the same shared
