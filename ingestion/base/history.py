@@ -61,10 +61,29 @@ def _close_abandoned(object_type: str) -> None:
                 object_type=object_type, status=SyncHistory.Status.RUNNING):
             if _alive(other):
                 raise SyncAlreadyRunning(_running_message(object_type, other))
-            other.status = SyncHistory.Status.ABANDONED
-            other.error_message = "abandoned: the process ended without finishing the run"
-            other.finished_at = timezone.now()
-            other.save(update_fields=["status", "error_message", "finished_at"])
+            _abandon(other)
+
+
+def close_abandoned_runs() -> int:
+    """Every type's `running` rows closed as the runner closes one type's before it takes
+    its lock (`_close_abandoned`): a row whose process is gone (SIGKILLed) is abandoned.
+    Returns how many are still running (their process alive)."""
+    alive = 0
+    with transaction.atomic():
+        for row in SyncHistory.objects.select_for_update().filter(
+                status=SyncHistory.Status.RUNNING):
+            if _alive(row):
+                alive += 1
+            else:
+                _abandon(row)
+    return alive
+
+
+def _abandon(row: SyncHistory) -> None:
+    row.status = SyncHistory.Status.ABANDONED
+    row.error_message = "abandoned: the process ended without finishing the run"
+    row.finished_at = timezone.now()
+    row.save(update_fields=["status", "error_message", "finished_at"])
 
 
 def abandon_runs_of(pid: int, why: str) -> None:

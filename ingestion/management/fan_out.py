@@ -118,11 +118,17 @@ def run_stage(name: str, commands: Iterable[str], opts: dict, queue: str,
     """Send one task per command, then wait for all: what each came to, in the order they
     ended. `say` is given the stage's progress; SIGINT/SIGTERM revoke the tasks not yet
     ended."""
+    return run_tasks(name, {command: {"command": command, **flags_for(command, opts)}
+                            for command in commands}, queue, say)
+
+
+def run_tasks(name: str, tasks: dict[str, dict], queue: str, say) -> list[Report]:
+    """One `ingestion.sync_hubspot` task per entry of `tasks` (its name in the reports: its
+    keyword arguments), then wait for all (StageWait): what each came to, as it ended."""
     from config.celery import app  # only here: a run in one process needs no broker
 
-    sent = {command: app.send_task("ingestion.sync_hubspot", queue=queue,
-                                   kwargs={"command": command, **flags_for(command, opts)})
-            for command in commands}
+    sent = {key: app.send_task("ingestion.sync_hubspot", queue=queue, kwargs=kwargs)
+            for key, kwargs in tasks.items()}
     stopping: list[int] = []
     with _forwarding_signals({}, stopping):
         return StageWait(app, name, sent, queue, say).until_done(stopping)
@@ -303,38 +309,51 @@ def run_stage_locally(commands: Iterable[str], opts: dict, parallel: int) -> lis
     themselves from HubSpot's rate-limit headers (each counts the others' requests it sees
     there: pacing.py), or share HUBSPOT_RATE_LIMIT_REDIS_URL's budget when one is set.
     SIGINT/SIGTERM are passed on to them (each finishes its batch in flight and exits 130)."""
-    pending, running, reports = list(commands), {}, []
+    return run_processes([(command, [command, *cli_flags(flags_for(command, opts))])
+                          for command in commands], parallel)
+
+
+def run_processes(jobs: list[tuple[str, list[str]]], parallel: int) -> list[Report]:
+    """Up to `parallel` `manage.py` processes at once, one per job: (its name in the reports,
+    the command and its flags); what each came to, in the order they ended. Signals are
+    passed on as `run_stage_locally` says."""
+    pending, running, reports = list(jobs), {}, []
     env = child_environment(parallel)
     stopping: list[int] = []  # the signal received, if any: start nothing more
     with _forwarding_signals(running, stopping), tempfile.TemporaryDirectory() as folder:
         while pending or running:
             if stopping:
-                reports += [Report(c, EXIT_INTERRUPTED, error="not started: interrupted")
-                            for c in pending]
+                reports += [Report(key, EXIT_INTERRUPTED, error="not started: interrupted")
+                            for key, _ in pending]
                 pending = []
                 if not running:
                     break
             while pending and len(running) < parallel and not stopping:
-                command = pending.pop(0)
-                running[command] = _start(command, opts, env, os.path.join(folder, command))
+                key, args = pending.pop(0)
+                running[key] = _start(args, env, os.path.join(folder, key))
                 if stopping:  # it came while this child was being started: not passed on
-                    running[command][0].send_signal(stopping[-1])
-            command, (process, err, path) = _first_done(running)
-            reports.append(_finished(command, process, err, path, interrupted=bool(stopping)))
+                    running[key][0].send_signal(stopping[-1])
+            key, (process, err, path) = _first_done(running)
+            reports.append(_finished(key, process, err, path, interrupted=bool(stopping)))
     return reports
 
 
-def _start(command: str, opts: dict, env: dict, path: str) -> tuple:
-    """A child process for `command`, writing its outcomes to `path`. Its output is not
-    read (what it came to is in that file); its stderr is kept in a file (not a pipe: a
-    chatty child never blocks on a full one) for its last line, should it die before it
-    says why."""
+def manage_py(command: str) -> list[str]:
+    """The command line that starts `command` (tests narrow what a child runs here)."""
+    return [sys.executable, "manage.py", command]
+
+
+def _start(args: list[str], env: dict, path: str) -> tuple:
+    """A child process for `args` (a command and its flags), writing its outcomes to `path`.
+    Its output is not read (what it came to is in that file); its stderr is kept in a file
+    (not a pipe: a chatty child never blocks on a full one) for its last line, should it die
+    before it says why."""
     open(path, "w").close()  # an empty file: a child that dies at once wrote nothing
     err = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by _finished
     process = subprocess.Popen(
         # --skip-checks: this command ran Django's system checks already.
-        [sys.executable, "manage.py", command, "--noinput", "--skip-checks",
-         "--outcome-file", path, *cli_flags(flags_for(command, opts))],
+        [*manage_py(args[0]), "--noinput", "--skip-checks", "--outcome-file", path,
+         *args[1:]],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
     return process, err, path
 

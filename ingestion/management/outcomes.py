@@ -84,6 +84,17 @@ def status_text(status: Status) -> str:
     return "skipped (no access)" if status is Status.NO_ACCESS else str(status)
 
 
+# A run of several parts each with its own exit code (`sync_hubspot_all --all-portals`: one
+# per portal) exits with the worst of theirs, in this order (worst first).
+SEVERITY = (Status.INTERRUPTED, Status.FAILED, Status.USAGE, Status.NOT_EXACT, Status.LOCKED,
+            Status.PARTIAL, Status.NO_ACCESS, Status.SUCCESS)
+
+
+def worst(statuses) -> Status:
+    """The worst of `statuses` (SEVERITY); success when there are none."""
+    return min(statuses, key=SEVERITY.index, default=Status.SUCCESS)
+
+
 def status_of(exit_code: int) -> Status:
     """The status an exit code says; any code outside the table is a failure."""
     return _BY_EXIT_CODE.get(exit_code, Status.FAILED)

@@ -7,6 +7,8 @@ sent from one background thread (`webhook-apply-enqueue`), on a connection of it
 short socket timeouts, no connection retries and no publish retries, and without subscribing
 to the result (nobody waits for it). A delivery that arrives while a send is under way only
 asks for one more send after it: however long the broker hangs, there is at most one thread.
+Each send names its portal (the task applies that portal's events in its scope); requests
+for several portals made during a send become one send each after it.
 A send that fails is logged and nothing else: the events are stored and pending, and
 `apply_hubspot_events` (cron, beat) or the next delivery's task applies them.
 """
@@ -17,6 +19,7 @@ import logging
 import threading
 
 from config.celery import app as celery_app
+from ingestion.sync.hubspot.accounts import IMPLICIT
 
 log = logging.getLogger("ingestion.webhooks")
 
@@ -31,12 +34,12 @@ class ApplyRequests:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sender: threading.Thread | None = None
-        self._again = False
+        self._asked: set[str] = set()  # the portals whose events wait for a send
 
-    def request(self) -> None:
+    def request(self, portal: str = IMPLICIT) -> None:
         with self._lock:
+            self._asked.add(portal)
             if self._sender is not None:
-                self._again = True
                 return
             self._sender = threading.Thread(target=self._send_while_asked, daemon=True,
                                             name="webhook-apply-enqueue")
@@ -52,24 +55,27 @@ class ApplyRequests:
 
     def _send_while_asked(self) -> None:
         while True:
-            send_apply_task()
             with self._lock:
-                if not self._again:
+                if not self._asked:
                     self._sender = None
                     return
-                self._again = False
+                portals, self._asked = sorted(self._asked), set()
+            for portal in portals:
+                send_apply_task(portal)
 
 
-def send_apply_task() -> bool:
-    """Send `ingestion.apply_hubspot_events` once; False (logged) if the broker did not take
-    it."""
+def send_apply_task(portal: str = IMPLICIT) -> bool:
+    """Send `ingestion.apply_hubspot_events` once, for `portal` (the implicit portal's task
+    names none, as before: the worker's HUBSPOT_PORTAL, else the settings' own); False
+    (logged) if the broker did not take it."""
     from ingestion.tasks import apply_hubspot_events  # the tasks import the commands
 
     try:
         with celery_app.connection_for_write(connect_timeout=SEND_TIMEOUT_S,
                                              transport_options=NO_RETRIES) as connection:
-            apply_hubspot_events.apply_async(connection=connection, retry=False,
-                                             ignore_result=True)
+            kwargs = {} if portal == IMPLICIT else {"portal": portal}
+            apply_hubspot_events.apply_async(kwargs=kwargs, connection=connection,
+                                             retry=False, ignore_result=True)
     except Exception as error:  # kombu's and redis's connection errors share no base we import
         log.warning("webhook events stored but the apply task was not enqueued (%s: %s); "
                     "apply_hubspot_events or the next delivery applies them",

@@ -9,6 +9,9 @@ changes the scheme, host or path this process sees), HUBSPOT_WEBHOOK_APPLY_ON_RE
 the Celery task `ingestion.apply_hubspot_events` after each delivery, from a background
 thread: enqueue.py; default off: run `manage.py apply_hubspot_events` from cron or Celery
 beat instead), HUBSPOT_PORTAL_ID (events of other portals are recorded, never applied).
+With several portals (one app installed in each), each event is stored in the scope of the
+registered portal its `portalId` names, the others in the implicit portal's as before
+(event_store.by_portal), and the apply task is sent for each portal that got events.
 
 Answers: 200 once the events are stored (nothing else is done in the request: no HubSpot call
 and no wait on the broker, so HubSpot never times out and retries), with `{"stored": n,
@@ -34,7 +37,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ingestion.sync.hubspot.event_store import store_events
+from ingestion.sync.hubspot.accounts import in_portal
+from ingestion.sync.hubspot.event_store import Stored, by_portal, store_events
 
 from .enqueue import apply_requests
 from .signature import check_v3
@@ -61,10 +65,21 @@ def receive(request: HttpRequest) -> HttpResponse:
     events = parsed(body)
     if not isinstance(events, list):
         return JsonResponse({"error": "expected a JSON array of events"}, status=400)
-    result = store_events(events, timezone.now())
-    if result.stored and settings.HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT:
-        transaction.on_commit(apply_requests.request)
+    result = stored_by_portal(events)
     return JsonResponse({"stored": result.stored, "skipped": result.skipped})
+
+
+def stored_by_portal(events: list) -> Stored:
+    """Each event stored in its portal's scope; the apply task asked for each portal that
+    got events to apply."""
+    result, received_at = Stored(), timezone.now()
+    for name, group in by_portal(events).items():
+        with in_portal(name) as portal:
+            part = store_events(group, received_at, mirrored=portal.portal_id)
+        result.stored, result.skipped = result.stored + part.stored, result.skipped + part.skipped
+        if part.stored and settings.HUBSPOT_WEBHOOK_APPLY_ON_RECEIPT:
+            transaction.on_commit(lambda name=name: apply_requests.request(name))
+    return result
 
 
 def parsed(body: bytes) -> object:

@@ -19,8 +19,11 @@ SECOND_PORTAL = {"contacts": 25, "seed": 2, "rate_limit": "none",
 
 
 @pytest.fixture(scope="session")
-def second_server():
-    with start_emulator(token="token-of-b", **SECOND_PORTAL) as running:
+def second_server(emulator_server):
+    """The same app as the session emulator's (its client id and secret: one app installed
+    in every portal, as the webhooks journal reads them)."""
+    with start_emulator(token="token-of-b", client_id=emulator_server.client_id,
+                        client_secret=emulator_server.client_secret, **SECOND_PORTAL) as running:
         yield running
 
 

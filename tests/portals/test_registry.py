@@ -149,3 +149,22 @@ def test_oauth_portal_when_added_and_synced_then_grant_sealed_in_its_own_scope(h
         stored = " ".join(str(value) for row in cursor.fetchall() for value in row)
     assert OAUTH_APP["refresh_token"] not in stored
     assert OAUTH_APP["client_secret"] not in stored
+
+
+def test_remove_when_the_running_row_was_left_by_a_killed_process_then_closed_and_removed(
+        hubspot, monkeypatch):
+    monkeypatch.setenv("KEPT_TOKEN", hubspot.token)
+    portal_command("add", "kept", "--token-env", "KEPT_TOKEN", "--portal-id", "7",
+                   "--base-url", hubspot.url)
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    killed.kill()  # SIGKILL: its run never closed its row
+    killed.wait()
+    with use_scope(scope_for("kept")):
+        run = SyncHistory.objects.create(object_type="contacts", mode="full",
+                                         started_at="2026-01-01T00:00:00Z",
+                                         pid=killed.pid, hostname=socket.gethostname())
+    assert "kept" in portal_command("remove", "kept")
+    assert not HubSpotPortal.objects.exists()
+    with use_scope(scope_for("kept")):
+        closed = SyncHistory.objects.get(pk=run.pk)
+    assert closed.status == "abandoned" and closed.finished_at is not None

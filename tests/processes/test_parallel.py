@@ -174,9 +174,9 @@ def test_parallel_when_signalled_while_a_child_starts_then_it_stops_too_and_no_o
     monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-test")
     started = []
 
-    def start_then_signalled(command, *args):
-        child = start(command, *args)
-        started.append(command)
+    def start_then_signalled(args, *rest):
+        child = start(args, *rest)
+        started.append(args[0])  # the command (then its flags)
         os.kill(os.getpid(), signal.SIGTERM)  # handled here, before `child` is returned
         return child
 

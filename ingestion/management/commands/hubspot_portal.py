@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from ingestion.base.history import close_abandoned_runs
 from ingestion.base.scopes import ScopeNameError, check_name, create_scope, drop_scope, use_scope
 from ingestion.models import HubSpotPortal, SyncHistory
 from ingestion.sync.hubspot.accounts import (
@@ -192,16 +193,17 @@ def _listed(portal, row: HubSpotPortal) -> tuple:
 
 
 def _runs(portal=None, *, running: bool = False):
-    """The portal's runs and its last run's start (list), or how many are running (remove).
+    """The portal's runs and its last run's start (list), or how many are running (remove:
+    those whose process is alive, once the abandoned ones are closed).
     A scope not migrated (or gone) has none."""
     from contextlib import nullcontext
 
     scoped = use_scope(portal.scope) if portal and not portal.implicit else nullcontext()
     try:
         with scoped:
+            if running:  # a row left by a killed process is closed, never counted
+                return close_abandoned_runs()
             runs = SyncHistory.objects.all()
-            if running:
-                return runs.filter(status=SyncHistory.Status.RUNNING).count()
             last = runs.order_by("-started_at").first()
             return runs.count(), (f"{last.started_at:%Y-%m-%d %H:%M} {last.object_type} "
                                   f"{last.status}" if last else "-")

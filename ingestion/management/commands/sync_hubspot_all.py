@@ -1,5 +1,8 @@
+import time
+
 from django.core.management.base import CommandError
 
+from ingestion.sync.hubspot.accounts import all_portals
 from ingestion.sync.hubspot.connection import client_from_settings
 from ingestion.sync.hubspot.engines.custom_objects import custom_object_engines
 from ingestion.sync.hubspot.engines.registry import (
@@ -14,9 +17,19 @@ from ingestion.sync.hubspot.errors import (
     HubSpotUnauthorizedError,
 )
 
+from .. import all_portals as portals_run
 from .. import fan_out
 from ..multi_sync import MultiSyncCommand, format_table
-from ..outcomes import EXIT_INTERRUPTED, EXIT_USAGE, Outcome, Status, Wording, command_error
+from ..outcomes import (
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Outcome,
+    Status,
+    Wording,
+    command_error,
+    worst,
+)
 
 # Definitions first (what the records refer to), then the CRM records, lists and forms
 # (with their memberships and submissions), the marketing sources, then custom objects.
@@ -48,7 +61,19 @@ class Command(MultiSyncCommand):
                             help="run up to N types at once, each in its own process on this "
                                  "machine (definitions first, then record types, then custom "
                                  "objects); they share the rate budget (default 1: one after "
-                                 "another in this process)")
+                                 "another in this process); with --all-portals: up to N "
+                                 "portals at once, each in its own process")
+        parser.add_argument("--all-portals", action="store_true",
+                            help="run every portal (manage.py hubspot_portal list), one "
+                                 "after another, or --parallel N / --on-workers; one table "
+                                 "per portal and a total; the exit status is the worst "
+                                 "portal's")
+
+    def execute(self, *args, **options):
+        if options.get("all_portals") and options.get("portal"):
+            raise CommandError("--all-portals runs every portal, --portal one: choose one",
+                               returncode=EXIT_USAGE)
+        return super().execute(*args, **options)
 
     def handle(self, *args, **opts) -> None:
         if opts["parallel"] is not None and opts["on_workers"]:
@@ -58,6 +83,11 @@ class Command(MultiSyncCommand):
             raise CommandError("--parallel must be at least 1", returncode=EXIT_USAGE)
         if opts["queue"] and not opts["on_workers"]:
             raise CommandError("--queue goes with --on-workers", returncode=EXIT_USAGE)
+        if opts["all_portals"] and opts["plan"]:  # each portal's plan is its own command's
+            raise CommandError("--plan goes with one portal: sync_hubspot_all --portal NAME "
+                               "--plan", returncode=EXIT_USAGE)
+        if opts["all_portals"]:
+            return self._all_portals(opts)
         # --plan with --on-workers or --parallel: the same requests under the same shared
         # budget, whoever sends them: planned here, in this process (docs/operations.md).
         if opts["plan"] or (not opts["on_workers"] and (opts["parallel"] or 1) == 1):
@@ -100,6 +130,28 @@ class Command(MultiSyncCommand):
             # Every type that ended is reported, also those that ended after an interrupt.
             for outcome in report.rows():
                 self.record(outcome)
+
+    def _all_portals(self, opts: dict) -> None:
+        """Every portal, each stopping alone (all_portals.py); exits with the worst's."""
+        portals = all_portals()
+        if not portals:
+            raise CommandError("no portal to run: none is registered (manage.py hubspot_portal "
+                               "add) and the HUBSPOT_* settings give no token",
+                               returncode=EXIT_USAGE)
+        if opts["on_workers"]:
+            opts["queue"] = opts["queue"] or fan_out.default_queue()
+            fan_out.check_workers(opts["queue"])
+        started = time.monotonic()
+        runs = portals_run.run_portals(portals, opts, self.stderr.write)
+        for run in runs:
+            self.stdout.write(portals_run.portal_table(run) + "\n")
+        self.stdout.write(portals_run.total_table(runs, time.monotonic() - started))
+        status = worst(run.status for run in runs)
+        if status is not Status.SUCCESS:
+            failing = [f"{run.portal.name} ({run.status})" for run in runs
+                       if run.status is not Status.SUCCESS]
+            raise CommandError(f"{len(failing)} of {len(runs)} portal(s) did not succeed: "
+                               f"{', '.join(failing)}", returncode=EXIT_CODES[status])
 
     def steps(self, client):
         yield from ENGINES

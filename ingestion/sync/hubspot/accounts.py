@@ -77,8 +77,9 @@ def _resolver(row) -> Callable[[], dict[str, str]]:
             return {"HUBSPOT_ACCESS_TOKEN": "", "HUBSPOT_CLIENT_ID": row.client_id,
                     "HUBSPOT_CLIENT_SECRET": _from_env(row.client_secret_env, row.name),
                     "HUBSPOT_REFRESH_TOKEN": _from_env(row.refresh_token_env, row.name)}
+        # HUBSPOT_CLIENT_ID / _SECRET stay the app's (one app for every portal): the
+        # webhooks journal reads each portal as that app (its client credentials).
         return {"HUBSPOT_ACCESS_TOKEN": _from_env(row.token_env, row.name),
-                "HUBSPOT_CLIENT_ID": "", "HUBSPOT_CLIENT_SECRET": "",
                 "HUBSPOT_REFRESH_TOKEN": ""}
     return credentials
 
@@ -114,6 +115,11 @@ def get_portal(name: str) -> Portal:
         raise PortalError(f"no portal named {name!r}; known: {', '.join(known_names())} "
                           "(manage.py hubspot_portal list)")
     return portal_of(rows[name])
+
+
+def registered_portal_ids() -> dict[int, str]:
+    """The registered portals whose HubSpot id is known, by that id (webhook routing)."""
+    return {row.portal_id: row.name for row in _rows() if row.portal_id is not None}
 
 
 def implicit_configured() -> bool:
@@ -215,5 +221,8 @@ def in_portal(name: str) -> Iterator[Portal]:
     """This thread reads and writes portal `name`'s tables for the block (settings
     untouched): a web view showing or receiving one portal's data."""
     portal = get_portal(name)
+    if portal.scope == current_scope():  # already there: no switch (SQLite would reconnect,
+        yield portal                     # ending a transaction the caller may be in)
+        return
     with use_scope(portal.scope):
         yield portal

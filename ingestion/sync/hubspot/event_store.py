@@ -17,6 +17,13 @@ until it gives up, so an event that fails would take the valid ones with it. So:
   and logged by its eventId, never its body; the rest are stored;
 - with HUBSPOT_PORTAL_ID set, an event of another portal is recorded settled ("ignored: …")
   at once: it is never applied (the applier checks again: ingestion/sync/hubspot/portals.py).
+
+Several portals (accounts.py): one app, one target URL, every installation's events in one
+delivery. `by_portal` routes each event by its `portalId` to the registered portal with that
+id, whose scope stores it (`store_events(..., mirrored=that id)`); an event of any other
+portal (the implicit one's, HUBSPOT_PORTAL_ID or learnt by the applier, or one nobody
+registered) goes to the implicit portal's scope as before, where an unknown portal's event is
+recorded and never applied.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from django.db import DataError, IntegrityError, transaction
 
 from ingestion.models import WebhookEvent
 
+from .accounts import IMPLICIT, registered_portal_ids
 from .catalog import OBJECT_TYPE_NAMES, WEBHOOK_PREFIX_TYPES
 from .portals import configured_portal, other_portal
 
@@ -127,8 +135,28 @@ def _whole(event: dict, key: str) -> int:
     return number
 
 
-def store_events(events: list, received_at: datetime) -> Stored:
-    """Store each usable event once (module doc): what was stored, and what was not."""
+def by_portal(events: list) -> dict[str, list]:
+    """The delivery's events by the name of the portal whose scope stores them (module doc),
+    in the order they came."""
+    registered = registered_portal_ids()
+    implicit_id = configured_portal()
+    routed: dict[str, list] = {}
+    for event in events:
+        portal_id = event.get("portalId") if isinstance(event, dict) else None
+        try:
+            number = _whole({"portalId": portal_id}, "portalId")
+        except UnusableEvent:
+            number = None
+        name = IMPLICIT if number == implicit_id else registered.get(number, IMPLICIT)
+        routed.setdefault(name, []).append(event)
+    return routed
+
+
+def store_events(events: list, received_at: datetime, *,
+                 mirrored: int | None = None) -> Stored:
+    """Store each usable event once (module doc): what was stored, and what was not.
+    `mirrored`: the id of the portal whose scope this is (default HUBSPOT_PORTAL_ID)."""
+    mirrored = configured_portal() if mirrored is None else mirrored
     rows: dict[int, WebhookEvent] = {}
     result = Stored()
     for event in events:
@@ -138,7 +166,7 @@ def store_events(events: list, received_at: datetime) -> Stored:
             result.skipped += 1
             _not_stored(event, str(reason), received_at)
             continue
-        rows.setdefault(row.event_id, _settle_other_portal(row))
+        rows.setdefault(row.event_id, _settle_other_portal(row, mirrored))
     refused = insert_rows(list(rows.values()))
     result.stored, result.skipped = len(rows) - refused, result.skipped + refused
     return result
@@ -154,8 +182,7 @@ def insert_rows(rows: list[WebhookEvent]) -> int:
     return len(refused)
 
 
-def _settle_other_portal(row: WebhookEvent) -> WebhookEvent:
-    mirrored = configured_portal()
+def _settle_other_portal(row: WebhookEvent, mirrored: int | None) -> WebhookEvent:
     why = other_portal(row.portal_id, mirrored) if mirrored is not None else ""
     if why:
         row.applied_at, row.error = row.received_at, why
