@@ -221,8 +221,5 @@ def in_portal(name: str) -> Iterator[Portal]:
     """This thread reads and writes portal `name`'s tables for the block (settings
     untouched): a web view showing or receiving one portal's data."""
     portal = get_portal(name)
-    if portal.scope == current_scope():  # already there: no switch (SQLite would reconnect,
-        yield portal                     # ending a transaction the caller may be in)
-        return
-    with use_scope(portal.scope):
+    with use_scope(portal.scope):  # no switch when already there (scopes.use_scope)
         yield portal
