@@ -49,7 +49,8 @@ def _rehash(cursor, table: str, column: str) -> None:
         "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
         "JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am a ON a.oid = i.relam "
         "JOIN pg_attribute c ON c.attrelid = t.oid AND c.attnum = x.indkey[0] "
-        "WHERE t.relname = %s AND c.attname = %s AND x.indnatts = 1 AND a.amname = 'btree' "
+        "WHERE t.relname = %s AND pg_table_is_visible(t.oid) AND c.attname = %s "
+        "AND x.indnatts = 1 AND a.amname = 'btree' "
         "AND NOT x.indisprimary AND NOT x.indisunique ORDER BY length(i.relname)",
         [table, column])
     names = [row[0] for row in cursor.fetchall()]
