@@ -48,9 +48,9 @@ def keep_only(monkeypatch, *names: str) -> None:
         monkeypatch.setattr(owner, attribute, value)
 
 
-# `manage.py sync_hubspot_all` in a process of its own, on the types of argv[1] ("a,b");
-# then its flags. What manage.py does, with the types narrowed once Django is set up.
-_SYNC_ALL_ON = """
+# The start of a script run in ROOT (`python -c`): Django set up as manage.py does, then
+# sync_hubspot_all narrowed to the types of argv[1] ("a,b"); the script goes on after it.
+ON_TYPES = """
 import os, sys
 sys.path.insert(0, "tests")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -58,10 +58,14 @@ from config.environment import load_settings_or_exit
 load_settings_or_exit()
 import django
 django.setup()
-from django.core.management import execute_from_command_line
 from sync_all_types import only
 for owner, attribute, value in only(sys.argv[1].split(",")):
     setattr(owner, attribute, value)
+"""
+
+# `manage.py sync_hubspot_all` in a process of its own, on those types; then its flags.
+_SYNC_ALL_ON = ON_TYPES + """
+from django.core.management import execute_from_command_line
 execute_from_command_line(["manage.py", "sync_hubspot_all", *sys.argv[2:]])
 """
 

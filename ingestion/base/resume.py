@@ -106,6 +106,16 @@ def _unusable(row: SyncCheckpoint, max_age: timedelta | None, force_overwrite: b
     return ""
 
 
+def note(result, resumed: Resumed | None, discarded: str | None) -> None:
+    """What a run says of its checkpoint (`result`: its SyncResult): the one it discarded,
+    and where it resumed from (the summary line and `details["resumed"]`)."""
+    if discarded:
+        result.details["resume_discarded"] = discarded
+    if resumed:
+        result.resumed_from = resumed.describe()
+        result.details["resumed"] = {**resumed.details(), "from": result.resumed_from}
+
+
 def discard(object_type: str) -> None:
     """Forget the type's checkpoint (a fresh full read starts)."""
     SyncCheckpoint.objects.filter(object_type=object_type).delete()

@@ -166,12 +166,7 @@ class BaseSyncEngine:
         discarded = self._load_checkpoint()
         mode, since = self._plan(previous)
         self.result = SyncResult(self.object_type, mode, self.options)
-        if discarded:
-            self.result.details["resume_discarded"] = discarded
-        if self.resumed:
-            self.result.resumed_from = self.resumed.describe()
-            self.result.details["resumed"] = {**self.resumed.details(),
-                                              "from": self.result.resumed_from}
+        resume.note(self.result, self.resumed, discarded)
         owns_row = within is None  # within another job: its row and lock are that job's
         run_recorded(self.result,
                      lambda run_row: self._work(run_row, mode, since, previous, owns_row),

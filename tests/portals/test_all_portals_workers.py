@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import pytest
 from processes.test_celery_task import needs_redis
 from subprocesses import ROOT, current_database_url
+from sync_all_types import ON_TYPES
 from sync_commands import run_failing
 
 from ingestion.models import HubSpotContact
@@ -27,17 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), needs_redis,
 
 # A `celery worker` (solo pool: tasks run in this process) whose sync_hubspot_all runs the
 # types of argv[1] only; then the worker's own arguments.
-_WORKER_ON = """
-import os, sys
-sys.path.insert(0, "tests")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-from config.environment import load_settings_or_exit
-load_settings_or_exit()
-import django
-django.setup()
-from sync_all_types import only
-for owner, attribute, value in only(sys.argv[1].split(",")):
-    setattr(owner, attribute, value)
+_WORKER_ON = ON_TYPES + """
 from config.celery import app
 app.worker_main(["worker", *sys.argv[2:]])
 """

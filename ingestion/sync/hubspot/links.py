@@ -88,12 +88,7 @@ class LinkRefresh(RecordedJob):
         self.resumed, discarded = resume.load(
             self.checkpoint, max_age=self.options.resume_max_age, force_overwrite=False,
             related=True)
-        if discarded:
-            self.result.details["resume_discarded"] = discarded
-        if self.resumed:
-            self.result.resumed_from = self.resumed.describe()
-            self.result.details["resumed"] = {**self.resumed.details(),
-                                              "from": self.result.resumed_from}
+        resume.note(self.result, self.resumed, discarded)
 
     def work(self, run_row) -> None:
         if not self.targets:
