@@ -123,6 +123,18 @@ def beat_tasks(portal: str | None = None, related: tuple[str, ...] = ()) -> list
     return [task for task in tasks if task_portal(_kwargs(task)) == portal]
 
 
+def drop_portal_tasks(portal: str) -> int:
+    """Every beat task of a named `portal` deleted (enabled or not: `hubspot_portal remove`,
+    else beat would go on starting runs of a portal that is gone); how many there were."""
+    from django_celery_beat.models import PeriodicTask
+
+    with main_scope():
+        ids = [task.pk for task in PeriodicTask.objects.all()
+               if task_portal(_kwargs(task)) == portal]
+        PeriodicTask.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
 def journal_set_up() -> bool:
     """A JournalState row means setup_hubspot_journal ran (and the journal is to be read)."""
     # Imported here: sync modules import this module's names, and may load before models.

@@ -171,3 +171,10 @@ def test_schedule_when_set_up_then_every_portals_tasks_in_the_main_database(runs
     again = schedule_output("--portal", "b")
     assert again.count("kept:") == len(DEFAULT_SCHEDULE) and "[a]" not in again
     assert PeriodicTask.objects.count() == 3 * len(DEFAULT_SCHEDULE)
+
+    # Removing a portal removes its tasks (beat would go on starting runs of a portal gone).
+    removed = io.StringIO()
+    call_command("hubspot_portal", "remove", "b", stdout=removed)
+    assert f"Removed its {len(DEFAULT_SCHEDULE)} scheduled task(s)." in removed.getvalue()
+    names = set(PeriodicTask.objects.values_list("name", flat=True))
+    assert len(names) == 2 * len(DEFAULT_SCHEDULE) and not any("[b]" in n for n in names)

@@ -23,6 +23,7 @@ from django.db import DatabaseError
 from ingestion.base.history import close_abandoned_runs
 from ingestion.base.scopes import ScopeNameError, check_name, create_scope, drop_scope, use_scope
 from ingestion.models import HubSpotPortal, SyncHistory
+from ingestion.ops.schedules import drop_portal_tasks
 from ingestion.sync.hubspot.accounts import (
     IMPLICIT,
     PortalError,
@@ -130,6 +131,9 @@ class Command(BaseCommand):
             raise CommandError(f"portal {portal.name} has {running} run(s) running: stop them "
                                "(or wait) first", returncode=EXIT_LOCKED)
         HubSpotPortal.objects.filter(name=portal.name).delete()
+        dropped_tasks = drop_portal_tasks(portal.name)
+        if dropped_tasks:
+            self.stdout.write(f"Removed its {dropped_tasks} scheduled task(s).")
         if opts["purge"]:
             drop_scope(portal.scope)
             drop_layer_schema(portal.scope)
