@@ -71,6 +71,22 @@ def test_add_when_name_bad_or_variable_missing_then_refused(monkeypatch):
         get_portal("gone")
 
 
+def test_add_when_hub_id_mirrored_already_then_refused_and_nothing_left(hubspot, monkeypatch,
+                                                                       settings):
+    monkeypatch.setenv("PORTAL_A_TOKEN", hubspot.token)
+    portal_command("add", "a", "--token-env", "PORTAL_A_TOKEN", "--base-url", hubspot.url)
+    # Learnt from HubSpot (the same account's token again): refused once known, scope dropped.
+    with pytest.raises(CommandError, match=f"portal {PORTAL_ID} is mirrored already, as "
+                                           "portal 'a'") as refused:
+        portal_command("add", "b", "--token-env", "PORTAL_A_TOKEN", "--base-url", hubspot.url)
+    assert refused.value.returncode == 2 and not scope_exists(scope_for("b"))
+    settings.HUBSPOT_PORTAL_ID = 4242  # the implicit portal's: refused before any scope
+    with pytest.raises(CommandError, match="as portal 'default'"):
+        portal_command("add", "kept", "--token-env", "PORTAL_A_TOKEN", "--portal-id", "4242")
+    assert not scope_exists(scope_for("kept"))
+    assert list(HubSpotPortal.objects.values_list("name", flat=True)) == ["a"]
+
+
 def test_run_for_portal_when_its_variable_emptied_then_one_error_naming_it(hubspot, monkeypatch):
     monkeypatch.setenv("KEPT_TOKEN", hubspot.token)
     portal_command("add", "kept", "--token-env", "KEPT_TOKEN", "--portal-id", "7")

@@ -31,7 +31,9 @@ from ingestion.sync.hubspot.accounts import (
     all_portals,
     get_portal,
     implicit_configured,
+    implicit_portal_id,
     portal_of,
+    registered_portal_ids,
 )
 from ingestion.sync.hubspot.fivetran.layout import drop_layer_schema
 from ingestion.sync.hubspot.union import rebuild_union
@@ -79,10 +81,18 @@ class Command(BaseCommand):
         row = _row_from(opts)
         portal = portal_of(row)
         portal.credentials()  # every variable it names is set (PortalError names the first)
+        _refuse_taken_portal_id(row.portal_id)
         create_scope(portal.scope)
         with activate_portal(portal):
             call_command("migrate", interactive=False, verbosity=0)
+            learnt = not row.portal_id
             row.portal_id = row.portal_id or self._learn_portal_id(name)
+        if learnt:
+            try:
+                _refuse_taken_portal_id(row.portal_id)
+            except PortalError:
+                drop_scope(portal.scope)  # empty: created above for this portal alone
+                raise
         row.save()
         rebuild_union()
         self.stdout.write(f"Added portal {name} (portal id {row.portal_id or 'unknown'}), "
@@ -160,6 +170,20 @@ def migrate_portals(portals, stdout, **options) -> None:
         create_scope(portal.scope)
         with use_scope(portal.scope):
             call_command("migrate", interactive=False, **options)
+
+
+def _refuse_taken_portal_id(portal_id: int | None) -> None:
+    """PortalError when another portal already mirrors this Hub ID: webhook deliveries are
+    routed by their portalId, so two portals of one Hub could not be told apart."""
+    if portal_id is None:
+        return
+    taken = registered_portal_ids()
+    if implicit_portal_id() is not None:
+        taken.setdefault(implicit_portal_id(), IMPLICIT)
+    if portal_id in taken:
+        raise PortalError(f"HubSpot portal {portal_id} is mirrored already, as portal "
+                          f"{taken[portal_id]!r}: one Hub is one portal here (webhook events "
+                          "are routed by their portal id)")
 
 
 def _row_from(opts: dict) -> HubSpotPortal:
