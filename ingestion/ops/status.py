@@ -58,7 +58,8 @@ from ingestion.ops.schedules import (
     scheduled_runs,
     synced_types,
 )
-from ingestion.sync.hubspot.connection import client_from_settings, limits_from_settings
+from ingestion.sync.hubspot.accounts import IMPLICIT, Portal, get_portal, implicit_configured
+from ingestion.sync.hubspot.connection import client_for_portal, limits_from_settings
 from ingestion.sync.hubspot.engines.registry import (
     DEFINITION_ENGINES,
     MARKETING_ENGINES,
@@ -269,13 +270,16 @@ COUNTS_TIMEOUT_S = 5.0
 COUNTS_KEPT_S = 300
 
 
-def hubspot_counts() -> dict[str, int] | None:
-    """HubSpot's count of every record type, from one request (record_counts.py), kept
-    COUNTS_KEPT_S; None without credentials, or when HubSpot gives none or cannot be
-    reached. One short try, no waits: the page shows what it has rather than wait."""
-    if not (settings.HUBSPOT_ACCESS_TOKEN or settings.HUBSPOT_REFRESH_TOKEN):
+def hubspot_counts(portal: Portal | None = None) -> dict[str, int] | None:
+    """HubSpot's count of every record type of `portal` (default: the implicit one), from
+    one request (record_counts.py), kept COUNTS_KEPT_S; None without credentials, or when
+    HubSpot gives none or cannot be reached. One short try, no waits: the page shows what it
+    has rather than wait. Called inside the portal's `in_portal` (its OAuth grant)."""
+    portal = portal or get_portal(IMPLICIT)
+    if portal.implicit and not implicit_configured():
         return None
-    key = f"hubspot-record-counts:{settings.HUBSPOT_API_BASE_URL}"
+    base_url = portal.base_url or settings.HUBSPOT_API_BASE_URL
+    key = f"hubspot-record-counts:{portal.name}:{base_url}"
     kept = cache.get(key)
     if kept is not None:  # {}: HubSpot gave none, a short while ago
         return kept or None
@@ -283,10 +287,11 @@ def hubspot_counts() -> dict[str, int] | None:
     limits = replace(configured, max_attempts=1, longest_wait_s=0.0,
                      timeout_s=min(configured.timeout_s, COUNTS_TIMEOUT_S))
     try:
-        with client_from_settings(limits) as client:
+        with client_for_portal(portal, limits) as client:
             counts = record_counts(client)
-    except Exception as error:
-        log.warning("status: no record counts from HubSpot (%s)", type(error).__name__)
+    except Exception as error:  # PortalError too: a variable not set in this process
+        log.warning("status: no record counts from HubSpot for portal %s (%s)", portal.name,
+                    type(error).__name__)
         counts = None
     cache.set(key, counts or {}, COUNTS_KEPT_S)
     return counts

@@ -58,10 +58,8 @@ def _section(portal: Portal, named: bool) -> dict:
     """One portal's rows and journal, read in its scope. Unnamed (the implicit portal
     alone): no heading, and the element ids of the page before portals."""
     now = timezone.now()
-    # HubSpot's counts need the portal's credentials in the settings: the implicit
-    # portal's are there; a named portal's are not put there by a web request.
-    counts = hubspot_counts() if portal.implicit else None
     with in_portal(portal.name):
+        counts = hubspot_counts(portal)
         rows = [_row(status, now, portal.implicit)
                 for status in type_statuses(now, counts)]
         journal = _journal(journal_status(now), portal.implicit)

@@ -20,6 +20,9 @@ from ingestion.models import SyncHistory
 from ingestion.ops.schedules import DEFAULT_SCHEDULE, INCREMENTAL_TASK_NAME, beat_tasks
 from ingestion.ops.status import type_statuses
 from ingestion.sync.hubspot.accounts import in_portal
+from ingestion.sync.hubspot.client import HubSpotClient
+from ingestion.sync.hubspot.connection import limits_from_settings
+from ingestion.sync.hubspot.record_counts import record_counts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FAILED = SyncHistory.Status.FAILED
@@ -65,6 +68,26 @@ def test_status_page_when_two_portals_have_runs_then_a_section_each(runs_in_each
     only_b = sections(admin_client.get("/status/?portal=b").content.decode())
     assert list(only_b) == ["b"] and state_of(only_b["b"], "contacts") == "failed"
     assert admin_client.get("/status/?portal=nope").status_code == 404
+
+
+def cell_of(section: str, object_type: str, column: str) -> str:
+    row = re.search(rf'data-type="{object_type}">(.*?)</tr>', section, re.S).group(1)
+    return re.search(rf'data-column="{column}">([^<]*)<', row).group(1).strip()
+
+
+def test_status_page_when_two_portals_then_each_beside_its_own_hubspot_counts(runs_in_each,
+                                                                               admin_client):
+    _, second = runs_in_each
+    with HubSpotClient(second.url, second.token, limits=limits_from_settings()) as client:
+        b_count = str(record_counts(client)["0-1"])
+    shown = sections(admin_client.get("/status/").content.decode())
+    upstream = {name: cell_of(shown[name], "contacts", "records").split(" / ")[1]
+                for name in shown}
+    # b is the second emulator; a and the implicit portal are the session's (more contacts).
+    assert upstream["b"] == b_count and upstream["a"] == upstream["default"] != b_count
+    blocks = portal_blocks(status_output())
+    assert f"0 / {b_count}" in row_of(blocks["b"], "contacts")
+    assert f"0 / {upstream['a']}" in row_of(blocks["a"], "contacts")
 
 
 def test_status_page_when_implicit_portal_alone_then_as_before(admin_client):

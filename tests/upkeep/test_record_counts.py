@@ -102,5 +102,5 @@ def test_status_counts_when_hubspot_unreachable_then_none_at_once(settings):
     settings.HUBSPOT_ACCESS_TOKEN = "t"
     settings.HUBSPOT_API_BASE_URL = "http://127.0.0.1:9"  # nothing listens: one try, no wait
     assert status.hubspot_counts() is None
-    assert cache.get("hubspot-record-counts:http://127.0.0.1:9") == {}  # not asked again soon
+    assert cache.get("hubspot-record-counts:default:http://127.0.0.1:9") == {}  # not asked soon
 

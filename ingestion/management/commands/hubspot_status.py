@@ -59,7 +59,7 @@ class Command(PortalCommand, BaseCommand):
                 if several(portals):
                     self.stdout.write(f"{chr(10) if number else ''}portal {title(portal)}")
                 with in_portal(portal.name):
-                    self._print_table(hubspot_counts() if portal.implicit else None)
+                    self._print_table(hubspot_counts(portal))
         except BrokenPipeError:
             _silence_stdout()  # the reader (head, less) has what it wanted
 

@@ -27,6 +27,24 @@ def client_from_settings(limits: ClientLimits | None = None) -> HubSpotClient:
                          budget=shared_budget_from_settings(oauth, limits))
 
 
+def client_for_portal(portal, limits: ClientLimits) -> HubSpotClient:
+    """A client of `portal` (accounts.Portal) that leaves the settings alone: a web view's
+    short read of one portal among several (settings are the process's; a request thread
+    must not switch them). Call it inside `accounts.in_portal`, so an OAuth portal's grant
+    is read from its own scope. No shared budget: a view makes one request."""
+    if portal.implicit:
+        return client_from_settings(limits)
+    values = portal.credentials()  # accounts.PortalError names a variable not set
+    base_url = portal.base_url or settings.HUBSPOT_API_BASE_URL
+    oauth = None
+    if values.get("HUBSPOT_REFRESH_TOKEN"):
+        client_id, secret = values["HUBSPOT_CLIENT_ID"], values["HUBSPOT_CLIENT_SECRET"]
+        oauth = OAuthApp(client_id, secret, values["HUBSPOT_REFRESH_TOKEN"],
+                         store=DatabaseGrantStore(client_id, secret, clock=time.time))
+    return HubSpotClient(base_url, oauth or values["HUBSPOT_ACCESS_TOKEN"], limits=limits,
+                         api_version=settings.HUBSPOT_API_VERSION)
+
+
 # The scopes the journal's app token is asked for (docs/hubspot-api.md#webhooks-journal):
 # reading the journal, and setting up its subscriptions. The app also needs the object
 # scopes of the types it subscribes to (crm.objects.contacts.read …), which the token does
