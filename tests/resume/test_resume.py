@@ -14,13 +14,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 
 import pytest
 from contacts_runs import archived_ids, live_ids, upstream_ids
 from django.core.management import call_command
-from subprocesses import ROOT, current_database_url
+from subprocesses import ROOT, current_database_url, signal_when
 from sync_commands import run_command, run_failing
 
 from ingestion.base import resume
@@ -61,22 +60,13 @@ def child(hubspot, read_mode: str, *flags: str) -> subprocess.Popen:
 
 def stop_at(hubspot, process: subprocess.Popen, share: float, how: signal.Signals) -> None:
     """Send `how` once the running row's committed records pass `share` of the portal."""
-    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=0.05,
-                               match={"path_prefix": CONTACTS_PATH})
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            row = SyncHistory.objects.filter(object_type="contacts", status="running",
-                                             pid=process.pid).first()
-            if row and (row.progress or {}).get("records", 0) >= share * CONTACTS:
-                process.send_signal(how)
-                break
-            assert process.poll() is None, f"ended before the stop: {process.communicate()}"
-            assert time.monotonic() < deadline, "the run did not get far enough in time"
-            time.sleep(0.02)
-        process.communicate(timeout=120)
-    finally:
-        hubspot.control.clear_faults()
+    def reached() -> bool:
+        row = SyncHistory.objects.filter(object_type="contacts", status="running",
+                                         pid=process.pid).first()
+        return bool(row) and (row.progress or {}).get("records", 0) >= share * CONTACTS
+
+    signal_when(process, how, reached, hubspot=hubspot, slow_path=CONTACTS_PATH, slow_s=0.05,
+                poll_s=0.02)
 
 
 def requests_of(hubspot, action) -> tuple[int, object]:

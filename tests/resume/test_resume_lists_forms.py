@@ -12,11 +12,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.core.management import call_command
-from subprocesses import ROOT, current_database_url
+from subprocesses import ROOT, current_database_url, signal_when
 from sync_commands import run_command
 from upstream import listing, requests_by_path
 
@@ -53,21 +52,11 @@ def child(hubspot, command: str, *flags: str) -> subprocess.Popen:
 def kill_after(hubspot, process: subprocess.Popen, object_type: str, path: str,
                committed: int) -> SyncCheckpoint:
     """SIGKILL the run once its checkpoint holds `committed` definitions; the checkpoint."""
-    hubspot.control.set_faults(rate=1.0, kinds=["slow"], seconds=0.1,
-                               match={"path_prefix": path})
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            row = SyncCheckpoint.objects.filter(object_type=object_type).first()
-            if row and row.records >= committed:
-                process.send_signal(signal.SIGKILL)
-                break
-            assert process.poll() is None, f"ended before the kill: {process.communicate()}"
-            assert time.monotonic() < deadline, "the run did not get far enough in time"
-            time.sleep(0.01)
-        process.communicate(timeout=120)
-    finally:
-        hubspot.control.clear_faults()
+    def reached() -> bool:
+        row = SyncCheckpoint.objects.filter(object_type=object_type).first()
+        return bool(row) and row.records >= committed
+
+    signal_when(process, signal.SIGKILL, reached, hubspot=hubspot, slow_path=path, slow_s=0.1)
     return SyncCheckpoint.objects.get(object_type=object_type)
 
 
