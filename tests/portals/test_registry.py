@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from hubspot_emulator import PORTAL_ID
-from ingestion.base.scopes import scope_exists, scope_for, use_scope
+from ingestion.base.scopes import create_scope, drop_scope, scope_exists, scope_for, use_scope
 from ingestion.models import HubSpotPortal, SyncHistory
 from ingestion.sync.hubspot.accounts import PortalError, all_portals, get_portal
 
@@ -75,15 +75,22 @@ def test_add_when_hub_id_mirrored_already_then_refused_and_nothing_left(hubspot,
                                                                        settings):
     monkeypatch.setenv("PORTAL_A_TOKEN", hubspot.token)
     portal_command("add", "a", "--token-env", "PORTAL_A_TOKEN", "--base-url", hubspot.url)
-    # Learnt from HubSpot (the same account's token again): refused once known, scope dropped.
-    with pytest.raises(CommandError, match=f"portal {PORTAL_ID} is mirrored already, as "
-                                           "portal 'a'") as refused:
-        portal_command("add", "b", "--token-env", "PORTAL_A_TOKEN", "--base-url", hubspot.url)
-    assert refused.value.returncode == 2 and not scope_exists(scope_for("b"))
+    # Learnt from HubSpot (the same account's token again): refused once known; the scope
+    # made for it dropped, one that was there before (a removed portal's rows) kept.
+    for there_before in (False, True):
+        drop_scope(scope_for("b"))
+        if there_before:
+            create_scope(scope_for("b"))
+        with pytest.raises(CommandError, match=f"portal {PORTAL_ID} is mirrored already, as "
+                                               "portal 'a'") as refused:
+            portal_command("add", "b", "--token-env", "PORTAL_A_TOKEN", "--base-url",
+                           hubspot.url)
+        assert refused.value.returncode == 2
+        assert scope_exists(scope_for("b")) is there_before
     settings.HUBSPOT_PORTAL_ID = 4242  # the implicit portal's: refused before any scope
     with pytest.raises(CommandError, match="as portal 'default'"):
-        portal_command("add", "kept", "--token-env", "PORTAL_A_TOKEN", "--portal-id", "4242")
-    assert not scope_exists(scope_for("kept"))
+        portal_command("add", "gone", "--token-env", "PORTAL_A_TOKEN", "--portal-id", "4242")
+    assert not scope_exists(scope_for("gone"))
     assert list(HubSpotPortal.objects.values_list("name", flat=True)) == ["a"]
 
 

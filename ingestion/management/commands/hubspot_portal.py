@@ -21,7 +21,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from ingestion.base.history import close_abandoned_runs
-from ingestion.base.scopes import ScopeNameError, check_name, create_scope, drop_scope, use_scope
+from ingestion.base.scopes import (
+    ScopeNameError,
+    check_name,
+    create_scope,
+    drop_scope,
+    scope_exists,
+    use_scope,
+)
 from ingestion.models import HubSpotPortal, SyncHistory
 from ingestion.ops.schedules import drop_portal_tasks
 from ingestion.sync.hubspot.accounts import (
@@ -82,6 +89,7 @@ class Command(BaseCommand):
         portal = portal_of(row)
         portal.credentials()  # every variable it names is set (PortalError names the first)
         _refuse_taken_portal_id(row.portal_id)
+        existed = scope_exists(portal.scope)  # a removed portal's kept rows: never dropped here
         create_scope(portal.scope)
         with activate_portal(portal):
             call_command("migrate", interactive=False, verbosity=0)
@@ -91,7 +99,8 @@ class Command(BaseCommand):
             try:
                 _refuse_taken_portal_id(row.portal_id)
             except PortalError:
-                drop_scope(portal.scope)  # empty: created above for this portal alone
+                if not existed:
+                    drop_scope(portal.scope)  # made above for this portal alone, empty
                 raise
         row.save()
         rebuild_union()
