@@ -54,8 +54,9 @@ def main() -> None:
                "machine": machine(), "portals": args.portals, "contacts": args.contacts,
                "profile": "pro", "runs": {}}
     with contextlib.ExitStack() as stack:
-        emulators = [stack.enter_context(spawn_emulator(token=f"pat-na1-bench-{name}",
-                                                        contacts=args.contacts, seed=i + 1))
+        emulators = [stack.enter_context(spawn_emulator(
+                         token=f"pat-na1-bench-{name}", contacts=args.contacts, seed=i + 1,
+                         extra_args=["--portal-id", str(FIRST_PORTAL_ID + i)]))
                      for i, name in enumerate(names)]
         env = environment(args, names, emulators)
         register(env, names, emulators)

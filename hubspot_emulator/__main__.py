@@ -12,6 +12,7 @@ import asyncio
 import os
 import signal
 
+from . import PORTAL_ID
 from .server import start_site
 from .state import DEFAULT_EMAIL_EVENTS, DEFAULT_MAX_URL, Emulator
 from .testing import (
@@ -44,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--email-events", type=int, default=DEFAULT_EMAIL_EVENTS,
                    help="generated email events (computed on demand: 1,000,000 costs no memory)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--portal-id", type=int, default=PORTAL_ID,
+                   help="the portal's Hub ID in replies, events and files (default: "
+                        f"{PORTAL_ID}); two emulators run as two portals need two ids")
     p.add_argument("--rate-limit", default="none",
                    help="none | starter | pro | enterprise")
     p.add_argument("--daily-limit", type=int, default=None)
@@ -68,7 +72,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> None:
     emu = Emulator(args.token, args.control_token, client_id=args.client_id,
                    client_secret=args.client_secret, app_scopes=args.app_scopes,
-                   contacts=args.contacts, seed=args.seed,
+                   contacts=args.contacts, seed=args.seed, portal_id=args.portal_id,
                    email_events=args.email_events,
                    rate_limit=args.rate_limit, daily_limit=args.daily_limit,
                    search_lag_ms=args.search_lag_ms, max_url_length=args.max_url_length,

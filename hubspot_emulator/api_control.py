@@ -219,7 +219,8 @@ async def rate_limit(emu: Emulator, request: web.Request) -> dict:
     window = int(body.get("window_ms", emu.limiter.window_ms))
     emu.limiter = RateLimiter(profile, body.get("daily_limit"), window_ms=window,
                               search_window_ms=int(body.get("search_window_ms", 1000)),
-                              search_in_window=bool(body.get("search_in_window", False)))
+                              search_in_window=bool(body.get("search_in_window", False)),
+                              portal_id=emu.portal_id)
     return {"profile": profile, "max": emu.limiter.burst, "daily_limit": emu.limiter.daily_limit,
             "search_in_window": emu.limiter.search_in_window}
 
@@ -334,7 +335,8 @@ async def stats(emu: Emulator, request: web.Request) -> dict:
 
 async def health(emu: Emulator, request: web.Request) -> dict:
     return {"status": "ok", "counts": emu.store.data.counts, "seed": emu.store.seed,
-            "rate_limit": emu.limiter.profile, "now_ms": emu.clock.now_ms()}
+            "portal_id": emu.portal_id, "rate_limit": emu.limiter.profile,
+            "now_ms": emu.clock.now_ms()}
 
 
 def add_routes(app: web.Application) -> None:

@@ -14,7 +14,6 @@ import uuid
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .auth import scope_set
 from .errors import ApiError, validation
 from .handling import EMU, batch_inputs, control_handler, json_body, json_response
@@ -50,7 +49,7 @@ def _this_portal(request: web.Request) -> bool:
     if raw is None or raw == "":
         return True
     try:
-        return int(raw) == PORTAL_ID
+        return int(raw) == _emu(request).portal_id
     except ValueError:
         raise validation(f"Invalid value for installPortalId: {raw}") from None
 
@@ -244,7 +243,7 @@ async def create_snapshots(request: web.Request) -> web.Response:
     for item in requests:
         portal_id, object_id, type_id, properties = _snapshot_request(item)
         ts = _snapshot_record_type(emu, type_id)
-        idx = ts.idx_of(object_id) if ts is not None and portal_id == PORTAL_ID else None
+        idx = ts.idx_of(object_id) if ts is not None and portal_id == emu.portal_id else None
         ok = idx is not None and ts.live.exists(idx) and ts.live.status(idx) != "gone"
         status_id = emu.journal.snapshot_status(ok)
         if ok:

@@ -7,7 +7,6 @@ import time
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .associations import default_types, labels
 from .errors import ApiError, not_found, validation
 from .handling import batch_inputs, emulator, flag, int_param, json_body, json_response, multi
@@ -319,7 +318,7 @@ async def delete_association(request: web.Request) -> web.Response:
 
 async def account_details(request: web.Request) -> web.Response:
     """`GET /account-info/{v3,2026-03,2026-09}/details`: the account the token belongs to."""
-    return json_response({"portalId": PORTAL_ID, "accountType": "STANDARD",
+    return json_response({"portalId": emulator(request).portal_id, "accountType": "STANDARD",
                           "timeZone": "US/Eastern", "companyCurrency": "USD",
                           "additionalCurrencies": [], "utcOffset": "-05:00",
                           "utcOffsetMilliseconds": -18000000, "uiDomain": "app.hubspot.com",
@@ -344,7 +343,7 @@ def schema_json(emu: Emulator, otype: ObjectType, with_props: bool = True) -> di
         "secondaryDisplayProperties": [], "requiredProperties": [otype.primary_display],
         "searchableProperties": list(otype.searchable), "archived": False,
         "associations": assoc, "createdAt": created, "updatedAt": created,
-        "portalId": PORTAL_ID,
+        "portalId": emu.portal_id,
     }
     if with_props:
         out["properties"] = [property_json(p, otype) for p in otype.live_props]
@@ -386,12 +385,12 @@ def _custom_type(emu: Emulator, name: str, body: dict) -> ObjectType:
     k = len(emu.store.registry.custom_types())
     otype = ObjectType(
         name, type_id, labels_.get("singular", name).lower().replace(" ", "_"),
-        f"P{PORTAL_ID}_{name.upper()}", "hs_createdate", "hs_lastmodifieddate",
+        f"P{emu.portal_id}_{name.upper()}", "hs_createdate", "hs_lastmodifieddate",
         (display,), assemble("hs_createdate", "hs_lastmodifieddate", f"{name}_information",
                                props, []),
         90_000_000_000 + 1_000_000_000 * (k + 1), lambda n: 0,
         tuple(body.get("searchableProperties") or [display]), display, custom=True,
-        fqn=f"p{PORTAL_ID}_{name}",
+        fqn=f"p{emu.portal_id}_{name}",
         labels=(labels_.get("singular", name), labels_.get("plural", name)),
         created_at_ms=emu.clock.now_ms())
     return otype

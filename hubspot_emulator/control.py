@@ -45,7 +45,7 @@ class EmulatorControl:
         token_scopes, oauth ({client_id, client_secret, refresh_token, ...}), write_lock,
         webhooks ({url, client_secret, ...}: see `configure_webhooks`), id_bases
         ({type: base}: the type's first id is base + 1), email_events (how many generated
-        email events), ..."""
+        email events), portal_id (the portal's Hub ID; kept when not given), ..."""
         return self._post("reset", kwargs)
 
     def set_clock(self, now_ms: int | None) -> dict:

@@ -28,7 +28,6 @@ from functools import lru_cache
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import control_handler, emulator, flag, int_param, json_body, json_response
 from .routes import EMAIL_CAMPAIGNS, EMAIL_EVENTS, Access, serve
@@ -134,6 +133,7 @@ class EmailEvents:
     n: int
     seed: int
     contacts: object  # the contacts TypeState: recipients are their emails
+    portal_id: int
     added: list[Added] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -194,7 +194,7 @@ class EmailEvents:
         fate, h = self.fate(m), _mix(self.seed * 131 + i)
         campaign = self.campaign_of_message(m)
         out = {"id": self.event_id(i), "created": self.created(i), "type": fate[slot],
-               "recipient": self.email_of(m), "portalId": PORTAL_ID, "appId": campaign.app_id,
+               "recipient": self.email_of(m), "portalId": self.portal_id, "appId": campaign.app_id,
                "appName": campaign.app_name, "emailCampaignId": campaign.id,
                "hmid": f"{_mix(m) & 0xFFFFFFFFFFFF:012x}"}
         if "SENT" in fate[:slot]:
@@ -222,7 +222,7 @@ def events_of(emu: Emulator) -> EmailEvents:
 
 @per_store
 def _events_of(store, size: int) -> EmailEvents:
-    return EmailEvents(size, store.seed, store.types["contacts"])
+    return EmailEvents(size, store.seed, store.types["contacts"], store.portal_id)
 
 
 # -- type-specific fields (docs/hubspot-api.md#email-events) ------------------------------
@@ -517,7 +517,7 @@ def _build(emu: Emulator, state: EmailEvents, spec: dict, n: int) -> tuple[dict,
     recipient = str(spec.get("recipient") or state.email_of(0))
     h = _mix(created ^ (len(state.added) + n))
     event = {"id": str(spec.get("id") or uuid.uuid4()), "created": created, "type": kind,
-             "recipient": recipient, "portalId": PORTAL_ID, "appId": campaign.app_id,
+             "recipient": recipient, "portalId": state.portal_id, "appId": campaign.app_id,
              "appName": campaign.app_name, "emailCampaignId": campaign.id,
              **_TYPE_FIELDS[kind](h, campaign, 0, recipient), **(spec.get("fields") or {})}
     return event, created

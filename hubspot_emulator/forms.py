@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import (
     control_handler,
@@ -263,15 +262,16 @@ async def list_forms_v2(request: web.Request) -> web.Response:
     (*choice*: the legacy reference documents no paging parameters; archived forms and other
     types are left out, as v3 leaves them out by default)."""
     emu = emulator(request)
-    return json_response([v2_json(f, PORTAL_ID) for f in forms_of(emu.store).forms.values()
+    return json_response([v2_json(f, emu.portal_id) for f in forms_of(emu.store).forms.values()
                           if f.archived_ms is None and f.form_type == "hubspot"])
 
 
 async def get_form_v2(request: web.Request) -> web.Response:
-    form = _find(emulator(request), request.match_info["formId"])
+    emu = emulator(request)
+    form = _find(emu, request.match_info["formId"])
     if form.archived_ms is not None:
         raise ApiError(404, f"Form {form.form_id} does not exist", "OBJECT_NOT_FOUND")
-    return json_response(v2_json(form, PORTAL_ID))
+    return json_response(v2_json(form, emu.portal_id))
 
 
 def _find(emu: Emulator, form_id: str) -> PortalForm:

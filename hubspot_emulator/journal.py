@@ -16,7 +16,6 @@ import itertools
 import uuid
 from dataclasses import dataclass
 
-from . import PORTAL_ID
 from .journal_events import association_events, list_events, op_events, snapshot_event
 from .journal_subs import Subscriptions
 from .store import Op, Store, TypeState
@@ -32,10 +31,11 @@ class Entry:
     offset: str
     published_ms: int
     events: list[dict]
+    portal_id: int  # the portal that published it
 
     def file(self) -> dict:
         """The event file the entry's url serves (contract: one entry = one file)."""
-        return {"offset": self.offset, "portalId": PORTAL_ID,
+        return {"offset": self.offset, "portalId": self.portal_id,
                 "publishedAt": iso_ms(self.published_ms), "journalEvents": self.events}
 
 
@@ -99,14 +99,14 @@ class Journal:
                         removed: bool) -> None:
         """Called by the lists' membership control endpoints after a change."""
         if record_ids and self.subscriptions.wants(("LIST_MEMBERSHIP",), ()):
-            self.write(list_events(self.store.clock.now_ms(), list_id, object_type_id,
-                                   record_ids, removed))
+            self.write(list_events(self.store, list_id, object_type_id, record_ids, removed))
 
     def snapshot(self, wanted: list[tuple[TypeState, int, list[str]]]) -> None:
         """SNAPSHOT events for (type, record, properties), one entry for all of them, written
         whatever the subscriptions (they were asked for)."""
         now = self.store.clock.now_ms()
-        events = [snapshot_event(now, ts, idx, properties) for ts, idx, properties in wanted]
+        events = [snapshot_event(self.store, now, ts, idx, properties)
+                  for ts, idx, properties in wanted]
         if events:
             self._append([{"eventId": next(self._event_ids), **e} for e in events])
 
@@ -130,7 +130,7 @@ class Journal:
         # publishedAt never goes back, even when the emulated clock is moved back.
         now = max(self.store.clock.now_ms(), self._last_published)
         self._last_published = now
-        entry = Entry(next(self._seq), str(uuid.uuid4()), now, events)
+        entry = Entry(next(self._seq), str(uuid.uuid4()), now, events, self.store.portal_id)
         self.entries.append(entry)
         self.by_offset[entry.offset] = entry
         if len(self.entries) - self.start > MAX_ENTRIES:

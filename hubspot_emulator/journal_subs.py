@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import PORTAL_ID
 from .errors import ApiError, validation
 from .timeutil import iso_ms
 
@@ -62,7 +61,7 @@ class Subscription:
     def match(self, event: dict) -> dict | None:
         """The event as this subscription writes it (an UPDATE keeps only the listed
         properties), or None when it does not match."""
-        if self.portal_id != PORTAL_ID or event["action"] not in self.actions:
+        if self.portal_id != event["portalId"] or event["action"] not in self.actions:
             return None
         if self.object_type_id is not None and event["objectTypeId"] != self.object_type_id:
             return None

@@ -125,7 +125,8 @@ async def get_property(request: web.Request) -> web.Response:
 
 def _contact(ts: TypeState, idx: int, names, request: web.Request) -> dict:
     history = request.query.get("propertyMode") == "value_and_history"
-    return R.contact(ts, idx, R.contact_properties(ts, idx, names, history),
+    return R.contact(emulator(request).portal_id, ts, idx,
+                     R.contact_properties(ts, idx, names, history),
                      flag(request.query.get("showListMemberships")))
 
 
@@ -184,7 +185,8 @@ async def companies_paged(request: web.Request) -> web.Response:
     found, more = _page(ts, _offset(request, "offset"),
                         _limit(request, "limit", OBJECTS_PAGE, OBJECTS_MAX))
     names, history = _selected(ts, request)
-    companies = [R.company(ts, idx, R.object_properties(ts, idx, names, history))
+    portal_id = emulator(request).portal_id
+    companies = [R.company(portal_id, ts, idx, R.object_properties(ts, idx, names, history))
                  for idx in found]
     last = companies[-1]["companyId"] if companies else _offset(request, "offset")
     return json_response({"companies": companies, "has-more": more, "offset": last})
@@ -197,7 +199,8 @@ async def get_company(request: web.Request) -> web.Response:
     if idx is None:
         raise not_found(request.match_info["companyId"])
     names = [p.name for p in ts.otype.live_props]
-    return json_response(R.company(ts, idx, R.object_properties(ts, idx, names, set(names))))
+    properties = R.object_properties(ts, idx, names, set(names))
+    return json_response(R.company(emulator(request).portal_id, ts, idx, properties))
 
 
 async def deals_paged(request: web.Request) -> web.Response:
@@ -208,7 +211,7 @@ async def deals_paged(request: web.Request) -> web.Response:
                         _limit(request, "limit", OBJECTS_PAGE, OBJECTS_MAX))
     names, history = _selected(ts, request)
     assoc = flag(request.query.get("includeAssociations"))
-    deals = [R.deal(ts, idx, R.object_properties(ts, idx, names, history),
+    deals = [R.deal(emu.portal_id, ts, idx, R.object_properties(ts, idx, names, history),
                     R.deal_associations(emu.store, ts, idx) if assoc else None)
              for idx in found]
     last = deals[-1]["dealId"] if deals else _offset(request, "offset")
@@ -334,14 +337,15 @@ async def owners_v2(request: web.Request) -> web.Response:
     email = request.query.get("email")
     found = [o for o in owners() if (inactive or not o["archived"])
              and (not email or o["email"] == email)]
-    return json_response([R.owner_v2(o) for o in found])
+    portal_id = emulator(request).portal_id
+    return json_response([R.owner_v2(o, portal_id) for o in found])
 
 
 async def owner_v2(request: web.Request) -> web.Response:
     wanted = request.match_info["ownerId"]
     for o in owners():
         if o["id"] == wanted:
-            return json_response(R.owner_v2(o))
+            return json_response(R.owner_v2(o, emulator(request).portal_id))
     raise not_found(wanted)
 
 

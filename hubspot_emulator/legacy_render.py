@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from . import PORTAL_ID
 from .properties import PropDef
 from .relations import targets
 from .render import history_json
@@ -120,7 +119,8 @@ def contact_properties(ts: TypeState, idx: int, names, with_history: bool) -> di
 
 # -- records ---------------------------------------------------------------------------------
 
-def contact(ts: TypeState, idx: int, properties: dict, memberships: bool = False) -> dict:
+def contact(portal_id: int, ts: TypeState, idx: int, properties: dict,
+            memberships: bool = False) -> dict:
     """A contact as `/contacts/v1/…` returns it; `vid` is the record id. `list-memberships`
     only with `showListMemberships=true` (empty: lists are not tied to legacy contacts here)."""
     vid, created = int(ts.id_of(idx)), ts.live.created_ms(idx)
@@ -132,7 +132,7 @@ def contact(ts: TypeState, idx: int, properties: dict, memberships: bool = False
                               "is-primary": True})
     out = {"addedAt": created, "vid": vid, "canonical-vid": vid,
            "merged-vids": [int(ts.id_of(i)) for i in ts.live.merge_sources.get(idx, ())],
-           "portal-id": PORTAL_ID, "is-contact": True, "properties": properties,
+           "portal-id": portal_id, "is-contact": True, "properties": properties,
            "form-submissions": [], "merge-audits": [],
            "identity-profiles": [{"vid": vid, "saved-at-timestamp": created,
                                   "deleted-changed-timestamp": 0, "identities": identities}]}
@@ -141,14 +141,15 @@ def contact(ts: TypeState, idx: int, properties: dict, memberships: bool = False
     return out
 
 
-def company(ts: TypeState, idx: int, properties: dict) -> dict:
-    return {"portalId": PORTAL_ID, "companyId": int(ts.id_of(idx)), "isDeleted": False,
+def company(portal_id: int, ts: TypeState, idx: int, properties: dict) -> dict:
+    return {"portalId": portal_id, "companyId": int(ts.id_of(idx)), "isDeleted": False,
             "properties": properties, "additionalDomains": [], "stateChanges": [],
             "mergeAudits": []}
 
 
-def deal(ts: TypeState, idx: int, properties: dict, associations: dict | None) -> dict:
-    out = {"portalId": PORTAL_ID, "dealId": int(ts.id_of(idx)), "isDeleted": False,
+def deal(portal_id: int, ts: TypeState, idx: int, properties: dict,
+         associations: dict | None) -> dict:
+    out = {"portalId": portal_id, "dealId": int(ts.id_of(idx)), "isDeleted": False,
            "properties": properties, "imports": [], "stateChanges": []}
     if associations is not None:
         out["associations"] = associations
@@ -203,7 +204,7 @@ def engagement(store: Store, ts: TypeState, idx: int) -> dict:
                                                                   "FORWARDED_EMAIL"):
         kind = values["hs_email_direction"]
     created = ov.created_ms(idx)
-    head = {"id": int(ts.id_of(idx)), "portalId": PORTAL_ID, "active": True,
+    head = {"id": int(ts.id_of(idx)), "portalId": store.portal_id, "active": True,
             "createdAt": created, "lastUpdated": ov.modified_ms(idx),
             "ownerId": _int(values.get("hubspot_owner_id")), "type": kind,
             "timestamp": parse_time_ms(values.get("hs_timestamp")) or created}
@@ -243,13 +244,13 @@ def _int(value) -> int | None:
 
 # -- owners and pipelines --------------------------------------------------------------------
 
-def owner_v2(o: dict) -> dict:
+def owner_v2(o: dict, portal_id: int) -> dict:
     """`/owners/v2/owners` shape: numeric `ownerId`, epoch-ms times, a HubSpot remote."""
     oid, active = int(o["id"]), not o["archived"]
-    return {"portalId": PORTAL_ID, "ownerId": oid, "type": o["type"],
+    return {"portalId": portal_id, "ownerId": oid, "type": o["type"],
             "firstName": o["firstName"], "lastName": o["lastName"], "email": o["email"],
             "createdAt": parse_time_ms(o["createdAt"]), "updatedAt": parse_time_ms(o["updatedAt"]),
-            "remoteList": [{"id": oid * 10 + 1, "portalId": PORTAL_ID, "ownerId": oid,
+            "remoteList": [{"id": oid * 10 + 1, "portalId": portal_id, "ownerId": oid,
                             "remoteId": str(o["userId"]), "remoteType": "HUBSPOT",
                             "active": active}],
             "hasContactsAccess": False, "activeUserId": o["userId"] if active else None,

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from . import PORTAL_ID
 from .testing import RunningEmulator, start_emulator
 
-DEFAULT_PORTAL = {"contacts": 40, "seed": 1, "rate_limit": "none"}
+# The portal id too: a reset keeps the id unless given, and a test may have changed it.
+DEFAULT_PORTAL = {"contacts": 40, "seed": 1, "rate_limit": "none", "portal_id": PORTAL_ID}
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +27,8 @@ def emulator_server() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def emulator(emulator_server: RunningEmulator) -> RunningEmulator:
-    """The session emulator, reset: 40 contacts, seed 1, no rate limit, no faults, real clock."""
+    """The session emulator, reset: 40 contacts, seed 1, portal `PORTAL_ID`, no rate limit,
+    no faults, real clock."""
     emulator_server.control.reset(**DEFAULT_PORTAL)
     emulator_server.control.set_clock(None)
     return emulator_server

@@ -39,10 +39,11 @@ class Decision:
 class RateLimiter:
     def __init__(self, profile: str = "none", daily_limit: int | None = None,
                  window_ms: int = 10_000, search_window_ms: int = 1_000,
-                 search_in_window: bool = False) -> None:
+                 search_in_window: bool = False, portal_id: int = PORTAL_ID) -> None:
         if profile not in PROFILES:
             raise ValueError(f"unknown rate-limit profile {profile!r}; use one of {list(PROFILES)}")
         self.profile = profile
+        self.portal_id = portal_id  # named in the 429's policy group
         limits = PROFILES[profile]
         self.burst = limits[0] if limits else None
         self.daily_limit = daily_limit if daily_limit is not None else (limits[1] if limits
@@ -86,10 +87,13 @@ class RateLimiter:
             if len(self._burst_log) >= self.burst:
                 return Decision(False, self._headers(now, False), _body(
                     "You have reached your ten_secondly_rolling limit.", "TEN_SECONDLY_ROLLING",
-                    cid, groupName=f"publicapi:private-app-api-calls-ten-secondly:{PORTAL_ID}"))
+                    cid, groupName=self._policy_group()))
             self._burst_log.append(now)
         self.daily_used += 1
         return Decision(True, self._headers(now, is_search))
+
+    def _policy_group(self) -> str:
+        return f"publicapi:private-app-api-calls-ten-secondly:{self.portal_id}"
 
     def _headers(self, now: float, is_search: bool) -> dict[str, str]:
         # Search responses carry no rate-limit headers (docs/hubspot-api.md#search); none without a

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import PORTAL_ID
 from . import properties as P
 from .properties import PropDef
 from .timeutil import FIXED_EPOCH_MS, iso_ms
@@ -165,8 +164,9 @@ def other_standard_types() -> list[ObjectType]:
 PETS_TYPE_ID = "2-3508482"
 
 
-def builtin_types() -> list[ObjectType]:
-    """The standard HubSpot objects plus one custom object (`pets`)."""
+def builtin_types(portal_id: int) -> list[ObjectType]:
+    """The standard HubSpot objects plus one custom object (`pets`, its names carrying the
+    portal's id as HubSpot's custom object names do)."""
     contacts = _standard(
         "contacts", "0-1", "contact", "CONTACT", 10_000_000_000, lambda n: max(0, n),
         ("firstname", "lastname", "email"), ("firstname", "lastname", "email", "phone", "company"),
@@ -204,10 +204,10 @@ def builtin_types() -> list[ObjectType]:
     for otype, stage_property in zip(types[1:4], ("lifecyclestage", "dealstage",
                                                    "hs_pipeline_stage"), strict=True):
         otype.stage_property = stage_property  # companies, deals, tickets
-    pets = _standard("pets", PETS_TYPE_ID, "pet", f"P{PORTAL_ID}_PETS", 90_000_000_000, _n(10),
+    pets = _standard("pets", PETS_TYPE_ID, "pet", f"P{portal_id}_PETS", 90_000_000_000, _n(10),
                      ("pet_name",), ("pet_name", "breed"), "pet_name", "pet_information",
                      P.PET_PROPS, P.COMMON_CUSTOM, created=ENGAGEMENT_CREATED)
-    pets.custom, pets.fqn, pets.labels = True, f"p{PORTAL_ID}_pets", ("Pet", "Pets")
+    pets.custom, pets.fqn, pets.labels = True, f"p{portal_id}_pets", ("Pet", "Pets")
     pets.created_at_ms = FIXED_EPOCH_MS - 800 * 86_400_000
     types.append(pets)
     return types

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from . import PORTAL_ID
 from .auth import AppClient, OAuthApp, scope_set
 from .errors import unknown_type
 from .faults import FaultInjector
@@ -50,7 +51,11 @@ class Emulator:
 
     `client_id` / `client_secret` / `app_scopes` (None: every scope) are the app's client
     credentials for the webhooks journal (`auth.AppClient`); like the tokens they outlive
-    resets, which restore `app_scopes` and empty the journal (`journal.Journal`)."""
+    resets, which restore `app_scopes` and empty the journal (`journal.Journal`).
+
+    `portal_id` (reset; default `PORTAL_ID`) is the portal's Hub ID, in every reply, event and
+    file that names the portal; it outlives resets that do not give it again (two emulators in
+    one process are two portals, each with its own id)."""
 
     def __init__(self, token: str, control_token: str | None = None,
                  client_id: str | None = None, client_secret: str | None = None,
@@ -68,6 +73,7 @@ class Emulator:
         self.faults = FaultInjector()
         self.search_limits = SearchLimits()
         self.webhooks = Webhooks()
+        self.portal_id = PORTAL_ID
         self.reset(**reset_kwargs)
 
     def reset(self, contacts: int = 1000, seed: int = 1, rate_limit: str = "none",
@@ -77,7 +83,7 @@ class Emulator:
               fault_kinds: list[str] | None = None, token_scopes: list[str] | None = None,
               oauth: dict | None = None, write_lock: dict | None = None,
               webhooks: dict | None = None, id_bases: dict | None = None,
-              email_events: int = DEFAULT_EMAIL_EVENTS) -> None:
+              email_events: int = DEFAULT_EMAIL_EVENTS, portal_id: int | None = None) -> None:
         # Checked before anything is rebuilt: a bad value leaves the portal as it was.
         scopes = scope_set(token_scopes)
         app = None if oauth is None else OAuthApp.from_config(oauth)
@@ -85,9 +91,14 @@ class Emulator:
         hooks = None if webhooks is None else WebhookConfig.from_config(webhooks)
         if type(email_events) is not int or email_events < 0:
             raise ValueError("email_events must be a whole number >= 0")
+        if portal_id is not None and (type(portal_id) is not int or portal_id < 1):
+            raise ValueError("portal_id must be a whole number >= 1")
+        self.portal_id = self.portal_id if portal_id is None else portal_id
         self.store = Store(seed=int(seed), contacts=int(contacts), clock=self.clock,
-                           search_lag_ms=int(search_lag_ms), id_bases=id_bases)
-        self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms))
+                           search_lag_ms=int(search_lag_ms), id_bases=id_bases,
+                           portal_id=self.portal_id)
+        self.limiter = RateLimiter(rate_limit, daily_limit, window_ms=int(rate_window_ms),
+                                   portal_id=self.portal_id)
         self.max_url_length = int(max_url_length)
         self.search_limits = SearchLimits(**(search_limits or {}))
         self.faults.clear()

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from . import PORTAL_ID
 from .associations import AssociationOverrides
 from .datagen import PortalData, TypeData
 from .schemas import ObjectType, builtin_types
@@ -278,12 +279,14 @@ class Store:
     """The whole emulated portal: types, generated data, mutations, associations, clock."""
 
     def __init__(self, seed: int = 1, contacts: int = 1000, clock: Clock | None = None,
-                 search_lag_ms: int = 0, id_bases: dict | None = None) -> None:
+                 search_lag_ms: int = 0, id_bases: dict | None = None,
+                 portal_id: int = PORTAL_ID) -> None:
         self.seed, self.contacts = seed, contacts
+        self.portal_id = portal_id  # the Hub ID every reply, event and file names
         self.clock = clock or Clock()
         self.search_lag_ms = search_lag_ms
         # Seeded types plus every other documented standard type, empty (standard_types).
-        self.registry = standard_registry(builtin_types())
+        self.registry = standard_registry(builtin_types(portal_id))
         _set_id_bases(self.registry, id_bases or {})
         self.data = PortalData(seed, contacts, self.registry.types)
         self.types = {t.name: TypeState(t, self.data.types[t.name]) for t in self.registry.types}

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .errors import validation
 from .handling import (
     batch_inputs,
@@ -78,8 +77,8 @@ class SubscriptionType:
                 "isInternal": self.is_internal, "createdAt": iso_ms(self.created_ms),
                 "updatedAt": iso_ms(self.created_ms), "businessUnitId": 0}
 
-    def v1(self) -> dict:
-        return {"id": self.sub_id, "portalId": PORTAL_ID, "name": self.name,
+    def v1(self, portal_id: int) -> dict:
+        return {"id": self.sub_id, "portalId": portal_id, "name": self.name,
                 "description": self.description, "active": self.is_active,
                 "internal": self.is_internal, "category": self.purpose, "channel": "EMAIL",
                 "businessUnitId": 0}
@@ -110,6 +109,7 @@ class Entry:
 
 @dataclass
 class SubscriptionsState:
+    portal_id: int  # the store's: in every timeline item and change
     types: dict[int, SubscriptionType] = field(default_factory=dict)
     statuses: dict[str, dict[int, Status]] = field(default_factory=dict)  # email (lower) → …
     timeline: list[Entry] = field(default_factory=list)  # ascending by (timestamp, seq)
@@ -130,7 +130,7 @@ class SubscriptionsState:
                event: dict | None = None) -> Entry:
         """Record a SUBSCRIPTION_STATUS change: one timeline entry, and the status it sets
         (unless a later change is already recorded for that contact and type)."""
-        one = {"change": status, "source": source, "portalId": PORTAL_ID,
+        one = {"change": status, "source": source, "portalId": self.portal_id,
                "subscriptionId": sub_id, "changeType": "SUBSCRIPTION_STATUS"}
         # A change caused by an email event names the event and carries no timestamp of its
         # own (docs/hubspot-api.md#subscriptions).
@@ -146,7 +146,7 @@ class SubscriptionsState:
         entry = self.items.get((at_ms, email.lower()))
         if entry is None:
             entry = self.items[(at_ms, email.lower())] = self.plant(
-                at_ms, {"timestamp": at_ms, "portalId": PORTAL_ID, "recipient": email,
+                at_ms, {"timestamp": at_ms, "portalId": self.portal_id, "recipient": email,
                         "changes": []})
         entry.body["changes"].append(change)
         return entry
@@ -155,7 +155,7 @@ class SubscriptionsState:
         """A portal-wide bounce: no subscription type, so no per-type status moves."""
         event = {"id": self.new_id(), "created": at_ms}
         one = {"change": "BOUNCED", "source": "SOURCE_NON_DELIVERY_REPORT",
-               "portalId": PORTAL_ID, "changeType": "PORTAL_BOUNCE", "causedByEvent": event}
+               "portalId": self.portal_id, "changeType": "PORTAL_BOUNCE", "causedByEvent": event}
         return self.item(email, at_ms, one)
 
     def new_id(self) -> str:
@@ -184,7 +184,7 @@ _TYPES = (
 
 
 def _seed(store: Store) -> SubscriptionsState:
-    state = SubscriptionsState(rng=random.Random(store.seed * 6_151 + 29))
+    state = SubscriptionsState(store.portal_id, rng=random.Random(store.seed * 6_151 + 29))
     for k, (sub_id, name, text, purpose, default, internal, active) in enumerate(_TYPES):
         created = FIXED_EPOCH_MS - (900 - 30 * k) * DAY_MS
         state.types[sub_id] = SubscriptionType(sub_id, name, text, purpose, created, default,
@@ -267,7 +267,8 @@ async def definitions_v4(request: web.Request) -> web.Response:
 
 async def definitions_v1(request: web.Request) -> web.Response:
     state = subscriptions_of(emulator(request).store)
-    return json_response({"subscriptionDefinitions": [t.v1() for t in state.types.values()]})
+    definitions = [t.v1(state.portal_id) for t in state.types.values()]
+    return json_response({"subscriptionDefinitions": definitions})
 
 
 async def statuses_batch_read(request: web.Request) -> web.Response:

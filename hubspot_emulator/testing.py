@@ -42,6 +42,14 @@ class RunningEmulator:
     client_id: str | None = None
     client_secret: str | None = None
 
+    @property
+    def portal_id(self) -> int:
+        """The portal's Hub ID as configured now (`portal_id`, `--portal-id`; a reset that
+        gives one changes it)."""
+        if self.emulator is not None:
+            return self.emulator.portal_id
+        return self.control.health()["portal_id"]
+
 
 @contextmanager
 def start_emulator(token: str = "test-token", host: str = "127.0.0.1", port: int = 0,

@@ -28,7 +28,6 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from . import PORTAL_ID
 from .store import Op, Store, TypeState
 from .webhook_events import KINDS, PREFIXES, PRIVACY_DELETION, association_events, op_events
 
@@ -384,7 +383,7 @@ class Webhooks:
         key = (kind, event.get("objectTypeId"))
         sub_id = self._subscription_ids.setdefault(key, 1_000 + len(self._subscription_ids))
         head = {"eventId": next(self._event_ids), "subscriptionId": sub_id,
-                "portalId": PORTAL_ID, "appId": config.app_id,
+                "portalId": self.store.portal_id, "appId": config.app_id,
                 "occurredAt": event["occurredAt"], "subscriptionType": kind,
                 "attemptNumber": 0, "objectId": event["objectId"]}
         return {**head, **event}

@@ -22,7 +22,6 @@ import uuid
 
 from aiohttp import web
 
-from . import PORTAL_ID
 from .errors import ApiError, validation
 from .handling import (
     cursor_offset,
@@ -85,9 +84,9 @@ def _full(flow: dict) -> dict:
     return {k: v for k, v in flow.items() if k != "_v3"}
 
 
-def _v3(flow: dict) -> dict:
+def _v3(flow: dict, portal_id: int) -> dict:
     return {"id": int(flow["id"]), "name": flow["name"], "type": flow["_v3"]["type"],
-            "enabled": flow["isEnabled"], "portalId": PORTAL_ID,
+            "enabled": flow["isEnabled"], "portalId": portal_id,
             "insertedAt": flow["_v3"]["created"], "updatedAt": flow["_v3"]["updated"],
             "personaTagIds": [], "contactListIds": {"enrolled": 1, "active": 2, "steps": []}}
 
@@ -127,7 +126,8 @@ async def get_flow(request: web.Request) -> web.Response:
 
 
 async def list_v3(request: web.Request) -> web.Response:
-    return json_response({"workflows": [_v3(f) for f in flows_of(emulator(request).store)]})
+    store = emulator(request).store
+    return json_response({"workflows": [_v3(f, store.portal_id) for f in flows_of(store)]})
 
 
 def add_routes(app: web.Application) -> None:

@@ -160,7 +160,8 @@ def test_email_events_when_reset_with_a_size_then_that_many_generated(api, emula
 def test_a_million_events_when_built_then_read_lazily_from_the_index():
     # Built without generating anything: an event is computed from its index alone.
     emu = Emulator("t", contacts=50, email_events=1_000_000)
-    state = EmailEvents(emu.email_events, 1, emu.store.types["contacts"])
+    state = EmailEvents(emu.email_events, 1, emu.store.types["contacts"],
+                        emu.portal_id)
     assert state.n_campaigns == 1000
     assert state.event(999_999)["created"] < FIXED_EPOCH_MS
     assert state.event(500_000) == state.event(500_000)

@@ -1,4 +1,4 @@
-"""Fixtures of the portals tests: a second emulated portal (its own server and token, its
+"""Fixtures of the portals tests: a second emulated portal (its own server, token and Hub ID, its
 contacts' ids far from the first's), and portals `a` and `b` registered the way an operator
 does (`hubspot_portal add`), their schemas or files dropped after each test."""
 
@@ -16,7 +16,7 @@ from ingestion.base.scopes import drop_scope, scope_exists, scope_for, use_scope
 
 # Every name a test here registers: their scopes are dropped after each test.
 NAMES = ("a", "b", "gone", "kept", "oauth_one")
-SECOND_PORTAL = {"contacts": 25, "seed": 2, "rate_limit": "none",
+SECOND_PORTAL = {"contacts": 25, "seed": 2, "rate_limit": "none", "portal_id": 2002,
                  "id_bases": {"contacts": 7_000_000}}
 
 
