@@ -11,8 +11,9 @@ batch: the entries' events as `WebhookEvent` rows, and the offset to store with 
 
 What is never taken as data (each is a malformed reply: retried, then the run fails naming
 the endpoint and the offset, which stays where it was):
-- a batch without its shape, or one that repeats the offset asked after or any offset this
-  run has read (a journal that goes round in circles cannot make the run loop);
+- a batch without its shape, one not whole (a `status` other than COMPLETE, or errors), or
+  one that repeats the offset asked after or any offset this run has read (a journal that
+  goes round in circles cannot make the run loop);
 - a file without its shape, whose `offset` is not its entry's, or published before the entry
   read before it (out of order);
 An event in a file that cannot be applied (no usable type, id or action) is stored settled,
@@ -65,10 +66,13 @@ class Entry(msgspec.Struct):
 
 
 class Batch(msgspec.Struct):
-    """A batch read's answer; `results` oldest first."""
+    """A batch read's answer; `results` oldest first. HubSpot's batch answers carry a
+    `status` and, when part of the batch failed, `errors` / `numErrors`."""
 
     results: list[Entry]
     status: str = "COMPLETE"
+    errors: list[Any] = msgspec.field(default_factory=list)
+    num_errors: int = msgspec.field(name="numErrors", default=0)
 
 
 class EntryFile(msgspec.Struct):
@@ -133,6 +137,12 @@ class JournalReader:
         return reply.results
 
     def _check_batch(self, batch: Batch, path: str) -> None:
+        if batch.status != "COMPLETE" or batch.errors or batch.num_errors:
+            # Entries are read in a chain: a batch that is not whole could leave one out
+            # and the offset would move past it.
+            raise HubSpotMalformedReplyError(
+                f"malformed reply to GET {path}: status {batch.status[:20]!r} with "
+                f"{max(len(batch.errors), batch.num_errors)} error(s), not a whole batch")
         offsets = [entry.offset for entry in batch.results]
         again = [o for o in offsets if o == self.offset or o in self.seen]
         if again or len(set(offsets)) < len(offsets):
