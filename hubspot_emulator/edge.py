@@ -303,6 +303,7 @@ def _echo_auth(request: web.Request, fault: Fault, cid: str) -> web.Response:
 
 _HOSTILE = {
     "empty_object": lambda request, fault, cid: json_response({}),
+    "no_content": lambda request, fault, cid: web.Response(status=204),
     "body": lambda request, fault, cid: json_response(fault.body),
     "retry_after": _retry_after,
     "echo_auth": _echo_auth,

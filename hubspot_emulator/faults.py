@@ -6,6 +6,7 @@ Kinds that answer instead of the handler (nothing changes):
   error body; "html_503" (a proxy's HTML page); "malformed_json" (200 with truncated JSON);
   "drop" (close the connection without answering);
 - "empty_object": 200 with the body `{}`;
+- "no_content": 204 with no body (what some routes answer for "nothing there yet");
 - "body": 200 with a caller-given JSON body (step `{"kind": "body", "body": <any JSON>}`), for
   shapes such as `{"results": "x"}` or `{"results": [], "paging": "x"}`;
 - "retry_after": 429 TEN_SECONDLY_ROLLING with `Retry-After: <seconds>` (step `seconds`);
@@ -39,8 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = {"429", "500", "502", "503", "504", "html_503", "malformed_json", "slow", "drop", "pass",
-         "empty_object", "body", "repeat_cursor", "ignore_filter", "retry_after", "echo_auth",
-         "expire_tokens", "ids_as_text", "out_of_order"}
+         "empty_object", "no_content", "body", "repeat_cursor", "ignore_filter", "retry_after",
+         "echo_auth", "expire_tokens", "ids_as_text", "out_of_order"}
 # the real handler still runs (after `expire_tokens`, unless the request's token expired)
 HANDLER_ANSWERS = {"slow", "repeat_cursor", "ignore_filter", "expire_tokens", "ids_as_text",
                    "out_of_order"}

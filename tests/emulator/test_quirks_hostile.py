@@ -43,6 +43,13 @@ def test_empty_object_fault_when_listing_then_200_with_empty_json_object(api, em
     assert response.headers["Content-Type"] == "application/json;charset=utf-8"
 
 
+def test_no_content_fault_when_listing_then_204_without_a_body(api, emulator):
+    emulator.control.set_faults(script=[{"kind": "no_content"}])
+    response = api.get(LIST)
+    assert response.status_code == 204 and response.content == b""
+    assert api.get(LIST).status_code == 200  # one step: the next answer is the real one
+
+
 @pytest.mark.parametrize("shape", [
     {"results": "x"},
     {"results": [1, "a", None]},

@@ -78,6 +78,20 @@ def test_changes_when_nothing_changed_then_one_request(journal, api):
         sum(spent.values()) == 1, spent
 
 
+def test_changes_when_journal_answers_204_then_nothing_new_and_offset_stays(journal, api):
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Quiet"}}).raise_for_status()
+    changes()
+    offset = JournalState.objects.get().offset
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": "Later"}}).raise_for_status()
+    journal.control.set_faults(script=[{"kind": "no_content"}], match={"path_prefix": JOURNAL})
+    done = changes()  # "nothing newer" (204): not a failure, and nothing skipped
+    assert done["entries"] == "0" and JournalState.objects.get().offset == offset
+    changes()
+    assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Later"
+
+
 def test_changes_when_association_only_change_then_links_match_without_a_sync(journal, api):
     before = api.get(f"/crm/v3/objects/contacts/{CONTACT}").json()["updatedAt"]
     api.put(f"/crm/v4/objects/contacts/{CONTACT}/associations/default/companies/{COMPANY}"

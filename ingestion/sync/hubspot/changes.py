@@ -141,8 +141,9 @@ class ChangesRun:
                     "journal's latest entry", why)
         if self.dry_run:
             return
-        latest = self.journal.request("GET", self.journal.paths.journal_latest_batch(1),
-                                      shape=Batch).results
+        reply = self.journal.request("GET", self.journal.paths.journal_latest_batch(1),
+                                     shape=Batch)
+        latest = reply.results if reply is not None else []  # 204: an empty journal
         self.gap_problems += self.close_gap() if self.close_gap else []
         offset = latest[-1].offset if latest else ""
         now = datetime.now(UTC)  # read_at too: the gap is closed up to now

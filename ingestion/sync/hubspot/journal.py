@@ -30,7 +30,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 
@@ -67,8 +67,11 @@ class Entry(msgspec.Struct):
 
 class Batch(msgspec.Struct):
     """A batch read's answer; `results` oldest first. HubSpot's batch answers carry a
-    `status` and, when part of the batch failed, `errors` / `numErrors`."""
+    `status` and, when part of the batch failed, `errors` / `numErrors`. A 204 with no body
+    (how the journal's single-entry route says "nothing newer") is taken as no entries: the
+    offset stays, so nothing can be skipped by it (the client returns None)."""
 
+    no_content: ClassVar[bool] = True
     results: list[Entry]
     status: str = "COMPLETE"
     errors: list[Any] = msgspec.field(default_factory=list)
@@ -134,9 +137,11 @@ class JournalReader:
                 raise OffsetExpired(f"the journal no longer keeps offset {self.offset} "
                                     f"(HubSpot: {error})") from None
             raise
-        return reply.results
+        return reply.results if reply is not None else []
 
-    def _check_batch(self, batch: Batch, path: str) -> None:
+    def _check_batch(self, batch: Batch | None, path: str) -> None:
+        if batch is None:  # 204: no entries
+            return
         if batch.status != "COMPLETE" or batch.errors or batch.num_errors:
             # Entries are read in a chain: a batch that is not whole could leave one out
             # and the offset would move past it.
