@@ -30,6 +30,12 @@ CONTACT, OTHER, COMPANY = "10000000001", "10000000002", "20000000002"
 JOURNAL = "/webhooks-journal/journal-local/2026-03"
 
 
+def rename(api, firstname: str) -> None:
+    """An upstream change to CONTACT (one journal entry)."""
+    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
+              json={"properties": {"firstname": firstname}}).raise_for_status()
+
+
 def changes(*flags: str) -> dict:
     """Run the command, which must succeed: its summary line's fields."""
     line = run_command("sync_hubspot_changes", *flags).out.strip().splitlines()[-1]
@@ -43,8 +49,7 @@ def journal_requests(emulator) -> int:
 
 
 def test_changes_when_property_changed_then_applied_and_offset_stored(journal, api):
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Journalled"}}).raise_for_status()
+    rename(api, "Journalled")
     done = changes()
     assert int(done["entries"]) >= 1 and done["failed"] == "0" and done["applied"] != "0"
     assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Journalled"
@@ -67,8 +72,7 @@ def test_changes_when_read_again_then_nothing_new_and_nothing_applied_twice(jour
 
 
 def test_changes_when_nothing_changed_then_one_request(journal, api):
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Idle"}}).raise_for_status()
+    rename(api, "Idle")
     changes()  # reads it (and takes the app token, kept for the next run)
     before = requests_by_path(journal)
     done = changes()
@@ -79,12 +83,10 @@ def test_changes_when_nothing_changed_then_one_request(journal, api):
 
 
 def test_changes_when_journal_answers_204_then_nothing_new_and_offset_stays(journal, api):
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Quiet"}}).raise_for_status()
+    rename(api, "Quiet")
     changes()
     offset = JournalState.objects.get().offset
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Later"}}).raise_for_status()
+    rename(api, "Later")
     journal.control.set_faults(script=[{"kind": "no_content"}], match={"path_prefix": JOURNAL})
     done = changes()  # "nothing newer" (204): not a failure, and nothing skipped
     assert done["entries"] == "0" and JournalState.objects.get().offset == offset
@@ -143,8 +145,7 @@ def test_changes_when_privacy_deleted_then_purged(journal, api):
 
 
 def test_changes_when_dry_run_then_reports_and_writes_nothing(journal, api):
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Dry"}}).raise_for_status()
+    rename(api, "Dry")
     done = changes("--dry-run")
     assert int(done["events"]) >= 1
     assert JournalState.objects.get().offset == ""
@@ -169,8 +170,7 @@ def test_changes_when_batch_malformed_then_fails_naming_it_and_offset_stays(jour
                                                                             answer, why):
     changes()
     offset = JournalState.objects.get().offset
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Later"}}).raise_for_status()
+    rename(api, "Later")
     journal.control.set_faults(script=[{"kind": "body", "body": answer}] * 3,
                                match={"path_prefix": JOURNAL})
     error, _ = run_failing("sync_hubspot_changes")
@@ -184,8 +184,7 @@ def test_changes_when_batch_malformed_then_fails_naming_it_and_offset_stays(jour
 
 def test_changes_when_journal_repeats_the_offset_then_fails_instead_of_looping(journal, api):
     changes()
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Loop"}}).raise_for_status()
+    rename(api, "Loop")
     offset = JournalState.objects.get().offset
     entry = {"currentOffset": offset or "00000000-0000-4000-8000-000000000000",
              "expiresAt": "2030-01-01T00:00:00.000Z", "url": f"{journal.url}/nowhere"}
@@ -203,8 +202,7 @@ def test_changes_when_journal_is_out_of_order_then_fails_and_offset_stays(journa
     now = journal.control.health()["now_ms"]
     for step, name in enumerate(("First", "Second")):  # two entries, a second apart
         journal.control.set_clock(now + 1_000 * (step + 1))
-        api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-                  json={"properties": {"firstname": name}}).raise_for_status()
+        rename(api, name)
     journal.control.set_faults(script=[{"kind": "out_of_order"}] * 3,
                                match={"path_prefix": JOURNAL})
     error, _ = run_failing("sync_hubspot_changes")
@@ -218,8 +216,7 @@ def test_changes_when_journal_is_out_of_order_then_fails_and_offset_stays(journa
 def test_changes_when_entry_names_unknown_type_id_or_action_then_recorded_and_skipped(
         journal, api):
     changes()
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Known"}}).raise_for_status()
+    rename(api, "Known")
     base = {"portalId": PORTAL_ID, "occurredAt": 1_700_000_000_000}
     odd = [{**base, "action": "UPDATE", "objectTypeId": "2-999999", "objectId": 5},
            {**base, "action": "UPDATE", "objectTypeId": "0-1", "objectId": 99_999_999_999},
@@ -239,12 +236,10 @@ def test_changes_when_entry_names_unknown_type_id_or_action_then_recorded_and_sk
 def test_changes_when_offset_expired_then_gap_closed_by_syncs_then_reads_on(
         journal, api, monkeypatch):
     keep_only(monkeypatch, "contacts", "companies")
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Read"}}).raise_for_status()
+    rename(api, "Read")
     changes()
     expired = JournalState.objects.get().offset
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Forgotten"}}).raise_for_status()
+    rename(api, "Forgotten")
     now = journal.control.health()["now_ms"]
     journal.control.set_clock(now + 3 * 86_400_000 + 3_600_000)  # the journal forgot it
     api.put(f"/crm/v4/objects/contacts/{CONTACT}/associations/default/companies/{COMPANY}"
@@ -273,8 +268,7 @@ def test_changes_when_never_read_for_longer_than_kept_then_gap_closed_first(
     keep_only(monkeypatch, "contacts", "companies")
     long_ago = timezone.now() - timedelta(days=4)
     JournalState.objects.update(set_up_at=long_ago, read_at=None)
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Meanwhile"}}).raise_for_status()
+    rename(api, "Meanwhile")
     done = changes()
     assert done["gaps_closed"] == "1"
     assert HubSpotContact.objects.get(pk=CONTACT).firstname == "Meanwhile"
@@ -299,8 +293,7 @@ def test_changes_when_a_type_fails_while_closing_a_gap_then_partial_and_reads_on
 
 def test_changes_when_logging_everything_then_no_file_url_or_token_in_the_logs(
         journal, api, caplog):
-    api.patch(f"/crm/v3/objects/contacts/{CONTACT}",
-              json={"properties": {"firstname": "Logged"}}).raise_for_status()
+    rename(api, "Logged")
     with caplog.at_level(logging.DEBUG):
         run_command("sync_hubspot_changes", "--debug")
     assert caplog.records  # the client's own request lines are there
