@@ -16,7 +16,8 @@ from django.db import connection
 from hubspot_emulator import PORTAL_ID
 from ingestion.base.scopes import create_scope, drop_scope, scope_exists, scope_for, use_scope
 from ingestion.models import HubSpotPortal, SyncHistory
-from ingestion.sync.hubspot.accounts import PortalError, all_portals, get_portal
+from ingestion.ops.status import hubspot_counts
+from ingestion.sync.hubspot.accounts import PortalError, all_portals, get_portal, in_portal
 
 from .conftest import portal_command
 
@@ -167,6 +168,11 @@ def test_oauth_portal_when_added_and_synced_then_grant_sealed_in_its_own_scope(h
         assert HubSpotContact.objects.count() == 40
         grants = list(OAuthGrant.objects.all())
     assert grants and not OAuthGrant.objects.exists()  # the grant is the portal's own
+    with in_portal("oauth_one"):  # the status page's read: settings untouched, its own grant
+        counts = hubspot_counts(get_portal("oauth_one"))
+        assert counts["0-1"] == HubSpotContact.objects.filter(archived=False).count()
+        assert OAuthGrant.objects.count() == len(grants)
+    assert not OAuthGrant.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(_text_columns())} FROM hubspot_portal")
         stored = " ".join(str(value) for row in cursor.fetchall() for value in row)

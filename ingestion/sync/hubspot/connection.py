@@ -38,9 +38,8 @@ def client_for_portal(portal, limits: ClientLimits) -> HubSpotClient:
     base_url = portal.base_url or settings.HUBSPOT_API_BASE_URL
     oauth = None
     if values.get("HUBSPOT_REFRESH_TOKEN"):
-        client_id, secret = values["HUBSPOT_CLIENT_ID"], values["HUBSPOT_CLIENT_SECRET"]
-        oauth = OAuthApp(client_id, secret, values["HUBSPOT_REFRESH_TOKEN"],
-                         store=DatabaseGrantStore(client_id, secret, clock=time.time))
+        oauth = _oauth_app(values["HUBSPOT_CLIENT_ID"], values["HUBSPOT_CLIENT_SECRET"],
+                           values["HUBSPOT_REFRESH_TOKEN"])
     return HubSpotClient(base_url, oauth or values["HUBSPOT_ACCESS_TOKEN"], limits=limits,
                          api_version=settings.HUBSPOT_API_VERSION)
 
@@ -113,6 +112,12 @@ def oauth_app_from_settings() -> OAuthApp | None:
     """The OAuth app, its grant shared through the database; None: a private app's token."""
     if not settings.HUBSPOT_REFRESH_TOKEN:
         return None
-    client_id, secret = settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET
-    return OAuthApp(client_id, secret, settings.HUBSPOT_REFRESH_TOKEN,
+    return _oauth_app(settings.HUBSPOT_CLIENT_ID, settings.HUBSPOT_CLIENT_SECRET,
+                      settings.HUBSPOT_REFRESH_TOKEN)
+
+
+def _oauth_app(client_id: str, secret: str, refresh_token: str) -> OAuthApp:
+    """An installed OAuth app whose grant is shared with the other processes through the
+    database (the current scope's grant row)."""
+    return OAuthApp(client_id, secret, refresh_token,
                     store=DatabaseGrantStore(client_id, secret, clock=time.time))
