@@ -122,12 +122,11 @@ def task_test(args: list[str]) -> None:
         # pytest exits 5 when no test ran; run() turns every non-zero exit into a failure.
         # No .env (HUBSPOT_MIRROR_ENV_FILE empty): a developer's real token, account or
         # tuning must not leak into the tests or the processes they start.
-        # Four workers on two cores (tests wait on the emulator, the database and child
-        # processes as much as they compute; measured: 4 keep both cores busy, 10% faster
-        # than 3 on SQLite); modules that share something outside their own
+        # Three workers on two cores (tests wait on the emulator, the database and child
+        # processes as much as they compute); modules that share something outside their own
         # database (Redis keys, var/demo.sqlite3, .env) are one `xdist_group`, run in turn.
         workers = [] if any(a.startswith(("-n", "--numprocesses", "-p")) for a in pytest_args) \
-            else ["-n", "4", "--dist", "loadgroup"]
+            else ["-n", "3", "--dist", "loadgroup"]
         run([PY, "-m", "pytest", *workers, *only, *pytest_args],
             env={**os.environ, "DATABASE_URL": url, "HUBSPOT_MIRROR_ENV_FILE": ""})
 
