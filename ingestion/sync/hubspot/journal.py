@@ -124,19 +124,29 @@ class JournalReader:
             if len(entries) < BATCH_COUNT:
                 return
 
+    def latest_offset(self) -> str:
+        """The journal's newest entry's offset ("" : the journal is empty)."""
+        entries = self._read(self.client.paths.journal_latest_batch(1), check=False)
+        return entries[-1].offset if entries else ""
+
     def _batch(self) -> list[Entry]:
         paths = self.client.paths
         path = (paths.journal_next_batch(self.offset, BATCH_COUNT) if self.offset
                 else paths.journal_earliest_batch(BATCH_COUNT))
-        params = {"installPortalId": str(self.portal_id)} if self.portal_id else None
         try:
-            reply = self.client.request("GET", path, params=params, shape=Batch,
-                                        check=lambda batch: self._check_batch(batch, path))
+            return self._read(path, check=True)
         except HubSpotClientError as error:
             if error.status == 404 and self.offset:
                 raise OffsetExpired(f"the journal no longer keeps offset {self.offset} "
                                     f"(HubSpot: {error})") from None
             raise
+
+    def _read(self, path: str, *, check: bool) -> list[Entry]:
+        """A batch read's entries (a 204: none); `check`: against this run's chain too."""
+        params = {"installPortalId": str(self.portal_id)} if self.portal_id else None
+        reply = self.client.request(
+            "GET", path, params=params, shape=Batch,
+            check=(lambda batch: self._check_batch(batch, path)) if check else None)
         return reply.results if reply is not None else []
 
     def _check_batch(self, batch: Batch | None, path: str) -> None:
